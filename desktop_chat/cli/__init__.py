@@ -1,0 +1,62 @@
+"""The command line: the window by default, `ask` to stream headless, settings commands offline.
+
+Every failure ends in one human line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from desktop_chat import __version__
+
+SUBCOMMANDS = ("ask", "endpoint", "config")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from desktop_chat.cli import ask, endpoints
+
+    parser = argparse.ArgumentParser(
+        prog="desktop-chat",
+        description="A desktop client for LLM APIs. With no command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"desktop-chat {__version__}")
+    parser.add_argument(
+        "--profile-dir", metavar="DIR", help="keep settings, history and logs in DIR (portable)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    ask.add_parser(sub)
+    endpoints.add_parsers(sub)
+    return parser
+
+
+def _command(argv: list[str]) -> str | None:
+    """The first word that is not an option or the value of --profile-dir."""
+    words = iter(argv)
+    for word in words:
+        if word == "--profile-dir":
+            next(words, None)
+        elif word in ("-h", "--help", "--version") or not word.startswith("-"):
+            return word
+    return None
+
+
+def main(argv: list[str]) -> int:
+    if _command(argv) is None:
+        from desktop_chat.ui.app import run_gui  # Qt is paid for only when the window opens
+
+        return run_gui(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.profile_dir:
+        from desktop_chat.paths import set_profile_dir
+
+        set_profile_dir(args.profile_dir)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        print("desktop-chat: interrupted", file=sys.stderr)
+        return 130

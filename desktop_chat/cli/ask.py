@@ -1,0 +1,292 @@
+"""`desktop-chat ask`: stream one answer to the terminal, on the same engine as the window.
+
+Plain output: the answer's text on stdout as it arrives; notices (retries, tool calls) on stderr.
+`--json`: stdout carries exactly one object once the stream has ended:
+    {"text", "reasoning", "tool_calls": [{"id", "name", "arguments"}], "stop_reason",
+     "usage": {"input_tokens", "output_tokens"}, "attempts"}
+and, when the turn failed, also "error": {"type", "message", "status", "provider_message"}.
+Exit codes: 0 success, 1 the turn failed, 2 a usage or settings problem, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TextIO, TypeVar
+
+from desktop_chat.core.accumulator import AssistantTurn
+from desktop_chat.core.conversation import Conversation, Message, Tool
+from desktop_chat.core.engine import ChatRequest, EndpointConfig, Engine
+from desktop_chat.core.errors import ChatError
+from desktop_chat.core.events import RetryScheduled, StreamEvent, TextDelta
+from desktop_chat.core.retry import RetryPolicy
+from desktop_chat.core.transport import TransportConfig
+
+if TYPE_CHECKING:
+    from desktop_chat.demo_server import DemoServer
+    from desktop_chat.storage.settings import Network, Settings
+
+KEY_VARIABLE = "DESKTOP_CHAT_API_KEY"
+_T = TypeVar("_T")
+
+
+class UsageError(Exception):
+    """A problem with the command line or the settings: exit 2 with this message."""
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "ask",
+        help="stream one answer to the terminal",
+        description="Stream one answer to stdout. With nothing configured, the demo answers.",
+    )
+    parser.add_argument("prompt", help="what to ask")
+    parser.add_argument("--protocol", choices=("openai", "anthropic"))
+    parser.add_argument(
+        "--base-url", help="e.g. https://api.openai.com/v1 or https://api.anthropic.com"
+    )
+    parser.add_argument("--model")
+    parser.add_argument("--endpoint", metavar="NAME", help="a saved endpoint (see `endpoint list`)")
+    parser.add_argument(
+        "--demo", action="store_true", help="ask the built-in offline demo endpoint"
+    )
+    parser.add_argument("--system", default="", metavar="TEXT", help="system prompt")
+    parser.add_argument("--tools", metavar="FILE", help="JSON list of OpenAI-format tools")
+    parser.add_argument("--max-tokens", type=int, default=1024, metavar="N")
+    parser.add_argument("--temperature", type=float)
+    parser.add_argument("--max-retries", type=int, metavar="N")
+    parser.add_argument("--backoff-base", type=float, metavar="S")
+    parser.add_argument("--backoff-max", type=float, metavar="S")
+    parser.add_argument("--connect-timeout", type=float, metavar="S")
+    parser.add_argument("--read-timeout", type=float, metavar="S")
+    parser.add_argument("--total-timeout", type=float, metavar="S")
+    parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    parser.set_defaults(func=run)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    endpoint: EndpointConfig
+    model: str
+
+
+def run(args: argparse.Namespace) -> int:
+    from desktop_chat.storage.settings import load_settings
+
+    loaded = load_settings()
+    if loaded.notice:
+        print(f"desktop-chat: {loaded.notice}", file=sys.stderr)
+    try:
+        tools = _read_tools(args.tools) if args.tools else ()
+        if args.max_tokens < 1:
+            raise UsageError("--max-tokens must be at least 1")
+        transport, policy = _engine_settings(args, loaded.settings.network)
+    except UsageError as exc:
+        print(f"desktop-chat: {exc}", file=sys.stderr)
+        return 2
+    return asyncio.run(_ask(args, loaded.settings, tools, transport, policy))
+
+
+async def _ask(
+    args: argparse.Namespace,
+    settings: Settings,
+    tools: tuple[Tool, ...],
+    transport: TransportConfig,
+    policy: RetryPolicy,
+) -> int:
+    demo = None
+    try:
+        target, demo = await _resolve_target(args, settings)
+    except UsageError as exc:
+        print(f"desktop-chat: {exc}", file=sys.stderr)
+        return 2
+    try:
+        conversation = Conversation(args.system, [Message("user", text=args.prompt)])
+        request = ChatRequest(target.model, conversation, args.max_tokens, args.temperature, tools)
+        printer = _Printer(sys.stdout, sys.stderr, plain=not args.json)
+        try:
+            engine = Engine(transport, policy)
+        except ChatError as exc:
+            print(f"desktop-chat: {exc}", file=sys.stderr)
+            return 2
+        try:
+            turn = await engine.run(target.endpoint, request, printer.on_event)
+        except ChatError as exc:
+            partial: AssistantTurn = getattr(exc, "partial", AssistantTurn())
+            printer.end_line()
+            if args.json:
+                _print_json(partial, error=exc)
+            print(f"desktop-chat: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            await engine.aclose()
+        printer.end_line()
+        if args.json:
+            _print_json(turn)
+        else:
+            for call in turn.tool_calls:
+                print(f"tool call: {call.name}({call.arguments})", file=sys.stderr)
+        return 0
+    finally:
+        if demo is not None:
+            demo.stop()
+
+
+class _Printer:
+    """Write text as it streams; after a retry that voids printed text, start on a fresh line."""
+
+    def __init__(self, out: TextIO, err: TextIO, *, plain: bool) -> None:
+        self._out = out
+        self._err = err
+        self._plain = plain
+        self._mid_line = False
+
+    def on_event(self, event: StreamEvent) -> None:
+        if type(event) is TextDelta:
+            if self._plain:
+                self._out.write(event.text)
+                self._out.flush()
+                self._mid_line = not event.text.endswith("\n")
+        elif isinstance(event, RetryScheduled):
+            self.end_line()
+            notice = (
+                f"{event.cause.cause_label} — retrying in {event.delay:.1f} s "
+                f"(attempt {event.attempt + 1} of {event.max_attempts}): {event.cause}"
+            )
+            if event.partial_text and self._plain:
+                notice += "; the answer restarts below"
+            print(f"desktop-chat: {notice}", file=self._err, flush=True)
+
+    def end_line(self) -> None:
+        if self._mid_line:
+            self._out.write("\n")
+            self._out.flush()
+            self._mid_line = False
+
+
+def _print_json(turn: AssistantTurn, error: ChatError | None = None) -> None:
+    result: dict[str, object] = {
+        "text": turn.text,
+        "reasoning": turn.reasoning,
+        "tool_calls": [
+            {"id": call.id, "name": call.name, "arguments": call.arguments}
+            for call in turn.tool_calls
+        ],
+        "stop_reason": turn.stop_reason,
+        "usage": {"input_tokens": turn.input_tokens, "output_tokens": turn.output_tokens},
+        "attempts": turn.attempts,
+    }
+    if error is not None:
+        result["error"] = {
+            "type": type(error).__name__.rstrip("_"),
+            "message": str(error),
+            "status": error.status,
+            "provider_message": error.provider_message,
+        }
+    sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def _read_tools(path: str) -> tuple[Tool, ...]:
+    try:
+        with open(path, encoding="utf-8") as file:
+            specs = json.load(file)
+    except OSError as exc:
+        raise UsageError(f"cannot read the tools file {path!r}: {exc.strerror}") from exc
+    except ValueError as exc:
+        raise UsageError(f"the tools file {path!r} is not valid JSON: {exc}") from exc
+    if not isinstance(specs, list):
+        raise UsageError(f"the tools file {path!r} must hold a JSON list of tools")
+    try:
+        return tuple(Tool.from_openai(spec) for spec in specs)
+    except (ValueError, AttributeError) as exc:
+        raise UsageError(f"the tools file {path!r}: {exc}") from exc
+
+
+def _engine_settings(
+    args: argparse.Namespace, network: Network
+) -> tuple[TransportConfig, RetryPolicy]:
+    """Saved network settings, overridden by the command line."""
+    policy = RetryPolicy(
+        max_retries=_pick(args.max_retries, network.max_retries),
+        base_delay=_pick(args.backoff_base, network.backoff_base),
+        max_delay=_pick(args.backoff_max, network.backoff_max),
+    )
+    transport = TransportConfig(
+        connect_timeout=_pick(args.connect_timeout, network.connect_timeout),
+        read_timeout=_pick(args.read_timeout, network.read_timeout),
+        total_timeout=_pick(args.total_timeout, network.total_timeout),
+        proxy_mode=network.proxy_mode,
+        proxy_url=network.proxy_url,
+        verify_tls=network.verify_tls,
+        ca_bundle=network.ca_bundle,
+    )
+    for name, value in (
+        ("--max-retries", policy.max_retries),
+        ("--backoff-base", policy.base_delay),
+        ("--backoff-max", policy.max_delay),
+        ("--connect-timeout", transport.connect_timeout),
+        ("--read-timeout", transport.read_timeout),
+    ):
+        if value < 0:
+            raise UsageError(f"{name} must not be negative")
+    return transport, policy
+
+
+def _pick(given: _T | None, saved: _T) -> _T:
+    return saved if given is None else given
+
+
+async def _resolve_target(
+    args: argparse.Namespace, settings: Settings
+) -> tuple[Target, DemoServer | None]:
+    """Where to send the question: flags, else a saved endpoint, else the offline demo."""
+    if args.demo or not (args.base_url or args.endpoint or settings.active_endpoint):
+        from desktop_chat.demo_server import DEMO_MODEL, DemoServer
+
+        demo = DemoServer()
+        base_url = await asyncio.to_thread(demo.start)
+        return Target(EndpointConfig("openai", base_url), args.model or DEMO_MODEL), demo
+    if args.base_url:
+        if not args.protocol:
+            raise UsageError("--base-url needs --protocol openai or --protocol anthropic")
+        if not args.model:
+            raise UsageError("--model is required with --base-url")
+        key = os.environ.get(KEY_VARIABLE) or None
+        return Target(EndpointConfig(args.protocol, args.base_url, key), args.model), None
+    return await _saved_target(args), None
+
+
+def _saved_active_endpoint() -> str | None:
+    from desktop_chat.storage.settings import load_settings
+
+    return load_settings().settings.active_endpoint
+
+
+async def _saved_target(args: argparse.Namespace) -> Target:
+    from desktop_chat.storage.secrets import KeyStore, KeyStoreError
+    from desktop_chat.storage.settings import load_settings
+
+    settings = load_settings().settings
+    name = args.endpoint or settings.active_endpoint
+    saved = settings.endpoint(name)
+    if saved is None:
+        raise UsageError(f"no saved endpoint named {name!r} (see `desktop-chat endpoint list`)")
+    key = os.environ.get(KEY_VARIABLE) or None
+    if key is None:
+        try:
+            key = await KeyStore().aget(saved.name)
+        except KeyStoreError as exc:
+            raise UsageError(f"{exc}; set {KEY_VARIABLE} instead") from exc
+    model = (
+        args.model or (settings.active_model if not args.endpoint else None) or saved.default_model
+    )
+    if not model:
+        raise UsageError(f"endpoint {name!r} has no default model: pass --model")
+    protocol = args.protocol or saved.protocol
+    endpoint = EndpointConfig(protocol, saved.base_url, key, dict(saved.extra_headers))
+    return Target(endpoint, model)

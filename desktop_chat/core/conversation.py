@@ -1,0 +1,80 @@
+"""Provider-neutral conversation: what was said, by whom, with which tool calls and results.
+
+Providers render this into their own wire format; storage persists it; the window shows it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Literal
+
+Role = Literal["user", "assistant", "tool"]
+JSONValue = object  # parsed JSON: dict | list | str | int | float | bool | None
+
+
+@dataclass(slots=True)
+class ToolCall:
+    """One call the model asked for; `arguments` is the raw JSON string exactly as streamed."""
+
+    id: str
+    name: str
+    arguments: str = ""
+
+    def parsed_arguments(self) -> dict[str, JSONValue]:
+        """The arguments as a JSON object; raises ValueError with the position when malformed."""
+        if not self.arguments.strip():
+            return {}
+        value = json.loads(self.arguments)
+        if not isinstance(value, dict):
+            raise ValueError("tool arguments are not a JSON object")
+        return value
+
+
+@dataclass(slots=True)
+class ToolResult:
+    call_id: str
+    content: str
+    is_error: bool = False
+
+
+@dataclass(slots=True)
+class Message:
+    """One turn. User: text. Assistant: text, reasoning, tool_calls. Tool: tool_results."""
+
+    role: Role
+    text: str = ""
+    reasoning: str = ""
+    reasoning_signature: str = ""
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    tool_results: list[ToolResult] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Tool:
+    """A function the model may call; `parameters` is a JSON Schema object."""
+
+    name: str
+    description: str = ""
+    parameters: dict[str, JSONValue] = field(
+        default_factory=lambda: {"type": "object", "properties": {}}
+    )
+
+    @classmethod
+    def from_openai(cls, spec: dict[str, JSONValue]) -> Tool:
+        """Read an OpenAI-format tool `{"type": "function", "function": {...}}`."""
+        function = spec.get("function") if spec.get("type") == "function" else None
+        if not isinstance(function, dict) or not isinstance(function.get("name"), str):
+            raise ValueError(
+                'each tool must look like {"type": "function", "function": {"name": ...}}'
+            )
+        parameters = function.get("parameters") or {"type": "object", "properties": {}}
+        if not isinstance(parameters, dict):
+            raise ValueError(f"tool {function['name']!r}: parameters must be a JSON Schema object")
+        return cls(function["name"], str(function.get("description") or ""), parameters)
+
+
+@dataclass(slots=True)
+class Conversation:
+    system: str = ""
+    messages: list[Message] = field(default_factory=list)

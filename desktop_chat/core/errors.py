@@ -1,0 +1,160 @@
+"""Every way a turn can fail, each with a message written for a person.
+
+ChatError                      base; .message is one human sentence, .retryable drives RetryPolicy
+├── HTTPStatusError            the server answered with an error status (.status, .provider_message)
+│   ├── AuthenticationError    401/403: key missing, wrong or without access
+│   ├── NotFoundError          404: unknown model or wrong base URL
+│   ├── BadRequestError        400/413/422 and other 4xx: the provider refused the request
+│   ├── RateLimitError         429 (retryable; .retry_after from the headers)
+│   ├── ConflictError          408/409 (retryable)
+│   └── ServerError            5xx, 529, `api_error` in a stream (retryable)
+│       └── OverloadedError    529 or `overloaded_error` (retryable)
+├── ConnectionFailedError      DNS, refused, reset, TLS before any byte (retryable)
+├── TimeoutError_              connect/read timeout (retryable) or total timeout (not retryable)
+├── StreamCutError             the stream ended before its terminal marker (retryable)
+├── MalformedStreamError       the stream is not what the protocol allows (not retryable)
+└── ConfigurationError         bad base URL, missing key: fix the settings first (not retryable)
+"""
+
+from __future__ import annotations
+
+
+class ChatError(Exception):
+    """Base of all failures a user may see; `str(err)` is the human message."""
+
+    retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        provider_message: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.provider_message = provider_message
+        self.retry_after = retry_after
+
+    @property
+    def cause_label(self) -> str:
+        """A few words for retry notices: "rate limited", "connection lost"."""
+        return "error"
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        if self.status is not None:
+            parts.append(f"(HTTP {self.status})")
+        text = " ".join(parts)
+        if self.provider_message and self.provider_message not in self.message:
+            text += f": {self.provider_message}"
+        return text
+
+
+class HTTPStatusError(ChatError):
+    @property
+    def cause_label(self) -> str:
+        return f"HTTP {self.status}"
+
+
+class AuthenticationError(HTTPStatusError):
+    pass
+
+
+class NotFoundError(HTTPStatusError):
+    pass
+
+
+class BadRequestError(HTTPStatusError):
+    pass
+
+
+class RateLimitError(HTTPStatusError):
+    retryable = True
+
+    @property
+    def cause_label(self) -> str:
+        return "rate limited"
+
+
+class ConflictError(HTTPStatusError):
+    retryable = True
+
+
+class ServerError(HTTPStatusError):
+    retryable = True
+
+    @property
+    def cause_label(self) -> str:
+        return "server error" if self.status is None else f"server error {self.status}"
+
+
+class OverloadedError(ServerError):
+    @property
+    def cause_label(self) -> str:
+        return "server overloaded"
+
+
+class ConnectionFailedError(ChatError):
+    retryable = True
+
+    @property
+    def cause_label(self) -> str:
+        return "connection failed"
+
+
+class TimeoutError_(ChatError):
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+    @property
+    def cause_label(self) -> str:
+        return "timed out"
+
+
+class StreamCutError(ChatError):
+    retryable = True
+
+    @property
+    def cause_label(self) -> str:
+        return "connection lost"
+
+
+class MalformedStreamError(ChatError):
+    @property
+    def cause_label(self) -> str:
+        return "malformed stream"
+
+
+class ConfigurationError(ChatError):
+    pass
+
+
+_STATUS_MESSAGES: dict[int, tuple[type[HTTPStatusError], str]] = {
+    400: (BadRequestError, "The provider rejected the request"),
+    401: (AuthenticationError, "The API key was rejected: check the key for this endpoint"),
+    403: (AuthenticationError, "The API key has no access to this model or endpoint"),
+    404: (NotFoundError, "Not found: check the model name and the base URL"),
+    408: (ConflictError, "The server timed out waiting for the request"),
+    409: (ConflictError, "The server reported a conflict"),
+    413: (BadRequestError, "The request is too large for the provider"),
+    422: (BadRequestError, "The provider could not process the request"),
+    429: (RateLimitError, "Rate limited by the provider"),
+    529: (OverloadedError, "The provider is overloaded"),
+}
+
+
+def error_for_status(
+    status: int, provider_message: str | None, retry_after: float | None = None
+) -> HTTPStatusError:
+    """Map an HTTP error status to the error a person should read."""
+    if status in _STATUS_MESSAGES:
+        cls, message = _STATUS_MESSAGES[status]
+    elif status >= 500:
+        cls, message = ServerError, "The provider's server failed"
+    else:
+        cls, message = BadRequestError, "The provider refused the request"
+    return cls(message, status=status, provider_message=provider_message, retry_after=retry_after)

@@ -1,0 +1,108 @@
+"""The typed events of one streamed turn: the single union every consumer matches on.
+
+Providers turn SSE events into these; the engine adds attempt and retry events; the accumulator,
+the CLI and the window all consume the same objects and never see HTTP, SSE or JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from desktop_chat.core.errors import ChatError
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptStarted:
+    """An HTTP attempt begins; everything streamed by earlier attempts is void from here on."""
+
+    attempt: int
+    max_attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningDelta:
+    """Reasoning/thinking text (OpenAI-compatible `reasoning_content`, Anthropic thinking)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningSignature:
+    """Anthropic's signature of a thinking block, needed to send that block back."""
+
+    signature: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallStart:
+    """A tool call is known: `index` identifies it for the deltas that follow."""
+
+    index: int
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallDelta:
+    """A piece of a tool call's JSON arguments, exactly as streamed."""
+
+    index: int
+    arguments: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallEnd:
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Token counts as last reported; None means "not reported (yet)"."""
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """The provider's own stop reason ("stop", "tool_calls", "end_turn", "max_tokens", ...)."""
+
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StreamError:
+    """An error reported inside the stream; the engine retries or raises it."""
+
+    error: ChatError
+
+
+@dataclass(frozen=True, slots=True)
+class RetryScheduled:
+    """Attempt `attempt` failed with `cause`; the next attempt starts after `delay` seconds."""
+
+    attempt: int
+    max_attempts: int
+    cause: ChatError
+    delay: float
+    partial_text: bool  # True when the failed attempt had already streamed text
+
+
+StreamEvent = (
+    AttemptStarted
+    | TextDelta
+    | ReasoningDelta
+    | ReasoningSignature
+    | ToolCallStart
+    | ToolCallDelta
+    | ToolCallEnd
+    | Usage
+    | Stop
+    | StreamError
+    | RetryScheduled
+)

@@ -1,0 +1,178 @@
+"""Anthropic Messages over SSE: content blocks of text, thinking and tool_use."""
+
+from __future__ import annotations
+
+import json
+
+from desktop_chat.core.conversation import Conversation, Message, Tool
+from desktop_chat.core.errors import ChatError
+from desktop_chat.core.events import (
+    ReasoningDelta,
+    ReasoningSignature,
+    Stop,
+    StreamError,
+    StreamEvent,
+    TextDelta,
+    ToolCallDelta,
+    ToolCallEnd,
+    ToolCallStart,
+    Usage,
+)
+from desktop_chat.core.providers.base import (
+    ChatRequest,
+    EndpointConfig,
+    HTTPRequest,
+    join_url,
+    loads,
+    stream_error,
+)
+from desktop_chat.core.sse import SSEEvent
+
+API_VERSION = "2023-06-01"
+
+
+def _assistant_blocks(message: Message) -> list[dict[str, object]]:
+    blocks: list[dict[str, object]] = []
+    if message.reasoning and message.reasoning_signature:
+        blocks.append(
+            {
+                "type": "thinking",
+                "thinking": message.reasoning,
+                "signature": message.reasoning_signature,
+            }
+        )
+    if message.text:
+        blocks.append({"type": "text", "text": message.text})
+    for call in message.tool_calls:
+        try:
+            arguments = call.parsed_arguments()
+        except ValueError:
+            arguments = {}  # the model's malformed arguments cannot be sent back as input
+        blocks.append({"type": "tool_use", "id": call.id, "name": call.name, "input": arguments})
+    return blocks
+
+
+def render_messages(conversation: Conversation) -> list[dict[str, object]]:
+    """The history as Messages API turns; tool results travel in a user turn."""
+    messages: list[dict[str, object]] = []
+    for message in conversation.messages:
+        if message.role == "user":
+            messages.append({"role": "user", "content": message.text})
+        elif message.role == "assistant":
+            blocks = _assistant_blocks(message)
+            if blocks:  # a stopped answer with nothing in it: the API rejects empty content
+                messages.append({"role": "assistant", "content": blocks})
+        else:
+            results: list[dict[str, object]] = []
+            for result in message.tool_results:
+                block: dict[str, object] = {
+                    "type": "tool_result",
+                    "tool_use_id": result.call_id,
+                    "content": result.content,
+                }
+                if result.is_error:
+                    block["is_error"] = True
+                results.append(block)
+            messages.append({"role": "user", "content": results})
+    return messages
+
+
+def render_tool(tool: Tool) -> dict[str, object]:
+    return {"name": tool.name, "description": tool.description, "input_schema": tool.parameters}
+
+
+class AnthropicParser:
+    """message_start .. message_stop to typed events; message_stop ends the stream."""
+
+    __slots__ = ("_tool_blocks", "complete", "done", "error")
+
+    def __init__(self) -> None:
+        self.done = False
+        self.complete = False
+        self.error: ChatError | None = None
+        self._tool_blocks: set[int] = set()
+
+    def parse(self, event: SSEEvent, out: list[StreamEvent]) -> None:
+        payload = loads(event.data)
+        kind = payload.get("type", event.event)
+        if kind == "content_block_delta":
+            delta: dict[str, str] = payload["delta"]  # type: ignore[assignment]
+            delta_type = delta.get("type")
+            if delta_type == "text_delta":
+                out.append(TextDelta(delta["text"]))
+            elif delta_type == "input_json_delta":
+                out.append(ToolCallDelta(payload["index"], delta["partial_json"]))  # type: ignore[arg-type]
+            elif delta_type == "thinking_delta":
+                out.append(ReasoningDelta(delta["thinking"]))
+            elif delta_type == "signature_delta":
+                out.append(ReasoningSignature(delta["signature"]))
+        elif kind == "content_block_start":
+            self._block_start(payload, out)
+        elif kind == "content_block_stop":
+            index = payload.get("index")
+            if index in self._tool_blocks:
+                self._tool_blocks.discard(index)  # type: ignore[arg-type]
+                out.append(ToolCallEnd(index))  # type: ignore[arg-type]
+        elif kind == "message_start":
+            usage = payload.get("message", {}).get("usage") or {}  # type: ignore[union-attr]
+            out.append(Usage(usage.get("input_tokens"), usage.get("output_tokens")))
+        elif kind == "message_delta":
+            usage = payload.get("usage") or {}
+            if usage:
+                out.append(Usage(usage.get("input_tokens"), usage.get("output_tokens")))  # type: ignore[union-attr]
+            reason = (payload.get("delta") or {}).get("stop_reason")  # type: ignore[union-attr]
+            if reason:
+                out.append(Stop(reason))
+                self.complete = True
+        elif kind == "message_stop":
+            self.done = self.complete = True
+        elif kind == "error":
+            self.error = stream_error(payload.get("error"))
+            out.append(StreamError(self.error))
+        # "ping" and event types added later carry nothing to show
+
+    def _block_start(self, payload: dict[str, object], out: list[StreamEvent]) -> None:
+        index: int = payload["index"]  # type: ignore[assignment]
+        block: dict[str, object] = payload.get("content_block") or {}  # type: ignore[assignment]
+        block_type = block.get("type")
+        if block_type == "tool_use":
+            self._tool_blocks.add(index)
+            out.append(ToolCallStart(index, str(block.get("id", "")), str(block.get("name", ""))))
+            initial = block.get("input")
+            if initial:  # a server that sends the input whole instead of as deltas
+                out.append(ToolCallDelta(index, json.dumps(initial)))
+        elif block_type == "text" and block.get("text"):
+            out.append(TextDelta(str(block["text"])))
+        elif block_type == "thinking" and block.get("thinking"):
+            out.append(ReasoningDelta(str(block["thinking"])))
+
+
+class AnthropicMessages:
+    def chat_request(self, endpoint: EndpointConfig, request: ChatRequest) -> HTTPRequest:
+        body: dict[str, object] = {
+            "model": request.model,
+            "max_tokens": request.max_tokens,
+            "messages": render_messages(request.conversation),
+            "stream": True,
+        }
+        if request.conversation.system:
+            body["system"] = request.conversation.system
+        if request.temperature is not None:
+            body["temperature"] = request.temperature
+        if request.tools:
+            body["tools"] = [render_tool(tool) for tool in request.tools]
+        headers = {"Accept": "text/event-stream", **self._auth(endpoint)}
+        return HTTPRequest("POST", join_url(endpoint.base_url, "/v1/messages"), headers, body)
+
+    def models_request(self, endpoint: EndpointConfig) -> HTTPRequest:
+        return HTTPRequest("GET", join_url(endpoint.base_url, "/v1/models"), self._auth(endpoint))
+
+    def parser(self) -> AnthropicParser:
+        return AnthropicParser()
+
+    @staticmethod
+    def _auth(endpoint: EndpointConfig) -> dict[str, str]:
+        headers = {"anthropic-version": API_VERSION, **endpoint.extra_headers}
+        if endpoint.api_key:
+            headers["x-api-key"] = endpoint.api_key
+        return headers

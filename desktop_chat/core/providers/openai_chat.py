@@ -1,0 +1,171 @@
+"""OpenAI Chat Completions over SSE, as OpenAI and every compatible gateway speak it."""
+
+from __future__ import annotations
+
+from desktop_chat.core.conversation import Conversation, Tool
+from desktop_chat.core.errors import ChatError
+from desktop_chat.core.events import (
+    ReasoningDelta,
+    Stop,
+    StreamError,
+    StreamEvent,
+    TextDelta,
+    ToolCallDelta,
+    ToolCallEnd,
+    ToolCallStart,
+    Usage,
+)
+from desktop_chat.core.providers.base import (
+    ChatRequest,
+    EndpointConfig,
+    HTTPRequest,
+    join_url,
+    loads,
+    stream_error,
+)
+from desktop_chat.core.sse import SSEEvent
+
+
+def render_messages(conversation: Conversation) -> list[dict[str, object]]:
+    """The history as Chat Completions messages (reasoning is not sent back: servers reject it)."""
+    messages: list[dict[str, object]] = []
+    if conversation.system:
+        messages.append({"role": "system", "content": conversation.system})
+    for message in conversation.messages:
+        if message.role == "user":
+            messages.append({"role": "user", "content": message.text})
+        elif message.role == "assistant":
+            if not (message.text or message.tool_calls):
+                continue  # a stopped answer with nothing in it: providers reject empty turns
+            rendered: dict[str, object] = {"role": "assistant", "content": message.text or None}
+            if message.tool_calls:
+                rendered["tool_calls"] = [
+                    {
+                        "id": call.id,
+                        "type": "function",
+                        "function": {"name": call.name, "arguments": call.arguments or "{}"},
+                    }
+                    for call in message.tool_calls
+                ]
+            messages.append(rendered)
+        else:
+            messages.extend(
+                {"role": "tool", "tool_call_id": result.call_id, "content": result.content}
+                for result in message.tool_results
+            )
+    return messages
+
+
+def render_tool(tool: Tool) -> dict[str, object]:
+    return {
+        "type": "function",
+        "function": {
+            "name": tool.name,
+            "description": tool.description,
+            "parameters": tool.parameters,
+        },
+    }
+
+
+class OpenAIChatParser:
+    """Chunks of `chat.completion.chunk` to typed events.
+
+    `[DONE]` ends the stream; a stream that closes after a finish_reason without it is complete too.
+    """
+
+    __slots__ = ("_ids", "_open_calls", "complete", "done", "error")
+
+    def __init__(self) -> None:
+        self.done = False
+        self.complete = False
+        self.error: ChatError | None = None
+        self._open_calls: dict[int, bool] = {}
+        self._ids: dict[str, int] = {}
+
+    def parse(self, event: SSEEvent, out: list[StreamEvent]) -> None:
+        data = event.data
+        if data == "[DONE]":
+            self.done = self.complete = True
+            return
+        chunk = loads(data)
+        error = chunk.get("error")
+        if error is not None:
+            self.error = stream_error(error)
+            out.append(StreamError(self.error))
+            return
+        choices = chunk.get("choices")
+        if choices:
+            choice = choices[0]  # type: ignore[index]
+            delta = choice.get("delta")
+            if delta:
+                self._delta(delta, out)
+            reason = choice.get("finish_reason")
+            if reason:
+                for index in self._open_calls:
+                    out.append(ToolCallEnd(index))
+                self._open_calls.clear()
+                out.append(Stop(reason))  # type: ignore[arg-type]
+                self.complete = True
+        usage = chunk.get("usage")
+        if usage:
+            out.append(Usage(usage.get("prompt_tokens"), usage.get("completion_tokens")))  # type: ignore[union-attr]
+
+    def _delta(self, delta: dict[str, object], out: list[StreamEvent]) -> None:
+        content = delta.get("content")
+        reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+        if reasoning and isinstance(reasoning, str):
+            out.append(ReasoningDelta(reasoning))
+        if content:
+            out.append(TextDelta(content))  # type: ignore[arg-type]
+        tool_calls = delta.get("tool_calls")
+        if tool_calls:
+            for call in tool_calls:  # type: ignore[attr-defined]
+                index = call.get("index")
+                if index is None:
+                    index = self._index_without_index(call.get("id"))
+                function = call.get("function") or {}
+                if index not in self._open_calls:
+                    self._open_calls[index] = True
+                    out.append(
+                        ToolCallStart(index, call.get("id") or "", function.get("name") or "")
+                    )
+                arguments = function.get("arguments")
+                if arguments:
+                    out.append(ToolCallDelta(index, arguments))
+
+
+    def _index_without_index(self, call_id: str | None) -> int:
+        """Gateways that omit `index`: a new id opens a new call, no id continues the last."""
+        if call_id:
+            return self._ids.setdefault(call_id, len(self._ids))
+        return max(len(self._ids) - 1, 0)
+
+
+class OpenAIChat:
+    def chat_request(self, endpoint: EndpointConfig, request: ChatRequest) -> HTTPRequest:
+        body: dict[str, object] = {
+            "model": request.model,
+            "messages": render_messages(request.conversation),
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            "max_tokens": request.max_tokens,
+        }
+        if request.temperature is not None:
+            body["temperature"] = request.temperature
+        if request.tools:
+            body["tools"] = [render_tool(tool) for tool in request.tools]
+        headers = {"Accept": "text/event-stream", **self._auth(endpoint)}
+        return HTTPRequest("POST", join_url(endpoint.base_url, "/chat/completions"), headers, body)
+
+    def models_request(self, endpoint: EndpointConfig) -> HTTPRequest:
+        return HTTPRequest("GET", join_url(endpoint.base_url, "/models"), self._auth(endpoint))
+
+    def parser(self) -> OpenAIChatParser:
+        return OpenAIChatParser()
+
+    @staticmethod
+    def _auth(endpoint: EndpointConfig) -> dict[str, str]:
+        headers = dict(endpoint.extra_headers)
+        if endpoint.api_key:
+            headers["Authorization"] = f"Bearer {endpoint.api_key}"
+        return headers

@@ -1,0 +1,60 @@
+"""The HTTP client every request goes through: timeouts always set, proxy and TLS from settings."""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass
+
+import httpx
+
+from desktop_chat.core.errors import ConfigurationError
+
+
+@dataclass(frozen=True, slots=True)
+class TransportConfig:
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0  # the longest silence allowed between two bytes of a response
+    total_timeout: float | None = None  # the longest a whole turn may take, retries included
+    proxy_mode: str = "system"  # "system" (environment, NO_PROXY honoured) | "none" | "custom"
+    proxy_url: str = ""
+    verify_tls: bool = True
+    ca_bundle: str = ""  # a PEM file trusted in addition to the system's store
+
+
+def _verify(config: TransportConfig) -> ssl.SSLContext | bool:
+    if not config.verify_tls:
+        return False
+    context = ssl.create_default_context()
+    if config.ca_bundle:
+        try:
+            context.load_verify_locations(cafile=config.ca_bundle)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigurationError(
+                f"The CA bundle {config.ca_bundle!r} cannot be used: {exc}"
+            ) from exc
+    return context
+
+
+def make_client(config: TransportConfig) -> httpx.AsyncClient:
+    """Build the client for `config`; raises ConfigurationError for an unusable proxy or CA file."""
+    timeout = httpx.Timeout(
+        connect=config.connect_timeout,
+        read=config.read_timeout,
+        write=config.read_timeout,
+        pool=config.connect_timeout,
+    )
+    proxy: str | None = None
+    if config.proxy_mode == "custom":
+        if not config.proxy_url:
+            raise ConfigurationError("A custom proxy is selected but no proxy URL is set")
+        proxy = config.proxy_url
+    try:
+        return httpx.AsyncClient(
+            timeout=timeout,
+            proxy=proxy,
+            trust_env=config.proxy_mode == "system",
+            verify=_verify(config),
+            follow_redirects=False,
+        )
+    except ValueError as exc:  # httpx rejects a malformed proxy URL here
+        raise ConfigurationError(f"The proxy URL {config.proxy_url!r} is not valid: {exc}") from exc

@@ -1,0 +1,45 @@
+"""Every test gets its own profile dir and an environment without keys or proxies."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["tests.support.sse_server"] + (["tests.support.keyring_session"] if (Path(__file__).parent / "support/keyring_session.py").exists() else [])  # TEMP
+
+_SCRUBBED = (
+    "DESKTOP_CHAT_API_KEY",
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+    "no_proxy",
+    "DESKTOP_CHAT_DEMO_TPS",
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in _SCRUBBED:
+        monkeypatch.delenv(name, raising=False)
+    profile = tmp_path / "profile"
+    monkeypatch.setenv("DESKTOP_CHAT_HOME", str(profile))
+    return profile
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark Qt tests `gui`, so `pytest -m "not gui"` runs the core alone."""
+    for item in items:
+        path = Path(str(item.fspath))
+        if "ui" in path.parts or "qtbot" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.gui)
+
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -1,0 +1,287 @@
+"""`desktop-chat ask` as a user runs it: a subprocess streaming from the scripted server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.support.sse_server import Reply, ScriptedServer
+from tests.support.streams import anthropic_stream, openai_stream
+
+KEY = "sk-e2e-secret-0123456789"
+
+
+def ask(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 30
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "desktop_chat", "ask", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+def openai_args(server: ScriptedServer, *extra: str) -> list[str]:
+    return ["--protocol", "openai", "--base-url", server.url + "/v1", "--model", "m", *extra]
+
+
+def no_traceback(result: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in result.stderr
+    assert "Traceback" not in result.stdout
+
+
+def test_streams_text_to_stdout(sse_server: ScriptedServer) -> None:
+    sse_server.script(Reply(chunks=openai_stream(["Hello", ", ", "world 你好"])))
+    result = ask(*openai_args(sse_server), "hi", env={"DESKTOP_CHAT_API_KEY": KEY})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Hello, world 你好\n"
+    assert result.stderr == ""
+    (request,) = sse_server.requests
+    assert request.headers["authorization"] == f"Bearer {KEY}"
+    body = json.loads(request.body)
+    assert body["stream"] is True
+    assert body["max_tokens"] == 1024
+    assert body["messages"] == [{"role": "user", "content": "hi"}]
+
+
+def test_text_is_flushed_as_it_arrives(sse_server: ScriptedServer) -> None:
+    sse_server.script(Reply(chunks=openai_stream(["early ", "late"]), stall=3.0, stall_after=2))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "desktop_chat", "ask", *openai_args(sse_server), "hi"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        started = time.monotonic()
+        first = process.stdout.read(6)  # blocks until the child flushes "early "
+        assert first == b"early "
+        assert time.monotonic() - started < 2.9  # before the stall ends
+        rest, _ = process.communicate(timeout=15)
+        assert rest == b"late\n"
+    finally:
+        process.kill()
+        process.wait(5)
+
+
+def test_json_with_parallel_tool_calls(sse_server: ScriptedServer, tmp_path: Path) -> None:
+    calls = [
+        {"id": "call_a", "name": "now", "argument_pieces": ['{"tz":', ' "UTC"', "}"]},
+        {"id": "call_b", "name": "calc", "argument_pieces": ['{"expr"', ': "2+2"}']},
+    ]
+    sse_server.script(
+        Reply(
+            chunks=openai_stream(
+                [], tool_calls=calls, interleave_tool_calls=True, finish_reason="tool_calls"
+            )
+        )
+    )
+    tools = tmp_path / "tools.json"
+    tools.write_text(
+        json.dumps(
+            [
+                {"type": "function", "function": {"name": "now", "parameters": {"type": "object"}}},
+                {"type": "function", "function": {"name": "calc", "description": "math"}},
+            ]
+        )
+    )
+    result = ask(*openai_args(sse_server, "--json", "--tools", str(tools)), "time?")
+    assert result.returncode == 0, result.stderr
+    output = json.loads(result.stdout)
+    assert output == {
+        "text": "",
+        "reasoning": "",
+        "tool_calls": [
+            {"id": "call_a", "name": "now", "arguments": '{"tz": "UTC"}'},
+            {"id": "call_b", "name": "calc", "arguments": '{"expr": "2+2"}'},
+        ],
+        "stop_reason": "tool_calls",
+        "usage": {"input_tokens": 12, "output_tokens": 34},
+        "attempts": 1,
+    }
+    sent = json.loads(sse_server.requests[0].body)
+    assert [tool["function"]["name"] for tool in sent["tools"]] == ["now", "calc"]
+
+
+def test_anthropic_json_with_thinking_and_converted_tools(
+    sse_server: ScriptedServer, tmp_path: Path
+) -> None:
+    sse_server.script(
+        Reply(chunks=anthropic_stream(["Sure."], thinking_pieces=["Let me", " think"]))
+    )
+    tools = tmp_path / "tools.json"
+    schema = {"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]}
+    tools.write_text(
+        json.dumps([{"type": "function", "function": {"name": "search", "parameters": schema}}])
+    )
+    result = ask(
+        "--protocol", "anthropic", "--base-url", sse_server.url, "--model", "claude",
+        "--system", "terse", "--max-tokens", "77", "--tools", str(tools), "--json", "q",
+        env={"DESKTOP_CHAT_API_KEY": KEY},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    output = json.loads(result.stdout)
+    assert (output["text"], output["reasoning"], output["stop_reason"]) == (
+        "Sure.",
+        "Let me think",
+        "end_turn",
+    )
+    request = sse_server.requests[0]
+    assert request.headers["x-api-key"] == KEY
+    body = json.loads(request.body)
+    assert body["tools"] == [{"name": "search", "description": "", "input_schema": schema}]
+    assert (body["system"], body["max_tokens"], body["stream"]) == ("terse", 77, True)
+
+
+def test_restart_after_partial_text_is_announced(sse_server: ScriptedServer) -> None:
+    sse_server.script(
+        Reply(chunks=openai_stream(["half an ", "answer", " lost"]), drop_after=3),
+        Reply(chunks=openai_stream(["the whole answer"])),
+    )
+    result = ask(*openai_args(sse_server, "--backoff-base", "0.01"), "hi")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "half an answer\nthe whole answer\n"
+    (notice,) = result.stderr.splitlines()
+    assert notice.startswith("desktop-chat: connection lost — retrying in")
+    assert "(attempt 2 of 4)" in notice
+    assert notice.endswith("the answer restarts below")
+
+
+def test_json_reports_only_the_successful_attempt(sse_server: ScriptedServer) -> None:
+    sse_server.script(
+        Reply(status=503, body=b"{}"),
+        Reply(chunks=openai_stream(["partial "]), drop_after=2),
+        Reply(chunks=openai_stream(["final"])),
+    )
+    result = ask(*openai_args(sse_server, "--json", "--backoff-base", "0.01"), "hi")
+    assert result.returncode == 0, result.stderr
+    output = json.loads(result.stdout)
+    assert (output["text"], output["attempts"]) == ("final", 3)
+
+
+def test_401_is_one_human_line(sse_server: ScriptedServer) -> None:
+    sse_server.script(Reply(status=401, body=b'{"error":{"message":"Incorrect API key"}}'))
+    result = ask(*openai_args(sse_server), "hi", env={"DESKTOP_CHAT_API_KEY": KEY})
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        "desktop-chat: The API key was rejected: check the key for this endpoint (HTTP 401): "
+        "Incorrect API key\n"
+    )
+    assert len(sse_server.requests) == 1
+    assert KEY not in result.stderr
+
+
+def test_failure_in_json_mode_still_prints_one_object(sse_server: ScriptedServer) -> None:
+    sse_server.script(Reply(status=400, body=b'{"error":{"message":"bad max_tokens"}}'))
+    result = ask(*openai_args(sse_server, "--json"), "hi")
+    assert result.returncode == 1
+    output = json.loads(result.stdout)
+    assert output["error"] == {
+        "type": "BadRequestError",
+        "message": "The provider rejected the request (HTTP 400): bad max_tokens",
+        "status": 400,
+        "provider_message": "bad max_tokens",
+    }
+    assert output["text"] == ""
+    no_traceback(result)
+
+
+def test_stall_past_read_timeout_gives_up_readably(sse_server: ScriptedServer) -> None:
+    sse_server.script(*[Reply(chunks=openai_stream(["x"]), stall=3.0, stall_after=1)] * 2)
+    result = ask(
+        *openai_args(sse_server, "--read-timeout", "0.3", "--max-retries", "1"),
+        "--backoff-base", "0.01", "hi",
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"desktop-chat: {sse_server.url.split('//')[1]} stopped sending data (read timeout)"
+    )
+    no_traceback(result)
+
+
+def test_connection_refused(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = ask(
+        "--protocol", "openai", "--base-url", f"http://127.0.0.1:{port}/v1", "--model", "m",
+        "--max-retries", "0", "hi",
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"desktop-chat: Could not connect to 127.0.0.1:{port}")
+    no_traceback(result)
+
+
+def test_malformed_stream(sse_server: ScriptedServer) -> None:
+    good = openai_stream(["kept "])
+    sse_server.script(Reply(chunks=[*good[:2], b"data: {oops\n\n"]))
+    result = ask(*openai_args(sse_server), "hi")
+    assert result.returncode == 1
+    assert result.stdout == "kept \n"
+    assert "not valid JSON" in result.stderr
+    no_traceback(result)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--base-url", "http://127.0.0.1:9/v1", "--model", "m"], "--base-url needs --protocol"),
+        (["--protocol", "openai", "--base-url", "http://127.0.0.1:9/v1"], "--model is required"),
+        (["--demo", "--tools", "/nonexistent/tools.json"], "cannot read the tools file"),
+        (["--demo", "--max-tokens", "0"], "--max-tokens must be at least 1"),
+        (["--endpoint", "nowhere"], "no saved endpoint named 'nowhere'"),
+    ],
+)
+def test_usage_errors(args: list[str], message: str) -> None:
+    result = ask(*args, "hi")
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    no_traceback(result)
+
+
+def test_bad_tools_file(tmp_path: Path) -> None:
+    tools = tmp_path / "tools.json"
+    tools.write_text('[{"name": "not openai format"}]')
+    result = ask("--demo", "--tools", str(tools), "hi")
+    assert result.returncode == 2
+    assert 'must look like {"type": "function"' in result.stderr
+
+
+def test_demo_answers_with_nothing_configured() -> None:
+    result = ask("hello there", env={"DESKTOP_CHAT_DEMO_TPS": "0"})
+    assert result.returncode == 0, result.stderr
+    assert "```python" in result.stdout
+    assert "你好" in result.stdout
+    assert "hello there" in result.stdout
+
+
+def test_ask_never_loads_qt() -> None:
+    code = (
+        "import sys\n"
+        "from desktop_chat.cli import main\n"
+        "assert main(['ask', '--demo', '--json', 'hi']) == 0\n"
+        "assert not [m for m in sys.modules if m.startswith(('PySide6', 'qasync'))]\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "DESKTOP_CHAT_DEMO_TPS": "0"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["stop_reason"] == "stop"

@@ -1,0 +1,1 @@
+"""Test helpers: a scripted SSE server and canned provider streams."""
