@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.support.sse_server"] + (["tests.support.keyring_session"] if (Path(__file__).parent / "support/keyring_session.py").exists() else [])  # TEMP
+pytest_plugins = ["tests.support.sse_server", "tests.support.keyring_session"]
 
 _SCRUBBED = (
     "DESKTOP_CHAT_API_KEY",

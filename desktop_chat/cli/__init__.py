@@ -6,9 +6,11 @@ Every failure ends in one human line on stderr and a non-zero exit, never a trac
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from desktop_chat import __version__
+from desktop_chat.logs import setup_logging
 
 SUBCOMMANDS = ("ask", "endpoint", "config")
 
@@ -23,6 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"desktop-chat {__version__}")
     parser.add_argument(
         "--profile-dir", metavar="DIR", help="keep settings, history and logs in DIR (portable)"
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log each HTTP attempt and retry to stderr"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     ask.add_parser(sub)
@@ -48,6 +53,8 @@ def main(argv: list[str]) -> int:
         return run_gui(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Notices a person needs are printed by the commands; the log is for --verbose.
+    setup_logging(level=logging.INFO if args.verbose else logging.CRITICAL + 1)
     if args.profile_dir:
         from desktop_chat.paths import set_profile_dir
 

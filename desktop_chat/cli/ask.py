@@ -75,9 +75,13 @@ class Target:
 
 
 def run(args: argparse.Namespace) -> int:
-    from desktop_chat.storage.settings import load_settings
+    from desktop_chat.storage.settings import SettingsError, load_settings
 
-    loaded = load_settings()
+    try:
+        loaded = load_settings()
+    except SettingsError as exc:
+        print(f"desktop-chat: {exc}", file=sys.stderr)
+        return 2
     if loaded.notice:
         print(f"desktop-chat: {loaded.notice}", file=sys.stderr)
     try:

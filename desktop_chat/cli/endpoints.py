@@ -1,0 +1,430 @@
+"""Manage endpoints, API keys and network/ui settings from the command line, offline.
+
+Commands::
+
+    desktop-chat endpoint list [--json]
+    desktop-chat endpoint add NAME [--preset P] [--protocol openai|anthropic] [--base-url URL]
+                                   [--model M] [--header NAME:VALUE ...]
+    desktop-chat endpoint edit NAME [the same options] [--remove-header NAME ...] [--clear-headers]
+    desktop-chat endpoint remove NAME         also deletes the endpoint's key from the keyring
+    desktop-chat endpoint use NAME [--model M]
+    desktop-chat endpoint set-key NAME        the key is read from stdin (a hidden prompt on a
+                                              terminal), never from the command line
+    desktop-chat endpoint delete-key NAME
+    desktop-chat config show [--json]
+    desktop-chat config set KEY VALUE         e.g. network.max_retries 5, ui.theme dark,
+                                              network.total_timeout none
+
+Exit status: 0 on success, 2 for a usage or validation error, 1 for any other failure. An error is
+one line on stderr, never a traceback. The profile directory comes from ``--profile-dir`` or
+``DESKTOP_CHAT_HOME`` (see :mod:`desktop_chat.paths`).
+
+JSON output is stable: fields may be added, never renamed or removed.
+
+``endpoint list --json``::
+
+    {"active_endpoint": str | null, "active_model": str | null,
+     "endpoints": [{"name": str, "protocol": "openai" | "anthropic", "base_url": str,
+                    "default_model": str, "extra_headers": {str: str}, "active": bool,
+                    "has_key": bool | null}]}
+
+``has_key`` is null when the keyring cannot be asked. No command ever prints a key.
+
+``config show --json``::
+
+    {"settings_path": str, "settings": {"network.max_retries": int, ..., "ui.theme": str, ...}}
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import getpass
+import json
+import sys
+from collections.abc import Callable
+
+from desktop_chat import paths
+from desktop_chat.storage.secrets import KeyringUnavailable, KeyStore, KeyStoreError
+from desktop_chat.storage.settings import (
+    OPTIONS,
+    PRESETS,
+    Endpoint,
+    Settings,
+    SettingsError,
+    find_option,
+    load_settings,
+    save_settings,
+)
+
+Handler = Callable[[argparse.Namespace], int]
+MAX_KEY_LENGTH = 16_384
+
+
+class CliError(Exception):
+    """Raised by a handler to end with one stderr line and an exit status (2: usage, 1: other)."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _err(text: str) -> None:
+    sys.stderr.write(text + "\n")
+
+
+def _guarded(handler: Handler) -> Handler:
+    """Turn the errors a handler can meet into one stderr line and an exit status."""
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except CliError as exc:
+            _err(f"error: {exc}")
+            return exc.code
+        except SettingsError as exc:
+            _err(f"error: {exc}")
+            return 2
+        except KeyStoreError as exc:
+            _err(f"error: {exc}")
+            return 1
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            _err(f"error: {where}{exc.strerror or exc}")
+            return 1
+
+    return run
+
+
+def _load() -> Settings:
+    try:
+        result = load_settings(paths.settings_path())
+    except SettingsError as exc:  # a newer file, or an unusable one that could not be moved
+        raise CliError(str(exc), 1) from exc
+    if result.notice:
+        _err(f"warning: {result.notice}")
+    return result.settings
+
+
+def _save(settings: Settings) -> None:
+    save_settings(settings, paths.settings_path())
+
+
+def _require(settings: Settings, name: str) -> Endpoint:
+    ep = settings.endpoint(name)
+    if ep is None:
+        known = ", ".join(e.name for e in settings.endpoints) or "none yet"
+        raise CliError(f"no endpoint named {name!r} (endpoints: {known})", 2)
+    return ep
+
+
+def _preset(name: str) -> tuple[str, str]:
+    wanted = name.replace(" ", "").casefold()
+    for preset, value in PRESETS.items():
+        if preset.replace(" ", "").casefold() == wanted:
+            return value
+    raise CliError(f"unknown preset {name!r}; presets: {', '.join(PRESETS)}", 2)
+
+
+def _headers(items: list[str]) -> dict[str, str]:
+    headers = {}
+    for item in items:
+        name, sep, value = item.partition(":")
+        if not sep or not name.strip():
+            raise CliError("--header wants NAME:VALUE", 2)
+        headers[name.strip()] = value.strip()
+    return headers
+
+
+@_guarded
+def cmd_list(args: argparse.Namespace) -> int:
+    """List endpoints, which one is active and whether each has a key."""
+    settings = _load()
+    store = KeyStore()
+    has_key: dict[str, bool | None] = {ep.name: None for ep in settings.endpoints}
+    for ep in settings.endpoints:
+        try:
+            has_key[ep.name] = store.get(ep.name) is not None
+        except KeyStoreError as exc:
+            _err(f"warning: cannot tell which endpoints have keys: {exc}")
+            break  # the next endpoints would meet the same keyring
+    if args.json:
+        rows = [
+            {
+                "name": ep.name,
+                "protocol": ep.protocol,
+                "base_url": ep.base_url,
+                "default_model": ep.default_model,
+                "extra_headers": ep.extra_headers,
+                "active": ep.name == settings.active_endpoint,
+                "has_key": has_key[ep.name],
+            }
+            for ep in settings.endpoints
+        ]
+        doc = {
+            "active_endpoint": settings.active_endpoint,
+            "active_model": settings.active_model,
+            "endpoints": rows,
+        }
+        _out(json.dumps(doc, indent=2, ensure_ascii=False))
+        return 0
+    if not settings.endpoints:
+        _out("No endpoints yet. Add one: desktop-chat endpoint add NAME --preset OpenAI")
+        return 0
+    width = max(len(ep.name) for ep in settings.endpoints)
+    for ep in settings.endpoints:
+        active = ep.name == settings.active_endpoint
+        model = (settings.active_model if active else None) or ep.default_model or "-"
+        key = {True: "yes", False: "no", None: "?"}[has_key[ep.name]]
+        mark = "*" if active else " "
+        row = f"{mark} {ep.name:<{width}}  {ep.protocol:<9}  {ep.base_url}"
+        _out(f"{row}  model: {model}  key: {key}")
+    return 0
+
+
+@_guarded
+def cmd_add(args: argparse.Namespace) -> int:
+    """Add an endpoint; the first one added becomes the active one."""
+    settings = _load()
+    protocol, base_url = args.protocol, args.base_url
+    if args.preset:
+        preset_protocol, preset_url = _preset(args.preset)
+        protocol, base_url = protocol or preset_protocol, base_url or preset_url
+    if not protocol or not base_url:
+        raise CliError(f"give --protocol and --base-url, or --preset ({', '.join(PRESETS)})", 2)
+    if settings.endpoint(args.name) is not None:
+        raise CliError(f"an endpoint named {args.name!r} exists; change it with `endpoint edit`", 2)
+    ep = Endpoint(args.name, protocol, base_url, args.model or "", _headers(args.header))
+    settings = settings.with_endpoint(ep)
+    first = settings.active_endpoint is None
+    if first:
+        settings = settings.with_active(ep.name)
+    _save(settings)
+    _out(
+        f"Added endpoint {ep.name!r} ({ep.protocol}, {ep.base_url})"
+        + (", now active." if first else ".")
+    )
+    _out(f"Store its API key with: desktop-chat endpoint set-key {_quote(ep.name)}")
+    return 0
+
+
+@_guarded
+def cmd_edit(args: argparse.Namespace) -> int:
+    """Change an endpoint's protocol, URL, default model or extra headers."""
+    settings = _load()
+    old = _require(settings, args.name)
+    protocol, base_url = args.protocol, args.base_url
+    if args.preset:
+        preset_protocol, preset_url = _preset(args.preset)
+        protocol, base_url = protocol or preset_protocol, base_url or preset_url
+    headers = {} if args.clear_headers else dict(old.extra_headers)
+    lowered = {h.casefold() for h in args.remove_header}
+    headers = {k: v for k, v in headers.items() if k.casefold() not in lowered}
+    headers.update(_headers(args.header))
+    new = Endpoint(
+        old.name,
+        protocol or old.protocol,
+        base_url or old.base_url,
+        old.default_model if args.model is None else args.model,
+        headers,
+    )
+    if new == old:
+        raise CliError("nothing to change; give at least one option that differs", 2)
+    _save(settings.with_endpoint(new))
+    _out(f"Updated endpoint {new.name!r} ({new.protocol}, {new.base_url}).")
+    return 0
+
+
+@_guarded
+def cmd_remove(args: argparse.Namespace) -> int:
+    """Remove an endpoint and delete its key from the keyring."""
+    settings = _load()
+    ep = _require(settings, args.name)
+    store = KeyStore()
+    try:
+        deleted: bool | None = store.delete(ep.name)
+    except KeyringUnavailable as exc:
+        # Nothing reachable could hold the key now; say where a stale one may remain.
+        _err(f"warning: {exc} If a key was stored earlier, remove it from the keyring yourself.")
+        deleted = None
+    except KeyStoreError as exc:
+        raise CliError(f"{exc} The endpoint was not removed.", 1) from exc
+    _save(settings.without_endpoint(ep.name))
+    where = store.backend_name()
+    tail = {True: f" and its key from the {where}", False: " (it had no stored key)", None: ""}
+    _out(f"Removed endpoint {ep.name!r}{tail[deleted]}.")
+    return 0
+
+
+@_guarded
+def cmd_use(args: argparse.Namespace) -> int:
+    """Make an endpoint the active one, optionally with a model."""
+    settings = _load()
+    ep = _require(settings, args.name)
+    model = args.model
+    if model is None and ep.name == settings.active_endpoint:
+        model = settings.active_model  # re-selecting the same endpoint keeps the chosen model
+    settings = settings.with_active(ep.name, model)
+    _save(settings)
+    shown = settings.active_model or ep.default_model or "the server's default"
+    _out(f"Active endpoint: {ep.name!r}, model: {shown}.")
+    return 0
+
+
+def _read_key(name: str) -> str:
+    stdin = sys.stdin
+    if stdin is None:
+        raise CliError("no stdin to read the key from", 2)
+    if stdin.isatty():
+        key = getpass.getpass(f"API key for {name} (input hidden): ")
+    else:
+        key = stdin.read(MAX_KEY_LENGTH + 1)
+    key = key.strip()
+    if not key:
+        raise CliError("no key given on stdin", 2)
+    if len(key) > MAX_KEY_LENGTH:
+        raise CliError(f"the key is longer than {MAX_KEY_LENGTH} characters", 2)
+    if any(c.isspace() or not c.isprintable() for c in key):
+        raise CliError("the key contains spaces, line breaks or control characters", 2)
+    return key
+
+
+@_guarded
+def cmd_set_key(args: argparse.Namespace) -> int:
+    """Read an API key from stdin and store it in the OS keyring."""
+    if args.stray:
+        # Not echoed: it may well be the key itself, already in the shell's history.
+        raise CliError("give the key on stdin or at the prompt, never on the command line", 2)
+    ep = _require(_load(), args.name)
+    key = _read_key(ep.name)
+    store = KeyStore()
+    store.set(ep.name, key)
+    _out(f"Saved the key for {ep.name!r} in the {store.backend_name()}.")
+    return 0
+
+
+@_guarded
+def cmd_delete_key(args: argparse.Namespace) -> int:
+    """Delete an endpoint's key from the OS keyring."""
+    ep = _load().endpoint(args.name)
+    name = ep.name if ep is not None else args.name.strip()
+    store = KeyStore()
+    if store.delete(name):
+        _out(f"Deleted the key for {name!r} from the {store.backend_name()}.")
+    else:
+        _out(f"There was no key for {name!r} in the {store.backend_name()}.")
+    return 0
+
+
+@_guarded
+def cmd_config_show(args: argparse.Namespace) -> int:
+    """Print the network and ui settings."""
+    values = _load().option_values()
+    if args.json:
+        doc = {"settings_path": str(paths.settings_path()), "settings": values}
+        _out(json.dumps(doc, indent=2, ensure_ascii=False))
+        return 0
+    _out(f"# {paths.settings_path()}")
+    shown = {key: json.dumps(value, ensure_ascii=False) for key, value in values.items()}
+    key_width, value_width = max(map(len, shown)), max(map(len, shown.values()))
+    for key, text in shown.items():
+        _out(f"{key:<{key_width}} = {text:<{value_width}}  # {OPTIONS[key].description}")
+    return 0
+
+
+@_guarded
+def cmd_config_set(args: argparse.Namespace) -> int:
+    """Set one network or ui setting, validated against its declaration."""
+    option = find_option(args.key)
+    value = option.parse(args.value)
+    settings = _load().with_option(option.key, value)
+    _save(settings)
+    _out(f"{option.key} = {json.dumps(value)}")
+    net = settings.network
+    if net.proxy_mode == "custom" and not net.proxy_url:
+        _err("warning: network.proxy_mode is custom but network.proxy_url is empty")
+    return 0
+
+
+def _quote(name: str) -> str:
+    return name if name.replace("-", "").replace("_", "").isalnum() else json.dumps(name)
+
+
+def _endpoint_options(parser: argparse.ArgumentParser, *, edit: bool) -> None:
+    parser.add_argument("name", metavar="NAME")
+    parser.add_argument(
+        "--preset", metavar="P", help=f"fill protocol and URL: {', '.join(PRESETS)}"
+    )
+    parser.add_argument("--protocol", choices=("openai", "anthropic"))
+    parser.add_argument("--base-url", metavar="URL")
+    parser.add_argument("--model", metavar="M", help="default model ('' clears it)")
+    parser.add_argument(
+        "--header", action="append", default=[], metavar="NAME:VALUE",
+        help="extra HTTP header (repeatable); never a key: keys go in the keyring",
+    )  # fmt: skip
+    if edit:
+        parser.add_argument("--remove-header", action="append", default=[], metavar="NAME")
+        parser.add_argument("--clear-headers", action="store_true")
+
+
+def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``endpoint`` and ``config`` commands; each leaf sets ``func(args) -> int``."""
+    endpoint = subparsers.add_parser("endpoint", help="manage API endpoints and their keys")
+    esub = endpoint.add_subparsers(dest="endpoint_command", metavar="COMMAND", required=True)
+    p = esub.add_parser("list", help="list endpoints")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_list)
+    p = esub.add_parser("add", help="add an endpoint")
+    _endpoint_options(p, edit=False)
+    p.set_defaults(func=cmd_add)
+    p = esub.add_parser("edit", help="change an endpoint")
+    _endpoint_options(p, edit=True)
+    p.set_defaults(func=cmd_edit)
+    p = esub.add_parser("remove", help="remove an endpoint and its key")
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(func=cmd_remove)
+    p = esub.add_parser("use", help="make an endpoint active")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--model", metavar="M")
+    p.set_defaults(func=cmd_use)
+    p = esub.add_parser("set-key", help="store an endpoint's API key (read from stdin)")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("stray", nargs="*", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_set_key)
+    p = esub.add_parser("delete-key", help="delete an endpoint's API key")
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(func=cmd_delete_key)
+
+    config = subparsers.add_parser("config", help="show or change network and ui settings")
+    csub = config.add_subparsers(dest="config_command", metavar="COMMAND", required=True)
+    p = csub.add_parser("show", help="print the settings")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_config_show)
+    p = csub.add_parser("set", help="change one setting")
+    p.add_argument("key", metavar="KEY", help=f"one of: {', '.join(OPTIONS)}")
+    p.add_argument("value", metavar="VALUE")
+    p.set_defaults(func=cmd_config_set)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the endpoint/config commands alone (the full CLI dispatches to the same handlers)."""
+    parser = argparse.ArgumentParser(prog="desktop-chat")
+    parser.add_argument("--profile-dir", metavar="DIR", help="keep every file in DIR")
+    add_parsers(parser.add_subparsers(dest="command", metavar="COMMAND", required=True))
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has already printed the usage error
+        return exc.code if isinstance(exc.code, int) else 2
+    if args.profile_dir:
+        paths.set_profile_dir(args.profile_dir)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,636 @@
+"""Declare, validate, load and save the user's settings (a versioned JSON file).
+
+File format, version 1 (``paths.settings_path()``)::
+
+    {"version": 1,
+     "endpoints": [{"name": "OpenAI", "protocol": "openai", "base_url": "https://api.openai.com/v1",
+                    "default_model": "", "extra_headers": {}}],
+     "active_endpoint": "OpenAI" | null, "active_model": "gpt-4o" | null,
+     "network": {<Network fields>}, "ui": {<Ui fields>},
+     "models_cache": {"OpenAI": ["gpt-4o", ...]}}
+
+Each network/ui option is declared once, as a dataclass field with its type, default and a
+description in the field metadata; :data:`OPTIONS` is derived from those declarations and drives
+validation on load, ``config set`` and ``config show``.
+
+Invariants:
+
+- No API key is ever part of this file. Keys live in the OS keyring; header names, header
+  values and URL parts that would carry a secret are refused; key-like fields are dropped on load.
+- Writes are atomic: a temp file in the same directory, fsync, ``os.replace``.
+- A file that cannot be used is renamed aside (``settings.json.corrupt-YYYYmmdd-HHMMSS``), never
+  deleted or overwritten; a file from a newer version is refused and left untouched.
+- Endpoint names are unique, compared case-insensitively (they name keyring entries).
+
+Errors::
+
+    SettingsError (ValueError)   a value or a file the user has to fix; the message is for a person
+    └── SettingsVersionError     the file was written by a newer version; it is left as it is
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import re
+import tempfile
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import NoneType, UnionType
+from typing import Literal
+from urllib.parse import parse_qsl, urlsplit
+
+from desktop_chat import paths
+
+Protocol = Literal["openai", "anthropic"]
+ProxyMode = Literal["system", "none", "custom"]
+Theme = Literal["system", "light", "dark"]
+JsonObject = dict[str, object]
+Migration = Callable[[JsonObject], JsonObject]
+
+CURRENT_VERSION = 1
+# MIGRATIONS[n] turns a version-n document into a version-(n + 1) one; add an entry with each bump.
+MIGRATIONS: dict[int, Migration] = {}
+
+PRESETS: dict[str, tuple[Protocol, str]] = {
+    "OpenAI": ("openai", "https://api.openai.com/v1"),
+    "Anthropic": ("anthropic", "https://api.anthropic.com"),
+    "DeepSeek": ("openai", "https://api.deepseek.com"),
+    "OpenRouter": ("openai", "https://openrouter.ai/api/v1"),
+    "Ollama": ("openai", "http://localhost:11434/v1"),
+    "LM Studio": ("openai", "http://localhost:1234/v1"),
+}
+
+
+class SettingsError(ValueError):
+    """Raised for a setting or settings file the user has to fix; the message is for a person."""
+
+
+class SettingsVersionError(SettingsError):
+    """Raised when the settings file comes from a newer version of the app."""
+
+
+# --- refusing secrets ---------------------------------------------------------------------------
+
+_SECRET_WORDS = ("apikey", "secret", "password", "passwd", "token", "authorization", "cookie")
+_SECRET_VALUE = re.compile(r"^\s*(bearer\s+\S|basic\s+\S|sk-[\w-]{8,})", re.IGNORECASE)
+_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_KEY_HINT = "API keys are kept in the system keyring (`desktop-chat endpoint set-key NAME`)"
+
+
+def looks_secret(name: str) -> bool:
+    """Tell whether a field, header or query parameter name suggests it holds a credential."""
+    norm = re.sub(r"[^a-z0-9]", "", name.lower())
+    return (
+        norm in ("key", "auth", "credentials")
+        or norm.endswith("key")
+        or any(word in norm for word in _SECRET_WORDS)
+    )
+
+
+def check_name(name: object) -> str:
+    """Return a valid endpoint name (trimmed) or raise SettingsError."""
+    if not isinstance(name, str) or not name.strip():
+        raise SettingsError("an endpoint needs a name")
+    name = name.strip()
+    if len(name) > 64 or any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise SettingsError(f"endpoint name {name[:64]!r} is too long or has control characters")
+    return name
+
+
+def check_base_url(url: object) -> str:
+    """Return a valid http(s) base URL without a trailing slash, or raise SettingsError."""
+    if not isinstance(url, str) or not url.strip():
+        raise SettingsError("the base URL is empty")
+    url = url.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(f"base URL {url!r} must start with http:// or https:// and name a host")
+    if parts.username is not None or parts.password is not None:
+        raise SettingsError(f"the base URL must not contain a user name or password; {_KEY_HINT}")
+    if any(looks_secret(k) for k, _ in parse_qsl(parts.query, keep_blank_values=True)):
+        raise SettingsError(f"the base URL must not carry a key in its query; {_KEY_HINT}")
+    if parts.fragment:
+        raise SettingsError(f"base URL {url!r} must not have a #fragment")
+    return url
+
+
+def check_header(name: object, value: object) -> tuple[str, str]:
+    """Return a valid extra header as ``(name, value)``; refuse headers that would hold a key."""
+    if not isinstance(name, str) or not _HEADER_NAME.match(name):
+        raise SettingsError(f"{name!r} is not a valid HTTP header name")
+    if not isinstance(value, str) or "\r" in value or "\n" in value:
+        raise SettingsError(f"header {name!r} needs a one-line text value")
+    if looks_secret(name) or _SECRET_VALUE.match(value):
+        raise SettingsError(f"header {name!r} would store a secret in settings; {_KEY_HINT}")
+    return name, value.strip()
+
+
+def check_proxy_url(url: str) -> str:
+    """Return a valid proxy URL (or empty), refusing embedded passwords."""
+    url = url.strip()
+    if not url:
+        return url
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https", "socks5", "socks5h") or not parts.hostname:
+        raise SettingsError(
+            f"proxy URL {url!r} must look like http://host:port or socks5://host:port"
+        )
+    if parts.password is not None:
+        raise SettingsError("the proxy URL must not contain a password")
+    return url
+
+
+# --- declarations -------------------------------------------------------------------------------
+
+
+def _meta(description: str, **limits: object) -> dict[str, object]:
+    return {"description": description, **limits}
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """One API endpoint; its key lives in the keyring under the endpoint's name."""
+
+    name: str
+    protocol: Protocol
+    base_url: str
+    default_model: str = ""
+    extra_headers: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Normalise, then refuse anything that could smuggle a secret into the settings file.
+        object.__setattr__(self, "name", check_name(self.name))
+        if self.protocol not in ("openai", "anthropic"):
+            raise SettingsError(f"protocol must be 'openai' or 'anthropic', not {self.protocol!r}")
+        object.__setattr__(self, "base_url", check_base_url(self.base_url))
+        if not isinstance(self.default_model, str):
+            raise SettingsError("the default model must be text")
+        object.__setattr__(self, "default_model", self.default_model.strip())
+        if not isinstance(self.extra_headers, Mapping):
+            raise SettingsError("extra headers must map header names to values")
+        headers = dict(check_header(k, v) for k, v in self.extra_headers.items())
+        object.__setattr__(self, "extra_headers", headers)
+
+
+@dataclass(frozen=True, slots=True)
+class Network:
+    """How requests are sent: retries, timeouts, proxy and TLS."""
+
+    max_retries: int = field(
+        default=3, metadata=_meta("Retries after a failed request before giving up", lo=0, hi=20)
+    )
+    backoff_base: float = field(
+        default=0.5, metadata=_meta("First retry delay in seconds; doubles each retry", lo=0, hi=60)
+    )
+    backoff_max: float = field(
+        default=8.0, metadata=_meta("Longest delay between two retries, in seconds", lo=0, hi=600)
+    )
+    connect_timeout: float = field(
+        default=10.0, metadata=_meta("Seconds to wait for a connection", lo=0.1, hi=600)
+    )
+    read_timeout: float = field(
+        default=60.0,
+        metadata=_meta("Seconds to wait for the next part of a reply", lo=0.1, hi=3600),
+    )
+    total_timeout: float | None = field(
+        default=None,
+        metadata=_meta("Limit in seconds for one whole reply; none = no limit", lo=1, hi=86400),
+    )
+    proxy_mode: ProxyMode = field(
+        default="system",
+        metadata=_meta("system (from the environment), none, or custom (proxy_url)"),
+    )
+    proxy_url: str = field(
+        default="",
+        metadata=_meta("Proxy for proxy_mode custom, e.g. http://host:3128", check=check_proxy_url),
+    )
+    verify_tls: bool = field(default=True, metadata=_meta("Check the server's TLS certificate"))
+    ca_bundle: str = field(
+        default="", metadata=_meta("PEM file of extra CA certificates; empty = system store")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Ui:
+    """How the window looks and behaves."""
+
+    theme: Theme = field(default="system", metadata=_meta("Colour theme: system, light or dark"))
+    send_with_ctrl_enter: bool = field(
+        default=False, metadata=_meta("Send with Ctrl+Enter; Enter then inserts a new line")
+    )
+
+
+_BOOL_WORDS = {"true": True, "yes": True, "on": True, "1": True}
+_BOOL_WORDS |= {"false": False, "no": False, "off": False, "0": False}
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One network/ui setting as declared: key, type, default, limits and description."""
+
+    key: str
+    section: str
+    name: str
+    kind: type
+    default: object
+    description: str
+    choices: tuple[str, ...] = ()
+    nullable: bool = False
+    lo: float | None = None
+    hi: float | None = None
+    extra_check: Callable[[str], str] | None = None
+
+    @property
+    def type_name(self) -> str:
+        """Describe the accepted values for a person, e.g. ``integer 0..20``."""
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        base = {bool: "true or false", int: "an integer", float: "a number", str: "text"}[self.kind]
+        if self.lo is not None:
+            base += f" {self.lo:g}..{self.hi:g}"
+        return base + (" or none" if self.nullable else "")
+
+    def check(self, value: object) -> object:
+        """Return ``value`` if it is valid for this option (ints widened for floats)."""
+        if value is None and self.nullable:
+            return None
+        ok = {
+            bool: isinstance(value, bool),
+            int: isinstance(value, int) and not isinstance(value, bool),
+            float: isinstance(value, int | float) and not isinstance(value, bool),
+            str: isinstance(value, str),
+        }[self.kind]
+        if not ok or (isinstance(value, float) and not math.isfinite(value)):
+            raise SettingsError(f"{self.key} must be {self.type_name}, not {value!r}")
+        if self.kind is float:
+            value = float(typing.cast(float, value))
+        if self.choices and value not in self.choices:
+            raise SettingsError(f"{self.key} must be {self.type_name}, not {value!r}")
+        numeric = isinstance(value, int | float) and self.lo is not None and self.hi is not None
+        if numeric and not self.lo <= value <= self.hi:  # type: ignore[operator]
+            raise SettingsError(f"{self.key} must be {self.type_name}, not {value!r}")
+        if self.extra_check is not None:
+            value = self.extra_check(typing.cast(str, value))
+        return value
+
+    def parse(self, text: str) -> object:
+        """Turn command-line text into a valid value for this option."""
+        word = text.strip()
+        if self.nullable and word.lower() in ("none", "null", ""):
+            return None
+        value: object = word
+        try:
+            if self.kind is bool:
+                value = _BOOL_WORDS[word.lower()]
+            elif self.kind is int:
+                value = int(word)
+            elif self.kind is float:
+                value = float(word)
+        except (KeyError, ValueError):
+            raise SettingsError(f"{self.key} must be {self.type_name}, not {text!r}") from None
+        return self.check(value)
+
+
+def _options_of(section: str, cls: type) -> list[Option]:
+    hints = typing.get_type_hints(cls)
+    found = []
+    for f in dataclasses.fields(cls):
+        hint, nullable, choices = hints[f.name], False, ()
+        if isinstance(hint, UnionType):
+            args = [a for a in typing.get_args(hint) if a is not NoneType]
+            hint, nullable = args[0], True
+        if typing.get_origin(hint) is Literal:
+            hint, choices = str, typing.get_args(hint)
+        meta = f.metadata
+        found.append(
+            Option(f"{section}.{f.name}", section, f.name, hint, f.default, meta["description"],
+                   choices, nullable, meta.get("lo"), meta.get("hi"), meta.get("check"))
+        )  # fmt: skip
+    return found
+
+
+OPTIONS: dict[str, Option] = {
+    o.key: o for o in (*_options_of("network", Network), *_options_of("ui", Ui))
+}
+
+
+def find_option(key: str) -> Option:
+    """Return the option named ``key``; a bare name like ``theme`` works when it is unambiguous."""
+    if key in OPTIONS:
+        return OPTIONS[key]
+    matches = [o for o in OPTIONS.values() if o.name == key]
+    if len(matches) == 1:
+        return matches[0]
+    raise SettingsError(f"unknown setting {key!r}; known settings: {', '.join(OPTIONS)}")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the user configured; immutable, changed through the ``with_*`` helpers."""
+
+    endpoints: tuple[Endpoint, ...] = ()
+    active_endpoint: str | None = None
+    active_model: str | None = None
+    network: Network = field(default_factory=Network)
+    ui: Ui = field(default_factory=Ui)
+    models_cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "endpoints", tuple(self.endpoints))
+        seen: set[str] = set()
+        for ep in self.endpoints:
+            if ep.name.casefold() in seen:
+                raise SettingsError(f"there is already an endpoint named {ep.name!r}")
+            seen.add(ep.name.casefold())
+        active = self.active_endpoint
+        found = None if active is None else self.endpoint(active)
+        if active is not None and (found is None or found.name != active):
+            raise SettingsError(f"no endpoint named {active!r}")
+        if active is None and self.active_model is not None:
+            raise SettingsError("a model can only be chosen together with an endpoint")
+        cache = {name: tuple(models) for name, models in self.models_cache.items()}
+        object.__setattr__(self, "models_cache", cache)
+
+    def endpoint(self, name: str) -> Endpoint | None:
+        """Return the endpoint called ``name`` (case-insensitively), or None."""
+        wanted = name.strip().casefold()
+        return next((ep for ep in self.endpoints if ep.name.casefold() == wanted), None)
+
+    def active(self) -> Endpoint | None:
+        """Return the active endpoint, or None."""
+        return None if self.active_endpoint is None else self.endpoint(self.active_endpoint)
+
+    def with_endpoint(self, endpoint: Endpoint) -> Settings:
+        """Return settings with ``endpoint`` added, or replacing its namesake in place."""
+        old = self.endpoint(endpoint.name)
+        if old is None:
+            return dataclasses.replace(self, endpoints=(*self.endpoints, endpoint))
+        eps = tuple(endpoint if ep is old else ep for ep in self.endpoints)
+        active = endpoint.name if self.active_endpoint == old.name else self.active_endpoint
+        cache = {endpoint.name if k == old.name else k: v for k, v in self.models_cache.items()}
+        return dataclasses.replace(self, endpoints=eps, active_endpoint=active, models_cache=cache)
+
+    def without_endpoint(self, name: str) -> Settings:
+        """Return settings without endpoint ``name``, its active state and its model cache."""
+        old = self._require(name)
+        is_active = self.active_endpoint == old.name
+        return dataclasses.replace(
+            self,
+            endpoints=tuple(ep for ep in self.endpoints if ep is not old),
+            active_endpoint=None if is_active else self.active_endpoint,
+            active_model=None if is_active else self.active_model,
+            models_cache={k: v for k, v in self.models_cache.items() if k != old.name},
+        )
+
+    def with_active(self, name: str | None, model: str | None = None) -> Settings:
+        """Return settings with ``name`` active and ``model`` chosen (None: its default model)."""
+        if name is None:
+            return dataclasses.replace(self, active_endpoint=None, active_model=None)
+        ep = self._require(name)
+        return dataclasses.replace(self, active_endpoint=ep.name, active_model=model or None)
+
+    def with_models(self, name: str, models: list[str] | tuple[str, ...]) -> Settings:
+        """Return settings with the cached model list of endpoint ``name`` replaced."""
+        ep = self._require(name)
+        return dataclasses.replace(self, models_cache={**self.models_cache, ep.name: tuple(models)})
+
+    def with_option(self, key: str, value: object) -> Settings:
+        """Return settings with the option ``key`` (e.g. ``network.max_retries``) set, validated."""
+        option = find_option(key)
+        section = getattr(self, option.section)
+        changed = dataclasses.replace(section, **{option.name: option.check(value)})
+        return dataclasses.replace(self, **{option.section: changed})
+
+    def option_values(self) -> dict[str, object]:
+        """Return every network/ui option as ``{"network.max_retries": 3, ...}``."""
+        return {key: getattr(getattr(self, o.section), o.name) for key, o in OPTIONS.items()}
+
+    def _require(self, name: str) -> Endpoint:
+        ep = self.endpoint(name)
+        if ep is None:
+            raise SettingsError(f"no endpoint named {name!r}")
+        return ep
+
+
+# --- the file -----------------------------------------------------------------------------------
+
+
+def migrate(
+    data: JsonObject,
+    *,
+    migrations: Mapping[int, Migration] = MIGRATIONS,
+    target: int = CURRENT_VERSION,
+) -> JsonObject:
+    """Bring a decoded settings document up to version ``target``, one step at a time."""
+    version = data.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise SettingsError("it has no valid 'version' field")
+    if version > target:
+        raise SettingsVersionError(
+            f"the settings file has format version {version}, but this Desktop Chat reads up to "
+            f"version {target}; the file was left untouched (update the app, or use --profile-dir "
+            "for a separate profile)"
+        )
+    while version < target:
+        step = migrations.get(version)
+        if step is None:
+            raise SettingsError(f"format version {version} is not supported")
+        data = step(dict(data))
+        version += 1
+        data["version"] = version
+    return data
+
+
+def encode(settings: Settings) -> JsonObject:
+    """Return the JSON document for ``settings`` (the current format version)."""
+    return {
+        "version": CURRENT_VERSION,
+        "endpoints": [dataclasses.asdict(ep) for ep in settings.endpoints],
+        "active_endpoint": settings.active_endpoint,
+        "active_model": settings.active_model,
+        "network": dataclasses.asdict(settings.network),
+        "ui": dataclasses.asdict(settings.ui),
+        "models_cache": {k: list(v) for k, v in settings.models_cache.items()},
+    }
+
+
+def _unknown(where: str, key: str) -> str:
+    if looks_secret(key):
+        return f"{where}: removed the field {key!r}; {_KEY_HINT}"
+    return f"{where}: ignored the unknown field {key!r}"
+
+
+def _decode_endpoint(item: object, where: str, problems: list[str]) -> Endpoint | None:
+    if not isinstance(item, dict):
+        problems.append(f"{where}: not an object; dropped")
+        return None
+    where = f"endpoint {item['name']!r}" if isinstance(item.get("name"), str) else where
+    fields = {f.name for f in dataclasses.fields(Endpoint)}
+    problems.extend(_unknown(where, k) for k in item if k not in fields)
+    model = item.get("default_model", "")
+    if not isinstance(model, str):
+        problems.append(f"{where}: default_model must be text; cleared")
+        model = ""
+    raw_headers = item.get("extra_headers", {})
+    headers: dict[str, str] = {}
+    if not isinstance(raw_headers, dict):
+        problems.append(f"{where}: extra_headers must be an object; cleared")
+        raw_headers = {}
+    for k, v in raw_headers.items():
+        try:
+            headers.update([check_header(k, v)])
+        except SettingsError as exc:
+            problems.append(f"{where}: dropped a header: {exc}")
+    try:
+        name, protocol, url = item.get("name"), item.get("protocol"), item.get("base_url")
+        return Endpoint(name, protocol, url, model, headers)  # type: ignore[arg-type]
+    except SettingsError as exc:
+        problems.append(f"{where}: dropped: {exc}")
+        return None
+
+
+def _decode_section(name: str, cls: type, raw: object, problems: list[str]) -> object:
+    if not isinstance(raw, dict):
+        problems.append(f"{name}: not an object; defaults used")
+        return cls()
+    values: dict[str, object] = {}
+    for key, value in raw.items():
+        option = OPTIONS.get(f"{name}.{key}")
+        if option is None:
+            problems.append(_unknown(name, key))
+            continue
+        try:
+            values[key] = option.check(value)
+        except SettingsError as exc:
+            problems.append(f"{exc}; using the default {json.dumps(option.default)}")
+    return cls(**values)
+
+
+def decode(data: JsonObject) -> tuple[Settings, list[str]]:
+    """Build settings from a current-version document, keeping every valid value.
+
+    Returns the settings and the problems found, one line each, for the notice.
+    """
+    problems: list[str] = []
+    known = {"version", *(f.name for f in dataclasses.fields(Settings))}
+    problems.extend(_unknown("settings", k) for k in data if k not in known)
+    endpoints: list[Endpoint] = []
+    raw_eps = data.get("endpoints", [])
+    if not isinstance(raw_eps, list):
+        problems.append("endpoints: not a list; none loaded")
+        raw_eps = []
+    for i, item in enumerate(raw_eps):
+        ep = _decode_endpoint(item, f"endpoint #{i + 1}", problems)
+        if ep is not None and any(e.name.casefold() == ep.name.casefold() for e in endpoints):
+            problems.append(f"endpoint {ep.name!r}: a second endpoint of that name was dropped")
+        elif ep is not None:
+            endpoints.append(ep)
+    names = {ep.name for ep in endpoints}
+    active, model = data.get("active_endpoint"), data.get("active_model")
+    if active is not None and active not in names:
+        problems.append(f"active_endpoint: no endpoint named {active!r}; none is active")
+        active = None
+    if active is None or not isinstance(model, str) or not model:
+        model = None
+    cache = data.get("models_cache", {})
+    # The model cache is only a cache: anything odd in it is dropped without a notice.
+    models = {
+        k: tuple(v)
+        for k, v in (cache.items() if isinstance(cache, dict) else ())
+        if k in names and isinstance(v, list) and all(isinstance(m, str) for m in v)
+    }
+    network = _decode_section("network", Network, data.get("network", {}), problems)
+    ui = _decode_section("ui", Ui, data.get("ui", {}), problems)
+    settings = Settings(tuple(endpoints), active, model, network, ui, models)  # type: ignore[arg-type]
+    return settings, problems
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """Settings as loaded, and what the user should be told about the file (or None)."""
+
+    settings: Settings
+    notice: str | None = None
+    moved_aside: Path | None = None
+
+
+def load_settings(path: Path | None = None, *, now: datetime | None = None) -> LoadResult:
+    """Read the settings file: missing means defaults, unusable means renamed aside + defaults.
+
+    Raises SettingsVersionError for a file from a newer version, and SettingsError when an
+    unusable file cannot be moved aside (so nothing ever overwrites it).
+    """
+    path = path or paths.settings_path()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return LoadResult(Settings())
+    except OSError as exc:
+        return _set_aside(path, f"it could not be read: {exc.strerror or exc}", now)
+    try:
+        data = json.loads(raw.decode("utf-8"))
+        if not isinstance(data, dict):
+            raise SettingsError("it does not hold a JSON object")
+        data = migrate(data)
+    except SettingsVersionError:
+        raise
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError and SettingsError
+        return _set_aside(path, str(exc), now)
+    except (KeyError, TypeError, AttributeError) as exc:  # a migration met data it did not expect
+        return _set_aside(path, f"it could not be upgraded: {type(exc).__name__}: {exc}", now)
+    settings, problems = decode(data)
+    if not problems:
+        return LoadResult(settings)
+    lines = "\n".join(f"- {p}" for p in problems)
+    return LoadResult(settings, f"Some settings in {path} were ignored or reset:\n{lines}")
+
+
+def _set_aside(path: Path, reason: str, now: datetime | None) -> LoadResult:
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    for n in range(1, 1000):  # never clobber an earlier copy made in the same second
+        if not aside.exists():
+            break
+        aside = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+    try:
+        os.replace(path, aside)
+    except OSError as exc:
+        raise SettingsError(
+            f"the settings file {path} is unusable ({reason}) and could not be moved aside "
+            f"({exc.strerror or exc}); fix or move it, then start again"
+        ) from exc
+    notice = (
+        f"The settings file {path} was unusable ({reason}). It was kept as {aside.name} and "
+        "default settings are in use."
+    )
+    return LoadResult(Settings(), notice, aside)
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> Path:
+    """Write ``settings`` atomically (temp file + fsync + replace) and return the path written."""
+    path = path or paths.settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(encode(settings), indent=2, ensure_ascii=False) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    if os.name == "posix":  # make the rename itself durable; Windows cannot open directories
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    return path

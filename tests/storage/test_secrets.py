@@ -1,0 +1,232 @@
+"""KeyStore against a real Secret Service, and the backends it must refuse."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import uuid
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.backends import SecretService, chainer, fail, null
+
+from desktop_chat.storage.secrets import (
+    SERVICE,
+    KeyringLocked,
+    KeyringUnavailable,
+    KeyStore,
+    KeyStoreError,
+    describe_backend,
+    refusal,
+)
+from tests.support.keyring_session import PrivateKeyring, RealKeyring
+
+TEST_SERVICE = "desktop-chat-tests"
+KEY = "sk-test-0123456789abcdef"
+
+
+@pytest.fixture
+def name(real_keyring: RealKeyring) -> Iterator[str]:
+    """A fresh endpoint name whose test-service entry is removed afterwards."""
+    value = f"ep-{uuid.uuid4().hex[:10]}"
+    yield value
+    KeyStore(real_keyring.backend, service=TEST_SERVICE).delete(value)
+
+
+@pytest.fixture
+def store(real_keyring: RealKeyring) -> KeyStore:
+    return KeyStore(real_keyring.backend, service=TEST_SERVICE)
+
+
+def test_round_trip_in_the_real_keyring(store: KeyStore, name: str) -> None:
+    assert store.available()
+    assert store.backend_name() == "Secret Service"
+    assert not store.session_only
+    assert store.get(name) is None
+    store.set(name, KEY)
+    assert store.get(name) == KEY
+    store.set(name, KEY + "-rotated")  # replaces, never adds a second entry
+    assert store.get(name) == KEY + "-rotated"
+    assert store.delete(name) is True
+    assert store.get(name) is None
+    assert store.delete(name) is False
+
+
+def test_keys_are_kept_apart_by_name_and_service(
+    real_keyring: RealKeyring, store: KeyStore, name: str
+) -> None:
+    store.set(name, KEY)
+    assert store.get(name + "-other") is None
+    elsewhere = KeyStore(real_keyring.backend, service=TEST_SERVICE + "-other")
+    assert elsewhere.get(name) is None
+    assert KeyStore(real_keyring.backend).get(name) is None  # the app's service is untouched
+
+
+def test_unusual_keys_survive(store: KeyStore, name: str) -> None:
+    for key in ("ключ-🔑-鍵", "x" * 4096, "a=b&c;d'\"e"):
+        store.set(name, key)
+        assert store.get(name) == key
+
+
+def test_empty_key_is_refused(store: KeyStore, name: str) -> None:
+    with pytest.raises(KeyStoreError, match="empty"):
+        store.set(name, "")
+    assert store.get(name) is None
+
+
+def test_async_wrappers_run_beside_the_loop(store: KeyStore, name: str) -> None:
+    async def scenario() -> list[object]:
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            for _ in range(1000):
+                ticks += 1
+                await asyncio.sleep(0)
+
+        tick_task = asyncio.create_task(ticker())
+        await store.aset(name, KEY)
+        got = await asyncio.wait_for(store.aget(name), timeout=10)
+        deleted = await store.adelete(name)
+        gone = await store.aget(name)
+        available = await store.aavailable()
+        await tick_task
+        return [got, deleted, gone, available, ticks > 0]
+
+    assert asyncio.run(scenario()) == [KEY, True, None, True, True]
+
+
+def test_default_backend_is_the_real_keyring(use_real_keyring: RealKeyring, name: str) -> None:
+    default = KeyStore(service=TEST_SERVICE)
+    assert default.backend_name() == "Secret Service"
+    default.set(name, KEY)
+    assert KeyStore(use_real_keyring.backend, service=TEST_SERVICE).get(name) == KEY
+    assert KeyStore().backend_name() == "Secret Service"
+    assert SERVICE == "desktop-chat"
+
+
+@pytest.mark.parametrize(
+    ("backend", "why"),
+    [(fail.Keyring(), "no system keyring"), (null.Keyring(), "switched off")],
+    ids=["fail", "null"],
+)
+def test_non_keyrings_are_refused(backend: KeyringBackend, why: str) -> None:
+    store = KeyStore(backend)
+    assert not store.available()
+    for call in (lambda: store.get("e"), lambda: store.delete("e")):
+        with pytest.raises(KeyringUnavailable, match=why):
+            call()
+    with pytest.raises(KeyringUnavailable, match="No key was stored anywhere") as info:
+        store.set("e", KEY)
+    assert KEY not in str(info.value)
+
+
+def test_plaintext_backends_are_refused() -> None:
+    # keyrings.alt is not installed here; an object from a class in its namespace is enough for
+    # the rule, without registering a new backend in keyring's global class list.
+    plaintext = type("PlaintextKeyring", (), {"__module__": "keyrings.alt.file"})()
+    reason = refusal(plaintext)
+    assert reason is not None
+    assert "plain file" in reason
+    assert describe_backend(plaintext) == "PlaintextKeyring"
+    assert not KeyStore(plaintext).available()
+
+
+def test_a_chain_is_only_as_good_as_its_members(
+    real_keyring: RealKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chain = chainer.ChainerBackend()
+    monkeypatch.setattr(chainer.ChainerBackend, "backends", [])
+    assert refusal(chain) is not None
+    assert describe_backend(chain) == "no keyring"
+    monkeypatch.setattr(chainer.ChainerBackend, "backends", [real_keyring.backend])
+    assert refusal(chain) is None
+    assert describe_backend(chain) == "Secret Service"
+    monkeypatch.setattr(chainer.ChainerBackend, "backends", [real_keyring.backend, null.Keyring()])
+    assert refusal(chain) is not None
+
+
+def test_backend_names_for_people() -> None:
+    assert describe_backend(fail.Keyring()) == "fail.Keyring"
+    assert describe_backend(SecretService.Keyring()) == "Secret Service"
+    assert refusal(SecretService.Keyring()) is None
+
+
+def test_session_memory_never_touches_the_keyring(store: KeyStore, name: str) -> None:
+    session = KeyStore(store.backend(), service=TEST_SERVICE, session_only=True)
+    assert session.session_only
+    assert session.available()
+    assert "session" in session.backend_name()
+    session.set(name, KEY)
+    assert session.get(name) == KEY
+    assert store.get(name) is None  # the real keyring never saw it
+    assert session.delete(name) is True
+    assert session.delete(name) is False
+    assert session.get(name) is None
+
+
+def test_session_memory_is_the_way_out_when_there_is_no_keyring() -> None:
+    store = KeyStore(fail.Keyring())
+    with pytest.raises(KeyringUnavailable):
+        store.set("e", KEY)
+    store.use_session_memory()
+    store.use_session_memory()  # idempotent: keeps what is there
+    store.set("e", KEY)
+    assert store.available()
+    assert store.get("e") == KEY
+
+
+def test_a_vanished_bus_is_a_clear_error(
+    real_keyring: RealKeyring, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path}/gone")
+    store = KeyStore(real_keyring.backend, service=TEST_SERVICE)
+    for call in (lambda: store.get("e"), lambda: store.set("e", KEY), lambda: store.delete("e")):
+        with pytest.raises(KeyringUnavailable, match="could not be reached") as info:
+            call()
+        assert "Secret Service" in str(info.value)
+        assert KEY not in str(info.value)
+
+
+def test_a_locked_keyring_is_a_clear_error_not_a_lost_key(
+    real_keyring: RealKeyring, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "k"
+    root.mkdir()
+    with PrivateKeyring(root, unlock=True):
+        pass  # creates a password-protected login keyring under root
+    # keyring's SecretService backend leaves its D-Bus connection open when the collection stays
+    # locked (jaraco/keyring#380); its ResourceWarning is expected here, and only here.
+    with PrivateKeyring(root, unlock=False) as locked, warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", locked.address)
+        store = KeyStore(SecretService.Keyring(), service=TEST_SERVICE)
+        with pytest.raises(KeyringLocked, match="locked") as info:
+            store.set("e", KEY)
+        assert "Unlock it" in str(info.value)
+        assert KEY not in str(info.value)
+        with pytest.raises(KeyringLocked):
+            store.get("e")
+        del info
+        gc.collect()
+    assert real_keyring.backend is not None
+
+
+def test_missing_daemons_fail_with_the_packages_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # neither dbus-daemon nor gnome-keyring-daemon
+    with pytest.raises(pytest.fail.Exception, match="gnome-keyring libsecret-1-0 dbus-daemon"):
+        PrivateKeyring(tmp_path).start()
+
+
+def test_a_misconfigured_keyring_choice_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import keyring.core
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "no_such_module.Keyring")
+    monkeypatch.setattr(keyring.core, "_keyring_backend", None)  # choose again, from the env
+    with pytest.raises(KeyringUnavailable, match="No keyring could be chosen"):
+        KeyStore().get("e")

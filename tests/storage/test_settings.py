@@ -1,0 +1,517 @@
+"""Settings: declarations, validation, the versioned file, corruption handling, no secrets."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from desktop_chat import paths
+from desktop_chat.storage import settings as st
+from desktop_chat.storage.settings import (
+    OPTIONS,
+    PRESETS,
+    Endpoint,
+    Network,
+    Settings,
+    SettingsError,
+    SettingsVersionError,
+    Ui,
+    load_settings,
+    save_settings,
+)
+
+SECRET = "sk-test-NEVER-IN-A-FILE-0123456789"
+NOW = datetime(2024, 5, 6, 7, 8, 9)
+
+
+def write(path: Path, doc: object) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def full_settings() -> Settings:
+    """Settings with every field away from its default."""
+    ep = Endpoint("Work", "anthropic", "https://llm.example/v1/", "claude", {"X-Team": "blue"})
+    local = Endpoint("Local", "openai", "http://127.0.0.1:11434/v1")
+    settings = (
+        Settings((ep, local)).with_active("work", "claude-x").with_models("Local", ["a", "b"])
+    )
+    values = {
+        "network.max_retries": 5,
+        "network.backoff_base": 1.5,
+        "network.backoff_max": 30,
+        "network.connect_timeout": 3,
+        "network.read_timeout": 90,
+        "network.total_timeout": 600,
+        "network.proxy_mode": "custom",
+        "network.proxy_url": "http://proxy.example:3128",
+        "network.verify_tls": False,
+        "network.ca_bundle": "/etc/ssl/corp.pem",
+        "ui.theme": "dark",
+        "ui.send_with_ctrl_enter": True,
+    }
+    assert set(values) == set(OPTIONS)
+    for key, value in values.items():
+        settings = settings.with_option(key, value)
+    return settings
+
+
+# --- paths ----------------------------------------------------------------------------------------
+
+
+def test_profile_dir_holds_every_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(paths.PROFILE_ENV, str(tmp_path))
+    assert paths.profile_dir() == tmp_path
+    assert paths.settings_path() == tmp_path / "settings.json"
+    assert paths.history_path() == tmp_path / "history.sqlite3"
+    assert paths.models_cache_path().parent == tmp_path
+    assert paths.log_dir() == tmp_path / "logs"
+
+
+def test_without_profile_dir_platform_dirs_are_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(paths.PROFILE_ENV, "")  # empty counts as unset
+    assert paths.profile_dir() is None
+    for path in (paths.settings_path().parent, paths.history_path().parent, paths.log_dir()):
+        assert "desktop-chat" in path.parts
+        assert path.is_absolute()
+
+
+def test_set_profile_dir_reaches_child_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    chosen = paths.set_profile_dir("relative/profile")
+    assert chosen == tmp_path / "relative" / "profile"
+    code = "from desktop_chat import paths; print(paths.settings_path())"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=30,
+        cwd=Path(st.__file__).parents[2],
+    ).stdout.strip()  # fmt: skip
+    assert out == str(chosen / "settings.json")
+
+
+def test_asking_for_paths_creates_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(paths.PROFILE_ENV, str(tmp_path / "p"))
+    paths.settings_path(), paths.history_path(), paths.log_dir(), paths.models_cache_path()
+    assert not (tmp_path / "p").exists()
+
+
+# --- declarations and validation -----------------------------------------------------------------
+
+
+def test_options_come_from_the_dataclass_declarations() -> None:
+    assert OPTIONS["network.max_retries"].default == Network().max_retries == 3
+    assert OPTIONS["network.total_timeout"].nullable
+    assert OPTIONS["network.proxy_mode"].choices == ("system", "none", "custom")
+    assert OPTIONS["ui.theme"].choices == ("system", "light", "dark")
+    assert Settings().option_values() == {k: o.default for k, o in OPTIONS.items()}
+    assert len(OPTIONS) == len(dataclasses.fields(Network)) + len(dataclasses.fields(Ui))
+    assert all(o.description for o in OPTIONS.values())
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "expected"),
+    [
+        ("network.max_retries", "7", 7),
+        ("network.backoff_base", "0.25", 0.25),
+        ("network.connect_timeout", "5", 5.0),
+        ("network.total_timeout", "none", None),
+        ("network.total_timeout", "120", 120.0),
+        ("network.verify_tls", "off", False),
+        ("ui.send_with_ctrl_enter", "Yes", True),
+        ("ui.theme", "dark", "dark"),
+        ("theme", "light", "light"),  # a bare name works when unambiguous
+        ("network.proxy_url", "socks5://10.0.0.1:1080", "socks5://10.0.0.1:1080"),
+    ],
+)
+def test_option_parses_command_line_text(key: str, text: str, expected: object) -> None:
+    value = st.find_option(key).parse(text)
+    assert value == expected
+    assert type(value) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "why"),
+    [
+        ("network.max_retries", "three", "an integer"),
+        ("network.max_retries", "99", "0..20"),
+        ("network.max_retries", "1.5", "an integer"),
+        ("network.connect_timeout", "0", "0.1..600"),
+        ("network.read_timeout", "nan", "a number"),
+        ("network.verify_tls", "maybe", "true or false"),
+        ("network.connect_timeout", "none", "a number"),  # not nullable
+        ("ui.theme", "purple", "one of system, light, dark"),
+        ("network.proxy_url", "ftp://host", "http://host:port"),
+        ("network.proxy_url", "http://user:pw@proxy:3128", "password"),
+    ],
+)
+def test_option_refuses_bad_text(key: str, text: str, why: str) -> None:
+    with pytest.raises(SettingsError, match=re.escape(why)):
+        st.find_option(key).parse(text)
+
+
+def test_option_check_is_strict_about_json_types() -> None:
+    with pytest.raises(SettingsError):
+        OPTIONS["network.max_retries"].check(True)  # bool is not an int here
+    with pytest.raises(SettingsError):
+        OPTIONS["network.verify_tls"].check(1)
+    assert OPTIONS["network.backoff_max"].check(4) == 4.0
+
+
+def test_unknown_option_names_the_known_ones() -> None:
+    with pytest.raises(SettingsError, match=r"network\.max_retries") as info:
+        st.find_option("network.colour")
+    assert "ui.theme" in str(info.value)
+
+
+def test_endpoint_is_normalised() -> None:
+    ep = Endpoint("  Work ", "openai", " https://h.example/v1/ ", " m ", {"X-A": " b "})
+    assert (ep.name, ep.base_url, ep.default_model, ep.extra_headers) == (
+        "Work", "https://h.example/v1", "m", {"X-A": "b"},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "why"),
+    [
+        ({"name": ""}, "needs a name"),
+        ({"name": "a\nb"}, "control characters"),
+        ({"protocol": "gemini"}, "protocol"),
+        ({"base_url": "api.openai.com"}, "http"),
+        ({"base_url": "https://user:pw@h.example"}, "password"),
+        ({"base_url": "https://h.example/v1?api_key=x"}, "query"),
+        ({"base_url": "https://h.example/#x"}, "fragment"),
+        ({"extra_headers": {"Bad Name": "x"}}, "header name"),
+        ({"extra_headers": {"X-A": "a\r\nInjected: 1"}}, "one-line"),
+    ],
+)
+def test_endpoint_refuses_invalid_values(kwargs: dict[str, object], why: str) -> None:
+    base: dict[str, object] = {"name": "e", "protocol": "openai", "base_url": "http://h"}
+    with pytest.raises(SettingsError, match=re.escape(why)):
+        Endpoint(**{**base, **kwargs})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("Authorization", "Bearer abc"),
+        ("x-api-key", "abc"),
+        ("api-key", "abc"),
+        ("X-Goog-Api-Key", "abc"),
+        ("Ocp-Apim-Subscription-Key", "abc"),
+        ("Cookie", "session=abc"),
+        ("X-Auth-Token", "abc"),
+        ("X-Custom", "Bearer abc"),
+        ("X-Custom", SECRET),
+    ],
+)
+def test_headers_that_would_hold_a_key_are_refused(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match="keyring") as info:
+        Endpoint("e", "openai", "http://h", extra_headers={name: value})
+    assert value not in str(info.value)
+
+
+def test_harmless_headers_are_kept() -> None:
+    headers = {
+        "HTTP-Referer": "https://me.example",
+        "X-Title": "Desktop Chat",
+        "anthropic-beta": "x",
+    }
+    assert Endpoint("e", "openai", "http://h", extra_headers=headers).extra_headers == headers
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_every_preset_makes_a_valid_endpoint(preset: str) -> None:
+    protocol, url = PRESETS[preset]
+    assert Endpoint(preset, protocol, url).base_url == url
+
+
+# --- the Settings value ---------------------------------------------------------------------------
+
+
+def test_endpoint_names_are_unique_ignoring_case() -> None:
+    with pytest.raises(SettingsError, match="already"):
+        Settings((Endpoint("Work", "openai", "http://a"), Endpoint("work", "openai", "http://b")))
+    one = Settings().with_endpoint(Endpoint("Work", "openai", "http://a"))
+    both = one.with_endpoint(
+        Endpoint("WORK", "anthropic", "http://b")
+    )  # replaces, never duplicates
+    assert [(e.name, e.protocol) for e in both.endpoints] == [("WORK", "anthropic")]
+    assert both.endpoint("work") == both.endpoint(" Work ") == both.endpoints[0]
+
+
+def test_invariants_on_active_endpoint_and_model() -> None:
+    ep = Endpoint("A", "openai", "http://a")
+    with pytest.raises(SettingsError, match="no endpoint"):
+        Settings((ep,), active_endpoint="B")
+    with pytest.raises(SettingsError, match="together"):
+        Settings((ep,), active_model="m")
+    with pytest.raises(SettingsError, match="no endpoint"):
+        Settings((ep,)).with_active("B")
+    assert Settings([ep]).endpoints == (ep,)  # type: ignore[arg-type]  # a list is frozen too
+
+
+def test_helpers_return_new_settings() -> None:
+    a, b = Endpoint("A", "openai", "http://a"), Endpoint("B", "anthropic", "http://b")
+    s0 = Settings()
+    s1 = s0.with_endpoint(a).with_endpoint(b).with_active("a", "m1").with_models("A", ["m1", "m2"])
+    assert s0.endpoints == ()
+    assert s1.active() == a
+    assert (s1.active_endpoint, s1.active_model) == ("A", "m1")
+    assert s1.models_cache == {"A": ("m1", "m2")}
+    edited = s1.with_endpoint(Endpoint("a", "openai", "http://a2"))  # replaces in place
+    assert [e.name for e in edited.endpoints] == ["a", "B"]
+    assert edited.active_endpoint == "a"
+    assert edited.models_cache == {"a": ("m1", "m2")}
+    removed = s1.without_endpoint("A")
+    assert removed.endpoints == (b,)
+    assert (removed.active_endpoint, removed.active_model, removed.models_cache) == (None, None, {})
+    assert s1.without_endpoint("B").active_endpoint == "A"
+    assert s1.with_active(None).active_model is None
+    with pytest.raises(SettingsError):
+        s1.without_endpoint("C")
+    with pytest.raises(SettingsError):
+        s1.with_option("network.max_retries", -1)
+
+
+# --- the file -----------------------------------------------------------------------------------
+
+
+def test_missing_file_gives_defaults_and_creates_nothing(tmp_path: Path) -> None:
+    result = load_settings(tmp_path / "settings.json")
+    assert result == st.LoadResult(Settings())
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_then_load_round_trips(tmp_path: Path) -> None:
+    settings = full_settings()
+    path = save_settings(settings, tmp_path / "sub" / "settings.json")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert doc["version"] == st.CURRENT_VERSION == 1
+    assert doc["network"]["proxy_mode"] == "custom"
+    assert load_settings(path) == st.LoadResult(settings)
+    assert sorted(p.name for p in path.parent.iterdir()) == ["settings.json"]  # no temp left
+    if os.name == "posix":
+        assert path.stat().st_mode & 0o077 == 0
+
+
+def test_default_path_follows_the_profile_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(paths.PROFILE_ENV, str(tmp_path / "prof"))
+    save_settings(Settings().with_option("ui.theme", "light"))
+    assert (tmp_path / "prof" / "settings.json").is_file()
+    assert load_settings().settings.ui.theme == "light"
+
+
+def test_failed_save_leaves_the_old_file_and_no_temp(tmp_path: Path) -> None:
+    target = tmp_path / "settings.json"
+    target.mkdir()  # os.replace onto a directory fails after the temp file was written
+    (target / "keep").write_text("x")
+    with pytest.raises(OSError, match="directory"):
+        save_settings(full_settings(), target)
+    assert (target / "keep").read_text() == "x"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["settings.json"]
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"{not json", "Expecting property name"),
+        (b"[1, 2]", "JSON object"),
+        (b'{"endpoints": []}', "version"),
+        (b'{"version": "1"}', "version"),
+        (b'{"version": 0}', "not supported"),
+        (b"\xff\xfe\x00garbage", "decode"),
+    ],
+)
+def test_unusable_file_is_renamed_aside_never_lost(
+    tmp_path: Path, content: bytes, reason: str
+) -> None:
+    path = tmp_path / "settings.json"
+    path.write_bytes(content)
+    result = load_settings(path, now=NOW)
+    aside = tmp_path / "settings.json.corrupt-20240506-070809"
+    assert result.settings == Settings()
+    assert result.moved_aside == aside
+    assert aside.read_bytes() == content
+    assert not path.exists()
+    assert result.notice is not None
+    assert aside.name in result.notice
+    assert reason in result.notice
+
+
+def test_two_corrupt_files_in_one_second_are_both_kept(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    for content in (b"first", b"second"):
+        path.write_bytes(content)
+        load_settings(path, now=NOW)
+    stamp = "settings.json.corrupt-20240506-070809"
+    assert (tmp_path / stamp).read_bytes() == b"first"
+    assert (tmp_path / f"{stamp}-1").read_bytes() == b"second"
+
+
+def test_unreadable_path_is_moved_aside(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.mkdir()  # reading a directory fails like an unreadable file
+    result = load_settings(path, now=NOW)
+    assert result.notice is not None
+    assert "could not be read" in result.notice
+    assert result.moved_aside is not None
+    assert result.moved_aside.is_dir()
+
+
+def test_a_newer_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = write(tmp_path / "settings.json", {"version": 99, "whatever": True})
+    before = path.read_bytes()
+    with pytest.raises(SettingsVersionError, match="version 99") as info:
+        load_settings(path)
+    assert "untouched" in str(info.value)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["settings.json"]
+
+
+def test_migrations_run_in_order_up_to_the_target() -> None:
+    def one_to_two(doc: st.JsonObject) -> st.JsonObject:
+        doc["ui"] = {"theme": doc.pop("colour")}
+        return doc
+
+    def two_to_three(doc: st.JsonObject) -> st.JsonObject:
+        doc["steps"] = [3]
+        return doc
+
+    table = {1: one_to_two, 2: two_to_three}
+    out = st.migrate({"version": 1, "colour": "dark"}, migrations=table, target=3)
+    assert out == {"version": 3, "ui": {"theme": "dark"}, "steps": [3]}
+    with pytest.raises(SettingsError, match="not supported"):
+        st.migrate({"version": 1}, migrations={2: two_to_three}, target=3)
+    with pytest.raises(SettingsError, match="version"):
+        st.migrate({"version": True}, migrations=table, target=3)
+
+
+def test_a_migration_that_breaks_sets_the_file_aside(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def needs_a_field(doc: st.JsonObject) -> st.JsonObject:
+        doc["ui"] = {"theme": doc["colour"]}  # KeyError: this file has no "colour"
+        return doc
+
+    monkeypatch.setitem(st.MIGRATIONS, 0, needs_a_field)
+    path = write(tmp_path / "settings.json", {"version": 0})
+    result = load_settings(path, now=NOW)
+    assert result.settings == Settings()
+    assert "could not be upgraded: KeyError" in (result.notice or "")
+    assert result.moved_aside is not None
+    assert json.loads(result.moved_aside.read_text()) == {"version": 0}
+
+
+def test_a_migration_upgrades_an_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def zero_to_one(doc: st.JsonObject) -> st.JsonObject:
+        doc["ui"] = {"theme": doc.pop("colour")}
+        return doc
+
+    monkeypatch.setitem(st.MIGRATIONS, 0, zero_to_one)
+    path = write(tmp_path / "settings.json", {"version": 0, "colour": "dark"})
+    assert load_settings(path) == st.LoadResult(Settings().with_option("ui.theme", "dark"))
+
+
+def test_the_migration_table_covers_every_old_version() -> None:
+    assert set(range(1, st.CURRENT_VERSION)) <= set(st.MIGRATIONS)
+
+
+def test_invalid_values_fall_back_alone(tmp_path: Path) -> None:
+    doc = st.encode(full_settings())
+    doc["network"] = {**doc["network"], "max_retries": "lots", "read_timeout": -1}  # type: ignore[dict-item]
+    doc["ui"] = {"theme": "neon", "send_with_ctrl_enter": True}
+    doc["endpoints"] = [
+        *doc["endpoints"],  # type: ignore[misc]
+        {"name": "Bad", "protocol": "gemini", "base_url": "http://x"},
+        {"name": "work", "protocol": "openai", "base_url": "http://dupe"},
+        "not an endpoint",
+    ]
+    result = load_settings(write(tmp_path / "settings.json", doc))
+    s = result.settings
+    assert s.network.max_retries == 3
+    assert s.network.read_timeout == 60.0
+    assert s.network.proxy_url == "http://proxy.example:3128"  # the rest is kept
+    assert (s.ui.theme, s.ui.send_with_ctrl_enter) == ("system", True)
+    assert [e.name for e in s.endpoints] == ["Work", "Local"]
+    assert s.active_endpoint == "Work"
+    assert result.moved_aside is None
+    notice = result.notice or ""
+    for part in (
+        "network.max_retries",
+        "network.read_timeout",
+        "ui.theme",
+        "'Bad'",
+        "second",
+        "#5",
+    ):
+        assert part in notice
+
+
+def test_dangling_references_are_repaired(tmp_path: Path) -> None:
+    doc = {
+        "version": 1,
+        "endpoints": [{"name": "A", "protocol": "openai", "base_url": "http://a"}],
+        "active_endpoint": "Gone",
+        "active_model": "m",
+        "models_cache": {"A": ["x"], "Gone": ["y"], "A2": "not a list"},
+        "network": [],
+    }
+    result = load_settings(write(tmp_path / "settings.json", doc))
+    assert (result.settings.active_endpoint, result.settings.active_model) == (None, None)
+    assert result.settings.models_cache == {"A": ("x",)}
+    assert "Gone" in (result.notice or "")
+    assert "network: not an object" in (result.notice or "")
+
+
+def test_key_like_fields_are_dropped_on_load_and_never_saved(tmp_path: Path) -> None:
+    doc = st.encode(full_settings())
+    doc["openai_api_key"] = SECRET
+    doc["endpoints"][0]["api_key"] = SECRET  # type: ignore[index]
+    doc["endpoints"][0]["extra_headers"] = {"Authorization": f"Bearer {SECRET}", "X-Ok": "1"}  # type: ignore[index]
+    doc["network"]["token"] = SECRET  # type: ignore[index]
+    doc["ui"]["sidebar"] = "left"  # type: ignore[index]
+    path = write(tmp_path / "settings.json", doc)
+    result = load_settings(path)
+    notice = result.notice or ""
+    assert SECRET not in notice
+    for field in ("'openai_api_key'", "'api_key'", "'Authorization'", "'token'"):
+        assert field in notice
+    assert "keyring" in notice
+    assert "ignored the unknown field 'sidebar'" in notice
+    assert result.settings.endpoints[0].extra_headers == {"X-Ok": "1"}
+    save_settings(result.settings, path)
+    assert SECRET not in path.read_text(encoding="utf-8")
+
+
+def test_a_saved_file_contains_no_secret(tmp_path: Path) -> None:
+    """Whatever the settings hold, no field of the file is named like a credential."""
+    path = save_settings(full_settings(), tmp_path / "settings.json")
+    names: list[str] = []
+
+    def walk(node: object, header_names: bool = False) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                names.append(key)
+                walk(value, key == "extra_headers")
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    walk({k: v for k, v in doc.items() if k != "models_cache"})  # cache keys are endpoint names
+    assert "max_retries" in names
+    assert "X-Team" in names
+    assert not [n for n in names if st.looks_secret(n)]
+    assert not any(st.looks_secret(k) for k in st.encode(Settings()))
