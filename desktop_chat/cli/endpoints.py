@@ -85,17 +85,17 @@ def _guarded(handler: Handler) -> Handler:
         try:
             return handler(args)
         except CliError as exc:
-            _err(f"error: {exc}")
+            _err(f"desktop-chat: {exc}")
             return exc.code
         except SettingsError as exc:
-            _err(f"error: {exc}")
+            _err(f"desktop-chat: {exc}")
             return 2
         except KeyStoreError as exc:
-            _err(f"error: {exc}")
+            _err(f"desktop-chat: {exc}")
             return 1
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
-            _err(f"error: {where}{exc.strerror or exc}")
+            _err(f"desktop-chat: {where}{exc.strerror or exc}")
             return 1
 
     return run

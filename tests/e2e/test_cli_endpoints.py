@@ -152,7 +152,7 @@ def test_set_key_checks_what_it_reads(run: Run, no_keyring: None, stdin: str, wh
 def test_set_key_for_an_unknown_endpoint_is_a_usage_error(run: Run) -> None:
     code, _, err = run("endpoint", "set-key", "Nope", stdin="sk-x")
     assert code == 2
-    assert err == "error: no endpoint named 'Nope' (endpoints: none yet)\n"
+    assert err == "desktop-chat: no endpoint named 'Nope' (endpoints: none yet)\n"
 
 
 def test_keys_are_found_by_any_spelling_of_the_name(
@@ -262,7 +262,7 @@ def test_edit_changes_only_what_is_given(run: Run) -> None:
     ep = load_settings().settings.endpoint("A")
     assert ep == Endpoint("A", "anthropic", "https://api.anthropic.com", "gpt-x", {})
     code, _, err = run("endpoint", "edit", "A", "--model", "gpt-x")
-    assert (code, err) == (2, "error: nothing to change; give at least one option that differs\n")
+    assert (code, err) == (2, "desktop-chat: nothing to change; give at least one option that differs\n")
 
 
 @pytest.mark.parametrize(
@@ -287,7 +287,7 @@ def test_usage_and_validation_errors_exit_2_with_one_line(
     code, out, err = run(*argv)
     assert code == 2
     assert out == ""
-    assert err.startswith("error: ")
+    assert err.startswith("desktop-chat: ")
     assert err.count("\n") == 1
     assert why in err
 
@@ -346,7 +346,7 @@ def test_a_settings_file_from_a_newer_version_is_left_alone() -> None:
     path.write_text('{"version": 7}', encoding="utf-8")
     result = run_cli("config", "set", "ui.theme", "dark")
     assert result.returncode == 1
-    assert result.stderr.startswith("error: the settings file has format version 7")
+    assert result.stderr.startswith("desktop-chat: the settings file has format version 7")
     assert result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr
     assert path.read_text(encoding="utf-8") == '{"version": 7}'
