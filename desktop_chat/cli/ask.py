@@ -262,21 +262,13 @@ async def _resolve_target(
             raise UsageError("--model is required with --base-url")
         key = os.environ.get(KEY_VARIABLE) or None
         return Target(EndpointConfig(args.protocol, args.base_url, key), args.model), None
-    return await _saved_target(args), None
+    return await _saved_target(args, settings), None
 
 
-def _saved_active_endpoint() -> str | None:
-    from desktop_chat.storage.settings import load_settings
-
-    return load_settings().settings.active_endpoint
-
-
-async def _saved_target(args: argparse.Namespace) -> Target:
+async def _saved_target(args: argparse.Namespace, settings: Settings) -> Target:
     from desktop_chat.storage.secrets import KeyStore, KeyStoreError
-    from desktop_chat.storage.settings import load_settings
 
-    settings = load_settings().settings
-    name = args.endpoint or settings.active_endpoint
+    name: str = args.endpoint or settings.active_endpoint or ""
     saved = settings.endpoint(name)
     if saved is None:
         raise UsageError(f"no saved endpoint named {name!r} (see `desktop-chat endpoint list`)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from typing import NoReturn
 from urllib.parse import urlsplit
@@ -68,7 +68,7 @@ class Engine:
 
     async def stream(
         self, endpoint: EndpointConfig, request: ChatRequest
-    ) -> AsyncIterator[StreamEvent]:
+    ) -> AsyncGenerator[StreamEvent, None]:
         """Yield the turn's events; raise ChatError when no attempt is left. Use with aclosing."""
         async with aclosing(self.batches(endpoint, request)) as batches:
             async for batch in batches:
@@ -110,7 +110,7 @@ class Engine:
 
     async def batches(
         self, endpoint: EndpointConfig, request: ChatRequest
-    ) -> AsyncIterator[list[StreamEvent]]:
+    ) -> AsyncGenerator[list[StreamEvent], None]:
         """Yield the events of each network read as one list: the fast path for consumers."""
         provider = provider_for(endpoint.protocol)
         http = provider.chat_request(endpoint, request)
@@ -145,7 +145,7 @@ class Engine:
 
     async def _attempt(
         self, provider: Provider, http: HTTPRequest, attempt: int
-    ) -> AsyncIterator[list[StreamEvent]]:
+    ) -> AsyncGenerator[list[StreamEvent], None]:
         log.info("%s %s (attempt %d)", http.method, http.url, attempt)
         started = False
         try:

@@ -41,7 +41,7 @@ class RetryPolicy:
         """Seconds to wait after `attempt` failed: the server's Retry-After, else full jitter."""
         if error.retry_after is not None:
             return max(0.0, error.retry_after)
-        ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        ceiling: float = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
         return ceiling * rng() if self.jitter else ceiling
 
 

@@ -7,10 +7,12 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 
+from tests.support.keyring_session import RealKeyring
 from tests.support.sse_server import Reply, ScriptedServer
 from tests.support.streams import anthropic_stream, openai_stream
 
@@ -285,3 +287,34 @@ def test_ask_never_loads_qt() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["stop_reason"] == "stop"
+
+
+def test_saved_endpoint_with_its_key_in_the_real_keyring(
+    sse_server: ScriptedServer, real_keyring: RealKeyring
+) -> None:
+    env = real_keyring.env()
+    name = f"saved-{uuid.uuid4().hex[:8]}"
+
+    def cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "desktop_chat", *args],
+            input=stdin, capture_output=True, text=True, timeout=30, env=env, check=False,
+        )  # fmt: skip
+
+    added = cli(
+        "endpoint", "add", name, "--protocol", "openai", "--base-url", sse_server.url + "/v1",
+        "--model", "saved-model",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    try:
+        assert cli("endpoint", "set-key", name, stdin=KEY).returncode == 0
+        sse_server.script(Reply(chunks=openai_stream(["from the keyring"])))
+        result = cli("ask", "hi")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "from the keyring\n"
+        request = sse_server.requests[0]
+        assert request.headers["authorization"] == f"Bearer {KEY}"
+        assert json.loads(request.body)["model"] == "saved-model"
+        assert KEY not in result.stdout + result.stderr
+    finally:
+        cli("endpoint", "remove", name)

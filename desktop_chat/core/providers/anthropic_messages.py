@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from desktop_chat.core.conversation import Conversation, Message, Tool
 from desktop_chat.core.errors import ChatError
@@ -96,12 +97,12 @@ class AnthropicParser:
         payload = loads(event.data)
         kind = payload.get("type", event.event)
         if kind == "content_block_delta":
-            delta: dict[str, str] = payload["delta"]  # type: ignore[assignment]
+            delta = payload["delta"]
             delta_type = delta.get("type")
             if delta_type == "text_delta":
                 out.append(TextDelta(delta["text"]))
             elif delta_type == "input_json_delta":
-                out.append(ToolCallDelta(payload["index"], delta["partial_json"]))  # type: ignore[arg-type]
+                out.append(ToolCallDelta(payload["index"], delta["partial_json"]))
             elif delta_type == "thinking_delta":
                 out.append(ReasoningDelta(delta["thinking"]))
             elif delta_type == "signature_delta":
@@ -111,16 +112,16 @@ class AnthropicParser:
         elif kind == "content_block_stop":
             index = payload.get("index")
             if index in self._tool_blocks:
-                self._tool_blocks.discard(index)  # type: ignore[arg-type]
-                out.append(ToolCallEnd(index))  # type: ignore[arg-type]
+                self._tool_blocks.discard(index)
+                out.append(ToolCallEnd(index))
         elif kind == "message_start":
-            usage = payload.get("message", {}).get("usage") or {}  # type: ignore[union-attr]
+            usage = payload.get("message", {}).get("usage") or {}
             out.append(Usage(usage.get("input_tokens"), usage.get("output_tokens")))
         elif kind == "message_delta":
             usage = payload.get("usage") or {}
             if usage:
-                out.append(Usage(usage.get("input_tokens"), usage.get("output_tokens")))  # type: ignore[union-attr]
-            reason = (payload.get("delta") or {}).get("stop_reason")  # type: ignore[union-attr]
+                out.append(Usage(usage.get("input_tokens"), usage.get("output_tokens")))
+            reason = (payload.get("delta") or {}).get("stop_reason")
             if reason:
                 out.append(Stop(reason))
                 self.complete = True
@@ -131,9 +132,9 @@ class AnthropicParser:
             out.append(StreamError(self.error))
         # "ping" and event types added later carry nothing to show
 
-    def _block_start(self, payload: dict[str, object], out: list[StreamEvent]) -> None:
-        index: int = payload["index"]  # type: ignore[assignment]
-        block: dict[str, object] = payload.get("content_block") or {}  # type: ignore[assignment]
+    def _block_start(self, payload: dict[str, Any], out: list[StreamEvent]) -> None:
+        index = payload["index"]
+        block = payload.get("content_block") or {}
         block_type = block.get("type")
         if block_type == "tool_use":
             self._tool_blocks.add(index)

@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from desktop_chat.core.conversation import Conversation, Tool
 from desktop_chat.core.errors import (
@@ -74,7 +74,8 @@ def join_url(base_url: str, path: str) -> str:
     return base_url.rstrip("/") + path
 
 
-def loads(data: str) -> dict[str, object]:
+def loads(data: str) -> dict[str, Any]:
+    # Wire JSON is dynamic by nature; the parsers check what they read.
     """Parse one data line; the message names the position for a person debugging a gateway."""
     try:
         value = json.loads(data)

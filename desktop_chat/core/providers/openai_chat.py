@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from desktop_chat.core.conversation import Conversation, Tool
 from desktop_chat.core.errors import ChatError
 from desktop_chat.core.events import (
@@ -95,7 +97,7 @@ class OpenAIChatParser:
             return
         choices = chunk.get("choices")
         if choices:
-            choice = choices[0]  # type: ignore[index]
+            choice = choices[0]
             delta = choice.get("delta")
             if delta:
                 self._delta(delta, out)
@@ -104,22 +106,22 @@ class OpenAIChatParser:
                 for index in self._open_calls:
                     out.append(ToolCallEnd(index))
                 self._open_calls.clear()
-                out.append(Stop(reason))  # type: ignore[arg-type]
+                out.append(Stop(reason))
                 self.complete = True
         usage = chunk.get("usage")
         if usage:
-            out.append(Usage(usage.get("prompt_tokens"), usage.get("completion_tokens")))  # type: ignore[union-attr]
+            out.append(Usage(usage.get("prompt_tokens"), usage.get("completion_tokens")))
 
-    def _delta(self, delta: dict[str, object], out: list[StreamEvent]) -> None:
+    def _delta(self, delta: dict[str, Any], out: list[StreamEvent]) -> None:
         content = delta.get("content")
         reasoning = delta.get("reasoning_content") or delta.get("reasoning")
         if reasoning and isinstance(reasoning, str):
             out.append(ReasoningDelta(reasoning))
         if content:
-            out.append(TextDelta(content))  # type: ignore[arg-type]
+            out.append(TextDelta(content))
         tool_calls = delta.get("tool_calls")
         if tool_calls:
-            for call in tool_calls:  # type: ignore[attr-defined]
+            for call in tool_calls:
                 index = call.get("index")
                 if index is None:
                     index = self._index_without_index(call.get("id"))
@@ -132,7 +134,6 @@ class OpenAIChatParser:
                 arguments = function.get("arguments")
                 if arguments:
                     out.append(ToolCallDelta(index, arguments))
-
 
     def _index_without_index(self, call_id: str | None) -> int:
         """Gateways that omit `index`: a new id opens a new call, no id continues the last."""
