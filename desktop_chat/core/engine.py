@@ -7,9 +7,11 @@ Cancelling the task that runs a turn closes its connection at once: every await 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
-from collections.abc import AsyncGenerator, Callable
+import time
+from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import aclosing
 from typing import NoReturn
 from urllib.parse import urlsplit
@@ -26,7 +28,15 @@ from desktop_chat.core.errors import (
     TimeoutError_,
     error_for_status,
 )
-from desktop_chat.core.events import AttemptStarted, RetryScheduled, StreamEvent, TextDelta
+from desktop_chat.core.events import (
+    AttemptStarted,
+    RequestSent,
+    ResponseStarted,
+    RetryScheduled,
+    StreamEvent,
+    TextDelta,
+    WireEvent,
+)
 from desktop_chat.core.providers import provider_for
 from desktop_chat.core.providers.base import (
     ChatRequest,
@@ -67,10 +77,10 @@ class Engine:
         await self._client.aclose()
 
     async def stream(
-        self, endpoint: EndpointConfig, request: ChatRequest
+        self, endpoint: EndpointConfig, request: ChatRequest, *, trace: bool = False
     ) -> AsyncGenerator[StreamEvent, None]:
         """Yield the turn's events; raise ChatError when no attempt is left. Use with aclosing."""
-        async with aclosing(self.batches(endpoint, request)) as batches:
+        async with aclosing(self.batches(endpoint, request, trace=trace)) as batches:
             async for batch in batches:
                 for event in batch:
                     yield event
@@ -80,6 +90,8 @@ class Engine:
         endpoint: EndpointConfig,
         request: ChatRequest,
         on_event: Callable[[StreamEvent], object] | None = None,
+        *,
+        trace: bool = False,
     ) -> AssistantTurn:
         """Stream a whole turn, calling `on_event` per event, within the total timeout.
 
@@ -89,7 +101,7 @@ class Engine:
         feed = accumulator.feed
         try:
             async with asyncio.timeout(self.transport.total_timeout):
-                async with aclosing(self.batches(endpoint, request)) as batches:
+                async with aclosing(self.batches(endpoint, request, trace=trace)) as batches:
                     async for batch in batches:
                         for event in batch:
                             feed(event)
@@ -109,9 +121,13 @@ class Engine:
         return accumulator.turn
 
     async def batches(
-        self, endpoint: EndpointConfig, request: ChatRequest
+        self, endpoint: EndpointConfig, request: ChatRequest, *, trace: bool = False
     ) -> AsyncGenerator[list[StreamEvent], None]:
-        """Yield the events of each network read as one list: the fast path for consumers."""
+        """Yield the events of each network read as one list: the fast path for consumers.
+
+        With `trace`, the wire is shown too: RequestSent, ResponseStarted and a WireEvent before
+        the parsed events of each SSE event (for the inspector; off, it costs nothing).
+        """
         provider = provider_for(endpoint.protocol)
         http = provider.chat_request(endpoint, request)
         policy = self.policy
@@ -120,7 +136,8 @@ class Engine:
             yield [AttemptStarted(attempt, policy.max_attempts)]
             streamed_text = False
             try:
-                async with aclosing(self._attempt(provider, http, attempt)) as reads:
+                reads = self._attempt(provider, http, attempt, endpoint.api_key if trace else None)
+                async with aclosing(reads):
                     async for batch in reads:
                         if not streamed_text:
                             streamed_text = any(type(event) is TextDelta for event in batch)
@@ -144,15 +161,27 @@ class Engine:
             attempt += 1
 
     async def _attempt(
-        self, provider: Provider, http: HTTPRequest, attempt: int
+        self, provider: Provider, http: HTTPRequest, attempt: int, trace_key: str | None
     ) -> AsyncGenerator[list[StreamEvent], None]:
+        """One HTTP attempt; `trace_key` (the key to redact, "" for none) turns tracing on."""
         log.info("%s %s (attempt %d)", http.method, http.url, attempt)
+        trace = trace_key is not None
+        body = json.dumps(http.json, ensure_ascii=False).encode() if http.json is not None else b""
+        headers = {**http.headers, "Content-Type": "application/json"} if body else http.headers
+        if trace:
+            yield [RequestSent(attempt, http.method, http.url, _redacted(headers), body.decode())]
+        started_at = time.monotonic()
         started = False
         try:
             async with self._client.stream(
-                http.method, http.url, headers=http.headers, json=http.json
+                http.method, http.url, headers=headers, content=body or None
             ) as response:
                 started = True
+                if trace:
+                    elapsed = time.monotonic() - started_at
+                    yield [
+                        ResponseStarted(response.status_code, _redacted(response.headers), elapsed)
+                    ]
                 if response.status_code >= 400:
                     await _raise_for_status(response)
                 content_type = response.headers.get("content-type", "")
@@ -168,6 +197,9 @@ class Engine:
                 async with aclosing(response.aiter_bytes()) as chunks:  # type: ignore[type-var]
                     async for chunk in chunks:
                         for sse in decoder.feed(chunk):
+                            if trace:
+                                elapsed = time.monotonic() - started_at
+                                out.append(WireEvent(sse.event, sse.data, sse.id, elapsed))
                             parser.parse(sse, out)
                         if out:
                             yield out
@@ -201,6 +233,16 @@ class Engine:
             raise MalformedStreamError(
                 "The endpoint's model list is not in the expected form"
             ) from exc
+
+
+_SECRET_HEADERS = {"authorization", "x-api-key", "api-key", "proxy-authorization", "cookie"}
+
+
+def _redacted(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (name, "[redacted]" if name.lower() in _SECRET_HEADERS else value)
+        for name, value in headers.items()
+    )
 
 
 def _redact(error: ChatError, key: str | None) -> None:

@@ -93,6 +93,36 @@ class RetryScheduled:
     partial_text: bool  # True when the failed attempt had already streamed text
 
 
+@dataclass(frozen=True, slots=True)
+class RequestSent:
+    """Trace only: the HTTP request of an attempt, with the key redacted from its headers."""
+
+    attempt: int
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...]
+    body: str  # the JSON body exactly as sent
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseStarted:
+    """Trace only: the status line and headers arrived `elapsed` seconds after the request."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    elapsed: float
+
+
+@dataclass(frozen=True, slots=True)
+class WireEvent:
+    """Trace only: one raw SSE event, `elapsed` seconds after the request; parsed events follow."""
+
+    event: str
+    data: str
+    id: str
+    elapsed: float
+
+
 StreamEvent = (
     AttemptStarted
     | TextDelta
@@ -105,4 +135,7 @@ StreamEvent = (
     | Stop
     | StreamError
     | RetryScheduled
+    | RequestSent
+    | ResponseStarted
+    | WireEvent
 )

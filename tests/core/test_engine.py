@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import socket
 
@@ -364,3 +365,37 @@ def unused_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+async def test_trace_shows_the_wire_with_the_key_redacted(sse_server: ScriptedServer) -> None:
+    from desktop_chat.core.events import RequestSent, ResponseStarted, WireEvent
+
+    sse_server.script(Reply(chunks=openai_stream(["a", "b"])))
+    engine = make_engine()
+    events: list[StreamEvent] = []
+    try:
+        turn = await engine.run(openai(sse_server), REQUEST, events.append, trace=True)
+    finally:
+        await engine.aclose()
+    assert turn.text == "ab"
+    sent, started = events[1], events[2]
+    assert isinstance(sent, RequestSent)
+    assert dict(sent.headers)["Authorization"] == "[redacted]"
+    assert KEY not in repr(events)
+    assert json.loads(sent.body) == json.loads(sse_server.requests[0].body)
+    assert isinstance(started, ResponseStarted)
+    assert started.status == 200
+    wire = [e for e in events if isinstance(e, WireEvent)]
+    assert [w.data for w in wire][-1] == "[DONE]"
+    assert len(wire) == len(openai_stream(["a", "b"]))
+    assert all(a.elapsed <= b.elapsed for a, b in itertools.pairwise(wire))
+    text_index = next(i for i, e in enumerate(events) if isinstance(e, TextDelta))
+    assert isinstance(events[text_index - 1], WireEvent)  # each raw event precedes what it carried
+
+
+async def test_no_trace_events_by_default(sse_server: ScriptedServer) -> None:
+    from desktop_chat.core.events import RequestSent, ResponseStarted, WireEvent
+
+    sse_server.script(Reply(chunks=openai_stream(["a"])))
+    _, events = await run(make_engine(), openai(sse_server))
+    assert not [e for e in events if isinstance(e, RequestSent | ResponseStarted | WireEvent)]
