@@ -1,0 +1,331 @@
+"""The conversation on screen and its turns: send, stop, retry, regenerate, edit and resend.
+
+The controller keeps one `Message` per transcript entry (same indices), starts turns through the
+bridge and renders the bridge's events into the transcript and the status bar. Rendering is
+guarded: an exception while drawing is logged and reported once per turn, and the stream goes on,
+since the bridge only hands over events and never waits for the view.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
+
+from desktop_chat.core.accumulator import AssistantTurn
+from desktop_chat.core.conversation import Conversation, Message
+from desktop_chat.core.engine import ChatRequest, EndpointConfig, Engine
+from desktop_chat.core.errors import ChatError
+from desktop_chat.core.events import (
+    AttemptStarted,
+    ReasoningDelta,
+    RetryScheduled,
+    StreamEvent,
+    TextDelta,
+)
+from desktop_chat.ui.bridge import KeySource, TurnBridge
+from desktop_chat.ui.composer import Composer
+from desktop_chat.ui.status_bar import StatusBar
+from desktop_chat.ui.transcript import Transcript
+
+log = logging.getLogger(__name__)
+
+_CUT_OFF = {"max_tokens", "length"}
+SUPERSEDED = "Earlier answer, replaced by the one below (kept here, not sent to the model)"
+SUPERSEDED_EARLIER = "Earlier answer (kept here, not sent to the model)"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Everything a turn needs besides the conversation."""
+
+    engine: Engine
+    endpoint: EndpointConfig
+    model: str
+    key: KeySource | None = None
+
+
+class TargetError(Exception):
+    """No turn can start (no model chosen, unusable network settings); the message says why."""
+
+
+class ChatController(QObject):
+    """Drive the conversation; the window supplies where to send (`resolve`) and the options."""
+
+    turn_ended = Signal(str)  # "finished" | "failed" | "stopped"
+    render_failed = Signal(str)  # a rendering error, reported once per turn
+
+    def __init__(
+        self,
+        transcript: Transcript,
+        composer: Composer,
+        status: StatusBar,
+        resolve: Callable[[], Target],
+        options: Callable[[], tuple[str, float | None, int]],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.transcript = transcript
+        self.composer = composer
+        self.status = status
+        self.bridge = TurnBridge(self)
+        self.messages: list[Message] = []
+        self._superseded: set[int] = set()  # regenerated answers: shown, no longer sent
+        self.last_error = ""
+        self._resolve = resolve
+        self._options = options  # (system prompt, temperature, max tokens)
+        self._live_index: int | None = None
+        self._edit_index: int | None = None
+        self._render_error_shown = False
+        self._retry_deadline = 0.0
+        self._retry_cause = ""
+        self._retry_template = ""
+        self._retry_text = ""
+        self._countdown = QTimer(self)
+        self._countdown.setInterval(250)
+        self._countdown.timeout.connect(self._tick_countdown)
+
+        self.bridge.turn_started.connect(self._on_turn_started)
+        self.bridge.events_received.connect(self._on_events)
+        self.bridge.turn_finished.connect(self._on_turn_finished)
+        self.bridge.turn_failed.connect(self._on_turn_failed)
+        self.bridge.turn_stopped.connect(self._on_turn_stopped)
+        transcript.retry_requested.connect(self.retry)
+        transcript.regenerate_requested.connect(self.regenerate)
+        transcript.edit_requested.connect(self.begin_edit)
+        transcript.copy_requested.connect(self.copy_message)
+        composer.send_requested.connect(self.send)
+        composer.stop_requested.connect(self.stop)
+        composer.edit_cancelled.connect(self._on_edit_cancelled)
+
+    @property
+    def streaming(self) -> bool:
+        return self.bridge.running
+
+    # --- user actions ---------------------------------------------------------------------------
+
+    def send(self, text: str) -> bool:
+        """Send `text` as the next user message (replacing from the edited one, when editing)."""
+        if self.streaming or not text.strip():
+            return False
+        if self._edit_index is not None:
+            self._truncate(self._edit_index)
+            self._edit_index = None
+        self.composer.mark_sent()
+        self.messages.append(Message("user", text=text))
+        self.transcript.add_message("user", text)
+        self._start_turn()
+        return True
+
+    def stop(self) -> bool:
+        """Stop the answer now; what arrived stays, marked as stopped."""
+        return self.bridge.stop()
+
+    def retry(self) -> None:
+        """Run the failed (or last) turn again, replacing what it showed."""
+        self._answer_again(keep_old=False)
+
+    def regenerate(self) -> None:
+        """Answer the last user message again; the old answer stays, marked and no longer sent."""
+        self._answer_again(keep_old=not self.last_error)
+
+    def _answer_again(self, *, keep_old: bool) -> None:
+        if self.streaming:
+            return
+        last_user = max((i for i, m in enumerate(self.messages) if m.role == "user"), default=-1)
+        if last_user < 0:
+            return
+        old = [
+            (m, SUPERSEDED_EARLIER if i in self._superseded else SUPERSEDED)
+            for i, m in enumerate(self.messages[last_user + 1 :], last_user + 1)
+            if keep_old and m.role == "assistant" and _has_content(m)
+        ]
+        self._truncate(last_user + 1)
+        for message, label in old:
+            shown = self.transcript.add_message(
+                "assistant", message.text, reasoning=message.reasoning, status=label
+            )
+            self.messages.append(message)
+            self._superseded.add(shown)
+        self._start_turn()
+
+    def begin_edit(self, index: int) -> None:
+        """Put user message `index` in the composer; sending replaces it and what follows."""
+        if not 0 <= index < len(self.messages) or self.messages[index].role != "user":
+            return
+        self._edit_index = index
+        number = sum(1 for m in self.messages[: index + 1] if m.role == "user")
+        later = len(self.messages) - index - 1
+        label = f"Editing message {number}: sending replaces it" + (
+            f" and the {later} message{'s' if later != 1 else ''} after it" if later else ""
+        )
+        self.composer.begin_edit(self.messages[index].text, label)
+
+    def cancel_edit(self) -> bool:
+        if not self.composer.editing:
+            return False
+        self.composer.cancel_edit()
+        return True
+
+    def copy_message(self, index: int) -> None:
+        """Copy message `index` to the clipboard as Markdown."""
+        QGuiApplication.clipboard().setText(self.transcript.message_markdown(index))
+        self.status.showMessage("Message copied as Markdown", 3000)
+
+    def new_chat(self) -> None:
+        """Start an empty conversation (stopping any answer in progress)."""
+        self.bridge.stop()
+        self.composer.cancel_edit()
+        self._edit_index = None
+        self.messages.clear()
+        self._superseded.clear()
+        self.transcript.clear()
+        self.last_error = ""
+        self.status.set_state("Ready")
+
+    def conversation(self) -> Conversation:
+        """The conversation to send, without replaced answers and empty (failed) ones."""
+        system = self._options()[0]
+        kept = [
+            m
+            for i, m in enumerate(self.messages)
+            if i not in self._superseded and (m.role != "assistant" or _has_content(m))
+        ]
+        return Conversation(system, kept)
+
+    # --- turns ----------------------------------------------------------------------------------
+
+    def _start_turn(self) -> None:
+        self.last_error = ""
+        self._render_error_shown = False
+        index = self.transcript.begin_assistant()
+        self.messages.append(Message("assistant"))
+        self._live_index = index
+        try:
+            target = self._resolve()
+        except (TargetError, ChatError) as exc:
+            self._fail(str(exc), AssistantTurn())
+            self.turn_ended.emit("failed")
+            return
+        _system, temperature, max_tokens = self._options()
+        request = ChatRequest(target.model, self.conversation(), max_tokens, temperature)
+        self.bridge.start(target.engine, target.endpoint, request, key=target.key)
+
+    def _truncate(self, index: int) -> None:
+        self.transcript.replace_from(index)
+        del self.messages[index:]
+        self._superseded = {i for i in self._superseded if i < index}
+
+    def _on_edit_cancelled(self) -> None:
+        self._edit_index = None
+
+    def _on_turn_started(self) -> None:
+        self.status.turn_started()
+        self.composer.set_streaming(True)
+
+    def _on_events(self, batch: list[StreamEvent]) -> None:
+        try:
+            self.status.record(batch)
+        except Exception as exc:
+            log.exception("updating the status bar failed")
+            self._render_failed(exc)
+        for event in batch:
+            try:
+                self._render(event)
+            except Exception as exc:  # drawing must never end the stream
+                log.exception("rendering the answer failed; the stream continues")
+                self._render_failed(exc)
+
+    def _render(self, event: StreamEvent) -> None:
+        if isinstance(event, TextDelta):
+            if self._retry_text:
+                self._clear_countdown()
+            self.transcript.append_text(event.text)
+        elif isinstance(event, ReasoningDelta):
+            self.transcript.append_reasoning(event.text)
+        elif isinstance(event, RetryScheduled):
+            self._start_countdown(event)
+        elif isinstance(event, AttemptStarted) and event.attempt > 1:
+            self.transcript.reset_stream()
+            self._countdown.stop()
+            cause = self._retry_cause or "retrying"
+            self._retry_text = f"{cause} — attempt {event.attempt} of {event.max_attempts}…"
+            self.transcript.set_notice(self._retry_text)
+
+    def _on_turn_finished(self, turn: AssistantTurn) -> None:
+        status = ""
+        if turn.stop_reason in _CUT_OFF:
+            status = "Cut off at the max tokens limit: raise Max tokens for longer answers"
+        self._end_live(turn, lambda: self.transcript.finish(status))
+        self.status.turn_ended("Done", turn)
+        self.turn_ended.emit("finished")
+
+    def _on_turn_stopped(self, turn: AssistantTurn) -> None:
+        self._end_live(turn, lambda: self.transcript.finish("stopped"))
+        self.status.turn_ended("Stopped", turn)
+        self.turn_ended.emit("stopped")
+
+    def _on_turn_failed(self, error: ChatError, partial: AssistantTurn) -> None:
+        self._fail(str(error), partial)
+        self.status.turn_ended("Failed", partial)
+        self.turn_ended.emit("failed")
+
+    def _fail(self, message: str, partial: AssistantTurn) -> None:
+        self.last_error = message
+        self._end_live(partial, lambda: self.transcript.show_error(message))
+
+    def _end_live(self, turn: AssistantTurn, draw: Callable[[], None]) -> None:
+        self._clear_countdown()
+        if self._live_index is not None and self._live_index < len(self.messages):
+            self.messages[self._live_index] = turn.to_message()
+        self._live_index = None
+        self.composer.set_streaming(False)
+        try:
+            draw()
+        except Exception as exc:
+            log.exception("drawing the end of the answer failed")
+            self._render_failed(exc)
+
+    def _render_failed(self, exc: Exception) -> None:
+        if not self._render_error_shown:
+            self._render_error_shown = True
+            self.render_failed.emit(
+                f"Part of the answer could not be displayed ({type(exc).__name__}: {exc}). "
+                "The answer is still received in full."
+            )
+
+    # --- retry countdown ------------------------------------------------------------------------
+
+    def _start_countdown(self, event: RetryScheduled) -> None:
+        self._retry_deadline = time.monotonic() + event.delay
+        self._retry_cause = event.cause.cause_label
+        replaced = " (the partial answer will be replaced)" if event.partial_text else ""
+        self._retry_template = (
+            f"{event.cause.cause_label} — retrying in {{seconds}} s, "
+            f"attempt {event.attempt + 1} of {event.max_attempts}{replaced}"
+        )
+        self._countdown.start()
+        self._tick_countdown()
+
+    def _tick_countdown(self) -> None:
+        seconds = max(0, math.ceil(self._retry_deadline - time.monotonic()))
+        self._retry_text = self._retry_template.format(seconds=seconds)
+        self.transcript.set_notice(self._retry_text)
+        self.status.set_state(f"Retrying in {seconds} s…")
+        if seconds <= 0:
+            self._countdown.stop()
+
+    def _clear_countdown(self) -> None:
+        self._countdown.stop()
+        if self._retry_text:
+            self._retry_text = ""
+            self.transcript.set_notice("")
+
+
+def _has_content(message: Message) -> bool:
+    return bool(message.text or message.reasoning or message.tool_calls)

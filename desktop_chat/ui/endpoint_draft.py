@@ -1,0 +1,56 @@
+"""An endpoint as the Settings dialog edits it, key changes included, before it is validated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from desktop_chat.storage.settings import Endpoint, SettingsError
+
+
+@dataclass(slots=True)
+class EndpointDraft:
+    """An endpoint as edited; `original` is its saved name (None for a new one)."""
+
+    original: str | None
+    name: str
+    protocol: str = "openai"
+    base_url: str = ""
+    default_model: str = ""
+    headers_text: str = ""
+    key_text: str = ""  # typed, not yet stored
+    clear_key: bool = False
+    copy_key_from: str | None = None  # a duplicate takes the stored key of this saved endpoint
+
+    @classmethod
+    def from_endpoint(cls, endpoint: Endpoint) -> EndpointDraft:
+        headers = "\n".join(f"{k}: {v}" for k, v in endpoint.extra_headers.items())
+        return cls(
+            endpoint.name,
+            endpoint.name,
+            endpoint.protocol,
+            endpoint.base_url,
+            endpoint.default_model,
+            headers,
+        )
+
+    def headers(self) -> dict[str, str]:
+        """Parse "Name: value" lines; raise SettingsError naming the bad line."""
+        found: dict[str, str] = {}
+        for number, line in enumerate(self.headers_text.splitlines(), 1):
+            if not line.strip():
+                continue
+            name, colon, value = line.partition(":")
+            if not colon:
+                raise SettingsError(f"extra header line {number} needs the form “Name: value”")
+            found[name.strip()] = value.strip()
+        return found
+
+    def to_endpoint(self) -> Endpoint:
+        """Validate and build the endpoint; raises SettingsError with a message for a person."""
+        return Endpoint(
+            self.name,
+            self.protocol,  # type: ignore[arg-type]
+            self.base_url,
+            self.default_model,
+            self.headers(),
+        )

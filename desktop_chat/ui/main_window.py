@@ -1,0 +1,389 @@
+"""The main window: top bar, banners, transcript, composer and status bar, wired together.
+
+The window owns the settings in use and the key store; its target chooser decides where a turn
+goes (endpoint, model, key, engine, the offline demo) and the chat controller runs turns. Settings
+changes apply to the next request without a restart: a changed network section builds a new
+engine, and the old one is closed once no turn uses it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Coroutine
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import QApplication, QMainWindow, QVBoxLayout, QWidget
+
+from desktop_chat.storage.secrets import KeyStore
+from desktop_chat.storage.settings import Settings, SettingsError, load_settings, save_settings
+from desktop_chat.ui.accessibility import name_inner_editors
+from desktop_chat.ui.banner import BannerArea
+from desktop_chat.ui.chat_controller import ChatController
+from desktop_chat.ui.composer import Composer
+from desktop_chat.ui.settings_dialog import SettingsDialog
+from desktop_chat.ui.status_bar import StatusBar
+from desktop_chat.ui.target_chooser import TargetChooser
+from desktop_chat.ui.theme import ThemeController
+from desktop_chat.ui.top_bar import TopBar
+from desktop_chat.ui.transcript import Transcript
+
+log = logging.getLogger(__name__)
+
+FIRST_RUN_HINT = (
+    "You are talking to the built-in offline demo, so you can try everything without a key. "
+    "Add a provider and its API key in Settings to talk to a real model."
+)
+
+
+class MainWindow(QMainWindow):
+    """The chat window; emits `closed` when the user closes it (the app then cleans up)."""
+
+    closed = Signal()
+
+    def __init__(
+        self,
+        settings: Settings,
+        keystore: KeyStore,
+        theme: ThemeController,
+        *,
+        notice: str | None = None,
+        read_only: str | None = None,
+        demo_only: bool = False,
+        demo_pace: float = 60.0,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.keystore = keystore
+        self.theme = theme
+        self.read_only = read_only is not None or demo_only
+        self.demo_only = demo_only
+        self.settings_dialog: SettingsDialog | None = None
+        self._tasks: set[asyncio.Task[object]] = set()
+        self._closed_future: asyncio.Future[None] | None = None
+        self._key_warning_shown = False
+        self._unsaved = False
+        self._saver: asyncio.Task[object] | None = None
+        self.setWindowTitle("Desktop Chat")
+        self.setAccessibleName("Desktop Chat")
+        self.resize(1100, 780)
+
+        self.top_bar = TopBar(self)
+        self.banners = BannerArea(theme.colors, self)
+        self.transcript = Transcript(self)
+        self.composer = Composer(self)
+        self.status = StatusBar(self)
+        self.setStatusBar(self.status)
+        central = QWidget(self)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        for widget, stretch in (
+            (self.top_bar, 0),
+            (self.banners, 0),
+            (self.transcript, 1),
+            (self.composer, 0),
+        ):
+            column.addWidget(widget, stretch)
+        self.setCentralWidget(central)
+
+        self.target = TargetChooser(
+            self.top_bar,
+            self.status,
+            keystore,
+            lambda: self.settings,
+            self.spawn,
+            demo_only=demo_only,
+            demo_pace=demo_pace,
+            parent=self,
+        )
+        self.target.settings_changed.connect(self.update_settings)
+        self.target.keyring_missing.connect(self._warn_no_keyring)
+        self.chat = ChatController(
+            self.transcript, self.composer, self.status, self.target.resolve, self._options, self
+        )
+        self.chat.turn_ended.connect(lambda _outcome: self.target.turn_ended())
+        self.chat.render_failed.connect(
+            lambda text: self.banners.show_notice("render", text, warning=True)
+        )
+        self.top_bar.settings_requested.connect(self.open_settings)
+        self.transcript.link_activated.connect(self._open_link)
+        theme.scheme_changed.connect(self._on_scheme_changed)
+        self._make_shortcuts()
+        self._set_tab_order()
+        name_inner_editors(self)
+        self._apply_settings_to_widgets()
+
+        if notice:
+            self.banners.show_notice(
+                "settings", notice, warning=True, action=("Open Settings", self.open_settings)
+            )
+        if read_only is not None:
+            self.banners.show_notice("read-only", read_only, warning=True)
+        self._update_first_run_hint()
+
+    # --- construction helpers -------------------------------------------------------------------
+
+    def _make_shortcuts(self) -> None:
+        shortcuts = (
+            ("New chat", QKeySequence("Ctrl+N"), self.chat.new_chat),
+            ("Settings", QKeySequence("Ctrl+,"), self.open_settings),
+            ("Focus composer", QKeySequence("Ctrl+L"), self.focus_composer),
+            ("Stop or cancel", QKeySequence("Esc"), self._on_escape),
+            ("Quit", QKeySequence("Ctrl+Q"), self.close),  # Cmd+Q on macOS
+        )
+        self.actions_by_name: dict[str, QAction] = {}
+        for name, keys, slot in shortcuts:
+            action = QAction(name, self)
+            action.setShortcut(keys)
+            action.triggered.connect(slot)
+            self.addAction(action)
+            self.actions_by_name[name] = action
+
+    def _set_tab_order(self) -> None:
+        bar = self.top_bar
+        chain = [
+            bar.endpoint_combo,
+            bar.model_combo,
+            bar.refresh_button,
+            bar.system_button,
+            bar.system_edit,
+            bar.temperature,
+            bar.max_tokens,
+            bar.settings_button,
+            self.transcript.view,
+            self.composer.editor,
+            self.composer.send_button,
+            self.composer.stop_button,
+        ]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
+
+    def _apply_settings_to_widgets(self) -> None:
+        settings = self.settings
+        self.theme.set_choice(settings.ui.theme)
+        self.composer.set_ctrl_enter_sends(settings.ui.send_with_ctrl_enter)
+        self.target.show_settings()
+
+    # --- what a turn needs ----------------------------------------------------------------------
+
+    def _options(self) -> tuple[str, float | None, int]:
+        bar = self.top_bar
+        return bar.system_prompt(), bar.temperature_value(), bar.max_tokens_value()
+
+    def _warn_no_keyring(self, reason: str) -> None:
+        if not self._key_warning_shown:
+            self._key_warning_shown = True
+            self.banners.show_notice(
+                "keyring",
+                f"{reason} The request is sent without a key. In Settings you can keep a key "
+                "for this session only.",
+                warning=True,
+                action=("Open Settings", self.open_settings),
+            )
+
+    # --- settings -------------------------------------------------------------------------------
+
+    def open_settings(self) -> None:
+        """Open the Settings dialog (non-blocking: open() plus signals, never exec())."""
+        if self.settings_dialog is not None and self.settings_dialog.isVisible():
+            self.settings_dialog.raise_()
+            self.settings_dialog.activateWindow()
+            return
+        dialog = SettingsDialog(self.settings, self.keystore, self)
+        dialog.settings_applied.connect(self._on_settings_applied)
+        dialog.finished.connect(lambda _r: self._settings_closed(dialog))
+        self.settings_dialog = dialog
+        dialog.open()
+
+    def _settings_closed(self, dialog: SettingsDialog) -> None:
+        if self.settings_dialog is dialog:
+            self.settings_dialog = None
+        dialog.deleteLater()
+        self.focus_composer()
+
+    def _on_settings_applied(self, settings: Settings) -> None:
+        self.banners.dismiss("settings")
+        self.banners.dismiss("keyring")
+        self._key_warning_shown = False
+        self.update_settings(settings)
+        self._apply_settings_to_widgets()
+        self._update_first_run_hint()
+        self.target.fetch_models()
+
+    def update_settings(self, settings: Settings) -> None:
+        """Use `settings` from the next request on, and save them in the background.
+
+        One writer at a time, always writing the newest settings: two saves racing in worker
+        threads could otherwise leave the older one on disk.
+        """
+        self.settings = settings
+        if self.read_only:
+            return
+        self._unsaved = True
+        if self._saver is None or self._saver.done():
+            self._saver = self.spawn(self._save_newest())
+
+    async def _save_newest(self) -> None:
+        while self._unsaved:
+            self._unsaved = False
+            try:
+                await asyncio.to_thread(save_settings, self.settings)
+            except (OSError, SettingsError) as exc:
+                log.warning("could not save the settings: %s", exc)
+                self.banners.show_notice(
+                    "save",
+                    f"Could not save the settings: {exc}. They apply until you quit.",
+                    warning=True,
+                )
+                return
+
+    def _update_first_run_hint(self) -> None:
+        if self.settings.endpoints or self.demo_only:
+            self.banners.dismiss("first-run")
+        elif self.banners.banner("first-run") is None:
+            self.banners.show_notice(
+                "first-run", FIRST_RUN_HINT, action=("Open Settings", self.open_settings)
+            )
+
+    def _on_scheme_changed(self, _scheme: str) -> None:
+        self.banners.set_colors(self.theme.colors)
+
+    # --- keys, links, focus ---------------------------------------------------------------------
+
+    def focus_composer(self) -> None:
+        self.composer.editor.setFocus()
+
+    def _on_escape(self) -> None:
+        if self.chat.stop():
+            return
+        if self.chat.cancel_edit():
+            return
+        self.focus_composer()
+
+    def _open_link(self, url: QUrl) -> None:
+        QDesktopServices.openUrl(url)
+
+    # --- life cycle -----------------------------------------------------------------------------
+
+    def spawn(self, coro: Coroutine[object, object, object]) -> asyncio.Task[object]:
+        """Run `coro` as a task the window cancels when it closes."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Accept, stop the stream at once, and tell the app (which cleans up asynchronously)."""
+        self.chat.stop()
+        if self.settings_dialog is not None:
+            self.settings_dialog.reject()
+        event.accept()
+        if self._closed_future is not None and not self._closed_future.done():
+            self._closed_future.set_result(None)
+        self.closed.emit()
+
+    async def wait_closed(self) -> None:
+        """Return once the user has closed the window."""
+        if self._closed_future is None:
+            self._closed_future = asyncio.get_running_loop().create_future()
+        if self.isVisible():
+            await self._closed_future
+
+    async def aclose(self) -> None:
+        """Stop streams and background work, close engines and the demo server."""
+        await self.chat.bridge.aclose()
+        if self._saver is not None and not self._saver.done():
+            await asyncio.wait({self._saver}, timeout=5.0)  # never lose the last change
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=5.0)
+        await self.target.aclose()
+        if self.isVisible():
+            self.hide()
+
+    # --- for the self-test and for tests --------------------------------------------------------
+
+    async def send_and_wait(self, text: str) -> str:
+        """Send `text` and wait for the turn's end: "finished", "failed" or "stopped"."""
+        outcome: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+        def done(result: str) -> None:
+            if not outcome.done():
+                outcome.set_result(result)
+
+        self.chat.turn_ended.connect(done)
+        try:
+            if not self.chat.send(text):
+                return "failed"
+            return await outcome
+        finally:
+            self.chat.turn_ended.disconnect(done)
+
+    async def wait_rendered(self, within: float = 30.0, poll: float = 0.02) -> bool:
+        """Wait until the transcript has drawn everything (it spreads bursts over frames).
+
+        The transcript has no "drawn" signal, so poll it, for at most `within` seconds; return
+        whether it finished.
+        """
+        for _ in range(max(1, int(within / poll))):
+            if not self.transcript.busy:
+                return True
+            await asyncio.sleep(poll)
+        return not self.transcript.busy
+
+    def transcript_text(self) -> str:
+        return self.transcript.view.toPlainText()
+
+    def last_answer_text(self) -> str:
+        answers = [m for m in self.chat.messages if m.role == "assistant"]
+        return answers[-1].text if answers else ""
+
+    def last_error_text(self) -> str:
+        return self.chat.last_error or "no error was shown"
+
+
+async def open_main_window(
+    *, self_test: bool = False, keystore: KeyStore | None = None
+) -> MainWindow:
+    """Load the settings, build and show the window with the composer focused.
+
+    With `self_test` the demo endpoint is used at full speed and nothing is ever saved.
+    """
+    notice: str | None = None
+    read_only: str | None = None
+    try:
+        result = await asyncio.to_thread(load_settings)
+        settings, notice = result.settings, result.notice
+    except SettingsError as exc:  # a newer version's file, or one that cannot be moved aside
+        settings = Settings()
+        read_only = f"{exc}. Settings changes are not saved in this session."
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    theme = _theme_controller(app, settings)
+    window = MainWindow(
+        settings,
+        keystore or KeyStore(),
+        theme,
+        notice=notice,
+        read_only=read_only,
+        demo_only=self_test,
+        demo_pace=0.0 if self_test else 60.0,
+    )
+    window.show()
+    window.activateWindow()
+    window.focus_composer()
+    if not self_test:
+        window.target.fetch_models()
+    return window
+
+
+def _theme_controller(app: QApplication, settings: Settings) -> ThemeController:
+    existing = app.findChild(ThemeController)
+    if isinstance(existing, ThemeController):
+        existing.set_choice(settings.ui.theme)
+        return existing
+    return ThemeController(app, settings.ui.theme)

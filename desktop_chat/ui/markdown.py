@@ -1,0 +1,324 @@
+"""Render untrusted Markdown into the HTML subset QTextDocument understands, safely.
+
+Model output is untrusted. The parser runs with raw HTML disabled, so `<script>` or `<img>` in a
+reply is shown as text; every text run and attribute is escaped; a link survives only for
+http/https (any other scheme, `javascript:` and `file:` included, becomes plain text); images
+become text; nothing emitted names a resource (no `<img>`, no `url()`). Code is highlighted by
+Pygments into inline colour spans, so the view needs no style sheet and no class names.
+
+Qt-free on purpose: parsing and highlighting are the expensive part of streaming, and this way they
+are tested and measured without a widget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from html import escape
+from typing import cast
+from urllib.parse import urlsplit
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import unescapeAll
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+from pygments.lexer import Lexer
+from pygments.lexers import get_lexer_by_name
+from pygments.styles import get_style_by_name
+from pygments.token import _TokenType
+from pygments.util import ClassNotFound
+
+# Characters QTextDocument gives a structural meaning (frame start/end, object placeholder,
+# paragraph separator) must never arrive as text from the model.
+_UNSAFE_CHARS = str.maketrans(
+    {"\x00": "\ufffd", "\ufdd0": "\ufffd", "\ufdd1": "\ufffd", "\ufffc": "\ufffd", "\u2029": "\n"}
+)
+SAFE_LINK_SCHEMES = frozenset({"http", "https"})
+
+
+def sanitize_text(text: str) -> str:
+    """Replace characters that QTextDocument would treat as structure rather than text."""
+    return text.translate(_UNSAFE_CHARS)
+
+
+def is_safe_link(href: str) -> bool:
+    """Tell whether a link may be shown as a link: http/https with a host, nothing else."""
+    try:
+        parts = urlsplit(href.strip())
+    except ValueError:
+        return False
+    return parts.scheme.lower() in SAFE_LINK_SCHEMES and bool(parts.netloc)
+
+
+def attr(value: str) -> str:
+    """Escape a value for a double-quoted HTML attribute."""
+    return escape(value, quote=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    """Colours (#rrggbb) and the code font the HTML is rendered with; built from the palette."""
+
+    dark: bool = False
+    text: str = "#1f1f1f"
+    muted: str = "#6b6b6b"
+    accent: str = "#1a62c7"
+    link: str = "#1a62c7"
+    code_background: str = "#f0f0f0"
+    border: str = "#c8c8c8"
+    warning: str = "#9a5b00"
+    error_text: str = "#a50e0e"
+    error_background: str = "#fce8e6"
+    mono_family: str = "monospace"
+
+    @property
+    def pygments_style(self) -> str:
+        """Name the Pygments style whose token colours read well on this background."""
+        return "github-dark" if self.dark else "default"
+
+    @property
+    def mono_css(self) -> str:
+        """Return the code font as a CSS font-family value."""
+        family = self.mono_family.replace("'", "").replace('"', "").replace(";", "")
+        return f"'{family}', monospace"
+
+
+@dataclass(slots=True)
+class RenderStats:
+    """Counters that let tests and benchmarks prove what was (not) rendered again."""
+
+    blocks: int = 0
+    code_lines: int = 0
+    frames: int = 0  # streamed frames drawn (counted by the view)
+
+
+class CodeHighlighter:
+    """Turn code into escaped HTML with inline colour spans; lexers and span styles are cached."""
+
+    def __init__(self, style_name: str, stats: RenderStats) -> None:
+        self._style = get_style_by_name(style_name)
+        self._spans: dict[_TokenType, str] = {}
+        self._lexers: dict[str, Lexer | None] = {}
+        self._stats = stats
+
+    def to_html(self, code: str, language: str) -> str:
+        """Highlight `code` (no trailing newline is added); unknown languages are only escaped."""
+        self._stats.code_lines += code.count("\n") + 1
+        lexer = self._lexer(language)
+        if lexer is None or not code:
+            return escape(code, quote=False)
+        runs: list[tuple[str, str]] = []
+        for ttype, value in lexer.get_tokens(code):
+            span = self._span(ttype)
+            if runs and runs[-1][0] == span:
+                runs[-1] = (span, runs[-1][1] + value)
+            else:
+                runs.append((span, value))
+        # Pygments ends its output with a newline that the code may not have had.
+        if runs and not code.endswith("\n") and runs[-1][1].endswith("\n"):
+            runs[-1] = (runs[-1][0], runs[-1][1][:-1])
+        out = []
+        for span, value in runs:
+            text = escape(value, quote=False)
+            out.append(f'<span style="{span}">{text}</span>' if span and text else text)
+        return "".join(out)
+
+    def _lexer(self, language: str) -> Lexer | None:
+        name = language.lower()
+        if name not in self._lexers:
+            try:
+                self._lexers[name] = get_lexer_by_name(name, stripnl=False) if name else None
+            except ClassNotFound:
+                self._lexers[name] = None
+        return self._lexers[name]
+
+    def _span(self, ttype: _TokenType) -> str:
+        span = self._spans.get(ttype)
+        if span is None:
+            style = self._style.style_for_token(ttype)
+            rules = []
+            if style["color"]:
+                rules.append(f"color:#{style['color']}")
+            if style["bold"]:
+                rules.append("font-weight:600")
+            if style["italic"]:
+                rules.append("font-style:italic")
+            span = self._spans[ttype] = ";".join(rules)
+        return span
+
+
+@dataclass(slots=True)
+class RenderContext:
+    """Per-render state: how to link code blocks, their numbering, and the code they hold."""
+
+    code_link: Callable[[int], str] | None = None
+    next_code: int = 0
+    code: dict[int, str] = field(default_factory=dict)
+    in_safe_link: bool = False
+
+
+class MarkdownRenderer:
+    """Parse Markdown into top-level block tokens and render token runs to safe Qt-ready HTML."""
+
+    def __init__(self, theme: Theme) -> None:
+        self.theme = theme
+        self.stats = RenderStats()
+        self._highlighter = CodeHighlighter(theme.pygments_style, self.stats)
+        md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+        md.enable(["table", "strikethrough"])
+        assert isinstance(md.renderer, RendererHTML)
+        self._html = md.renderer
+        # Typed as bound methods of the renderer; plain callables with the same arguments work.
+        rules = cast("dict[str, Callable[..., str]]", self._html.rules)
+        rules["fence"] = self._fence
+        rules["code_block"] = self._code_block
+        rules["code_inline"] = self._code_inline
+        rules["link_open"] = self._link_open
+        rules["link_close"] = self._link_close
+        rules["image"] = self._image
+        rules["softbreak"] = self._softbreak
+        rules["table_open"] = self._table_open
+        rules["blockquote_open"] = self._blockquote_open
+        self._md = md
+
+    def parse(self, source: str) -> list[Token]:
+        """Parse Markdown (already passed through `sanitize_text`) into block tokens."""
+        return self._md.parse(source, {})
+
+    def render(self, tokens: Sequence[Token], context: RenderContext) -> str:
+        """Render a balanced run of tokens; fenced code is numbered from `context.next_code`."""
+        self.stats.blocks += sum(1 for t in tokens if t.level == 0 and t.nesting >= 0)
+        html: str = self._html.render(tokens, self._md.options, {"dc": context})
+        # Newlines here are only layout between tags, which Qt would turn into stray spaces;
+        # soft breaks render as spaces and code lines as "&#10;", so none carries meaning.
+        return html.replace("\n", "")
+
+    def render_markdown(self, source: str, context: RenderContext) -> str:
+        """Parse and render a whole Markdown text."""
+        return self.render(self.parse(sanitize_text(source)), context)
+
+    def typing_html(self, text: str) -> str:
+        """Show a line that is still being typed as plain text ("" for none)."""
+        if not text.strip():
+            return ""
+        return (
+            f'<p style="margin-top:0px; margin-bottom:0px; color:{self.theme.muted};'
+            f' font-family:{self.theme.mono_css}; white-space:pre-wrap;">'
+            f"{escape(text, quote=False).replace(chr(10), '<br />')}</p>"
+        )
+
+    def code_html(
+        self,
+        code: str,
+        language: str,
+        number: int,
+        context: RenderContext,
+        *,
+        first: bool = True,
+        last: bool = True,
+    ) -> str:
+        """Render (a run of lines of) a code block: a label line with "Copy code", then the code.
+
+        A block streamed in several runs is drawn as one box: only the first run has the label,
+        only the last one the bottom margin.
+        """
+        theme = self.theme
+        parts = []
+        if first:
+            label = escape(language, quote=False) or "code"
+            copy = ""
+            if context.code_link is not None:
+                href = attr(context.code_link(number))
+                copy = (
+                    f' &nbsp;<a href="{href}" style="color:{theme.link}"'
+                    ' title="Copy this code block to the clipboard">Copy code</a>'
+                )
+            parts.append(
+                f'<p style="margin-top:8px; margin-bottom:0px; color:{theme.muted};">'
+                f"<small>{label}{copy}</small></p>"
+            )
+        body = self._highlighter.to_html(code, language).replace("\n", "&#10;")
+        parts.append(
+            f'<pre style="background-color:{theme.code_background}; margin-top:0px;'
+            f' margin-bottom:{8 if last else 0}px; font-family:{theme.mono_css};">{body}</pre>'
+        )
+        return "".join(parts)
+
+    # -- render rules: (tokens, idx, options, env) -> html -------------------------------------
+
+    def _fence(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        token = tokens[idx]
+        info = unescapeAll(token.info).strip()
+        language = info.split(maxsplit=1)[0] if info else ""
+        return self._numbered_code(token.content, language, env["dc"])
+
+    def _code_block(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        return self._numbered_code(tokens[idx].content, "", env["dc"])
+
+    def _numbered_code(self, content: str, language: str, context: RenderContext) -> str:
+        code = content[:-1] if content.endswith("\n") else content
+        number = context.next_code
+        context.next_code += 1
+        context.code[number] = code
+        return self.code_html(code, language, number, context)
+
+    def _softbreak(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        return " "
+
+    def _code_inline(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        text = escape(tokens[idx].content, quote=False)
+        return (
+            f'<code style="background-color:{self.theme.code_background};'
+            f' font-family:{self.theme.mono_css};">{text}</code>'
+        )
+
+    def _link_open(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        href = str(tokens[idx].attrGet("href") or "")
+        context: RenderContext = env["dc"]
+        context.in_safe_link = is_safe_link(href)
+        if not context.in_safe_link:
+            return ""
+        return f'<a href="{attr(href)}" style="color:{self.theme.link}" title="{attr(href)}">'
+
+    def _link_close(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        context: RenderContext = env["dc"]
+        was_link = context.in_safe_link
+        context.in_safe_link = False
+        return "</a>" if was_link else ""
+
+    def _image(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        # Never an <img>: loading it would call out to the network or the disk.
+        token = tokens[idx]
+        alt = self._html.renderInlineAsText(token.children or [], options, env)
+        label = f'<span style="color:{self.theme.muted}">[image: {escape(alt, quote=False)}]</span>'
+        src = str(token.attrGet("src") or "")
+        context: RenderContext = env["dc"]
+        if is_safe_link(src) and not context.in_safe_link:
+            link = attr(src)
+            return f'<a href="{link}" style="color:{self.theme.link}" title="{link}">{label}</a>'
+        return label
+
+    def _table_open(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        return (
+            '<table border="1" cellspacing="0" cellpadding="4"'
+            f' style="border-color:{self.theme.border}; border-style:solid;'
+            ' border-collapse:collapse; margin-top:6px; margin-bottom:6px;">'
+        )
+
+    def _blockquote_open(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        return f'<blockquote style="color:{self.theme.muted};">'

@@ -1,0 +1,220 @@
+"""The Settings dialog: endpoints and keys, network, appearance; OK/Apply write, Cancel forgets.
+
+Open it with `open()` and listen to `settings_applied`: a nested `exec()` inside a coroutine would
+freeze every other task. Applying first writes keys to the keyring (the only place keys go), then
+emits the new `Settings`; the window saves the file and uses them from the next request on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_chat.storage.secrets import KeyringUnavailable, KeyStore, KeyStoreError
+from desktop_chat.storage.settings import Endpoint, Network, Settings, SettingsError
+from desktop_chat.ui.accessibility import name_inner_editors
+from desktop_chat.ui.endpoint_draft import EndpointDraft
+from desktop_chat.ui.endpoint_editor import EndpointEditor
+from desktop_chat.ui.network_page import AppearancePage, NetworkPage
+
+log = logging.getLogger(__name__)
+
+
+class SettingsDialog(QDialog):
+    """Edit a copy of the settings; emit `settings_applied(Settings)` once keys are stored."""
+
+    settings_applied = Signal(object)
+
+    def __init__(
+        self, settings: Settings, keystore: KeyStore, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setAccessibleName("Settings")
+        self.setModal(True)
+        self.resize(820, 560)
+        self._base = settings
+        self._keystore = keystore
+        self._tasks: set[asyncio.Task[object]] = set()
+        self.applying = False
+
+        drafts = [EndpointDraft.from_endpoint(ep) for ep in settings.endpoints]
+        self.endpoints = EndpointEditor(drafts, keystore, self._draft_network, self)
+        self.endpoints.session_memory_requested.connect(self.use_session_memory)
+        self.network = NetworkPage(settings.network, self)
+        self.appearance = AppearancePage(settings.ui, self)
+        self.tabs = QTabWidget(self)
+        self.tabs.setAccessibleName("Settings pages")
+        self.tabs.addTab(self.endpoints, "&Endpoints")
+        self.tabs.addTab(self.network, "&Network")
+        self.tabs.addTab(self.appearance, "&Appearance")
+
+        self.message = QLabel(self)
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName("Settings message")
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok
+            | QDialogButtonBox.StandardButton.Cancel
+            | QDialogButtonBox.StandardButton.Apply,
+            self,
+        )
+        self.buttons.accepted.connect(lambda: self._spawn(self.apply(close=True)))
+        self.buttons.rejected.connect(self.reject)
+        apply_button = self.buttons.button(QDialogButtonBox.StandardButton.Apply)
+        apply_button.clicked.connect(lambda: self._spawn(self.apply(close=False)))
+        for button in self.buttons.buttons():
+            button.setAccessibleName(button.text().replace("&", ""))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+        self.finished.connect(lambda _result: self._spawn(self.endpoints.aclose()))
+        name_inner_editors(self)
+
+    # --- building the settings ------------------------------------------------------------------
+
+    def _draft_network(self) -> Network:
+        """The network values on screen (for Test connection), or the saved ones if invalid."""
+        try:
+            return self.collect().network
+        except SettingsError:
+            return self._base.network
+
+    def collect(self) -> Settings:
+        """Build settings from what the dialog shows; raise SettingsError naming the problem."""
+        endpoints: list[Endpoint] = []
+        renames: dict[str, str] = {}
+        for draft in self.endpoints.drafts:
+            try:
+                endpoint = draft.to_endpoint()
+            except SettingsError as exc:
+                raise SettingsError(f"Endpoint {draft.name or '(unnamed)'!r}: {exc}") from exc
+            endpoints.append(endpoint)
+            if draft.original is not None:
+                renames[draft.original] = endpoint.name
+        base = self._base
+        active = renames.get(base.active_endpoint or "")
+        model = base.active_model if active else None
+        if active is None and endpoints:
+            active = endpoints[0].name  # a first endpoint is what the user wants to talk to
+        cache = {renames[k]: v for k, v in base.models_cache.items() if k in renames}
+        names = {ep.name for ep in endpoints}
+        cache.update({k: v for k, v in self.endpoints.models_found.items() if k in names})
+        settings = Settings(tuple(endpoints), active, model, base.network, base.ui, cache)
+        for key, value in {**self.network.values(), **self.appearance.values()}.items():
+            settings = settings.with_option(key, value)
+        return settings
+
+    # --- applying -------------------------------------------------------------------------------
+
+    async def apply(self, *, close: bool) -> bool:
+        """Validate, store keys, emit `settings_applied`; keep the dialog open on any problem."""
+        if self.applying:
+            return False
+        self.applying = True
+        self.buttons.setEnabled(False)
+        try:
+            try:
+                settings = self.collect()
+            except SettingsError as exc:
+                self._show_problem(str(exc))
+                return False
+            self.message.setText("Saving keys…" if self._has_key_work() else "")
+            try:
+                await self._write_keys()
+            except KeyringUnavailable as exc:
+                self._show_problem(
+                    f"{exc}\nPress “Keep keys for this session only” on the Endpoints page to "
+                    "use the key until the app quits, or clear the key field."
+                )
+                self.endpoints.session_button.show()
+                return False
+            except KeyStoreError as exc:
+                self._show_problem(str(exc))
+                return False
+            self._base = settings
+            self.message.setText("Settings applied." if not close else "")
+            self.settings_applied.emit(settings)
+            self.endpoints.refresh_key_status(reload=True)
+            if close:
+                self.accept()
+            return True
+        finally:
+            self.applying = False
+            self.buttons.setEnabled(True)
+
+    def _has_key_work(self) -> bool:
+        editor = self.endpoints
+        return bool(editor.removed) or any(
+            d.key_text or d.clear_key or d.copy_key_from or (d.original not in (None, d.name))
+            for d in editor.drafts
+        )
+
+    async def _write_keys(self) -> None:
+        """Apply the key changes of every draft: read what moves, delete, then store.
+
+        Keys that a rename or duplicate takes along are read before any deletion, and stored after
+        it, so a name that is removed and reused ends with the new key only. Without a usable
+        keyring nothing can be stored, so there is nothing to move or delete; only storing a typed
+        key fails (KeyringUnavailable).
+        """
+        store = self._keystore
+        editor = self.endpoints
+        usable = await store.aavailable()
+        carried: dict[int, str] = {}
+        doomed = set(editor.removed)
+        for index, draft in enumerate(editor.drafts):
+            name = draft.name.strip()
+            renamed = draft.original not in (None, name)
+            source = draft.original if renamed else draft.copy_key_from
+            if usable and source and not draft.key_text and not draft.clear_key:
+                old = await store.aget(source)
+                if old:
+                    carried[index] = old
+            if renamed:
+                doomed.add(draft.original or "")
+            if draft.clear_key:
+                doomed.add(name)
+        if usable:
+            for name in sorted(doomed):
+                await store.adelete(name)
+        editor.removed.clear()
+        for index, draft in enumerate(editor.drafts):
+            name = draft.name.strip()
+            key = draft.key_text or carried.get(index)
+            if key:
+                await store.aset(name, key)
+            draft.original, draft.key_text = name, ""
+            draft.clear_key, draft.copy_key_from = False, None
+        editor.key_edit.clear()
+
+    def use_session_memory(self) -> None:
+        """Keep keys in memory for this session (no keyring); nothing is written anywhere."""
+        self._keystore.use_session_memory()
+        self.endpoints.session_button.hide()
+        self.message.setText(
+            "Keys will be kept in memory until Desktop Chat quits. Press OK to use them."
+        )
+        self.endpoints.refresh_key_status(reload=True)
+
+    def _show_problem(self, text: str) -> None:
+        self.message.setText(text)
+        if text.startswith("Endpoint "):
+            self.tabs.setCurrentWidget(self.endpoints)
+        log.info("settings not applied: %s", text)
+
+    def _spawn(self, coro: Coroutine[object, object, object]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

@@ -1,0 +1,89 @@
+"""What the window keeps running behind the scenes: the demo endpoint, engines, model lists."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop_chat.core.engine import EndpointConfig, Engine
+from desktop_chat.core.errors import ChatError
+from desktop_chat.demo_server import DEMO_MODEL, DemoServer
+from desktop_chat.storage.settings import Network
+from desktop_chat.ui.bridge import KeySource
+from desktop_chat.ui.connection import make_engine
+
+log = logging.getLogger(__name__)
+
+
+class DemoEndpoint:
+    """The built-in offline endpoint, started on first use in this process."""
+
+    def __init__(self, pace: float = 60.0) -> None:
+        self._pace = pace
+        self._server: DemoServer | None = None
+
+    def config(self) -> EndpointConfig:
+        """Return the demo's endpoint, starting the server if needed (binds a port: quick)."""
+        if self._server is None:
+            self._server = DemoServer(tokens_per_second=self._pace)
+        return EndpointConfig("openai", self._server.start())
+
+    def stop(self) -> None:
+        """Stop the server (blocking briefly while its threads end); safe to call twice."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.stop()
+
+
+class EngineHolder:
+    """One engine for the current network settings; replaced ones are closed once idle."""
+
+    def __init__(self) -> None:
+        self._engine: Engine | None = None
+        self._network: Network | None = None
+        self._retired: list[Engine] = []
+
+    def get(self, network: Network) -> Engine:
+        """Return the engine for `network`; raises ChatError for an unusable proxy or CA file."""
+        if self._engine is None or network != self._network:
+            engine = make_engine(network)
+            if self._engine is not None:
+                self._retired.append(self._engine)
+            self._engine, self._network = engine, network
+        return self._engine
+
+    async def close_retired(self, keep: Engine | None = None) -> None:
+        """Close the replaced engines, except `keep` (a turn may still be using it)."""
+        for engine in [e for e in self._retired if e is not keep]:
+            self._retired.remove(engine)
+            await engine.aclose()
+
+    async def aclose(self) -> None:
+        engines = [*self._retired, *([self._engine] if self._engine is not None else [])]
+        self._retired, self._engine, self._network = [], None, None
+        for engine in engines:
+            await engine.aclose()
+
+
+class ModelLists(QObject):
+    """Fetch model lists in the background; the window caches them in settings."""
+
+    fetched = Signal(str, list, str)  # endpoint name ("" = demo), models, error text ("" = ok)
+    demo_models = (DEMO_MODEL,)
+
+    async def fetch(
+        self, name: str, engine: Engine, config: EndpointConfig, key: KeySource | None
+    ) -> None:
+        """List the models of `config`; emit `fetched` with the list or the reason it failed."""
+        try:
+            if key is not None:
+                config = EndpointConfig(
+                    config.protocol, config.base_url, await key(), config.extra_headers
+                )
+            models = await engine.list_models(config)
+        except ChatError as exc:
+            log.info("model list of %r not fetched: %s", name or "demo", exc)
+            self.fetched.emit(name, [], str(exc))
+            return
+        self.fetched.emit(name, models, "")

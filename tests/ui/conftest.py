@@ -1,0 +1,88 @@
+"""Fixtures for GUI tests: a qasync loop per test that runs inside pytest-qt's QApplication.
+
+Pattern (see ENV-NOTES "pytest-qt with qasync"): the loop is created `already_running=True`, tasks
+are scheduled with `loop.create_task` and awaited with `qtbot.waitUntil(task.done)`. Teardown never
+calls `loop.stop()`: that calls `app.exit()`, after which every later Qt wait returns at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import time
+from collections.abc import Callable, Coroutine, Iterator
+from typing import TypeVar
+
+import pytest
+import qasync  # pytest-qt has loaded PySide6 already, so qasync binds to it
+import shiboken6
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from desktop_chat.ui.app import asyncgen_hooks
+
+TEARDOWN_SECONDS = 5.0
+T = TypeVar("T")
+
+
+@pytest.fixture
+def loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
+    """Yield a qasync loop driven by the test's Qt waits; cancel what is left afterwards."""
+    event_loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(event_loop)
+    try:
+        with asyncgen_hooks(event_loop):
+            yield event_loop
+            _drain(qapp, event_loop)
+    finally:
+        # Mark the loop stopped without app.exit(), then release it.
+        event_loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
+        qapp.aboutToQuit.disconnect(event_loop._after_run_forever)
+        asyncio.events._set_running_loop(None)
+        event_loop.close()
+        asyncio.set_event_loop(None)
+        _release_qt_parts(event_loop)
+
+
+def _release_qt_parts(event_loop: asyncio.AbstractEventLoop) -> None:
+    """Delete the loop's QObjects here, in the GUI thread, with their timers killed.
+
+    Left to the garbage collector, they may be freed from whichever thread happens to run it
+    (an HTTP server or executor thread); Qt then cannot unregister their timers, and a later
+    timer event lands on freed memory.
+    """
+    timer = event_loop._timer  # type: ignore[attr-defined]
+    for timer_id in list(timer._SimpleTimer__callbacks):
+        timer.killTimer(timer_id)
+    shiboken6.delete(timer)
+    shiboken6.delete(event_loop._QEventLoop__call_soon_signaller)  # type: ignore[attr-defined]
+    gc.collect()
+
+
+def _drain(app: QApplication, event_loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel the loop's pending tasks and let them unwind, within TEARDOWN_SECONDS."""
+    pending = [task for task in asyncio.all_tasks(event_loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    deadline = time.monotonic() + TEARDOWN_SECONDS
+    while any(not task.done() for task in pending) and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.002)
+    stuck = [task for task in pending if not task.done()]
+    assert not stuck, f"tasks still running after teardown: {stuck}"
+    for task in pending:
+        if not task.cancelled():
+            task.exception()  # mark retrieved: the owning test already saw or ignored it
+    app.processEvents()
+
+
+@pytest.fixture
+def run_async(qtbot: QtBot, loop: asyncio.AbstractEventLoop) -> Callable[..., object]:
+    """Return `run(coro, timeout=10.0)`: run `coro` on the qasync loop and return its result."""
+
+    def run(coro: Coroutine[object, object, T], timeout: float = 10.0) -> T:
+        task = loop.create_task(coro)
+        qtbot.waitUntil(task.done, timeout=int(timeout * 1000))
+        return task.result()
+
+    return run

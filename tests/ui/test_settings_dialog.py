@@ -1,0 +1,230 @@
+"""The Settings dialog with the real keyring, a refusing keyring, and the scripted server."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from keyring.backends import fail
+from PySide6.QtCore import Qt
+
+from desktop_chat.storage.secrets import SERVICE, KeyStore
+from desktop_chat.storage.settings import (
+    Endpoint,
+    Settings,
+    encode,
+    load_settings,
+    save_settings,
+)
+from desktop_chat.ui.settings_dialog import SettingsDialog
+from tests.support.sse_server import Reply, ScriptedServer
+from tests.support.streams import openai_stream
+
+KEY = "sk-test-dialog-0123456789"
+
+
+@pytest.fixture
+def unique_name(use_real_keyring) -> Iterator[str]:
+    """An endpoint name no other test uses; its keyring entries are removed afterwards."""
+    name = f"Test {uuid.uuid4().hex[:8]}"
+    yield name
+    backend = use_real_keyring.backend
+    for candidate in (name, f"{name} renamed", f"{name} copy"):
+        if backend.get_password(SERVICE, candidate) is not None:
+            backend.delete_password(SERVICE, candidate)
+
+
+def open_dialog(
+    qtbot, settings: Settings, store: KeyStore
+) -> tuple[SettingsDialog, list[Settings]]:
+    dialog = SettingsDialog(settings, store)
+    qtbot.addWidget(dialog)
+    applied: list[Settings] = []
+    dialog.settings_applied.connect(applied.append)
+    dialog.open()
+    return dialog, applied
+
+
+def type_into(qtbot, widget, text: str) -> None:
+    widget.setFocus()
+    widget.selectAll()
+    qtbot.keyClicks(widget, text)
+
+
+def press_ok(qtbot, dialog: SettingsDialog, applied: list[Settings]) -> Settings:
+    before = len(applied)
+    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.LeftButton)
+    qtbot.waitUntil(lambda: len(applied) > before, timeout=10_000)
+    return applied[-1]
+
+
+def test_round_trip_stores_the_key_only_in_the_real_keyring(
+    qtbot, loop, unique_name, use_real_keyring, tmp_path
+):
+    store = KeyStore()
+    dialog, applied = open_dialog(qtbot, Settings(), store)
+    editor = dialog.endpoints
+    assert editor.empty_label.isVisibleTo(dialog)
+    qtbot.mouseClick(editor.add_button, Qt.LeftButton)
+    editor.preset_combo.setCurrentIndex(editor.preset_combo.findData("OpenAI"))
+    editor.preset_combo.activated.emit(editor.preset_combo.currentIndex())
+    assert editor.url_edit.text() == "https://api.openai.com/v1"
+    type_into(qtbot, editor.name_edit, unique_name)
+    type_into(qtbot, editor.model_edit, "gpt-4o-mini")
+    type_into(qtbot, editor.key_edit, KEY)
+    qtbot.waitUntil(lambda: "will be saved in the Secret Service" in editor.key_status.text())
+    settings = press_ok(qtbot, dialog, applied)
+
+    assert not dialog.isVisible()
+    endpoint = settings.endpoint(unique_name)
+    assert endpoint == Endpoint(unique_name, "openai", "https://api.openai.com/v1", "gpt-4o-mini")
+    assert settings.active_endpoint == unique_name  # the first endpoint becomes the active one
+    assert use_real_keyring.backend.get_password(SERVICE, unique_name) == KEY
+    path = save_settings(settings, tmp_path / "settings.json")
+    assert KEY not in path.read_text(encoding="utf-8")
+    assert KEY not in json.dumps(encode(settings))
+    assert editor.key_edit.text() == ""  # the typed key does not linger in the widget
+
+    # Reopen: the dialog says a key is stored, without showing it.
+    again, _ = open_dialog(qtbot, load_settings(path).settings, store)
+    qtbot.waitUntil(
+        lambda: "A key is stored in the Secret Service" in again.endpoints.key_status.text()
+    )
+    assert again.endpoints.key_edit.text() == ""
+
+
+def test_rename_moves_and_remove_deletes_the_key(qtbot, loop, unique_name, use_real_keyring):
+    backend = use_real_keyring.backend
+    backend.set_password(SERVICE, unique_name, KEY)
+    base = Settings((Endpoint(unique_name, "openai", "http://127.0.0.1:9/v1"),), unique_name)
+    dialog, applied = open_dialog(qtbot, base, KeyStore())
+    editor = dialog.endpoints
+    type_into(qtbot, editor.name_edit, f"{unique_name} renamed")
+    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Apply), Qt.LeftButton)
+    qtbot.waitUntil(lambda: bool(applied), timeout=10_000)
+    assert applied[-1].active_endpoint == f"{unique_name} renamed"
+    assert backend.get_password(SERVICE, f"{unique_name} renamed") == KEY
+    assert backend.get_password(SERVICE, unique_name) is None
+    assert dialog.isVisible()  # Apply keeps the dialog open
+
+    qtbot.mouseClick(editor.duplicate_button, Qt.LeftButton)
+    assert [d.name for d in editor.drafts] == [
+        f"{unique_name} renamed",
+        f"{unique_name} renamed copy",
+    ]
+    editor.list.setCurrentRow(0)
+    qtbot.mouseClick(editor.remove_button, Qt.LeftButton)
+    settings = press_ok(qtbot, dialog, applied)
+    assert [ep.name for ep in settings.endpoints] == [f"{unique_name} renamed copy"]
+    assert backend.get_password(SERVICE, f"{unique_name} renamed") is None
+    assert backend.get_password(SERVICE, f"{unique_name} renamed copy") == KEY
+    backend.delete_password(SERVICE, f"{unique_name} renamed copy")
+
+
+def test_no_keyring_is_said_plainly_and_session_memory_is_offered(qtbot, loop, tmp_path):
+    store = KeyStore(fail.Keyring())
+    dialog, applied = open_dialog(qtbot, Settings(), store)
+    editor = dialog.endpoints
+    editor.add_endpoint("Ollama")
+    qtbot.waitUntil(lambda: "Keys cannot be saved: no system keyring" in editor.key_status.text())
+    assert editor.session_button.isVisibleTo(dialog)
+    type_into(qtbot, editor.key_edit, KEY)
+    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.LeftButton)
+    qtbot.waitUntil(lambda: "no system keyring" in dialog.message.text().lower(), timeout=5000)
+    assert applied == []
+    assert dialog.isVisible()
+
+    qtbot.mouseClick(editor.session_button, Qt.LeftButton)
+    assert store.session_only
+    settings = press_ok(qtbot, dialog, applied)
+    assert store.get("Ollama") == KEY
+    assert settings.endpoint("Ollama") is not None
+    assert KEY not in save_settings(settings, tmp_path / "s.json").read_text(encoding="utf-8")
+
+
+def test_invalid_endpoint_keeps_the_dialog_open_with_the_reason(qtbot, loop):
+    dialog, applied = open_dialog(qtbot, Settings(), KeyStore(session_only=True))
+    editor = dialog.endpoints
+    editor.add_endpoint()
+    type_into(qtbot, editor.url_edit, "ftp://example.com")
+    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.LeftButton)
+    qtbot.waitUntil(lambda: "must start with http" in dialog.message.text(), timeout=5000)
+    assert applied == []
+    assert dialog.isVisible()
+
+
+def test_network_and_appearance_values_round_trip(qtbot, loop):
+    dialog, applied = open_dialog(qtbot, Settings(), KeyStore(session_only=True))
+    page = dialog.network
+    page.max_retries.setValue(5)
+    page.read_timeout.setValue(30.0)
+    page.total_timeout.setValue(0.0)
+    page.proxy_mode.setCurrentIndex(page.proxy_mode.findData("custom"))
+    assert page.proxy_url.isEnabled()
+    type_into(qtbot, page.proxy_url, "http://127.0.0.1:3128")
+    page.verify_tls.setChecked(False)
+    assert not page.ca_bundle.isEnabled()
+    dialog.appearance.theme.setCurrentIndex(dialog.appearance.theme.findData("dark"))
+    dialog.appearance.ctrl_enter.setChecked(True)
+    settings = press_ok(qtbot, dialog, applied)
+    assert settings.network.max_retries == 5
+    assert settings.network.read_timeout == 30.0
+    assert settings.network.total_timeout is None
+    assert settings.network.proxy_mode == "custom"
+    assert settings.network.proxy_url == "http://127.0.0.1:3128"
+    assert settings.network.verify_tls is False
+    assert settings.ui.theme == "dark"
+    assert settings.ui.send_with_ctrl_enter is True
+
+
+def test_test_connection_lists_models_and_streams_one_token(
+    qtbot, loop, sse_server: ScriptedServer
+):
+    sse_server.route(
+        "GET", "/v1/models", Reply(body=b'{"data": [{"id": "m-small"}, {"id": "m-large"}]}')
+    )
+    sse_server.script(Reply(chunks=openai_stream(["H"], usage=(3, 1))))
+    base = Settings((Endpoint("Local", "openai", sse_server.url + "/v1"),), "Local")
+    dialog, _ = open_dialog(qtbot, base, KeyStore(session_only=True))
+    editor = dialog.endpoints
+    type_into(qtbot, editor.key_edit, KEY)
+    qtbot.mouseClick(editor.test_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: editor.test_result.text().startswith("✓"), timeout=10_000)
+    assert "2 models listed" in editor.test_result.text()
+    assert "'m-large' answered" in editor.test_result.text()
+    probe = sse_server.requests[-1].json()
+    assert probe["max_tokens"] == 1 or probe.get("max_completion_tokens") == 1
+    assert sse_server.requests[-1].headers["authorization"] == f"Bearer {KEY}"
+    assert editor.models_found["Local"] == ("m-large", "m-small")
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        (Reply(401, body=b'{"error": {"message": "Incorrect API key"}}'), "API key was refused"),
+        (Reply(404, body=b'{"error": {"message": "no such path"}}'), "check the base URL"),
+        (Reply(503, body=b'{"error": {"message": "down"}}'), "server failed"),
+    ],
+)
+def test_test_connection_names_the_cause(qtbot, loop, sse_server, reply, expected):
+    sse_server.route("GET", "/v1/models", reply)
+    sse_server.route("POST", "/v1/chat/completions", reply)
+    base = Settings((Endpoint("Local", "openai", sse_server.url + "/v1", "m"),), "Local")
+    dialog, _ = open_dialog(qtbot, base, KeyStore(session_only=True))
+    editor = dialog.endpoints
+    qtbot.mouseClick(editor.test_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: editor.test_result.text().startswith(("✗", "✓")), timeout=10_000)
+    text = editor.test_result.text()
+    assert text.startswith("✗")
+    assert expected in text
+
+
+def test_connection_refused_is_explained(qtbot, loop):
+    base = Settings((Endpoint("Gone", "anthropic", "http://127.0.0.1:9", "claude-x"),), "Gone")
+    dialog, _ = open_dialog(qtbot, base, KeyStore(session_only=True))
+    editor = dialog.endpoints
+    qtbot.mouseClick(editor.test_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: editor.test_result.text().startswith("✗"), timeout=10_000)
+    assert "could not connect" in editor.test_result.text()
