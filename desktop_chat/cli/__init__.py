@@ -12,11 +12,11 @@ import sys
 from desktop_chat import __version__
 from desktop_chat.logs import setup_logging
 
-SUBCOMMANDS = ("ask", "endpoint", "config")
+SUBCOMMANDS = ("ask", "endpoint", "config", "mcp", "tool")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from desktop_chat.cli import ask, endpoints
+    from desktop_chat.cli import ask, endpoints, tools
 
     parser = argparse.ArgumentParser(
         prog="desktop-chat",
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     ask.add_parser(sub)
     endpoints.add_parsers(sub)
+    tools.add_parsers(sub)
     return parser
 
 

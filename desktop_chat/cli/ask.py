@@ -5,7 +5,11 @@ Plain output: the answer's text on stdout as it arrives; notices (retries, tool 
     {"text", "reasoning", "tool_calls": [{"id", "name", "arguments"}], "stop_reason",
      "usage": {"input_tokens", "output_tokens"}, "attempts"}
 and, when the turn failed, also "error": {"type", "message", "status", "provider_message"}.
-Exit codes: 0 success, 1 the turn failed, 2 a usage or settings problem, 130 interrupted.
+With `--run-tools` the calls the model makes are run (approved by `--approve`) until it answers;
+`--json` then adds "steps": [{"text", "tool_calls": [{"id", "name", "arguments", "result",
+"is_error", "approved"}]}] and "step_limit_reached", the other fields describing the last turn.
+Exit codes: 0 success, 1 the turn failed (or the step limit ended the tool loop), 2 a usage or
+settings problem, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -65,6 +69,21 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument("--read-timeout", type=float, metavar="S")
     parser.add_argument("--total-timeout", type=float, metavar="S")
     parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    tools = parser.add_argument_group("running tools")
+    tools.add_argument(
+        "--run-tools", action="store_true",
+        help="offer the built-in, user-defined and MCP tools and run the calls the model makes",
+    )  # fmt: skip
+    tools.add_argument(
+        "--approve", choices=("all", "none", "ask"), default="ask",
+        help="which calls run: all, none, or ask on the terminal (default)",
+    )  # fmt: skip
+    tools.add_argument("--max-steps", type=int, default=8, metavar="N", help="model turns at most")
+    tools.add_argument("--tool-timeout", type=float, default=60.0, metavar="S")
+    tools.add_argument(
+        "--allow-dir", action="append", default=[], metavar="DIR",
+        help="read_text_file may read files below DIR (repeatable; default: none)",
+    )  # fmt: skip
     parser.set_defaults(func=run)
 
 
@@ -88,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
         tools = _read_tools(args.tools) if args.tools else ()
         if args.max_tokens < 1:
             raise UsageError("--max-tokens must be at least 1")
+        if args.max_steps < 1 or args.tool_timeout <= 0:
+            raise UsageError("--max-steps must be at least 1 and --tool-timeout positive")
         transport, policy = _engine_settings(args, loaded.settings.network)
     except UsageError as exc:
         print(f"desktop-chat: {exc}", file=sys.stderr)
@@ -117,6 +138,11 @@ async def _ask(
         except ChatError as exc:
             print(f"desktop-chat: {exc}", file=sys.stderr)
             return 2
+        if args.run_tools:
+            try:
+                return await _ask_with_tools(args, settings, target, request, engine, printer)
+            finally:
+                await engine.aclose()
         try:
             turn = await engine.run(target.endpoint, request, printer.on_event)
         except ChatError as exc:
@@ -172,7 +198,52 @@ class _Printer:
             self._mid_line = False
 
 
-def _print_json(turn: AssistantTurn, error: ChatError | None = None) -> None:
+async def _ask_with_tools(
+    args: argparse.Namespace,
+    settings: Settings,
+    target: Target,
+    request: ChatRequest,
+    engine: Engine,
+    printer: _Printer,
+) -> int:
+    """Run the tool loop; stdout gets the answer (or --json with "steps"), stderr each call."""
+    from pathlib import Path
+
+    from desktop_chat.tools.headless import HeadlessOptions, run_headless, steps_json
+
+    options = HeadlessOptions(
+        args.approve, args.max_steps, args.tool_timeout, tuple(map(Path, args.allow_dir))
+    )
+    outcome = await run_headless(
+        engine, target.endpoint, request, settings, options,
+        on_stream=printer.on_event, end_line=printer.end_line,
+        inp=sys.stdin, err=sys.stderr, persist_always_allow=_persist_always_allow,
+    )  # fmt: skip
+    printer.end_line()
+    result, error = outcome.result, outcome.error
+    limit = result is not None and result.step_limit_reached
+    if args.json:
+        turn = result.turn if result is not None else getattr(error, "partial", AssistantTurn())
+        extra = {"steps": steps_json(outcome.steps), "step_limit_reached": limit}
+        _print_json(turn, error=error, extra=extra)
+    if error is not None:
+        print(f"desktop-chat: {error}", file=sys.stderr)
+    return 1 if error is not None or limit else 0
+
+
+def _persist_always_allow(key: str) -> None:
+    from desktop_chat.storage.settings import SettingsError, load_settings, save_settings
+
+    try:
+        settings = load_settings().settings
+        save_settings(settings.with_tools(settings.tools.with_always_allow(key)))
+    except (OSError, SettingsError) as exc:
+        print(f"desktop-chat: warning: could not save 'always allow': {exc}", file=sys.stderr)
+
+
+def _print_json(
+    turn: AssistantTurn, error: ChatError | None = None, extra: dict[str, object] | None = None
+) -> None:
     result: dict[str, object] = {
         "text": turn.text,
         "reasoning": turn.reasoning,
@@ -191,6 +262,7 @@ def _print_json(turn: AssistantTurn, error: ChatError | None = None) -> None:
             "status": error.status,
             "provider_message": error.provider_message,
         }
+    result.update(extra or {})
     sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
     sys.stdout.flush()
 

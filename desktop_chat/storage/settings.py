@@ -7,7 +7,11 @@ File format, version 1 (``paths.settings_path()``)::
                     "default_model": "", "extra_headers": {}}],
      "active_endpoint": "OpenAI" | null, "active_model": "gpt-4o" | null,
      "network": {<Network fields>}, "ui": {<Ui fields>},
-     "models_cache": {"OpenAI": ["gpt-4o", ...]}}
+     "models_cache": {"OpenAI": ["gpt-4o", ...]},
+     "tools": {"user_tools": [<UserTool>], "mcp_servers": [<McpServer>],
+               "always_allow": ["builtin:calculator", "mcp:time:get_current_time"]}}
+
+The "tools" section is optional: a file without it loads with no extra tools.
 
 Each network/ui option is declared once, as a dataclass field with its type, default and a
 description in the field metadata; :data:`OPTIONS` is derived from those declarations and drives
@@ -226,6 +230,142 @@ class Ui:
     )
 
 
+# --- tools --------------------------------------------------------------------------------------
+
+TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def check_tool_name(name: object, what: str = "tool") -> str:
+    """Return ``name`` if it is a valid tool or MCP server name (what every provider accepts)."""
+    if not isinstance(name, str) or not TOOL_NAME.match(name):
+        raise SettingsError(f"{what} name {name!r} must be 1-64 letters, digits, '_' or '-'")
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class UserTool:
+    """A tool the user declared; when the model calls it, the user types the result.
+
+    Only the shape is checked here; ``desktop_chat.tools.schema`` checks the JSON Schema itself.
+    """
+
+    name: str
+    description: str = ""
+    parameters: dict[str, object] = field(
+        default_factory=lambda: {"type": "object", "properties": {}}
+    )
+
+    def __post_init__(self) -> None:
+        check_tool_name(self.name)
+        if not isinstance(self.description, str):
+            raise SettingsError(f"tool {self.name!r}: the description must be text")
+        if not isinstance(self.parameters, dict) or self.parameters.get("type") != "object":
+            raise SettingsError(
+                f'tool {self.name!r}: parameters must be a JSON Schema with "type": "object"'
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class McpServer:
+    """An MCP server: a command run over stdio, or a streamable HTTP URL.
+
+    Secrets never enter the file: ``pass_env`` names variables handed on from the app's own
+    environment when the server starts, and env values or headers named like keys are refused.
+    """
+
+    name: str
+    command: str = ""
+    args: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
+    pass_env: tuple[str, ...] = ()
+    cwd: str = ""
+    url: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        where = f"MCP server {check_tool_name(self.name, 'MCP server')!r}"
+        texts = (self.command, self.cwd, self.url, *self.args, *self.pass_env)
+        if not all(isinstance(text, str) for text in texts):
+            raise SettingsError(f"{where}: command, arguments, cwd and URL must be text")
+        object.__setattr__(self, "args", tuple(self.args))
+        object.__setattr__(self, "pass_env", tuple(dict.fromkeys(self.pass_env)))
+        if bool(self.command.strip()) == bool(self.url.strip()):
+            raise SettingsError(f"{where} needs either a command or a URL, not both")
+        if self.url:
+            check_base_url(self.url)  # validation only: a trailing slash may matter to the server
+            object.__setattr__(self, "url", self.url.strip())
+        if not isinstance(self.env, Mapping) or not isinstance(self.headers, Mapping):
+            raise SettingsError(f"{where}: env and headers must map names to values")
+        for name in (*self.env, *self.pass_env):
+            if not isinstance(name, str) or not _ENV_NAME.match(name):
+                raise SettingsError(f"{where}: {name!r} is not a valid environment variable name")
+        for name, value in self.env.items():
+            if not isinstance(value, str):
+                raise SettingsError(f"{where}: the value of {name} must be text")
+            if looks_secret(name) or _SECRET_VALUE.match(value):
+                raise SettingsError(
+                    f"{where}: {name} would store a secret in settings; pass it from the "
+                    f"environment instead (--env {name} without a value)"
+                )
+        object.__setattr__(self, "env", dict(self.env))
+        headers = dict(check_header(k, v) for k, v in self.headers.items())
+        object.__setattr__(self, "headers", headers)
+
+    @property
+    def transport(self) -> Literal["stdio", "http"]:
+        return "http" if self.url else "stdio"
+
+
+@dataclass(frozen=True, slots=True)
+class ToolSettings:
+    """Tools beyond the built-in ones, and the tools the user always allows without asking.
+
+    ``always_allow`` holds tool keys such as ``builtin:calculator``, ``user:NAME`` or
+    ``mcp:SERVER:TOOL``. Names are unique, compared case-insensitively.
+    """
+
+    user_tools: tuple[UserTool, ...] = ()
+    mcp_servers: tuple[McpServer, ...] = ()
+    always_allow: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for attr in ("user_tools", "mcp_servers"):
+            items = tuple(getattr(self, attr))
+            object.__setattr__(self, attr, items)
+            names = [item.name.casefold() for item in items]
+            if len(set(names)) != len(names):
+                raise SettingsError(f"{attr}: two entries have the same name")
+        object.__setattr__(self, "always_allow", tuple(dict.fromkeys(self.always_allow)))
+
+    def user_tool(self, name: str) -> UserTool | None:
+        return next((t for t in self.user_tools if t.name.casefold() == name.casefold()), None)
+
+    def mcp_server(self, name: str) -> McpServer | None:
+        return next((s for s in self.mcp_servers if s.name.casefold() == name.casefold()), None)
+
+    def with_user_tool(self, tool: UserTool) -> ToolSettings:
+        """Return these settings with ``tool`` added, or replacing its namesake."""
+        kept = tuple(t for t in self.user_tools if t.name.casefold() != tool.name.casefold())
+        return dataclasses.replace(self, user_tools=(*kept, tool))
+
+    def without_user_tool(self, name: str) -> ToolSettings:
+        kept = tuple(t for t in self.user_tools if t.name.casefold() != name.casefold())
+        return dataclasses.replace(self, user_tools=kept)
+
+    def with_mcp_server(self, server: McpServer) -> ToolSettings:
+        """Return these settings with ``server`` added, or replacing its namesake."""
+        kept = tuple(s for s in self.mcp_servers if s.name.casefold() != server.name.casefold())
+        return dataclasses.replace(self, mcp_servers=(*kept, server))
+
+    def without_mcp_server(self, name: str) -> ToolSettings:
+        kept = tuple(s for s in self.mcp_servers if s.name.casefold() != name.casefold())
+        return dataclasses.replace(self, mcp_servers=kept)
+
+    def with_always_allow(self, key: str) -> ToolSettings:
+        return dataclasses.replace(self, always_allow=(*self.always_allow, key))
+
+
 _BOOL_WORDS = {"true": True, "yes": True, "on": True, "1": True}
 _BOOL_WORDS |= {"false": False, "no": False, "off": False, "0": False}
 
@@ -340,6 +480,7 @@ class Settings:
     network: Network = field(default_factory=Network)
     ui: Ui = field(default_factory=Ui)
     models_cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    tools: ToolSettings = field(default_factory=ToolSettings)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "endpoints", tuple(self.endpoints))
@@ -400,6 +541,10 @@ class Settings:
         ep = self._require(name)
         return dataclasses.replace(self, models_cache={**self.models_cache, ep.name: tuple(models)})
 
+    def with_tools(self, tools: ToolSettings) -> Settings:
+        """Return settings with the tool section replaced."""
+        return dataclasses.replace(self, tools=tools)
+
     def with_option(self, key: str, value: object) -> Settings:
         """Return settings with the option ``key`` (e.g. ``network.max_retries``) set, validated."""
         option = find_option(key)
@@ -457,6 +602,14 @@ def encode(settings: Settings) -> JsonObject:
         "network": dataclasses.asdict(settings.network),
         "ui": dataclasses.asdict(settings.ui),
         "models_cache": {k: list(v) for k, v in settings.models_cache.items()},
+        "tools": {
+            "user_tools": [dataclasses.asdict(t) for t in settings.tools.user_tools],
+            "mcp_servers": [
+                {**dataclasses.asdict(m), "args": list(m.args), "pass_env": list(m.pass_env)}
+                for m in settings.tools.mcp_servers
+            ],
+            "always_allow": list(settings.tools.always_allow),
+        },
     }
 
 
@@ -512,6 +665,51 @@ def _decode_section(name: str, cls: type, raw: object, problems: list[str]) -> o
     return cls(**values)
 
 
+def _decode_tool_items(
+    raw: object, cls: type[UserTool] | type[McpServer], what: str, problems: list[str]
+) -> list[object]:
+    if not isinstance(raw, list):
+        problems.append(f"tools.{what}: not a list; none loaded")
+        return []
+    fields = {f.name for f in dataclasses.fields(cls)}
+    items: list[object] = []
+    for i, item in enumerate(raw):
+        where = f"tools.{what} #{i + 1}"
+        if not isinstance(item, dict):
+            problems.append(f"{where}: not an object; dropped")
+            continue
+        problems.extend(_unknown(where, k) for k in item if k not in fields)
+        values: dict[str, typing.Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in item.items() if k in fields
+        }
+        try:
+            decoded = cls(**values)
+        except (SettingsError, TypeError) as exc:
+            problems.append(f"{where}: dropped: {exc}")
+            continue
+        name = decoded.name.casefold()
+        if any(getattr(other, "name", "").casefold() == name for other in items):
+            problems.append(f"{where}: a second entry named {decoded.name!r} was dropped")
+        else:
+            items.append(decoded)
+    return items
+
+
+def _decode_tools(raw: object, problems: list[str]) -> ToolSettings:
+    if not isinstance(raw, dict):
+        problems.append("tools: not an object; defaults used")
+        return ToolSettings()
+    known = {f.name for f in dataclasses.fields(ToolSettings)}
+    problems.extend(_unknown("tools", k) for k in raw if k not in known)
+    user_tools = _decode_tool_items(raw.get("user_tools", []), UserTool, "user_tools", problems)
+    servers = _decode_tool_items(raw.get("mcp_servers", []), McpServer, "mcp_servers", problems)
+    allow = raw.get("always_allow", [])
+    if not isinstance(allow, list) or not all(isinstance(key, str) for key in allow):
+        problems.append("tools.always_allow: not a list of tool names; cleared")
+        allow = []
+    return ToolSettings(tuple(user_tools), tuple(servers), tuple(allow))  # type: ignore[arg-type]
+
+
 def decode(data: JsonObject) -> tuple[Settings, list[str]]:
     """Build settings from a current-version document, keeping every valid value.
 
@@ -547,7 +745,8 @@ def decode(data: JsonObject) -> tuple[Settings, list[str]]:
     }
     network = _decode_section("network", Network, data.get("network", {}), problems)
     ui = _decode_section("ui", Ui, data.get("ui", {}), problems)
-    settings = Settings(tuple(endpoints), active, model, network, ui, models)  # type: ignore[arg-type]
+    tools = _decode_tools(data.get("tools", {}), problems)
+    settings = Settings(tuple(endpoints), active, model, network, ui, models, tools)  # type: ignore[arg-type]
     return settings, problems
 
 

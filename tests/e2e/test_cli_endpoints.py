@@ -262,7 +262,10 @@ def test_edit_changes_only_what_is_given(run: Run) -> None:
     ep = load_settings().settings.endpoint("A")
     assert ep == Endpoint("A", "anthropic", "https://api.anthropic.com", "gpt-x", {})
     code, _, err = run("endpoint", "edit", "A", "--model", "gpt-x")
-    assert (code, err) == (2, "desktop-chat: nothing to change; give at least one option that differs\n")
+    assert (code, err) == (
+        2,
+        "desktop-chat: nothing to change; give at least one option that differs\n",
+    )
 
 
 @pytest.mark.parametrize(

@@ -62,7 +62,16 @@ def full_settings() -> Settings:
     assert set(values) == set(OPTIONS)
     for key, value in values.items():
         settings = settings.with_option(key, value)
-    return settings
+    tools = st.ToolSettings(
+        user_tools=(st.UserTool("lookup", "Ask me", {"type": "object", "properties": {}}),),
+        mcp_servers=(
+            st.McpServer("time", command="uvx", args=("mcp-server-time",), env={"LOG_LEVEL": "1"},
+                         pass_env=("HOME",), cwd="/srv"),
+            st.McpServer("web", url="https://mcp.example/mcp/", headers={"X-Team": "blue"}),
+        ),
+        always_allow=("builtin:calculator",),
+    )  # fmt: skip
+    return settings.with_tools(tools)
 
 
 # --- paths ----------------------------------------------------------------------------------------
@@ -515,3 +524,129 @@ def test_a_saved_file_contains_no_secret(tmp_path: Path) -> None:
     assert "X-Team" in names
     assert not [n for n in names if st.looks_secret(n)]
     assert not any(st.looks_secret(k) for k in st.encode(Settings()))
+
+
+# --- tools ----------------------------------------------------------------------------------------
+
+
+def test_a_file_without_a_tools_section_loads_unchanged(tmp_path: Path) -> None:
+    doc = st.encode(full_settings())
+    del doc["tools"]
+    result = load_settings(write(tmp_path / "settings.json", doc))
+    assert result.notice is None
+    assert result.settings.tools == st.ToolSettings()
+    assert result.settings == full_settings().with_tools(st.ToolSettings())
+
+
+def test_tools_round_trip(tmp_path: Path) -> None:
+    path = save_settings(full_settings(), tmp_path / "settings.json")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert doc["tools"]["mcp_servers"][0]["args"] == ["mcp-server-time"]
+    assert doc["tools"]["mcp_servers"][1]["url"] == "https://mcp.example/mcp/"  # slash kept
+    loaded = load_settings(path).settings.tools
+    assert loaded == full_settings().tools
+    assert loaded.mcp_server("TIME") is not None
+    assert loaded.mcp_servers[0].transport == "stdio"
+    assert loaded.mcp_servers[1].transport == "http"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "why"),
+    [
+        ({"name": "has space", "command": "x"}, "1-64 letters"),
+        ({"command": "x", "url": "http://h/mcp"}, "either a command or a URL"),
+        ({}, "either a command or a URL"),
+        ({"url": "ftp://h/mcp"}, "http"),
+        ({"url": "https://u:pw@h/mcp"}, "password"),
+        ({"command": "x", "env": {"GITHUB_TOKEN": "ghp_x"}}, "pass it from the environment"),
+        ({"command": "x", "env": {"OPTS": "Bearer abc"}}, "would store a secret"),
+        ({"command": "x", "env": {"1BAD": "v"}}, "not a valid environment variable name"),
+        ({"command": "x", "pass_env": ("A B",)}, "not a valid environment variable name"),
+        ({"url": "http://h/mcp", "headers": {"Authorization": "Bearer x"}}, "keyring"),
+        ({"command": "x", "args": (1,)}, "must be text"),
+    ],
+)
+def test_mcp_server_refuses_invalid_values(kwargs: dict[str, object], why: str) -> None:
+    with pytest.raises(SettingsError, match=re.escape(why)):
+        st.McpServer(**{"name": "srv", **kwargs})  # type: ignore[arg-type]
+
+
+def test_a_secret_can_be_passed_on_by_name() -> None:
+    server = st.McpServer("gh", command="gh-mcp", pass_env=("GITHUB_TOKEN", "GITHUB_TOKEN"))
+    assert server.pass_env == ("GITHUB_TOKEN",)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "why"),
+    [
+        ({"name": "a.b"}, "1-64 letters"),
+        ({"name": "x" * 65}, "1-64 letters"),
+        ({"name": "ok", "parameters": {"type": "string"}}, '"type": "object"'),
+        ({"name": "ok", "description": 5}, "must be text"),
+    ],
+)
+def test_user_tool_refuses_invalid_values(kwargs: dict[str, object], why: str) -> None:
+    with pytest.raises(SettingsError, match=re.escape(why)):
+        st.UserTool(**kwargs)  # type: ignore[arg-type]
+
+
+def test_tool_settings_helpers() -> None:
+    a, b = st.UserTool("a"), st.McpServer("s", command="x")
+    tools = st.ToolSettings().with_user_tool(a).with_mcp_server(b).with_always_allow("user:a")
+    assert tools.with_always_allow("user:a").always_allow == ("user:a",)
+    replaced = tools.with_user_tool(st.UserTool("A", "new"))
+    assert [(t.name, t.description) for t in replaced.user_tools] == [("A", "new")]
+    assert tools.without_user_tool("A").user_tools == ()
+    assert tools.without_mcp_server("S").mcp_servers == ()
+    assert tools.user_tool("missing") is None
+    with pytest.raises(SettingsError, match="same name"):
+        st.ToolSettings(user_tools=(a, st.UserTool("A")))
+
+
+def test_bad_tool_entries_are_dropped_alone(tmp_path: Path) -> None:
+    doc = st.encode(full_settings())
+    doc["tools"] = {
+        "user_tools": [
+            {"name": "lookup", "description": "Ask me", "parameters": {"type": "object"}},
+            {"name": "lookup", "description": "again"},
+            {"name": "bad name"},
+            "not an object",
+        ],
+        "mcp_servers": [
+            {"name": "time", "command": "uvx", "args": ["mcp-server-time"], "api_key": SECRET},
+            {"name": "leaky", "command": "x", "env": {"OPENAI_API_KEY": SECRET}},
+            {"name": "odd", "command": "x", "colour": "red"},
+        ],
+        "always_allow": "everything",
+        "extra": 1,
+    }
+    result = load_settings(write(tmp_path / "settings.json", doc))
+    tools = result.settings.tools
+    assert [t.name for t in tools.user_tools] == ["lookup"]
+    assert [s.name for s in tools.mcp_servers] == ["time", "odd"]
+    assert tools.always_allow == ()
+    notice = result.notice or ""
+    assert SECRET not in notice
+    for part in (
+        "a second entry named 'lookup'",
+        "user_tools #3: dropped",
+        "user_tools #4: not an object",
+        "removed the field 'api_key'",
+        "mcp_servers #2: dropped",
+        "ignored the unknown field 'colour'",
+        "always_allow: not a list",
+        "tools: ignored the unknown field 'extra'",
+    ):
+        assert part in notice
+    assert result.settings.network == full_settings().network  # the rest is kept
+
+
+def test_a_tools_section_of_the_wrong_shape_gives_defaults(tmp_path: Path) -> None:
+    doc = st.encode(Settings())
+    doc["tools"] = {"user_tools": {}, "mcp_servers": "x"}
+    result = load_settings(write(tmp_path / "settings.json", doc))
+    assert result.settings.tools == st.ToolSettings()
+    assert "user_tools: not a list" in (result.notice or "")
+    doc["tools"] = []
+    result = load_settings(write(tmp_path / "settings.json", doc))
+    assert "tools: not an object" in (result.notice or "")

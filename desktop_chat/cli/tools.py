@@ -1,0 +1,290 @@
+"""Configure tools and MCP servers from the command line, and run `ask --run-tools` headless.
+
+Commands::
+
+    desktop-chat mcp add NAME --command CMD [--arg A ...] [--env K=V | --env K ...] [--cwd DIR]
+    desktop-chat mcp add NAME --url URL [--header NAME:VALUE ...]
+    desktop-chat mcp list [--json]
+    desktop-chat mcp remove NAME
+    desktop-chat mcp tools NAME [--json]      starts the server and lists its tools
+    desktop-chat tool add NAME --description TEXT --schema FILE
+    desktop-chat tool list [--json]
+    desktop-chat tool remove NAME
+    desktop-chat tool disallow KEY            forget an "always allow" (see `tool list`)
+
+``--env K`` without a value hands K on from desktop-chat's own environment when the server
+starts, so secrets stay out of the settings file. Exit status as for the endpoint commands:
+0 success, 2 a usage or validation error, 1 any other failure; an error is one stderr line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from typing import TYPE_CHECKING
+
+from desktop_chat.cli.endpoints import CliError, _guarded, _headers, _load, _out, _save
+from desktop_chat.storage.settings import McpServer, ToolSettings, UserTool
+
+if TYPE_CHECKING:
+    from desktop_chat.storage.settings import Settings
+
+    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+def _env(items: list[str]) -> tuple[dict[str, str], tuple[str, ...]]:
+    values: dict[str, str] = {}
+    passed: list[str] = []
+    for item in items:
+        name, sep, value = item.partition("=")
+        if sep:
+            values[name.strip()] = value
+        else:
+            passed.append(name.strip())
+    return values, tuple(passed)
+
+
+def _require_server(settings: Settings, name: str) -> McpServer:
+    server = settings.tools.mcp_server(name)
+    if server is None:
+        known = ", ".join(s.name for s in settings.tools.mcp_servers) or "none yet"
+        raise CliError(f"no MCP server named {name!r} (servers: {known})", 2)
+    return server
+
+
+def _server_row(server: McpServer) -> dict[str, object]:
+    return {
+        "name": server.name,
+        "transport": server.transport,
+        "command": server.command,
+        "args": list(server.args),
+        "env": server.env,
+        "pass_env": list(server.pass_env),
+        "cwd": server.cwd,
+        "url": server.url,
+        "headers": server.headers,
+    }
+
+
+@_guarded
+def cmd_mcp_add(args: argparse.Namespace) -> int:
+    """Add an MCP server: a command run over stdio, or a streamable HTTP URL."""
+    if bool(args.command) == bool(args.url):
+        raise CliError("give either --command CMD or --url URL", 2)
+    if args.url and (args.arg or args.env or args.cwd):
+        raise CliError("--arg, --env and --cwd only apply to --command servers", 2)
+    if args.command and args.header:
+        raise CliError("--header only applies to --url servers", 2)
+    settings = _load()
+    if settings.tools.mcp_server(args.name) is not None:
+        raise CliError(f"an MCP server named {args.name!r} exists; remove it first", 2)
+    env, passed = _env(args.env)
+    server = McpServer(
+        args.name,
+        command=args.command or "",
+        args=tuple(args.arg),
+        env=env,
+        pass_env=passed,
+        cwd=args.cwd or "",
+        url=args.url or "",
+        headers=_headers(args.header),
+    )
+    _save(settings.with_tools(settings.tools.with_mcp_server(server)))
+    _out(f"Added MCP server {server.name!r} ({server.transport}).")
+    _out(f"List its tools with: desktop-chat mcp tools {server.name}")
+    return 0
+
+
+@_guarded
+def cmd_mcp_list(args: argparse.Namespace) -> int:
+    """List the configured MCP servers."""
+    servers = _load().tools.mcp_servers
+    if args.json:
+        _out(json.dumps({"mcp_servers": [_server_row(s) for s in servers]}, indent=2))
+        return 0
+    if not servers:
+        _out("No MCP servers yet. Add one: desktop-chat mcp add NAME --command CMD")
+        return 0
+    width = max(len(s.name) for s in servers)
+    for s in servers:
+        where = s.url if s.url else " ".join([s.command, *s.args])
+        _out(f"{s.name:<{width}}  {s.transport:<5}  {where}")
+    return 0
+
+
+@_guarded
+def cmd_mcp_remove(args: argparse.Namespace) -> int:
+    """Remove an MCP server and the "always allow" of its tools."""
+    settings = _load()
+    server = _require_server(settings, args.name)
+    tools = settings.tools.without_mcp_server(server.name)
+    prefix = f"mcp:{server.name}:"
+    kept = tuple(key for key in tools.always_allow if not key.startswith(prefix))
+    _save(settings.with_tools(ToolSettings(tools.user_tools, tools.mcp_servers, kept)))
+    _out(f"Removed MCP server {server.name!r}.")
+    return 0
+
+
+@_guarded
+def cmd_mcp_tools(args: argparse.Namespace) -> int:
+    """Start a server, list its tools, stop it."""
+    from desktop_chat.tools.mcp_client import McpConnection, McpError
+
+    server = _require_server(_load(), args.name)
+
+    async def listing() -> list[tuple[str, str]]:
+        connection = McpConnection(server, connect_timeout=args.timeout)
+        await connection.start()
+        try:
+            return [(tool.name, tool.description) for tool in connection.tools]
+        finally:
+            await connection.aclose()
+
+    try:
+        tools = asyncio.run(listing())
+    except McpError as exc:
+        raise CliError(str(exc), 1) from exc
+    if args.json:
+        rows = [{"name": name, "description": text} for name, text in tools]
+        _out(json.dumps({"server": server.name, "tools": rows}, indent=2, ensure_ascii=False))
+    elif not tools:
+        _out(f"MCP server {server.name!r} offers no tools.")
+    for name, text in [] if args.json else tools:
+        _out(f"{name}  {' '.join(text.split())[:160]}".rstrip())
+    return 0
+
+
+@_guarded
+def cmd_tool_add(args: argparse.Namespace) -> int:
+    """Declare a tool whose result the user types when the model calls it."""
+    from desktop_chat.tools.builtin import builtin_entries
+    from desktop_chat.tools.schema import ToolSchemaError, check_schema, check_tool_name
+
+    try:
+        with open(args.schema, encoding="utf-8") as file:
+            schema = json.load(file)
+    except OSError as exc:
+        raise CliError(f"cannot read the schema file {args.schema!r}: {exc.strerror}", 2) from exc
+    except ValueError as exc:
+        raise CliError(f"the schema file {args.schema!r} is not valid JSON: {exc}", 2) from exc
+    try:
+        check_tool_name(args.name)
+        check_schema(schema)
+    except ToolSchemaError as exc:
+        raise CliError(str(exc), 2) from exc
+    if args.name in {entry.name for entry in builtin_entries()}:
+        raise CliError(f"{args.name!r} is the name of a built-in tool; choose another", 2)
+    settings = _load()
+    if settings.tools.user_tool(args.name) is not None:
+        raise CliError(f"a tool named {args.name!r} exists; remove it first", 2)
+    tool = UserTool(args.name, args.description, schema)
+    _save(settings.with_tools(settings.tools.with_user_tool(tool)))
+    _out(f"Added tool {tool.name!r}; when the model calls it, you type the result.")
+    return 0
+
+
+@_guarded
+def cmd_tool_list(args: argparse.Namespace) -> int:
+    """List built-in and user-defined tools, and the tools always allowed."""
+    from desktop_chat.tools.builtin import builtin_entries
+
+    tools = _load().tools
+    builtins = [(entry.name, entry.tool.description) for entry in builtin_entries()]
+    if args.json:
+        doc = {
+            "builtin": [{"name": name, "description": text} for name, text in builtins],
+            "user_tools": [
+                {"name": t.name, "description": t.description, "parameters": t.parameters}
+                for t in tools.user_tools
+            ],
+            "always_allow": list(tools.always_allow),
+        }
+        _out(json.dumps(doc, indent=2, ensure_ascii=False))
+        return 0
+    rows = [(name, "built-in", text) for name, text in builtins]
+    rows += [(t.name, "user", t.description) for t in tools.user_tools]
+    width = max(len(name) for name, _, _ in rows)
+    for name, kind, text in rows:
+        _out(f"{name:<{width}}  {kind:<8}  {' '.join(text.split())[:120]}".rstrip())
+    if tools.always_allow:
+        _out("Always allowed: " + ", ".join(tools.always_allow))
+    return 0
+
+
+@_guarded
+def cmd_tool_remove(args: argparse.Namespace) -> int:
+    """Remove a user-defined tool and its "always allow"."""
+    settings = _load()
+    tool = settings.tools.user_tool(args.name)
+    if tool is None:
+        known = ", ".join(t.name for t in settings.tools.user_tools) or "none yet"
+        raise CliError(f"no user-defined tool named {args.name!r} (tools: {known})", 2)
+    tools = settings.tools.without_user_tool(tool.name)
+    kept = tuple(key for key in tools.always_allow if key != f"user:{tool.name}")
+    _save(settings.with_tools(ToolSettings(tools.user_tools, tools.mcp_servers, kept)))
+    _out(f"Removed tool {tool.name!r}.")
+    return 0
+
+
+@_guarded
+def cmd_tool_disallow(args: argparse.Namespace) -> int:
+    """Ask again before running a tool that was always allowed."""
+    settings = _load()
+    tools = settings.tools
+    if args.key not in tools.always_allow:
+        shown = ", ".join(tools.always_allow) or "none"
+        raise CliError(f"{args.key!r} is not always allowed (always allowed: {shown})", 2)
+    kept = tuple(key for key in tools.always_allow if key != args.key)
+    _save(settings.with_tools(ToolSettings(tools.user_tools, tools.mcp_servers, kept)))
+    _out(f"Calls of {args.key} will be asked about again.")
+    return 0
+
+
+def add_parsers(subparsers: SubParsers) -> None:
+    """Add the ``mcp`` and ``tool`` commands; each leaf sets ``func(args) -> int``."""
+    mcp = subparsers.add_parser("mcp", help="configure MCP servers whose tools the model may call")
+    msub = mcp.add_subparsers(dest="mcp_command", metavar="COMMAND", required=True)
+    p = msub.add_parser("add", help="add a server (stdio command or HTTP URL)")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--command", metavar="CMD", help="program to run; speaks MCP on stdio")
+    p.add_argument(
+        "--arg", action="append", default=[], metavar="A",
+        help="an argument for CMD (repeatable; write --arg=-x for one starting with -)",
+    )  # fmt: skip
+    p.add_argument(
+        "--env", action="append", default=[], metavar="K=V",
+        help="environment variable for CMD; a bare K hands on desktop-chat's own value",
+    )  # fmt: skip
+    p.add_argument("--cwd", metavar="DIR", help="working directory for CMD")
+    p.add_argument("--url", metavar="URL", help="streamable HTTP endpoint, e.g. http://host/mcp")
+    p.add_argument("--header", action="append", default=[], metavar="NAME:VALUE")
+    p.set_defaults(func=cmd_mcp_add)
+    p = msub.add_parser("list", help="list servers")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_mcp_list)
+    p = msub.add_parser("remove", help="remove a server")
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(func=cmd_mcp_remove)
+    p = msub.add_parser("tools", help="start a server and list its tools")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--timeout", type=float, default=30.0, metavar="S", help="start-up limit")
+    p.set_defaults(func=cmd_mcp_tools)
+
+    tool = subparsers.add_parser("tool", help="declare tools whose results you type")
+    tsub = tool.add_subparsers(dest="tool_command", metavar="COMMAND", required=True)
+    p = tsub.add_parser("add", help="declare a tool")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--description", required=True, metavar="TEXT")
+    p.add_argument("--schema", required=True, metavar="FILE", help="JSON Schema of its parameters")
+    p.set_defaults(func=cmd_tool_add)
+    p = tsub.add_parser("list", help="list tools")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_tool_list)
+    p = tsub.add_parser("remove", help="remove a user-defined tool")
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(func=cmd_tool_remove)
+    p = tsub.add_parser("disallow", help='forget an "always allow"')
+    p.add_argument("key", metavar="KEY", help="as shown by `tool list`, e.g. builtin:calculator")
+    p.set_defaults(func=cmd_tool_disallow)

@@ -1,0 +1,154 @@
+"""Evaluate arithmetic safely: a walk over Python's `ast`, never `eval`.
+
+Allowed: int and float literals, + - * / // % **, unary + and -, parentheses, the functions in
+:data:`FUNCTIONS` and the constants in :data:`CONSTANTS`. Everything else is refused with the
+reason. Results stay small: exponents and integer sizes are bounded *before* computing, so
+``9**9**9`` is refused at once instead of running for minutes.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections.abc import Callable
+
+MAX_EXPRESSION = 1000  # characters
+MAX_DEPTH = 50  # nesting; deeper trees are refused before Python's own recursion limit
+MAX_INT_BITS = 4096  # about 1233 decimal digits
+MAX_EXPONENT = 10_000
+
+Number = int | float
+
+CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e, "tau": math.tau, "inf": math.inf}
+FUNCTIONS: dict[str, Callable[..., Number]] = {
+    "abs": abs,
+    "round": round,
+    "min": min,
+    "max": max,
+    "sqrt": math.sqrt,
+    "exp": math.exp,
+    "log": math.log,
+    "log10": math.log10,
+    "log2": math.log2,
+    "sin": math.sin,
+    "cos": math.cos,
+    "tan": math.tan,
+    "asin": math.asin,
+    "acos": math.acos,
+    "atan": math.atan,
+    "atan2": math.atan2,
+    "hypot": math.hypot,
+    "floor": math.floor,
+    "ceil": math.ceil,
+    "factorial": math.factorial,
+    "radians": math.radians,
+    "degrees": math.degrees,
+}
+
+
+class CalculatorError(ValueError):
+    """Raised for an expression that is not allowed or cannot be computed; says why."""
+
+
+def evaluate(expression: str) -> Number:
+    """Compute `expression`; raise CalculatorError for anything but bounded arithmetic."""
+    if len(expression) > MAX_EXPRESSION:
+        raise CalculatorError(f"the expression is longer than {MAX_EXPRESSION} characters")
+    try:
+        tree = ast.parse(expression.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise CalculatorError(f"not a valid expression: {exc.msg}") from None
+    try:
+        return _Evaluator().visit(tree.body, 0)
+    except (ZeroDivisionError, OverflowError, ValueError, TypeError) as exc:
+        if isinstance(exc, CalculatorError):
+            raise
+        raise CalculatorError(f"cannot compute: {exc}") from None
+
+
+def format_number(value: Number) -> str:
+    """Show integers exactly and floats without noise (``0.30000000000000004`` stays honest)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(value)
+
+
+class _Evaluator:
+    def visit(self, node: ast.expr, depth: int) -> Number:
+        if depth > MAX_DEPTH:
+            raise CalculatorError("the expression is nested too deeply")
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, bool) or not isinstance(node.value, int | float):
+                raise CalculatorError(f"only numbers are allowed, not {node.value!r}")
+            return _checked(node.value)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd | ast.USub):
+            operand = self.visit(node.operand, depth + 1)
+            return operand if isinstance(node.op, ast.UAdd) else -operand
+        if isinstance(node, ast.BinOp):
+            left = self.visit(node.left, depth + 1)
+            right = self.visit(node.right, depth + 1)
+            return _checked(_binary(node.op, left, right))
+        if isinstance(node, ast.Name):
+            if node.id in CONSTANTS:
+                return CONSTANTS[node.id]
+            raise CalculatorError(f"unknown name {node.id!r}; constants: {', '.join(CONSTANTS)}")
+        if isinstance(node, ast.Call):
+            return self._call(node, depth)
+        raise CalculatorError(f"{type(node).__name__} is not allowed in an expression")
+
+    def _call(self, node: ast.Call, depth: int) -> Number:
+        if not isinstance(node.func, ast.Name):
+            raise CalculatorError(f"only these functions may be called: {', '.join(FUNCTIONS)}")
+        if node.func.id not in FUNCTIONS:
+            raise CalculatorError(
+                f"unknown function {node.func.id!r}; functions: {', '.join(FUNCTIONS)}"
+            )
+        if node.keywords:
+            raise CalculatorError("functions take positional arguments only")
+        args = [self.visit(arg, depth + 1) for arg in node.args]
+        if node.func.id == "factorial" and args and isinstance(args[0], int) and args[0] > 1000:
+            raise CalculatorError("factorial is limited to 1000")
+        return _checked(FUNCTIONS[node.func.id](*args))
+
+
+def _binary(op: ast.operator, left: Number, right: Number) -> Number:
+    if isinstance(op, ast.Add):
+        return left + right
+    if isinstance(op, ast.Sub):
+        return left - right
+    if isinstance(op, ast.Mult):
+        if isinstance(left, int) and isinstance(right, int):
+            _bound_bits(left.bit_length() + right.bit_length())
+        return left * right
+    if isinstance(op, ast.Div):
+        return left / right
+    if isinstance(op, ast.FloorDiv):
+        return left // right
+    if isinstance(op, ast.Mod):
+        return left % right
+    if isinstance(op, ast.Pow):
+        return _power(left, right)
+    raise CalculatorError(f"the operator {type(op).__name__} is not allowed")
+
+
+def _power(base: Number, exponent: Number) -> Number:
+    if abs(exponent) > MAX_EXPONENT:
+        raise CalculatorError(f"exponents are limited to ±{MAX_EXPONENT}")
+    if isinstance(base, int) and isinstance(exponent, int) and exponent > 0:
+        # Estimate the size first: computing it to find out is what must not happen.
+        _bound_bits(max(base.bit_length() - 1, 0) * exponent + 1)
+    result: Number = base**exponent
+    if isinstance(result, complex):
+        raise CalculatorError("the result is not a real number")
+    return result
+
+
+def _bound_bits(bits: int) -> None:
+    if bits > MAX_INT_BITS:
+        raise CalculatorError(f"the result would have more than {MAX_INT_BITS} bits")
+
+
+def _checked(value: Number) -> Number:
+    if isinstance(value, int):
+        _bound_bits(value.bit_length())
+    return value

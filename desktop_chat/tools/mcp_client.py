@@ -1,0 +1,291 @@
+"""Connect to MCP servers through the official `mcp` SDK: stdio subprocesses and streamable HTTP.
+
+Each server's session lives in one asyncio task that enters and exits every context manager
+(transport, HTTP client, ClientSession): the SDK's anyio task groups must be left by the task
+that entered them, or closing fails with "exited a cancel scope in a different task". Calls are
+made from the caller's own task through the session. A server that fails to start or dies
+becomes a human error carrying the last lines of its stderr; it never takes the app down.
+The SDK is imported on first use (it costs over a second).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from desktop_chat.core.conversation import JSONValue, Tool
+from desktop_chat.storage.settings import McpServer
+from desktop_chat.tools.registry import Runner, ToolEntry, ToolFailure, ToolOutput
+from desktop_chat.tools.stderr_tail import StderrTail
+
+if TYPE_CHECKING:
+    from mcp import ClientSession
+    from mcp.client import Transport
+    from mcp.types import CallToolResult
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT = 30.0
+CLOSE_TIMEOUT = 10.0  # the SDK's own stdio shutdown is bounded at about 6 s
+MAX_PAGES = 100
+
+
+class McpError(Exception):
+    """Raised when a server cannot be used; `str()` is one line for a person."""
+
+    def __init__(self, server: str, reason: str, stderr: str = "") -> None:
+        text = f"MCP server {server!r} {reason}"
+        if stderr:
+            text += " — its last output: " + " | ".join(stderr.splitlines()[-5:])
+        super().__init__(text)
+        self.server = server
+        self.reason = reason
+        self.stderr = stderr
+
+
+class McpConnection:
+    """One running server: its tools, and a way to call them."""
+
+    def __init__(self, server: McpServer, *, connect_timeout: float = CONNECT_TIMEOUT) -> None:
+        self.server = server
+        self.connect_timeout = connect_timeout
+        self.tools: tuple[Tool, ...] = ()
+        self._session: ClientSession | None = None
+        self._stderr: StderrTail | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._ready: asyncio.Future[None] | None = None
+        self._closing = asyncio.Event()
+        self._failure: BaseException | None = None
+
+    @property
+    def name(self) -> str:
+        return self.server.name
+
+    async def start(self) -> None:
+        """Connect and list the tools; raise McpError (with the stderr tail) on failure."""
+        self._ready = asyncio.get_running_loop().create_future()
+        self._task = asyncio.create_task(self._own(), name=f"mcp-{self.name}")
+        done, _ = await asyncio.wait({self._ready}, timeout=self.connect_timeout)
+        if done and self._ready.exception() is None:
+            return
+        reason = f"did not answer within {self.connect_timeout:g} s"
+        if done:
+            reason = _describe(self._ready.exception(), self.server)
+        await self.aclose()
+        if not self._ready.done():
+            self._ready.cancel()
+        elif not self._ready.cancelled():
+            self._ready.exception()  # a late failure is superseded by this error: mark it seen
+        raise McpError(self.name, f"could not start: {reason}", self.stderr_text())
+
+    def stderr_text(self) -> str:
+        return self._stderr.text() if self._stderr is not None else ""
+
+    async def _own(self) -> None:
+        from mcp import ClientSession
+
+        assert self._ready is not None
+        try:
+            async with contextlib.AsyncExitStack() as stack:
+                read, write = await stack.enter_async_context(self._transport(stack))
+                if self._stderr is not None:
+                    # The child holds its own copy now; with ours closed, its exit ends the pipe.
+                    self._stderr.close_writer()
+                session = await stack.enter_async_context(ClientSession(read, write))
+                await session.initialize()
+                self.tools = await _list_tools(session)
+                self._session = session
+                self._ready.set_result(None)
+                await self._closing.wait()
+        except Exception as exc:  # noqa: BLE001  # kept and reported as a human error
+            self._failure = exc
+            if not self._ready.done():
+                self._ready.set_exception(exc)
+            else:
+                log.warning("MCP server %s stopped: %s", self.name, _describe(exc, self.server))
+        finally:
+            self._session = None
+            if self._stderr is not None:
+                self._stderr.close_writer()  # at once: a cancelled wait below must not leak it
+                await asyncio.to_thread(self._stderr.close)
+
+    def _transport(self, stack: contextlib.AsyncExitStack) -> Transport:
+        server = self.server
+        if server.transport == "http":
+            import httpx2
+            from mcp.client.streamable_http import streamable_http_client
+
+            client = httpx2.AsyncClient(
+                headers=dict(server.headers), timeout=httpx2.Timeout(30.0, read=300.0)
+            )
+            stack.push_async_callback(client.aclose)
+            return streamable_http_client(server.url, http_client=client)
+        from mcp.client.stdio import StdioServerParameters, stdio_client
+
+        env = {name: os.environ[name] for name in server.pass_env if name in os.environ}
+        params = StdioServerParameters(
+            command=server.command,
+            args=list(server.args),
+            env={**env, **server.env},
+            cwd=server.cwd or None,
+            encoding_error_handler="replace",
+        )
+        self._stderr = StderrTail()
+        return stdio_client(params, errlog=self._stderr.writer)
+
+    async def call(self, name: str, arguments: dict[str, JSONValue]) -> ToolOutput:
+        """Call tool `name` of this server; raise ToolFailure when the server cannot answer."""
+        session = self._session
+        if session is None:
+            raise ToolFailure(str(McpError(self.name, "is not running", self.stderr_text())))
+        try:
+            result = await session.call_tool(name, arguments)
+        except Exception as exc:  # noqa: BLE001  # the SDK raises several kinds; all are reported
+            reason = f"failed during the call: {_describe(exc, self.server)}"
+            if self._stderr is not None and _transport_lost(exc):
+                await asyncio.to_thread(self._stderr.join, 1.0)  # the dying server's last words
+            raise ToolFailure(str(McpError(self.name, reason, self.stderr_text()))) from None
+        return ToolOutput(result_text(result), bool(result.is_error))
+
+    def entries(self) -> list[ToolEntry]:
+        """This server's tools, ready for a ToolRegistry."""
+
+        def runner(tool_name: str) -> Runner:
+            async def run(arguments: dict[str, JSONValue]) -> ToolOutput:
+                return await self.call(tool_name, arguments)
+
+            return run
+
+        source = f"mcp:{self.name}"
+        return [ToolEntry(tool, source, tool.name, runner(tool.name)) for tool in self.tools]
+
+    async def aclose(self) -> None:
+        """Leave the session and stop the server (bounded in time); safe to call twice."""
+        self._closing.set()
+        task = self._task
+        if task is None:
+            return
+        if self._session is None:  # still connecting: nothing to close politely
+            task.cancel()
+        _, pending = await asyncio.wait({task}, timeout=CLOSE_TIMEOUT)
+        if pending:
+            task.cancel()
+            await asyncio.wait({task}, timeout=CLOSE_TIMEOUT)
+
+
+class McpHub:
+    """Every configured server: started together, a failure of one is a notice, not an error."""
+
+    def __init__(
+        self, servers: Iterable[McpServer], *, connect_timeout: float = CONNECT_TIMEOUT
+    ) -> None:
+        self.connections = [McpConnection(s, connect_timeout=connect_timeout) for s in servers]
+        self.failures: list[McpError] = []
+
+    async def start(self) -> list[McpError]:
+        """Start all servers; return (and keep) the errors of those that failed."""
+        results = await asyncio.gather(
+            *(c.start() for c in self.connections), return_exceptions=True
+        )
+        started, unexpected = [], None
+        for connection, outcome in zip(self.connections, results, strict=True):
+            if isinstance(outcome, McpError):
+                self.failures.append(outcome)
+            elif isinstance(outcome, BaseException):
+                unexpected = unexpected or outcome
+            else:
+                started.append(connection)
+        self.connections = started
+        if unexpected is not None:
+            raise unexpected  # the caller's aclose() stops the servers that did start
+        return self.failures
+
+    def entries(self) -> list[ToolEntry]:
+        return [entry for connection in self.connections for entry in connection.entries()]
+
+    async def aclose(self) -> None:
+        await asyncio.gather(*(c.aclose() for c in self.connections))
+
+    async def __aenter__(self) -> McpHub:
+        try:
+            await self.start()
+        except BaseException:
+            await self.aclose()
+            raise
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+async def _list_tools(session: ClientSession) -> tuple[Tool, ...]:
+    from mcp.types import PaginatedRequestParams
+
+    tools: list[Tool] = []
+    cursor: str | None = None
+    for _ in range(MAX_PAGES):
+        params = PaginatedRequestParams(cursor=cursor) if cursor else None
+        listing = await session.list_tools(params=params)
+        tools += [Tool(t.name, t.description or "", dict(t.input_schema)) for t in listing.tools]
+        cursor = listing.next_cursor
+        if not cursor:
+            break
+    return tuple(tools)
+
+
+def result_text(result: CallToolResult) -> str:
+    """The text of a tool result; non-text content is named rather than dropped silently."""
+    parts: list[str] = []
+    for block in result.content:
+        kind = getattr(block, "type", "")
+        if kind == "text":
+            parts.append(block.text)  # type: ignore[union-attr]
+        elif kind == "resource":
+            resource = block.resource  # type: ignore[union-attr]
+            parts.append(getattr(resource, "text", None) or f"[binary resource {resource.uri}]")
+        elif kind == "resource_link":
+            parts.append(f"[resource {block.uri}]")  # type: ignore[union-attr]
+        else:
+            parts.append(f"[{kind} content, {getattr(block, 'mime_type', 'unknown type')}]")
+    if not parts and result.structured_content is not None:
+        parts.append(json.dumps(result.structured_content, ensure_ascii=False))
+    return "\n".join(parts)
+
+
+def _transport_lost(exc: Exception) -> bool:
+    """Whether the connection itself failed, rather than the server answering with an error."""
+    from mcp import MCPError
+    from mcp.types import CONNECTION_CLOSED
+
+    return not isinstance(exc, MCPError) or exc.code == CONNECTION_CLOSED
+
+
+def _describe(exc: BaseException | None, server: McpServer) -> str:
+    """Say what went wrong in a few words, looking through the SDK's exception groups."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = next((e for e in exc.exceptions if not isinstance(e, asyncio.CancelledError)),
+                   exc.exceptions[0])  # fmt: skip
+    if exc is None:
+        return "it stopped"
+    if isinstance(exc, FileNotFoundError):
+        missing = server.cwd if server.cwd and not os.path.isdir(server.cwd) else server.command
+        return f"{missing!r} was not found"
+    if isinstance(exc, PermissionError):
+        return f"{server.command!r} cannot be run (permission denied)"
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    if isinstance(exc, TimeoutError):
+        return "it did not answer in time"
+    text = str(exc)
+    if "Connection closed" in text:
+        return "the server closed the connection (it may have exited)"
+    if type(exc).__name__ == "ConnectError":
+        return f"could not connect to {server.url}: {text}"
+    if "Server returned an error response" in text:
+        return "the server refused the request (an HTTP error: check the URL and headers)"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

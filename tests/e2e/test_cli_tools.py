@@ -1,0 +1,330 @@
+"""`ask --run-tools` and the `mcp` / `tool` commands, run as a user runs them: subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from desktop_chat import paths
+from tests.support.sse_server import ScriptedServer
+from tests.tools.test_loop import ANTHROPIC, OPENAI, Wire
+
+KEY = "sk-e2e-secret-0123456789"
+
+
+def cli(*args: str, stdin: str = "", timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "desktop_chat", *args],
+        input=stdin, capture_output=True, text=True, timeout=timeout, check=False,
+        env={**os.environ, "DESKTOP_CHAT_API_KEY": KEY},
+    )  # fmt: skip
+
+
+def ask(
+    wire: Wire, server: ScriptedServer, *extra: str, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    base = server.url + "/v1" if wire is OPENAI else server.url
+    return cli(
+        "ask", "--protocol", wire.protocol, "--base-url", base, "--model", "m", *extra, stdin=stdin
+    )
+
+
+def saved_settings() -> dict[str, object]:
+    data = json.loads(paths.settings_path().read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def test_run_tools_json_openai(sse_server: ScriptedServer) -> None:
+    sse_server.script(
+        OPENAI.calls(("call_1", "calculator", ['{"expression":', ' "6*7"}']), text=["Computing."]),
+        OPENAI.text("The answer is 42."),
+    )
+    result = ask(OPENAI, sse_server, "--run-tools", "--approve", "all", "--json", "what is 6*7?")
+    assert result.returncode == 0, result.stderr
+    output = json.loads(result.stdout)
+    assert output["text"] == "The answer is 42."
+    assert output["steps"] == [
+        {
+            "text": "Computing.",
+            "tool_calls": [
+                {
+                    "id": "call_1",
+                    "name": "calculator",
+                    "arguments": '{"expression": "6*7"}',
+                    "result": "42",
+                    "is_error": False,
+                    "approved": True,
+                }
+            ],
+        }
+    ]
+    assert output["step_limit_reached"] is False
+    for field in ("reasoning", "tool_calls", "stop_reason", "usage", "attempts"):
+        assert field in output
+    assert (output["tool_calls"], output["stop_reason"], output["attempts"]) == ([], "stop", 1)
+    first, second = (request.json() for request in sse_server.requests)
+    assert [tool["function"]["name"] for tool in first["tools"]] == [  # type: ignore[index]
+        "current_time", "calculator", "read_text_file",
+    ]  # fmt: skip
+    assert second["messages"][1:] == [  # type: ignore[index]
+        {
+            "role": "assistant",
+            "content": "Computing.",
+            "tool_calls": [
+                {
+                    "id": "call_1",
+                    "type": "function",
+                    "function": {"name": "calculator", "arguments": '{"expression": "6*7"}'},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "call_1", "content": "42"},
+    ]
+    assert KEY not in result.stdout + result.stderr
+
+
+def test_run_tools_plain_anthropic_with_a_refused_read(sse_server: ScriptedServer) -> None:
+    sse_server.script(
+        ANTHROPIC.calls(
+            ("toolu_1", "read_text_file", ['{"path": "/etc/hostname"}']),
+            ("toolu_2", "calculator", ['{"expression": "2**10"}']),
+        ),
+        ANTHROPIC.text("I may not read files; 2**10 is 1024."),
+    )
+    result = ask(ANTHROPIC, sse_server, "--run-tools", "--approve", "all", "hi")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "I may not read files; 2**10 is 1024.\n"
+    lines = result.stderr.splitlines()
+    assert lines[:2] == [
+        'tool call: read_text_file({"path": "/etc/hostname"}) [built-in]',
+        'tool call: calculator({"expression": "2**10"}) [built-in]',
+    ]
+    assert sorted(lines[2:]) == [  # the calls run concurrently: either may finish first
+        "tool error: read_text_file -> reading files is not allowed: the user has not allowed "
+        "any directory for this tool",
+        "tool result: calculator -> 1024",
+    ]
+    second = sse_server.requests[1].json()
+    assert second["messages"][2] == {  # type: ignore[index]
+        "role": "user",
+        "content": [
+            {
+                "type": "tool_result",
+                "tool_use_id": "toolu_1",
+                "content": "reading files is not allowed: the user has not allowed any "
+                "directory for this tool",
+                "is_error": True,
+            },
+            {"type": "tool_result", "tool_use_id": "toolu_2", "content": "1024"},
+        ],
+    }
+
+
+def test_allow_dir_lets_the_model_read_a_file(sse_server: ScriptedServer, tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("buy milk", encoding="utf-8")
+    sse_server.script(
+        OPENAI.calls(("c", "read_text_file", ['{"path": "notes.txt"}'])), OPENAI.text("Milk.")
+    )
+    result = ask(
+        OPENAI, sse_server, "--run-tools", "--approve", "all", "--allow-dir", str(tmp_path), "hi"
+    )
+    assert result.returncode == 0, result.stderr
+    assert OPENAI.results(sse_server.requests[1]) == [("c", "buy milk", False)]
+
+
+def test_approve_none_denies(sse_server: ScriptedServer) -> None:
+    sse_server.script(
+        OPENAI.calls(("c", "current_time", ["{}"])), OPENAI.text("I could not check.")
+    )
+    result = ask(OPENAI, sse_server, "--run-tools", "--approve", "none", "--json", "time?")
+    assert result.returncode == 0, result.stderr
+    (call,) = json.loads(result.stdout)["steps"][0]["tool_calls"]
+    assert (call["approved"], call["is_error"]) == (False, True)
+    assert call["result"] == "Not run: calls are not allowed (--approve none)."
+
+
+def test_approve_ask_always_is_saved_and_not_asked_again(sse_server: ScriptedServer) -> None:
+    sse_server.script(
+        OPENAI.calls(("c1", "calculator", ['{"expression": "1+1"}'])), OPENAI.text("2.")
+    )
+    result = ask(OPENAI, sse_server, "--run-tools", "hi", stdin="nonsense\nalways\n")
+    assert result.returncode == 0, result.stderr
+    assert "Please answer r, d, a or e." in result.stderr
+    assert "tool result: calculator -> 2" in result.stderr
+    assert saved_settings()["tools"]["always_allow"] == ["builtin:calculator"]  # type: ignore[index]
+    sse_server.script(
+        OPENAI.calls(
+            ("c2", "calculator", ['{"expression": "2+2"}']), ("c3", "current_time", ["{}"])
+        ),
+        OPENAI.text("4."),
+    )
+    again = ask(OPENAI, sse_server, "--run-tools", "hi", stdin="")  # nobody answers
+    assert again.returncode == 0, again.stderr
+    assert OPENAI.results(sse_server.requests[3]) == [
+        ("c2", "4", False),
+        ("c3", "Not run: no answer came on stdin.", False),
+    ]
+    listed = cli("tool", "list")
+    assert "Always allowed: builtin:calculator" in listed.stdout
+    assert cli("tool", "disallow", "builtin:calculator").returncode == 0
+    assert saved_settings()["tools"]["always_allow"] == []  # type: ignore[index]
+
+
+def test_step_limit_exits_1_and_says_so(sse_server: ScriptedServer) -> None:
+    sse_server.script(OPENAI.calls(("c1", "calculator", ['{"expression": "1"}'])))
+    result = ask(
+        OPENAI, sse_server, "--run-tools", "--approve", "all", "--max-steps", "1", "--json", "hi"
+    )
+    assert result.returncode == 1
+    output = json.loads(result.stdout)
+    assert output["step_limit_reached"] is True
+    assert output["tool_calls"] == [
+        {"id": "c1", "name": "calculator", "arguments": '{"expression": "1"}'}
+    ]
+    assert (
+        "stopped after 1 steps (--max-steps); the model still asked for: calculator"
+        in result.stderr
+    )
+
+
+def test_mcp_server_round_trip_through_ask(sse_server: ScriptedServer) -> None:
+    added = cli(
+        "mcp", "add", "clock", "--command", sys.executable, "--arg=-m", "--arg", "mcp_server_time"
+    )
+    assert added.returncode == 0, added.stderr
+    listed = cli("mcp", "list", "--json")
+    (row,) = json.loads(listed.stdout)["mcp_servers"]
+    assert (row["name"], row["transport"], row["args"]) == (
+        "clock",
+        "stdio",
+        ["-m", "mcp_server_time"],
+    )
+    tools = cli("mcp", "tools", "clock", "--json")
+    assert tools.returncode == 0, tools.stderr
+    assert "get_current_time" in [t["name"] for t in json.loads(tools.stdout)["tools"]]
+    sse_server.script(
+        OPENAI.calls(("t1", "get_current_time", ['{"timezone": "Europe/Paris"}'])),
+        OPENAI.text("It is evening in Paris."),
+    )
+    result = ask(OPENAI, sse_server, "--run-tools", "--approve", "all", "paris time?")
+    assert result.returncode == 0, result.stderr
+    assert "[MCP server 'clock']" in result.stderr
+    ((call_id, content, _),) = OPENAI.results(sse_server.requests[1])
+    assert call_id == "t1"
+    assert '"timezone": "Europe/Paris"' in content
+    removed = cli("mcp", "remove", "clock")
+    assert removed.returncode == 0
+    assert saved_settings()["tools"]["mcp_servers"] == []  # type: ignore[index]
+
+
+def test_a_broken_mcp_server_is_one_line_and_never_stops_ask(sse_server: ScriptedServer) -> None:
+    code = "import sys; sys.stderr.write('no token configured\\n'); sys.exit(1)"
+    assert (
+        cli(
+            "mcp", "add", "broken", "--command", sys.executable, "--arg=-c", f"--arg={code}"
+        ).returncode
+        == 0
+    )
+    tools = cli("mcp", "tools", "broken")
+    assert tools.returncode == 1
+    assert tools.stderr == (
+        "desktop-chat: MCP server 'broken' could not start: the server closed the connection "
+        "(it may have exited) — its last output: no token configured\n"
+    )
+    sse_server.script(OPENAI.text("Still here."))
+    result = ask(OPENAI, sse_server, "--run-tools", "--approve", "all", "hi")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Still here.\n"
+    assert result.stderr.startswith("desktop-chat: warning: MCP server 'broken' could not start")
+    assert result.stderr.rstrip().endswith("its tools are left out")
+
+
+def test_mcp_add_errors() -> None:
+    both = cli("mcp", "add", "x", "--command", "a", "--url", "http://h/mcp")
+    assert (both.returncode, both.stderr) == (
+        2,
+        "desktop-chat: give either --command CMD or --url URL\n",
+    )
+    leaky = cli("mcp", "add", "x", "--command", "a", "--env", "API_KEY=abc")
+    assert leaky.returncode == 2
+    assert "pass it from the environment instead (--env API_KEY without a value)" in leaky.stderr
+    assert (
+        cli("mcp", "add", "web", "--url", "http://h/mcp", "--header", "X-Team:blue").returncode == 0
+    )
+    again = cli("mcp", "add", "web", "--url", "http://h/mcp")
+    assert (again.returncode, again.stderr) == (
+        2,
+        "desktop-chat: an MCP server named 'web' exists; remove it first\n",
+    )
+    missing = cli("mcp", "remove", "nope")
+    assert missing.returncode == 2
+    assert "no MCP server named 'nope' (servers: web)" in missing.stderr
+    assert cli("mcp", "list").stdout == "web  http   http://h/mcp\n"
+
+
+def test_user_defined_tools(sse_server: ScriptedServer, tmp_path: Path) -> None:
+    schema = tmp_path / "schema.json"
+    schema.write_text(json.dumps({"type": "object", "properties": {"city": {"type": "string"}}}))
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"type": "object", "properties": {"city": {"type": "strng"}}}))
+    added = cli("tool", "add", "weather", "--description", "Ask the user", "--schema", str(schema))
+    assert added.returncode == 0, added.stderr
+    refused = cli("tool", "add", "w2", "--description", "x", "--schema", str(bad))
+    assert refused.returncode == 2
+    assert refused.stderr.startswith(
+        "desktop-chat: not a valid JSON Schema at $.properties.city.type"
+    )
+    assert (
+        cli("tool", "add", "calculator", "--description", "x", "--schema", str(schema)).returncode
+        == 2
+    )
+    assert (
+        cli("tool", "add", "bad name", "--description", "x", "--schema", str(schema)).returncode
+        == 2
+    )
+    listing = json.loads(cli("tool", "list", "--json").stdout)
+    assert [t["name"] for t in listing["user_tools"]] == ["weather"]
+    assert [t["name"] for t in listing["builtin"]] == [
+        "current_time",
+        "calculator",
+        "read_text_file",
+    ]
+    sse_server.script(
+        OPENAI.calls(("w1", "weather", ['{"city": "Oslo"}'])), OPENAI.text("Sunny in Oslo.")
+    )
+    result = ask(OPENAI, sse_server, "--run-tools", "hi", stdin="r\nsunny\n")
+    assert result.returncode == 0, result.stderr
+    assert OPENAI.results(sse_server.requests[1]) == [("w1", "sunny", False)]
+    assert "Result of weather (one line): " in result.stderr
+    assert cli("tool", "remove", "weather").returncode == 0
+    assert cli("tool", "remove", "weather").returncode == 2
+
+
+def test_usage_errors() -> None:
+    result = cli("ask", "--demo", "--run-tools", "--max-steps", "0", "hi")
+    assert result.returncode == 2
+    assert (
+        result.stderr
+        == "desktop-chat: --max-steps must be at least 1 and --tool-timeout positive\n"
+    )
+
+
+def test_a_failed_turn_mid_loop_keeps_the_steps(sse_server: ScriptedServer) -> None:
+    from tests.support.sse_server import Reply
+
+    sse_server.script(
+        OPENAI.calls(("c1", "calculator", ['{"expression": "1+2"}'])),
+        Reply(status=400, body=b'{"error": {"message": "tool messages not supported"}}'),
+    )
+    result = ask(OPENAI, sse_server, "--run-tools", "--approve", "all", "--json", "hi")
+    assert result.returncode == 1
+    output = json.loads(result.stdout)
+    assert output["error"]["status"] == 400
+    assert output["steps"][0]["tool_calls"][0]["result"] == "3"
+    assert result.stderr.splitlines()[-1] == (
+        "desktop-chat: The provider rejected the request (HTTP 400): tool messages not supported"
+    )

@@ -1,0 +1,220 @@
+"""MCP over the official SDK: a real third-party server on stdio, failures with their stderr."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from desktop_chat.core.conversation import Conversation, Message
+from desktop_chat.core.engine import ChatRequest, Engine
+from desktop_chat.core.retry import RetryPolicy
+from desktop_chat.storage.settings import McpServer
+from desktop_chat.tools.events import Decision, PendingCall, Run
+from desktop_chat.tools.loop import ToolLoop
+from desktop_chat.tools.mcp_client import McpConnection, McpError, McpHub, result_text
+from desktop_chat.tools.registry import ToolFailure, ToolRegistry
+from desktop_chat.tools.stderr_tail import StderrTail
+from tests.support.sse_server import ScriptedServer
+from tests.tools.test_loop import OPENAI
+
+ROOT = Path(__file__).resolve().parents[2]
+TIME_SERVER = McpServer("time", command=sys.executable, args=("-m", "mcp_server_time"))
+
+
+def python_server(name: str, code: str) -> McpServer:
+    return McpServer(name, command=sys.executable, args=("-c", code))
+
+
+@pytest.fixture
+async def time_server() -> AsyncIterator[McpConnection]:
+    connection = McpConnection(TIME_SERVER)
+    await asyncio.wait_for(connection.start(), 60)
+    yield connection
+    await asyncio.wait_for(connection.aclose(), 20)
+
+
+async def test_a_real_server_lists_and_calls_its_tools(time_server: McpConnection) -> None:
+    names = [tool.name for tool in time_server.tools]
+    assert "get_current_time" in names
+    tool = next(t for t in time_server.tools if t.name == "get_current_time")
+    assert tool.parameters["required"] == ["timezone"]
+    output = await asyncio.wait_for(
+        time_server.call("get_current_time", {"timezone": "Europe/Paris"}), 20
+    )
+    assert not output.is_error
+    assert '"timezone": "Europe/Paris"' in output.content
+    assert '"datetime": "' in output.content
+    failed = await asyncio.wait_for(
+        time_server.call("get_current_time", {"timezone": "No/Where"}), 20
+    )
+    assert failed.is_error
+    assert "No/Where" in failed.content
+    started = time.monotonic()
+    with pytest.raises(ToolFailure, match="failed during the call: MCPError: Unknown tool: nope"):
+        await asyncio.wait_for(time_server.call("nope", {}), 20)
+    assert time.monotonic() - started < 0.9  # a live server's error waits for no stderr
+    (entry,) = [e for e in time_server.entries() if e.name == "get_current_time"]
+    assert (entry.key, entry.origin) == ("mcp:time:get_current_time", "MCP server 'time'")
+
+
+async def test_a_server_tool_runs_through_the_loop(
+    sse_server: ScriptedServer, time_server: McpConnection
+) -> None:
+    sse_server.script(
+        OPENAI.calls(("t1", "get_current_time", ['{"timezone": ', '"Asia/Tokyo"}'])),
+        OPENAI.text("It is late in Tokyo."),
+    )
+
+    async def run(pending: PendingCall) -> Decision:
+        return Run()
+
+    engine = Engine(policy=RetryPolicy(max_retries=0))
+    try:
+        loop = ToolLoop(
+            engine, OPENAI.endpoint(sse_server), ToolRegistry(time_server.entries()), approve=run
+        )
+        request = ChatRequest("m", Conversation("", [Message("user", text="time in Tokyo?")]))
+        result = await asyncio.wait_for(loop.run(request), 30)
+    finally:
+        await engine.aclose()
+    assert result.turn.text == "It is late in Tokyo."
+    ((call_id, content, _),) = OPENAI.results(sse_server.requests[1])
+    assert call_id == "t1"
+    assert '"timezone": "Asia/Tokyo"' in content
+
+
+async def test_a_server_that_exits_at_once_shows_its_stderr() -> None:
+    code = "import sys; print('config file missing: ~/.srv.toml', file=sys.stderr); sys.exit(2)"
+    connection = McpConnection(python_server("broken", code), connect_timeout=20)
+    started = time.monotonic()
+    with pytest.raises(McpError) as info:
+        await asyncio.wait_for(connection.start(), 30)
+    assert time.monotonic() - started < 10
+    assert str(info.value) == (
+        "MCP server 'broken' could not start: the server closed the connection (it may have "
+        "exited) — its last output: config file missing: ~/.srv.toml"
+    )
+    assert info.value.stderr == "config file missing: ~/.srv.toml"
+
+
+async def test_a_missing_command_is_named() -> None:
+    connection = McpConnection(McpServer("ghost", command="/nonexistent/mcp-server"))
+    with pytest.raises(McpError, match="'/nonexistent/mcp-server' was not found"):
+        await asyncio.wait_for(connection.start(), 10)
+
+
+async def test_a_silent_server_times_out_and_is_stopped() -> None:
+    connection = McpConnection(
+        python_server("mute", "import time; time.sleep(60)"), connect_timeout=1
+    )
+    started = time.monotonic()
+    with pytest.raises(McpError, match="could not start: did not answer within 1 s"):
+        await asyncio.wait_for(connection.start(), 30)
+    assert time.monotonic() - started < 15
+
+
+async def test_a_server_that_crashes_mid_session_is_a_tool_failure() -> None:
+    server = McpServer(
+        "crashing",
+        command=sys.executable,
+        args=("-m", "tests.tools.crashing_mcp_server"),
+        cwd=str(ROOT),
+    )
+    connection = McpConnection(server, connect_timeout=60)
+    await asyncio.wait_for(connection.start(), 90)
+    try:
+        assert (await asyncio.wait_for(connection.call("echo", {"text": "hi"}), 20)).content == "hi"
+        with pytest.raises(ToolFailure) as info:
+            await asyncio.wait_for(connection.call("crash", {}), 20)
+        message = str(info.value)
+        assert message.startswith("MCP server 'crashing' failed during the call:")
+        assert "fatal: the disk is on fire" in message
+        with pytest.raises(ToolFailure, match=r"is not running|failed during the call"):
+            await asyncio.wait_for(connection.call("echo", {"text": "again"}), 20)
+    finally:
+        await asyncio.wait_for(connection.aclose(), 20)
+
+
+async def test_the_hub_keeps_going_when_one_server_fails() -> None:
+    hub = McpHub([TIME_SERVER, python_server("dead", "raise SystemExit(1)")], connect_timeout=60)
+    async with hub:
+        assert [c.name for c in hub.connections] == ["time"]
+        (failure,) = hub.failures
+        assert failure.server == "dead"
+        assert {e.source for e in hub.entries()} == {"mcp:time"}
+
+
+@pytest.fixture
+def http_server() -> Iterator[str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.tools.http_mcp_server"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        port = process.stdout.readline().strip()
+        assert port.isdigit(), port
+        yield f"http://127.0.0.1:{port}/mcp"
+    finally:
+        process.terminate()
+        process.wait(10)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+async def test_streamable_http_with_headers(http_server: str) -> None:
+    connection = McpConnection(McpServer("web", url=http_server, headers={"X-Team": "blue"}))
+    await asyncio.wait_for(connection.start(), 30)
+    try:
+        assert [t.name for t in connection.tools] == ["shout"]
+        assert (
+            await asyncio.wait_for(connection.call("shout", {"text": "hi"}), 10)
+        ).content == "HI"
+    finally:
+        await asyncio.wait_for(connection.aclose(), 20)
+    refused = McpConnection(McpServer("web", url=http_server))
+    with pytest.raises(McpError, match="refused the request"):
+        await asyncio.wait_for(refused.start(), 30)
+
+
+async def test_an_unreachable_url_is_named() -> None:
+    connection = McpConnection(McpServer("far", url="http://127.0.0.1:9/mcp"))
+    with pytest.raises(McpError, match=re.escape("could not connect to http://127.0.0.1:9/mcp")):
+        await asyncio.wait_for(connection.start(), 30)
+
+
+def test_result_text_names_what_is_not_text() -> None:
+    from mcp.types import (
+        CallToolResult,
+        EmbeddedResource,
+        ImageContent,
+        TextContent,
+        TextResourceContents,
+    )
+
+    result = CallToolResult(
+        content=[
+            TextContent(text="one"),
+            ImageContent(data="AAAA", mime_type="image/png"),
+            EmbeddedResource(resource=TextResourceContents(uri="file:///a.txt", text="inside")),
+        ]
+    )
+    assert result_text(result) == "one\n[image content, image/png]\ninside"
+    assert result_text(CallToolResult(content=[], structured_content={"n": 1})) == '{"n": 1}'
+
+
+def test_stderr_tail_is_bounded() -> None:
+    tail = StderrTail(limit=64)
+    tail.writer.write("first line\n" + "x" * 200 + "\nlast words\n")
+    tail.close()
+    assert tail.text() == "last words"
+    assert len(tail._buffer) <= 64
+    with pytest.raises(ValueError, match="closed"):
+        tail.writer  # noqa: B018
