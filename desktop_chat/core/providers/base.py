@@ -74,9 +74,22 @@ def join_url(base_url: str, path: str) -> str:
     return base_url.rstrip("/") + path
 
 
+_decode = json.JSONDecoder().raw_decode
+
+
 def loads(data: str) -> dict[str, Any]:
-    # Wire JSON is dynamic by nature; the parsers check what they read.
-    """Parse one data line; the message names the position for a person debugging a gateway."""
+    """Parse one data line; the message names the position for a person debugging a gateway.
+
+    Wire JSON is dynamic by nature; the parsers check what they read. `raw_decode` skips the
+    per-call wrapper of json.loads (a third of the cost per chunk); anything unusual, such as
+    surrounding whitespace or trailing data, takes the ordinary path and its error message.
+    """
+    try:
+        value, end = _decode(data)
+        if end == len(data) and isinstance(value, dict):
+            return value
+    except ValueError:
+        pass
     try:
         value = json.loads(data)
     except ValueError as exc:

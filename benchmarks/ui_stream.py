@@ -1,0 +1,287 @@
+"""Measure how smoothly the Transcript streams a long answer into a short and a long conversation.
+
+Usage: .venv/bin/python benchmarks/ui_stream.py [--tokens N] [--repeat N] [--quick]
+(QT_QPA_PLATFORM defaults to offscreen here.)
+
+A ~20,000-token Markdown answer (paragraphs, headings, lists, a table, code blocks) is delivered
+one token per event-loop turn, as fast as the loop runs, into a Transcript that already holds 10
+or 1,000 messages. A 4 ms heartbeat timer records how long the event loop was blocked (gaps
+between ticks: p50/p99/max), and how much CPU this process used in each gap: on a shared machine
+the wall gaps also hold time the process was not scheduled at all. Each row is the median of
+--repeat runs. The naive baseline redraws the whole conversation with QTextBrowser.setMarkdown on
+every token; it is capped to a few tokens because it is quadratic, and its per-token cost is
+extrapolated (a lower bound: each token costs more than the last). Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import re
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QTextBrowser
+
+from desktop_chat.ui.transcript import Transcript
+
+DEADLINE_S = 300.0  # no single run may take longer than this
+
+
+def qt_app() -> QApplication:
+    """Return the QApplication, creating an offscreen one if needed."""
+    app = QApplication.instance()
+    return app if isinstance(app, QApplication) else QApplication(["ui_stream"])
+
+
+def answer_tokens(count: int) -> list[str]:
+    """Build a Markdown answer of about `count` tokens (word, space and newline pieces)."""
+    sections = []
+    i = 0
+    while True:
+        i += 1
+        sections.append(
+            f"## Part {i}: streaming notes\n\n"
+            f"This paragraph {i} explains *why* the view caches finished blocks and only "
+            "re-renders the **open tail**, with `inline code`, a [link](https://example.com/"
+            f"{i}) and enough words to wrap across a line or two in a normal window.\n\n"
+            f"- first point of part {i}\n- second point, with `code`\n  - a nested point\n"
+            "- third point\n\n"
+            "| name | value | note |\n|---|---:|---|\n"
+            f"| alpha | {i} | first |\n| beta | {i * 2} | second |\n| gamma | {i * 3} | third |\n\n"
+            "```python\n"
+            f"def part_{i}(items: list[int]) -> int:\n"
+            '    """Sum the even items."""\n'
+            "    total = 0\n    for item in items:\n        if item % 2 == 0:\n"
+            "            total += item\n    return total\n```\n\n"
+            "> A quoted remark that closes the section.\n\n"
+        )
+        pieces = re.findall(r"\n|[ \t]+|[^\s]+", "".join(sections))
+        if len(pieces) >= count:
+            return pieces[:count]
+
+
+def history(count: int) -> list[tuple[str, str]]:
+    """Return `count` earlier messages, alternating user and assistant."""
+    messages = []
+    for i in range(count):
+        if i % 2 == 0:
+            messages.append(("user", f"Question {i}: how do I sort a list of dicts by a key?"))
+        else:
+            messages.append(
+                (
+                    "assistant",
+                    f"Answer {i}: use `sorted` with a key function.\n\n```python\n"
+                    "rows.sort(key=lambda r: r['name'])\n```\n\n- stable\n- in place\n",
+                )
+            )
+    return messages
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """One run: wall and CPU time until the answer was drawn, and the heartbeat gaps."""
+
+    tokens: int
+    wall_s: float
+    cpu_s: float
+    gaps_ms: list[float]
+    cpu_gaps_ms: list[float]  # CPU time this process used between the same ticks
+
+    def per_token_us(self) -> float:
+        return self.wall_s / self.tokens * 1e6
+
+    def cpu_per_token_us(self) -> float:
+        return self.cpu_s / self.tokens * 1e6
+
+    def gap(self, quantile: float, *, cpu: bool = False) -> float:
+        gaps = sorted(self.cpu_gaps_ms if cpu else self.gaps_ms) or [0.0]
+        return gaps[min(len(gaps) - 1, int(len(gaps) * quantile))]
+
+
+def row(name: str, runs: list[Result], extrapolate_to: int | None = None) -> str:
+    """Format the median of each measure over the runs (and the spread of p99 and max)."""
+
+    def med(values: list[float]) -> float:
+        return statistics.median(values)
+
+    per_token = med([r.per_token_us() for r in runs])
+    cpu = med([r.cpu_per_token_us() for r in runs])
+    tokens = runs[0].tokens
+    if extrapolate_to:
+        name = f"{name} (first {tokens} tokens, extrapolated)"
+        total = per_token * extrapolate_to / 1e6
+        tokens = extrapolate_to
+    else:
+        total = med([r.wall_s for r in runs])
+    p99s = sorted(r.gap(0.99) for r in runs)
+    maxes = sorted(r.gap(1.0) for r in runs)
+    cpu_p99 = med([r.gap(0.99, cpu=True) for r in runs])
+    cpu_max = med([r.gap(1.0, cpu=True) for r in runs])
+    return (
+        f"| {name} | {tokens} | {total:.2f} | {per_token:.1f} | {cpu:.1f} |"
+        f" {med([r.gap(0.5) for r in runs]):.1f} | {med(p99s):.1f} ({p99s[0]:.0f}–{p99s[-1]:.0f}) |"
+        f" {med(maxes):.1f} ({maxes[0]:.0f}–{maxes[-1]:.0f}) | {cpu_p99:.1f} / {cpu_max:.1f} |"
+    )
+
+
+def drive(
+    tokens: list[str],
+    feed: Callable[[str], None],
+    done: Callable[[], None],
+    busy: Callable[[], bool] = lambda: False,
+) -> Result:
+    """Feed one token per event-loop turn, call `done`, wait until not `busy`.
+
+    Measures wall and CPU time until drawn; heartbeat gaps keep being recorded for 100 ms
+    more, so a long final render shows.
+    """
+    ticks: list[tuple[float, float]] = []
+
+    def tick() -> None:
+        ticks.append((time.perf_counter(), time.process_time()))
+
+    heartbeat = QTimer()
+    heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
+    heartbeat.setInterval(4)
+    heartbeat.timeout.connect(tick)
+    loop = QEventLoop()
+    state = {"i": 0, "end": 0.0, "cpu": 0.0}
+    start = time.perf_counter()
+    cpu_start = time.process_time()
+
+    def produce() -> None:
+        i = state["i"]
+        if i < len(tokens) and time.perf_counter() - start < DEADLINE_S:
+            feed(tokens[i])
+            state["i"] = i + 1
+            return
+        if i == len(tokens):
+            done()
+            state["i"] = i + 1
+            producer.setInterval(1)  # only waiting for the drawing now: do not spin
+        if not busy() or time.perf_counter() - start > DEADLINE_S:
+            producer.stop()
+            state["end"] = time.perf_counter()
+            state["cpu"] = time.process_time()
+            QTimer.singleShot(100, loop.quit)
+
+    producer = QTimer()
+    producer.setInterval(0)
+    producer.timeout.connect(produce)
+    heartbeat.start()
+    tick()
+    producer.start()
+    loop.exec()
+    heartbeat.stop()
+    if state["i"] <= len(tokens) or busy():
+        raise SystemExit(f"run exceeded {DEADLINE_S} s after {state['i']} tokens")
+    gaps = [(b[0] - a[0]) * 1000 for a, b in itertools.pairwise(ticks)]
+    cpu_gaps = [(b[1] - a[1]) * 1000 for a, b in itertools.pairwise(ticks)]
+    return Result(len(tokens), state["end"] - start, state["cpu"] - cpu_start, gaps, cpu_gaps)
+
+
+def settle(app: QApplication, seconds: float) -> None:
+    """Let the event loop run idle for a while (deferred layout, paints)."""
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        app.processEvents()
+        time.sleep(0.005)
+
+
+def run_transcript(app: QApplication, prior: int, tokens: list[str]) -> Result:
+    """Stream into a Transcript that already holds `prior` messages."""
+    view = Transcript()
+    view.resize(900, 700)
+    view.show()
+    started = time.perf_counter()
+    for role, text in history(prior):
+        view.add_message(role, text)
+    view.add_message("user", "Please write the long answer.")
+    app.processEvents()
+    loaded = time.perf_counter() - started
+    # Qt lays a long document out lazily, in steps on a timer; finish that first, so the
+    # stream is measured against a conversation that is loaded and laid out.
+    view.view.document().pageCount()
+    settle(app, 0.3)
+    laid_out = time.perf_counter() - started
+    print(f"loading {prior} messages: {loaded:.2f} s, laid out: {laid_out:.2f} s", file=sys.stderr)
+    view.begin_assistant()
+    result = drive(tokens, view.append_text, view.finish, lambda: view.busy)
+    if view.message_markdown(view.count() - 1) != "".join(tokens):
+        raise SystemExit("streamed text differs from the input")
+    shown = view.view.toPlainText()
+    headings = re.findall(r"^## (Part \d+)", "".join(tokens), re.MULTILINE)
+    if [h for h in headings if h + ":" in shown] != headings:
+        raise SystemExit("not every section of the answer was drawn")
+    view.close()
+    view.deleteLater()
+    app.processEvents()
+    return result
+
+
+def run_naive(app: QApplication, prior: int, tokens: list[str]) -> Result:
+    """Redraw the whole conversation with setMarkdown on every token."""
+    view = QTextBrowser()
+    view.resize(900, 700)
+    view.show()
+    conversation = "\n\n".join(f"**{role}**\n\n{text}" for role, text in history(prior))
+    answer: list[str] = []
+
+    def feed(token: str) -> None:
+        answer.append(token)
+        view.setMarkdown(conversation + "\n\n**assistant**\n\n" + "".join(answer))
+
+    result = drive(tokens, feed, lambda: None)
+    view.close()
+    view.deleteLater()
+    app.processEvents()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tokens", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per row; medians are shown")
+    parser.add_argument("--quick", action="store_true", help="2,000 tokens, one run")
+    args = parser.parse_args()
+    count, repeat = (2_000, 1) if args.quick else (args.tokens, max(1, args.repeat))
+    app = qt_app()
+    tokens = answer_tokens(count)
+    runs: dict[int, list[Result]] = {10: [], 1000: []}
+    for _ in range(repeat):  # interleaved, so a noisy neighbour hits both sizes alike
+        for prior in runs:
+            runs[prior].append(run_transcript(app, prior, tokens))
+    naive = {
+        10: [run_naive(app, 10, tokens[:300]) for _ in range(repeat)],
+        1000: [run_naive(app, 1000, tokens[:20]) for _ in range(repeat)],
+    }
+    print(f"answer: {len(tokens)} tokens, {len(''.join(tokens))} characters; {repeat} run(s)\n")
+    print(
+        "| run | tokens | total s | per token µs | CPU per token µs |"
+        " block p50 ms | p99 ms (range) | max ms (range) | CPU block p99 / max ms |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for prior, results in runs.items():
+        print(row(f"Transcript, {prior} messages", results))
+    for prior, results in naive.items():
+        print(row(f"naive setMarkdown per token, {prior} messages", results, len(tokens)))
+    wall = [statistics.median(r.per_token_us() for r in runs[p]) for p in (10, 1000)]
+    cpu = [statistics.median(r.cpu_per_token_us() for r in runs[p]) for p in (10, 1000)]
+    print(
+        f"\nper-token cost ratio, 1,000 / 10 messages: {wall[1] / wall[0]:.2f} (wall),"
+        f" {cpu[1] / cpu[0]:.2f} (CPU)"
+    )
+
+
+if __name__ == "__main__":
+    main()

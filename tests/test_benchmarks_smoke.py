@@ -1,0 +1,142 @@
+"""The streaming benchmark still runs, checks what every contender assembled, and reports it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from benchmarks.stream_throughput import (
+    PRACTICAL,
+    Contender,
+    Result,
+    Run,
+    Unavailable,
+    measure,
+    report,
+    text_pieces,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "benchmarks" / "stream_throughput.py"
+LABELS = (
+    "1. httpx aiter_bytes (bytes only)",
+    "2. raw bytes + SSE split + json.loads",
+    "2a. same, Anthropic shape",
+    "3. httpx-sse + json.loads",
+    "4. openai create(stream=True)",
+    "5. openai .stream() helper",
+    "6. anthropic messages.stream()",
+    "7. OUR engine, OpenAI",
+    "8. OUR engine, Anthropic",
+)
+OPTIONAL = {"5. openai .stream() helper"}  # absent from some openai versions: "n/a", not a number
+
+
+def run_script(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args],
+        capture_output=True,
+        text=True,
+        timeout=110,
+        cwd=ROOT,
+        check=False,
+    )
+
+
+def test_script_prints_a_measured_row_for_every_contender() -> None:
+    done = run_script("--chunks", "500", "--repeat", "1")
+
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    table = [line for line in done.stdout.splitlines() if line.startswith("|")]
+    assert table[0] == "| contender | chunks/s | x raw bytes+json.loads | x openai SDK |"
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in table[2:]]
+    assert [row[0] for row in rows] == list(LABELS)
+    for label, rate, x_practical, x_sdk in rows:
+        if label in OPTIONAL and rate.startswith("n/a"):
+            continue
+        assert float(rate.replace(",", "")) > 0, label
+        assert float(x_practical) > 0, label
+        assert float(x_sdk) > 0, label
+    assert rows[1][2] == "1.00"  # the practical limit is its own reference
+
+
+def test_script_json_reports_every_contender_ok() -> None:
+    done = run_script("--chunks", "200", "--repeat", "1", "--json")
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout)
+    assert result["chunks"] == 200
+    assert {"httpx", "openai", "anthropic"} <= result["versions"].keys()
+    statuses = {row["contender"]: row["status"] for row in result["results"]}
+    assert list(statuses) == list(LABELS)
+    assert all(s == "ok" for label, s in statuses.items() if label not in OPTIONAL), statuses
+
+
+def _contender(label: str, answer: str | None, error: Exception | None = None) -> Contender:
+    """Build a contender that answers `answer`, or raises `error` (at set-up if Unavailable)."""
+
+    @asynccontextmanager
+    async def factory(origin: str, io_timeout: float) -> AsyncIterator[Run]:
+        if isinstance(error, Unavailable):
+            raise error
+
+        async def run() -> str:
+            if error is not None:
+                raise error
+            assert answer is not None
+            return answer
+
+        yield run
+
+    return Contender(label, factory)
+
+
+def test_wrong_text_is_a_failure_not_a_number() -> None:
+    expected = "".join(text_pieces(50))
+    wrong = expected[:-1] + "?"
+
+    [result] = asyncio.run(measure([_contender("bad", wrong)], "", {"text": expected}, 2, 5.0))
+
+    assert result.seconds is None
+    assert result.status.startswith("FAIL: assembled")
+    assert f"first difference at {len(expected) - 1}" in result.status
+
+
+def test_errors_and_missing_features_are_reported_per_contender() -> None:
+    broken = _contender("broken", None, ConnectionResetError("peer went away"))
+    missing = _contender("missing", None, Unavailable("no such helper"))
+
+    good = _contender(PRACTICAL, "x")
+
+    failed, absent, ok = asyncio.run(measure([broken, missing, good], "", {"text": "x"}, 3, 5.0))
+
+    assert failed.status == "FAIL: ConnectionResetError: peer went away"
+    assert absent.status == "n/a: no such helper"
+    assert ok.status == "ok"
+    assert ok.seconds is not None
+    assert ok.seconds > 0
+
+
+def test_report_shows_failures_in_place_of_rates() -> None:
+    results = [Result(PRACTICAL, 0.5, "ok"), Result("7. x", None, "FAIL: boom")]
+
+    table = report(results, 1000, 3, as_json=False)
+
+    assert f"| {PRACTICAL} | 2,000 | 1.00 | - |" in table
+    assert "| 7. x | FAIL: boom | - | - |" in table
+
+
+def test_text_pieces_are_short_deterministic_and_varied() -> None:
+    pieces = text_pieces(2000)
+
+    assert pieces == text_pieces(2000)
+    assert all(2 <= len(piece) <= 5 for piece in pieces)
+    joined = "".join(pieces)
+    assert "\n" in joined
+    assert '"' in joined
+    assert any(ord(char) > 0xFFFF for char in joined)  # beyond the BMP: 4-byte UTF-8
