@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Check the Linux packaging end to end, as CI does: build the bundle, .tar.gz and .deb; install
+# the .deb; then, with the installed app:
+#   - its libraries all resolve and the .deb's Depends covers what it links against,
+#   - `--self-test` passes offscreen and on a real X server (Xvfb, the xcb plugin users get),
+#   - it stores and finds a key in a real Secret Service (gnome-keyring in a private D-Bus),
+#   - the menu entry validates and the icons are installed,
+#   - the unpacked .tar.gz passes its self-test too,
+#   - it shows its window at least as fast as `python -m desktop_chat`.
+# Prints the sizes and timings. Self-contained on Debian/Ubuntu: installs what is missing (apt,
+# then the `packaging` extra into .venv, created with $PYTHON or python3 if it does not exist).
+# Needs root or sudo for apt and dpkg. The .deb is removed
+# again at the end unless KEEP_INSTALLED=1. Takes about 1.5 min on 2 cores once apt is done.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+started=$SECONDS
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+step() { echo "== $* ($((SECONDS - started)) s)"; }
+
+step "system packages"
+# shellcheck disable=SC2046
+bash scripts/ensure-apt.sh $(cat scripts/qt-runtime-packages.txt) binutils xvfb xauth x11-utils \
+  dbus-daemon gnome-keyring libsecret-1-0 desktop-file-utils
+[ -x .venv/bin/python ] || "${PYTHON:-python3}" -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[packaging]'
+
+step "build"
+PYTHON=.venv/bin/python bash packaging/linux/build.sh
+# shellcheck disable=SC1091
+. build/linux/artifacts.env
+
+step "install $deb"
+if dpkg -s desktop-chat >/dev/null 2>&1 && [ -z "${KEEP_INSTALLED:-}" ]; then
+  echo "desktop-chat is already installed; set KEEP_INSTALLED=1 to let this check replace it" >&2
+  exit 1
+fi
+$sudo dpkg -i "$deb" >/dev/null
+[ -n "${KEEP_INSTALLED:-}" ] || trap '$sudo dpkg -r desktop-chat >/dev/null 2>&1' EXIT
+app=/usr/bin/desktop-chat
+[ "$($app --version)" = "desktop-chat $version" ] || { echo "wrong version: $($app --version)" >&2; exit 1; }
+
+step "libraries, Depends and trimmed files"
+.venv/bin/python packaging/linux/check_bundle.py /opt/desktop-chat --deb "$deb"
+
+step "menu entry and icons"
+desktop-file-validate /usr/share/applications/desktop-chat.desktop
+for size in 16 32 48 64 128 256 512; do
+  test -s "/usr/share/icons/hicolor/${size}x${size}/apps/desktop-chat.png"
+done
+test -s /usr/share/icons/hicolor/scalable/apps/desktop-chat.svg
+
+profile=$(mktemp -d)
+unpacked=$(mktemp -d)
+trap 'rm -rf "$profile" "$unpacked"; [ -n "${KEEP_INSTALLED:-}" ] || $sudo dpkg -r desktop-chat >/dev/null 2>&1' EXIT
+
+step "self-test, offscreen"
+QT_QPA_PLATFORM=offscreen timeout 120 "$app" --self-test --profile-dir "$profile/offscreen"
+
+step "self-test, Xvfb (xcb)"
+timeout 120 xvfb-run -a -s "-screen 0 1280x800x24" \
+  env QT_QPA_PLATFORM=xcb "$app" --self-test --profile-dir "$profile/xcb"
+
+step "keyring"
+bash packaging/linux/check_keyring.sh "$app"
+
+step "tar.gz"
+tar -xzf "$tarball" -C "$unpacked"
+QT_QPA_PLATFORM=offscreen timeout 120 "$unpacked"/desktop-chat-*/desktop-chat \
+  --self-test --profile-dir "$profile/tar"
+
+step "start-up: frozen vs source"
+.venv/bin/python packaging/linux/measure_startup.py --frozen "$app" --rounds 5
+
+step "ci-check passed"
