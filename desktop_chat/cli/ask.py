@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import sys
@@ -287,29 +288,31 @@ def _engine_settings(
     args: argparse.Namespace, network: Network
 ) -> tuple[TransportConfig, RetryPolicy]:
     """Saved network settings, overridden by the command line."""
+    from desktop_chat.storage.engine_config import retry_policy, transport_config
+
+    overrides = {
+        "--max-retries": args.max_retries,
+        "--backoff-base": args.backoff_base,
+        "--backoff-max": args.backoff_max,
+        "--connect-timeout": args.connect_timeout,
+        "--read-timeout": args.read_timeout,
+        "--total-timeout": args.total_timeout,
+    }
+    for name, value in overrides.items():
+        if value is not None and value < 0:
+            raise UsageError(f"{name} must not be negative")
+    saved_policy = retry_policy(network)
     policy = RetryPolicy(
-        max_retries=_pick(args.max_retries, network.max_retries),
-        base_delay=_pick(args.backoff_base, network.backoff_base),
-        max_delay=_pick(args.backoff_max, network.backoff_max),
+        max_retries=_pick(args.max_retries, saved_policy.max_retries),
+        base_delay=_pick(args.backoff_base, saved_policy.base_delay),
+        max_delay=_pick(args.backoff_max, saved_policy.max_delay),
     )
-    transport = TransportConfig(
+    transport = dataclasses.replace(
+        transport_config(network),
         connect_timeout=_pick(args.connect_timeout, network.connect_timeout),
         read_timeout=_pick(args.read_timeout, network.read_timeout),
         total_timeout=_pick(args.total_timeout, network.total_timeout),
-        proxy_mode=network.proxy_mode,
-        proxy_url=network.proxy_url,
-        verify_tls=network.verify_tls,
-        ca_bundle=network.ca_bundle,
     )
-    for name, value in (
-        ("--max-retries", policy.max_retries),
-        ("--backoff-base", policy.base_delay),
-        ("--backoff-max", policy.max_delay),
-        ("--connect-timeout", transport.connect_timeout),
-        ("--read-timeout", transport.read_timeout),
-    ):
-        if value < 0:
-            raise UsageError(f"{name} must not be negative")
     return transport, policy
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from desktop_chat.core.conversation import Conversation, Message
-from desktop_chat.core.engine import ChatRequest, EndpointConfig, Engine
+from desktop_chat.core.engine import ChatRequest, Engine
 from desktop_chat.core.errors import (
     AuthenticationError,
     BadRequestError,
@@ -23,28 +23,8 @@ from desktop_chat.core.errors import (
     TimeoutError_,
 )
 from desktop_chat.core.retry import RetryPolicy
-from desktop_chat.core.transport import TransportConfig
+from desktop_chat.storage.engine_config import endpoint_config, retry_policy, transport_config
 from desktop_chat.storage.settings import Endpoint, Network
-
-
-def transport_config(network: Network) -> TransportConfig:
-    return TransportConfig(
-        connect_timeout=network.connect_timeout,
-        read_timeout=network.read_timeout,
-        total_timeout=network.total_timeout,
-        proxy_mode=network.proxy_mode,
-        proxy_url=network.proxy_url,
-        verify_tls=network.verify_tls,
-        ca_bundle=network.ca_bundle,
-    )
-
-
-def retry_policy(network: Network) -> RetryPolicy:
-    return RetryPolicy(
-        max_retries=network.max_retries,
-        base_delay=network.backoff_base,
-        max_delay=max(network.backoff_max, network.backoff_base),
-    )
 
 
 def make_engine(network: Network, *, max_retries: int | None = None) -> Engine:
@@ -53,10 +33,6 @@ def make_engine(network: Network, *, max_retries: int | None = None) -> Engine:
     if max_retries is not None:
         policy = RetryPolicy(max_retries, policy.base_delay, policy.max_delay, policy.jitter)
     return Engine(transport_config(network), policy)
-
-
-def endpoint_config(endpoint: Endpoint, key: str | None) -> EndpointConfig:
-    return EndpointConfig(endpoint.protocol, endpoint.base_url, key, dict(endpoint.extra_headers))
 
 
 @dataclass(frozen=True, slots=True)
