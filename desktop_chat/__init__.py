@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
 
-try:
-    __version__ = version("desktop-chat")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0"
+def __getattr__(name: str) -> str:
+    # Read lazily: importlib.metadata costs tens of milliseconds at every start of the window.
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("desktop-chat")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0.0.0"

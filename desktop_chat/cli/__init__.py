@@ -9,7 +9,7 @@ import argparse
 import logging
 import sys
 
-from desktop_chat import __version__
+import desktop_chat
 from desktop_chat.logs import setup_logging
 
 SUBCOMMANDS = ("ask", "endpoint", "config", "mcp", "tool")
@@ -22,7 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="desktop-chat",
         description="A desktop client for LLM APIs. With no command, opens the window.",
     )
-    parser.add_argument("--version", action="version", version=f"desktop-chat {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"desktop-chat {desktop_chat.__version__}"
+    )
     parser.add_argument(
         "--profile-dir", metavar="DIR", help="keep settings, history and logs in DIR (portable)"
     )

@@ -9,7 +9,6 @@ engine and stops the demo server while the loop still runs.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import logging
 import os
@@ -21,7 +20,11 @@ from typing import TYPE_CHECKING
 from desktop_chat import paths
 
 if TYPE_CHECKING:
+    import asyncio
+
     from PySide6.QtGui import QIcon
+
+    from desktop_chat.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +115,6 @@ def run_gui(argv: list[str]) -> int:
     _setup_logging()
 
     os.environ.setdefault("QT_API", "pyside6")  # qasync binds to the Qt named here
-    import qasync
     from PySide6.QtWidgets import QApplication
 
     _route_qt_messages()
@@ -125,6 +127,19 @@ def run_gui(argv: list[str]) -> int:
     app.setWindowIcon(_app_icon())
     app.setQuitOnLastWindowClosed(False)
 
+    window: MainWindow | None = None
+    if not args.self_test:
+        # The window needs no event loop to appear: show it first, so a person sees it while
+        # the loop, the network stack and the Markdown renderer load.
+        from desktop_chat.ui.main_window import show_main_window
+
+        window = show_main_window()
+        app.processEvents()
+
+    import asyncio
+
+    import qasync
+
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
@@ -133,17 +148,19 @@ def run_gui(argv: list[str]) -> int:
                 from desktop_chat.ui.self_test import run_self_test
 
                 return int(loop.run_until_complete(run_self_test(args.self_test_timeout)))
-            return int(loop.run_until_complete(main_window_session()))
+            return int(loop.run_until_complete(main_window_session(window)))
     finally:
         loop.close()
         asyncio.set_event_loop(None)
 
 
-async def main_window_session() -> int:
-    """Show the main window, wait until the user closes it, then clean up while the loop runs."""
-    from desktop_chat.ui.main_window import open_main_window
+async def main_window_session(window: MainWindow | None = None) -> int:
+    """Run the (shown) main window until the user closes it, then clean up while the loop runs."""
+    if window is None:
+        from desktop_chat.ui.main_window import show_main_window
 
-    window = await open_main_window()
+        window = show_main_window()
+    window.start()
     try:
         await window.wait_closed()
     finally:

@@ -8,10 +8,10 @@ engine, and the old one is closed once no turn uses it.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import logging
 from collections.abc import Coroutine
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
@@ -19,18 +19,24 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QVBoxLayout, QWidget
 
 from desktop_chat.storage.secrets import KeyStore
 from desktop_chat.storage.settings import Settings, SettingsError, load_settings, save_settings
-from desktop_chat.ui.accessibility import name_inner_editors
-from desktop_chat.ui.banner import BannerArea
-from desktop_chat.ui.chat_controller import ChatController
-from desktop_chat.ui.composer import Composer
-from desktop_chat.ui.settings_dialog import SettingsDialog
-from desktop_chat.ui.status_bar import StatusBar
-from desktop_chat.ui.target_chooser import TargetChooser
-from desktop_chat.ui.theme import ThemeController
-from desktop_chat.ui.top_bar import TopBar
-from desktop_chat.ui.transcript import Transcript
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from desktop_chat.ui.banner import BannerArea
+    from desktop_chat.ui.chat_controller import ChatController
+    from desktop_chat.ui.composer import Composer
+    from desktop_chat.ui.settings_dialog import SettingsDialog
+    from desktop_chat.ui.status_bar import StatusBar
+    from desktop_chat.ui.target_chooser import TargetChooser
+    from desktop_chat.ui.theme import ThemeController
+    from desktop_chat.ui.top_bar import TopBar
+    from desktop_chat.ui.transcript import Transcript
 
 log = logging.getLogger(__name__)
+
+# Before the frame is shown only Qt's widgets, the settings and the key store are loaded here:
+# asyncio, Qt's enum namespace and the chat's own modules are imported where they are first used.
 
 FIRST_RUN_HINT = (
     "You are talking to the built-in offline demo, so you can try everything without a key. "
@@ -43,23 +49,34 @@ class MainWindow(QMainWindow):
 
     closed = Signal()
 
+    # Made by `assemble`, after the frame is shown.
+    settings: Settings
+    keystore: KeyStore
+    theme: ThemeController
+    read_only: bool
+    top_bar: TopBar
+    banners: BannerArea
+    transcript: Transcript
+    composer: Composer
+    status: StatusBar
+    target: TargetChooser
+    chat: ChatController
+
     def __init__(
         self,
-        settings: Settings,
-        keystore: KeyStore,
-        theme: ThemeController,
+        settings: Settings | None = None,
+        keystore: KeyStore | None = None,
+        theme: ThemeController | None = None,
         *,
         notice: str | None = None,
         read_only: str | None = None,
         demo_only: bool = False,
         demo_pace: float = 60.0,
     ) -> None:
+        """Build the window; without settings only its frame, for `assemble` to fill in later."""
         super().__init__()
-        self.settings = settings
-        self.keystore = keystore
-        self.theme = theme
-        self.read_only = read_only is not None or demo_only
         self.demo_only = demo_only
+        self._demo_pace = demo_pace
         self.settings_dialog: SettingsDialog | None = None
         self._tasks: set[asyncio.Task[object]] = set()
         self._closed_future: asyncio.Future[None] | None = None
@@ -69,6 +86,36 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Desktop Chat")
         self.setAccessibleName("Desktop Chat")
         self.resize(1100, 780)
+        if settings is not None:
+            assert keystore is not None
+            assert theme is not None
+            self.assemble(settings, keystore, theme, notice=notice, read_only=read_only)
+
+    def assemble(
+        self,
+        settings: Settings,
+        keystore: KeyStore,
+        theme: ThemeController,
+        *,
+        notice: str | None = None,
+        read_only: str | None = None,
+    ) -> None:
+        """Create the chat: top bar, banners, transcript, composer, status bar and their wiring."""
+        # Imported here, after the frame is shown: together they take longer than the frame.
+        from desktop_chat.ui.accessibility import name_inner_editors
+        from desktop_chat.ui.banner import BannerArea
+        from desktop_chat.ui.chat_controller import ChatController
+        from desktop_chat.ui.composer import Composer
+        from desktop_chat.ui.status_bar import StatusBar
+        from desktop_chat.ui.target_chooser import TargetChooser
+        from desktop_chat.ui.top_bar import TopBar
+        from desktop_chat.ui.transcript import Transcript
+
+        self.settings = settings
+        self.keystore = keystore
+        self.theme = theme
+        self.read_only = read_only is not None or self.demo_only
+        demo_only = self.demo_only
 
         self.top_bar = TopBar(self)
         self.banners = BannerArea(theme.colors, self)
@@ -96,7 +143,7 @@ class MainWindow(QMainWindow):
             lambda: self.settings,
             self.spawn,
             demo_only=demo_only,
-            demo_pace=demo_pace,
+            demo_pace=self._demo_pace,
             parent=self,
         )
         self.target.settings_changed.connect(self.update_settings)
@@ -192,6 +239,8 @@ class MainWindow(QMainWindow):
             self.settings_dialog.raise_()
             self.settings_dialog.activateWindow()
             return
+        from desktop_chat.ui.settings_dialog import SettingsDialog  # loaded on first use
+
         dialog = SettingsDialog(self.settings, self.keystore, self)
         dialog.settings_applied.connect(self._on_settings_applied)
         dialog.finished.connect(lambda _r: self._settings_closed(dialog))
@@ -227,6 +276,8 @@ class MainWindow(QMainWindow):
             self._saver = self.spawn(self._save_newest())
 
     async def _save_newest(self) -> None:
+        import asyncio
+
         while self._unsaved:
             self._unsaved = False
             try:
@@ -270,6 +321,8 @@ class MainWindow(QMainWindow):
 
     def spawn(self, coro: Coroutine[object, object, object]) -> asyncio.Task[object]:
         """Run `coro` as a task the window cancels when it closes."""
+        import asyncio
+
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -285,8 +338,18 @@ class MainWindow(QMainWindow):
             self._closed_future.set_result(None)
         self.closed.emit()
 
+    def start(self) -> None:
+        """Begin the window's background work; needs the running event loop."""
+        import asyncio
+
+        self.spawn(asyncio.to_thread(_preload))
+        if not self.demo_only:
+            self.target.fetch_models()
+
     async def wait_closed(self) -> None:
         """Return once the user has closed the window."""
+        import asyncio
+
         if self._closed_future is None:
             self._closed_future = asyncio.get_running_loop().create_future()
         if self.isVisible():
@@ -294,6 +357,8 @@ class MainWindow(QMainWindow):
 
     async def aclose(self) -> None:
         """Stop streams and background work, close engines and the demo server."""
+        import asyncio
+
         await self.chat.bridge.aclose()
         if self._saver is not None and not self._saver.done():
             await asyncio.wait({self._saver}, timeout=5.0)  # never lose the last change
@@ -309,6 +374,8 @@ class MainWindow(QMainWindow):
 
     async def send_and_wait(self, text: str) -> str:
         """Send `text` and wait for the turn's end: "finished", "failed" or "stopped"."""
+        import asyncio
+
         outcome: asyncio.Future[str] = asyncio.get_running_loop().create_future()
 
         def done(result: str) -> None:
@@ -329,6 +396,8 @@ class MainWindow(QMainWindow):
         The transcript has no "drawn" signal, so poll it, for at most `within` seconds; return
         whether it finished.
         """
+        import asyncio
+
         for _ in range(max(1, int(within / poll))):
             if not self.transcript.busy:
                 return True
@@ -349,39 +418,54 @@ class MainWindow(QMainWindow):
 async def open_main_window(
     *, self_test: bool = False, keystore: KeyStore | None = None
 ) -> MainWindow:
-    """Load the settings, build and show the window with the composer focused.
+    """Build and show the window, then start its background work (model lists)."""
+    window = show_main_window(self_test=self_test, keystore=keystore)
+    window.start()
+    return window
 
-    With `self_test` the demo endpoint is used at full speed and nothing is ever saved.
+
+def show_main_window(*, self_test: bool = False, keystore: KeyStore | None = None) -> MainWindow:
+    """Load the settings, show the window, then build its contents with the composer focused.
+
+    Needs no event loop, so the app can show the window before the loop and the network stack
+    are loaded. With `self_test` the demo endpoint is used at full speed and nothing is saved.
     """
     notice: str | None = None
     read_only: str | None = None
     try:
-        result = await asyncio.to_thread(load_settings)
+        result = load_settings()  # one small file; before the window exists nothing waits on it
         settings, notice = result.settings, result.notice
     except SettingsError as exc:  # a newer version's file, or one that cannot be moved aside
         settings = Settings()
         read_only = f"{exc}. Settings changes are not saved in this session."
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    theme = _theme_controller(app, settings)
-    window = MainWindow(
-        settings,
-        keystore or KeyStore(),
-        theme,
-        notice=notice,
-        read_only=read_only,
-        demo_only=self_test,
-        demo_pace=0.0 if self_test else 60.0,
-    )
+    if settings.ui.theme != "system":  # an override must be in place before the first paint
+        _theme_controller(app, settings)
+    window = MainWindow(demo_only=self_test, demo_pace=0.0 if self_test else 60.0)
+    # The frame goes up first, so a person sees the window while its contents are made.
     window.show()
+    app.processEvents()
+    theme = _theme_controller(app, settings)
+    window.assemble(settings, keystore or KeyStore(), theme, notice=notice, read_only=read_only)
     window.activateWindow()
     window.focus_composer()
-    if not self_test:
-        window.target.fetch_models()
     return window
 
 
+def _preload() -> None:
+    """Import what the first answer needs, off the UI thread, so sending it does not wait."""
+    import importlib
+
+    from desktop_chat.ui.markdown import DEFERRED_MODULES
+
+    for name in ("desktop_chat.core.engine", *DEFERRED_MODULES):
+        importlib.import_module(name)
+
+
 def _theme_controller(app: QApplication, settings: Settings) -> ThemeController:
+    from desktop_chat.ui.theme import ThemeController
+
     existing = app.findChild(ThemeController)
     if isinstance(existing, ThemeController):
         existing.set_choice(settings.ui.theme)

@@ -15,19 +15,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from html import escape
-from typing import cast
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
-from markdown_it import MarkdownIt
-from markdown_it.common.utils import unescapeAll
-from markdown_it.renderer import RendererHTML
-from markdown_it.token import Token
-from markdown_it.utils import EnvType, OptionsDict
-from pygments.lexer import Lexer
-from pygments.lexers import get_lexer_by_name
-from pygments.styles import get_style_by_name
-from pygments.token import _TokenType
-from pygments.util import ClassNotFound
+# markdown-it and Pygments load on the first render, not before the window is shown.
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.renderer import RendererHTML
+    from markdown_it.token import Token
+    from markdown_it.utils import EnvType, OptionsDict
+    from pygments.lexer import Lexer
+    from pygments.style import StyleMeta
+    from pygments.token import _TokenType
 
 # Characters QTextDocument gives a structural meaning (frame start/end, object placeholder,
 # paragraph separator) must never arrive as text from the model.
@@ -49,6 +48,17 @@ def is_safe_link(href: str) -> bool:
     except ValueError:
         return False
     return parts.scheme.lower() in SAFE_LINK_SCHEMES and bool(parts.netloc)
+
+
+DEFERRED_MODULES = ("markdown_it", "markdown_it.renderer", "pygments.lexers", "pygments.styles")
+
+
+def fence_language(info: str) -> str:
+    """The language a fence's info string names ("" for none)."""
+    from markdown_it.common.utils import unescapeAll
+
+    words = unescapeAll(info).split(maxsplit=1)
+    return words[0] if words else ""
 
 
 def attr(value: str) -> str:
@@ -97,7 +107,8 @@ class CodeHighlighter:
     """Turn code into escaped HTML with inline colour spans; lexers and span styles are cached."""
 
     def __init__(self, style_name: str, stats: RenderStats) -> None:
-        self._style = get_style_by_name(style_name)
+        self._style_name = style_name
+        self._style: StyleMeta | None = None
         self._spans: dict[_TokenType, str] = {}
         self._lexers: dict[str, Lexer | None] = {}
         self._stats = stats
@@ -127,6 +138,9 @@ class CodeHighlighter:
     def _lexer(self, language: str) -> Lexer | None:
         name = language.lower()
         if name not in self._lexers:
+            from pygments.lexers import get_lexer_by_name
+            from pygments.util import ClassNotFound
+
             try:
                 self._lexers[name] = get_lexer_by_name(name, stripnl=False) if name else None
             except ClassNotFound:
@@ -136,6 +150,10 @@ class CodeHighlighter:
     def _span(self, ttype: _TokenType) -> str:
         span = self._spans.get(ttype)
         if span is None:
+            if self._style is None:
+                from pygments.styles import get_style_by_name
+
+                self._style = get_style_by_name(self._style_name)
             style = self._style.style_for_token(ttype)
             rules = []
             if style["color"]:
@@ -165,31 +183,39 @@ class MarkdownRenderer:
         self.theme = theme
         self.stats = RenderStats()
         self._highlighter = CodeHighlighter(theme.pygments_style, self.stats)
-        md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-        md.enable(["table", "strikethrough"])
-        assert isinstance(md.renderer, RendererHTML)
-        self._html = md.renderer
-        # Typed as bound methods of the renderer; plain callables with the same arguments work.
-        rules = cast("dict[str, Callable[..., str]]", self._html.rules)
-        rules["fence"] = self._fence
-        rules["code_block"] = self._code_block
-        rules["code_inline"] = self._code_inline
-        rules["link_open"] = self._link_open
-        rules["link_close"] = self._link_close
-        rules["image"] = self._image
-        rules["softbreak"] = self._softbreak
-        rules["table_open"] = self._table_open
-        rules["blockquote_open"] = self._blockquote_open
-        self._md = md
+        self._parser: tuple[MarkdownIt, RendererHTML] | None = None
+
+    def _markdown_it(self) -> tuple[MarkdownIt, RendererHTML]:
+        if self._parser is None:
+            from markdown_it import MarkdownIt
+            from markdown_it.renderer import RendererHTML
+
+            md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+            md.enable(["table", "strikethrough"])
+            assert isinstance(md.renderer, RendererHTML)
+            # Typed as bound methods of the renderer; plain callables with the same arguments work.
+            rules = cast("dict[str, Callable[..., str]]", md.renderer.rules)
+            rules["fence"] = self._fence
+            rules["code_block"] = self._code_block
+            rules["code_inline"] = self._code_inline
+            rules["link_open"] = self._link_open
+            rules["link_close"] = self._link_close
+            rules["image"] = self._image
+            rules["softbreak"] = self._softbreak
+            rules["table_open"] = self._table_open
+            rules["blockquote_open"] = self._blockquote_open
+            self._parser = (md, md.renderer)
+        return self._parser
 
     def parse(self, source: str) -> list[Token]:
         """Parse Markdown (already passed through `sanitize_text`) into block tokens."""
-        return self._md.parse(source, {})
+        return self._markdown_it()[0].parse(source, {})
 
     def render(self, tokens: Sequence[Token], context: RenderContext) -> str:
         """Render a balanced run of tokens; fenced code is numbered from `context.next_code`."""
         self.stats.blocks += sum(1 for t in tokens if t.level == 0 and t.nesting >= 0)
-        html: str = self._html.render(tokens, self._md.options, {"dc": context})
+        md, renderer = self._markdown_it()
+        html: str = renderer.render(tokens, md.options, {"dc": context})
         # Newlines here are only layout between tags, which Qt would turn into stray spaces;
         # soft breaks render as spaces and code lines as "&#10;", so none carries meaning.
         return html.replace("\n", "")
@@ -249,9 +275,7 @@ class MarkdownRenderer:
 
     def _fence(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         token = tokens[idx]
-        info = unescapeAll(token.info).strip()
-        language = info.split(maxsplit=1)[0] if info else ""
-        return self._numbered_code(token.content, language, env["dc"])
+        return self._numbered_code(token.content, fence_language(token.info), env["dc"])
 
     def _code_block(
         self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
@@ -300,7 +324,7 @@ class MarkdownRenderer:
     def _image(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         # Never an <img>: loading it would call out to the network or the disk.
         token = tokens[idx]
-        alt = self._html.renderInlineAsText(token.children or [], options, env)
+        alt = self._markdown_it()[1].renderInlineAsText(token.children or [], options, env)
         label = f'<span style="color:{self.theme.muted}">[image: {escape(alt, quote=False)}]</span>'
         src = str(token.attrGet("src") or "")
         context: RenderContext = env["dc"]

@@ -25,11 +25,17 @@ import re
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from markdown_it.common.utils import unescapeAll
-from markdown_it.token import Token
+from desktop_chat.ui.markdown import (
+    MarkdownRenderer,
+    RenderContext,
+    fence_language,
+    sanitize_text,
+)
 
-from desktop_chat.ui.markdown import MarkdownRenderer, RenderContext, sanitize_text
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 KEEP_LINES = 6  # lines of an open fence that are re-highlighted on every step
 SETTLE_LINES = 8  # settle at least this many lines at once, so runs are not tiny
@@ -279,8 +285,7 @@ class MarkdownStream:
         if len(tokens) != 1 or tokens[0].type != "fence":
             return "", self._renderer.render(tokens, context)
         fence = tokens[0]
-        info = unescapeAll(fence.info).strip()
-        language = info.split(maxsplit=1)[0] if info else ""
+        language = fence_language(fence.info)
         code = fence.content[:-1] if fence.content.endswith("\n") else fence.content
         number = context.next_code
         self.code[number] = code

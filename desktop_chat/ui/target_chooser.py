@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop_chat.core.engine import Engine
 from desktop_chat.core.errors import ChatError
 from desktop_chat.storage.secrets import KeyringUnavailable, KeyStore
 from desktop_chat.storage.settings import Endpoint, Settings
-from desktop_chat.ui.bridge import KeySource
 from desktop_chat.ui.chat_controller import Target, TargetError
-from desktop_chat.ui.connection import endpoint_config
 from desktop_chat.ui.status_bar import StatusBar
 from desktop_chat.ui.top_bar import DEMO_LABEL, TopBar
 from desktop_chat.ui.window_services import DemoEndpoint, EngineHolder, ModelLists
+
+if TYPE_CHECKING:
+    from desktop_chat.core.engine import Engine
+    from desktop_chat.ui.bridge import KeySource
 
 Spawn = Callable[[Coroutine[object, object, object]], object]
 
@@ -103,6 +105,8 @@ class TargetChooser(QObject):
         if endpoint is None:
             config, key = self.demo.config(), None
         else:
+            from desktop_chat.storage.engine_config import endpoint_config
+
             config, key = endpoint_config(endpoint, None), self.key_source(endpoint.name)
         self.top_bar.set_busy_fetching(True)
         self._spawn(self.models.fetch(endpoint.name if endpoint else "", engine, config, key))
@@ -142,6 +146,8 @@ class TargetChooser(QObject):
         endpoint = self.current_endpoint()
         if endpoint is None:
             return Target(engine, self.demo.config(), model)
+        from desktop_chat.storage.engine_config import endpoint_config
+
         key = self.key_source(endpoint.name)
         return Target(engine, endpoint_config(endpoint, None), model, key)
 

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop_chat.core.engine import EndpointConfig, Engine
 from desktop_chat.core.errors import ChatError
-from desktop_chat.demo_server import DEMO_MODEL, DemoServer
 from desktop_chat.storage.settings import Network
-from desktop_chat.ui.bridge import KeySource
-from desktop_chat.ui.connection import make_engine
+
+# The network stack and the demo server load after the window is shown (start-up time).
+if TYPE_CHECKING:
+    from desktop_chat.core.engine import EndpointConfig, Engine
+    from desktop_chat.demo_server import DemoServer
+    from desktop_chat.ui.bridge import KeySource
+
+DEMO_MODEL = "demo-model"  # what the demo server answers as; checked against it by a test
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +30,9 @@ class DemoEndpoint:
 
     def config(self) -> EndpointConfig:
         """Return the demo's endpoint, starting the server if needed (binds a port: quick)."""
+        from desktop_chat.core.engine import EndpointConfig
+        from desktop_chat.demo_server import DemoServer
+
         if self._server is None:
             self._server = DemoServer(tokens_per_second=self._pace)
         return EndpointConfig("openai", self._server.start())
@@ -47,6 +55,8 @@ class EngineHolder:
     def get(self, network: Network) -> Engine:
         """Return the engine for `network`; raises ChatError for an unusable proxy or CA file."""
         if self._engine is None or network != self._network:
+            from desktop_chat.ui.connection import make_engine
+
             engine = make_engine(network)
             if self._engine is not None:
                 self._retired.append(self._engine)
@@ -76,6 +86,8 @@ class ModelLists(QObject):
         self, name: str, engine: Engine, config: EndpointConfig, key: KeySource | None
     ) -> None:
         """List the models of `config`; emit `fetched` with the list or the reason it failed."""
+        from desktop_chat.core.engine import EndpointConfig
+
         try:
             if key is not None:
                 config = EndpointConfig(

@@ -22,10 +22,10 @@ from PySide6.QtCore import QTimer
 import desktop_chat.ui.main_window as mw
 from desktop_chat.ui.app import run_gui
 
-opened = mw.open_main_window
+started = mw.MainWindow.start
 
-async def open_and_quit(**kwargs):
-    window = await opened(**kwargs)
+def start_and_quit(window):
+    started(window)
     window.chat.send("hello")
     checks = []
 
@@ -41,9 +41,8 @@ async def open_and_quit(**kwargs):
             window.close()
 
     QTimer.singleShot(10, check)
-    return window
 
-mw.open_main_window = open_and_quit
+mw.MainWindow.start = start_and_quit
 code = run_gui(["--profile-dir", sys.argv[1]])
 print("exit code", code, flush=True)
 sys.exit(code)
