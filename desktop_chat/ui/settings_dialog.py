@@ -1,4 +1,6 @@
-"""The Settings dialog: endpoints and keys, network, appearance; OK/Apply write, Cancel forgets.
+"""The Settings dialog: endpoints and keys, network, appearance, tools; OK/Apply write.
+
+Cancel forgets every change.
 
 Open it with `open()` and listen to `settings_applied`: a nested `exec()` inside a coroutine would
 freeze every other task. Applying first writes keys to the keyring (the only place keys go), then
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -27,8 +30,10 @@ from desktop_chat.ui.accessibility import name_inner_editors
 from desktop_chat.ui.endpoint_draft import EndpointDraft
 from desktop_chat.ui.endpoint_editor import EndpointEditor
 from desktop_chat.ui.network_page import AppearancePage, NetworkPage
+from desktop_chat.ui.tools_page import ToolsPage
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class SettingsDialog(QDialog):
@@ -46,7 +51,7 @@ class SettingsDialog(QDialog):
         self.resize(820, 560)
         self._base = settings
         self._keystore = keystore
-        self._tasks: set[asyncio.Task[object]] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
         self.applying = False
 
         drafts = [EndpointDraft.from_endpoint(ep) for ep in settings.endpoints]
@@ -54,11 +59,13 @@ class SettingsDialog(QDialog):
         self.endpoints.session_memory_requested.connect(self.use_session_memory)
         self.network = NetworkPage(settings.network, self)
         self.appearance = AppearancePage(settings.ui, self)
+        self.tools = ToolsPage(settings.tools, self._spawn, self)
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("Settings pages")
         self.tabs.addTab(self.endpoints, "&Endpoints")
         self.tabs.addTab(self.network, "&Network")
         self.tabs.addTab(self.appearance, "&Appearance")
+        self.tabs.addTab(self.tools, "T&ools")
 
         self.message = QLabel(self)
         self.message.setWordWrap(True)
@@ -79,7 +86,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
-        self.finished.connect(lambda _result: self._spawn(self.endpoints.aclose()))
+        self.finished.connect(self._on_finished)
         name_inner_editors(self)
 
     # --- building the settings ------------------------------------------------------------------
@@ -111,7 +118,11 @@ class SettingsDialog(QDialog):
         cache = {renames[k]: v for k, v in base.models_cache.items() if k in renames}
         names = {ep.name for ep in endpoints}
         cache.update({k: v for k, v in self.endpoints.models_found.items() if k in names})
-        settings = Settings(tuple(endpoints), active, model, base.network, base.ui, cache)
+        try:
+            tools = self.tools.tool_settings()
+        except SettingsError as exc:
+            raise SettingsError(f"Tools: {exc}") from exc
+        settings = Settings(tuple(endpoints), active, model, base.network, base.ui, cache, tools)
         for key, value in {**self.network.values(), **self.appearance.values()}.items():
             settings = settings.with_option(key, value)
         return settings
@@ -212,9 +223,17 @@ class SettingsDialog(QDialog):
         self.message.setText(text)
         if text.startswith("Endpoint "):
             self.tabs.setCurrentWidget(self.endpoints)
+        elif text.startswith("Tools: "):
+            self.tabs.setCurrentWidget(self.tools)
         log.info("settings not applied: %s", text)
 
-    def _spawn(self, coro: Coroutine[object, object, object]) -> None:
+    def _on_finished(self, _result: int) -> None:
+        """Stop what the pages still run: key look-ups, connection tests, MCP servers."""
+        self._spawn(self.endpoints.aclose())
+        self._spawn(self.tools.aclose())
+
+    def _spawn(self, coro: Coroutine[object, object, T]) -> asyncio.Task[T]:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
