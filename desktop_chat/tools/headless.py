@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TextIO
 
-from desktop_chat.core.conversation import Tool
 from desktop_chat.core.engine import ChatRequest, EndpointConfig, Engine
 from desktop_chat.core.errors import ChatError
 from desktop_chat.core.events import StreamEvent
-from desktop_chat.storage.settings import Settings, UserTool
+from desktop_chat.storage.settings import Settings
 from desktop_chat.tools.builtin import builtin_entries
 from desktop_chat.tools.events import (
     Decision,
@@ -33,8 +32,8 @@ from desktop_chat.tools.events import (
     ToolCallReady,
 )
 from desktop_chat.tools.loop import DEFAULT_MAX_STEPS, DEFAULT_TIMEOUT, Approver, ToolLoop
-from desktop_chat.tools.registry import ToolRegistry, user_tool_entry
-from desktop_chat.tools.schema import ToolSchemaError, check_schema
+from desktop_chat.tools.offer import declared_entries, server_entries
+from desktop_chat.tools.registry import ToolRegistry
 from desktop_chat.tools.terminal import TerminalApprover, describe_call, one_line
 
 Policy = Literal["all", "none", "ask"]
@@ -76,19 +75,12 @@ async def run_headless(
 
     registry = ToolRegistry(builtin_entries(options.allow_dirs))
     outcome = HeadlessOutcome([])
-    declared: list[UserTool | Tool] = [*settings.tools.user_tools, *request.tools]
-    for tool in declared:
-        try:
-            check_schema(tool.parameters)
-        except ToolSchemaError as exc:
-            outcome.notices.append(f"tool {tool.name!r} left out: {exc}")
-            continue
-        registry.add(user_tool_entry(tool))
+    declared = [*settings.tools.user_tools, *request.tools]
+    for entry in declared_entries(declared, outcome.notices):
+        registry.add(entry)
     hub = McpHub(settings.tools.mcp_servers)
     try:
-        for failure in await hub.start():
-            outcome.notices.append(f"{failure}; its tools are left out")
-        for entry in hub.entries():
+        for entry in await server_entries(hub, outcome.notices):
             registry.add(entry)
         for notice in outcome.notices:
             err.write(f"desktop-chat: warning: {notice}\n")

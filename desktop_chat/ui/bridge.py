@@ -5,6 +5,11 @@ per frame (`events_received`, a list), so a fast stream costs one render per fra
 token; and the engine's callback only appends to a list, so nothing the window does while
 rendering can raise into the stream. Exactly one of `turn_finished`, `turn_failed` or
 `turn_stopped` ends every turn that `turn_started` began, after the last batch of events.
+
+A turn is run by a `TurnRunner`: the engine alone, or the tool loop (which calls the engine once
+per step and adds its own events). Every turn is traced; an observer (the inspector) receives
+every event as it arrives, trace events included, while the per-frame batches leave the trace
+out, since the transcript never draws it.
 """
 
 from __future__ import annotations
@@ -12,19 +17,36 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import time
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop_chat.core.accumulator import Accumulator, AssistantTurn
-from desktop_chat.core.engine import ChatRequest, EndpointConfig, Engine
 from desktop_chat.core.errors import ChatError, ConfigurationError
-from desktop_chat.core.events import StreamEvent
+from desktop_chat.core.events import RequestSent, ResponseStarted, WireEvent
+
+if TYPE_CHECKING:
+    from desktop_chat.core.engine import ChatRequest, EndpointConfig, Engine
 
 log = logging.getLogger(__name__)
 
 FRAME_MS = 16
 KeySource = Callable[[], Awaitable[str | None]]
+EventSink = Callable[[object], None]  # a StreamEvent or a tool-loop event
+Observer = Callable[[object, float], None]  # (event, time.monotonic() at arrival)
+TurnRunner = Callable[
+    ["Engine", "EndpointConfig", "ChatRequest", EventSink], Awaitable[AssistantTurn]
+]
+_TRACE = (RequestSent, ResponseStarted, WireEvent)
+
+
+async def engine_turn(
+    engine: Engine, endpoint: EndpointConfig, request: ChatRequest, on_event: EventSink
+) -> AssistantTurn:
+    """The plain runner: one traced turn of the engine."""
+    return await engine.run(endpoint, request, on_event, trace=True)
 
 
 class KeyLookupError(ConfigurationError):
@@ -34,20 +56,22 @@ class KeyLookupError(ConfigurationError):
 class _Turn:
     """One turn's state; a stopped turn's task may still unwind while the next one runs."""
 
-    __slots__ = ("accumulator", "ended", "pending", "task")
+    __slots__ = ("accumulator", "ended", "observer", "observer_failed", "pending", "task")
 
-    def __init__(self) -> None:
+    def __init__(self, observer: Observer | None) -> None:
         self.accumulator = Accumulator()
-        self.pending: list[StreamEvent] = []
+        self.pending: list[object] = []
         self.ended = False
         self.task: asyncio.Task[None] | None = None
+        self.observer = observer
+        self.observer_failed = False
 
 
 class TurnBridge(QObject):
     """Own the task of the turn in progress; `stop()` ends it at once and keeps what arrived."""
 
     turn_started = Signal()
-    events_received = Signal(list)  # list[StreamEvent], in order, at most one batch per frame
+    events_received = Signal(list)  # stream and loop events but no trace, in order, once per frame
     turn_finished = Signal(object)  # AssistantTurn
     turn_failed = Signal(
         object, object
@@ -75,17 +99,22 @@ class TurnBridge(QObject):
         request: ChatRequest,
         *,
         key: KeySource | None = None,
+        runner: TurnRunner = engine_turn,
+        observer: Observer | None = None,
     ) -> None:
         """Begin a turn; `key`, when given, is awaited first for the endpoint's API key.
 
+        `runner` runs the turn (the engine alone by default, or the tool loop); `observer` is
+        called with every event and its arrival time, from inside the stream, and guarded: an
+        exception in it is logged once and the stream goes on.
         Raises RuntimeError when a turn is already running: the window stops it first.
         """
         if self.running:
             raise RuntimeError("a turn is already running")
-        turn = self._turn = _Turn()
+        turn = self._turn = _Turn(observer)
         self.turn_started.emit()
         turn.task = asyncio.get_running_loop().create_task(
-            self._run(turn, engine, endpoint, request, key), name="desktop-chat turn"
+            self._run(turn, engine, endpoint, request, key, runner), name="desktop-chat turn"
         )
         self._unwinding.add(turn.task)
         turn.task.add_done_callback(self._unwinding.discard)
@@ -121,19 +150,32 @@ class TurnBridge(QObject):
         endpoint: EndpointConfig,
         request: ChatRequest,
         key: KeySource | None,
+        runner: TurnRunner,
     ) -> None:
-        def on_event(event: StreamEvent) -> None:
+        observer = turn.observer
+
+        def on_event(event: object) -> None:
             # Record and buffer only, so nothing can raise back into the stream.
-            if not turn.ended:
-                turn.accumulator.feed(event)
-                turn.pending.append(event)
-                if not self._flush_timer.isActive():
-                    self._flush_timer.start()
+            if turn.ended:
+                return
+            if observer is not None:
+                try:
+                    observer(event, time.monotonic())
+                except Exception:
+                    if not turn.observer_failed:
+                        turn.observer_failed = True
+                        log.exception("the turn's observer failed; the stream continues")
+            if isinstance(event, _TRACE):
+                return  # only the observer wants the wire; keep it out of the frame batches
+            turn.accumulator.feed(event)  # type: ignore[arg-type]
+            turn.pending.append(event)
+            if not self._flush_timer.isActive():
+                self._flush_timer.start()
 
         try:
             if key is not None:
                 endpoint = dataclasses.replace(endpoint, api_key=await _read_key(key))
-            result = await engine.run(endpoint, request, on_event)
+            result = await runner(engine, endpoint, request, on_event)
         except ChatError as error:
             partial = getattr(error, "partial", None)
             if not isinstance(partial, AssistantTurn):

@@ -4,6 +4,10 @@ The controller keeps one `Message` per transcript entry (same indices), starts t
 bridge and renders the bridge's events into the transcript and the status bar. Rendering is
 guarded: an exception while drawing is logged and reported once per turn, and the stream goes on,
 since the bridge only hands over events and never waits for the view.
+
+With tools enabled (a ToolSession), a turn runs the tool loop and becomes several entries: per
+step an assistant entry and a tool entry, then the final answer (tool_turn.py). An observer
+factory (the inspector) gets every event of each turn, trace included, as it arrives.
 """
 
 from __future__ import annotations
@@ -13,13 +17,13 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 
 from desktop_chat.core.accumulator import AssistantTurn
 from desktop_chat.core.conversation import Conversation, Message
-from desktop_chat.core.engine import ChatRequest, EndpointConfig, Engine
 from desktop_chat.core.errors import ChatError
 from desktop_chat.core.events import (
     AttemptStarted,
@@ -28,12 +32,21 @@ from desktop_chat.core.events import (
     StreamEvent,
     TextDelta,
 )
-from desktop_chat.ui.bridge import KeySource, TurnBridge
+from desktop_chat.ui.bridge import KeySource, Observer, TurnBridge, engine_turn
 from desktop_chat.ui.composer import Composer
 from desktop_chat.ui.status_bar import StatusBar
 from desktop_chat.ui.transcript import Transcript
 
+if TYPE_CHECKING:
+    from desktop_chat.core.engine import EndpointConfig, Engine
+    from desktop_chat.ui.tool_session import ToolSession
+    from desktop_chat.ui.tool_turn import ToolTurnView
+
 log = logging.getLogger(__name__)
+
+# Called as a turn starts with the transcript index of its (first) assistant entry; the callback
+# it returns (or None) receives every event of that turn with its time.monotonic() arrival time.
+ObserverFactory = Callable[[int], Observer | None]
 
 _CUT_OFF = {"max_tokens", "length"}
 SUPERSEDED = "Earlier answer, replaced by the one below (kept here, not sent to the model)"
@@ -59,6 +72,7 @@ class ChatController(QObject):
 
     turn_ended = Signal(str)  # "finished" | "failed" | "stopped"
     render_failed = Signal(str)  # a rendering error, reported once per turn
+    inspect_requested = Signal(int)  # transcript index of the assistant message to inspect
 
     def __init__(
         self,
@@ -89,6 +103,9 @@ class ChatController(QObject):
         self._countdown = QTimer(self)
         self._countdown.setInterval(250)
         self._countdown.timeout.connect(self._tick_countdown)
+        self.tools: ToolSession | None = None
+        self._tool_turn: ToolTurnView | None = None
+        self._observer_factory: ObserverFactory | None = None
 
         self.bridge.turn_started.connect(self._on_turn_started)
         self.bridge.events_received.connect(self._on_events)
@@ -99,6 +116,7 @@ class ChatController(QObject):
         transcript.regenerate_requested.connect(self.regenerate)
         transcript.edit_requested.connect(self.begin_edit)
         transcript.copy_requested.connect(self.copy_message)
+        transcript.inspect_requested.connect(self.inspect_requested)
         composer.send_requested.connect(self.send)
         composer.stop_requested.connect(self.stop)
         composer.edit_cancelled.connect(self._on_edit_cancelled)
@@ -106,6 +124,14 @@ class ChatController(QObject):
     @property
     def streaming(self) -> bool:
         return self.bridge.running
+
+    def set_tools(self, session: ToolSession | None) -> None:
+        """Offer the tools `session` enables in the turns from now on (None: no tools)."""
+        self.tools = session
+
+    def set_observer_factory(self, factory: ObserverFactory | None) -> None:
+        """Have `factory(index)` called as each turn starts; see ObserverFactory."""
+        self._observer_factory = factory
 
     # --- user actions ---------------------------------------------------------------------------
 
@@ -140,10 +166,13 @@ class ChatController(QObject):
         last_user = max((i for i, m in enumerate(self.messages) if m.role == "user"), default=-1)
         if last_user < 0:
             return
+        later = list(enumerate(self.messages[last_user + 1 :], last_user + 1))
+        answers = [i for i, m in later if m.role == "assistant" and (m.text or m.reasoning)]
+        current = [i for i in answers if i not in self._superseded][-1:]  # a tool chain's last
         old = [
             (m, SUPERSEDED_EARLIER if i in self._superseded else SUPERSEDED)
-            for i, m in enumerate(self.messages[last_user + 1 :], last_user + 1)
-            if keep_old and m.role == "assistant" and _has_content(m)
+            for i, m in later
+            if keep_old and (i in self._superseded or i in current) and _has_content(m)
         ]
         self._truncate(last_user + 1)
         for message, label in old:
@@ -186,6 +215,8 @@ class ChatController(QObject):
         self._superseded.clear()
         self.transcript.clear()
         self.last_error = ""
+        if self.tools is not None:
+            self.tools.reset()
         self.status.set_state("Ready")
 
     def conversation(self) -> Conversation:
@@ -212,9 +243,48 @@ class ChatController(QObject):
             self._fail(str(exc), AssistantTurn())
             self.turn_ended.emit("failed")
             return
+        from desktop_chat.core.providers.base import ChatRequest
+
         _system, temperature, max_tokens = self._options()
         request = ChatRequest(target.model, self.conversation(), max_tokens, temperature)
-        self.bridge.start(target.engine, target.endpoint, request, key=target.key)
+        runner = engine_turn
+        self._tool_turn = None
+        if self.tools is not None and self.tools.active():
+            from desktop_chat.ui.tool_turn import ToolTurnView
+
+            self._tool_turn = ToolTurnView(self, self.tools)
+            runner = self.tools.runner()
+        self.bridge.start(
+            target.engine,
+            target.endpoint,
+            request,
+            key=target.key,
+            runner=runner,
+            observer=self._observer(index),
+        )
+
+    def _observer(self, index: int) -> Observer | None:
+        if self._observer_factory is None:
+            return None
+        try:
+            return self._observer_factory(index)
+        except Exception:
+            log.exception("the observer factory failed; the turn runs unobserved")
+            return None
+
+    def begin_step(self) -> None:
+        """A tool turn's next step: a new assistant entry streams."""
+        self._live_index = self.transcript.begin_assistant()
+        self.messages.append(Message("assistant"))
+        self.status.step_started()
+        self.status.set_state("Waiting…")
+
+    def close_live(self, message: Message) -> None:
+        """End the live assistant entry of a tool step (its calls follow in their own entry)."""
+        if self._live_index is not None and self._live_index < len(self.messages):
+            self.messages[self._live_index] = message
+        self._live_index = None
+        self.transcript.finish("")
 
     def _truncate(self, index: int) -> None:
         self.transcript.replace_from(index)
@@ -240,8 +310,16 @@ class ChatController(QObject):
             except Exception as exc:  # drawing must never end the stream
                 log.exception("rendering the answer failed; the stream continues")
                 self._render_failed(exc)
+        if self._tool_turn is not None:
+            try:
+                self._tool_turn.flush()
+            except Exception as exc:
+                log.exception("drawing the tool calls failed; the turn continues")
+                self._render_failed(exc)
 
     def _render(self, event: StreamEvent) -> None:
+        if self._tool_turn is not None:
+            self._tool_turn.see(event)
         if isinstance(event, TextDelta):
             if self._retry_text:
                 self._clear_countdown()
@@ -261,12 +339,13 @@ class ChatController(QObject):
         status = ""
         if turn.stop_reason in _CUT_OFF:
             status = "Cut off at the max tokens limit: raise Max tokens for longer answers"
-        self._end_live(turn, lambda: self.transcript.finish(status))
-        self.status.turn_ended("Done", turn)
+        step_limit = self._tool_turn is not None and bool(self._tool_turn.step_limit)
+        self._end_live(turn, lambda: self.transcript.finish(status), "finished")
+        self.status.turn_ended("Stopped at the step limit" if step_limit else "Done", turn)
         self.turn_ended.emit("finished")
 
     def _on_turn_stopped(self, turn: AssistantTurn) -> None:
-        self._end_live(turn, lambda: self.transcript.finish("stopped"))
+        self._end_live(turn, lambda: self.transcript.finish("stopped"), "stopped")
         self.status.turn_ended("Stopped", turn)
         self.turn_ended.emit("stopped")
 
@@ -277,12 +356,20 @@ class ChatController(QObject):
 
     def _fail(self, message: str, partial: AssistantTurn) -> None:
         self.last_error = message
-        self._end_live(partial, lambda: self.transcript.show_error(message))
+        self._end_live(partial, lambda: self.transcript.show_error(message), "failed")
 
-    def _end_live(self, turn: AssistantTurn, draw: Callable[[], None]) -> None:
+    def _end_live(self, turn: AssistantTurn, draw: Callable[[], None], outcome: str) -> None:
         self._clear_countdown()
+        message = turn.to_message()
+        tool_turn, self._tool_turn = self._tool_turn, None
+        if tool_turn is not None:
+            try:
+                message = tool_turn.end(outcome, turn)
+            except Exception as exc:
+                log.exception("closing the tool calls failed")
+                self._render_failed(exc)
         if self._live_index is not None and self._live_index < len(self.messages):
-            self.messages[self._live_index] = turn.to_message()
+            self.messages[self._live_index] = message
         self._live_index = None
         self.composer.set_streaming(False)
         try:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from desktop_chat.ui.status_bar import StatusBar
     from desktop_chat.ui.target_chooser import TargetChooser
     from desktop_chat.ui.theme import ThemeController
+    from desktop_chat.ui.tool_window import WindowTools
     from desktop_chat.ui.top_bar import TopBar
     from desktop_chat.ui.transcript import Transcript
 
@@ -61,6 +62,7 @@ class MainWindow(QMainWindow):
     status: StatusBar
     target: TargetChooser
     chat: ChatController
+    tools: WindowTools
 
     def __init__(
         self,
@@ -160,6 +162,9 @@ class MainWindow(QMainWindow):
         theme.scheme_changed.connect(self._on_scheme_changed)
         self._make_shortcuts()
         self._set_tab_order()
+        from desktop_chat.ui.tool_window import install_tools
+
+        self.tools = install_tools(self)  # approval panel, Tools menu, MCP servers
         name_inner_editors(self)
         self._apply_settings_to_widgets()
 
@@ -360,6 +365,7 @@ class MainWindow(QMainWindow):
         import asyncio
 
         await self.chat.bridge.aclose()
+        await self.tools.aclose()
         if self._saver is not None and not self._saver.done():
             await asyncio.wait({self._saver}, timeout=5.0)  # never lose the last change
         for task in list(self._tasks):

@@ -18,6 +18,7 @@ from desktop_chat.ui.message_html import (
     reasoning_toggle_html,
     status_html,
 )
+from desktop_chat.ui.tool_call_html import ToolCallView, tool_calls_html, tool_calls_markdown
 
 
 @dataclass(slots=True)
@@ -37,6 +38,15 @@ class MessageBlock:
     code: dict[int, str] = field(default_factory=dict)
     reasoning_open: bool = False
     regenerate: bool = False  # its action line offers Regenerate (the last message, an answer)
+    calls: list[ToolCallView] | None = None  # a tool entry: the calls of one step, drawn live
+    notice: str = ""  # a tool entry's closing line (the step limit)
+
+    @property
+    def markdown(self) -> str:
+        """The message as Markdown ("Copy message")."""
+        if self.calls is not None:
+            return tool_calls_markdown(self.calls, self.notice)
+        return self.text
 
     def shift(self, delta: int) -> None:
         """Move both markers after an edit earlier in the document."""
@@ -78,7 +88,13 @@ def message_html(
     """
     theme = renderer.theme
     parts = [header_html(block.role, theme)]
-    if block.role != "assistant":
+    if block.calls is not None:
+
+        def toggle(n: int) -> str:
+            return links.href("toolresult", index, n)
+
+        parts.append(tool_calls_html(block.calls, block.notice, theme, toggle))
+    elif block.role != "assistant":
         parts.append(plain_html(block.text, theme, mono=block.role == "tool"))
     else:
         if block.reasoning:
@@ -103,4 +119,8 @@ def action_line_html(
         actions.append(Action(links.href("edit", index), "Edit", "Edit this message and resend"))
     if block.regenerate:
         actions.append(Action(links.href("regenerate", index), "Regenerate", "Answer this again"))
+    if block.role == "assistant":
+        actions.append(
+            Action(links.href("inspect", index), "Inspect", "Show the requests and events")
+        )
     return actions_html(actions, renderer.theme)

@@ -11,7 +11,7 @@ from html import escape
 
 from desktop_chat.ui.markdown import Theme, attr, sanitize_text
 
-ROLE_NAMES = {"user": "You", "assistant": "Assistant", "tool": "Tool result", "system": "System"}
+ROLE_NAMES = {"user": "You", "assistant": "Assistant", "tool": "Tool calls", "system": "System"}
 STATUS_TEXT = {
     "stopped": "■ Stopped",
     "interrupted": "⚠ Interrupted — this answer is incomplete",

@@ -88,6 +88,10 @@ class StatusBar(QStatusBar):
         self.attempts_label.setText("")
         self.set_state("Waiting…")
 
+    def step_started(self) -> None:
+        """A tool turn's next request: time its first token from now, not from Send."""
+        self._started = self._clock()
+
     def record(self, events: list[StreamEvent]) -> None:
         """Update the live figures from a batch of the turn's events."""
         now = self._clock()

@@ -116,10 +116,15 @@ class TopBar(QWidget):
         self._add_labelled(row, "Max to&kens", self.max_tokens)
         row.addStretch(0)
         row.addWidget(self.settings_button)
+        self._row = row
         column = QVBoxLayout(self)
         column.setContentsMargins(8, 6, 8, 2)
         column.addLayout(row)
         column.addWidget(self.system_edit)
+
+    def add_tools_button(self, button: QWidget) -> None:
+        """Place the conversation's Tools button before Settings."""
+        self._row.insertWidget(self._row.indexOf(self.settings_button), button)
 
     def _add_labelled(self, row: QHBoxLayout, text: str, widget: QWidget) -> None:
         label = QLabel(text, self)

@@ -5,7 +5,10 @@ across messages. It stays cheap to stream into because edits only touch its end:
 message is last, and only its open tail is redrawn, at most once per frame and with a budget of
 characters per frame (live_message.py, markdown_stream.py). Each message is a run of whole
 blocks found by int markers (block_writer.py); a message in the middle is redrawn only when its
-reasoning section is opened or closed.
+reasoning section is opened or closed, or when it is a tool entry whose calls changed state.
+
+A tool entry (role "tool") shows the calls of one step and their results; the chat controller
+owns its ToolCallView objects, changes them as the loop reports, and asks for a redraw.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from desktop_chat.ui.markdown import MarkdownRenderer, RenderStats
 from desktop_chat.ui.message_block import ActionLinks, MessageBlock, action_line_html, message_html
 from desktop_chat.ui.message_html import error_html, header_html, role_name, status_html
 from desktop_chat.ui.safe_browser import EndFollower, SafeBrowser, theme_from_palette
+from desktop_chat.ui.tool_call_html import ToolCallView
 
 FRAME_MS = 16
 FRAME_WORK_S = 0.004  # aim a frame's drawing at a quarter of a 60 Hz frame; the loop keeps the rest
@@ -38,6 +42,7 @@ class Transcript(QWidget):
     copy_requested = Signal(int)
     edit_requested = Signal(int)
     regenerate_requested = Signal()
+    inspect_requested = Signal(int)
     link_activated = Signal(QUrl)
     code_copied = Signal(str)
 
@@ -109,6 +114,33 @@ class Transcript(QWidget):
             self._write(block, len(self._blocks))
             self._blocks.append(block)
         return len(self._blocks) - 1
+
+    def add_tool_calls(self, calls: list[ToolCallView]) -> int:
+        """Append a tool entry showing `calls` (kept, not copied); returns its index."""
+        self._close_live("interrupted")
+        block = MessageBlock("tool", "", calls=calls)
+        with self._edit():
+            self._before_new_message()
+            self._write(block, len(self._blocks))
+            self._blocks.append(block)
+        return len(self._blocks) - 1
+
+    def refresh(self, index: int, *, notice: str | None = None) -> None:
+        """Redraw finished message `index` after its calls changed (or set its closing notice)."""
+        if not 0 <= index < len(self._blocks):
+            return
+        if self._live is not None and self._live.index == index:
+            return
+        if notice is not None:
+            self._blocks[index].notice = notice
+        self._redraw(index)
+
+    def offer_regenerate(self) -> None:
+        """Offer Regenerate under the last message (a tool entry left by a stopped answer)."""
+        if self._blocks and self._live is None and not self._blocks[-1].regenerate:
+            self._blocks[-1].regenerate = True
+            with self._edit():
+                self._rewrite_actions(len(self._blocks) - 1)
 
     def begin_assistant(self) -> int:
         """Append an empty assistant message that will stream; returns its index."""
@@ -183,7 +215,7 @@ class Transcript(QWidget):
         """Return the raw Markdown of a message (the live one: as streamed so far)."""
         if self._live is not None and self._live.index == index:
             return self._live.body.raw
-        return self._blocks[index].text
+        return self._blocks[index].markdown
 
     def replace_from(self, index: int) -> None:
         """Drop messages index.. (edit-and-resend, regenerate); the error box goes too."""
@@ -294,8 +326,18 @@ class Transcript(QWidget):
             with self._edit():
                 self._live.toggle_reasoning()
             return
+        self._blocks[index].reasoning_open = not self._blocks[index].reasoning_open
+        self._redraw(index)
+
+    def _toggle_result(self, index: int, call: int) -> None:
+        calls = self._blocks[index].calls
+        if calls is not None and 0 <= call < len(calls):
+            calls[call].expanded = not calls[call].expanded
+            self._redraw(index)
+
+    def _redraw(self, index: int) -> None:
+        """Draw finished message `index` again in place; later markers move by the change."""
         block = self._blocks[index]
-        block.reasoning_open = not block.reasoning_open
         html = message_html(block, index, self._renderer, self._links)
         with self._edit():
             delta = self._writer.replace(block.start, block.actions, html)
@@ -337,6 +379,10 @@ class Transcript(QWidget):
             self.regenerate_requested.emit()
         elif name == "reasoning":
             self._toggle_reasoning(index)
+        elif name == "toolresult" and len(args) == 2:
+            self._toggle_result(index, args[1])
+        elif name == "inspect" and block.role == "assistant":
+            self.inspect_requested.emit(index)
         elif name == "code" and len(args) == 2 and args[1] in block.code:
             code = block.code[args[1]]
             QGuiApplication.clipboard().setText(code)
@@ -358,6 +404,8 @@ class Transcript(QWidget):
                 self._add_action(menu, "Edit message", "edit", index)
             if block.regenerate:
                 self._add_action(menu, "Regenerate response", "regenerate", index)
+            if block.role == "assistant":
+                self._add_action(menu, "Inspect requests and events", "inspect", index)
         # popup(), not exec(): a nested event loop would stall the asyncio tasks (qasync).
         menu.popup(self._view.viewport().mapToGlobal(pos))
 

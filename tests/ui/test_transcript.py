@@ -335,7 +335,7 @@ def test_finish_markers(
         assert "Interrupted" not in plain
     else:
         assert marker in plain
-    assert plain.rstrip().endswith("Copy · Regenerate")
+    assert plain.rstrip().endswith("Copy · Regenerate · Inspect")
 
 
 def test_finish_after_a_burst_draws_without_blocking(qtbot: QtBot, transcript: Transcript) -> None:
@@ -547,7 +547,7 @@ def test_reasoning_is_collapsible_live_and_later(qtbot: QtBot, transcript: Trans
     assert "hidden reasoning" in text(transcript)
     # Markers of later messages moved with the edits: dropping them still works exactly.
     transcript.replace_from(1)
-    assert text(transcript).rstrip().endswith("Copy · Regenerate")
+    assert text(transcript).rstrip().endswith("Copy · Regenerate · Inspect")
     assert "follow-up" not in text(transcript)
     assert "The answer." in text(transcript)
 
