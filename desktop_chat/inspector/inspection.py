@@ -117,6 +117,11 @@ class Inspection:
                 log.warning("the inspector could not record %r", event, exc_info=True)
         self.revision += 1
 
+    def add_secret(self, secret: str) -> None:
+        """Also replace `secret` in what is recorded from now on (a key read after the start)."""
+        if secret and secret not in self._secrets:
+            self._secrets = (*self._secrets, secret)
+
     def finish(self, error: BaseException | str | None = None, at: float | None = None) -> None:
         """The answer ended: normally (None), with a failure, or cancelled (CancelledError)."""
         if at is None:

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TextIO
 
+from desktop_chat.core.conversation import Tool
 from desktop_chat.core.engine import ChatRequest, EndpointConfig, Engine
 from desktop_chat.core.errors import ChatError
 from desktop_chat.core.events import StreamEvent
-from desktop_chat.storage.settings import Settings
+from desktop_chat.storage.settings import Settings, UserTool
 from desktop_chat.tools.builtin import builtin_entries
 from desktop_chat.tools.events import (
     Decision,
@@ -75,7 +76,7 @@ async def run_headless(
 
     registry = ToolRegistry(builtin_entries(options.allow_dirs))
     outcome = HeadlessOutcome([])
-    declared = [*settings.tools.user_tools, *request.tools]
+    declared: list[UserTool | Tool] = [*settings.tools.user_tools, *request.tools]
     for entry in declared_entries(declared, outcome.notices):
         registry.add(entry)
     hub = McpHub(settings.tools.mcp_servers)

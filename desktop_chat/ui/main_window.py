@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from desktop_chat.ui.banner import BannerArea
     from desktop_chat.ui.chat_controller import ChatController
     from desktop_chat.ui.composer import Composer
+    from desktop_chat.ui.inspector_link import InspectorLink
     from desktop_chat.ui.settings_dialog import SettingsDialog
     from desktop_chat.ui.status_bar import StatusBar
     from desktop_chat.ui.target_chooser import TargetChooser
@@ -63,6 +64,7 @@ class MainWindow(QMainWindow):
     target: TargetChooser
     chat: ChatController
     tools: WindowTools
+    inspector: InspectorLink
 
     def __init__(
         self,
@@ -108,8 +110,10 @@ class MainWindow(QMainWindow):
         from desktop_chat.ui.banner import BannerArea
         from desktop_chat.ui.chat_controller import ChatController
         from desktop_chat.ui.composer import Composer
+        from desktop_chat.ui.inspector_link import install_inspector
         from desktop_chat.ui.status_bar import StatusBar
         from desktop_chat.ui.target_chooser import TargetChooser
+        from desktop_chat.ui.tool_window import install_tools
         from desktop_chat.ui.top_bar import TopBar
         from desktop_chat.ui.transcript import Transcript
 
@@ -162,9 +166,8 @@ class MainWindow(QMainWindow):
         theme.scheme_changed.connect(self._on_scheme_changed)
         self._make_shortcuts()
         self._set_tab_order()
-        from desktop_chat.ui.tool_window import install_tools
-
         self.tools = install_tools(self)  # approval panel, Tools menu, MCP servers
+        self.inspector = install_inspector(self)  # a dock, hidden until asked for
         name_inner_editors(self)
         self._apply_settings_to_widgets()
 

@@ -57,6 +57,8 @@ class TargetChooser(QObject):
         self._settings = settings
         self._spawn = spawn
         self._turn_engine: Engine | None = None
+        # Told each key a turn reads, to scrub it from what is recorded (never stored or shown).
+        self.key_listeners: list[Callable[[str], object]] = []
         top_bar.endpoint_chosen.connect(self._on_endpoint_chosen)
         top_bar.model_chosen.connect(self._on_model_chosen)
         top_bar.refresh_models_requested.connect(lambda: self.fetch_models(force=True))
@@ -156,11 +158,15 @@ class TargetChooser(QObject):
 
         async def key() -> str | None:
             try:
-                return await self.keystore.aget(name)
+                value = await self.keystore.aget(name)
             except KeyringUnavailable as exc:
                 # A local endpoint needs no key: send without one, and say why.
                 self.keyring_missing.emit(str(exc))
                 return None
+            if value:
+                for listener in self.key_listeners:
+                    listener(value)
+            return value
 
         return key
 

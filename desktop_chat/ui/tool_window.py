@@ -30,7 +30,7 @@ class WindowTools:
             layout.insertWidget(layout.indexOf(window.composer), self.panel, 0)
         self.session = ToolSession(lambda: window.settings, self.panel, window)
         self.menu = ToolsMenu(self.session, window.top_bar)
-        window.top_bar.add_tools_button(self.menu)
+        window.top_bar.add_before_settings(self.menu)
         QWidget.setTabOrder(window.top_bar.max_tokens, self.menu)
         QWidget.setTabOrder(self.menu, window.top_bar.settings_button)
         window.chat.set_tools(self.session)

@@ -122,8 +122,8 @@ class TopBar(QWidget):
         column.addLayout(row)
         column.addWidget(self.system_edit)
 
-    def add_tools_button(self, button: QWidget) -> None:
-        """Place the conversation's Tools button before Settings."""
+    def add_before_settings(self, button: QWidget) -> None:
+        """Place a button of the window's (Tools, Inspector) before Settings."""
         self._row.insertWidget(self._row.indexOf(self.settings_button), button)
 
     def _add_labelled(self, row: QHBoxLayout, text: str, widget: QWidget) -> None:

@@ -345,6 +345,17 @@ async def test_the_key_is_scrubbed_even_where_a_server_echoes_it(
     assert dict(trace.response_headers)["x-echo-token"] == "[redacted]"
 
 
+async def test_a_key_added_once_the_turn_began_is_scrubbed_too(
+    sse_server: ScriptedServer,
+) -> None:
+    sse_server.script(Reply(chunks=openai_stream([f"your key is {KEY}"])))
+    recording = Recording()
+    recording.inspection.add_secret(KEY)  # the window learns the key when the turn reads it
+    await asyncio.wait_for(run_turn(make_engine(), OPENAI.endpoint(sse_server), recording), TIMEOUT)
+    assert KEY in repr(recording.events)
+    assert KEY not in everything(recording.inspection)
+
+
 async def test_a_final_failure_and_a_cancellation_are_recorded(
     sse_server: ScriptedServer,
 ) -> None:

@@ -24,7 +24,8 @@ DEFERRED = (
     "importlib.metadata",
     "desktop_chat.core.engine",
     "desktop_chat.demo_server",
-    "desktop_chat.tools",
+    "desktop_chat.tools.loop",
+    "desktop_chat.tools.mcp_client",
     "desktop_chat.ui.settings_dialog",
 )
 
