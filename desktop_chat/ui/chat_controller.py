@@ -276,7 +276,6 @@ class ChatController(QObject):
         """A tool turn's next step: a new assistant entry streams."""
         self._live_index = self.transcript.begin_assistant()
         self.messages.append(Message("assistant"))
-        self.status.step_started()
         self.status.set_state("Waiting…")
 
     def close_live(self, message: Message) -> None:

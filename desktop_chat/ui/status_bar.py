@@ -21,6 +21,7 @@ from desktop_chat.core.events import (
     TextDelta,
     Usage,
 )
+from desktop_chat.tools.events import StepStarted
 
 
 class StatusBar(QStatusBar):
@@ -88,10 +89,6 @@ class StatusBar(QStatusBar):
         self.attempts_label.setText("")
         self.set_state("Waiting…")
 
-    def step_started(self) -> None:
-        """A tool turn's next request: time its first token from now, not from Send."""
-        self._started = self._clock()
-
     def record(self, events: list[StreamEvent]) -> None:
         """Update the live figures from a batch of the turn's events."""
         now = self._clock()
@@ -114,6 +111,9 @@ class StatusBar(QStatusBar):
                     self.set_state("Waiting…")
             elif isinstance(event, RetryScheduled):
                 self.set_state("Retrying…")
+            elif isinstance(event, StepStarted) and event.step > 1:
+                # A tool turn's next request: time its first token from now, not from Send.
+                self._started, self._first_token, self._pieces = now, None, 0
         self._show_figures()
 
     def turn_ended(self, state: str, turn: AssistantTurn | None = None) -> None:

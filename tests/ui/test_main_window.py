@@ -24,6 +24,7 @@ from desktop_chat.core.accumulator import AssistantTurn
 from desktop_chat.core.events import AttemptStarted, TextDelta, Usage
 from desktop_chat.storage.secrets import KeyStore
 from desktop_chat.storage.settings import Endpoint, Network, Settings, load_settings, save_settings
+from desktop_chat.tools.events import StepStarted
 from desktop_chat.ui.main_window import FIRST_RUN_HINT, MainWindow, open_main_window
 from desktop_chat.ui.status_bar import StatusBar
 from tests.support.sse_server import Reply, ScriptedServer
@@ -524,6 +525,20 @@ def test_status_bar_figures_from_events(qtbot):
     assert bar.usage_label.text() == "in 10 · out 20"
     assert bar.attempts_label.text() == "1 attempt"
     assert bar.state_label.text() == "Done"
+
+
+def test_status_bar_times_each_tool_step_from_its_own_start(qtbot):
+    clock = iter([0.0, 0.5, 3.0, 3.5]).__next__
+    bar = StatusBar(clock=clock)
+    qtbot.addWidget(bar)
+    bar.turn_started()  # t = 0
+    bar.record([AttemptStarted(1, 4), TextDelta("a")])  # step 1's first token at 0.5
+    # One frame's batch: the tools ran, the next request went out and its first token came.
+    bar.record([StepStarted(2, 8), AttemptStarted(1, 4), TextDelta("b")])  # 3.0
+    assert bar.ttft_label.text() == "first token 0.00 s"
+    bar.record([TextDelta("c")])  # 3.5
+    assert bar.ttft_label.text() == "first token 0.00 s"
+    assert bar.speed_label.text() == "≈4.0 tok/s"  # step 2's 2 pieces over 0.5 s
 
 
 def test_applied_settings_switch_theme_and_send_chord_at_once(qtbot, open_window):
