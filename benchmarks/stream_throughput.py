@@ -302,8 +302,11 @@ async def anthropic_stream(origin: str, io_timeout: float) -> AsyncIterator[Run]
         await client.close()
 
 
-def _engine(protocol: str, suffix: str) -> Factory:
-    """Build a contender running our whole engine: SSE decoder, typed events, accumulator."""
+def _engine(protocol: str, suffix: str, *, inspected: bool = False) -> Factory:
+    """Build a contender running our whole engine: SSE decoder, typed events, accumulator.
+
+    `inspected` runs it as the window does: traced, every event timed into an Inspection.
+    """
 
     @asynccontextmanager
     async def factory(origin: str, io_timeout: float) -> AsyncIterator[Run]:
@@ -317,7 +320,16 @@ def _engine(protocol: str, suffix: str) -> Factory:
         )
 
         async def run() -> str:
-            return (await engine.run(endpoint, request)).text
+            if not inspected:
+                return (await engine.run(endpoint, request)).text
+            from desktop_chat.inspector.inspection import Inspection
+
+            inspection = Inspection()
+
+            def feed(event: object) -> None:
+                inspection.feed(event, time.monotonic())
+
+            return (await engine.run(endpoint, request, feed, trace=True)).text
 
         try:
             yield run
@@ -339,6 +351,9 @@ CONTENDERS = (
     Contender("6. anthropic messages.stream()", anthropic_stream),
     Contender("7. OUR engine, OpenAI", _engine("openai", "/v1")),
     Contender("8. OUR engine, Anthropic", _engine("anthropic", "")),
+    Contender(
+        "9. OUR engine, OpenAI, traced into the inspector", _engine("openai", "/v1", inspected=True)
+    ),
 )
 
 

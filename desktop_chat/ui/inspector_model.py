@@ -52,15 +52,25 @@ class EntryModel(QAbstractTableModel):
         self._count = len(entries)
         self.endResetModel()
 
-    def sync(self) -> int:
-        """Announce the entries appended since the last call; return how many."""
-        total = len(self._entries)
-        added = total - self._count
+    def sync(self, limit: int | None = None) -> int:
+        """Announce (at most `limit` of) the entries appended since the last call; return how many.
+
+        A limit keeps each refresh short while a fast stream outruns the view; the rest follows
+        in the next refreshes (`behind` tells how many are waiting).
+        """
+        added = len(self._entries) - self._count
+        if limit is not None:
+            added = min(added, limit)
         if added > 0:
-            self.beginInsertRows(QModelIndex(), self._count, total - 1)
-            self._count = total
+            self.beginInsertRows(QModelIndex(), self._count, self._count + added - 1)
+            self._count += added
             self.endInsertRows()
         return max(added, 0)
+
+    @property
+    def behind(self) -> int:
+        """Entries recorded but not yet announced to the view."""
+        return len(self._entries) - self._count
 
     def entry(self, row: int) -> Entry:
         return self._entries[row]

@@ -12,6 +12,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
+from desktop_chat.core.events import TextDelta
 from desktop_chat.inspector.export import curl_command
 from desktop_chat.inspector.inspection import Inspection
 from desktop_chat.tools.events import Decision, PendingCall, Run
@@ -299,3 +300,16 @@ def test_twenty_thousand_events_are_shown_without_a_rebuild(
     dock.search.setText("t9999 ")
     assert dock.proxy.rowCount() == 2  # the raw event and its text piece
     assert Inspection().revision == 0
+
+
+def test_a_tick_adds_a_bounded_number_of_rows_and_catches_up_after(dock: InspectorDock) -> None:
+    inspection = Inspection()
+    dock.show_inspection(inspection, "fast")
+    for n in range(2_500):
+        inspection.feed(TextDelta(f"t{n} "), n * 1e-4)
+    dock.refresh(1_000)
+    assert (dock.model.rowCount(), dock.model.behind) == (1_000, 1_500)
+    dock.refresh(1_000)  # nothing new was recorded, yet the view is still behind
+    dock.refresh(1_000)
+    assert (dock.model.rowCount(), dock.model.behind) == (2_500, 0)
+    assert dock.model.entry(2_499).summary == "'t2499 '"
