@@ -33,6 +33,7 @@ LABELS = (
     "6. anthropic messages.stream()",
     "7. OUR engine, OpenAI",
     "8. OUR engine, Anthropic",
+    "9. OUR engine, OpenAI, traced into the inspector",
 )
 OPTIONAL = {"5. openai .stream() helper"}  # absent from some openai versions: "n/a", not a number
 
