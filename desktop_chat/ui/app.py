@@ -133,7 +133,7 @@ def run_gui(argv: list[str]) -> int:
         # the loop, the network stack and the Markdown renderer load.
         from desktop_chat.ui.main_window import show_main_window
 
-        window = show_main_window()
+        window = show_main_window(paint_first=True)
         app.processEvents()
 
     import asyncio

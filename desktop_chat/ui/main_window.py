@@ -433,11 +433,16 @@ async def open_main_window(
     return window
 
 
-def show_main_window(*, self_test: bool = False, keystore: KeyStore | None = None) -> MainWindow:
+def show_main_window(
+    *, self_test: bool = False, keystore: KeyStore | None = None, paint_first: bool = False
+) -> MainWindow:
     """Load the settings, show the window, then build its contents with the composer focused.
 
     Needs no event loop, so the app can show the window before the loop and the network stack
-    are loaded. With `self_test` the demo endpoint is used at full speed and nothing is saved.
+    are loaded; `paint_first` then paints the frame before its contents are made. That is only
+    for a caller with no event loop running: processing events inside a task would run other
+    tasks' callbacks within it. With `self_test` the demo endpoint is used at full speed and
+    nothing is saved.
     """
     notice: str | None = None
     read_only: str | None = None
@@ -454,7 +459,8 @@ def show_main_window(*, self_test: bool = False, keystore: KeyStore | None = Non
     window = MainWindow(demo_only=self_test, demo_pace=0.0 if self_test else 60.0)
     # The frame goes up first, so a person sees the window while its contents are made.
     window.show()
-    app.processEvents()
+    if paint_first:
+        app.processEvents()
     theme = _theme_controller(app, settings)
     window.assemble(settings, keystore or KeyStore(), theme, notice=notice, read_only=read_only)
     window.activateWindow()

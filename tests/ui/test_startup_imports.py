@@ -34,7 +34,7 @@ import json, sys
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv[:1])
 from desktop_chat.ui.main_window import show_main_window
-window = show_main_window()
+window = show_main_window(paint_first=True)
 app.processEvents()
 assert window.isVisible()
 print(json.dumps(sorted(sys.modules)))

@@ -1,0 +1,119 @@
+"""Stream a long answer at full speed through the whole window, with the inspector closed and open.
+
+Usage: .venv/bin/python benchmarks/window_stream.py [--tokens N] [--rounds N]
+(QT_QPA_PLATFORM defaults to offscreen here.)
+
+The real MainWindow talks to a scripted SSE server on 127.0.0.1 that sends --tokens pieces
+without pausing: HTTP, the traced engine, the bridge, the transcript and the inspector's record,
+as a user runs them, at a pace no model reaches. A 4 ms heartbeat timer records how long the
+event loop was blocked (gaps between ticks: p50/p99/max, pooled over --rounds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import qasync
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from desktop_chat import paths
+from desktop_chat.storage.secrets import KeyStore
+from desktop_chat.storage.settings import Endpoint, Settings, save_settings
+from desktop_chat.ui.app import asyncgen_hooks
+from tests.support.sse_server import Reply, ScriptedServer
+from tests.support.streams import openai_stream
+
+DEADLINE_S = 120.0
+
+
+async def one_run(
+    server: ScriptedServer, tokens: int, dock_open: bool
+) -> tuple[float, list[float]]:
+    """Return the seconds one streamed answer took and the event loop's gaps (s) meanwhile."""
+    from desktop_chat.ui.main_window import open_main_window
+
+    pieces = ["\n\n" if i % 40 == 39 else f"word{i} " for i in range(tokens)]
+    server.script(Reply(chunks=openai_stream(pieces)))
+    window = await open_main_window(keystore=KeyStore(session_only=True))
+    try:
+        if dock_open:
+            window.inspector.open_dock()
+        await asyncio.sleep(1.0)  # start-up work done, as before a person's first message
+        gaps: list[float] = []
+        last = time.perf_counter()
+
+        def tick() -> None:
+            nonlocal last
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+        heartbeat = QTimer()
+        heartbeat.setInterval(4)
+        heartbeat.timeout.connect(tick)
+        heartbeat.start()
+        started = time.perf_counter()
+        outcome = await asyncio.wait_for(window.send_and_wait("go"), DEADLINE_S)
+        await window.wait_rendered(DEADLINE_S)
+        elapsed = time.perf_counter() - started
+        heartbeat.stop()
+        if outcome != "finished":
+            raise SystemExit(f"window_stream: the answer {outcome}")
+        return elapsed, gaps
+    finally:
+        window.close()
+        await window.aclose()
+        window.deleteLater()
+
+
+async def measure(tokens: int, rounds: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="dc-bench-") as profile, ScriptedServer() as server:
+        paths.set_profile_dir(profile)
+        endpoint = Endpoint("Local", "openai", server.url + "/v1", "m")
+        save_settings(Settings((endpoint,), "Local", models_cache={"Local": ("m",)}))
+        results: dict[bool, list[tuple[float, list[float]]]] = {False: [], True: []}
+        for _ in range(rounds):
+            for dock_open in (False, True):
+                results[dock_open].append(await one_run(server, tokens, dock_open))
+        await asyncio.sleep(0.5)  # let closed connections finish closing while the loop runs
+    print(f"{tokens:,} tokens at full speed; {rounds} rounds, gaps pooled over the rounds")
+    print("| inspector | answer s (median) | gap p50 ms | gap p99 ms | gap max ms |")
+    print("|---|--:|--:|--:|--:|")
+    for dock_open, runs in results.items():
+        gaps = sorted(gap * 1000 for _elapsed, run in runs for gap in run)
+        seconds = statistics.median(elapsed for elapsed, _run in runs)
+        p50, p99 = gaps[len(gaps) // 2], gaps[int(len(gaps) * 0.99)]
+        label = "open" if dock_open else "closed"
+        print(f"| {label} | {seconds:.2f} | {p50:.1f} | {p99:.1f} | {gaps[-1]:.1f} |")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tokens", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+    app = QApplication(sys.argv[:1])
+    app.setQuitOnLastWindowClosed(False)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        with asyncgen_hooks(loop):
+            loop.run_until_complete(measure(args.tokens, args.rounds))
+    finally:
+        loop.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
