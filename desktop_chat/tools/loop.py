@@ -2,8 +2,9 @@
 
 Per step: stream one turn with `Engine.run`; if it ended with tool calls, check each (parse the
 raw arguments, validate them against the tool's schema), ask the approver (unless the tool is
-always allowed), run the approved calls concurrently, each within the timeout, then append the
-assistant message and one tool message holding every result, and go on. Denials, bad arguments,
+always allowed; about every call at once with `ask_together`, else one after another), run the
+approved calls concurrently, each within the timeout, then append the assistant message and one
+tool message holding every result, and go on. Denials, bad arguments,
 failures and timeouts all become error results the model reads, with a reason for a person.
 
 The conversation of the request is extended in place, so a window can show it as it grows.
@@ -79,6 +80,7 @@ class ToolLoop:
         on_always_allow: Callable[[str], object] | None = None,
         max_steps: int = DEFAULT_MAX_STEPS,
         timeout: float = DEFAULT_TIMEOUT,
+        ask_together: bool = False,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if max_steps < 1:
@@ -92,6 +94,9 @@ class ToolLoop:
         self.on_always_allow = on_always_allow
         self.max_steps = max_steps
         self.timeout = timeout
+        self.ask_together = (
+            ask_together  # a window shows every call's card at once; a terminal asks in turn
+        )
         self.steps: list[Step] = []  # kept up to date, so a failed run still shows its steps
         self._clock = clock
         self._running: dict[str, asyncio.Task[ToolOutput]] = {}
@@ -145,11 +150,7 @@ class ToolLoop:
     async def _run_calls(self, step: int, turn: AssistantTurn) -> list[CallRecord]:
         records: list[CallRecord] = []
         runnable: list[tuple[CallRecord, PendingCall]] = []
-        for call in turn.tool_calls:
-            pending = self.prepare(step, call)
-            self._emit(ToolCallReady(step, call, pending.tool, pending.arguments,
-                                     pending.parse_error, pending.schema_errors))  # fmt: skip
-            record, pending = await self._decide(pending)
+        for record, pending in await self._decide_all(step, turn.tool_calls):
             records.append(record)
             if record.approved and pending.valid:
                 runnable.append((record, pending))
@@ -159,6 +160,26 @@ class ToolLoop:
             for record, pending in runnable:
                 group.create_task(self._execute(record, pending))
         return records
+
+    async def _decide_all(
+        self, step: int, calls: list[ToolCall]
+    ) -> list[tuple[CallRecord, PendingCall]]:
+        """Check every call and get its decision: all asked at once, or one after another."""
+        if not self.ask_together:
+            decided = []
+            for call in calls:
+                decided.append(await self._decide(self._ready(step, call)))
+            return decided
+        pending = [self._ready(step, call) for call in calls]
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(self._decide(one)) for one in pending]
+        return [task.result() for task in tasks]
+
+    def _ready(self, step: int, call: ToolCall) -> PendingCall:
+        pending = self.prepare(step, call)
+        self._emit(ToolCallReady(step, call, pending.tool, pending.arguments,
+                                 pending.parse_error, pending.schema_errors))  # fmt: skip
+        return pending
 
     async def _decide(self, pending: PendingCall) -> tuple[CallRecord, PendingCall]:
         call, entry = pending.call, pending.tool

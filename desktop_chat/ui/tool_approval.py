@@ -50,6 +50,8 @@ class ApprovalPanel(QScrollArea):
         self.setWidget(inner)
         self._cards: dict[str, ToolCard] = {}
         self._typed: dict[str, str] = {}  # results typed on approval cards, by call id
+        # Cards awaiting a decision, by call id: the tool's key and the decision to come.
+        self._asking: dict[str, tuple[str | None, asyncio.Future[tuple[str, str]]]] = {}
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._tick)
@@ -63,10 +65,16 @@ class ApprovalPanel(QScrollArea):
 
         future: asyncio.Future[tuple[str, str]] = asyncio.get_running_loop().create_future()
         card = self._add(pending)
+        key = pending.tool.key if pending.tool is not None else None
+        self._asking[card.call_id] = (key, future)
 
         def on_decided(kind: str, arguments: str) -> None:
             if not future.done():
                 future.set_result((kind, arguments))
+            if kind == "always":  # the step's other calls of this tool need no click either
+                for other, waiting in list(self._asking.values()):
+                    if other == key and not waiting.done():
+                        waiting.set_result(("always", ""))
 
         card.decided.connect(on_decided)  # gone with the card; on_decided ignores late clicks
         try:
@@ -74,6 +82,8 @@ class ApprovalPanel(QScrollArea):
         except BaseException:
             self._remove(card.call_id)
             raise
+        finally:
+            self._asking.pop(card.call_id, None)
         if card.typed_answer is not None:
             self._typed[card.call_id] = card.typed_answer
         # The call runs once every call of the step is decided; a card comes back for it if

@@ -139,6 +139,7 @@ class ToolSession(QObject):
                 answer=self.approval.answer,
                 always_allowed=settings.tools.always_allow,
                 on_always_allow=self.always_allowed.emit,
+                ask_together=True,  # a card for every call of the step at once
                 **options,  # type: ignore[arg-type]
             )
             self._loop = loop

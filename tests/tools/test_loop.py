@@ -209,6 +209,42 @@ async def test_parallel_calls_streamed_in_pieces_run_concurrently(
     assert [c.result.content for c in result.steps[0].calls] == ["20", "slept 0.3", "slept 0.3"]
 
 
+async def test_asked_together_every_call_waits_for_its_answer_at_once(
+    sse_server: ScriptedServer, engine: Engine
+) -> None:
+    sse_server.script(
+        ANTHROPIC.calls(("a", "calculator", ['{"expression": "1+1"}']), ("b", "nap", ["{}"])),
+        ANTHROPIC.text("Done."),
+    )
+    asked: list[str] = []
+    both_asked = asyncio.Event()
+
+    async def approve(pending: PendingCall) -> Decision:
+        asked.append(pending.call.id)
+        if len(asked) == 2:
+            both_asked.set()
+        await asyncio.wait_for(both_asked.wait(), 5)  # one after another would never get here
+        return Run() if pending.call.id == "a" else Deny("not now")
+
+    events = Recorder()
+    loop = ToolLoop(
+        engine,
+        ANTHROPIC.endpoint(sse_server),
+        registry(Naps().entry()),
+        approve=approve,
+        ask_together=True,
+    )
+    result = await asyncio.wait_for(loop.run(request(), events), 15)
+    assert result.turn.text == "Done."
+    assert asked == ["a", "b"]
+    kinds = [type(e) for e in events.events if isinstance(e, LoopEvent)]
+    assert kinds[1:3] == [ToolCallReady, ToolCallReady]  # every card can show before any answer
+    assert ANTHROPIC.results(sse_server.requests[1]) == [
+        ("a", "2", False),
+        ("b", "Not run: not now.", True),
+    ]
+
+
 @BOTH
 async def test_malformed_arguments_go_back_as_an_error_and_the_model_continues(
     wire: Wire, sse_server: ScriptedServer, engine: Engine

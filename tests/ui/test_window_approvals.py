@@ -1,0 +1,45 @@
+"""Parallel calls in the window: every card of a step at once, one Always allow for a tool."""
+
+from __future__ import annotations
+
+from tests.tools.test_loop import BOTH
+from tests.ui.test_main_window import open_window, outcomes, send, wait_outcome
+from tests.ui.test_window_tools import click, opened, settings_for, wait_card
+
+__all__ = ["open_window"]  # a fixture
+
+
+@BOTH
+def test_every_call_of_a_step_gets_its_card_at_once(qtbot, open_window, sse_server, wire):
+    sse_server.script(
+        wire.calls(
+            ("c1", "calculator", ['{"expression": "1+1"}']),
+            ("c2", "calculator", ['{"expression": "2+2"}']),
+            ("t1", "current_time", ['{"timezone": "UTC"}']),
+        ),
+        wire.text("Two, four, and no time."),
+    )
+    window = opened(
+        open_window,
+        settings_for(wire, sse_server),
+        "builtin:calculator",
+        "builtin:current_time",
+    )
+    seen = outcomes(window)
+    send(qtbot, window, "1+1, 2+2 and the time?")
+    wait_card(qtbot, window, count=3)
+    first, second, third = window.tools.panel.cards()
+    assert [card.call_id for card in (first, second, third)] == ["c1", "c2", "t1"]
+    assert "waiting for its turn" not in window.transcript_text()
+    qtbot.waitUntil(third.deny_button.isVisible)  # Qt shows a card added to the panel a beat later
+    click(qtbot, third.deny_button)
+    click(qtbot, first.always_button)  # answers c2 too: the same tool, allowed from now on
+    assert wait_outcome(qtbot, seen, window=window) == "finished"
+    assert window.settings.tools.always_allow == ("builtin:calculator",)
+    results = wire.results(sse_server.requests[1])
+    assert [(call_id, content) for call_id, content, _error in results] == [
+        ("c1", "2"),
+        ("c2", "4"),
+        ("t1", "Not run: the user denied this call."),
+    ]
+    assert window.tools.panel.cards() == []
