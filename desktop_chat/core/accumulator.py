@@ -2,17 +2,22 @@
 
 A new attempt voids everything the failed one streamed, so the result never holds duplicated or
 half-repeated text. Text pieces are kept in lists and joined once: per-token work stays constant.
+
+Thinking is kept twice: joined into `reasoning` for people, and block by block (ordered by the
+events' `block`, each with its own signature, redacted blocks included) for the provider, which
+accepts them back only exactly as sent.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from desktop_chat.core.conversation import Message, ToolCall
+from desktop_chat.core.conversation import Message, ThinkingBlock, ToolCall
 from desktop_chat.core.events import (
     AttemptStarted,
     ReasoningDelta,
     ReasoningSignature,
+    RedactedThinking,
     Stop,
     StreamEvent,
     TextDelta,
@@ -24,6 +29,9 @@ from desktop_chat.core.events import (
 
 @dataclass(slots=True)
 class AssistantTurn:
+    """The folded turn. `reasoning_signature` is set only when one signed block holds all the
+    thinking, the one case where it signs `reasoning`; `thinking_blocks` always has them all."""
+
     text: str = ""
     reasoning: str = ""
     reasoning_signature: str = ""
@@ -32,6 +40,7 @@ class AssistantTurn:
     input_tokens: int | None = None
     output_tokens: int | None = None
     attempts: int = 0
+    thinking_blocks: tuple[ThinkingBlock, ...] = ()
 
     def to_message(self) -> Message:
         return Message(
@@ -40,6 +49,7 @@ class AssistantTurn:
             reasoning=self.reasoning,
             reasoning_signature=self.reasoning_signature,
             tool_calls=list(self.tool_calls),
+            thinking_blocks=self.thinking_blocks,
         )
 
 
@@ -52,6 +62,18 @@ class _Call:
         self.pieces: list[str] = []
 
 
+class _Thinking:
+    __slots__ = ("pieces", "redacted", "signature")
+
+    def __init__(self) -> None:
+        self.pieces: list[str] = []
+        self.signature: list[str] = []
+        self.redacted: list[str] = []
+
+    def block(self) -> ThinkingBlock:
+        return ThinkingBlock("".join(self.pieces), "".join(self.signature), "".join(self.redacted))
+
+
 class Accumulator:
     """Feed every event of a turn; read `turn` at any time."""
 
@@ -62,7 +84,7 @@ class Accumulator:
     def _reset(self) -> None:
         self._text: list[str] = []
         self._reasoning: list[str] = []
-        self._signature: list[str] = []
+        self._thinking: dict[int, _Thinking] = {}
         self._calls: dict[int, _Call] = {}
         self._stop: str | None = None
         self._input: int | None = None
@@ -77,8 +99,9 @@ class Accumulator:
                 if call is None:  # arguments before the start: keep them rather than lose them
                     call = self._calls[index] = _Call("", "")
                 call.pieces.append(arguments)
-            case ReasoningDelta(text=text):
+            case ReasoningDelta(text=text, block=block):
                 self._reasoning.append(text)
+                self._thinking_block(block).pieces.append(text)
             case ToolCallStart(index=index, id=call_id, name=name):
                 known = self._calls.get(index)
                 if known is None:
@@ -86,8 +109,10 @@ class Accumulator:
                 else:
                     known.id = known.id or call_id
                     known.name = known.name or name
-            case ReasoningSignature(signature=signature):
-                self._signature.append(signature)
+            case ReasoningSignature(signature=signature, block=block):
+                self._thinking_block(block).signature.append(signature)
+            case RedactedThinking(data=data, block=block):
+                self._thinking_block(block).redacted.append(data)
             case Usage(input_tokens=input_tokens, output_tokens=output_tokens):
                 if input_tokens is not None:
                     self._input = input_tokens
@@ -101,16 +126,24 @@ class Accumulator:
             case _:
                 pass
 
+    def _thinking_block(self, index: int) -> _Thinking:
+        block = self._thinking.get(index)
+        if block is None:
+            block = self._thinking[index] = _Thinking()
+        return block
+
     @property
     def has_text(self) -> bool:
         return bool(self._text or self._reasoning or self._calls)
 
     @property
     def turn(self) -> AssistantTurn:
+        blocks = tuple(block.block() for _, block in sorted(self._thinking.items()))
+        only = blocks[0] if len(blocks) == 1 and not blocks[0].redacted else None
         return AssistantTurn(
             text="".join(self._text),
             reasoning="".join(self._reasoning),
-            reasoning_signature="".join(self._signature),
+            reasoning_signature=only.signature if only is not None else "",
             tool_calls=[
                 ToolCall(call.id, call.name, "".join(call.pieces))
                 for _, call in sorted(self._calls.items())
@@ -119,4 +152,5 @@ class Accumulator:
             input_tokens=self._input,
             output_tokens=self._output,
             attempts=self.attempts,
+            thinking_blocks=blocks,
         )

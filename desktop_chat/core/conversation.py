@@ -38,9 +38,33 @@ class ToolResult:
     is_error: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class ThinkingBlock:
+    """One block of the model's thinking, kept exactly as received so it can be sent back.
+
+    Anthropic checks each block against its own `signature`, and a redacted block is opaque
+    `redacted_data` with no text; a provider without signatures (OpenAI-compatible
+    `reasoning_content`) leaves both empty, and such a block is for reading only.
+    """
+
+    text: str = ""
+    signature: str = ""
+    redacted_data: str = ""
+
+    @property
+    def redacted(self) -> bool:
+        return bool(self.redacted_data)
+
+
 @dataclass(slots=True)
 class Message:
-    """One turn. User: text. Assistant: text, reasoning, tool_calls. Tool: tool_results."""
+    """One turn. User: text. Assistant: text, reasoning, tool_calls. Tool: tool_results.
+
+    `reasoning` is the thinking as people read it, all blocks joined. `thinking_blocks` is the
+    same thinking as the provider sent it, in order, with signatures and redacted blocks; it is
+    what goes back to the provider. A message without blocks (built before they existed, or by
+    hand) sends `reasoning` with `reasoning_signature` as one block, as it always did.
+    """
 
     role: Role
     text: str = ""
@@ -48,6 +72,7 @@ class Message:
     reasoning_signature: str = ""
     tool_calls: list[ToolCall] = field(default_factory=list)
     tool_results: list[ToolResult] = field(default_factory=list)
+    thinking_blocks: tuple[ThinkingBlock, ...] = ()
 
 
 @dataclass(slots=True)

@@ -26,16 +26,30 @@ class TextDelta:
 
 @dataclass(frozen=True, slots=True)
 class ReasoningDelta:
-    """Reasoning/thinking text (OpenAI-compatible `reasoning_content`, Anthropic thinking)."""
+    """Reasoning/thinking text (OpenAI-compatible `reasoning_content`, Anthropic thinking).
+
+    `block` tells the thinking blocks of one turn apart and orders them: Anthropic's content
+    block index; always 0 for a provider with a single stream of reasoning.
+    """
 
     text: str
+    block: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class ReasoningSignature:
-    """Anthropic's signature of a thinking block, needed to send that block back."""
+    """Anthropic's signature of thinking block `block`, needed to send that block back."""
 
     signature: str
+    block: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RedactedThinking:
+    """An Anthropic thinking block sent encrypted: nothing to show, but it must go back as is."""
+
+    data: str
+    block: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +142,7 @@ StreamEvent = (
     | TextDelta
     | ReasoningDelta
     | ReasoningSignature
+    | RedactedThinking
     | ToolCallStart
     | ToolCallDelta
     | ToolCallEnd

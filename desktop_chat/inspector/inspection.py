@@ -22,6 +22,7 @@ from desktop_chat.core.events import (
     AttemptStarted,
     ReasoningDelta,
     ReasoningSignature,
+    RedactedThinking,
     RequestSent,
     ResponseStarted,
     RetryScheduled,
@@ -84,6 +85,7 @@ class Inspection:
             TextDelta: self._text,
             ReasoningDelta: self._reasoning,
             ReasoningSignature: self._signature,
+            RedactedThinking: self._redacted,
             ToolCallStart: self._call_start,
             ToolCallDelta: self._call_delta,
             ToolCallEnd: self._call_end,
@@ -281,6 +283,12 @@ class Inspection:
         assert isinstance(event, ReasoningSignature)
         request = self._current(at)
         summary = f"Signature of the reasoning ({len(event.signature)} characters)"
+        self._add("reasoning", at, summary, event, request, self._token(request, at))
+
+    def _redacted(self, event: object, at: float) -> None:
+        assert isinstance(event, RedactedThinking)
+        request = self._current(at)
+        summary = f"Redacted thinking ({len(event.data)} characters, encrypted)"
         self._add("reasoning", at, summary, event, request, self._token(request, at))
 
     def _call_start(self, event: object, at: float) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from desktop_chat.core.accumulator import Accumulator, AssistantTurn
-from desktop_chat.core.conversation import Message, ToolCall
+from desktop_chat.core.conversation import Message, ThinkingBlock, ToolCall
 from desktop_chat.core.errors import OverloadedError, StreamCutError
 from desktop_chat.core.events import (
     AttemptStarted,
     ReasoningDelta,
     ReasoningSignature,
+    RedactedThinking,
     RetryScheduled,
     Stop,
     StreamError,
@@ -60,6 +61,52 @@ def test_text_and_reasoning_are_concatenated_in_order() -> None:
 def test_signature_pieces_are_joined() -> None:
     turn = fold([ReasoningSignature("abc"), ReasoningSignature("def")]).turn
     assert turn.reasoning_signature == "abcdef"
+    assert turn.thinking_blocks == (ThinkingBlock("", "abcdef"),)
+
+
+def test_thinking_blocks_keep_their_order_and_their_own_signatures() -> None:
+    turn = fold(
+        [
+            AttemptStarted(1, 1),
+            ReasoningDelta("First, ", 0),
+            ReasoningDelta("the date.", 0),
+            ReasoningSignature("sig-A", 0),
+            RedactedThinking("ENCRYPTED==", 1),
+            ReasoningDelta("Then the tool.", 2),
+            ReasoningSignature("sig-B", 2),
+            TextDelta("Checking."),
+            ToolCallStart(3, "toolu_1", "now"),
+            ToolCallDelta(3, "{}"),
+            ToolCallEnd(3),
+        ]
+    ).turn
+    assert turn.thinking_blocks == (
+        ThinkingBlock("First, the date.", "sig-A"),
+        ThinkingBlock(redacted_data="ENCRYPTED=="),
+        ThinkingBlock("Then the tool.", "sig-B"),
+    )
+    assert turn.reasoning == "First, the date.Then the tool."  # what people read
+    assert turn.reasoning_signature == ""  # no one signature signs the joined text
+    message = turn.to_message()
+    assert message.thinking_blocks == turn.thinking_blocks
+    assert [block.redacted for block in message.thinking_blocks] == [False, True, False]
+
+
+def test_blocks_are_ordered_by_index_not_by_arrival() -> None:
+    turn = fold([ReasoningDelta("b", 4), ReasoningDelta("a", 1), ReasoningSignature("s4", 4)]).turn
+    assert turn.thinking_blocks == (ThinkingBlock("a"), ThinkingBlock("b", "s4"))
+
+
+def test_reasoning_without_a_block_index_is_one_unsigned_block() -> None:
+    turn = fold([ReasoningDelta("Let "), ReasoningDelta("me think.")]).turn
+    assert turn.thinking_blocks == (ThinkingBlock("Let me think."),)
+    assert turn.reasoning_signature == ""
+
+
+def test_a_lone_redacted_block_has_no_reasoning_signature() -> None:
+    turn = fold([RedactedThinking("opaque")]).turn
+    assert turn.thinking_blocks == (ThinkingBlock(redacted_data="opaque"),)
+    assert (turn.reasoning, turn.reasoning_signature) == ("", "")
 
 
 def test_tool_call_arguments_are_kept_exactly_as_streamed() -> None:
@@ -140,6 +187,7 @@ def test_retry_voids_what_the_failed_attempt_streamed() -> None:
             AttemptStarted(1, 4),
             ReasoningDelta("first thoughts"),
             ReasoningSignature("sig1"),
+            RedactedThinking("data", 1),
             TextDelta("Hello, wor"),
             ToolCallStart(0, "c_old", "old"),
             ToolCallDelta(0, '{"half'),
@@ -156,6 +204,7 @@ def test_retry_voids_what_the_failed_attempt_streamed() -> None:
     assert turn.text == "Hello, world"  # not "Hello, worHello, world"
     assert turn.reasoning == ""
     assert turn.reasoning_signature == ""
+    assert turn.thinking_blocks == ()
     assert turn.tool_calls == []
     assert (turn.input_tokens, turn.output_tokens, turn.stop_reason) == (None, None, None)
     assert turn.attempts == 2
@@ -238,6 +287,7 @@ def test_to_message() -> None:
         reasoning="why",
         reasoning_signature="sig",
         tool_calls=[ToolCall("c", "f", "{}")],
+        thinking_blocks=(ThinkingBlock("why", "sig"),),
     )
     assert message.tool_results == []
     message.tool_calls.append(ToolCall("x", "y"))

@@ -8,7 +8,14 @@ from collections.abc import Iterable
 import pytest
 
 from desktop_chat.core.accumulator import Accumulator
-from desktop_chat.core.conversation import Conversation, Message, Tool, ToolCall, ToolResult
+from desktop_chat.core.conversation import (
+    Conversation,
+    Message,
+    ThinkingBlock,
+    Tool,
+    ToolCall,
+    ToolResult,
+)
 from desktop_chat.core.errors import (
     AuthenticationError,
     BadRequestError,
@@ -22,6 +29,7 @@ from desktop_chat.core.errors import (
 from desktop_chat.core.events import (
     ReasoningDelta,
     ReasoningSignature,
+    RedactedThinking,
     Stop,
     StreamError,
     StreamEvent,
@@ -208,6 +216,64 @@ def test_reasoning_without_signature_is_not_sent_back() -> None:
     }
 
 
+def test_thinking_blocks_go_back_in_order_each_with_its_own_signature() -> None:
+    conversation = Conversation(
+        messages=[
+            Message("user", "What time is it?"),
+            Message(
+                "assistant",
+                text="Checking.",
+                reasoning="First thought.Second thought.",
+                reasoning_signature="",
+                tool_calls=[ToolCall("toolu_1", "now", "{}")],
+                thinking_blocks=(
+                    ThinkingBlock("First thought.", "sig-A"),
+                    ThinkingBlock(redacted_data="EmwKAhgBEgy3va3pzix/LafPsn4a"),
+                    ThinkingBlock("Second thought.", "sig-B"),
+                ),
+            ),
+            Message("tool", tool_results=[ToolResult("toolu_1", "12:00")]),
+        ]
+    )
+    assert body_of(conversation)["messages"][1]["content"] == [  # type: ignore[index]
+        {"type": "thinking", "thinking": "First thought.", "signature": "sig-A"},
+        {"type": "redacted_thinking", "data": "EmwKAhgBEgy3va3pzix/LafPsn4a"},
+        {"type": "thinking", "thinking": "Second thought.", "signature": "sig-B"},
+        {"type": "text", "text": "Checking."},
+        {"type": "tool_use", "id": "toolu_1", "name": "now", "input": {}},
+    ]
+
+
+def test_thinking_blocks_take_the_place_of_the_single_signature() -> None:
+    message = Message(
+        "assistant",
+        "a",
+        reasoning="joined",
+        reasoning_signature="old",
+        thinking_blocks=(ThinkingBlock("joined", "new"),),
+    )
+    content = body_of(Conversation(messages=[Message("user", "q"), message]))["messages"][1]
+    assert content["content"][0] == {  # type: ignore[index]
+        "type": "thinking",
+        "thinking": "joined",
+        "signature": "new",
+    }
+
+
+def test_unsigned_thinking_blocks_are_not_sent_back() -> None:
+    message = Message(
+        "assistant",
+        "a",
+        reasoning="from another provider",
+        thinking_blocks=(ThinkingBlock("from another provider"), ThinkingBlock("", "only-sig")),
+    )
+    content = body_of(Conversation(messages=[Message("user", "q"), message]))["messages"][1]
+    assert content["content"] == [  # type: ignore[index]
+        {"type": "thinking", "thinking": "", "signature": "only-sig"},
+        {"type": "text", "text": "a"},
+    ]
+
+
 def test_malformed_tool_arguments_become_an_empty_input() -> None:
     conversation = Conversation(
         messages=[
@@ -254,6 +320,43 @@ def test_thinking_then_signature_then_text() -> None:
         ReasoningSignature("c2ln"),
         TextDelta("Yes."),
     ]
+
+
+def test_several_thinking_blocks_and_a_redacted_one_are_told_apart() -> None:
+    extra = [
+        {"redacted": "b3BhcXVl"},
+        {"thinking_pieces": ["Now ", "the tool."], "signature": "s2"},
+    ]
+    uses = [{"id": "toolu_1", "name": "now", "json_pieces": ["{}"]}]
+    events, _ = parse(
+        anthropic_stream(
+            [],
+            thinking_pieces=["First."],
+            signature="s0",
+            thinking_blocks=extra,
+            tool_uses=uses,
+            stop_reason="tool_use",
+        )
+    )
+    assert events[1:8] == [
+        ReasoningDelta("First.", 0),
+        ReasoningSignature("s0", 0),
+        RedactedThinking("b3BhcXVl", 1),
+        ReasoningDelta("Now ", 2),
+        ReasoningDelta("the tool.", 2),
+        ReasoningSignature("s2", 2),
+        ToolCallStart(3, "toolu_1", "now"),
+    ]
+
+
+def test_a_thinking_delta_without_an_index_belongs_to_block_zero() -> None:
+    events, _ = parse(
+        [
+            event("content_block_delta", delta={"type": "thinking_delta", "thinking": "a"}),
+            event("content_block_delta", delta={"type": "signature_delta", "signature": "s"}),
+        ]
+    )
+    assert events == [ReasoningDelta("a", 0), ReasoningSignature("s", 0)]
 
 
 def test_tool_use_with_input_json_delta() -> None:
@@ -373,7 +476,12 @@ def test_block_start_with_initial_content() -> None:
             event(
                 "content_block_start",
                 index=1,
-                content_block={"type": "thinking", "thinking": "hm", "signature": ""},
+                content_block={"type": "thinking", "thinking": "hm", "signature": "whole"},
+            ),
+            event(
+                "content_block_start",
+                index=3,
+                content_block={"type": "redacted_thinking", "data": "opaque"},
             ),
             event(
                 "content_block_start",
@@ -386,7 +494,9 @@ def test_block_start_with_initial_content() -> None:
     )
     assert events == [
         TextDelta("Hi"),
-        ReasoningDelta("hm"),
+        ReasoningDelta("hm", 1),
+        ReasoningSignature("whole", 1),
+        RedactedThinking("opaque", 3),
         ToolCallStart(2, "t", "f"),
         ToolCallDelta(2, '{"a": 1}'),
         ToolCallEnd(2),

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
 
-from desktop_chat.core.conversation import Conversation, Message, Tool, ToolCall, ToolResult
+from desktop_chat.core.conversation import (
+    Conversation,
+    Message,
+    ThinkingBlock,
+    Tool,
+    ToolCall,
+    ToolResult,
+)
 
 
 @pytest.mark.parametrize("raw", ["", "   ", "\n\t"])
@@ -53,7 +61,18 @@ def test_messages_do_not_share_default_lists() -> None:
 def test_message_defaults() -> None:
     message = Message("user", "hi")
     assert (message.reasoning, message.reasoning_signature) == ("", "")
+    assert message.thinking_blocks == ()
     assert ToolResult("c", "out").is_error is False
+
+
+def test_thinking_block_is_immutable_and_knows_when_it_is_redacted() -> None:
+    block = ThinkingBlock("thought", "sig")
+    assert (block.text, block.signature, block.redacted_data, block.redacted) == (
+        "thought", "sig", "", False,
+    )  # fmt: skip
+    assert ThinkingBlock(redacted_data="opaque").redacted
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        block.text = "changed"  # type: ignore[misc]
 
 
 def test_tool_default_parameters_are_an_empty_object_schema_not_shared() -> None:

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from desktop_chat.core.events import TextDelta, ToolCallDelta, WireEvent
+from desktop_chat.core.events import RedactedThinking, TextDelta, ToolCallDelta, WireEvent
 from desktop_chat.inspector.inspection import Inspection
 from desktop_chat.inspector.trace import KINDS, format_seconds
 from desktop_chat.tools.events import AlwaysAllow, Decision, Deny, Edit, PendingCall
@@ -419,3 +419,13 @@ def test_sse_raw_text_keeps_event_names_and_ids() -> None:
     (entry,) = inspection.entries
     assert entry.raw() == 'event: ping\ndata: {"type": "ping"}\nid: 7'
     assert entry.parsed() == {"type": "ping"}
+
+
+def test_redacted_thinking_is_recorded_without_its_data() -> None:
+    inspection = Inspection()
+    inspection.feed(RedactedThinking("EncryptedOpaqueBlob==", 1), 0.5)
+    (entry,) = inspection.entries
+    assert entry.kind == "reasoning"
+    assert "Redacted thinking" in entry.summary
+    assert "EncryptedOpaqueBlob" not in entry.summary
+    assert inspection.faults == 0

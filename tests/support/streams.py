@@ -119,6 +119,7 @@ def anthropic_stream(
     *,
     thinking_pieces: Sequence[str] = (),
     signature: str = "sig",
+    thinking_blocks: Sequence[Mapping[str, object]] = (),
     tool_uses: Sequence[Mapping[str, object]] = (),
     stop_reason: str | None = "end_turn",
     usage: tuple[int, int] = (12, 34),
@@ -130,6 +131,9 @@ def anthropic_stream(
     Blocks in order: thinking (thinking_delta pieces then one signature_delta), text
     (text_delta pieces), then one tool_use block per ``{"id", "name", "json_pieces"}``
     (input_json_delta with partial_json). A ping follows the first content_block_start.
+    ``thinking_blocks`` adds more thinking blocks after that one, before the text, each
+    ``{"thinking_pieces", "signature"}`` (thinking_delta pieces, one signature_delta) or
+    ``{"redacted": data}`` (a redacted_thinking block whose start carries the data, no deltas).
     Ends with message_delta (``stop_reason``, output_tokens) and message_stop; with
     ``stop_reason=None`` the stream stops after the last block, as a cut connection would.
     """
@@ -155,6 +159,15 @@ def anthropic_stream(
             {"type": "thinking_delta", "thinking": piece} for piece in thinking_pieces
         ]
         deltas.append({"type": "signature_delta", "signature": signature})
+        blocks.append(({"type": "thinking", "thinking": "", "signature": ""}, deltas))
+    for spec in thinking_blocks:
+        if "redacted" in spec:
+            blocks.append(({"type": "redacted_thinking", "data": spec["redacted"]}, []))
+            continue
+        pieces = spec.get("thinking_pieces", ())
+        assert isinstance(pieces, Iterable)
+        deltas = [{"type": "thinking_delta", "thinking": str(p)} for p in pieces]
+        deltas.append({"type": "signature_delta", "signature": spec.get("signature", "sig")})
         blocks.append(({"type": "thinking", "thinking": "", "signature": ""}, deltas))
     if text_pieces:
         blocks.append(

@@ -1,15 +1,22 @@
-"""Anthropic Messages over SSE: content blocks of text, thinking and tool_use."""
+"""Anthropic Messages over SSE: content blocks of text, thinking, redacted_thinking and tool_use.
+
+Thinking goes back to the API as it came: every `thinking` block with its own signature and every
+`redacted_thinking` block with its data, in their order, before the text and tool_use blocks.
+The API rejects the next request of a tool loop when one is missing, merged or altered, so the
+parser tags each piece with its content block index and the accumulator keeps blocks apart.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from desktop_chat.core.conversation import Conversation, Message, Tool
+from desktop_chat.core.conversation import Conversation, Message, ThinkingBlock, Tool
 from desktop_chat.core.errors import ChatError
 from desktop_chat.core.events import (
     ReasoningDelta,
     ReasoningSignature,
+    RedactedThinking,
     Stop,
     StreamError,
     StreamEvent,
@@ -32,16 +39,27 @@ from desktop_chat.core.sse import SSEEvent
 API_VERSION = "2023-06-01"
 
 
+def _thinking_blocks(message: Message) -> list[dict[str, object]]:
+    """The message's thinking as content blocks; unsigned thinking is not sent (it is rejected)."""
+    if not message.thinking_blocks:  # a message built without blocks: one block, as before
+        if message.reasoning and message.reasoning_signature:
+            return [_thinking_block(ThinkingBlock(message.reasoning, message.reasoning_signature))]
+        return []
+    return [
+        _thinking_block(block)
+        for block in message.thinking_blocks
+        if block.redacted or block.signature
+    ]
+
+
+def _thinking_block(block: ThinkingBlock) -> dict[str, object]:
+    if block.redacted:
+        return {"type": "redacted_thinking", "data": block.redacted_data}
+    return {"type": "thinking", "thinking": block.text, "signature": block.signature}
+
+
 def _assistant_blocks(message: Message) -> list[dict[str, object]]:
-    blocks: list[dict[str, object]] = []
-    if message.reasoning and message.reasoning_signature:
-        blocks.append(
-            {
-                "type": "thinking",
-                "thinking": message.reasoning,
-                "signature": message.reasoning_signature,
-            }
-        )
+    blocks = _thinking_blocks(message)
     if message.text:
         blocks.append({"type": "text", "text": message.text})
     for call in message.tool_calls:
@@ -82,6 +100,12 @@ def render_tool(tool: Tool) -> dict[str, object]:
     return {"name": tool.name, "description": tool.description, "input_schema": tool.parameters}
 
 
+def _block_index(payload: dict[str, Any]) -> int:
+    """The content block a thinking piece belongs to; 0 for a server that leaves it out."""
+    index = payload.get("index")
+    return index if isinstance(index, int) else 0
+
+
 class AnthropicParser:
     """message_start .. message_stop to typed events; message_stop ends the stream."""
 
@@ -104,9 +128,9 @@ class AnthropicParser:
             elif delta_type == "input_json_delta":
                 out.append(ToolCallDelta(payload["index"], delta["partial_json"]))
             elif delta_type == "thinking_delta":
-                out.append(ReasoningDelta(delta["thinking"]))
+                out.append(ReasoningDelta(delta["thinking"], _block_index(payload)))
             elif delta_type == "signature_delta":
-                out.append(ReasoningSignature(delta["signature"]))
+                out.append(ReasoningSignature(delta["signature"], _block_index(payload)))
         elif kind == "content_block_start":
             self._block_start(payload, out)
         elif kind == "content_block_stop":
@@ -144,8 +168,13 @@ class AnthropicParser:
                 out.append(ToolCallDelta(index, json.dumps(initial)))
         elif block_type == "text" and block.get("text"):
             out.append(TextDelta(str(block["text"])))
-        elif block_type == "thinking" and block.get("thinking"):
-            out.append(ReasoningDelta(str(block["thinking"])))
+        elif block_type == "thinking":  # whole when a server sends it so; empty when streamed
+            if block.get("thinking"):
+                out.append(ReasoningDelta(str(block["thinking"]), index))
+            if block.get("signature"):
+                out.append(ReasoningSignature(str(block["signature"]), index))
+        elif block_type == "redacted_thinking":
+            out.append(RedactedThinking(str(block.get("data", "")), index))
 
 
 class AnthropicMessages:
