@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything the tests need on a fresh Debian/Ubuntu machine and run them all:
 # Qt's system libraries, Xvfb, gnome-keyring for a real Secret Service, a virtual environment with
-# the project and its dev tools; then lint, and the tests inside a private D-Bus session.
+# the project and its dev tools; then lint and type-check, and the tests inside a private D-Bus
+# session.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck disable=SC2046
@@ -12,6 +13,7 @@ bash scripts/ensure-apt.sh $(cat scripts/qt-runtime-packages.txt) \
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/mypy
 
 export QT_QPA_PLATFORM=offscreen
 exec timeout --kill-after=30 1500 dbus-run-session -- .venv/bin/python -m pytest "$@"

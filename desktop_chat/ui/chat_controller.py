@@ -32,7 +32,7 @@ from desktop_chat.core.events import (
     StreamEvent,
     TextDelta,
 )
-from desktop_chat.ui.bridge import KeySource, Observer, TurnBridge, engine_turn
+from desktop_chat.ui.bridge import KeySource, Observer, TurnBridge, TurnRunner, engine_turn
 from desktop_chat.ui.composer import Composer
 from desktop_chat.ui.status_bar import StatusBar
 from desktop_chat.ui.transcript import Transcript
@@ -247,7 +247,7 @@ class ChatController(QObject):
 
         _system, temperature, max_tokens = self._options()
         request = ChatRequest(target.model, self.conversation(), max_tokens, temperature)
-        runner = engine_turn
+        runner: TurnRunner = engine_turn
         self._tool_turn = None
         if self.tools is not None and self.tools.active():
             from desktop_chat.ui.tool_turn import ToolTurnView

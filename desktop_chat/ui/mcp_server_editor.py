@@ -226,7 +226,7 @@ class McpServerEditor(QDialog):
     # --- the value ------------------------------------------------------------------------------
 
     def is_http(self) -> bool:
-        return self.transport_combo.currentData() == "http"
+        return bool(self.transport_combo.currentData() == "http")
 
     def server(self) -> McpServer:
         """Build the server shown; raise SettingsError naming the first problem."""

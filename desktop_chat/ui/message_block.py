@@ -98,8 +98,8 @@ def message_html(
         parts.append(plain_html(block.text, theme, mono=block.role == "tool"))
     else:
         if block.reasoning:
-            toggle = links.href("reasoning", index)
-            parts.append(reasoning_toggle_html(toggle, block.reasoning_open, theme))
+            href = links.href("reasoning", index)
+            parts.append(reasoning_toggle_html(href, block.reasoning_open, theme))
             if block.reasoning_open:
                 thoughts = renderer.render_markdown(block.reasoning, RenderContext())
                 parts.append(reasoning_html(thoughts, theme))

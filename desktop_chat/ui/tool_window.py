@@ -25,7 +25,8 @@ class WindowTools:
     def __init__(self, window: MainWindow) -> None:
         self.window = window
         self.panel = ApprovalPanel(window)
-        layout = window.centralWidget().layout()
+        central = window.centralWidget()
+        layout = central.layout() if central is not None else None
         if isinstance(layout, QBoxLayout):
             layout.insertWidget(layout.indexOf(window.composer), self.panel, 0)
         self.session = ToolSession(lambda: window.settings, self.panel, window)

@@ -20,10 +20,10 @@ class ToolsMenu(QToolButton):
     def __init__(self, session: ToolSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.menu = QMenu(self)
-        self.menu.setAccessibleName("Tools offered to the model")
-        self.menu.setToolTipsVisible(True)
-        self.menu.aboutToShow.connect(self.rebuild)
+        self.choices = QMenu(self)
+        self.choices.setAccessibleName("Tools offered to the model")
+        self.choices.setToolTipsVisible(True)
+        self.choices.aboutToShow.connect(self.rebuild)
         self.setToolTip("Choose the tools the model may call in this conversation")
         self.clicked.connect(self.open_menu)
         session.enabled_changed.connect(self.update_label)
@@ -44,11 +44,11 @@ class ToolsMenu(QToolButton):
 
     def open_menu(self) -> None:
         self.rebuild()
-        self.menu.popup(self.mapToGlobal(QPoint(0, self.height())))
+        self.choices.popup(self.mapToGlobal(QPoint(0, self.height())))
 
     def rebuild(self) -> None:
         """List every tool and server from the current settings, checked when enabled."""
-        menu, session = self.menu, self.session
+        menu, session = self.choices, self.session
         menu.clear()
         tools = session.tool_settings()
         menu.addSection("Built-in")
@@ -80,7 +80,7 @@ class ToolsMenu(QToolButton):
         none.triggered.connect(self._all_off)
 
     def _add(self, key: str, label: str, tip: str) -> None:
-        action = self.menu.addAction(label)
+        action = self.choices.addAction(label)
         action.setCheckable(True)
         action.setChecked(key in self.session.enabled)
         action.setToolTip(tip)
@@ -88,7 +88,7 @@ class ToolsMenu(QToolButton):
         action.toggled.connect(lambda on: self.session.set_enabled(key, on))
 
     def _empty(self, text: str) -> None:
-        self.menu.addAction(text).setEnabled(False)
+        self.choices.addAction(text).setEnabled(False)
 
     def _all_off(self) -> None:
         for key in list(self.session.enabled):
@@ -96,4 +96,4 @@ class ToolsMenu(QToolButton):
 
     def action_for(self, key: str) -> object:
         """The menu's action for `key` (after `rebuild`), for tests and accessibility tools."""
-        return next((a for a in self.menu.actions() if a.data() == key), None)
+        return next((a for a in self.choices.actions() if a.data() == key), None)

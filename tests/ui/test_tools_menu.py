@@ -33,7 +33,7 @@ def test_the_menu_lists_every_tool_and_server(qtbot, open_window, sse_server):
     assert menu.accessibleName() == "Tools: 0 enabled"
     assert menu.parent() is window.top_bar
     menu.rebuild()
-    checkable = [a for a in menu.menu.actions() if a.isCheckable()]
+    checkable = [a for a in menu.choices.actions() if a.isCheckable()]
     assert [a.data() for a in checkable] == [
         "builtin:current_time",
         "builtin:calculator",
@@ -42,7 +42,7 @@ def test_the_menu_lists_every_tool_and_server(qtbot, open_window, sse_server):
         "mcp:clock",
     ]
     assert not any(a.isChecked() for a in checkable)
-    sections = [a.text() for a in menu.menu.actions() if a.isSeparator() and a.text()]
+    sections = [a.text() for a in menu.choices.actions() if a.isSeparator() and a.text()]
     assert sections == ["Built-in", "Your tools (you type the result)", "MCP servers"]
     assert menu.action_for("mcp:clock").toolTip().startswith("Started when a message needs it")
 
@@ -71,9 +71,9 @@ def test_the_menu_opens_without_blocking_and_from_the_keyboard(qtbot, open_windo
     menu = window.tools.menu
     menu.setFocus()
     qtbot.keyClick(menu, Qt.Key.Key_Space)
-    qtbot.waitUntil(menu.menu.isVisible)
-    assert isinstance(menu.menu, QMenu)
-    menu.menu.close()
+    qtbot.waitUntil(menu.choices.isVisible)
+    assert isinstance(menu.choices, QMenu)
+    menu.choices.close()
 
 
 def test_new_chat_resets_the_tools(qtbot, open_window, sse_server):
@@ -92,6 +92,6 @@ def test_turn_all_off(qtbot, open_window, sse_server):
     for key in ("builtin:calculator", "mcp:clock"):
         window.tools.session.set_enabled(key, True)
     window.tools.menu.rebuild()
-    off = next(a for a in window.tools.menu.menu.actions() if a.text() == "Turn all off")
+    off = next(a for a in window.tools.menu.choices.actions() if a.text() == "Turn all off")
     off.trigger()
     assert window.tools.menu.text() == "Tools (0)"

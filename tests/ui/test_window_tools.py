@@ -407,7 +407,7 @@ def test_mcp_servers_that_fail_show_their_stderr_and_the_window_survives(
     assert "fatal: the disk is on fire" in window.transcript_text()
     assert "crash · MCP server 'crashing' — ✗ failed" in window.transcript_text()
     window.tools.menu.rebuild()
-    labels = [a.text() for a in window.tools.menu.menu.actions()]
+    labels = [a.text() for a in window.tools.menu.choices.actions()]
     assert "broken — failed to start" in labels
     assert window.isVisible()
     assert window.last_answer_text() == "The server died."
