@@ -61,10 +61,20 @@ class McpConnection:
         self._ready: asyncio.Future[None] | None = None
         self._closing = asyncio.Event()
         self._failure: BaseException | None = None
+        self._lost = False
 
     @property
     def name(self) -> str:
         return self.server.name
+
+    @property
+    def alive(self) -> bool:
+        """Whether the session can still answer: started, not closed, its server not lost.
+
+        A server that dies mid-session leaves the session task waiting, so a lost transport
+        seen by a call is what marks it dead; a window then starts the server again.
+        """
+        return self._task is not None and not self._task.done() and not self._lost
 
     async def start(self) -> None:
         """Connect and list the tools; raise McpError (with the stderr tail) on failure."""
@@ -147,8 +157,10 @@ class McpConnection:
             result = await session.call_tool(name, arguments)
         except Exception as exc:  # noqa: BLE001  # the SDK raises several kinds; all are reported
             reason = f"failed during the call: {_describe(exc, self.server)}"
-            if self._stderr is not None and _transport_lost(exc):
-                await asyncio.to_thread(self._stderr.join, 1.0)  # the dying server's last words
+            if _transport_lost(exc):
+                self._lost = True
+                if self._stderr is not None:
+                    await asyncio.to_thread(self._stderr.join, 1.0)  # the dying server's last words
             raise ToolFailure(str(McpError(self.name, reason, self.stderr_text()))) from None
         return ToolOutput(result_text(result), bool(result.is_error))
 

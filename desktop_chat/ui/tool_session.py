@@ -197,7 +197,7 @@ class ToolSession(QObject):
         needed: list[McpServer] = []
         for server in servers:
             connection = self._connections.get(server.name)
-            if connection is not None and (connection.server != server or not _alive(connection)):
+            if connection is not None and (connection.server != server or not connection.alive):
                 del self._connections[server.name]
                 await connection.aclose()
                 connection = None
@@ -227,12 +227,3 @@ class ToolSession(QObject):
         self._connections.clear()
         if hubs:
             await asyncio.gather(*(hub.aclose() for hub in hubs), return_exceptions=True)
-
-
-def _alive(connection: McpConnection) -> bool:
-    """Whether the server's session task still runs (a crashed server's has ended).
-
-    McpConnection keeps no public flag for this; its owning task ends when the server dies.
-    """
-    task = connection._task
-    return task is not None and not task.done()

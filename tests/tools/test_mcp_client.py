@@ -128,11 +128,14 @@ async def test_a_server_that_crashes_mid_session_is_a_tool_failure() -> None:
         cwd=str(ROOT),
     )
     connection = McpConnection(server, connect_timeout=60)
+    assert not connection.alive
     await asyncio.wait_for(connection.start(), 90)
     try:
+        assert connection.alive
         assert (await asyncio.wait_for(connection.call("echo", {"text": "hi"}), 20)).content == "hi"
         with pytest.raises(ToolFailure) as info:
             await asyncio.wait_for(connection.call("crash", {}), 20)
+        assert not connection.alive  # so a window starts it again for the next turn
         message = str(info.value)
         assert message.startswith("MCP server 'crashing' failed during the call:")
         assert "fatal: the disk is on fire" in message

@@ -390,9 +390,14 @@ def test_mcp_servers_that_fail_show_their_stderr_and_the_window_survives(
     sse_server.script(
         OPENAI.calls(("x1", "crash", [""])),
         OPENAI.text("The server died."),
+        OPENAI.calls(("x2", "echo", ['{"text": "back again"}'])),
+        OPENAI.text("It is back."),
     )
     settings = settings_for(
-        OPENAI, sse_server, mcp_servers=(broken, crashing), always_allow=("mcp:crashing:crash",)
+        OPENAI,
+        sse_server,
+        mcp_servers=(broken, crashing),
+        always_allow=("mcp:crashing:crash", "mcp:crashing:echo"),
     )
     window = opened(open_window, settings, "mcp:broken", "mcp:crashing")
     seen = outcomes(window)
@@ -411,6 +416,10 @@ def test_mcp_servers_that_fail_show_their_stderr_and_the_window_survives(
     assert "broken — failed to start" in labels
     assert window.isVisible()
     assert window.last_answer_text() == "The server died."
+    # The next turn starts the crashed server again.
+    send(qtbot, window, "echo please")
+    assert wait_outcome(qtbot, seen, 2, timeout=MCP_WAIT, window=window) == "finished"
+    assert OPENAI.results(sse_server.requests[3])[-1] == ("x2", "back again", False)
 
 
 def test_the_observer_gets_every_event_in_order(qtbot, open_window, sse_server, caplog):
