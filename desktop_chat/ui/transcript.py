@@ -13,26 +13,25 @@ owns its ToolCallView objects, changes them as the loop reports, and asks for a 
 
 from __future__ import annotations
 
-import bisect
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QGuiApplication
-from PySide6.QtWidgets import QMenu, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from desktop_chat.ui.block_writer import BlockWriter
+from desktop_chat.ui.frame_budget import FrameBudget
 from desktop_chat.ui.live_message import LiveMessage
 from desktop_chat.ui.markdown import MarkdownRenderer, RenderStats
 from desktop_chat.ui.message_block import ActionLinks, MessageBlock, action_line_html, message_html
 from desktop_chat.ui.message_html import error_html, header_html, role_name, status_html
 from desktop_chat.ui.safe_browser import EndFollower, SafeBrowser, theme_from_palette
 from desktop_chat.ui.tool_call_html import ToolCallView
+from desktop_chat.ui.transcript_menu import show_menu
 
 FRAME_MS = 16
-FRAME_WORK_S = 0.004  # aim a frame's drawing at a quarter of a 60 Hz frame; the loop keeps the rest
-MIN_BUDGET, MAX_BUDGET = 256, 65_536  # characters of streamed text taken in per frame
 
 
 class Transcript(QWidget):
@@ -65,8 +64,7 @@ class Transcript(QWidget):
         self._finishing: str | None = None  # the status, once finish() was called
         self._error: tuple[int, str] | None = None  # (marker, message) of the error box
         self._frame_ms = frame_ms
-        self._budget = 1024  # characters per frame, fitted to FRAME_WORK_S as frames go by
-        self._frame_work = FRAME_WORK_S  # smoothed seconds a frame took
+        self._budget = FrameBudget()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -195,7 +193,7 @@ class Transcript(QWidget):
         if self._live is None or self._finishing is not None:
             return
         self._finishing = status
-        if self._live.backlog <= self._budget:
+        if self._live.backlog <= self._budget.characters:
             self._complete()
         else:
             self._schedule()
@@ -248,26 +246,14 @@ class Transcript(QWidget):
             return
         started = time.perf_counter()
         with self._edit():
-            taken = live.render(self._budget)
+            taken = live.render(self._budget.characters)
         spent = time.perf_counter() - started
         self._renderer.stats.frames += 1
-        self._fit_budget(taken, spent)
+        self._budget.fit(taken, spent)
         if live.backlog:
             self._timer.start(max(1, self._frame_ms - int(spent * 1000)))
         elif self._finishing is not None:
             self._complete()
-
-    def _fit_budget(self, taken: int, spent: float) -> None:
-        """Grow or shrink the characters drawn per frame so a frame takes about FRAME_WORK_S.
-
-        Smoothed, so one slow frame (Qt rescanning the document after a table) does not
-        shrink the budget for good; prose then gets larger bites than code or tables.
-        """
-        self._frame_work = 0.7 * self._frame_work + 0.3 * spent
-        if self._frame_work > FRAME_WORK_S * 1.25:
-            self._budget = max(MIN_BUDGET, int(self._budget * 0.8))
-        elif self._frame_work < FRAME_WORK_S * 0.8 and taken >= self._budget:
-            self._budget = min(MAX_BUDGET, int(self._budget * 1.25))
 
     def _complete(self) -> None:
         """Draw whatever is left of the live message, then its status marker and actions."""
@@ -388,31 +374,8 @@ class Transcript(QWidget):
             QGuiApplication.clipboard().setText(code)
             self.code_copied.emit(code)
 
-    def _message_at(self, position: int) -> int | None:
-        starts = [block.start for block in self._blocks]
-        return max(bisect.bisect_left(starts, position) - 1, 0) if starts else None
-
     def _on_context_menu_requested(self, pos: QPoint) -> None:
-        menu = self._view.createStandardContextMenu(pos)
-        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        index = self._message_at(self._view.cursorForPosition(pos).position())
-        if index is not None:
-            block = self._blocks[index]
-            menu.addSeparator()
-            self._add_action(menu, "Copy message as Markdown", "copy", index)
-            if block.role == "user":
-                self._add_action(menu, "Edit message", "edit", index)
-            if block.regenerate:
-                self._add_action(menu, "Regenerate response", "regenerate", index)
-            if block.role == "assistant":
-                self._add_action(menu, "Inspect requests and events", "inspect", index)
-        # popup(), not exec(): a nested event loop would stall the asyncio tasks (qasync).
-        menu.popup(self._view.viewport().mapToGlobal(pos))
-
-    def _add_action(self, menu: QMenu, label: str, action: str, index: int) -> None:
-        item = menu.addAction(label)
-        item.setToolTip(label)
-        item.triggered.connect(lambda: self._run_action(action, [index]))
+        show_menu(self._view, pos, self._blocks, self._run_action)
 
     # -- theme and accessibility ---------------------------------------------------------------
 

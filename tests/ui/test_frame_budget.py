@@ -1,0 +1,25 @@
+"""The per-frame budget of streamed characters follows how long frames take."""
+
+from __future__ import annotations
+
+from desktop_chat.ui.frame_budget import FRAME_WORK_S, MAX_BUDGET, MIN_BUDGET, FrameBudget
+
+
+def test_slow_frames_shrink_the_budget_down_to_its_floor() -> None:
+    budget = FrameBudget(4096)
+    sizes = []
+    for _ in range(60):
+        budget.fit(budget.characters, FRAME_WORK_S * 4)
+        sizes.append(budget.characters)
+    assert sizes[0] == int(0.8 * 4096)  # a fifth at most per frame: one slow frame is not obeyed
+    assert sizes == sorted(sizes, reverse=True)
+    assert sizes[-1] == MIN_BUDGET
+
+
+def test_fast_full_frames_grow_it_up_to_its_ceiling_and_idle_ones_do_not() -> None:
+    budget = FrameBudget(1024)
+    budget.fit(10, FRAME_WORK_S / 10)  # a frame that had little to draw says nothing
+    assert budget.characters == 1024
+    for _ in range(80):
+        budget.fit(budget.characters, FRAME_WORK_S / 10)
+    assert budget.characters == MAX_BUDGET
