@@ -4,6 +4,10 @@ The window owns the settings in use and the key store; its target chooser decide
 goes (endpoint, model, key, engine, the offline demo) and the chat controller runs turns. Settings
 changes apply to the next request without a restart: a changed network section builds a new
 engine, and the old one is closed once no turn uses it.
+
+It is built in two steps, so that start-up shows a window before the chat's modules load: the
+frame (title, size) first, then `assemble` makes the chat inside it, with the tools (approval
+panel, Tools menu) and the inspector (every turn recorded; its dock made when first opened).
 """
 
 from __future__ import annotations
@@ -38,7 +42,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Before the frame is shown only Qt's widgets, the settings and the key store are loaded here:
-# asyncio, Qt's enum namespace and the chat's own modules are imported where they are first used.
+# asyncio, Qt's enum namespace and the chat's own modules are imported where they are first used
+# (tests/ui/test_startup_imports.py keeps it so).
 
 FIRST_RUN_HINT = (
     "You are talking to the built-in offline demo, so you can try everything without a key. "
