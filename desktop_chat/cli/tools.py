@@ -129,12 +129,15 @@ def cmd_mcp_remove(args: argparse.Namespace) -> int:
 @_guarded
 def cmd_mcp_tools(args: argparse.Namespace) -> int:
     """Start a server, list its tools, stop it."""
+    from desktop_chat.storage.engine_config import transport_config
     from desktop_chat.tools.mcp_client import McpConnection, McpError
 
-    server = _require_server(_load(), args.name)
+    settings = _load()
+    server = _require_server(settings, args.name)
+    network = transport_config(settings.network)
 
     async def listing() -> list[tuple[str, str]]:
-        connection = McpConnection(server, connect_timeout=args.timeout)
+        connection = McpConnection(server, connect_timeout=args.timeout, network=network)
         await connection.start()
         try:
             return [(tool.name, tool.description) for tool in connection.tools]

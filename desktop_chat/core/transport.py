@@ -21,7 +21,8 @@ class TransportConfig:
     ca_bundle: str = ""  # a PEM file trusted in addition to the system's store
 
 
-def _verify(config: TransportConfig) -> ssl.SSLContext | bool:
+def tls_verification(config: TransportConfig) -> ssl.SSLContext | bool:
+    """What a client's `verify=` gets: False, or a context trusting the system and the CA file."""
     if not config.verify_tls:
         return False
     context = ssl.create_default_context()
@@ -35,6 +36,15 @@ def _verify(config: TransportConfig) -> ssl.SSLContext | bool:
     return context
 
 
+def proxy_url(config: TransportConfig) -> str | None:
+    """The proxy a client is given (None: the environment's, or none, by `proxy_mode`)."""
+    if config.proxy_mode != "custom":
+        return None
+    if not config.proxy_url:
+        raise ConfigurationError("A custom proxy is selected but no proxy URL is set")
+    return config.proxy_url
+
+
 def make_client(config: TransportConfig) -> httpx.AsyncClient:
     """Build the client for `config`; raises ConfigurationError for an unusable proxy or CA file."""
     timeout = httpx.Timeout(
@@ -43,17 +53,12 @@ def make_client(config: TransportConfig) -> httpx.AsyncClient:
         write=config.read_timeout,
         pool=config.connect_timeout,
     )
-    proxy: str | None = None
-    if config.proxy_mode == "custom":
-        if not config.proxy_url:
-            raise ConfigurationError("A custom proxy is selected but no proxy URL is set")
-        proxy = config.proxy_url
     try:
         return httpx.AsyncClient(
             timeout=timeout,
-            proxy=proxy,
+            proxy=proxy_url(config),
             trust_env=config.proxy_mode == "system",
-            verify=_verify(config),
+            verify=tls_verification(config),
             follow_redirects=False,
         )
     except ValueError as exc:  # httpx rejects a malformed proxy URL here

@@ -16,6 +16,7 @@ from desktop_chat.core.conversation import Tool
 from desktop_chat.core.engine import ChatRequest, EndpointConfig, Engine
 from desktop_chat.core.errors import ChatError
 from desktop_chat.core.events import StreamEvent
+from desktop_chat.storage.engine_config import transport_config
 from desktop_chat.storage.settings import Settings, UserTool
 from desktop_chat.tools.builtin import builtin_entries
 from desktop_chat.tools.events import (
@@ -79,7 +80,7 @@ async def run_headless(
     declared: list[UserTool | Tool] = [*settings.tools.user_tools, *request.tools]
     for entry in declared_entries(declared, outcome.notices):
         registry.add(entry)
-    hub = McpHub(settings.tools.mcp_servers)
+    hub = McpHub(settings.tools.mcp_servers, network=transport_config(settings.network))
     try:
         for entry in await server_entries(hub, outcome.notices):
             registry.add(entry)

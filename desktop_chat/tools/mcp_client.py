@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from desktop_chat.core.conversation import JSONValue, Tool
+from desktop_chat.core.errors import ChatError
+from desktop_chat.core.transport import TransportConfig, proxy_url, tls_verification
 from desktop_chat.storage.settings import McpServer
 from desktop_chat.tools.registry import Runner, ToolEntry, ToolFailure, ToolOutput
 from desktop_chat.tools.stderr_tail import StderrTail
@@ -51,9 +53,16 @@ class McpError(Exception):
 class McpConnection:
     """One running server: its tools, and a way to call them."""
 
-    def __init__(self, server: McpServer, *, connect_timeout: float = CONNECT_TIMEOUT) -> None:
+    def __init__(
+        self,
+        server: McpServer,
+        *,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        network: TransportConfig | None = None,
+    ) -> None:
         self.server = server
         self.connect_timeout = connect_timeout
+        self.network = network or TransportConfig()  # proxy and TLS, for servers over HTTP
         self.tools: tuple[Tool, ...] = ()
         self._session: ClientSession | None = None
         self._stderr: StderrTail | None = None
@@ -85,7 +94,7 @@ class McpConnection:
             return
         reason = f"did not answer within {self.connect_timeout:g} s"
         if done:
-            reason = _describe(self._ready.exception(), self.server)
+            reason = _describe(self._ready.exception(), self.server, self.network)
         await self.aclose()
         if not self._ready.done():
             self._ready.cancel()
@@ -117,7 +126,11 @@ class McpConnection:
             if not self._ready.done():
                 self._ready.set_exception(exc)
             else:
-                log.warning("MCP server %s stopped: %s", self.name, _describe(exc, self.server))
+                log.warning(
+                    "MCP server %s stopped: %s",
+                    self.name,
+                    _describe(exc, self.server, self.network),
+                )
         finally:
             self._session = None
             if self._stderr is not None:
@@ -130,8 +143,13 @@ class McpConnection:
             import httpx2
             from mcp.client.streamable_http import streamable_http_client
 
+            network = self.network
             client = httpx2.AsyncClient(
-                headers=dict(server.headers), timeout=httpx2.Timeout(30.0, read=300.0)
+                headers=dict(server.headers),
+                timeout=httpx2.Timeout(30.0, read=300.0),
+                proxy=proxy_url(network),
+                trust_env=network.proxy_mode == "system",
+                verify=tls_verification(network),
             )
             stack.push_async_callback(client.aclose)
             return streamable_http_client(server.url, http_client=client)
@@ -156,7 +174,7 @@ class McpConnection:
         try:
             result = await session.call_tool(name, arguments)
         except Exception as exc:  # noqa: BLE001  # the SDK raises several kinds; all are reported
-            reason = f"failed during the call: {_describe(exc, self.server)}"
+            reason = f"failed during the call: {_describe(exc, self.server, self.network)}"
             if _transport_lost(exc):
                 self._lost = True
                 if self._stderr is not None:
@@ -194,9 +212,15 @@ class McpHub:
     """Every configured server: started together, a failure of one is a notice, not an error."""
 
     def __init__(
-        self, servers: Iterable[McpServer], *, connect_timeout: float = CONNECT_TIMEOUT
+        self,
+        servers: Iterable[McpServer],
+        *,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        network: TransportConfig | None = None,
     ) -> None:
-        self.connections = [McpConnection(s, connect_timeout=connect_timeout) for s in servers]
+        self.connections = [
+            McpConnection(s, connect_timeout=connect_timeout, network=network) for s in servers
+        ]
         self.failures: list[McpError] = []
 
     async def start(self) -> list[McpError]:
@@ -277,13 +301,17 @@ def _transport_lost(exc: Exception) -> bool:
     return not isinstance(exc, MCPError) or exc.code == CONNECTION_CLOSED
 
 
-def _describe(exc: BaseException | None, server: McpServer) -> str:
+def _describe(
+    exc: BaseException | None, server: McpServer, network: TransportConfig | None = None
+) -> str:
     """Say what went wrong in a few words, looking through the SDK's exception groups."""
     while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         exc = next((e for e in exc.exceptions if not isinstance(e, asyncio.CancelledError)),
                    exc.exceptions[0])  # fmt: skip
     if exc is None:
         return "it stopped"
+    if isinstance(exc, ChatError):  # the app's own network settings: already said for a person
+        return str(exc)
     if isinstance(exc, FileNotFoundError):
         missing = server.cwd if server.cwd and not os.path.isdir(server.cwd) else server.command
         return f"{missing!r} was not found"
@@ -297,6 +325,10 @@ def _describe(exc: BaseException | None, server: McpServer) -> str:
     if "Connection closed" in text:
         return "the server closed the connection (it may have exited)"
     if type(exc).__name__ == "ConnectError":
+        if network is not None and network.proxy_mode == "custom":
+            return (
+                f"could not connect to {server.url} through the proxy {network.proxy_url}: {text}"
+            )
         return f"could not connect to {server.url}: {text}"
     if "Server returned an error response" in text:
         return "the server refused the request (an HTTP error: check the URL and headers)"

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_chat.storage.settings import McpServer, SettingsError, check_tool_name
+from desktop_chat.storage.settings import McpServer, Network, SettingsError, check_tool_name
 
 Spawn = Callable[[Coroutine[object, object, None]], "asyncio.Task[None]"]
 
@@ -90,8 +90,10 @@ class McpServerEditor(QDialog):
         parent: QWidget | None = None,
         *,
         connect_timeout: float = 30.0,
+        network: Callable[[], Network] | None = None,
     ) -> None:
         super().__init__(parent)
+        self._network = network  # proxy and TLS settings for an HTTP server's Test
         self.setWindowTitle("Edit MCP server" if server else "Add MCP server")
         self.setAccessibleName(self.windowTitle())
         self.setModal(True)
@@ -317,9 +319,11 @@ class McpServerEditor(QDialog):
             self.test_status.setText("Test stopped.")
 
     async def _run_test(self, server: McpServer) -> None:
+        from desktop_chat.storage.engine_config import transport_config
         from desktop_chat.tools.mcp_client import McpConnection, McpError
 
-        connection = McpConnection(server, connect_timeout=self.connect_timeout)
+        network = transport_config(self._network()) if self._network is not None else None
+        connection = McpConnection(server, connect_timeout=self.connect_timeout, network=network)
         try:
             try:
                 await connection.start()

@@ -59,7 +59,7 @@ class SettingsDialog(QDialog):
         self.endpoints.session_memory_requested.connect(self.use_session_memory)
         self.network = NetworkPage(settings.network, self)
         self.appearance = AppearancePage(settings.ui, self)
-        self.tools = ToolsPage(settings.tools, self._spawn, self)
+        self.tools = ToolsPage(settings.tools, self._spawn, self, network=self._draft_network)
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("Settings pages")
         self.tabs.addTab(self.endpoints, "&Endpoints")

@@ -204,8 +204,15 @@ class ToolSession(QObject):
             if connection is None:
                 needed.append(server)
         if needed:
+            from desktop_chat.storage.engine_config import transport_config
+
+            network = transport_config(self._settings().network)
             timeout = self.connect_timeout
-            hub = McpHub(needed) if timeout is None else McpHub(needed, connect_timeout=timeout)
+            hub = (
+                McpHub(needed, network=network)
+                if timeout is None
+                else McpHub(needed, connect_timeout=timeout, network=network)
+            )
             self._hubs.append(hub)  # closed with the window even if this turn is stopped
             failures = await hub.start()
             for failure in failures:

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_chat.storage.settings import McpServer, ToolSettings, UserTool
+from desktop_chat.storage.settings import McpServer, Network, ToolSettings, UserTool
 from desktop_chat.ui.mcp_server_editor import McpServerEditor
 from desktop_chat.ui.user_tool_editor import UserToolEditor
 
@@ -37,8 +37,16 @@ def _where(server: McpServer) -> str:
 class ToolsPage(QWidget):
     """Edit the tool settings; `tool_settings()` returns what the page shows."""
 
-    def __init__(self, tools: ToolSettings, spawn: Spawn, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        tools: ToolSettings,
+        spawn: Spawn,
+        parent: QWidget | None = None,
+        *,
+        network: Callable[[], Network] | None = None,
+    ) -> None:
         super().__init__(parent)
+        self._network = network  # the dialog's network settings, which Test connects with
         self.servers = list(tools.mcp_servers)
         self.user_tools = list(tools.user_tools)
         self.always_allow = list(tools.always_allow)
@@ -169,7 +177,12 @@ class ToolsPage(QWidget):
         server = None if row is None else self.servers[row]
         taken = {s.name.casefold() for i, s in enumerate(self.servers) if i != row}
         editor = McpServerEditor(
-            server, taken, self._spawn, self, connect_timeout=self.connect_timeout
+            server,
+            taken,
+            self._spawn,
+            self,
+            connect_timeout=self.connect_timeout,
+            network=self._network,
         )
         editor.accepted.connect(lambda: self._server_edited(editor, row))
         editor.finished.connect(lambda _result: self._editor_closed(editor))

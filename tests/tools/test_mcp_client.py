@@ -15,6 +15,7 @@ import pytest
 from desktop_chat.core.conversation import Conversation, Message
 from desktop_chat.core.engine import ChatRequest, Engine
 from desktop_chat.core.retry import RetryPolicy
+from desktop_chat.core.transport import TransportConfig
 from desktop_chat.storage.settings import McpServer
 from desktop_chat.tools.events import Decision, PendingCall, Run
 from desktop_chat.tools.loop import ToolLoop
@@ -221,3 +222,38 @@ def test_stderr_tail_is_bounded() -> None:
     assert len(tail._buffer) <= 64
     with pytest.raises(ValueError, match="closed"):
         tail.writer  # noqa: B018
+
+
+async def test_http_servers_go_through_the_apps_proxy_settings(
+    http_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = McpServer("web", url=http_server, headers={"X-Team": "blue"})
+    closed_proxy = "http://127.0.0.1:9"
+    custom = McpConnection(
+        server, network=TransportConfig(proxy_mode="custom", proxy_url=closed_proxy)
+    )
+    with pytest.raises(McpError, match=f"through the proxy {closed_proxy}"):
+        await asyncio.wait_for(custom.start(), 30)
+
+    monkeypatch.setenv("HTTP_PROXY", closed_proxy)
+    monkeypatch.setenv("NO_PROXY", "")
+    system = McpConnection(server, network=TransportConfig(proxy_mode="system"))
+    with pytest.raises(McpError, match="could not connect"):
+        await asyncio.wait_for(system.start(), 30)
+    direct = McpConnection(server, network=TransportConfig(proxy_mode="none"))
+    await asyncio.wait_for(direct.start(), 30)
+    await asyncio.wait_for(direct.aclose(), 20)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")  # honoured, as for model endpoints
+    bypassed = McpConnection(server, network=TransportConfig(proxy_mode="system"))
+    await asyncio.wait_for(bypassed.start(), 30)
+    await asyncio.wait_for(bypassed.aclose(), 20)
+
+
+async def test_an_unusable_ca_bundle_is_said_plainly(tmp_path: Path) -> None:
+    bundle = tmp_path / "corporate-ca.pem"
+    bundle.write_text("not a certificate")
+    server = McpServer("web", url="https://127.0.0.1:9/mcp")
+    connection = McpConnection(server, network=TransportConfig(ca_bundle=str(bundle)))
+    with pytest.raises(McpError) as info:
+        await asyncio.wait_for(connection.start(), 30)
+    assert f"could not start: The CA bundle {str(bundle)!r} cannot be used" in str(info.value)
