@@ -30,6 +30,7 @@ from desktop_chat.core.errors import ChatError
 from desktop_chat.core.events import RetryScheduled, StreamEvent, TextDelta
 from desktop_chat.core.retry import RetryPolicy
 from desktop_chat.core.transport import TransportConfig
+from desktop_chat.storage.settings import LIMIT_FIELDS
 
 if TYPE_CHECKING:
     from desktop_chat.demo_server import DemoServer
@@ -56,6 +57,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     parser.add_argument("--model")
     parser.add_argument("--endpoint", metavar="NAME", help="a saved endpoint (see `endpoint list`)")
+    parser.add_argument(
+        "--output-limit-field", choices=LIMIT_FIELDS,
+        help="OpenAI protocol: the request field for --max-tokens (default: the saved "
+        "endpoint's, or auto: max_completion_tokens for api.openai.com and Azure OpenAI)",
+    )  # fmt: skip
     parser.add_argument(
         "--demo", action="store_true", help="ask the built-in offline demo endpoint"
     )
@@ -336,7 +342,9 @@ async def _resolve_target(
         if not args.model:
             raise UsageError("--model is required with --base-url")
         key = os.environ.get(KEY_VARIABLE) or None
-        return Target(EndpointConfig(args.protocol, args.base_url, key), args.model), None
+        limit_field = args.output_limit_field or "auto"
+        endpoint = EndpointConfig(args.protocol, args.base_url, key, {}, limit_field)
+        return Target(endpoint, args.model), None
     return await _saved_target(args, settings), None
 
 
@@ -359,5 +367,6 @@ async def _saved_target(args: argparse.Namespace, settings: Settings) -> Target:
     if not model:
         raise UsageError(f"endpoint {name!r} has no default model: pass --model")
     protocol = args.protocol or saved.protocol
-    endpoint = EndpointConfig(protocol, saved.base_url, key, dict(saved.extra_headers))
+    limit_field = args.output_limit_field or saved.output_limit_field
+    endpoint = EndpointConfig(protocol, saved.base_url, key, dict(saved.extra_headers), limit_field)
     return Target(endpoint, model)

@@ -5,6 +5,7 @@ Commands::
     desktop-chat endpoint list [--json]
     desktop-chat endpoint add NAME [--preset P] [--protocol openai|anthropic] [--base-url URL]
                                    [--model M] [--header NAME:VALUE ...]
+                                   [--output-limit-field auto|max_tokens|max_completion_tokens]
     desktop-chat endpoint edit NAME [the same options] [--remove-header NAME ...] [--clear-headers]
     desktop-chat endpoint remove NAME         also deletes the endpoint's key from the keyring
     desktop-chat endpoint use NAME [--model M]
@@ -26,7 +27,8 @@ JSON output is stable: fields may be added, never renamed or removed.
     {"active_endpoint": str | null, "active_model": str | null,
      "endpoints": [{"name": str, "protocol": "openai" | "anthropic", "base_url": str,
                     "default_model": str, "extra_headers": {str: str}, "active": bool,
-                    "has_key": bool | null}]}
+                    "has_key": bool | null,
+                    "output_limit_field": "auto" | "max_tokens" | "max_completion_tokens"}]}
 
 ``has_key`` is null when the keyring cannot be asked. No command ever prints a key.
 
@@ -47,6 +49,7 @@ from collections.abc import Callable
 from desktop_chat import paths
 from desktop_chat.storage.secrets import KeyringUnavailable, KeyStore, KeyStoreError
 from desktop_chat.storage.settings import (
+    LIMIT_FIELDS,
     OPTIONS,
     PRESETS,
     Endpoint,
@@ -163,6 +166,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                 "extra_headers": ep.extra_headers,
                 "active": ep.name == settings.active_endpoint,
                 "has_key": has_key[ep.name],
+                "output_limit_field": ep.output_limit_field,
             }
             for ep in settings.endpoints
         ]
@@ -199,7 +203,14 @@ def cmd_add(args: argparse.Namespace) -> int:
         raise CliError(f"give --protocol and --base-url, or --preset ({', '.join(PRESETS)})", 2)
     if settings.endpoint(args.name) is not None:
         raise CliError(f"an endpoint named {args.name!r} exists; change it with `endpoint edit`", 2)
-    ep = Endpoint(args.name, protocol, base_url, args.model or "", _headers(args.header))
+    ep = Endpoint(
+        args.name,
+        protocol,
+        base_url,
+        args.model or "",
+        _headers(args.header),
+        args.output_limit_field or "auto",
+    )
     settings = settings.with_endpoint(ep)
     first = settings.active_endpoint is None
     if first:
@@ -215,7 +226,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 @_guarded
 def cmd_edit(args: argparse.Namespace) -> int:
-    """Change an endpoint's protocol, URL, default model or extra headers."""
+    """Change an endpoint's protocol, URL, default model, extra headers or output limit field."""
     settings = _load()
     old = _require(settings, args.name)
     protocol, base_url = args.protocol, args.base_url
@@ -232,6 +243,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
         base_url or old.base_url,
         old.default_model if args.model is None else args.model,
         headers,
+        args.output_limit_field or old.output_limit_field,
     )
     if new == old:
         raise CliError("nothing to change; give at least one option that differs", 2)
@@ -366,6 +378,11 @@ def _endpoint_options(parser: argparse.ArgumentParser, *, edit: bool) -> None:
     parser.add_argument(
         "--header", action="append", default=[], metavar="NAME:VALUE",
         help="extra HTTP header (repeatable); never a key: keys go in the keyring",
+    )  # fmt: skip
+    parser.add_argument(
+        "--output-limit-field", choices=LIMIT_FIELDS,
+        help="OpenAI protocol: the request field for the answer's length limit; auto (default) "
+        "sends max_completion_tokens to api.openai.com and Azure OpenAI, max_tokens elsewhere",
     )  # fmt: skip
     if edit:
         parser.add_argument("--remove-header", action="append", default=[], metavar="NAME")

@@ -147,12 +147,33 @@ _STATUS_MESSAGES: dict[int, tuple[type[HTTPStatusError], str]] = {
 }
 
 
+_LIMIT_FIELD_FIX = (
+    "The model wants max_completion_tokens instead of max_tokens: set the endpoint's output "
+    "limit field to max_completion_tokens (Settings → Endpoints, or `desktop-chat endpoint edit "
+    "NAME --output-limit-field max_completion_tokens`)"
+)
+
+
+def _wants_max_completion_tokens(provider_message: str | None) -> bool:
+    """Tell whether the provider refused `max_tokens` and named `max_completion_tokens`.
+
+    OpenAI's reasoning models say "Unsupported parameter: 'max_tokens' ... Use
+    'max_completion_tokens' instead."; a server refusing the other field names them the other
+    way round, and must not get this advice.
+    """
+    text = provider_message or ""
+    refused, wanted = text.find("max_tokens"), text.find("max_completion_tokens")
+    return 0 <= refused < wanted
+
+
 def error_for_status(
     status: int, provider_message: str | None, retry_after: float | None = None
 ) -> HTTPStatusError:
     """Map an HTTP error status to the error a person should read."""
     if status in _STATUS_MESSAGES:
         cls, message = _STATUS_MESSAGES[status]
+        if status == 400 and _wants_max_completion_tokens(provider_message):
+            message = _LIMIT_FIELD_FIX
     elif status >= 500:
         cls, message = ServerError, "The provider's server failed"
     else:

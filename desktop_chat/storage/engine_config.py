@@ -29,4 +29,10 @@ def retry_policy(network: Network) -> RetryPolicy:
 
 
 def endpoint_config(endpoint: Endpoint, key: str | None) -> EndpointConfig:
-    return EndpointConfig(endpoint.protocol, endpoint.base_url, key, dict(endpoint.extra_headers))
+    return EndpointConfig(
+        endpoint.protocol,
+        endpoint.base_url,
+        key,
+        dict(endpoint.extra_headers),
+        endpoint.output_limit_field,
+    )

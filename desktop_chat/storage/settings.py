@@ -4,14 +4,15 @@ File format, version 1 (``paths.settings_path()``)::
 
     {"version": 1,
      "endpoints": [{"name": "OpenAI", "protocol": "openai", "base_url": "https://api.openai.com/v1",
-                    "default_model": "", "extra_headers": {}}],
+                    "default_model": "", "extra_headers": {}, "output_limit_field": "auto"}],
      "active_endpoint": "OpenAI" | null, "active_model": "gpt-4o" | null,
      "network": {<Network fields>}, "ui": {<Ui fields>},
      "models_cache": {"OpenAI": ["gpt-4o", ...]},
      "tools": {"user_tools": [<UserTool>], "mcp_servers": [<McpServer>],
                "always_allow": ["builtin:calculator", "mcp:time:get_current_time"]}}
 
-The "tools" section is optional: a file without it loads with no extra tools.
+The "tools" section is optional: a file without it loads with no extra tools. An endpoint
+without "output_limit_field" loads with "auto".
 
 Each network/ui option is declared once, as a dataclass field with its type, default and a
 description in the field metadata; :data:`OPTIONS` is derived from those declarations and drives
@@ -54,6 +55,10 @@ from desktop_chat import paths
 Protocol = Literal["openai", "anthropic"]
 ProxyMode = Literal["system", "none", "custom"]
 Theme = Literal["system", "light", "dark"]
+# The request field that carries the answer's length limit (OpenAI protocol only); "auto" lets
+# the core choose by host (desktop_chat.core.providers.openai_chat.limit_field).
+LimitField = Literal["auto", "max_tokens", "max_completion_tokens"]
+LIMIT_FIELDS: tuple[LimitField, ...] = typing.get_args(LimitField)
 JsonObject = dict[str, object]
 Migration = Callable[[JsonObject], JsonObject]
 
@@ -150,6 +155,16 @@ def check_proxy_url(url: str) -> str:
     return url
 
 
+def check_limit_field(value: object) -> LimitField:
+    """Return ``value`` if it names an output limit field (or "auto"), else raise SettingsError."""
+    if value not in LIMIT_FIELDS:
+        raise SettingsError(
+            f"the output limit field must be auto, max_tokens or max_completion_tokens, "
+            f"not {value!r}"
+        )
+    return value
+
+
 # --- declarations -------------------------------------------------------------------------------
 
 
@@ -166,6 +181,7 @@ class Endpoint:
     base_url: str
     default_model: str = ""
     extra_headers: dict[str, str] = field(default_factory=dict)
+    output_limit_field: LimitField = "auto"  # the OpenAI protocol only
 
     def __post_init__(self) -> None:
         # Normalise, then refuse anything that could smuggle a secret into the settings file.
@@ -180,6 +196,7 @@ class Endpoint:
             raise SettingsError("extra headers must map header names to values")
         headers = dict(check_header(k, v) for k, v in self.extra_headers.items())
         object.__setattr__(self, "extra_headers", headers)
+        check_limit_field(self.output_limit_field)
 
 
 @dataclass(frozen=True, slots=True)
@@ -641,8 +658,13 @@ def _decode_endpoint(item: object, where: str, problems: list[str]) -> Endpoint 
         except SettingsError as exc:
             problems.append(f"{where}: dropped a header: {exc}")
     try:
+        limit_field = check_limit_field(item.get("output_limit_field", "auto"))
+    except SettingsError as exc:
+        problems.append(f"{where}: {exc}; using auto")
+        limit_field = "auto"
+    try:
         name, protocol, url = item.get("name"), item.get("protocol"), item.get("base_url")
-        return Endpoint(name, protocol, url, model, headers)  # type: ignore[arg-type]
+        return Endpoint(name, protocol, url, model, headers, limit_field)  # type: ignore[arg-type]
     except SettingsError as exc:
         problems.append(f"{where}: dropped: {exc}")
         return None

@@ -20,6 +20,7 @@ class EndpointDraft:
     key_text: str = ""  # typed, not yet stored
     clear_key: bool = False
     copy_key_from: str | None = None  # a duplicate takes the stored key of this saved endpoint
+    output_limit_field: str = "auto"
 
     @classmethod
     def from_endpoint(cls, endpoint: Endpoint) -> EndpointDraft:
@@ -31,6 +32,7 @@ class EndpointDraft:
             endpoint.base_url,
             endpoint.default_model,
             headers,
+            output_limit_field=endpoint.output_limit_field,
         )
 
     def headers(self) -> dict[str, str]:
@@ -53,4 +55,5 @@ class EndpointDraft:
             self.base_url,
             self.default_model,
             self.headers(),
+            self.output_limit_field,  # type: ignore[arg-type]
         )

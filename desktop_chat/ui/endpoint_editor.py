@@ -38,6 +38,19 @@ PROTOCOLS = (
     ("openai", "OpenAI-compatible (Chat Completions)"),
     ("anthropic", "Anthropic Messages"),
 )
+LIMIT_FIELDS = (
+    ("auto", "Automatic (by host)"),
+    ("max_completion_tokens", "max_completion_tokens"),
+    ("max_tokens", "max_tokens"),
+)
+LIMIT_FIELD_TIP = (
+    "The request field that limits the answer's length.\n"
+    "Automatic: max_completion_tokens for api.openai.com and Azure OpenAI, max_tokens elsewhere.\n"
+    "max_completion_tokens: OpenAI's current field; its reasoning models (o1, o3, gpt-5) "
+    "refuse max_tokens.\n"
+    "max_tokens: the older field, the only one many compatible servers know "
+    "(vLLM, Ollama, LM Studio, DeepSeek)."
+)
 
 
 class EndpointEditor(QWidget):
@@ -105,6 +118,14 @@ class EndpointEditor(QWidget):
         self.protocol_combo.activated.connect(self._form_edited)
         form.addRow("P&rotocol", self.protocol_combo)
         self.url_edit = self._line(form, "Base URL", "Base URL", "https://api.openai.com/v1")
+        self.limit_combo = QComboBox(self)
+        self.limit_combo.setAccessibleName("Output limit field")
+        self.limit_combo.setToolTip(LIMIT_FIELD_TIP)
+        for value, label in LIMIT_FIELDS:
+            self.limit_combo.addItem(label, value)
+        self.limit_combo.activated.connect(self._form_edited)
+        form.addRow("&Output limit field", self.limit_combo)
+        self._form = form
         self.model_edit = self._line(
             form,
             "Default model",
@@ -209,6 +230,7 @@ class EndpointEditor(QWidget):
             source.headers_text,
             key_text=source.key_text,
             copy_key_from=source.original if not source.clear_key else None,
+            output_limit_field=source.output_limit_field,
         )
         self.drafts.insert(self.list.currentRow() + 1, copy)
         self._reload_list(self.list.currentRow() + 1)
@@ -257,6 +279,10 @@ class EndpointEditor(QWidget):
         self.preset_combo.setCurrentIndex(0)
         self.protocol_combo.setCurrentIndex(max(0, self.protocol_combo.findData(draft.protocol)))
         self.url_edit.setText(draft.base_url)
+        self.limit_combo.setCurrentIndex(
+            max(0, self.limit_combo.findData(draft.output_limit_field))
+        )
+        self._show_limit_row()
         self.model_edit.setText(draft.default_model)
         self.headers_edit.setPlainText(draft.headers_text)
         self.key_edit.setText(draft.key_text)
@@ -272,13 +298,19 @@ class EndpointEditor(QWidget):
         draft.name = self.name_edit.text().strip()
         draft.protocol = str(self.protocol_combo.currentData())
         draft.base_url = self.url_edit.text().strip()
+        draft.output_limit_field = str(self.limit_combo.currentData())
         draft.default_model = self.model_edit.text().strip()
         draft.headers_text = self.headers_edit.toPlainText()
         item = self.list.currentItem()
         if item is not None:
             item.setText(draft.name or "(unnamed)")
+        self._show_limit_row()
         self.error_label.clear()
         self.changed.emit()
+
+    def _show_limit_row(self) -> None:
+        """Anthropic always sends max_tokens: the choice only exists for the OpenAI protocol."""
+        self._form.setRowVisible(self.limit_combo, self.protocol_combo.currentData() == "openai")
 
     def _apply_preset(self, index: int) -> None:
         preset = self.preset_combo.itemData(index)

@@ -204,6 +204,43 @@ async def test_400_carries_the_provider_message(sse_server: ScriptedServer) -> N
     assert len(sse_server.requests) == 1
 
 
+async def test_the_chosen_limit_field_goes_on_the_wire(sse_server: ScriptedServer) -> None:
+    sse_server.script(Reply(chunks=openai_stream(["ok"])))
+    config = EndpointConfig("openai", sse_server.url + "/v1", KEY, {}, "max_completion_tokens")
+    await run(make_engine(), config)
+    body = json.loads(sse_server.requests[0].body)
+    assert body["max_completion_tokens"] == 50
+    assert "max_tokens" not in body
+
+
+async def test_a_local_server_gets_max_tokens_by_default(sse_server: ScriptedServer) -> None:
+    sse_server.script(Reply(chunks=openai_stream(["ok"])))
+    await run(make_engine(), openai(sse_server))
+    body = json.loads(sse_server.requests[0].body)
+    assert body["max_tokens"] == 50
+    assert "max_completion_tokens" not in body
+
+
+async def test_openai_refusing_max_tokens_says_how_to_fix_it(sse_server: ScriptedServer) -> None:
+    refusal = {
+        "error": {
+            "message": "Unsupported parameter: 'max_tokens' is not supported with this model. "
+            "Use 'max_completion_tokens' instead.",
+            "type": "invalid_request_error",
+            "param": "max_tokens",
+            "code": "unsupported_parameter",
+        }
+    }
+    sse_server.script(Reply(status=400, body=json.dumps(refusal).encode()))
+    with pytest.raises(BadRequestError) as caught:
+        await run(make_engine(), openai(sse_server))
+    assert len(sse_server.requests) == 1
+    message = str(caught.value)
+    assert "set the endpoint's output limit field to max_completion_tokens" in message
+    assert "desktop-chat endpoint edit NAME --output-limit-field max_completion_tokens" in message
+    assert "Unsupported parameter: 'max_tokens'" in message
+
+
 async def test_404_model_not_found(sse_server: ScriptedServer) -> None:
     sse_server.script(Reply(status=404, body=b'{"error":{"message":"model nope does not exist"}}'))
     with pytest.raises(NotFoundError, match="model nope does not exist"):

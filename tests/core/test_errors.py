@@ -176,3 +176,34 @@ def test_the_tree() -> None:
         assert issubclass(cls, ChatError)
         assert not issubclass(cls, HTTPStatusError)
     assert issubclass(OverloadedError, ServerError)
+
+
+OPENAI_LIMIT_REFUSAL = (
+    "Unsupported parameter: 'max_tokens' is not supported with this model. "
+    "Use 'max_completion_tokens' instead."
+)
+
+
+def test_a_refused_max_tokens_names_the_fix() -> None:
+    error = error_for_status(400, OPENAI_LIMIT_REFUSAL)
+    assert type(error) is BadRequestError
+    assert "output limit field to max_completion_tokens" in error.message
+    assert "--output-limit-field max_completion_tokens" in error.message
+    assert "Settings → Endpoints" in error.message
+    assert str(error).endswith(f"(HTTP 400): {OPENAI_LIMIT_REFUSAL}")
+
+
+@pytest.mark.parametrize(
+    "provider_message",
+    [
+        None,
+        "max_tokens: too big",
+        "Unrecognized request argument: max_completion_tokens. Use max_tokens.",
+    ],
+)
+def test_other_400s_get_no_limit_field_advice(provider_message: str | None) -> None:
+    assert error_for_status(400, provider_message).message == "The provider rejected the request"
+
+
+def test_the_limit_field_advice_is_for_400_only() -> None:
+    assert "output limit field" not in error_for_status(422, OPENAI_LIMIT_REFUSAL).message

@@ -30,7 +30,7 @@ from desktop_chat.core.events import (
     Usage,
 )
 from desktop_chat.core.providers.base import ChatRequest, EndpointConfig
-from desktop_chat.core.providers.openai_chat import OpenAIChat, OpenAIChatParser
+from desktop_chat.core.providers.openai_chat import OpenAIChat, OpenAIChatParser, limit_field
 from desktop_chat.core.sse import SSEDecoder, SSEEvent
 from tests.support.streams import openai_error_chunk, openai_stream, split_bytes, sse
 
@@ -100,7 +100,7 @@ def test_extra_headers_are_sent() -> None:
 
 
 def test_body_streams_with_usage_and_max_tokens() -> None:
-    http = OpenAIChat().chat_request(endpoint(), request(max_tokens=77))
+    http = OpenAIChat().chat_request(endpoint("https://api.deepseek.com"), request(max_tokens=77))
     body = http.json
     assert body is not None
     assert body["model"] == "gpt-test"
@@ -111,6 +111,40 @@ def test_body_streams_with_usage_and_max_tokens() -> None:
     assert "tools" not in body
     assert body["messages"] == [{"role": "user", "content": "hi"}]
     json.dumps(body)  # what httpx will send must be plain JSON
+
+
+@pytest.mark.parametrize(
+    ("base", "expected"),
+    [
+        ("https://api.openai.com/v1", "max_completion_tokens"),
+        ("https://API.OpenAI.com:443/v1/", "max_completion_tokens"),
+        ("https://my-team.openai.azure.com/openai/v1", "max_completion_tokens"),
+        ("http://localhost:11434/v1", "max_tokens"),
+        ("http://127.0.0.1:8000/v1", "max_tokens"),
+        ("https://api.deepseek.com", "max_tokens"),
+        ("https://openrouter.ai/api/v1", "max_tokens"),
+        ("https://api.openai.com.evil.example/v1", "max_tokens"),
+        ("https://notopenai.azure.com/v1", "max_tokens"),
+    ],
+)
+def test_auto_chooses_the_limit_field_by_host(base: str, expected: str) -> None:
+    assert limit_field(base) == limit_field(base, "auto") == expected
+
+
+@pytest.mark.parametrize("choice", ["max_tokens", "max_completion_tokens"])
+@pytest.mark.parametrize("base", ["https://api.openai.com/v1", "http://localhost:11434/v1"])
+def test_an_explicit_limit_field_wins_over_the_host(base: str, choice: str) -> None:
+    assert limit_field(base, choice) == choice
+
+
+def test_body_carries_the_limit_in_the_chosen_field_only() -> None:
+    auto = OpenAIChat().chat_request(endpoint(), request(max_tokens=77)).json
+    assert auto is not None
+    assert (auto["max_completion_tokens"], "max_tokens" in auto) == (77, False)
+    config = EndpointConfig("openai", BASE, KEY, {}, "max_tokens")
+    chosen = OpenAIChat().chat_request(config, request(max_tokens=77)).json
+    assert chosen is not None
+    assert (chosen["max_tokens"], "max_completion_tokens" in chosen) == (77, False)
 
 
 @pytest.mark.parametrize("temperature", [0.0, 0.7, 2.0])

@@ -17,6 +17,7 @@ from tests.support.sse_server import Reply, ScriptedServer
 from tests.support.streams import anthropic_stream, openai_stream
 
 KEY = "sk-e2e-secret-0123456789"
+FAIL_BACKEND = "keyring.backends.fail.Keyring"
 
 
 def ask(
@@ -181,6 +182,74 @@ def test_401_is_one_human_line(sse_server: ScriptedServer) -> None:
     )
     assert len(sse_server.requests) == 1
     assert KEY not in result.stderr
+
+
+def test_openai_refusing_max_tokens_says_how_to_fix_it(sse_server: ScriptedServer) -> None:
+    refusal = {
+        "error": {
+            "message": "Unsupported parameter: 'max_tokens' is not supported with this model. "
+            "Use 'max_completion_tokens' instead.",
+            "type": "invalid_request_error",
+            "param": "max_tokens",
+            "code": "unsupported_parameter",
+        }
+    }
+    sse_server.script(Reply(status=400, body=json.dumps(refusal).encode()))
+    result = ask(*openai_args(sse_server), "hi")
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "desktop-chat: The model wants max_completion_tokens instead of max_tokens: set the "
+        "endpoint's output limit field to max_completion_tokens (Settings → Endpoints, or "
+        "`desktop-chat endpoint edit NAME --output-limit-field max_completion_tokens`) (HTTP 400): "
+        "Unsupported parameter: 'max_tokens'"
+    )
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_output_limit_field_with_base_url(sse_server: ScriptedServer) -> None:
+    sse_server.script(Reply(chunks=openai_stream(["ok"])), Reply(chunks=openai_stream(["ok"])))
+    assert ask(*openai_args(sse_server), "hi").returncode == 0  # auto: a local host
+    chosen = openai_args(sse_server, "--output-limit-field", "max_completion_tokens")
+    assert ask(*chosen, "--max-tokens", "99", "hi").returncode == 0
+    first, second = (json.loads(r.body) for r in sse_server.requests)
+    assert (first["max_tokens"], "max_completion_tokens" in first) == (1024, False)
+    assert (second["max_completion_tokens"], "max_tokens" in second) == (99, False)
+
+
+def test_saved_output_limit_field_reaches_the_wire(sse_server: ScriptedServer) -> None:
+    env = {**os.environ, "DESKTOP_CHAT_API_KEY": KEY, "PYTHON_KEYRING_BACKEND": FAIL_BACKEND}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "desktop_chat", *args],
+            capture_output=True, text=True, timeout=30, env=env, check=False,
+        )  # fmt: skip
+
+    added = cli(
+        "endpoint", "add", "reasoning", "--protocol", "openai", "--base-url",
+        sse_server.url + "/v1", "--model", "o3-mini",
+        "--output-limit-field", "max_completion_tokens",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    listed = cli("endpoint", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    (row,) = json.loads(listed.stdout)["endpoints"]
+    assert row["output_limit_field"] == "max_completion_tokens"
+
+    sse_server.script(
+        Reply(chunks=openai_stream(["thought it over"])), Reply(chunks=openai_stream(["x"]))
+    )
+    result = cli("ask", "hi")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "thought it over\n"
+    body = json.loads(sse_server.requests[0].body)
+    assert (body["model"], body["max_completion_tokens"]) == ("o3-mini", 1024)
+    assert "max_tokens" not in body
+
+    overridden = cli("ask", "--output-limit-field", "max_tokens", "hi")  # the flag wins
+    assert overridden.returncode == 0, overridden.stderr
+    body = json.loads(sse_server.requests[1].body)
+    assert (body["max_tokens"], "max_completion_tokens" in body) == (1024, False)
 
 
 def test_failure_in_json_mode_still_prints_one_object(sse_server: ScriptedServer) -> None:

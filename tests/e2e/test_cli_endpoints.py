@@ -203,6 +203,7 @@ def test_list_json_is_the_documented_shape(run: Run, use_real_keyring: RealKeyri
                 "extra_headers": {},
                 "active": False,
                 "has_key": False,
+                "output_limit_field": "auto",
             },
             {
                 "name": b,
@@ -212,6 +213,7 @@ def test_list_json_is_the_documented_shape(run: Run, use_real_keyring: RealKeyri
                 "extra_headers": {},
                 "active": True,
                 "has_key": False,
+                "output_limit_field": "auto",
             },
         ],
     }
@@ -268,6 +270,20 @@ def test_edit_changes_only_what_is_given(run: Run) -> None:
     )
 
 
+def test_output_limit_field_is_set_kept_and_changed(run: Run) -> None:
+    add = ("endpoint", "add", "A", "--preset", "Ollama", "--output-limit-field", "max_tokens")
+    assert run(*add)[0] == 0
+    assert load_settings().settings.endpoint("A").output_limit_field == "max_tokens"  # type: ignore[union-attr]
+    assert run("endpoint", "edit", "A", "--model", "llama")[0] == 0  # not given: kept
+    assert load_settings().settings.endpoint("A").output_limit_field == "max_tokens"  # type: ignore[union-attr]
+    edit = ("endpoint", "edit", "A", "--output-limit-field", "max_completion_tokens")
+    assert run(*edit) == (0, "Updated endpoint 'A' (openai, http://localhost:11434/v1).\n", "")
+    saved = load_settings().settings.endpoint("A")
+    assert saved is not None
+    assert saved.output_limit_field == "max_completion_tokens"
+    assert run(*edit)[0] == 2  # nothing to change
+
+
 @pytest.mark.parametrize(
     ("argv", "why"),
     [
@@ -309,6 +325,13 @@ def test_argparse_errors_exit_2(run: Run) -> None:
     with pytest.raises(SystemExit) as info:
         run("endpoint", "add", "A", "--protocol", "gemini")
     assert info.value.code == 2
+
+
+def test_a_bad_output_limit_field_names_the_choices() -> None:
+    result = run_cli("endpoint", "add", "A", "--preset", "OpenAI", "--output-limit-field", "max")
+    assert result.returncode == 2
+    assert "'max_tokens', 'max_completion_tokens'" in result.stderr
+    assert not paths.settings_path().exists()
 
 
 # --- config ---------------------------------------------------------------------------------------

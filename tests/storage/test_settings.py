@@ -41,7 +41,9 @@ def write(path: Path, doc: object) -> Path:
 def full_settings() -> Settings:
     """Settings with every field away from its default."""
     ep = Endpoint("Work", "anthropic", "https://llm.example/v1/", "claude", {"X-Team": "blue"})
-    local = Endpoint("Local", "openai", "http://127.0.0.1:11434/v1")
+    local = Endpoint(
+        "Local", "openai", "http://127.0.0.1:11434/v1", output_limit_field="max_completion_tokens"
+    )
     settings = (
         Settings((ep, local)).with_active("work", "claude-x").with_models("Local", ["a", "b"])
     )
@@ -201,6 +203,10 @@ def test_endpoint_is_normalised() -> None:
         ({"base_url": "https://h.example/#x"}, "fragment"),
         ({"extra_headers": {"Bad Name": "x"}}, "header name"),
         ({"extra_headers": {"X-A": "a\r\nInjected: 1"}}, "one-line"),
+        (
+            {"output_limit_field": "max_output_tokens"},
+            "output limit field must be auto, max_tokens",
+        ),
     ],
 )
 def test_endpoint_refuses_invalid_values(kwargs: dict[str, object], why: str) -> None:
@@ -311,6 +317,40 @@ def test_save_then_load_round_trips(tmp_path: Path) -> None:
     assert sorted(p.name for p in path.parent.iterdir()) == ["settings.json"]  # no temp left
     if os.name == "posix":
         assert path.stat().st_mode & 0o077 == 0
+
+
+def test_the_output_limit_field_round_trips(tmp_path: Path) -> None:
+    path = save_settings(full_settings(), tmp_path / "settings.json")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    fields = [ep["output_limit_field"] for ep in doc["endpoints"]]
+    assert fields == ["auto", "max_completion_tokens"]
+    loaded = load_settings(path).settings
+    assert loaded.endpoint("Local").output_limit_field == "max_completion_tokens"  # type: ignore[union-attr]
+
+
+def test_an_endpoint_without_an_output_limit_field_loads_as_auto(tmp_path: Path) -> None:
+    doc = {
+        "version": 1,
+        "endpoints": [{"name": "Old", "protocol": "openai", "base_url": "https://api.openai.com/v1",
+                       "default_model": "", "extra_headers": {}}],
+    }  # fmt: skip
+    result = load_settings(write(tmp_path / "settings.json", doc))
+    assert result.notice is None
+    assert result.settings.endpoints == (Endpoint("Old", "openai", "https://api.openai.com/v1"),)
+    assert result.settings.endpoints[0].output_limit_field == "auto"
+
+
+def test_a_bad_output_limit_field_in_the_file_falls_back_to_auto(tmp_path: Path) -> None:
+    doc = st.encode(full_settings())
+    doc["endpoints"][1]["output_limit_field"] = "max_output_tokens"  # type: ignore[index]
+    result = load_settings(write(tmp_path / "settings.json", doc))
+    assert [e.name for e in result.settings.endpoints] == ["Work", "Local"]  # the endpoint stays
+    assert result.settings.endpoints[1].output_limit_field == "auto"
+    assert result.notice is not None
+    assert (
+        "endpoint 'Local': the output limit field must be auto, max_tokens or "
+        "max_completion_tokens, not 'max_output_tokens'; using auto"
+    ) in result.notice
 
 
 def test_default_path_follows_the_profile_dir(

@@ -228,3 +228,45 @@ def test_connection_refused_is_explained(qtbot, loop):
     qtbot.mouseClick(editor.test_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: editor.test_result.text().startswith("✗"), timeout=10_000)
     assert "could not connect" in editor.test_result.text()
+
+
+def test_output_limit_field_is_offered_for_openai_tested_and_saved(
+    qtbot, loop, sse_server: ScriptedServer
+):
+    sse_server.route("GET", "/v1/models", Reply(body=b'{"data": [{"id": "o3-mini"}]}'))
+    sse_server.script(Reply(chunks=openai_stream(["H"], usage=(3, 1))))
+    base = Settings((Endpoint("Local", "openai", sse_server.url + "/v1", "o3-mini"),), "Local")
+    dialog, applied = open_dialog(qtbot, base, KeyStore(session_only=True))
+    editor = dialog.endpoints
+    combo = editor.limit_combo
+    assert combo.isVisibleTo(dialog)
+    assert combo.currentData() == "auto"
+    assert "max_completion_tokens" in combo.toolTip()
+    assert "Ollama" in combo.toolTip()
+    combo.setCurrentIndex(combo.findData("max_completion_tokens"))
+    combo.activated.emit(combo.currentIndex())
+
+    qtbot.mouseClick(editor.test_button, Qt.LeftButton)  # the test uses the choice on screen
+    qtbot.waitUntil(lambda: editor.test_result.text().startswith(("✗", "✓")), timeout=10_000)
+    assert editor.test_result.text().startswith("✓")
+    probe = sse_server.requests[-1].json()
+    assert (probe["max_completion_tokens"], "max_tokens" in probe) == (1, False)
+
+    protocol = editor.protocol_combo
+    protocol.setCurrentIndex(protocol.findData("anthropic"))
+    protocol.activated.emit(protocol.currentIndex())
+    assert not combo.isVisibleTo(dialog)  # Anthropic always sends max_tokens
+    protocol.setCurrentIndex(protocol.findData("openai"))
+    protocol.activated.emit(protocol.currentIndex())
+    assert combo.isVisibleTo(dialog)
+
+    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Apply), Qt.LeftButton)
+    qtbot.waitUntil(lambda: bool(applied), timeout=10_000)
+    saved = applied[-1].endpoint("Local")
+    assert saved is not None
+    assert saved.output_limit_field == "max_completion_tokens"
+    qtbot.mouseClick(editor.duplicate_button, Qt.LeftButton)
+    assert editor.drafts[-1].output_limit_field == "max_completion_tokens"
+
+    again, _ = open_dialog(qtbot, applied[-1], KeyStore(session_only=True))
+    assert again.endpoints.limit_combo.currentData() == "max_completion_tokens"

@@ -30,6 +30,8 @@ class EndpointConfig:
     base_url: str
     api_key: str | None = None
     extra_headers: Mapping[str, str] = field(default_factory=dict)
+    # OpenAI only: "auto" | "max_tokens" | "max_completion_tokens" (see openai_chat.limit_field)
+    output_limit_field: str = "auto"
 
     def __repr__(self) -> str:  # the key must never reach a log or a traceback
         key = "set" if self.api_key else "none"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from desktop_chat.core.conversation import Conversation, Tool
 from desktop_chat.core.errors import ChatError
@@ -67,6 +68,20 @@ def render_tool(tool: Tool) -> dict[str, object]:
             "parameters": tool.parameters,
         },
     }
+
+
+def limit_field(base_url: str, choice: str = "auto") -> str:
+    """The body field for the answer's length limit: `choice`, unless it is "auto".
+
+    OpenAI's own API deprecated `max_tokens` and its reasoning models refuse it, while many
+    compatible servers (vLLM, Ollama, LM Studio, DeepSeek) know only `max_tokens`; so "auto"
+    means `max_completion_tokens` for OpenAI's and Azure OpenAI's hosts, `max_tokens` elsewhere.
+    """
+    if choice != "auto":
+        return choice
+    host = (urlsplit(base_url).hostname or "").lower()
+    openai_host = host == "api.openai.com" or host.endswith(".openai.azure.com")
+    return "max_completion_tokens" if openai_host else "max_tokens"
 
 
 class OpenAIChatParser:
@@ -149,7 +164,7 @@ class OpenAIChat:
             "messages": render_messages(request.conversation),
             "stream": True,
             "stream_options": {"include_usage": True},
-            "max_tokens": request.max_tokens,
+            limit_field(endpoint.base_url, endpoint.output_limit_field): request.max_tokens,
         }
         if request.temperature is not None:
             body["temperature"] = request.temperature
