@@ -34,6 +34,7 @@ from tests.support.streams import (
     anthropic_error_event,
     anthropic_stream,
     openai_error_chunk,
+    openai_max_tokens_refusal,
     openai_stream,
     sse,
 )
@@ -222,16 +223,7 @@ async def test_a_local_server_gets_max_tokens_by_default(sse_server: ScriptedSer
 
 
 async def test_openai_refusing_max_tokens_says_how_to_fix_it(sse_server: ScriptedServer) -> None:
-    refusal = {
-        "error": {
-            "message": "Unsupported parameter: 'max_tokens' is not supported with this model. "
-            "Use 'max_completion_tokens' instead.",
-            "type": "invalid_request_error",
-            "param": "max_tokens",
-            "code": "unsupported_parameter",
-        }
-    }
-    sse_server.script(Reply(status=400, body=json.dumps(refusal).encode()))
+    sse_server.script(Reply(status=400, body=openai_max_tokens_refusal()))
     with pytest.raises(BadRequestError) as caught:
         await run(make_engine(), openai(sse_server))
     assert len(sse_server.requests) == 1

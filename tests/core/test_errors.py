@@ -21,6 +21,7 @@ from desktop_chat.core.errors import (
     TimeoutError_,
     error_for_status,
 )
+from tests.support.streams import OPENAI_MAX_TOKENS_REFUSAL
 
 
 @pytest.mark.parametrize(
@@ -178,10 +179,7 @@ def test_the_tree() -> None:
     assert issubclass(OverloadedError, ServerError)
 
 
-OPENAI_LIMIT_REFUSAL = (
-    "Unsupported parameter: 'max_tokens' is not supported with this model. "
-    "Use 'max_completion_tokens' instead."
-)
+OPENAI_LIMIT_REFUSAL = OPENAI_MAX_TOKENS_REFUSAL
 
 
 def test_a_refused_max_tokens_names_the_fix() -> None:

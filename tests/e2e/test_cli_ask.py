@@ -14,7 +14,7 @@ import pytest
 
 from tests.support.keyring_session import RealKeyring
 from tests.support.sse_server import Reply, ScriptedServer
-from tests.support.streams import anthropic_stream, openai_stream
+from tests.support.streams import anthropic_stream, openai_max_tokens_refusal, openai_stream
 
 KEY = "sk-e2e-secret-0123456789"
 FAIL_BACKEND = "keyring.backends.fail.Keyring"
@@ -185,16 +185,7 @@ def test_401_is_one_human_line(sse_server: ScriptedServer) -> None:
 
 
 def test_openai_refusing_max_tokens_says_how_to_fix_it(sse_server: ScriptedServer) -> None:
-    refusal = {
-        "error": {
-            "message": "Unsupported parameter: 'max_tokens' is not supported with this model. "
-            "Use 'max_completion_tokens' instead.",
-            "type": "invalid_request_error",
-            "param": "max_tokens",
-            "code": "unsupported_parameter",
-        }
-    }
-    sse_server.script(Reply(status=400, body=json.dumps(refusal).encode()))
+    sse_server.script(Reply(status=400, body=openai_max_tokens_refusal()))
     result = ask(*openai_args(sse_server), "hi")
     assert result.returncode == 1
     assert result.stderr.startswith(

@@ -201,6 +201,23 @@ def anthropic_error_event(type: str = "overloaded_error", message: str = "Overlo
     return sse(_dump({"type": "error", "error": {"type": type, "message": message}}), event="error")
 
 
+OPENAI_MAX_TOKENS_REFUSAL = (
+    "Unsupported parameter: 'max_tokens' is not supported with this model. "
+    "Use 'max_completion_tokens' instead."
+)
+
+
+def openai_max_tokens_refusal() -> bytes:
+    """The 400 body OpenAI's reasoning models answer a request carrying `max_tokens` with."""
+    error = {
+        "message": OPENAI_MAX_TOKENS_REFUSAL,
+        "type": "invalid_request_error",
+        "param": "max_tokens",
+        "code": "unsupported_parameter",
+    }
+    return json.dumps({"error": error}).encode()
+
+
 def openai_error_chunk(
     message: str = "The server had an error while processing your request.",
     type: str = "server_error",
