@@ -11,7 +11,8 @@ only, never written anywhere, gone when the app exits (``KeyStore(session_only=T
 :meth:`KeyStore.use_session_memory`).
 
 keyring calls are blocking (D-Bus round trips, possibly an unlock prompt); from asyncio code use
-the ``a*`` wrappers, which run them in a worker thread. ``keyring`` itself is imported on first use
+the ``a*`` wrappers, which run them in a worker thread and give up after ``answer_within`` seconds
+with KeyringUnavailable. ``keyring`` itself is imported on first use
 because importing it costs ~0.1 s of start-up.
 
 Errors::
@@ -25,12 +26,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
 
 SERVICE = "desktop-chat"
+KEYRING_ANSWER_S = 120.0  # long enough to type an unlock password, short of for ever
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +121,9 @@ class KeyStore:
         *,
         service: str = SERVICE,
         session_only: bool = False,
+        answer_within: float = KEYRING_ANSWER_S,
     ) -> None:
+        self.answer_within = answer_within
         self._backend = backend
         self._service = service
         self._memory: dict[str, str] | None = {} if session_only else None
@@ -207,28 +212,42 @@ class KeyStore:
         return True
 
     async def aavailable(self) -> bool:
-        """Run :meth:`available` in a worker thread."""
-        import asyncio  # here, not at the top: the CLI's offline commands never need it
-
-        return await asyncio.to_thread(self.available)
+        """Run :meth:`available` in a worker thread; a keyring that does not answer is not."""
+        try:
+            return bool(await self._off_thread(self.available, "checking the keyring"))
+        except KeyringUnavailable as exc:
+            log.warning("%s", exc)
+            return False
 
     async def aget(self, name: str) -> str | None:
         """Run :meth:`get` in a worker thread."""
-        import asyncio
-
-        return await asyncio.to_thread(self.get, name)
+        result = await self._off_thread(self.get, f"reading the key for {name!r}", name)
+        assert result is None or isinstance(result, str)
+        return result
 
     async def aset(self, name: str, key: str) -> None:
         """Run :meth:`set` in a worker thread."""
-        import asyncio
-
-        await asyncio.to_thread(self.set, name, key)
+        await self._off_thread(self.set, f"saving the key for {name!r}", name, key)
 
     async def adelete(self, name: str) -> bool:
         """Run :meth:`delete` in a worker thread."""
-        import asyncio
+        return bool(await self._off_thread(self.delete, f"deleting the key for {name!r}", name))
 
-        return await asyncio.to_thread(self.delete, name)
+    async def _off_thread(self, call: Callable[..., object], doing: str, *args: str) -> object:
+        """Run a blocking keyring call in a thread, waiting at most `answer_within` seconds.
+
+        A keychain prompt nobody answers, or a hung D-Bus service, would otherwise keep the
+        caller waiting for ever; the thread itself cannot be stopped and is left to finish.
+        """
+        import asyncio  # here, not at the top: the CLI's offline commands never need it
+
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(call, *args), self.answer_within)
+        except TimeoutError:
+            raise KeyringUnavailable(
+                f"The system keyring did not answer within {self.answer_within:g} s while "
+                f"{doing} (an unlock prompt may be waiting, or the keyring service is stuck)."
+            ) from None
 
     def _usable(self, verb: str, name: str) -> KeyringBackend:
         backend = self.backend()

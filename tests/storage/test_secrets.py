@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import threading
+import time
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -97,6 +99,37 @@ def test_async_wrappers_run_beside_the_loop(store: KeyStore, name: str) -> None:
         return [got, deleted, gone, available, ticks > 0]
 
     assert asyncio.run(scenario()) == [KEY, True, None, True, True]
+
+
+def test_a_keyring_that_never_answers_is_given_up_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    store = KeyStore(answer_within=0.2)
+    released = threading.Event()
+
+    def stuck(*_args: object) -> None:  # an unlock prompt nobody answers
+        released.wait(10)
+
+    monkeypatch.setattr(store, "get", stuck)
+    monkeypatch.setattr(store, "available", stuck)
+
+    async def scenario() -> tuple[str, bool, float]:
+        started = time.monotonic()
+        with pytest.raises(KeyringUnavailable) as info:
+            await store.aget("work")
+        available = await store.aavailable()
+        elapsed = time.monotonic() - started
+        released.set()  # let the stuck threads end before asyncio.run waits for them
+        return str(info.value), available, elapsed
+
+    try:
+        message, available, elapsed = asyncio.run(scenario())
+    finally:
+        released.set()
+    assert message == (
+        "The system keyring did not answer within 0.2 s while reading the key for 'work' "
+        "(an unlock prompt may be waiting, or the keyring service is stuck)."
+    )
+    assert available is False
+    assert elapsed < 5
 
 
 def test_default_backend_is_the_real_keyring(use_real_keyring: RealKeyring, name: str) -> None:
