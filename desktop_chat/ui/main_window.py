@@ -17,10 +17,11 @@ import logging
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow, QVBoxLayout, QWidget
 
+from desktop_chat import paths
 from desktop_chat.storage.secrets import KeyStore
 from desktop_chat.storage.settings import Settings, SettingsError, load_settings, save_settings
 
@@ -92,6 +93,8 @@ class MainWindow(QMainWindow):
         self._key_warning_shown = False
         self._unsaved = False
         self._saver: asyncio.Task[object] | None = None
+        self._settings_watch: QObject | None = None
+        self._closing = False
         self.setWindowTitle("Desktop Chat")
         self.setAccessibleName("Desktop Chat")
         self.resize(1100, 780)
@@ -304,6 +307,37 @@ class MainWindow(QMainWindow):
                 )
                 return
 
+    def _saving(self) -> bool:
+        return self._unsaved or (self._saver is not None and not self._saver.done())
+
+    def _on_settings_file_changed(self) -> None:
+        if self._closing or self._saving():  # saving: our own write, the file holds what we do
+            return
+        self.spawn(self._reload_settings())
+
+    async def _reload_settings(self) -> None:
+        """Take up settings another process (`desktop-chat endpoint ...`) wrote."""
+        import asyncio
+
+        try:
+            result = await asyncio.to_thread(load_settings)
+        except SettingsError as exc:  # a newer version's file: left as it is, ours stay in use
+            log.warning("the settings file changed but cannot be used: %s", exc)
+            return
+        if self._saving():
+            return  # changed here meanwhile: ours are newer
+        if result.notice:  # unreadable, and moved aside: the settings in use are the good copy
+            self.banners.show_notice(
+                "settings", f"{result.notice} The settings in use were saved again.", warning=True
+            )
+            self.update_settings(self.settings)
+            return
+        if result.settings != self.settings:
+            self.settings = result.settings
+            self._apply_settings_to_widgets()
+            self._update_first_run_hint()
+            self.status.showMessage("Settings changed outside the window; now in use", 5000)
+
     def _update_first_run_hint(self) -> None:
         if self.settings.endpoints or self.demo_only:
             self.banners.dismiss("first-run")
@@ -347,6 +381,7 @@ class MainWindow(QMainWindow):
         if self.settings_dialog is not None:
             self.settings_dialog.reject()
         event.accept()
+        self._closing = True
         if self._closed_future is not None and not self._closed_future.done():
             self._closed_future.set_result(None)
         self.closed.emit()
@@ -355,6 +390,11 @@ class MainWindow(QMainWindow):
         """Begin the window's background work; needs the running event loop."""
         import asyncio
 
+        if not self.read_only:  # follow what `desktop-chat` commands write
+            from desktop_chat.ui.settings_watch import SettingsWatcher
+
+            self._settings_watch = SettingsWatcher(paths.settings_path(), self)
+            self._settings_watch.changed.connect(self._on_settings_file_changed)
         self.spawn(asyncio.to_thread(_preload))
         if not self.demo_only:
             self.target.fetch_models()

@@ -1,0 +1,66 @@
+"""The open window follows settings that `desktop-chat` commands write to the same file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from desktop_chat import paths
+from desktop_chat.storage.settings import load_settings
+from tests.ui.test_main_window import open_window
+
+__all__ = ["open_window"]  # a fixture
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cli(*args: str) -> None:
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop_chat", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=environment,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def endpoints_listed(window) -> list[str]:
+    combo = window.top_bar.endpoint_combo
+    return [combo.itemText(i) for i in range(combo.count())]
+
+
+def test_an_endpoint_added_from_the_cli_appears_in_the_open_window(qtbot, open_window):
+    window = open_window()
+    assert window.settings.endpoints == ()
+    cli("endpoint", "add", "Ollama here", "--preset", "Ollama")
+    qtbot.waitUntil(lambda: "Ollama here" in endpoints_listed(window), timeout=10_000)
+    assert window.settings.endpoint("Ollama here") is not None
+    assert window.banners.banner("first-run") is None  # no longer on the demo alone
+    assert "outside the window" in window.status.currentMessage()
+
+
+def test_the_windows_own_saves_are_not_taken_for_outside_changes(qtbot, open_window):
+    window = open_window()
+    messages: list[str] = []
+    window.status.messageChanged.connect(messages.append)
+    window.update_settings(window.settings.with_option("ui.send_with_ctrl_enter", True))
+    qtbot.waitUntil(lambda: load_settings().settings.ui.send_with_ctrl_enter, timeout=10_000)
+    qtbot.wait(600)  # past the watcher's settling time
+    assert not any("outside the window" in message for message in messages)
+    assert window.settings.ui.send_with_ctrl_enter
+
+
+def test_a_file_broken_from_outside_is_replaced_by_the_settings_in_use(qtbot, open_window):
+    window = open_window()
+    cli("endpoint", "add", "Kept", "--preset", "Ollama")
+    qtbot.waitUntil(lambda: window.settings.endpoint("Kept") is not None, timeout=10_000)
+    paths.settings_path().write_text("{ not json", encoding="utf-8")
+    qtbot.waitUntil(lambda: window.banners.banner("settings") is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: load_settings().settings.endpoint("Kept") is not None, timeout=10_000)
+    assert window.settings.endpoint("Kept") is not None
+    assert list(paths.settings_path().parent.glob("settings.json.corrupt-*"))  # kept aside
