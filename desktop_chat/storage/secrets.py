@@ -27,10 +27,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
+
+T = TypeVar("T")
 
 SERVICE = "desktop-chat"
 KEYRING_ANSWER_S = 120.0  # long enough to type an unlock password, short of for ever
@@ -214,16 +216,14 @@ class KeyStore:
     async def aavailable(self) -> bool:
         """Run :meth:`available` in a worker thread; a keyring that does not answer is not."""
         try:
-            return bool(await self._off_thread(self.available, "checking the keyring"))
+            return await self._off_thread(self.available, "checking the keyring")
         except KeyringUnavailable as exc:
             log.warning("%s", exc)
             return False
 
     async def aget(self, name: str) -> str | None:
         """Run :meth:`get` in a worker thread."""
-        result = await self._off_thread(self.get, f"reading the key for {name!r}", name)
-        assert result is None or isinstance(result, str)
-        return result
+        return await self._off_thread(self.get, f"reading the key for {name!r}", name)
 
     async def aset(self, name: str, key: str) -> None:
         """Run :meth:`set` in a worker thread."""
@@ -231,9 +231,9 @@ class KeyStore:
 
     async def adelete(self, name: str) -> bool:
         """Run :meth:`delete` in a worker thread."""
-        return bool(await self._off_thread(self.delete, f"deleting the key for {name!r}", name))
+        return await self._off_thread(self.delete, f"deleting the key for {name!r}", name)
 
-    async def _off_thread(self, call: Callable[..., object], doing: str, *args: str) -> object:
+    async def _off_thread(self, call: Callable[..., T], doing: str, *args: str) -> T:
         """Run a blocking keyring call in a thread, waiting at most `answer_within` seconds.
 
         A keychain prompt nobody answers, or a hung D-Bus service, would otherwise keep the

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow, QVBoxLayout, QWidget
 
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from desktop_chat.ui.composer import Composer
     from desktop_chat.ui.inspector_link import InspectorLink
     from desktop_chat.ui.settings_dialog import SettingsDialog
+    from desktop_chat.ui.settings_watch import SettingsWatcher
     from desktop_chat.ui.status_bar import StatusBar
     from desktop_chat.ui.target_chooser import TargetChooser
     from desktop_chat.ui.theme import ThemeController
@@ -93,7 +94,7 @@ class MainWindow(QMainWindow):
         self._key_warning_shown = False
         self._unsaved = False
         self._saver: asyncio.Task[object] | None = None
-        self._settings_watch: QObject | None = None
+        self._settings_watch: SettingsWatcher | None = None
         self._closing = False
         self.setWindowTitle("Desktop Chat")
         self.setAccessibleName("Desktop Chat")
@@ -298,6 +299,8 @@ class MainWindow(QMainWindow):
             self._unsaved = False
             try:
                 await asyncio.to_thread(save_settings, self.settings)
+                if self._settings_watch is not None:
+                    self._settings_watch.written_here()
             except (OSError, SettingsError) as exc:
                 log.warning("could not save the settings: %s", exc)
                 self.banners.show_notice(
@@ -311,7 +314,7 @@ class MainWindow(QMainWindow):
         return self._unsaved or (self._saver is not None and not self._saver.done())
 
     def _on_settings_file_changed(self) -> None:
-        if self._closing or self._saving():  # saving: our own write, the file holds what we do
+        if self._closing or self._saving():  # ours is newer, and about to be written
             return
         self.spawn(self._reload_settings())
 

@@ -16,7 +16,7 @@ SETTLE_MS = 150
 
 
 class SettingsWatcher(QObject):
-    """Emit `changed` once the file at `path` has been written (by anyone, this process too)."""
+    """Emit `changed` once another process has written the file at `path`."""
 
     changed = Signal()
 
@@ -36,6 +36,10 @@ class SettingsWatcher(QObject):
         with contextlib.suppress(OSError):
             path.parent.mkdir(parents=True, exist_ok=True)
         self._watch()
+
+    def written_here(self) -> None:
+        """Take the file as it is now for this process's own write: no `changed` for it."""
+        self._last = self._stamp()
 
     def _watch(self) -> None:
         for target in (self.path.parent, self.path):

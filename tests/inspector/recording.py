@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from tests.support.sse_server import Reply, ScriptedServer
 from tests.support.streams import anthropic_stream, openai_stream
 
 KEY = "sk-inspect-0123456789abcdef"
+LOOP_TIMEOUT = 15
 Call = tuple[str, str, Sequence[str]]  # id, name, argument pieces as streamed
 
 
@@ -103,8 +105,18 @@ async def run_all(pending: PendingCall) -> Decision:
     return Run()
 
 
-def tool_loop(engine: Engine, endpoint: EndpointConfig, **options: object) -> ToolLoop:
-    return ToolLoop(engine, endpoint, ToolRegistry(builtin_entries()), **options)  # type: ignore[arg-type]
+async def run_loop(
+    endpoint: EndpointConfig, recording: Recording | None = None, **options: object
+) -> Recording:
+    """Run the built-in tools' loop to its end against `endpoint`, recording every event."""
+    recording = recording or Recording()
+    engine = make_engine()
+    loop = ToolLoop(engine, endpoint, ToolRegistry(builtin_entries()), **options)  # type: ignore[arg-type]
+    try:
+        await asyncio.wait_for(loop.run(request(), recording, trace=True), LOOP_TIMEOUT)
+    finally:
+        await engine.aclose()
+    return recording
 
 
 def everything(inspection: Inspection) -> str:

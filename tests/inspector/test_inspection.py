@@ -23,10 +23,9 @@ from tests.inspector.recording import (
     Wire,
     everything,
     make_engine,
-    request,
     run_all,
+    run_loop,
     run_turn,
-    tool_loop,
 )
 from tests.support.sse_server import Reply, ScriptedServer
 from tests.support.streams import openai_stream
@@ -175,12 +174,7 @@ async def test_a_tool_loop_records_check_approval_run_result_and_duration(
         ),
         wire.text("It is ", "20."),
     )
-    recording = Recording()
-    loop = tool_loop(make_engine(), wire.endpoint(sse_server), approve=run_all)
-    try:
-        await asyncio.wait_for(loop.run(request(), recording, trace=True), TIMEOUT)
-    finally:
-        await loop.engine.aclose()
+    recording = await run_loop(wire.endpoint(sse_server), approve=run_all)
     recording.inspection.finish()
     inspection = recording.inspection
     assert [(t.step, t.attempt) for t in inspection.requests] == [(1, 1), (2, 1)]
@@ -226,12 +220,7 @@ async def test_malformed_arguments_give_a_parse_error_with_its_position(
 ) -> None:
     raw = '{"expression": "1+'
     sse_server.script(wire.calls(("bad", "calculator", ['{"expression": ', '"1+'])), wire.text("."))
-    recording = Recording()
-    loop = tool_loop(make_engine(), wire.endpoint(sse_server), approve=run_all)
-    try:
-        await asyncio.wait_for(loop.run(request(), recording, trace=True), TIMEOUT)
-    finally:
-        await loop.engine.aclose()
+    recording = await run_loop(wire.endpoint(sse_server), approve=run_all)
     (call,) = recording.inspection.tool_calls
     with pytest.raises(json.JSONDecodeError) as expected:
         json.loads(raw)
@@ -263,12 +252,7 @@ async def test_schema_problems_unknown_tools_and_denials(sse_server: ScriptedSer
     async def decide(pending: PendingCall) -> Decision:
         return Deny("not today") if pending.call.id == "d1" else await run_all(pending)
 
-    recording = Recording()
-    loop = tool_loop(make_engine(), OPENAI.endpoint(sse_server), approve=decide)
-    try:
-        await asyncio.wait_for(loop.run(request(), recording, trace=True), TIMEOUT)
-    finally:
-        await loop.engine.aclose()
+    recording = await run_loop(OPENAI.endpoint(sse_server), approve=decide)
     schema, unknown, denied = recording.inspection.tool_calls
     assert schema.parse_error is None
     assert schema.schema_problems == (
@@ -299,12 +283,7 @@ async def test_edited_and_always_allowed_calls(sse_server: ScriptedServer) -> No
     async def decide(pending: PendingCall) -> Decision:
         return answers.pop(0)
 
-    recording = Recording()
-    loop = tool_loop(make_engine(), OPENAI.endpoint(sse_server), approve=decide)
-    try:
-        await asyncio.wait_for(loop.run(request(), recording, trace=True), TIMEOUT)
-    finally:
-        await loop.engine.aclose()
+    recording = await run_loop(OPENAI.endpoint(sse_server), approve=decide)
     edited, asked, always = recording.inspection.tool_calls
     assert (edited.approval, edited.edited_arguments, edited.result) == (
         "edited",
@@ -318,12 +297,7 @@ async def test_edited_and_always_allowed_calls(sse_server: ScriptedServer) -> No
 
 async def test_the_step_limit_marks_calls_not_run(sse_server: ScriptedServer) -> None:
     sse_server.script(ANTHROPIC.calls(("x1", "calculator", ['{"expression": "1"}'])))
-    recording = Recording()
-    loop = tool_loop(make_engine(), ANTHROPIC.endpoint(sse_server), max_steps=1)
-    try:
-        await asyncio.wait_for(loop.run(request(), recording, trace=True), TIMEOUT)
-    finally:
-        await loop.engine.aclose()
+    recording = await run_loop(ANTHROPIC.endpoint(sse_server), max_steps=1)
     (call,) = recording.inspection.tool_calls
     assert call.state == "not run (step limit)"
     assert recording.inspection.entries[-1].kind == "step"

@@ -24,10 +24,9 @@ from tests.inspector.recording import (
     OPENAI,
     Recording,
     make_engine,
-    request,
     run_all,
+    run_loop,
     run_turn,
-    tool_loop,
 )
 from tests.support.sse_server import Reply, ScriptedServer
 from tests.support.streams import openai_stream
@@ -59,12 +58,18 @@ def dock(qtbot: QtBot) -> Iterator[InspectorDock]:
 
 
 async def loop_run(server: ScriptedServer, recording: Recording, approve: object = run_all) -> None:
-    loop = tool_loop(make_engine(), OPENAI.endpoint(server), approve=approve)
-    try:
-        await loop.run(request(), recording, trace=True)
-    finally:
-        await loop.engine.aclose()
+    await run_loop(OPENAI.endpoint(server), recording, approve=approve)
     recording.inspection.finish()
+
+
+def shown_answer(dock: InspectorDock, run_async: RunAsync, server: ScriptedServer) -> Recording:
+    """Stream a short Anthropic answer into a recording the dock shows; return it."""
+    server.script(ANTHROPIC.text("Hi"))
+    recording = Recording()
+    dock.show_inspection(recording.inspection)
+    run_async(run_turn(make_engine(), ANTHROPIC.endpoint(server), recording))
+    dock.refresh()
+    return recording
 
 
 def script_tool_answer(server: ScriptedServer) -> None:
@@ -176,11 +181,7 @@ def test_tool_calls_show_their_live_state(
 def test_selecting_a_row_shows_raw_and_parsed(
     dock: InspectorDock, run_async: RunAsync, sse_server: ScriptedServer
 ) -> None:
-    sse_server.script(ANTHROPIC.text("Hi"))
-    recording = Recording()
-    dock.show_inspection(recording.inspection)
-    run_async(run_turn(make_engine(), ANTHROPIC.endpoint(sse_server), recording))
-    dock.refresh()
+    recording = shown_answer(dock, run_async, sse_server)
     row = next(n for n, e in enumerate(recording.inspection.entries) if e.kind == "request")
     dock.view.setCurrentIndex(dock.proxy.index(row, 0))
     assert dock.tabs.currentWidget() is dock.details
@@ -229,11 +230,7 @@ def test_switching_inspections_shows_the_other_one(
 def test_copy_as_curl_puts_a_command_without_the_key_on_the_clipboard(
     dock: InspectorDock, run_async: RunAsync, sse_server: ScriptedServer
 ) -> None:
-    sse_server.script(ANTHROPIC.text("Hi"))
-    recording = Recording()
-    dock.show_inspection(recording.inspection)
-    run_async(run_turn(make_engine(), ANTHROPIC.endpoint(sse_server), recording))
-    dock.refresh()
+    recording = shown_answer(dock, run_async, sse_server)
     QGuiApplication.clipboard().clear()
     dock.copy_button.click()
     text = QGuiApplication.clipboard().text()

@@ -48,10 +48,14 @@ def test_the_windows_own_saves_are_not_taken_for_outside_changes(qtbot, open_win
     window = open_window()
     messages: list[str] = []
     window.status.messageChanged.connect(messages.append)
+    noticed: list[bool] = []
+    assert window._settings_watch is not None
+    window._settings_watch.changed.connect(lambda: noticed.append(True))
     window.update_settings(window.settings.with_option("ui.send_with_ctrl_enter", True))
     qtbot.waitUntil(lambda: load_settings().settings.ui.send_with_ctrl_enter, timeout=10_000)
     qtbot.wait(600)  # past the watcher's settling time
     assert not any("outside the window" in message for message in messages)
+    assert noticed == []  # not even reread: the watcher knows the write was this window's
     assert window.settings.ui.send_with_ctrl_enter
 
 
