@@ -12,13 +12,13 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop_chat.ui.message_label import message_label
 from desktop_chat.ui.theme import Colors
 
 
@@ -42,10 +42,8 @@ class Banner(QFrame):
         self.warning = warning
         self.setObjectName("banner")
         self.setAccessibleName("Warning" if warning else "Notice")
-        self.label = QLabel(text, self)
-        self.label.setWordWrap(True)
+        self.label = message_label(self, "Notice text", text)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.label.setAccessibleName("Notice text")
         self.label.setAccessibleDescription(text)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 6, 6)

@@ -31,6 +31,7 @@ from desktop_chat.storage.settings import PRESETS, Network, SettingsError
 from desktop_chat.ui.connection import probe
 from desktop_chat.ui.endpoint_draft import EndpointDraft
 from desktop_chat.ui.key_status import KeyStatus
+from desktop_chat.ui.message_label import message_label
 
 log = logging.getLogger(__name__)
 
@@ -152,9 +153,7 @@ class EndpointEditor(QWidget):
         key_label = QLabel("API &key", self)
         key_label.setBuddy(self.key_edit)
         form.addRow(key_label, key_row)
-        self.key_status = QLabel(self)
-        self.key_status.setWordWrap(True)
-        self.key_status.setAccessibleName("Key storage")
+        self.key_status = message_label(self, "Key storage")
         form.addRow("", self.key_status)
         self.session_button = QPushButton("Keep keys for this session only", self)
         self.session_button.setAccessibleName("Keep keys for this session only")
@@ -166,13 +165,9 @@ class EndpointEditor(QWidget):
         self.test_button.setAccessibleName("Test connection")
         self.test_button.clicked.connect(self.test_connection)
         form.addRow("", self.test_button)
-        self.test_result = QLabel(self)
-        self.test_result.setWordWrap(True)
-        self.test_result.setAccessibleName("Connection test result")
+        self.test_result = message_label(self, "Connection test result")
         form.addRow("", self.test_result)
-        self.error_label = QLabel(self)
-        self.error_label.setWordWrap(True)
-        self.error_label.setAccessibleName("Endpoint problem")
+        self.error_label = message_label(self, "Endpoint problem")
         self.error_label.setStyleSheet("color: palette(bright-text);")
         form.addRow("", self.error_label)
 

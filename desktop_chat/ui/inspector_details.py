@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QPlainTextEdit, QTabWidget, QVBoxLayout, QWidget
 
 from desktop_chat.inspector.trace import Entry, format_seconds
 from desktop_chat.ui.inspector_json import JsonTree
+from desktop_chat.ui.message_label import message_label
 
 MAX_RAW_CHARS = 1_000_000  # a whole request body fits; a runaway one does not freeze the pane
 
@@ -16,9 +17,7 @@ class EntryDetails(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.heading = QLabel("Select an event to see it in full.")
-        self.heading.setWordWrap(True)
-        self.heading.setAccessibleName("Selected event")
+        self.heading = message_label(None, "Selected event", "Select an event to see it in full.")
         self.parsed = JsonTree(name="Parsed event")
         self.raw = QPlainTextEdit()
         self.raw.setReadOnly(True)

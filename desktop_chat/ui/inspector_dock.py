@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QMenu,
     QPushButton,
@@ -41,6 +40,7 @@ from desktop_chat.ui.inspector_details import EntryDetails
 from desktop_chat.ui.inspector_model import ENTRY_ROLE, EntryFilter, EntryModel
 from desktop_chat.ui.inspector_request import RequestView
 from desktop_chat.ui.inspector_tools import ToolCallsView
+from desktop_chat.ui.message_label import message_label
 
 POLL_MS = 100
 ROWS_PER_TICK = 1_000  # ~7 ms of the event loop: a stream faster than that is caught up later
@@ -87,13 +87,9 @@ class InspectorDock(QDockWidget):
         self.copy_button.setAccessibleName("Copy request as cURL command")
         self.save_button = QPushButton("Save JSONL…")
         self.save_button.setAccessibleName("Save events as JSON Lines")
-        self.summary = QLabel()
-        self.summary.setAccessibleName("Request summary")
-        self.summary.setWordWrap(True)
+        self.summary = message_label(None, "Request summary")
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.notice = QLabel()
-        self.notice.setAccessibleName("Inspector notice")
-        self.notice.setWordWrap(True)
+        self.notice = message_label(None, "Inspector notice")
         self.notice.hide()
 
         self.kinds_button = QPushButton()

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.storage.settings import McpServer, Network, SettingsError, check_tool_name
+from desktop_chat.ui.message_label import message_label
 
 Spawn = Callable[[Coroutine[object, object, None]], "asyncio.Task[None]"]
 
@@ -151,16 +152,12 @@ class McpServerEditor(QDialog):
         self.url_edit = self._line("&URL", "URL", "http://127.0.0.1:8000/mcp")
         self.headers_edit = self._text("&Headers", "Headers", "Name: value, one per line (no keys)")
 
-        self.problem = QLabel(self)
-        self.problem.setWordWrap(True)
-        self.problem.setAccessibleName("Server problem")
+        self.problem = message_label(self, "Server problem")
         self.test_button = QPushButton("&Test", self)
         self.test_button.setAccessibleName("Test server")
         self.test_button.setToolTip("Start or connect to the server and list its tools")
         self.test_button.clicked.connect(self._test_clicked)
-        self.test_status = QLabel(self)
-        self.test_status.setWordWrap(True)
-        self.test_status.setAccessibleName("Test result")
+        self.test_status = message_label(self, "Test result")
         test_row = QHBoxLayout()
         test_row.addWidget(self.test_button)
         test_row.addWidget(self.test_status, 1)

@@ -18,7 +18,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QLabel,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -29,6 +28,7 @@ from desktop_chat.storage.settings import Endpoint, Network, Settings, SettingsE
 from desktop_chat.ui.accessibility import name_inner_editors
 from desktop_chat.ui.endpoint_draft import EndpointDraft
 from desktop_chat.ui.endpoint_editor import EndpointEditor
+from desktop_chat.ui.message_label import message_label
 from desktop_chat.ui.network_page import AppearancePage, NetworkPage
 from desktop_chat.ui.tools_page import ToolsPage
 
@@ -67,9 +67,7 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self.appearance, "&Appearance")
         self.tabs.addTab(self.tools, "T&ools")
 
-        self.message = QLabel(self)
-        self.message.setWordWrap(True)
-        self.message.setAccessibleName("Settings message")
+        self.message = message_label(self, "Settings message")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok
             | QDialogButtonBox.StandardButton.Cancel

@@ -22,6 +22,7 @@ from desktop_chat.core.events import (
     Usage,
 )
 from desktop_chat.tools.events import StepStarted
+from desktop_chat.ui.message_label import message_label
 
 
 class StatusBar(QStatusBar):
@@ -52,8 +53,7 @@ class StatusBar(QStatusBar):
         self.set_state("Ready")
 
     def _label(self, name: str) -> QLabel:
-        label = QLabel(self)
-        label.setAccessibleName(name)
+        label = message_label(self, name, wrap=False)  # model and endpoint names come from outside
         label.setContentsMargins(6, 0, 6, 0)
         return label
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_chat.ui.message_label import message_label
 from desktop_chat.ui.tool_call_html import pretty_arguments
 
 if TYPE_CHECKING:
@@ -62,16 +63,13 @@ class ToolCard(QFrame):
         self.title = QLabel(f"<b>{_escape(self.name)}</b> · {_escape(origin)}", self)
         self.title.setTextFormat(Qt.TextFormat.RichText)
         self.title.setAccessibleName("Tool and origin")
-        self.state_label = QLabel("The model wants to run this tool.", self)
-        self.state_label.setAccessibleName("Call state")
+        self.state_label = message_label(self, "Call state", "The model wants to run this tool.")
         self.arguments = QPlainTextEdit(pretty_arguments(pending.call.arguments), self)
         self.arguments.setReadOnly(True)
         self.arguments.setAccessibleName(f"Arguments of {self.name}")
         self.arguments.setTabChangesFocus(True)
         self._fit(self.arguments, 6)
-        self.problem = QLabel(_problem_text(pending), self)
-        self.problem.setWordWrap(True)
-        self.problem.setAccessibleName("Problem with the arguments")
+        self.problem = message_label(self, "Problem with the arguments", _problem_text(pending))
         self.problem.setObjectName("toolProblem")
         self.problem.setVisible(bool(self.problem.text()))
 
@@ -80,9 +78,7 @@ class ToolCard(QFrame):
         self.editor.setTabChangesFocus(True)
         self.editor.textChanged.connect(self._check_edit)
         self.editor.setFixedHeight(8 * self.editor.fontMetrics().lineSpacing() + 12)
-        self.edit_status = QLabel(self)
-        self.edit_status.setAccessibleName("Edited arguments check")
-        self.edit_status.setWordWrap(True)
+        self.edit_status = message_label(self, "Edited arguments check")
         self.run_edited = self._button("Run &with these arguments", "Run with the edited arguments")
         self.run_edited.clicked.connect(self._on_run_edited)
         self.cancel_edit = self._button("Back", "Leave the arguments as the model sent them")

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from desktop_chat.storage.settings import SettingsError, UserTool
 from desktop_chat.tools.schema import ToolSchemaError, check_schema, check_tool_name
+from desktop_chat.ui.message_label import message_label
 
 TEMPLATE = {
     "type": "object",
@@ -93,9 +94,7 @@ class UserToolEditor(QDialog):
         schema_label = QLabel("&Parameters\n(JSON Schema)", self)
         schema_label.setBuddy(self.schema_edit)
         form.addRow(schema_label, self.schema_edit)
-        self.problem = QLabel(self)
-        self.problem.setWordWrap(True)
-        self.problem.setAccessibleName("Tool problem")
+        self.problem = message_label(self, "Tool problem")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
