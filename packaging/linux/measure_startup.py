@@ -31,10 +31,18 @@ SELF_TEST_TIMEOUT = 60.0
 
 
 def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
-    """Start Xvfb on a free display number; return the process and its DISPLAY."""
+    """Start Xvfb on a free display number; return the process and its DISPLAY.
+
+    ``-noreset``: by default an X server resets whenever its last client disconnects, and refuses
+    connections while it does; between two polls nobody is connected, so about one connection in
+    thirty failed here and the app aborted with "could not connect to display".
+    """
     read_fd, write_fd = os.pipe()
     xvfb = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        [
+            *("Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24"),
+            *("-nolisten", "tcp", "-noreset"),
+        ],
         pass_fds=(write_fd,),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -90,22 +98,27 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 def time_to_window(command: list[str], display: str) -> float:
     """Return the seconds from spawn until the app's window is viewable on ``display``."""
-    with tempfile.TemporaryDirectory(prefix="dc-start-") as profile:
+    with (
+        tempfile.TemporaryDirectory(prefix="dc-start-") as profile,
+        tempfile.TemporaryFile() as stderr,
+    ):
         env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
         started = time.monotonic()
         process = subprocess.Popen(
             [*command, "--profile-dir", profile],
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=stderr,
         )
         try:
             while time.monotonic() - started < WINDOW_TIMEOUT:
                 if window_viewable(display):
                     return time.monotonic() - started
                 if process.poll() is not None:
+                    stderr.seek(0)
+                    said = stderr.read().decode(errors="replace")[-2000:]
                     raise SystemExit(
-                        f"measure_startup: {command[0]} exited with {process.returncode}"
+                        f"measure_startup: {command[0]} exited with {process.returncode}:\n{said}"
                     )
                 time.sleep(POLL)
             raise SystemExit(f"measure_startup: no window from {command[0]} in {WINDOW_TIMEOUT} s")
