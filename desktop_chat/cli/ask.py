@@ -216,6 +216,7 @@ async def _ask_with_tools(
     """Run the tool loop; stdout gets the answer (or --json with "steps"), stderr each call."""
     from pathlib import Path
 
+    from desktop_chat.storage.secrets import KeyStore
     from desktop_chat.tools.headless import HeadlessOptions, run_headless, steps_json
 
     options = HeadlessOptions(
@@ -225,6 +226,7 @@ async def _ask_with_tools(
         engine, target.endpoint, request, settings, options,
         on_stream=printer.on_event, end_line=printer.end_line,
         inp=sys.stdin, err=sys.stderr, persist_always_allow=_persist_always_allow,
+        keystore=KeyStore(),
     )  # fmt: skip
     printer.end_line()
     result, error = outcome.result, outcome.error

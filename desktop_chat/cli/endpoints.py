@@ -289,21 +289,31 @@ def cmd_use(args: argparse.Namespace) -> int:
 
 
 def _read_key(name: str) -> str:
+    return read_secret(f"API key for {name}", "key", spaces=False)
+
+
+def read_secret(prompt: str, what: str, *, spaces: bool) -> str:
+    """Read one secret from stdin: a hidden prompt on a terminal, else the whole input.
+
+    ``what`` names it in errors ("key", "value"); ``spaces`` allows inner spaces ("Bearer x").
+    """
     stdin = sys.stdin
     if stdin is None:
-        raise CliError("no stdin to read the key from", 2)
+        raise CliError(f"no stdin to read the {what} from", 2)
     if stdin.isatty():
-        key = getpass.getpass(f"API key for {name} (input hidden): ")
+        secret = getpass.getpass(f"{prompt} (input hidden): ")
     else:
-        key = stdin.read(MAX_KEY_LENGTH + 1)
-    key = key.strip()
-    if not key:
-        raise CliError("no key given on stdin", 2)
-    if len(key) > MAX_KEY_LENGTH:
-        raise CliError(f"the key is longer than {MAX_KEY_LENGTH} characters", 2)
-    if any(c.isspace() or not c.isprintable() for c in key):
-        raise CliError("the key contains spaces, line breaks or control characters", 2)
-    return key
+        secret = stdin.read(MAX_KEY_LENGTH + 1)
+    secret = secret.strip()
+    if not secret:
+        raise CliError(f"no {what} given on stdin", 2)
+    if len(secret) > MAX_KEY_LENGTH:
+        raise CliError(f"the {what} is longer than {MAX_KEY_LENGTH} characters", 2)
+    if not spaces and any(c.isspace() or not c.isprintable() for c in secret):
+        raise CliError(f"the {what} contains spaces, line breaks or control characters", 2)
+    if any(not c.isprintable() for c in secret):
+        raise CliError(f"the {what} contains line breaks or control characters", 2)
+    return secret
 
 
 @_guarded

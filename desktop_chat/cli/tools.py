@@ -3,9 +3,12 @@
 Commands::
 
     desktop-chat mcp add NAME --command CMD [--arg A ...] [--env K=V | --env K ...] [--cwd DIR]
-    desktop-chat mcp add NAME --url URL [--header NAME:VALUE ...]
+    desktop-chat mcp add NAME --url URL [--header NAME:VALUE ...] [--keyring-header NAME ...]
+    desktop-chat mcp set-header NAME HEADER   the value is read from stdin (a hidden prompt on a
+                                              terminal) and kept in the OS keyring
+    desktop-chat mcp delete-header NAME HEADER
     desktop-chat mcp list [--json]
-    desktop-chat mcp remove NAME
+    desktop-chat mcp remove NAME              also deletes its header values from the keyring
     desktop-chat mcp tools NAME [--json]      starts the server and lists its tools
     desktop-chat tool add NAME --description TEXT --schema FILE
     desktop-chat tool list [--json]
@@ -13,7 +16,9 @@ Commands::
     desktop-chat tool disallow KEY            forget an "always allow" (see `tool list`)
 
 ``--env K`` without a value hands K on from desktop-chat's own environment when the server
-starts, so secrets stay out of the settings file. Exit status as for the endpoint commands:
+starts, so secrets stay out of the settings file. An HTTP server's secret headers (such as
+``Authorization: Bearer ...``) are keyring headers: the settings name them, the keyring holds
+their values. Exit status as for the endpoint commands:
 0 success, 2 a usage or validation error, 1 any other failure; an error is one stderr line.
 """
 
@@ -21,11 +26,28 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 from typing import TYPE_CHECKING
 
-from desktop_chat.cli.endpoints import CliError, _guarded, _headers, _load, _out, _save
-from desktop_chat.storage.settings import McpServer, ToolSettings, UserTool
+from desktop_chat.cli.endpoints import (
+    CliError,
+    _err,
+    _guarded,
+    _headers,
+    _load,
+    _out,
+    _save,
+    read_secret,
+)
+from desktop_chat.storage.secrets import (
+    MCP_HEADER_SERVICE,
+    KeyringUnavailable,
+    KeyStore,
+    KeyStoreError,
+    mcp_header_entry,
+)
+from desktop_chat.storage.settings import McpServer, ToolSettings, UserTool, check_header_name
 
 if TYPE_CHECKING:
     from desktop_chat.storage.settings import Settings
@@ -64,6 +86,7 @@ def _server_row(server: McpServer) -> dict[str, object]:
         "cwd": server.cwd,
         "url": server.url,
         "headers": server.headers,
+        "keyring_headers": list(server.keyring_headers),
     }
 
 
@@ -74,8 +97,8 @@ def cmd_mcp_add(args: argparse.Namespace) -> int:
         raise CliError("give either --command CMD or --url URL", 2)
     if args.url and (args.arg or args.env or args.cwd):
         raise CliError("--arg, --env and --cwd only apply to --command servers", 2)
-    if args.command and args.header:
-        raise CliError("--header only applies to --url servers", 2)
+    if args.command and (args.header or args.keyring_header):
+        raise CliError("--header and --keyring-header only apply to --url servers", 2)
     settings = _load()
     if settings.tools.mcp_server(args.name) is not None:
         raise CliError(f"an MCP server named {args.name!r} exists; remove it first", 2)
@@ -89,11 +112,82 @@ def cmd_mcp_add(args: argparse.Namespace) -> int:
         cwd=args.cwd or "",
         url=args.url or "",
         headers=_headers(args.header),
+        keyring_headers=tuple(args.keyring_header),
     )
     _save(settings.with_tools(settings.tools.with_mcp_server(server)))
     _out(f"Added MCP server {server.name!r} ({server.transport}).")
+    for header in server.keyring_headers:
+        _out(f"Store its {header} value with: desktop-chat mcp set-header {server.name} {header}")
     _out(f"List its tools with: desktop-chat mcp tools {server.name}")
     return 0
+
+
+@_guarded
+def cmd_mcp_set_header(args: argparse.Namespace) -> int:
+    """Read a header's value from stdin, keep it in the OS keyring, and send it from now on."""
+    if args.stray:
+        # Not echoed: it may well be the secret itself, already in the shell's history.
+        raise CliError("give the value on stdin or at the prompt, never on the command line", 2)
+    settings = _load()
+    server = _require_server(settings, args.name)
+    if not server.url:
+        raise CliError(f"{server.name!r} runs a command; only URL servers send headers", 2)
+    header = check_header_name(args.header)
+    if header.casefold() in {h.casefold() for h in server.headers}:
+        raise CliError(
+            f"{server.name!r} already sends {header} as a plain header; "
+            "remove the server and add it again without it",
+            2,
+        )
+    declared = next((h for h in server.keyring_headers if h.casefold() == header.casefold()), None)
+    value = read_secret(f"{header} for MCP server {server.name}", "value", spaces=True)
+    store = KeyStore()
+    store.set(mcp_header_entry(server.name, header), value, service=MCP_HEADER_SERVICE)
+    if declared is None:
+        names = (*server.keyring_headers, header)
+        updated = dataclasses.replace(server, keyring_headers=names)
+        _save(settings.with_tools(settings.tools.with_mcp_server(updated)))
+    _out(f"Saved the {declared or header} header of {server.name!r} in the {store.backend_name()}.")
+    return 0
+
+
+@_guarded
+def cmd_mcp_delete_header(args: argparse.Namespace) -> int:
+    """Stop sending a keyring header and delete its value from the keyring."""
+    settings = _load()
+    server = _require_server(settings, args.name)
+    header = next(
+        (h for h in server.keyring_headers if h.casefold() == args.header.strip().casefold()), None
+    )
+    if header is None:
+        shown = ", ".join(server.keyring_headers) or "none"
+        raise CliError(f"{server.name!r} has no keyring header {args.header!r} (has: {shown})", 2)
+    store = KeyStore()
+    deleted = _delete_header_values(store, server, (header,))
+    names = tuple(h for h in server.keyring_headers if h != header)
+    updated = dataclasses.replace(server, keyring_headers=names)
+    _save(settings.with_tools(settings.tools.with_mcp_server(updated)))
+    tail = f" and its value from the {store.backend_name()}" if deleted else ""
+    _out(f"{server.name!r} no longer sends {header}{tail}.")
+    return 0
+
+
+def _delete_header_values(store: KeyStore, server: McpServer, headers: tuple[str, ...]) -> bool:
+    """Delete these header values of `server` from the keyring; True if any was there.
+
+    Raises CliError when the keyring refuses; an unreachable one only earns a warning, since
+    nothing reachable could hold the values now.
+    """
+    deleted = False
+    for header in headers:
+        entry = mcp_header_entry(server.name, header)
+        try:
+            deleted |= store.delete(entry, service=MCP_HEADER_SERVICE)
+        except KeyringUnavailable as exc:
+            _err(f"warning: {exc} If a value was stored earlier, remove it yourself.")
+        except KeyStoreError as exc:
+            raise CliError(f"{exc} Nothing was changed.", 1) from exc
+    return deleted
 
 
 @_guarded
@@ -118,11 +212,13 @@ def cmd_mcp_remove(args: argparse.Namespace) -> int:
     """Remove an MCP server and the "always allow" of its tools."""
     settings = _load()
     server = _require_server(settings, args.name)
+    deleted = _delete_header_values(KeyStore(), server, server.keyring_headers)
     tools = settings.tools.without_mcp_server(server.name)
     prefix = f"mcp:{server.name}:"
     kept = tuple(key for key in tools.always_allow if not key.startswith(prefix))
     _save(settings.with_tools(ToolSettings(tools.user_tools, tools.mcp_servers, kept)))
-    _out(f"Removed MCP server {server.name!r}.")
+    tail = " and its header values from the keyring" if deleted else ""
+    _out(f"Removed MCP server {server.name!r}{tail}.")
     return 0
 
 
@@ -137,7 +233,9 @@ def cmd_mcp_tools(args: argparse.Namespace) -> int:
     network = transport_config(settings.network)
 
     async def listing() -> list[tuple[str, str]]:
-        connection = McpConnection(server, connect_timeout=args.timeout, network=network)
+        connection = McpConnection(
+            server, connect_timeout=args.timeout, network=network, keystore=KeyStore()
+        )
         await connection.start()
         try:
             return [(tool.name, tool.description) for tool in connection.tools]
@@ -262,7 +360,20 @@ def add_parsers(subparsers: SubParsers) -> None:
     p.add_argument("--cwd", metavar="DIR", help="working directory for CMD")
     p.add_argument("--url", metavar="URL", help="streamable HTTP endpoint, e.g. http://host/mcp")
     p.add_argument("--header", action="append", default=[], metavar="NAME:VALUE")
+    p.add_argument(
+        "--keyring-header", action="append", default=[], metavar="NAME",
+        help="a header whose value is a secret, kept in the keyring (set it with set-header)",
+    )  # fmt: skip
     p.set_defaults(func=cmd_mcp_add)
+    p = msub.add_parser("set-header", help="keep a server's secret header value in the keyring")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("header", metavar="HEADER", help="e.g. Authorization")
+    p.add_argument("stray", nargs="*", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_mcp_set_header)
+    p = msub.add_parser("delete-header", help="stop sending a keyring header; delete its value")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("header", metavar="HEADER")
+    p.set_defaults(func=cmd_mcp_delete_header)
     p = msub.add_parser("list", help="list servers")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_mcp_list)

@@ -1,6 +1,8 @@
 """Keep API keys in the operating system's keyring, and nowhere else.
 
-Keys are stored under the service ``desktop-chat`` with the endpoint name as the user name. Only
+Keys are stored under the service ``desktop-chat`` with the endpoint name as the user name; the
+values of MCP servers' keyring headers under ``desktop-chat-mcp-header`` as ``SERVER/header-name``
+(see :func:`mcp_header_entry`). Only
 real OS keyrings are used: Secret Service (GNOME Keyring, KWallet 5.97+, KeePassXC), macOS
 Keychain, Windows Credential Manager, KWallet. The ``fail`` and ``null`` backends and the
 ``keyrings.alt`` ones (which keep keys as plain or merely encoded files) are refused: a key given to
@@ -27,6 +29,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
@@ -35,6 +38,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 SERVICE = "desktop-chat"
+MCP_HEADER_SERVICE = "desktop-chat-mcp-header"
 KEYRING_ANSWER_S = 120.0  # long enough to type an unlock password, short of for ever
 
 log = logging.getLogger(__name__)
@@ -51,6 +55,21 @@ _NO_KEYRING = (
     "no system keyring was found (on Linux, a Secret Service such as GNOME Keyring or KWallet "
     "must be running in the desktop session)"
 )
+
+
+def mcp_header_entry(server: str, header: str) -> str:
+    """The keyring user name (under MCP_HEADER_SERVICE) of an MCP server's header value.
+
+    Server names hold no "/" and header names are case-insensitive, so the entry is unambiguous.
+    """
+    return f"{server}/{header.casefold()}"
+
+
+def _subject(service: str, name: str) -> str:
+    if service == MCP_HEADER_SERVICE:
+        server, _, header = name.partition("/")
+        return f"the {header} header of MCP server {server!r}"
+    return f"the key for {name!r}"
 
 
 class KeyStoreError(Exception):
@@ -128,7 +147,7 @@ class KeyStore:
         self.answer_within = answer_within
         self._backend = backend
         self._service = service
-        self._memory: dict[str, str] | None = {} if session_only else None
+        self._memory: dict[tuple[str, str], str] | None = {} if session_only else None
         self._lock = threading.Lock()
 
     @property
@@ -167,50 +186,58 @@ class KeyStore:
         """Tell whether keys can be stored: a real OS keyring, or session memory."""
         return self.session_only or refusal(self.backend()) is None
 
-    def get(self, name: str) -> str | None:
-        """Return the key stored for endpoint ``name``, or None if there is none."""
-        if self._memory is not None:
-            return self._memory.get(name)
-        backend = self._usable("read", name)
-        try:
-            return backend.get_password(self._service, name)
-        except Exception as exc:
-            raise self._translate(exc, "read", name) from exc
+    def get(self, name: str, *, service: str | None = None) -> str | None:
+        """Return the key stored for endpoint ``name``, or None if there is none.
 
-    def set(self, name: str, key: str) -> None:
-        """Store ``key`` for endpoint ``name``, and check that the keyring really kept it."""
-        if not key or not isinstance(key, str):
-            raise KeyStoreError("an empty API key cannot be stored")
+        ``service`` reads another kind of secret (MCP_HEADER_SERVICE) from the same keyring.
+        """
+        service = service or self._service
         if self._memory is not None:
-            self._memory[name] = key
-            return
-        backend = self._usable("save", name)
+            return self._memory.get((service, name))
+        backend = self._usable("read", service, name)
         try:
-            backend.set_password(self._service, name, key)
-            kept = backend.get_password(self._service, name) == key
+            return backend.get_password(service, name)
         except Exception as exc:
-            raise self._translate(exc, "save", name) from exc
+            raise self._translate(exc, "read", service, name) from exc
+
+    def set(self, name: str, key: str, *, service: str | None = None) -> None:
+        """Store ``key`` for endpoint ``name``, and check that the keyring really kept it."""
+        service = service or self._service
+        if not key or not isinstance(key, str):
+            what = _subject(service, name)
+            raise KeyStoreError(f"{what[0].upper()}{what[1:]} cannot be stored empty.")
+        if self._memory is not None:
+            self._memory[service, name] = key
+            return
+        backend = self._usable("save", service, name)
+        try:
+            backend.set_password(service, name, key)
+            kept = backend.get_password(service, name) == key
+        except Exception as exc:
+            raise self._translate(exc, "save", service, name) from exc
         if not kept:
             raise KeyStoreError(
-                f"The {self.backend_name()} did not keep the key for {name!r}; it was not saved."
+                f"The {self.backend_name()} did not keep {_subject(service, name)}; "
+                "it was not saved."
             )
 
-    def delete(self, name: str) -> bool:
+    def delete(self, name: str, *, service: str | None = None) -> bool:
         """Delete the key of endpoint ``name``; return False if there was none."""
+        service = service or self._service
         if self._memory is not None:
-            return self._memory.pop(name, None) is not None
-        backend = self._usable("delete", name)
+            return self._memory.pop((service, name), None) is not None
+        backend = self._usable("delete", service, name)
         from keyring.errors import PasswordDeleteError
 
         try:
-            backend.delete_password(self._service, name)
+            backend.delete_password(service, name)
         except PasswordDeleteError as exc:
             # Backends signal "nothing stored" with this same error; tell it from a refusal.
-            if self.get(name) is None:
+            if self.get(name, service=service) is None:
                 return False
-            raise self._translate(exc, "delete", name) from exc
+            raise self._translate(exc, "delete", service, name) from exc
         except Exception as exc:
-            raise self._translate(exc, "delete", name) from exc
+            raise self._translate(exc, "delete", service, name) from exc
         return True
 
     async def aavailable(self) -> bool:
@@ -221,19 +248,23 @@ class KeyStore:
             log.warning("%s", exc)
             return False
 
-    async def aget(self, name: str) -> str | None:
+    async def aget(self, name: str, *, service: str | None = None) -> str | None:
         """Run :meth:`get` in a worker thread."""
-        return await self._off_thread(self.get, f"reading the key for {name!r}", name)
+        what = _subject(service or self._service, name)
+        return await self._off_thread(partial(self.get, name, service=service), f"reading {what}")
 
-    async def aset(self, name: str, key: str) -> None:
+    async def aset(self, name: str, key: str, *, service: str | None = None) -> None:
         """Run :meth:`set` in a worker thread."""
-        await self._off_thread(self.set, f"saving the key for {name!r}", name, key)
+        what = _subject(service or self._service, name)
+        await self._off_thread(partial(self.set, name, key, service=service), f"saving {what}")
 
-    async def adelete(self, name: str) -> bool:
+    async def adelete(self, name: str, *, service: str | None = None) -> bool:
         """Run :meth:`delete` in a worker thread."""
-        return await self._off_thread(self.delete, f"deleting the key for {name!r}", name)
+        what = _subject(service or self._service, name)
+        call = partial(self.delete, name, service=service)
+        return await self._off_thread(call, f"deleting {what}")
 
-    async def _off_thread(self, call: Callable[..., T], doing: str, *args: str) -> T:
+    async def _off_thread(self, call: Callable[[], T], doing: str) -> T:
         """Run a blocking keyring call in a thread, waiting at most `answer_within` seconds.
 
         A keychain prompt nobody answers, or a hung D-Bus service, would otherwise keep the
@@ -242,29 +273,28 @@ class KeyStore:
         import asyncio  # here, not at the top: the CLI's offline commands never need it
 
         try:
-            return await asyncio.wait_for(asyncio.to_thread(call, *args), self.answer_within)
+            return await asyncio.wait_for(asyncio.to_thread(call), self.answer_within)
         except TimeoutError:
             raise KeyringUnavailable(
                 f"The system keyring did not answer within {self.answer_within:g} s while "
                 f"{doing} (an unlock prompt may be waiting, or the keyring service is stuck)."
             ) from None
 
-    def _usable(self, verb: str, name: str) -> KeyringBackend:
+    def _usable(self, verb: str, service: str, name: str) -> KeyringBackend:
         backend = self.backend()
         reason = refusal(backend)
         if reason is not None:
+            what = f"Could not {verb} {_subject(service, name)}: {reason}."
             raise KeyringUnavailable(
-                f"Could not {verb} the key for {name!r}: {reason}. No key was stored anywhere."
-                if verb == "save"
-                else f"Could not {verb} the key for {name!r}: {reason}."
+                f"{what} No key was stored anywhere." if verb == "save" else what
             )
         return backend
 
-    def _translate(self, exc: Exception, verb: str, name: str) -> KeyStoreError:
+    def _translate(self, exc: Exception, verb: str, service: str, name: str) -> KeyStoreError:
         from keyring import errors
 
         where = self.backend_name()
-        what = f"Could not {verb} the key for {name!r} in the {where}"
+        what = f"Could not {verb} {_subject(service, name)} in the {where}"
         detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         kind = type(exc).__name__
         if isinstance(exc, errors.KeyringLocked) or kind in (

@@ -12,7 +12,8 @@ File format, version 1 (``paths.settings_path()``)::
                "always_allow": ["builtin:calculator", "mcp:time:get_current_time"]}}
 
 The "tools" section is optional: a file without it loads with no extra tools. An endpoint
-without "output_limit_field" loads with "auto".
+without "output_limit_field" loads with "auto"; an MCP server without "keyring_headers" (the
+names of headers whose values are in the keyring) loads with none.
 
 Each network/ui option is declared once, as a dataclass field with its type, default and a
 description in the field metadata; :data:`OPTIONS` is derived from those declarations and drives
@@ -127,6 +128,13 @@ def check_base_url(url: object) -> str:
     if parts.fragment:
         raise SettingsError(f"base URL {url!r} must not have a #fragment")
     return url
+
+
+def check_header_name(name: object) -> str:
+    """Return ``name`` (trimmed) if it is a valid HTTP header name, or raise SettingsError."""
+    if not isinstance(name, str) or not _HEADER_NAME.match(name.strip()):
+        raise SettingsError(f"{name!r} is not a valid HTTP header name")
+    return name.strip()
 
 
 def check_header(name: object, value: object) -> tuple[str, str]:
@@ -288,7 +296,9 @@ class McpServer:
     """An MCP server: a command run over stdio, or a streamable HTTP URL.
 
     Secrets never enter the file: ``pass_env`` names variables handed on from the app's own
-    environment when the server starts, and env values or headers named like keys are refused.
+    environment when the server starts, ``keyring_headers`` names headers (of an HTTP server)
+    whose values are kept in the OS keyring, and env values or headers named like keys are
+    refused.
     """
 
     name: str
@@ -299,6 +309,7 @@ class McpServer:
     cwd: str = ""
     url: str = ""
     headers: dict[str, str] = field(default_factory=dict)
+    keyring_headers: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         where = f"MCP server {check_tool_name(self.name, 'MCP server')!r}"
@@ -326,8 +337,31 @@ class McpServer:
                     f"environment instead (--env {name} without a value)"
                 )
         object.__setattr__(self, "env", dict(self.env))
+        for name, value in self.headers.items():
+            check_header_name(name)
+            if looks_secret(name) or _SECRET_VALUE.match(str(value)):
+                raise SettingsError(
+                    f"{where}: header {name!r} would store a secret in settings; keep its value "
+                    f"in the keyring instead (--keyring-header {name}, or Settings → Tools)"
+                )
         headers = dict(check_header(k, v) for k, v in self.headers.items())
         object.__setattr__(self, "headers", headers)
+        object.__setattr__(self, "keyring_headers", self._check_keyring_headers(where))
+
+    def _check_keyring_headers(self, where: str) -> tuple[str, ...]:
+        names = self.keyring_headers
+        if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+            raise SettingsError(f"{where}: keyring_headers must be a list of header names")
+        if names and not self.url:
+            raise SettingsError(f"{where}: only a server with a URL sends headers")
+        seen = {name.casefold() for name in self.headers}
+        kept: list[str] = []
+        for name in map(check_header_name, names):
+            if name.casefold() in seen:
+                raise SettingsError(f"{where}: the header {name!r} is given twice")
+            seen.add(name.casefold())
+            kept.append(name)
+        return tuple(kept)
 
     @property
     def transport(self) -> Literal["stdio", "http"]:
@@ -371,9 +405,12 @@ class ToolSettings:
         return dataclasses.replace(self, user_tools=kept)
 
     def with_mcp_server(self, server: McpServer) -> ToolSettings:
-        """Return these settings with ``server`` added, or replacing its namesake."""
-        kept = tuple(s for s in self.mcp_servers if s.name.casefold() != server.name.casefold())
-        return dataclasses.replace(self, mcp_servers=(*kept, server))
+        """Return these settings with ``server`` added, or replacing its namesake in place."""
+        if self.mcp_server(server.name) is None:
+            return dataclasses.replace(self, mcp_servers=(*self.mcp_servers, server))
+        name = server.name.casefold()
+        servers = tuple(server if s.name.casefold() == name else s for s in self.mcp_servers)
+        return dataclasses.replace(self, mcp_servers=servers)
 
     def without_mcp_server(self, name: str) -> ToolSettings:
         kept = tuple(s for s in self.mcp_servers if s.name.casefold() != name.casefold())
@@ -622,7 +659,12 @@ def encode(settings: Settings) -> JsonObject:
         "tools": {
             "user_tools": [dataclasses.asdict(t) for t in settings.tools.user_tools],
             "mcp_servers": [
-                {**dataclasses.asdict(m), "args": list(m.args), "pass_env": list(m.pass_env)}
+                {
+                    **dataclasses.asdict(m),
+                    "args": list(m.args),
+                    "pass_env": list(m.pass_env),
+                    "keyring_headers": list(m.keyring_headers),
+                }
                 for m in settings.tools.mcp_servers
             ],
             "always_allow": list(settings.tools.always_allow),

@@ -17,6 +17,7 @@ from desktop_chat.core.engine import ChatRequest, EndpointConfig, Engine
 from desktop_chat.core.errors import ChatError
 from desktop_chat.core.events import StreamEvent
 from desktop_chat.storage.engine_config import transport_config
+from desktop_chat.storage.secrets import KeyStore
 from desktop_chat.storage.settings import Settings, UserTool
 from desktop_chat.tools.builtin import builtin_entries
 from desktop_chat.tools.events import (
@@ -71,6 +72,7 @@ async def run_headless(
     inp: TextIO,
     err: TextIO,
     persist_always_allow: Callable[[str], object] | None = None,
+    keystore: KeyStore | None = None,
 ) -> HeadlessOutcome:
     """Offer the tools, run the loop, close every MCP server; never raises ChatError."""
     from desktop_chat.tools.mcp_client import McpHub
@@ -80,7 +82,9 @@ async def run_headless(
     declared: list[UserTool | Tool] = [*settings.tools.user_tools, *request.tools]
     for entry in declared_entries(declared, outcome.notices):
         registry.add(entry)
-    hub = McpHub(settings.tools.mcp_servers, network=transport_config(settings.network))
+    hub = McpHub(
+        settings.tools.mcp_servers, network=transport_config(settings.network), keystore=keystore
+    )
     try:
         for entry in await server_entries(hub, outcome.notices):
             registry.add(entry)

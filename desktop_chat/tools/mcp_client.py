@@ -5,6 +5,8 @@ Each server's session lives in one asyncio task that enters and exits every cont
 that entered them, or closing fails with "exited a cancel scope in a different task". Calls are
 made from the caller's own task through the session. A server that fails to start or dies
 becomes a human error carrying the last lines of its stderr; it never takes the app down.
+The values of a server's keyring headers are read from the key store when it starts, and go
+nowhere but into its HTTP requests.
 The SDK is imported on first use (it costs over a second).
 """
 
@@ -21,11 +23,19 @@ from typing import TYPE_CHECKING
 from desktop_chat.core.conversation import JSONValue, Tool
 from desktop_chat.core.errors import ChatError
 from desktop_chat.core.transport import TransportConfig, proxy_url, tls_verification
+from desktop_chat.storage.secrets import (
+    MCP_HEADER_SERVICE,
+    KeyStore,
+    KeyStoreError,
+    mcp_header_entry,
+)
 from desktop_chat.storage.settings import McpServer
 from desktop_chat.tools.registry import Runner, ToolEntry, ToolFailure, ToolOutput
 from desktop_chat.tools.stderr_tail import StderrTail
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from mcp import ClientSession
     from mcp.client import Transport
     from mcp.types import CallToolResult
@@ -59,10 +69,16 @@ class McpConnection:
         *,
         connect_timeout: float = CONNECT_TIMEOUT,
         network: TransportConfig | None = None,
+        keystore: KeyStore | None = None,
+        header_values: Mapping[str, str] | None = None,
     ) -> None:
+        """``header_values`` gives the keyring headers' values outright (a form not yet saved);
+        without it they are read from ``keystore`` when the server starts."""
         self.server = server
         self.connect_timeout = connect_timeout
         self.network = network or TransportConfig()  # proxy and TLS, for servers over HTTP
+        self._keystore = keystore
+        self._header_values = dict(header_values or {})
         self.tools: tuple[Tool, ...] = ()
         self._session: ClientSession | None = None
         self._stderr: StderrTail | None = None
@@ -87,6 +103,7 @@ class McpConnection:
 
     async def start(self) -> None:
         """Connect and list the tools; raise McpError (with the stderr tail) on failure."""
+        await self._read_keyring_headers()
         self._ready = asyncio.get_running_loop().create_future()
         self._task = asyncio.create_task(self._own(), name=f"mcp-{self.name}")
         done, _ = await asyncio.wait({self._ready}, timeout=self.connect_timeout)
@@ -101,6 +118,24 @@ class McpConnection:
         elif not self._ready.cancelled():
             self._ready.exception()  # a late failure is superseded by this error: mark it seen
         raise McpError(self.name, f"could not start: {reason}", self.stderr_text())
+
+    async def _read_keyring_headers(self) -> None:
+        server = self.server
+        for header in server.keyring_headers:
+            value = self._header_values.get(header)
+            if value is None and self._keystore is not None:
+                entry = mcp_header_entry(server.name, header)
+                try:
+                    value = await self._keystore.aget(entry, service=MCP_HEADER_SERVICE)
+                except KeyStoreError as exc:
+                    raise McpError(self.name, f"could not start: {exc}") from None
+            if not value:
+                raise McpError(
+                    self.name,
+                    f"could not start: its {header} header has no value in the keyring (set it "
+                    f"in Settings → Tools, or: desktop-chat mcp set-header {server.name} {header})",
+                )
+            self._header_values[header] = value
 
     def stderr_text(self) -> str:
         return self._stderr.text() if self._stderr is not None else ""
@@ -144,8 +179,10 @@ class McpConnection:
             from mcp.client.streamable_http import streamable_http_client
 
             network = self.network
+            headers = {**server.headers}
+            headers.update((h, self._header_values[h]) for h in server.keyring_headers)
             client = httpx2.AsyncClient(
-                headers=dict(server.headers),
+                headers=headers,
                 timeout=httpx2.Timeout(30.0, read=300.0),
                 proxy=proxy_url(network),
                 trust_env=network.proxy_mode == "system",
@@ -217,9 +254,11 @@ class McpHub:
         *,
         connect_timeout: float = CONNECT_TIMEOUT,
         network: TransportConfig | None = None,
+        keystore: KeyStore | None = None,
     ) -> None:
         self.connections = [
-            McpConnection(s, connect_timeout=connect_timeout, network=network) for s in servers
+            McpConnection(s, connect_timeout=connect_timeout, network=network, keystore=keystore)
+            for s in servers
         ]
         self.failures: list[McpError] = []
 

@@ -25,6 +25,7 @@ from desktop_chat.storage.settings import McpServer, Settings, ToolSettings
 if TYPE_CHECKING:
     from desktop_chat.core.accumulator import AssistantTurn
     from desktop_chat.core.engine import ChatRequest, EndpointConfig, Engine
+    from desktop_chat.storage.secrets import KeyStore
     from desktop_chat.tools.loop import ToolLoop
     from desktop_chat.tools.mcp_client import McpConnection, McpHub
     from desktop_chat.tools.registry import ToolRegistry
@@ -55,9 +56,11 @@ class ToolSession(QObject):
         settings: Callable[[], Settings],
         approval: ApprovalPanel,
         parent: QObject | None = None,
+        keystore: KeyStore | None = None,
     ) -> None:
         super().__init__(parent)
         self.approval = approval
+        self.keystore = keystore  # where MCP servers' keyring headers are read
         self.enabled: set[str] = set(DEFAULT_ENABLED)
         self.allowed_files: list[Path] = []  # files the user picked for read_text_file
         self.max_steps: int | None = None  # None: the loop's default
@@ -209,9 +212,11 @@ class ToolSession(QObject):
             network = transport_config(self._settings().network)
             timeout = self.connect_timeout
             hub = (
-                McpHub(needed, network=network)
+                McpHub(needed, network=network, keystore=self.keystore)
                 if timeout is None
-                else McpHub(needed, connect_timeout=timeout, network=network)
+                else McpHub(
+                    needed, connect_timeout=timeout, network=network, keystore=self.keystore
+                )
             )
             self._hubs.append(hub)  # closed with the window even if this turn is stopped
             failures = await hub.start()

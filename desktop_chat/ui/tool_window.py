@@ -29,7 +29,9 @@ class WindowTools:
         layout = central.layout() if central is not None else None
         if isinstance(layout, QBoxLayout):
             layout.insertWidget(layout.indexOf(window.composer), self.panel, 0)
-        self.session = ToolSession(lambda: window.settings, self.panel, window)
+        self.session = ToolSession(
+            lambda: window.settings, self.panel, window, keystore=window.keystore
+        )
         self.menu = ToolsMenu(self.session, window.top_bar)
         window.top_bar.add_before_settings(self.menu)
         QWidget.setTabOrder(window.top_bar.max_tokens, self.menu)

@@ -6,9 +6,13 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 from desktop_chat import paths
+from desktop_chat.storage.secrets import MCP_HEADER_SERVICE, KeyStore, mcp_header_entry
+from tests.support.keyring_session import RealKeyring
+from tests.support.mcp_http import http_mcp_server
 from tests.support.sse_server import ScriptedServer
 from tests.tools.test_loop import ANTHROPIC, OPENAI, Wire
 
@@ -328,3 +332,121 @@ def test_a_failed_turn_mid_loop_keeps_the_steps(sse_server: ScriptedServer) -> N
     assert result.stderr.splitlines()[-1] == (
         "desktop-chat: The provider rejected the request (HTTP 400): tool messages not supported"
     )
+
+
+def test_a_secret_mcp_header_lives_in_the_keyring_only(
+    real_keyring: RealKeyring, sse_server: ScriptedServer
+) -> None:
+    token = f"tok-{uuid.uuid4().hex}"
+    name = f"web{uuid.uuid4().hex[:8]}"
+    entry = mcp_header_entry(name, "Authorization")
+    store = KeyStore(real_keyring.backend)
+    env = {**real_keyring.env(), "DESKTOP_CHAT_API_KEY": KEY}
+
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "desktop_chat", *args],
+            input=stdin, capture_output=True, text=True, timeout=60, check=False, env=env,
+        )  # fmt: skip
+
+    outputs: list[str] = []
+    try:
+        with http_mcp_server(token) as url:
+            refused = run(
+                "mcp", "add", name, "--url", url, "--header", f"Authorization:Bearer {token}"
+            )
+            assert refused.returncode == 2
+            assert "--keyring-header Authorization" in refused.stderr
+            assert token not in refused.stderr
+            added = run(
+                "mcp", "add", name, "--url", url, "--header", "X-Team:blue",
+                "--keyring-header", "Authorization",
+            )  # fmt: skip
+            assert added.returncode == 0, added.stderr
+            assert f"desktop-chat mcp set-header {name} Authorization" in added.stdout
+            missing = run("mcp", "tools", name)
+            assert missing.returncode == 1
+            assert "its Authorization header has no value in the keyring" in missing.stderr
+            stray = run("mcp", "set-header", name, "Authorization", f"Bearer {token}")
+            assert (stray.returncode, token in stray.stderr) == (2, False)
+            saved = run("mcp", "set-header", name, "authorization", stdin=f"Bearer {token}\n")
+            assert saved.returncode == 0, saved.stderr
+            assert saved.stdout == (
+                f"Saved the Authorization header of {name!r} in the Secret Service.\n"
+            )
+            assert store.get(entry, service=MCP_HEADER_SERVICE) == f"Bearer {token}"
+            tools = run("mcp", "tools", name, "--json")
+            assert tools.returncode == 0, tools.stderr
+            assert [t["name"] for t in json.loads(tools.stdout)["tools"]] == ["shout"]
+            (row,) = json.loads(run("mcp", "list", "--json").stdout)["mcp_servers"]
+            assert (row["headers"], row["keyring_headers"]) == (
+                {"X-Team": "blue"},
+                ["Authorization"],
+            )
+
+            sse_server.script(
+                OPENAI.calls(("c1", "shout", ['{"text": "hi"}'])),
+                OPENAI.text("Done."),
+            )
+            asked = run(
+                "ask", "--protocol", "openai", "--base-url", sse_server.url + "/v1",
+                "--model", "m", "--run-tools", "--approve", "all", "shout hi",
+            )  # fmt: skip
+            outputs += [r.stdout + r.stderr for r in (refused, added, missing, saved, tools, asked)]
+            assert asked.returncode == 0, asked.stderr
+            ((_, content, _),) = OPENAI.results(sse_server.requests[1])
+            assert content == "HI"
+
+            store.set(entry, "Bearer wrong", service=MCP_HEADER_SERVICE)
+            wrong = run("mcp", "tools", name)
+            assert wrong.returncode == 1
+            assert "refused the request" in wrong.stderr
+        profile = paths.profile_dir()
+        assert profile is not None
+        assert [
+            p for p in profile.rglob("*") if p.is_file() and token.encode() in p.read_bytes()
+        ] == []
+        assert not [text for text in outputs if token in text]
+
+        removed = run("mcp", "remove", name)
+        assert removed.returncode == 0, removed.stderr
+        assert "and its header values from the keyring" in removed.stdout
+        assert store.get(entry, service=MCP_HEADER_SERVICE) is None
+    finally:
+        store.delete(entry, service=MCP_HEADER_SERVICE)
+
+
+def test_delete_header_stops_sending_it(real_keyring: RealKeyring) -> None:
+    env = real_keyring.env()
+    name = f"web{uuid.uuid4().hex[:8]}"
+    store = KeyStore(real_keyring.backend)
+    entry = mcp_header_entry(name, "X-Api-Key")
+
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "desktop_chat", *args],
+            input=stdin, capture_output=True, text=True, timeout=60, check=False, env=env,
+        )  # fmt: skip
+
+    try:
+        assert run("mcp", "add", name, "--url", "http://127.0.0.1:9/mcp").returncode == 0
+        set_ = run("mcp", "set-header", name, "X-Api-Key", stdin="abc123\n")
+        assert set_.returncode == 0, set_.stderr
+        assert saved_settings()["tools"]["mcp_servers"][0]["keyring_headers"] == ["X-Api-Key"]  # type: ignore[index]
+        deleted = run("mcp", "delete-header", name, "x-api-key")
+        assert deleted.returncode == 0, deleted.stderr
+        assert deleted.stdout == (
+            f"{name!r} no longer sends X-Api-Key and its value from the Secret Service.\n"
+        )
+        assert store.get(entry, service=MCP_HEADER_SERVICE) is None
+        assert saved_settings()["tools"]["mcp_servers"][0]["keyring_headers"] == []  # type: ignore[index]
+        again = run("mcp", "delete-header", name, "X-Api-Key")
+        assert (again.returncode, again.stderr) == (
+            2,
+            f"desktop-chat: {name!r} has no keyring header 'X-Api-Key' (has: none)\n",
+        )
+        stdio = run("mcp", "add", "local", "--command", "x", "--keyring-header", "A")
+        assert stdio.returncode == 2
+        assert "only apply to --url servers" in stdio.stderr
+    finally:
+        store.delete(entry, service=MCP_HEADER_SERVICE)

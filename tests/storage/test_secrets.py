@@ -16,12 +16,14 @@ from keyring.backend import KeyringBackend
 from keyring.backends import SecretService, chainer, fail, null
 
 from desktop_chat.storage.secrets import (
+    MCP_HEADER_SERVICE,
     SERVICE,
     KeyringLocked,
     KeyringUnavailable,
     KeyStore,
     KeyStoreError,
     describe_backend,
+    mcp_header_entry,
     refusal,
 )
 from tests.support.keyring_session import PrivateKeyring, RealKeyring
@@ -67,6 +69,30 @@ def test_keys_are_kept_apart_by_name_and_service(
     assert KeyStore(real_keyring.backend).get(name) is None  # the app's service is untouched
 
 
+def test_mcp_header_values_have_their_own_service(
+    real_keyring: RealKeyring, store: KeyStore, name: str
+) -> None:
+    entry = mcp_header_entry("web", "Authorization")
+    assert entry == mcp_header_entry("web", "AUTHORIZATION") == "web/authorization"
+    try:
+        store.set(name, KEY)
+        store.set(entry, "Bearer tok", service=MCP_HEADER_SERVICE)
+        app = KeyStore(real_keyring.backend)
+        assert app.get(entry, service=MCP_HEADER_SERVICE) == "Bearer tok"
+        assert app.get(entry) is None  # not an endpoint key
+        assert store.get(name, service=MCP_HEADER_SERVICE) is None
+        assert store.get(name) == KEY
+        with pytest.raises(KeyStoreError, match="authorization header of MCP server 'web' cannot"):
+            store.set(entry, "", service=MCP_HEADER_SERVICE)
+    finally:
+        assert store.delete(entry, service=MCP_HEADER_SERVICE)
+    assert store.get(entry, service=MCP_HEADER_SERVICE) is None
+    session = KeyStore(store.backend(), service=TEST_SERVICE, session_only=True)
+    session.set("web/authorization", "a", service=MCP_HEADER_SERVICE)
+    assert session.get("web/authorization") is None
+    assert session.get("web/authorization", service=MCP_HEADER_SERVICE) == "a"
+
+
 def test_unusual_keys_survive(store: KeyStore, name: str) -> None:
     for key in ("ключ-🔑-鍵", "x" * 4096, "a=b&c;d'\"e"):
         store.set(name, key)
@@ -105,7 +131,7 @@ def test_a_keyring_that_never_answers_is_given_up_on(monkeypatch: pytest.MonkeyP
     store = KeyStore(answer_within=0.2)
     released = threading.Event()
 
-    def stuck(*_args: object) -> None:  # an unlock prompt nobody answers
+    def stuck(*_args: object, **_kwargs: object) -> None:  # an unlock prompt nobody answers
         released.wait(10)
 
     monkeypatch.setattr(store, "get", stuck)

@@ -69,7 +69,8 @@ def full_settings() -> Settings:
         mcp_servers=(
             st.McpServer("time", command="uvx", args=("mcp-server-time",), env={"LOG_LEVEL": "1"},
                          pass_env=("HOME",), cwd="/srv"),
-            st.McpServer("web", url="https://mcp.example/mcp/", headers={"X-Team": "blue"}),
+            st.McpServer("web", url="https://mcp.example/mcp/", headers={"X-Team": "blue"},
+                         keyring_headers=("Authorization",)),
         ),
         always_allow=("builtin:calculator",),
     )  # fmt: skip
@@ -588,6 +589,24 @@ def test_tools_round_trip(tmp_path: Path) -> None:
     assert loaded.mcp_server("TIME") is not None
     assert loaded.mcp_servers[0].transport == "stdio"
     assert loaded.mcp_servers[1].transport == "http"
+    assert doc["tools"]["mcp_servers"][1]["keyring_headers"] == ["Authorization"]
+
+
+def test_a_server_saved_before_keyring_headers_loads_with_none(tmp_path: Path) -> None:
+    doc = st.encode(full_settings())
+    for server in doc["tools"]["mcp_servers"]:  # type: ignore[index]
+        del server["keyring_headers"]
+    result = load_settings(write(tmp_path / "settings.json", doc))
+    assert result.notice is None
+    assert [s.keyring_headers for s in result.settings.tools.mcp_servers] == [(), ()]
+
+
+def test_replacing_a_server_keeps_its_place() -> None:
+    a, b = st.McpServer("a", command="x"), st.McpServer("b", url="http://h/mcp")
+    tools = st.ToolSettings(mcp_servers=(a, b))
+    changed = st.McpServer("A", command="y")
+    assert tools.with_mcp_server(changed).mcp_servers == (changed, b)
+    assert tools.with_mcp_server(st.McpServer("c", command="z")).mcp_servers[-1].name == "c"
 
 
 @pytest.mark.parametrize(
@@ -603,6 +622,15 @@ def test_tools_round_trip(tmp_path: Path) -> None:
         ({"command": "x", "env": {"1BAD": "v"}}, "not a valid environment variable name"),
         ({"command": "x", "pass_env": ("A B",)}, "not a valid environment variable name"),
         ({"url": "http://h/mcp", "headers": {"Authorization": "Bearer x"}}, "keyring"),
+        ({"url": "http://h/mcp", "headers": {"X-Team": "Bearer x"}}, "--keyring-header X-Team"),
+        ({"command": "x", "keyring_headers": ("Authorization",)}, "only a server with a URL"),
+        ({"url": "http://h/mcp", "keyring_headers": ("Bad Name",)}, "not a valid HTTP header"),
+        ({"url": "http://h/mcp", "keyring_headers": "Authorization"}, "a list of header names"),
+        ({"url": "http://h/mcp", "keyring_headers": ("A", "a")}, "given twice"),
+        (
+            {"url": "http://h/mcp", "headers": {"X-Team": "b"}, "keyring_headers": ("x-team",)},
+            "given twice",
+        ),
         ({"command": "x", "args": (1,)}, "must be text"),
     ],
 )

@@ -1,11 +1,14 @@
 """A small MCP server over streamable HTTP on 127.0.0.1, for tests; prints its port, then serves.
 
 Requests without the header ``X-Team: blue`` are refused with 403, so tests see headers arrive.
+With ``MCP_TEST_TOKEN`` set in its environment, requests must also carry
+``Authorization: Bearer <that token>`` or get 401.
 Run: ``python -m tests.tools.http_mcp_server``.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 
@@ -31,10 +34,17 @@ class RequireTeam:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and Request(scope).headers.get("x-team") != "blue":
-            response: Response = PlainTextResponse("missing X-Team", status_code=403)
-            await response(scope, receive, send)
-            return
+        if scope["type"] == "http":
+            headers = Request(scope).headers
+            token = os.environ.get("MCP_TEST_TOKEN")
+            response: Response | None = None
+            if headers.get("x-team") != "blue":
+                response = PlainTextResponse("missing X-Team", status_code=403)
+            elif token and headers.get("authorization") != f"Bearer {token}":
+                response = PlainTextResponse("wrong or missing token", status_code=401)
+            if response is not None:
+                await response(scope, receive, send)
+                return
         await self.app(scope, receive, send)
 
 

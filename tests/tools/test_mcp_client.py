@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -16,12 +15,19 @@ from desktop_chat.core.conversation import Conversation, Message
 from desktop_chat.core.engine import ChatRequest, Engine
 from desktop_chat.core.retry import RetryPolicy
 from desktop_chat.core.transport import TransportConfig
+from desktop_chat.storage.secrets import (
+    MCP_HEADER_SERVICE,
+    KeyringUnavailable,
+    KeyStore,
+    mcp_header_entry,
+)
 from desktop_chat.storage.settings import McpServer
 from desktop_chat.tools.events import Decision, PendingCall, Run
 from desktop_chat.tools.loop import ToolLoop
 from desktop_chat.tools.mcp_client import McpConnection, McpError, McpHub, result_text
 from desktop_chat.tools.registry import ToolFailure, ToolRegistry
 from desktop_chat.tools.stderr_tail import StderrTail
+from tests.support.mcp_http import http_mcp_server
 from tests.support.sse_server import ScriptedServer
 from tests.tools.test_loop import OPENAI
 
@@ -157,20 +163,8 @@ async def test_the_hub_keeps_going_when_one_server_fails() -> None:
 
 @pytest.fixture
 def http_server() -> Iterator[str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.tools.http_mcp_server"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
-    try:
-        assert process.stdout is not None
-        port = process.stdout.readline().strip()
-        assert port.isdigit(), port
-        yield f"http://127.0.0.1:{port}/mcp"
-    finally:
-        process.terminate()
-        process.wait(10)
-        if process.stdout is not None:
-            process.stdout.close()
+    with http_mcp_server() as url:
+        yield url
 
 
 async def test_streamable_http_with_headers(http_server: str) -> None:
@@ -257,3 +251,45 @@ async def test_an_unusable_ca_bundle_is_said_plainly(tmp_path: Path) -> None:
     with pytest.raises(McpError) as info:
         await asyncio.wait_for(connection.start(), 30)
     assert f"could not start: The CA bundle {str(bundle)!r} cannot be used" in str(info.value)
+
+
+def _secured(url: str) -> McpServer:
+    return McpServer("web", url=url, headers={"X-Team": "blue"}, keyring_headers=("Authorization",))
+
+
+async def test_keyring_headers_are_sent_from_the_key_store() -> None:
+    store = KeyStore(session_only=True)  # the real keyring's part is tested in tests/e2e
+    store.set(mcp_header_entry("web", "authorization"), "Bearer tok-1", service=MCP_HEADER_SERVICE)
+    with http_mcp_server(token="tok-1") as url:
+        connection = McpConnection(_secured(url), keystore=store)
+        await asyncio.wait_for(connection.start(), 30)
+        try:
+            result = await asyncio.wait_for(connection.call("shout", {"text": "ok"}), 10)
+            assert result.content == "OK"
+        finally:
+            await asyncio.wait_for(connection.aclose(), 20)
+        # A typed value (a form not saved yet) wins over the stored one.
+        typed = McpConnection(
+            _secured(url), keystore=store, header_values={"Authorization": "Bearer nope"}
+        )
+        with pytest.raises(McpError, match="refused the request") as info:
+            await asyncio.wait_for(typed.start(), 30)
+        assert "nope" not in str(info.value)
+        hub = McpHub([_secured(url)], keystore=KeyStore(session_only=True))
+        failures = await asyncio.wait_for(hub.start(), 30)
+        await hub.aclose()
+    assert [str(f) for f in failures] == [
+        "MCP server 'web' could not start: its Authorization header has no value in the keyring "
+        "(set it in Settings → Tools, or: desktop-chat mcp set-header web Authorization)"
+    ]
+
+
+async def test_an_unreachable_keyring_is_said_before_connecting() -> None:
+    class Unreachable(KeyStore):
+        def get(self, name: str, *, service: str | None = None) -> str | None:
+            raise KeyringUnavailable("No keyring here.")
+
+    connection = McpConnection(_secured("http://127.0.0.1:9/mcp"), keystore=Unreachable())
+    with pytest.raises(McpError) as info:
+        await asyncio.wait_for(connection.start(), 30)
+    assert str(info.value) == "MCP server 'web' could not start: No keyring here."

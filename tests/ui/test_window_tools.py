@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from desktop_chat.core.events import AttemptStarted, RequestSent, ResponseStarted, WireEvent
+from desktop_chat.storage.secrets import MCP_HEADER_SERVICE, mcp_header_entry
 from desktop_chat.storage.settings import McpServer, Settings, ToolSettings, UserTool, load_settings
 from desktop_chat.tools.events import (
     StepStarted,
@@ -27,6 +28,7 @@ from desktop_chat.tools.events import (
 )
 from desktop_chat.ui.main_window import MainWindow
 from desktop_chat.ui.tool_card import ToolCard
+from tests.support.mcp_http import http_mcp_server
 from tests.support.sse_server import ScriptedServer
 from tests.tools.test_loop import ANTHROPIC, BOTH, OPENAI, Wire
 from tests.ui.test_main_window import keyed, local, open_window, outcomes, send, wait_outcome
@@ -371,6 +373,31 @@ def test_mcp_server_time_through_the_window(qtbot, open_window, sse_server):
     tools = sse_server.requests[0].json()["tools"]
     assert "get_current_time" in [tool["name"] for tool in tools]
     assert window.last_answer_text() == "It is evening in Paris."
+
+
+def test_an_http_server_gets_its_keyring_header_from_the_windows_key_store(
+    qtbot, open_window, sse_server
+):
+    store = keyed()
+    entry = mcp_header_entry("web", "Authorization")
+    store.set(entry, "Bearer tok-w", service=MCP_HEADER_SERVICE)
+    sse_server.script(OPENAI.calls(("c1", "shout", ['{"text": "hey"}'])), OPENAI.text("Done."))
+    with http_mcp_server(token="tok-w") as url:
+        server = McpServer(
+            "web", url=url, headers={"X-Team": "blue"}, keyring_headers=("Authorization",)
+        )
+        settings = settings_for(OPENAI, sse_server, mcp_servers=(server,))
+        settings = dataclasses.replace(
+            settings, tools=dataclasses.replace(settings.tools, always_allow=("mcp:web:shout",))
+        )
+        window = open_window(settings, store)
+        window.tools.session.set_enabled("mcp:web", True)
+        seen = outcomes(window)
+        send(qtbot, window, "shout hey")
+        assert wait_outcome(qtbot, seen, window=window, timeout=MCP_WAIT) == "finished"
+    ((call_id, content, _),) = OPENAI.results(sse_server.requests[1])
+    assert (call_id, content) == ("c1", "HEY")
+    assert window.banners.banner("mcp:web") is None
 
 
 def test_mcp_servers_that_fail_show_their_stderr_and_the_window_survives(
