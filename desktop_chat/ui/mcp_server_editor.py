@@ -2,9 +2,11 @@
 
 The form only ever yields a valid `McpServer`: the dataclass's own checks judge it, so this
 editor, `desktop-chat mcp add` and the settings file refuse the same things in the same words.
-Test connects with `McpConnection` in a task from the dialog's `spawn`, so every other task keeps
-running; pressing Stop, or closing the editor, cancels it and stops the server. The MCP SDK is
-imported when Test runs, never when the dialog opens.
+Test (see `mcp_server_test`) runs in a task and never blocks the dialog.
+
+An HTTP server's secret headers are named here and their values typed, never shown; the settings
+keep the names, and `header_values()` hands the typed values to the Tools page, which keeps them
+until Settings are applied and only then writes them to the keyring.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ import asyncio
 import re
 import shlex
 from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -28,56 +30,31 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSizePolicy,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop_chat.storage.secrets import MCP_HEADER_SERVICE, KeyStoreError, mcp_header_entry
 from desktop_chat.storage.settings import McpServer, Network, SettingsError, check_tool_name
+from desktop_chat.ui.mcp_form_text import (
+    in_form_words,
+    parse_env,
+    parse_headers,
+    secret_plain_header,
+    split_args,
+    take_header,
+)
+from desktop_chat.ui.mcp_header_secrets import KnownValues
+from desktop_chat.ui.mcp_server_test import ServerTest
 from desktop_chat.ui.message_label import message_label
+from desktop_chat.ui.secret_header_rows import SecretHeaderRows
+
+if TYPE_CHECKING:
+    from desktop_chat.storage.secrets import KeyStore
 
 Spawn = Callable[[Coroutine[object, object, None]], "asyncio.Task[None]"]
 
 TRANSPORTS = (("stdio", "Run a command (stdio)"), ("http", "Streamable HTTP (URL)"))
-_CLI_ENV_HINT = re.compile(r"\(--env (\w+) without a value\)")
-
-
-def split_args(text: str) -> tuple[str, ...]:
-    """Split an argument line the way a POSIX shell would (quotes and backslashes)."""
-    try:
-        return tuple(shlex.split(text))
-    except ValueError as exc:  # "No closing quotation", "No escaped character"
-        raise SettingsError(f"the arguments cannot be split like a shell line: {exc}") from None
-
-
-def parse_env(text: str) -> dict[str, str]:
-    """Read ``NAME=value`` lines; blank lines are skipped."""
-    env: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        name, sep, value = line.partition("=")
-        if not sep or not name.strip():
-            raise SettingsError(
-                f"environment line {number} ({line.strip()!r}) wants NAME=value; list variables "
-                "to hand on from the app's environment under “Pass from environment”"
-            )
-        env[name.strip()] = value
-    return env
-
-
-def parse_headers(text: str) -> dict[str, str]:
-    """Read ``Name: value`` lines, as `desktop-chat mcp add --header` does; blanks are skipped."""
-    headers: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        name, sep, value = line.partition(":")
-        if not sep or not name.strip():
-            raise SettingsError(f"header line {number} ({line.strip()!r}) wants Name: value")
-        headers[name.strip()] = value.strip()
-    return headers
 
 
 class McpServerEditor(QDialog):
@@ -92,24 +69,31 @@ class McpServerEditor(QDialog):
         *,
         connect_timeout: float = 30.0,
         network: Callable[[], Network] | None = None,
+        keystore: KeyStore | None = None,
+        known: KnownValues | None = None,
     ) -> None:
         super().__init__(parent)
-        self._network = network  # proxy and TLS settings for an HTTP server's Test
+        self._keystore = keystore  # where stored values of secret headers are looked up
+        self.known = known or KnownValues()
         self.setWindowTitle("Edit MCP server" if server else "Add MCP server")
         self.setAccessibleName(self.windowTitle())
         self.setModal(True)
-        self.resize(620, 560)
+        self.resize(700, 560)
         self.result_server: McpServer | None = None
-        self.summary = ""  # one line about the last successful test, for the page's list
-        self.connect_timeout = connect_timeout
         self._taken = taken
-        self._spawn = spawn
-        self._test: asyncio.Task[None] | None = None
+        self._plain_secret: str | None = None  # a plain header refused as a secret
         self._build()
+        # After the form's fields, so that Tab reaches Test after them.
+        self.tester = ServerTest(self, spawn, lambda: (self.server(), self.header_values()),
+                                 connect_timeout=connect_timeout, network=network,
+                                 keystore=keystore, known=self.known)  # fmt: skip
+        self._lay_out()
         if server is not None:
             self._fill(server)
+            if keystore is not None and self.known.source and self.known.stored:
+                self._check = spawn(self._check_stored())
         self._transport_changed()
-        self.finished.connect(lambda _result: self.stop_test())
+        self.finished.connect(lambda _result: self.tester.stop())
         self._validate()
 
     # --- layout ---------------------------------------------------------------------------------
@@ -150,30 +134,35 @@ class McpServerEditor(QDialog):
         self._cwd_row = self.form.rowCount()
         self.form.addRow(cwd_label, cwd_row)
         self.url_edit = self._line("&URL", "URL", "http://127.0.0.1:8000/mcp")
-        self.headers_edit = self._text("&Headers", "Headers", "Name: value, one per line (no keys)")
+        self.headers_edit = self._text(
+            "&Headers", "Headers", "Name: value, one per line (secret ones go below)"
+        )
+        self.secret_rows = SecretHeaderRows(self)
+        self.secret_rows.tab_after = self.headers_edit
+        self.secret_rows.changed.connect(self._validate)
+        secret_label = QLabel("&Secret headers", self)
+        secret_label.setBuddy(self.secret_rows)
+        self.form.addRow(secret_label, self.secret_rows)
 
         self.problem = message_label(self, "Server problem")
-        self.test_button = QPushButton("&Test", self)
-        self.test_button.setAccessibleName("Test server")
-        self.test_button.setToolTip("Start or connect to the server and list its tools")
-        self.test_button.clicked.connect(self._test_clicked)
-        self.test_status = message_label(self, "Test result")
+        self.move_button = QPushButton("&Move to secret headers", self)
+        self.move_button.setAccessibleName("Move to secret headers")
+        self.move_button.setToolTip("Keep this header's value in the system keyring instead")
+        self.move_button.clicked.connect(self._move_to_secret)
+        self.move_button.hide()
+        self._file_dialog: QFileDialog | None = None
+
+    def _lay_out(self) -> None:
+        self.test_button = self.tester.button
+        self.test_status = self.tester.status
+        self.tools_view = self.tester.tools_view
+        self.stderr_view = self.tester.stderr_view
+        problem_row = QHBoxLayout()
+        problem_row.addWidget(self.problem, 1)
+        problem_row.addWidget(self.move_button)
         test_row = QHBoxLayout()
         test_row.addWidget(self.test_button)
         test_row.addWidget(self.test_status, 1)
-        self.tools_view = QTreeWidget(self)
-        self.tools_view.setAccessibleName("Tools of the server")
-        self.tools_view.setHeaderLabels(["Tool", "Description"])
-        self.tools_view.setRootIsDecorated(False)
-        self.tools_view.setColumnWidth(0, 170)
-        self.tools_view.hide()
-        self.stderr_label = QLabel("Last output of the server (stderr):", self)
-        self.stderr_label.hide()
-        self.stderr_view = QPlainTextEdit(self)
-        self.stderr_view.setReadOnly(True)
-        self.stderr_view.setAccessibleName("Last output of the server")
-        self.stderr_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.stderr_view.hide()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -182,14 +171,13 @@ class McpServerEditor(QDialog):
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
-        layout.addWidget(self.problem)
+        layout.addLayout(problem_row)
         layout.addLayout(test_row)
         layout.addWidget(self.tools_view, 1)
-        layout.addWidget(self.stderr_label)
+        layout.addWidget(self.tester.stderr_label)
         layout.addWidget(self.stderr_view, 1)
         layout.addStretch()
         layout.addWidget(self.buttons)
-        self._file_dialog: QFileDialog | None = None
 
     def _line(self, label: str, name: str, placeholder: str) -> QLineEdit:
         edit = QLineEdit(self)
@@ -221,6 +209,7 @@ class McpServerEditor(QDialog):
         self.cwd_edit.setText(server.cwd)
         self.url_edit.setText(server.url)
         self.headers_edit.setPlainText("".join(f"{k}: {v}\n" for k, v in server.headers.items()))
+        self.secret_rows.show_server(server.keyring_headers, self.known)
 
     # --- the value ------------------------------------------------------------------------------
 
@@ -236,7 +225,12 @@ class McpServerEditor(QDialog):
             if not self.url_edit.text().strip():
                 raise SettingsError("enter the URL of the server, e.g. http://127.0.0.1:8000/mcp")
             headers = parse_headers(self.headers_edit.toPlainText())
-            return McpServer(name, url=self.url_edit.text().strip(), headers=headers)
+            secret = self.secret_rows.names()
+            url = self.url_edit.text().strip()
+            try:
+                return McpServer(name, url=url, headers=headers, keyring_headers=secret)
+            except SettingsError as exc:
+                raise in_form_words(exc) from None
         command = self.command_edit.text().strip()
         if not command:
             raise SettingsError("enter the command that starts the server")
@@ -247,8 +241,11 @@ class McpServerEditor(QDialog):
             return McpServer(name, command, args, env, tuple(p for p in passed if p),
                              self.cwd_edit.text().strip())  # fmt: skip
         except SettingsError as exc:  # the CLI's hint, in the words of this form
-            hint = _CLI_ENV_HINT.sub(r"(add \1 to “Pass from environment”)", str(exc))
-            raise SettingsError(hint) from None
+            raise in_form_words(exc) from None
+
+    def header_values(self) -> dict[str, str]:
+        """The secret header values typed now (header -> value); empty fields are left out."""
+        return self.secret_rows.values() if self.is_http() else {}
 
     def _validate(self) -> None:
         try:
@@ -256,9 +253,24 @@ class McpServerEditor(QDialog):
         except SettingsError as exc:
             self.problem.setText(f"✗ {exc}")
             self.ok_button.setEnabled(False)
+            self._plain_secret = secret_plain_header(str(exc))
         else:
             self.problem.clear()
             self.ok_button.setEnabled(True)
+            self._plain_secret = None
+        self.move_button.setVisible(self._plain_secret is not None)
+
+    def _move_to_secret(self) -> None:
+        """Take the refused plain header out of the Headers text into a secret header row."""
+        name = self._plain_secret
+        if name is None:
+            return
+        rest, value = take_header(self.headers_edit.toPlainText(), name)
+        same = [r for r in self.secret_rows.rows if r.texts()[0].casefold() == name.casefold()]
+        row = same[0] if same else self.secret_rows.add_row(name)
+        row.value_edit.setText(value)
+        self.headers_edit.setPlainText(rest)
+        row.value_edit.setFocus()
 
     def _transport_changed(self) -> None:
         http = self.is_http()
@@ -267,6 +279,7 @@ class McpServerEditor(QDialog):
         self.form.setRowVisible(self._cwd_row, not http)
         self.form.setRowVisible(self.url_edit, http)
         self.form.setRowVisible(self.headers_edit, http)
+        self.form.setRowVisible(self.secret_rows, http)
         self._validate()
 
     def _accept(self) -> None:
@@ -287,71 +300,31 @@ class McpServerEditor(QDialog):
         self._file_dialog = dialog
         dialog.open()
 
-    # --- Test -----------------------------------------------------------------------------------
+    # --- Test ---------------------------------------------------------------------------------
+
+    @property
+    def summary(self) -> str:
+        """One line about the last successful test, for the page's list."""
+        return self.tester.summary
 
     def testing(self) -> bool:
-        return self._test is not None and not self._test.done()
-
-    def _test_clicked(self) -> None:
-        if self.testing():
-            self.stop_test()
-            return
-        try:
-            server = self.server()
-        except SettingsError as exc:
-            self.test_status.setText(f"✗ {exc}")
-            return
-        for widget in (self.tools_view, self.stderr_label, self.stderr_view):
-            widget.hide()
-        self.test_status.setText("Starting the server…" if not server.url else "Connecting…")
-        self.test_button.setText("S&top")
-        self.test_button.setAccessibleName("Stop test")
-        self._test = self._spawn(self._run_test(server))
+        return self.tester.running()
 
     def stop_test(self) -> None:
-        """Cancel a running test; its task stops the server in the background."""
-        if self.testing():
-            assert self._test is not None
-            self._test.cancel()
-            self.test_status.setText("Test stopped.")
+        self.tester.stop()
 
-    async def _run_test(self, server: McpServer) -> None:
-        from desktop_chat.storage.engine_config import transport_config
-        from desktop_chat.tools.mcp_client import McpConnection, McpError
-
-        network = transport_config(self._network()) if self._network is not None else None
-        connection = McpConnection(server, connect_timeout=self.connect_timeout, network=network)
-        try:
+    async def _check_stored(self) -> None:
+        """Find stored secret headers whose value is missing from the keyring, and say so."""
+        known, store = self.known, self._keystore
+        if store is None or known.source is None:
+            return
+        missing: set[str] = set()
+        for key in sorted(known.stored - known.pending.keys()):
+            entry = mcp_header_entry(known.source, key)
             try:
-                await connection.start()
-            except McpError as exc:
-                if shiboken6.isValid(self):
-                    self._show_failure(f"MCP server {exc.server!r} {exc.reason}", exc.stderr)
-                return
-            if shiboken6.isValid(self):
-                self._show_tools([(tool.name, tool.description) for tool in connection.tools])
-        finally:
-            await connection.aclose()
-            if shiboken6.isValid(self):
-                self.test_button.setText("&Test")
-                self.test_button.setAccessibleName("Test server")
-
-    def _show_tools(self, tools: list[tuple[str, str]]) -> None:
-        count = f"{len(tools)} tool{'s' if len(tools) != 1 else ''}"
-        self.test_status.setText(f"✓ Connected; the server offers {count}." if tools else
-                                 "✓ Connected, but the server offers no tools.")  # fmt: skip
-        self.summary = f"✓ {count}" + (": " + ", ".join(n for n, _ in tools) if tools else "")
-        self.tools_view.clear()
-        for name, description in tools:
-            item = QTreeWidgetItem([name, " ".join(description.split())])
-            item.setToolTip(1, description)
-            self.tools_view.addTopLevelItem(item)
-        self.tools_view.setVisible(bool(tools))
-
-    def _show_failure(self, message: str, stderr: str) -> None:
-        self.test_status.setText(f"✗ {message}")
-        self.summary = ""
-        self.stderr_view.setPlainText(stderr)
-        self.stderr_view.setPlaceholderText("The server wrote nothing to stderr.")
-        self.stderr_label.show()
-        self.stderr_view.show()
+                if not await store.aget(entry, service=MCP_HEADER_SERVICE):
+                    missing.add(key)
+            except KeyStoreError:
+                return  # locked or unreachable: Test says so in its own words
+        if shiboken6.isValid(self):
+            self.secret_rows.mark_missing(missing)

@@ -59,7 +59,9 @@ class SettingsDialog(QDialog):
         self.endpoints.session_memory_requested.connect(self.use_session_memory)
         self.network = NetworkPage(settings.network, self)
         self.appearance = AppearancePage(settings.ui, self)
-        self.tools = ToolsPage(settings.tools, self._spawn, self, network=self._draft_network)
+        self.tools = ToolsPage(
+            settings.tools, self._spawn, self, network=self._draft_network, keystore=keystore
+        )
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("Settings pages")
         self.tabs.addTab(self.endpoints, "&Endpoints")
@@ -139,9 +141,11 @@ class SettingsDialog(QDialog):
             except SettingsError as exc:
                 self._show_problem(str(exc))
                 return False
-            self.message.setText("Saving keys…" if self._has_key_work() else "")
+            work = self._has_key_work() or self.tools.has_secret_work()
+            self.message.setText("Saving keys…" if work else "")
             try:
                 await self._write_keys()
+                await self.tools.write_secrets(self._keystore)  # MCP servers' secret headers
             except KeyringUnavailable as exc:
                 self._show_problem(
                     f"{exc}\nPress “Keep keys for this session only” on the Endpoints page to "

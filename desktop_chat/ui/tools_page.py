@@ -5,12 +5,18 @@ else) and the "always allow" keys; `tool_settings()` hands them to the dialog's 
 OK/Apply save them with the rest. Removing or renaming a server or tool carries its "always
 allow" keys along, as `desktop-chat mcp remove` / `tool remove` do. Editors open with `open()`:
 a nested `exec()` would freeze every asyncio task, a running Test included.
+
+Values typed for servers' secret headers wait in `secrets` (a `HeaderSecrets`) until the dialog
+applies, when `write_secrets()` stores them next to the endpoint keys; removing, renaming or
+duplicating a server carries its stored values along then too. Cancel writes nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QGroupBox,
@@ -23,8 +29,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.storage.settings import McpServer, Network, ToolSettings, UserTool
+from desktop_chat.ui.mcp_header_secrets import HeaderSecrets
 from desktop_chat.ui.mcp_server_editor import McpServerEditor
 from desktop_chat.ui.user_tool_editor import UserToolEditor
+
+if TYPE_CHECKING:
+    from desktop_chat.storage.secrets import KeyStore
 
 Spawn = Callable[[Coroutine[object, object, None]], "asyncio.Task[None]"]
 CLOSE_SECONDS = 15.0  # a cancelled Test stops its server within the SDK's own bound (~6 s)
@@ -44,10 +54,13 @@ class ToolsPage(QWidget):
         parent: QWidget | None = None,
         *,
         network: Callable[[], Network] | None = None,
+        keystore: KeyStore | None = None,
     ) -> None:
         super().__init__(parent)
         self._network = network  # the dialog's network settings, which Test connects with
+        self._keystore = keystore  # where Test finds stored secret header values
         self.servers = list(tools.mcp_servers)
+        self.secrets = HeaderSecrets(self.servers)  # follows `servers` row by row
         self.user_tools = list(tools.user_tools)
         self.always_allow = list(tools.always_allow)
         self.server_editor: McpServerEditor | None = None
@@ -125,6 +138,14 @@ class ToolsPage(QWidget):
         """The tool settings shown (may raise SettingsError, e.g. for a duplicate name)."""
         return ToolSettings(tuple(self.user_tools), tuple(self.servers), tuple(self.always_allow))
 
+    def has_secret_work(self) -> bool:
+        """Tell whether applying would write to, or delete from, the keyring."""
+        return self.secrets.has_work(self.servers)
+
+    async def write_secrets(self, store: KeyStore) -> None:
+        """Store the secret header changes (the dialog applies); raise KeyStoreError."""
+        await self.secrets.write(store, self.servers)
+
     # --- lists ----------------------------------------------------------------------------------
 
     def _reload(self, server_row: int = -1, tool_row: int = -1) -> None:
@@ -143,6 +164,8 @@ class ToolsPage(QWidget):
 
     def _server_text(self, server: McpServer) -> str:
         text = f"{server.name}  —  {server.transport}: {_where(server)}"
+        if server.keyring_headers:
+            text += f"  (secret headers: {', '.join(server.keyring_headers)})"
         tested = self._tested.get(server.name)
         return f"{text}\n    {tested}" if tested else text
 
@@ -183,6 +206,8 @@ class ToolsPage(QWidget):
             self,
             connect_timeout=self.connect_timeout,
             network=self._network,
+            keystore=self._keystore,
+            known=self.secrets.known(row),
         )
         editor.accepted.connect(lambda: self._server_edited(editor, row))
         editor.finished.connect(lambda _result: self._editor_closed(editor))
@@ -198,6 +223,7 @@ class ToolsPage(QWidget):
         server = editor.result_server
         if server is None:
             return
+        self.secrets.edited(row, server, editor.header_values())
         if row is None:
             self.servers.append(server)
             row = len(self.servers) - 1
@@ -221,15 +247,15 @@ class ToolsPage(QWidget):
         name, n = base, 2
         while name.casefold() in taken:
             name, n = f"{base}-{n}", n + 1
-        copy = McpServer(name, source.command, source.args, source.env, source.pass_env,
-                         source.cwd, source.url, source.headers)  # fmt: skip
-        self.servers.insert(row + 1, copy)
+        self.servers.insert(row + 1, dataclasses.replace(source, name=name))
+        self.secrets.duplicated(row)
         self._reload(server_row=row + 1)
 
     def remove_server(self) -> None:
         row = self.server_list.currentRow()
         if 0 <= row < len(self.servers):
             server = self.servers.pop(row)
+            self.secrets.removed(row)
             self._tested.pop(server.name, None)
             self._rekey(f"mcp:{server.name}:", None, prefix=True)
             self._reload(server_row=min(row, len(self.servers) - 1))

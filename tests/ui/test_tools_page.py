@@ -19,7 +19,6 @@ from desktop_chat.storage.settings import (
     SettingsError,
     ToolSettings,
     UserTool,
-    check_header,
     load_settings,
     save_settings,
 )
@@ -32,8 +31,10 @@ SCHEMA = {"type": "object", "properties": {"order": {"type": "string"}}, "requir
 TIME = McpServer("time", command=sys.executable, args=("-m", "mcp_server_time"))
 
 
-def open_dialog(qtbot, settings: Settings) -> tuple[SettingsDialog, list[Settings]]:
-    dialog = SettingsDialog(settings, KeyStore(session_only=True))
+def open_dialog(
+    qtbot, settings: Settings, store: KeyStore | None = None
+) -> tuple[SettingsDialog, list[Settings]]:
+    dialog = SettingsDialog(settings, store or KeyStore(session_only=True))
     qtbot.addWidget(dialog)
     applied: list[Settings] = []
     dialog.settings_applied.connect(applied.append)
@@ -42,11 +43,11 @@ def open_dialog(qtbot, settings: Settings) -> tuple[SettingsDialog, list[Setting
     return dialog, applied
 
 
-def press(qtbot, dialog: SettingsDialog, applied: list[Settings], which: str) -> Settings:
+def press(qtbot, dialog: SettingsDialog, applied: list[Settings], which: str = "Ok") -> Settings:
     before = len(applied)
     button = dialog.buttons.button(getattr(dialog.buttons.StandardButton, which))
     qtbot.mouseClick(button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: len(applied) > before, timeout=10_000)
+    qtbot.waitUntil(lambda: len(applied) > before, timeout=15_000)  # may wait on the keyring
     return applied[-1]
 
 
@@ -196,8 +197,11 @@ def test_secrets_and_bad_lines_are_refused_in_the_settings_layer_words(qtbot, lo
     editor.url_edit.setText("https://mcp.example.com/mcp")
     editor.headers_edit.setPlainText("Authorization: Bearer abc123")
     with pytest.raises(SettingsError) as expected:
-        check_header("Authorization", "Bearer abc123")
-    assert editor.problem.text() == f"✗ {expected.value}"  # the settings layer's own words
+        McpServer("other", url="https://x/mcp", headers={"Authorization": "Bearer abc123"})
+    # The settings layer's own words, with the form's control in place of the CLI option:
+    words, _cli = str(expected.value).split(" (--keyring-header")
+    assert editor.problem.text() == f"✗ {words} (press “Move to secret headers”)"
+    assert "keep its value in the keyring" in words
     assert not editor.ok_button.isEnabled()
     editor.headers_edit.setPlainText("X-Trace abc")
     assert "header line 1 ('X-Trace abc') wants Name: value" in editor.problem.text()

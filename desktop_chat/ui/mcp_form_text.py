@@ -1,0 +1,80 @@
+"""Read the text fields of the MCP server editor; say the settings layer's refusals in its words.
+
+`McpServer` judges every server, so the editor, `desktop-chat mcp add` and the settings file
+refuse the same things in the same words; only the hints that name CLI options are rewritten
+here to name the form's own controls.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from desktop_chat.storage.settings import SettingsError
+
+_CLI_ENV_HINT = re.compile(r"\(--env (\w+) without a value\)")
+_CLI_HEADER_HINT = re.compile(r"\(--keyring-header [^\s,]+, or Settings → Tools\)")
+_SECRET_PLAIN = re.compile(r"header (['\"])(.+?)\1 would store a secret in settings")
+MOVE_HINT = "(press “Move to secret headers”)"
+
+
+def split_args(text: str) -> tuple[str, ...]:
+    """Split an argument line the way a POSIX shell would (quotes and backslashes)."""
+    try:
+        return tuple(shlex.split(text))
+    except ValueError as exc:  # "No closing quotation", "No escaped character"
+        raise SettingsError(f"the arguments cannot be split like a shell line: {exc}") from None
+
+
+def parse_env(text: str) -> dict[str, str]:
+    """Read ``NAME=value`` lines; blank lines are skipped."""
+    env: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        name, sep, value = line.partition("=")
+        if not sep or not name.strip():
+            raise SettingsError(
+                f"environment line {number} ({line.strip()!r}) wants NAME=value; list variables "
+                "to hand on from the app's environment under “Pass from environment”"
+            )
+        env[name.strip()] = value
+    return env
+
+
+def parse_headers(text: str) -> dict[str, str]:
+    """Read ``Name: value`` lines, as `desktop-chat mcp add --header` does; blanks are skipped."""
+    headers: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        name, sep, value = line.partition(":")
+        if not sep or not name.strip():
+            raise SettingsError(f"header line {number} ({line.strip()!r}) wants Name: value")
+        headers[name.strip()] = value.strip()
+    return headers
+
+
+def take_header(text: str, name: str) -> tuple[str, str]:
+    """Remove every ``name:`` line from header text; return the rest and the last value."""
+    kept: list[str] = []
+    value = ""
+    for line in text.splitlines():
+        key, sep, rest = line.partition(":")
+        if sep and key.strip().casefold() == name.casefold():
+            value = rest.strip()
+        else:
+            kept.append(line)
+    return "".join(f"{line}\n" for line in kept), value
+
+
+def in_form_words(exc: SettingsError) -> SettingsError:
+    """Return the refusal with its CLI hint replaced by the form's control that fixes it."""
+    text = _CLI_ENV_HINT.sub(r"(add \1 to “Pass from environment”)", str(exc))
+    return SettingsError(_CLI_HEADER_HINT.sub(MOVE_HINT, text))
+
+
+def secret_plain_header(message: str) -> str | None:
+    """The plain header that a refusal says holds a secret, if it says so."""
+    match = _SECRET_PLAIN.search(message)
+    return match.group(2) if match else None
