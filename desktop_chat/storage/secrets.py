@@ -256,7 +256,9 @@ class KeyStore:
     async def aset(self, name: str, key: str, *, service: str | None = None) -> None:
         """Run :meth:`set` in a worker thread."""
         what = _subject(service or self._service, name)
-        await self._off_thread(partial(self.set, name, key, service=service), f"saving {what}")
+        # A closure, not functools.partial: the key must not appear in any repr (qasync's
+        # executor logs the calls it hands to threads at DEBUG).
+        await self._off_thread(lambda: self.set(name, key, service=service), f"saving {what}")
 
     async def adelete(self, name: str, *, service: str | None = None) -> bool:
         """Run :meth:`delete` in a worker thread."""

@@ -8,7 +8,7 @@ import threading
 import time
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -289,3 +289,19 @@ def test_a_misconfigured_keyring_choice_is_a_clear_error(monkeypatch: pytest.Mon
     monkeypatch.setattr(keyring.core, "_keyring_backend", None)  # choose again, from the env
     with pytest.raises(KeyringUnavailable, match="No keyring could be chosen"):
         KeyStore().get("e")
+
+
+def test_a_key_being_saved_shows_in_no_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    store = KeyStore(session_only=True)
+    handed: list[str] = []
+    original = asyncio.to_thread
+
+    async def to_thread(call: Callable[[], object]) -> object:
+        handed.append(repr(call))
+        return await original(call)
+
+    monkeypatch.setattr(asyncio, "to_thread", to_thread)
+    asyncio.run(store.aset("work", KEY))
+    assert store.get("work") == KEY
+    assert handed
+    assert not [text for text in handed if KEY in text]
