@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from desktop_chat.ui.frame_budget import FRAME_WORK_S, MAX_BUDGET, MIN_BUDGET, FrameBudget
+from desktop_chat.ui.frame_budget import (
+    FRAME_WORK_S,
+    MAX_BUDGET,
+    MIN_BUDGET,
+    RATES_KEPT,
+    FrameBudget,
+)
 
 
 def test_slow_frames_shrink_the_budget_down_to_its_floor() -> None:
@@ -23,3 +29,17 @@ def test_fast_full_frames_grow_it_up_to_its_ceiling_and_idle_ones_do_not() -> No
     for _ in range(80):
         budget.fit(budget.characters, FRAME_WORK_S / 10)
     assert budget.characters == MAX_BUDGET
+
+
+def test_a_one_off_slow_frame_does_not_throttle_the_next_ones() -> None:
+    budget = FrameBudget(4096)
+    for _ in range(RATES_KEPT):
+        budget.fit(budget.characters, FRAME_WORK_S)  # settled: a bite takes the aim
+    settled = budget.characters
+    for frame in range(60):
+        slow = frame % 3 == 0  # a table inserted every third frame: Qt rescans the document
+        budget.fit(budget.characters, FRAME_WORK_S * (3 if slow else 1))
+        assert budget.characters >= settled * 0.95
+    for _ in range(RATES_KEPT):
+        budget.fit(budget.characters, FRAME_WORK_S * 3)  # but costly text throughout is obeyed
+    assert budget.characters < settled / 2
