@@ -9,6 +9,9 @@ reasoning section is opened or closed, or when it is a tool entry whose calls ch
 
 A tool entry (role "tool") shows the calls of one step and their results; the chat controller
 owns its ToolCallView objects, changes them as the loop reports, and asks for a redraw.
+
+A long conversation keeps only its last messages drawn (earlier.py); the oldest are folded into
+one line at the top and drawn again when the user scrolls up to them.
 """
 
 from __future__ import annotations
@@ -22,14 +25,16 @@ from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QGuiApplica
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from desktop_chat.ui.block_writer import BlockWriter
+from desktop_chat.ui.earlier import SHOW_MORE, SHOWN_KEEP, SHOWN_MAX, ScrollAnchor
 from desktop_chat.ui.frame_budget import FrameBudget
 from desktop_chat.ui.live_message import LiveMessage
 from desktop_chat.ui.markdown import MarkdownRenderer, RenderStats
-from desktop_chat.ui.message_block import ActionLinks, MessageBlock, action_line_html, message_html
+from desktop_chat.ui.message_block import ActionLinks, MessageBlock
 from desktop_chat.ui.message_html import error_html, header_html, role_name, status_html
 from desktop_chat.ui.safe_browser import EndFollower, SafeBrowser, theme_from_palette
 from desktop_chat.ui.tool_call_html import ToolCallView
 from desktop_chat.ui.transcript_menu import show_menu
+from desktop_chat.ui.transcript_regions import Regions
 
 FRAME_MS = 16
 
@@ -59,7 +64,10 @@ class Transcript(QWidget):
         self._writer = BlockWriter(self._view.document())
         self._links = ActionLinks()
         self._renderer = MarkdownRenderer(theme_from_palette(self.palette()))
-        self._blocks: list[MessageBlock] = []
+        self._regions = Regions(self._writer, self._links, self._renderer, self._shift_others)
+        self._blocks = self._regions.blocks  # the same list, for reading
+        self._edits = 0  # nesting of _edit()
+        self._reading: ScrollAnchor | None = None  # to scroll back to once the edit is done
         self._live: LiveMessage | None = None
         self._finishing: str | None = None  # the status, once finish() was called
         self._error: tuple[int, str] | None = None  # (marker, message) of the error box
@@ -70,6 +78,7 @@ class Transcript(QWidget):
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._on_frame)
         self._end = EndFollower(self._view.verticalScrollBar())
+        self._view.verticalScrollBar().valueChanged.connect(self._on_scrolled)
 
     # -- public API ----------------------------------------------------------------------------
 
@@ -92,13 +101,25 @@ class Transcript(QWidget):
         """Return the number of messages."""
         return len(self._blocks)
 
+    @property
+    def first_shown(self) -> int:
+        """The index of the first message drawn; the ones before it are folded away."""
+        return self._regions.first
+
+    def show_earlier(self, count: int = SHOW_MORE) -> None:
+        """Draw up to `count` folded messages above the first one drawn; the view stays put."""
+        if self._regions.first > 0:
+            with self._edit():
+                self._reading = self._anchor()
+                self._regions.unfold(count)
+
     def clear(self) -> None:
         """Remove every message."""
         self._timer.stop()
         self._live = None
         self._finishing = None
         self._error = None
-        self._blocks.clear()
+        self._regions.clear()
         self._view.document().clear()
         self._view.document().setUndoRedoEnabled(False)
         self._end.following = True
@@ -109,9 +130,7 @@ class Transcript(QWidget):
         block = MessageBlock(role, text, reasoning, status, regenerate=role == "assistant")
         with self._edit():
             self._before_new_message()
-            self._write(block, len(self._blocks))
-            self._blocks.append(block)
-        return len(self._blocks) - 1
+            return self._regions.append(block)
 
     def add_tool_calls(self, calls: list[ToolCallView]) -> int:
         """Append a tool entry showing `calls` (kept, not copied); returns its index."""
@@ -119,9 +138,7 @@ class Transcript(QWidget):
         block = MessageBlock("tool", "", calls=calls)
         with self._edit():
             self._before_new_message()
-            self._write(block, len(self._blocks))
-            self._blocks.append(block)
-        return len(self._blocks) - 1
+            return self._regions.append(block)
 
     def refresh(self, index: int, *, notice: str | None = None) -> None:
         """Redraw finished message `index` after its calls changed (or set its closing notice)."""
@@ -131,14 +148,15 @@ class Transcript(QWidget):
             return
         if notice is not None:
             self._blocks[index].notice = notice
-        self._redraw(index)
+        if index >= self._regions.first:
+            self._redraw(index)
 
     def offer_regenerate(self) -> None:
         """Offer Regenerate under the last message (a tool entry left by a stopped answer)."""
         if self._blocks and self._live is None and not self._blocks[-1].regenerate:
             self._blocks[-1].regenerate = True
             with self._edit():
-                self._rewrite_actions(len(self._blocks) - 1)
+                self._regions.rewrite_actions(len(self._blocks) - 1)
 
     def begin_assistant(self) -> int:
         """Append an empty assistant message that will stream; returns its index."""
@@ -225,14 +243,13 @@ class Transcript(QWidget):
             self._finishing = None
         with self._edit():
             if index < len(self._blocks):
-                self._writer.truncate(self._blocks[index].start)
-                self._error = None
-                del self._blocks[index:]
+                self._error = None  # it follows the last message: truncated with them
+                self._regions.truncate(index)
             self._drop_error()
             last = self._blocks[-1] if self._blocks else None
             if last and last.role == "assistant" and not last.regenerate and self._live is None:
                 last.regenerate = True
-                self._rewrite_actions(len(self._blocks) - 1)
+                self._regions.rewrite_actions(len(self._blocks) - 1)
 
     # -- drawing -------------------------------------------------------------------------------
 
@@ -273,7 +290,7 @@ class Transcript(QWidget):
             block.regenerate = True
             self._writer.append(status_html(status, self._renderer.theme))
             block.actions = self._writer.end()
-            self._writer.append(action_line_html(block, live.index, self._renderer, self._links))
+            self._writer.append(self._regions.actions_html(live.index))
         self._announce(block)
 
     def _close_live(self, status: str) -> None:
@@ -288,24 +305,36 @@ class Transcript(QWidget):
         self._drop_error()
         if self._blocks and self._blocks[-1].regenerate:
             self._blocks[-1].regenerate = False
-            self._rewrite_actions(len(self._blocks) - 1)
+            self._regions.rewrite_actions(len(self._blocks) - 1)
+        if len(self._blocks) - self._regions.first >= SHOWN_MAX:
+            first = len(self._blocks) - SHOWN_KEEP
+            anchor = self._anchor()
+            if anchor is None or anchor.index >= first:  # not while they read up there
+                self._regions.fold(first)
+                self._reading = anchor
 
-    def _rewrite_actions(self, index: int) -> None:
-        """Redraw the action line of the last message."""
-        block = self._blocks[index]
-        self._writer.truncate(block.actions)
-        self._writer.append(action_line_html(block, index, self._renderer, self._links))
+    def _anchor(self) -> ScrollAnchor | None:
+        """Where the user reads, unless they follow the end (kept there anyway)."""
+        if self._end.following:
+            return None
+        starts = [block.start for block in self._blocks]
+        return ScrollAnchor.capture(self._view, starts, self._regions.first)
+
+    def _on_scrolled(self, value: int) -> None:
+        if value == 0 and self._regions.first > 0 and not self._end.following:
+            QTimer.singleShot(0, self.show_earlier)  # not inside the scroll bar's own signal
+
+    def _shift_others(self, delta: int) -> None:
+        """Move the markers after the finished messages: the live message's, the error box's."""
+        if self._live is not None:
+            self._live.shift(delta)
+        if self._error is not None:
+            self._error = (self._error[0] + delta, self._error[1])
 
     def _drop_error(self) -> None:
         if self._error is not None:
             self._writer.truncate(self._error[0])
             self._error = None
-
-    def _write(self, block: MessageBlock, index: int) -> None:
-        block.start = self._writer.end()
-        self._writer.append(message_html(block, index, self._renderer, self._links))
-        block.actions = self._writer.end()
-        self._writer.append(action_line_html(block, index, self._renderer, self._links))
 
     def _toggle_reasoning(self, index: int) -> None:
         if self._live is not None and self._live.index == index:
@@ -322,24 +351,22 @@ class Transcript(QWidget):
             self._redraw(index)
 
     def _redraw(self, index: int) -> None:
-        """Draw finished message `index` again in place; later markers move by the change."""
-        block = self._blocks[index]
-        html = message_html(block, index, self._renderer, self._links)
         with self._edit():
-            delta = self._writer.replace(block.start, block.actions, html)
-        block.actions += delta
-        for later in self._blocks[index + 1 :]:
-            later.shift(delta)
-        if self._live is not None:
-            self._live.shift(delta)
-        if self._error is not None:
-            self._error = (self._error[0] + delta, self._error[1])
+            self._regions.redraw(index)
 
     @contextmanager
     def _edit(self) -> Iterator[None]:
-        """Group document edits (one layout pass); then stay at the end if the user was there."""
-        with self._end.editing(), self._writer.batch():
-            yield
+        """Group document edits (one layout pass); then stay at the end if the user was there,
+        or on what they were reading if messages above it were drawn or folded."""
+        self._edits += 1
+        try:
+            with self._end.editing(), self._writer.batch():
+                yield
+        finally:
+            self._edits -= 1
+        if not self._edits and self._reading is not None:
+            reading, self._reading = self._reading, None
+            reading.restore(self._view, [b.start for b in self._blocks])
 
     # -- actions -------------------------------------------------------------------------------
 
@@ -353,6 +380,9 @@ class Transcript(QWidget):
     def _run_action(self, name: str, args: list[int]) -> None:
         if name == "retry":
             self.retry_requested.emit()
+            return
+        if name == "earlier":
+            self.show_earlier()
             return
         if not args or not 0 <= args[0] < len(self._blocks):
             return
@@ -375,7 +405,7 @@ class Transcript(QWidget):
             self.code_copied.emit(code)
 
     def _on_context_menu_requested(self, pos: QPoint) -> None:
-        show_menu(self._view, pos, self._blocks, self._run_action)
+        show_menu(self._view, pos, self._blocks, self._run_action, first=self._regions.first)
 
     # -- theme and accessibility ---------------------------------------------------------------
 
@@ -390,17 +420,15 @@ class Transcript(QWidget):
     def _rebuild(self, renderer: MarkdownRenderer) -> None:
         """Draw every message again with another renderer; a live message keeps streaming."""
         live, finishing, error = self._live, self._finishing, self._error
-        self._renderer = renderer
+        self._renderer = self._regions.renderer = renderer
         self._live = None
         self._finishing = None
         self._error = None
         self._view.document().clear()
-        kept = self._blocks[: live.index] if live is not None else list(self._blocks)
-        self._blocks = []
+        if live is not None:
+            del self._blocks[live.index :]
         with self._edit():
-            for index, block in enumerate(kept):
-                self._write(block, index)
-                self._blocks.append(block)
+            self._regions.draw_from(min(self._regions.first, len(self._blocks)))
             if live is not None:
                 self.begin_assistant()
                 assert self._live is not None

@@ -14,17 +14,24 @@ from desktop_chat.ui.safe_browser import SafeBrowser
 RunAction = Callable[[str, list[int]], None]
 
 
-def message_at(blocks: list[MessageBlock], position: int) -> int | None:
-    """The index of the message holding document `position` (None in an empty transcript)."""
-    starts = [block.start for block in blocks]
-    return max(bisect.bisect_left(starts, position) - 1, 0) if starts else None
+def message_at(blocks: list[MessageBlock], position: int, first: int = 0) -> int | None:
+    """The index of the message holding document `position`, of those drawn from `first` on.
+
+    None in an empty transcript, and on the line of folded messages above `first`.
+    """
+    starts = [block.start for block in blocks[first:]]
+    if not starts or (first > 0 and position <= starts[0]):
+        return None
+    return first + max(bisect.bisect_left(starts, position) - 1, 0)
 
 
-def show_menu(view: SafeBrowser, pos: QPoint, blocks: list[MessageBlock], run: RunAction) -> None:
+def show_menu(
+    view: SafeBrowser, pos: QPoint, blocks: list[MessageBlock], run: RunAction, *, first: int = 0
+) -> None:
     """Pop up the menu at `pos`; the message's entries call `run(action, [index])`."""
     menu = view.createStandardContextMenu(pos)
     menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    index = message_at(blocks, view.cursorForPosition(pos).position())
+    index = message_at(blocks, view.cursorForPosition(pos).position(), first)
     if index is not None:
         block = blocks[index]
         menu.addSeparator()
