@@ -18,6 +18,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QHBoxLayout,
+    QPushButton,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -70,6 +72,12 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self.tools, "T&ools")
 
         self.message = message_label(self, "Settings message")
+        # Offered when the keyring refuses what OK would save, whichever page it came from.
+        self.session_button = QPushButton("Keep keys for this session only", self)
+        self.session_button.setAccessibleName("Keep keys for this session only")
+        self.session_button.setToolTip("Keys stay in memory until the app quits; nothing is saved")
+        self.session_button.clicked.connect(self.use_session_memory)
+        self.session_button.hide()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok
             | QDialogButtonBox.StandardButton.Cancel
@@ -84,7 +92,10 @@ class SettingsDialog(QDialog):
             button.setAccessibleName(button.text().replace("&", ""))
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
-        layout.addWidget(self.message)
+        message_row = QHBoxLayout()
+        message_row.addWidget(self.message, 1)
+        message_row.addWidget(self.session_button)
+        layout.addLayout(message_row)
         layout.addWidget(self.buttons)
         self.finished.connect(self._on_finished)
         name_inner_editors(self)
@@ -143,15 +154,17 @@ class SettingsDialog(QDialog):
                 return False
             work = self._has_key_work() or self.tools.has_secret_work()
             self.message.setText("Saving keys…" if work else "")
+            remedy = "clear the key field"
             try:
                 await self._write_keys()
+                remedy = "remove the secret header values typed on the Tools page"
                 await self.tools.write_secrets(self._keystore)  # MCP servers' secret headers
             except KeyringUnavailable as exc:
                 self._show_problem(
-                    f"{exc}\nPress “Keep keys for this session only” on the Endpoints page to "
-                    "use the key until the app quits, or clear the key field."
+                    f"{exc}\nPress “Keep keys for this session only” to keep them in memory "
+                    f"until the app quits, or {remedy}."
                 )
-                self.endpoints.session_button.show()
+                self.session_button.show()
                 return False
             except KeyStoreError as exc:
                 self._show_problem(str(exc))
@@ -216,6 +229,7 @@ class SettingsDialog(QDialog):
         """Keep keys in memory for this session (no keyring); nothing is written anywhere."""
         self._keystore.use_session_memory()
         self.endpoints.session_button.hide()
+        self.session_button.hide()
         self.message.setText(
             "Keys will be kept in memory until Desktop Chat quits. Press OK to use them."
         )

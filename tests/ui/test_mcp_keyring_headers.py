@@ -269,7 +269,8 @@ def test_a_secret_plain_header_is_refused_and_moved_to_secret_headers(qtbot, loo
 
 
 def test_without_a_keyring_nothing_is_applied_and_the_reason_is_shown(qtbot, loop):
-    dialog, applied = open_dialog(qtbot, Settings(), KeyStore(fail.Keyring()))
+    store = KeyStore(fail.Keyring())
+    dialog, applied = open_dialog(qtbot, Settings(), store)
     editor = editor_of(qtbot, dialog, dialog.tools.add_server_button)
     editor.name_edit.setText("web")
     editor.transport_combo.setCurrentIndex(editor.transport_combo.findData("http"))
@@ -282,7 +283,15 @@ def test_without_a_keyring_nothing_is_applied_and_the_reason_is_shown(qtbot, loo
     assert "the authorization header of MCP server 'web'" in dialog.message.text()
     assert applied == []
     assert dialog.isVisible()
-    assert not dialog.endpoints.session_button.isHidden()  # offered on the Endpoints page
+    assert dialog.session_button.isVisible()  # there are no endpoints: offered by the dialog
+    assert "or remove the secret header values typed on the Tools page" in dialog.message.text()
+    qtbot.mouseClick(dialog.session_button, Qt.LeftButton)
+    assert store.session_only
+    assert dialog.session_button.isHidden()
+    settings = press(qtbot, dialog, applied)
+    assert settings.tools.mcp_server("web") is not None
+    entry = mcp_header_entry("web", AUTH)
+    assert store.get(entry, service=MCP_HEADER_SERVICE) == "Bearer x"  # in memory only
 
 
 def test_names_given_up_and_taken_again_in_one_apply_get_the_right_values(run_async):
