@@ -203,7 +203,8 @@ def cmd_mcp_list(args: argparse.Namespace) -> int:
     width = max(len(s.name) for s in servers)
     for s in servers:
         where = s.url if s.url else " ".join([s.command, *s.args])
-        _out(f"{s.name:<{width}}  {s.transport:<5}  {where}")
+        secret = f"  (secret headers: {', '.join(s.keyring_headers)})" if s.keyring_headers else ""
+        _out(f"{s.name:<{width}}  {s.transport:<5}  {where}{secret}")
     return 0
 
 

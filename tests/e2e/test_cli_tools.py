@@ -432,6 +432,8 @@ def test_delete_header_stops_sending_it(real_keyring: RealKeyring) -> None:
         assert run("mcp", "add", name, "--url", "http://127.0.0.1:9/mcp").returncode == 0
         set_ = run("mcp", "set-header", name, "X-Api-Key", stdin="abc123\n")
         assert set_.returncode == 0, set_.stderr
+        listed = run("mcp", "list").stdout
+        assert listed.endswith("/mcp  (secret headers: X-Api-Key)\n"), listed
         assert saved_settings()["tools"]["mcp_servers"][0]["keyring_headers"] == ["X-Api-Key"]  # type: ignore[index]
         deleted = run("mcp", "delete-header", name, "x-api-key")
         assert deleted.returncode == 0, deleted.stderr
