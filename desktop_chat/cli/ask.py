@@ -241,11 +241,12 @@ async def _ask_with_tools(
 
 
 def _persist_always_allow(key: str) -> None:
-    from desktop_chat.storage.settings import SettingsError, load_settings, save_settings
+    from desktop_chat.storage.settings import SettingsError, load_settings
+    from desktop_chat.storage.settings_update import save_merged
 
     try:
         settings = load_settings().settings
-        save_settings(settings.with_tools(settings.tools.with_always_allow(key)))
+        save_merged(settings, settings.with_tools(settings.tools.with_always_allow(key)))
     except (OSError, SettingsError) as exc:
         print(f"desktop-chat: warning: could not save 'always allow': {exc}", file=sys.stderr)
 

@@ -57,7 +57,6 @@ from desktop_chat.storage.settings import (
     SettingsError,
     find_option,
     load_settings,
-    save_settings,
 )
 
 Handler = Callable[[argparse.Namespace], int]
@@ -104,6 +103,9 @@ def _guarded(handler: Handler) -> Handler:
     return run
 
 
+_loaded: list[Settings] = []  # what this command read: its changes are made against it
+
+
 def _load() -> Settings:
     try:
         result = load_settings(paths.settings_path())
@@ -111,11 +113,17 @@ def _load() -> Settings:
         raise CliError(str(exc), 1) from exc
     if result.notice:
         _err(f"warning: {result.notice}")
+    _loaded[:] = [result.settings]
     return result.settings
 
 
 def _save(settings: Settings) -> None:
-    save_settings(settings, paths.settings_path())
+    """Save `settings`, keeping what the window or another command saved since `_load()`."""
+    from desktop_chat.storage.settings_update import save_merged
+
+    if not _loaded:
+        raise RuntimeError("_save() needs the settings this command read with _load()")
+    save_merged(_loaded[0], settings, paths.settings_path())
 
 
 def _require(settings: Settings, name: str) -> Endpoint:

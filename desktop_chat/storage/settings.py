@@ -23,7 +23,9 @@ Invariants:
 
 - No API key is ever part of this file. Keys live in the OS keyring; header names, header
   values and URL parts that would carry a secret are refused; key-like fields are dropped on load.
-- Writes are atomic: a temp file in the same directory, fsync, ``os.replace``.
+- Writes are atomic: a temp file in the same directory, fsync, ``os.replace``. The window and
+  the commands save through ``settings_update.save_merged``, which keeps what another process
+  wrote since they read the file.
 - A file that cannot be used is renamed aside (``settings.json.corrupt-YYYYmmdd-HHMMSS``), never
   deleted or overwritten; a file from a newer version is refused and left untouched.
 - Endpoint names are unique, compared case-insensitively (they name keyring entries).

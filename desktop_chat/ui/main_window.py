@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
         self._key_warning_shown = False
         self._unsaved = False
         self._saver: asyncio.Task[object] | None = None
+        self._on_disk: Settings | None = None  # what the file held when last read or written
         self._settings_watch: SettingsWatcher | None = None
         self._closing = False
         self.setWindowTitle("Desktop Chat")
@@ -112,8 +113,13 @@ class MainWindow(QMainWindow):
         *,
         notice: str | None = None,
         read_only: str | None = None,
+        on_disk: Settings | None = None,
     ) -> None:
-        """Create the chat: top bar, banners, transcript, composer, status bar and their wiring."""
+        """Create the chat: top bar, banners, transcript, composer, status bar and their wiring.
+
+        `on_disk` is what the settings file held when `settings` were read from it; saves then
+        keep what other processes write there meanwhile. Without it the first save overwrites.
+        """
         # Imported here, after the frame is shown: together they take longer than the frame.
         from desktop_chat.ui.accessibility import name_inner_editors
         from desktop_chat.ui.banner import BannerArea
@@ -127,6 +133,7 @@ class MainWindow(QMainWindow):
         from desktop_chat.ui.transcript import Transcript
 
         self.settings = settings
+        self._on_disk = on_disk
         self.keystore = keystore
         self.theme = theme
         self.read_only = read_only is not None or self.demo_only
@@ -295,10 +302,17 @@ class MainWindow(QMainWindow):
     async def _save_newest(self) -> None:
         import asyncio
 
+        from desktop_chat.storage.settings_update import merge, save_merged
+
         while self._unsaved:
             self._unsaved = False
+            sent = self.settings
             try:
-                await asyncio.to_thread(save_settings, self.settings)
+                if self._on_disk is None:
+                    saved = sent
+                    await asyncio.to_thread(save_settings, sent)
+                else:
+                    saved = await asyncio.to_thread(save_merged, self._on_disk, sent)
                 if self._settings_watch is not None:
                     self._settings_watch.written_here()
             except (OSError, SettingsError) as exc:
@@ -309,6 +323,9 @@ class MainWindow(QMainWindow):
                     warning=True,
                 )
                 return
+            self._on_disk = saved
+            if saved != sent:  # kept what a `desktop-chat` command wrote meanwhile: use it too
+                self._take_up(merge(sent, self.settings, saved))
 
     def _saving(self) -> bool:
         return self._unsaved or (self._saver is not None and not self._saver.done())
@@ -330,13 +347,19 @@ class MainWindow(QMainWindow):
         if self._saving():
             return  # changed here meanwhile: ours are newer
         if result.notice:  # unreadable, and moved aside: the settings in use are the good copy
+            self._on_disk = result.settings
             self.banners.show_notice(
                 "settings", f"{result.notice} The settings in use were saved again.", warning=True
             )
             self.update_settings(self.settings)
             return
-        if result.settings != self.settings:
-            self.settings = result.settings
+        self._on_disk = result.settings
+        self._take_up(result.settings)
+
+    def _take_up(self, settings: Settings) -> None:
+        """Use settings another process wrote (merged with ours, if ours were being saved)."""
+        if settings != self.settings:
+            self.settings = settings
             self._apply_settings_to_widgets()
             self._update_first_run_hint()
             self.status.showMessage("Settings changed outside the window; now in use", 5000)
@@ -494,9 +517,11 @@ def show_main_window(
     """
     notice: str | None = None
     read_only: str | None = None
+    on_disk: Settings | None = None
     try:
         result = load_settings()  # one small file; before the window exists nothing waits on it
         settings, notice = result.settings, result.notice
+        on_disk = settings
     except SettingsError as exc:  # a newer version's file, or one that cannot be moved aside
         settings = Settings()
         read_only = f"{exc}. Settings changes are not saved in this session."
@@ -510,7 +535,14 @@ def show_main_window(
     if paint_first:
         app.processEvents()
     theme = _theme_controller(app, settings)
-    window.assemble(settings, keystore or KeyStore(), theme, notice=notice, read_only=read_only)
+    window.assemble(
+        settings,
+        keystore or KeyStore(),
+        theme,
+        notice=notice,
+        read_only=read_only,
+        on_disk=on_disk,
+    )
     window.activateWindow()
     window.focus_composer()
     return window

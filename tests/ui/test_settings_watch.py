@@ -68,3 +68,17 @@ def test_a_file_broken_from_outside_is_replaced_by_the_settings_in_use(qtbot, op
     qtbot.waitUntil(lambda: load_settings().settings.endpoint("Kept") is not None, timeout=10_000)
     assert window.settings.endpoint("Kept") is not None
     assert list(paths.settings_path().parent.glob("settings.json.corrupt-*"))  # kept aside
+
+
+def test_a_save_from_the_window_keeps_what_the_cli_wrote_just_before(qtbot, open_window):
+    window = open_window()
+    # The command's write lands while the window has not looked at the file again yet (no
+    # event is processed in between), and the window then saves a change of its own.
+    cli("endpoint", "add", "From the terminal", "--preset", "Ollama")
+    window.update_settings(window.settings.with_option("ui.send_with_ctrl_enter", True))
+    qtbot.waitUntil(lambda: not window._saving(), timeout=10_000)
+    on_disk = load_settings().settings
+    assert on_disk.endpoint("From the terminal") is not None
+    assert on_disk.ui.send_with_ctrl_enter
+    assert window.settings == on_disk
+    qtbot.waitUntil(lambda: "From the terminal" in endpoints_listed(window), timeout=10_000)
