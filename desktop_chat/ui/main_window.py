@@ -21,9 +21,8 @@ from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow, QVBoxLayout, QWidget
 
-from desktop_chat import paths
 from desktop_chat.storage.secrets import KeyStore
-from desktop_chat.storage.settings import Settings, SettingsError, load_settings, save_settings
+from desktop_chat.storage.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
     import asyncio
@@ -33,7 +32,6 @@ if TYPE_CHECKING:
     from desktop_chat.ui.composer import Composer
     from desktop_chat.ui.inspector_link import InspectorLink
     from desktop_chat.ui.settings_dialog import SettingsDialog
-    from desktop_chat.ui.settings_watch import SettingsWatcher
     from desktop_chat.ui.status_bar import StatusBar
     from desktop_chat.ui.target_chooser import TargetChooser
     from desktop_chat.ui.theme import ThemeController
@@ -59,7 +57,6 @@ class MainWindow(QMainWindow):
     closed = Signal()
 
     # Made by `assemble`, after the frame is shown.
-    settings: Settings
     keystore: KeyStore
     theme: ThemeController
     read_only: bool
@@ -92,11 +89,6 @@ class MainWindow(QMainWindow):
         self._tasks: set[asyncio.Task[object]] = set()
         self._closed_future: asyncio.Future[None] | None = None
         self._key_warning_shown = False
-        self._unsaved = False
-        self._saver: asyncio.Task[object] | None = None
-        self._on_disk: Settings | None = None  # what the file held when last read or written
-        self._settings_watch: SettingsWatcher | None = None
-        self._closing = False
         self.setWindowTitle("Desktop Chat")
         self.setAccessibleName("Desktop Chat")
         self.resize(1100, 780)
@@ -126,17 +118,19 @@ class MainWindow(QMainWindow):
         from desktop_chat.ui.chat_controller import ChatController
         from desktop_chat.ui.composer import Composer
         from desktop_chat.ui.inspector_link import install_inspector
+        from desktop_chat.ui.settings_keeper import SettingsKeeper
         from desktop_chat.ui.status_bar import StatusBar
         from desktop_chat.ui.target_chooser import TargetChooser
         from desktop_chat.ui.tool_window import install_tools
         from desktop_chat.ui.top_bar import TopBar
         from desktop_chat.ui.transcript import Transcript
 
-        self.settings = settings
-        self._on_disk = on_disk
         self.keystore = keystore
         self.theme = theme
         self.read_only = read_only is not None or self.demo_only
+        self.settings_keeper = SettingsKeeper(
+            settings, self.spawn, self, on_disk=on_disk, read_only=self.read_only
+        )
         demo_only = self.demo_only
 
         self.top_bar = TopBar(self)
@@ -194,6 +188,14 @@ class MainWindow(QMainWindow):
         if read_only is not None:
             self.banners.show_notice("read-only", read_only, warning=True)
         self._update_first_run_hint()
+        keeper = self.settings_keeper
+        keeper.changed_outside.connect(self._on_settings_changed_outside)
+        keeper.save_failed.connect(
+            lambda text: self.banners.show_notice("save", text, warning=True)
+        )
+        keeper.file_replaced.connect(
+            lambda text: self.banners.show_notice("settings", text, warning=True)
+        )
 
     # --- construction helpers -------------------------------------------------------------------
 
@@ -286,83 +288,19 @@ class MainWindow(QMainWindow):
         self._update_first_run_hint()
         self.target.fetch_models()
 
+    @property
+    def settings(self) -> Settings:
+        """The settings in use (the keeper saves them and follows the file)."""
+        return self.settings_keeper.settings
+
     def update_settings(self, settings: Settings) -> None:
-        """Use `settings` from the next request on, and save them in the background.
+        """Use `settings` from the next request on, and save them in the background."""
+        self.settings_keeper.update(settings)
 
-        One writer at a time, always writing the newest settings: two saves racing in worker
-        threads could otherwise leave the older one on disk.
-        """
-        self.settings = settings
-        if self.read_only:
-            return
-        self._unsaved = True
-        if self._saver is None or self._saver.done():
-            self._saver = self.spawn(self._save_newest())
-
-    async def _save_newest(self) -> None:
-        import asyncio
-
-        from desktop_chat.storage.settings_update import merge, save_merged
-
-        while self._unsaved:
-            self._unsaved = False
-            sent = self.settings
-            try:
-                if self._on_disk is None:
-                    saved = sent
-                    await asyncio.to_thread(save_settings, sent)
-                else:
-                    saved = await asyncio.to_thread(save_merged, self._on_disk, sent)
-                if self._settings_watch is not None:
-                    self._settings_watch.written_here()
-            except (OSError, SettingsError) as exc:
-                log.warning("could not save the settings: %s", exc)
-                self.banners.show_notice(
-                    "save",
-                    f"Could not save the settings: {exc}. They apply until you quit.",
-                    warning=True,
-                )
-                return
-            self._on_disk = saved
-            if saved != sent:  # kept what a `desktop-chat` command wrote meanwhile: use it too
-                self._take_up(merge(sent, self.settings, saved))
-
-    def _saving(self) -> bool:
-        return self._unsaved or (self._saver is not None and not self._saver.done())
-
-    def _on_settings_file_changed(self) -> None:
-        if self._closing or self._saving():  # ours is newer, and about to be written
-            return
-        self.spawn(self._reload_settings())
-
-    async def _reload_settings(self) -> None:
-        """Take up settings another process (`desktop-chat endpoint ...`) wrote."""
-        import asyncio
-
-        try:
-            result = await asyncio.to_thread(load_settings)
-        except SettingsError as exc:  # a newer version's file: left as it is, ours stay in use
-            log.warning("the settings file changed but cannot be used: %s", exc)
-            return
-        if self._saving():
-            return  # changed here meanwhile: ours are newer
-        if result.notice:  # unreadable, and moved aside: the settings in use are the good copy
-            self._on_disk = result.settings
-            self.banners.show_notice(
-                "settings", f"{result.notice} The settings in use were saved again.", warning=True
-            )
-            self.update_settings(self.settings)
-            return
-        self._on_disk = result.settings
-        self._take_up(result.settings)
-
-    def _take_up(self, settings: Settings) -> None:
-        """Use settings another process wrote (merged with ours, if ours were being saved)."""
-        if settings != self.settings:
-            self.settings = settings
-            self._apply_settings_to_widgets()
-            self._update_first_run_hint()
-            self.status.showMessage("Settings changed outside the window; now in use", 5000)
+    def _on_settings_changed_outside(self) -> None:
+        self._apply_settings_to_widgets()
+        self._update_first_run_hint()
+        self.status.showMessage("Settings changed outside the window; now in use", 5000)
 
     def _update_first_run_hint(self) -> None:
         if self.settings.endpoints or self.demo_only:
@@ -407,7 +345,7 @@ class MainWindow(QMainWindow):
         if self.settings_dialog is not None:
             self.settings_dialog.reject()
         event.accept()
-        self._closing = True
+        self.settings_keeper.close()
         if self._closed_future is not None and not self._closed_future.done():
             self._closed_future.set_result(None)
         self.closed.emit()
@@ -416,11 +354,7 @@ class MainWindow(QMainWindow):
         """Begin the window's background work; needs the running event loop."""
         import asyncio
 
-        if not self.read_only:  # follow what `desktop-chat` commands write
-            from desktop_chat.ui.settings_watch import SettingsWatcher
-
-            self._settings_watch = SettingsWatcher(paths.settings_path(), self)
-            self._settings_watch.changed.connect(self._on_settings_file_changed)
+        self.settings_keeper.watch()  # follow what `desktop-chat` commands write
         self.spawn(asyncio.to_thread(_preload))
         if not self.demo_only:
             self.target.fetch_models()
@@ -440,8 +374,7 @@ class MainWindow(QMainWindow):
 
         await self.chat.bridge.aclose()
         await self.tools.aclose()
-        if self._saver is not None and not self._saver.done():
-            await asyncio.wait({self._saver}, timeout=5.0)  # never lose the last change
+        await self.settings_keeper.flush(5.0)  # never lose the last change
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:

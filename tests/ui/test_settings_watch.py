@@ -49,8 +49,9 @@ def test_the_windows_own_saves_are_not_taken_for_outside_changes(qtbot, open_win
     messages: list[str] = []
     window.status.messageChanged.connect(messages.append)
     noticed: list[bool] = []
-    assert window._settings_watch is not None
-    window._settings_watch.changed.connect(lambda: noticed.append(True))
+    watcher = window.settings_keeper.watcher
+    assert watcher is not None
+    watcher.changed.connect(lambda: noticed.append(True))
     window.update_settings(window.settings.with_option("ui.send_with_ctrl_enter", True))
     qtbot.waitUntil(lambda: load_settings().settings.ui.send_with_ctrl_enter, timeout=10_000)
     qtbot.wait(600)  # past the watcher's settling time
@@ -76,7 +77,7 @@ def test_a_save_from_the_window_keeps_what_the_cli_wrote_just_before(qtbot, open
     # event is processed in between), and the window then saves a change of its own.
     cli("endpoint", "add", "From the terminal", "--preset", "Ollama")
     window.update_settings(window.settings.with_option("ui.send_with_ctrl_enter", True))
-    qtbot.waitUntil(lambda: not window._saving(), timeout=10_000)
+    qtbot.waitUntil(lambda: not window.settings_keeper.saving, timeout=10_000)
     on_disk = load_settings().settings
     assert on_disk.endpoint("From the terminal") is not None
     assert on_disk.ui.send_with_ctrl_enter
