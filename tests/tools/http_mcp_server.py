@@ -51,6 +51,7 @@ class RequireTeam:
 def main() -> None:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
+    sock.listen()  # before the port is told: a client connecting at once waits in the backlog
     print(sock.getsockname()[1], flush=True)
     app = RequireTeam(server.streamable_http_app())
     config = uvicorn.Config(app, log_level="warning", lifespan="on")
