@@ -54,6 +54,9 @@ __all__ = ["ChatRequest", "EndpointConfig", "Engine"]
 log = logging.getLogger(__name__)
 
 MAX_ERROR_BODY = 64 * 1024
+# Reads already buffered by the socket come back without suspending, so a fast stream would run
+# `run`'s loop for tens of milliseconds at a time; give the event loop a turn this often.
+YIELD_EVERY_S = 0.008
 
 
 class Engine:
@@ -99,14 +102,19 @@ class Engine:
         """
         accumulator = Accumulator()
         feed = accumulator.feed
+        clock = time.monotonic
         try:
             async with asyncio.timeout(self.transport.total_timeout):
                 async with aclosing(self.batches(endpoint, request, trace=trace)) as batches:
+                    turn_given = clock()
                     async for batch in batches:
                         for event in batch:
                             feed(event)
                             if on_event is not None:
                                 on_event(event)
+                        if clock() - turn_given > YIELD_EVERY_S:
+                            await asyncio.sleep(0)
+                            turn_given = clock()
         except TimeoutError:
             error: ChatError = TimeoutError_(
                 f"The answer took longer than the total timeout of "

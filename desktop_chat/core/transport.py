@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import os
 import ssl
 from dataclasses import dataclass
 
@@ -22,17 +24,32 @@ class TransportConfig:
 
 
 def tls_verification(config: TransportConfig) -> ssl.SSLContext | bool:
-    """What a client's `verify=` gets: False, or a context trusting the system and the CA file."""
+    """What a client's `verify=` gets: False, or a context trusting the system and the CA file.
+
+    Contexts are shared between clients: building one reads every system CA (~20 ms), which
+    would otherwise hold up the first answer after each settings change. A CA file is read
+    again when it changes.
+    """
     if not config.verify_tls:
         return False
-    context = ssl.create_default_context()
+    stamp = None
     if config.ca_bundle:
         try:
-            context.load_verify_locations(cafile=config.ca_bundle)
+            stat = os.stat(config.ca_bundle)
+            stamp = (stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            pass  # the context below names the problem
+    return _context(config.ca_bundle, stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _context(ca_bundle: str, _stamp: tuple[int, int] | None) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    if ca_bundle:
+        try:
+            context.load_verify_locations(cafile=ca_bundle)
         except (OSError, ssl.SSLError) as exc:
-            raise ConfigurationError(
-                f"The CA bundle {config.ca_bundle!r} cannot be used: {exc}"
-            ) from exc
+            raise ConfigurationError(f"The CA bundle {ca_bundle!r} cannot be used: {exc}") from exc
     return context
 
 

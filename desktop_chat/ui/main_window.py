@@ -487,8 +487,13 @@ def _preload() -> None:
 
     from desktop_chat.ui.markdown import DEFERRED_MODULES
 
-    for name in ("desktop_chat.core.engine", *DEFERRED_MODULES):
+    # httpcore, and anyio's asyncio backend that its pool loads on the first request (~30 ms).
+    network = ("httpcore", "anyio._backends._asyncio")
+    for name in ("desktop_chat.core.engine", *network, *DEFERRED_MODULES):
         importlib.import_module(name)
+    from desktop_chat.core.transport import TransportConfig, tls_verification
+
+    tls_verification(TransportConfig())  # the shared TLS context: it reads every system CA
 
 
 def _theme_controller(app: QApplication, settings: Settings) -> ThemeController:
