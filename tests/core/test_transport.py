@@ -5,6 +5,7 @@ from __future__ import annotations
 import ssl
 from pathlib import Path
 
+import certifi
 import pytest
 
 from desktop_chat.core.conversation import Conversation, Message
@@ -60,3 +61,21 @@ def test_the_proxy_and_tls_choices_are_said_plainly(tmp_path: Path) -> None:
     bundle.write_text("not a certificate")
     with pytest.raises(ConfigurationError, match="cannot be used"):
         tls_verification(TransportConfig(ca_bundle=str(bundle)))
+
+
+def test_tls_contexts_are_shared_until_the_ca_file_changes(tmp_path: Path) -> None:
+    assert tls_verification(TransportConfig()) is tls_verification(TransportConfig(read_timeout=1))
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("not a certificate")
+    config = TransportConfig(ca_bundle=str(bundle))
+    with pytest.raises(ConfigurationError, match="cannot be used"):
+        tls_verification(config)
+    with pytest.raises(ConfigurationError, match="cannot be used"):  # a failure is not kept
+        tls_verification(config)
+    cas = Path(certifi.where()).read_bytes()  # a real CA list, as a bundle a user might give
+    bundle.write_bytes(cas)
+    first = tls_verification(config)
+    assert isinstance(first, ssl.SSLContext)
+    assert tls_verification(config) is first
+    bundle.write_bytes(cas + b"\n")  # edited: read again
+    assert tls_verification(config) is not first
