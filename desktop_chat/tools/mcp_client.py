@@ -112,6 +112,9 @@ class McpConnection:
         reason = f"did not answer within {self.connect_timeout:g} s"
         if done:
             reason = _describe(self._ready.exception(), self.server, self.network)
+            # Let the failed session finish on its own: it waits for the server's last words
+            # on stderr, which aclose() would cut short by cancelling it.
+            await asyncio.wait({self._task}, timeout=CLOSE_TIMEOUT)
         await self.aclose()
         if not self._ready.done():
             self._ready.cancel()
