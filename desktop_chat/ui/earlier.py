@@ -9,6 +9,7 @@ draws SHOW_MORE of them again, and the view stays on what the user was reading.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPoint
@@ -58,11 +59,7 @@ class ScrollAnchor:
             return None
         document = view.document()
         top = view.cursorForPosition(QPoint(0, 0)).position()
-        index = first
-        for candidate in range(first, len(starts)):
-            if starts[candidate] > top:
-                break
-            index = candidate
+        index = max(first, bisect.bisect_right(starts, top, lo=first) - 1)  # the message at top
         block = document.findBlock(top)
         if top <= starts[first]:  # on the fold line: keep the first drawn message in place
             block = document.findBlock(first_block_at(document, starts[first]))

@@ -65,7 +65,6 @@ class Transcript(QWidget):
         self._links = ActionLinks()
         self._renderer = MarkdownRenderer(theme_from_palette(self.palette()))
         self._regions = Regions(self._writer, self._links, self._renderer, self._shift_others)
-        self._blocks = self._regions.blocks  # the same list, for reading
         self._edits = 0  # nesting of _edit()
         self._reading: ScrollAnchor | None = None  # to scroll back to once the edit is done
         self._live: LiveMessage | None = None
@@ -100,6 +99,10 @@ class Transcript(QWidget):
     def count(self) -> int:
         """Return the number of messages."""
         return len(self._blocks)
+
+    @property
+    def _blocks(self) -> list[MessageBlock]:
+        return self._regions.blocks
 
     @property
     def first_shown(self) -> int:
