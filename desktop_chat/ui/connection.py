@@ -6,10 +6,12 @@ Qt-free, so the window, the settings dialog and their tests share one mapping fr
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import aclosing
 from dataclasses import dataclass
 
 from desktop_chat.core.conversation import Conversation, Message
-from desktop_chat.core.engine import ChatRequest, Engine
+from desktop_chat.core.engine import ChatRequest, EndpointConfig, Engine
 from desktop_chat.core.errors import (
     AuthenticationError,
     BadRequestError,
@@ -22,6 +24,7 @@ from desktop_chat.core.errors import (
     ServerError,
     TimeoutError_,
 )
+from desktop_chat.core.events import ReasoningDelta, TextDelta
 from desktop_chat.core.retry import RetryPolicy
 from desktop_chat.storage.engine_config import endpoint_config, retry_policy, transport_config
 from desktop_chat.storage.settings import Endpoint, Network
@@ -69,39 +72,70 @@ def verdict_for(error: ChatError, step: str) -> str:
     return f"✗ {step} failed — {advice}.\n{error}"
 
 
-async def probe(
-    network: Network, endpoint: Endpoint, key: str | None, model: str = ""
-) -> ProbeResult:
-    """List the models, then stream a one-token answer; stop at the first failure.
+# The whole test (model list and first token) ends within this, whatever the timeouts say: a
+# person is waiting for the verdict.
+PROBE_TIME_LIMIT = 30.0
 
-    Retries are off so the verdict comes at once and names the real cause.
+
+async def probe(
+    network: Network,
+    endpoint: Endpoint,
+    key: str | None,
+    model: str = "",
+    *,
+    time_limit: float = PROBE_TIME_LIMIT,
+) -> ProbeResult:
+    """List the models, then ask for a one-token answer and stop at its first text.
+
+    Retries are off so the verdict comes at once and names the real cause. The answer is closed
+    as soon as text arrives, so a server that ignores the token limit is not read to its end,
+    and the whole test ends within `time_limit` seconds. Cancelling the task ends it at once and
+    closes its connection.
     """
     try:
         engine = make_engine(network, max_retries=0)
     except ChatError as error:
         return ProbeResult(False, verdict_for(error, "Preparing the connection"))
-    config = endpoint_config(endpoint, key)
-    models: tuple[str, ...] = ()
-    listing_note = ""
     try:
-        try:
-            models = tuple(await engine.list_models(config))
-        except (NotFoundError, MalformedStreamError, BadRequestError) as error:
-            # Many compatible servers stream fine but offer no model list.
-            listing_note = f"(no model list: {error.message})"
-        except ChatError as error:
-            return ProbeResult(False, verdict_for(error, "Listing the models"))
-        chosen = model or endpoint.default_model or (models[0] if models else "")
-        if not chosen:
-            return ProbeResult(
-                False, f"? Connected, but no model to test with {listing_note}: set a default model"
-            )
-        request = ChatRequest(chosen, Conversation(messages=[Message("user", "Hi")]), max_tokens=1)
-        try:
-            await engine.run(config, request)
-        except ChatError as error:
-            return ProbeResult(False, verdict_for(error, f"Streaming from {chosen!r}"), models)
+        return await _probe(engine, endpoint_config(endpoint, key), endpoint, model, time_limit)
     finally:
         await engine.aclose()
+
+
+async def _probe(
+    engine: Engine, config: EndpointConfig, endpoint: Endpoint, model: str, time_limit: float
+) -> ProbeResult:
+    models: tuple[str, ...] = ()
+    listing_note = ""
+    step = "Listing the models"
+    try:
+        async with asyncio.timeout(time_limit):
+            try:
+                models = tuple(await engine.list_models(config))
+            except (NotFoundError, MalformedStreamError, BadRequestError) as error:
+                # Many compatible servers stream fine but offer no model list.
+                listing_note = f"(no model list: {error.message})"
+            chosen = model or endpoint.default_model or (models[0] if models else "")
+            if not chosen:
+                return ProbeResult(
+                    False,
+                    f"? Connected, but no model to test with {listing_note}: set a default model",
+                )
+            step = f"Streaming from {chosen!r}"
+            await _first_text(engine, config, chosen)
+    except TimeoutError:
+        late = TimeoutError_(f"The test gave up after {time_limit:g} s")
+        return ProbeResult(False, verdict_for(late, step), models)
+    except ChatError as error:
+        return ProbeResult(False, verdict_for(error, step), models)
     listed = f"{len(models)} models listed" if models else listing_note or "no models listed"
     return ProbeResult(True, f"✓ Connection works: {listed}; {chosen!r} answered.", models)
+
+
+async def _first_text(engine: Engine, config: EndpointConfig, model: str) -> None:
+    """Ask for one token; return at the first text (the stream is closed) or at its end."""
+    request = ChatRequest(model, Conversation(messages=[Message("user", "Hi")]), max_tokens=1)
+    async with aclosing(engine.stream(config, request)) as events:
+        async for event in events:
+            if isinstance(event, TextDelta | ReasoningDelta):
+                return
