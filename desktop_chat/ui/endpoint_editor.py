@@ -76,6 +76,7 @@ class EndpointEditor(QWidget):
         self._loading = False
         self._tasks: set[asyncio.Task[None]] = set()
         self._status_task: asyncio.Task[None] | None = None
+        self._test_task: asyncio.Task[None] | None = None
         self._key_status = KeyStatus(keystore)
         self._build()
         self._reload_list(0)
@@ -371,7 +372,11 @@ class EndpointEditor(QWidget):
             self.refresh_key_status()
 
     def test_connection(self) -> None:
-        self._spawn(self._test_connection())
+        """Start a connection test; while one runs, the same button cancels it."""
+        if self._test_task is not None and not self._test_task.done():
+            self._test_task.cancel()
+            return
+        self._test_task = self._spawn(self._test_connection())
 
     async def _test_connection(self) -> None:
         draft = self.current()
@@ -382,7 +387,7 @@ class EndpointEditor(QWidget):
         except SettingsError as exc:
             self.test_result.setText(f"✗ {exc}")
             return
-        self.test_button.setEnabled(False)
+        self._show_test_running(True)
         self.test_result.setText("Testing…")
         try:
             key = draft.key_text or None
@@ -393,15 +398,24 @@ class EndpointEditor(QWidget):
                 except KeyStoreError as exc:
                     log.info("testing without a key: %s", exc)
             result = await probe(self._network(), endpoint, key)
+        except asyncio.CancelledError:
+            if shiboken6.isValid(self.test_result):
+                self.test_result.setText("Test cancelled.")
+            raise
         finally:
             if shiboken6.isValid(self.test_button):
-                self.test_button.setEnabled(True)
+                self._show_test_running(False)
         if not shiboken6.isValid(self):
             return
         if self.current() is draft:
             self.test_result.setText(result.verdict)
         if result.models:
             self.models_found[endpoint.name] = result.models
+
+    def _show_test_running(self, running: bool) -> None:
+        label = "Cancel test" if running else "Test connection"
+        self.test_button.setText(label)
+        self.test_button.setAccessibleName(label)
 
     def _spawn(self, coro: Coroutine[object, object, None]) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(coro)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -270,3 +271,40 @@ def test_output_limit_field_is_offered_for_openai_tested_and_saved(
 
     again, _ = open_dialog(qtbot, applied[-1], KeyStore(session_only=True))
     assert again.endpoints.limit_combo.currentData() == "max_completion_tokens"
+
+
+def test_a_running_connection_test_can_be_cancelled(qtbot, loop, sse_server: ScriptedServer):
+    sse_server.route("GET", "/v1/models", Reply(body=b'{"data": [{"id": "m"}]}'))
+    sse_server.script(Reply(chunks=openai_stream(["never"]), stall=30))  # headers, then nothing
+    base = Settings((Endpoint("Local", "openai", sse_server.url + "/v1", "m"),), "Local")
+    dialog, _ = open_dialog(qtbot, base, KeyStore(session_only=True))
+    editor = dialog.endpoints
+    qtbot.mouseClick(editor.test_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: len(sse_server.requests) == 2, timeout=5_000)
+    assert editor.test_button.text() == "Cancel test"
+    assert editor.test_result.text() == "Testing…"
+    qtbot.wait(100)  # the answer's headers are in: the test now waits for its first text
+    cancelled_at = time.monotonic()
+    qtbot.mouseClick(editor.test_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: editor.test_result.text() == "Test cancelled.", timeout=5_000)
+    assert time.monotonic() - cancelled_at < 0.1
+    assert editor.test_button.text() == "Test connection"
+
+    sse_server.script(Reply(chunks=openai_stream(["H"])))  # and it can be run again
+    qtbot.mouseClick(editor.test_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: editor.test_result.text().startswith("✓"), timeout=10_000)
+
+
+def test_closing_the_dialog_cancels_a_running_connection_test(
+    qtbot, loop, sse_server: ScriptedServer
+):
+    sse_server.route("GET", "/v1/models", Reply(chunks=[b'{"data": []}'], stall=30))
+    base = Settings((Endpoint("Local", "openai", sse_server.url + "/v1", "m"),), "Local")
+    dialog, _ = open_dialog(qtbot, base, KeyStore(session_only=True))
+    editor = dialog.endpoints
+    qtbot.mouseClick(editor.test_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: len(sse_server.requests) == 1, timeout=5_000)
+    closed_at = time.monotonic()
+    dialog.reject()
+    qtbot.waitUntil(lambda: editor.test_result.text() == "Test cancelled.", timeout=5_000)
+    assert time.monotonic() - closed_at < 0.1
