@@ -57,6 +57,7 @@ from desktop_chat.tools.events import (
 log = logging.getLogger(__name__)
 
 SUMMARY_CHARS = 160
+STOPPED_BY_USER = "Stopped by you"
 
 Handler = Callable[[object, float], None]
 
@@ -71,6 +72,7 @@ class Inspection:
         self.started_at: float | None = None
         self.finished_at: float | None = None
         self.error: str | None = None
+        self.stopped = False  # by the user: not an error
         self.faults = 0
         self._secrets = tuple(secret for secret in secrets if secret)
         self._step = 1
@@ -125,23 +127,28 @@ class Inspection:
             self._secrets = (*self._secrets, secret)
 
     def finish(self, error: BaseException | str | None = None, at: float | None = None) -> None:
-        """The answer ended: normally (None), with a failure, or cancelled (CancelledError)."""
-        if at is None:
-            at = time.monotonic()
-        if self.started_at is None:
-            self.started_at = at
-        self.finished_at = at
+        """The answer ended: normally (None) or with a failure."""
+        at = self._end(at)
         request = self._request
         if error is not None:
-            cancelled = type(error).__name__ == "CancelledError"
-            text = "cancelled" if cancelled else self._scrub(str(error) or type(error).__name__)
+            text = self._scrub(str(error) or type(error).__name__)
             self.error = text
             if request is not None and request.outcome in ("streaming", "done"):
-                request.outcome = "cancelled" if cancelled else "failed"
+                request.outcome = "failed"
                 request.error = text
-            self._add("error", at, f"Answer {text}" if cancelled else f"Failed: {text}", text)
+            self._add("error", at, f"Failed: {text}", text)
         elif request is not None and request.outcome == "streaming":
             request.outcome = "done"
+        self.revision += 1
+
+    def stopped_by_user(self, at: float | None = None) -> None:
+        """The user stopped the answer: it ends as they asked, which is no failure."""
+        at = self._end(at)
+        self.stopped = True
+        request = self._request
+        if request is not None and request.outcome == "streaming":
+            request.outcome = "stopped"
+        self._add("stop", at, STOPPED_BY_USER, STOPPED_BY_USER)
         self.revision += 1
 
     @property
@@ -177,6 +184,14 @@ class Inspection:
         if request is not None:
             request.entries.append(entry)
         return entry
+
+    def _end(self, at: float | None) -> float:
+        if at is None:
+            at = time.monotonic()
+        if self.started_at is None:
+            self.started_at = at
+        self.finished_at = at
+        return at
 
     def _current(self, at: float) -> RequestTrace:
         """The request being streamed; one is opened when events come without AttemptStarted."""

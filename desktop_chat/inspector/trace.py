@@ -249,7 +249,7 @@ class RequestTrace:
     last_token: float | None = None
     stream_end: float = 0.0  # the last engine event of this attempt
     wire_t: float | None = None  # the latest raw event's time: what its parsed events carry
-    outcome: str = "streaming"  # then "done", "retried", "failed" or "cancelled"
+    outcome: str = "streaming"  # then "done", "retried", "failed" or "stopped" (by the user)
     error: str | None = None
     retry_delay: float | None = None
     stop_reason: str | None = None
@@ -278,6 +278,8 @@ class RequestTrace:
         parts.append(f"attempt {self.attempt} of {self.max_attempts}")
         if self.outcome == "retried" and self.retry_delay is not None:
             parts.append(f"retried after {self.retry_delay:.2f} s")
+        elif self.outcome == "stopped":
+            parts.append("stopped by you")
         else:
             parts.append(self.outcome)
         return " · ".join(parts)

@@ -293,6 +293,8 @@ class InspectorDock(QDockWidget):
             line += f" · {calls} tool call{'s' if calls != 1 else ''}"
         if inspection.error is not None:
             line += f" · failed: {inspection.error}"
+        elif inspection.stopped and request.outcome != "stopped":
+            line += " · stopped by you"  # between attempts or tool steps
         return line
 
     def _update_buttons(self) -> None:

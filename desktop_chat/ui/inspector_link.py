@@ -10,7 +10,6 @@ opened, which keeps it out of the window's start-up.
 
 from __future__ import annotations
 
-import asyncio
 import bisect
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -98,7 +97,7 @@ class InspectorLink(QObject):
         if outcome == "failed":
             inspection.finish(self.chat.last_error or "the answer failed")
         elif outcome == "stopped":
-            inspection.finish(asyncio.CancelledError())
+            inspection.stopped_by_user()
         else:
             inspection.finish()
 

@@ -10,7 +10,14 @@ import time
 
 import pytest
 
-from desktop_chat.core.events import RedactedThinking, TextDelta, ToolCallDelta, WireEvent
+from desktop_chat.core.events import (
+    AttemptStarted,
+    RedactedThinking,
+    TextDelta,
+    ToolCallDelta,
+    WireEvent,
+)
+from desktop_chat.inspector.export import jsonl_lines
 from desktop_chat.inspector.inspection import Inspection
 from desktop_chat.inspector.trace import KINDS, format_seconds
 from desktop_chat.tools.events import AlwaysAllow, Decision, Deny, Edit, PendingCall
@@ -330,7 +337,7 @@ async def test_a_key_added_once_the_turn_began_is_scrubbed_too(
     assert KEY not in everything(recording.inspection)
 
 
-async def test_a_final_failure_and_a_cancellation_are_recorded(
+async def test_a_final_failure_is_recorded(
     sse_server: ScriptedServer,
 ) -> None:
     sse_server.script(Reply(status=401, body=b'{"error": {"message": "bad key"}}'))
@@ -346,11 +353,21 @@ async def test_a_final_failure_and_a_cancellation_are_recorded(
     assert recording.inspection.error is not None
     assert "bad key" in recording.inspection.error
 
-    cancelled = Inspection()
-    cancelled.feed(TextDelta("x"), 1.0)
-    cancelled.finish(asyncio.CancelledError(), 2.0)
-    assert cancelled.requests[0].outcome == "cancelled"
-    assert cancelled.entries[-1].summary == "Answer cancelled"
+
+def test_a_stop_by_the_user_is_recorded_as_stopped_not_as_an_error() -> None:
+    stopped = Inspection()
+    stopped.feed(AttemptStarted(1, 4), 0.5)
+    stopped.feed(TextDelta("x"), 1.0)
+    stopped.stopped_by_user(2.0)
+    (request,) = stopped.requests
+    assert request.outcome == "stopped"
+    assert request.error is None
+    assert "stopped by you" in request.summary_line()
+    assert (stopped.stopped, stopped.error, stopped.finished) == (True, None, True)
+    last = stopped.entries[-1]
+    assert (last.kind, last.summary) == ("stop", "Stopped by you")
+    assert all(entry.kind != "error" for entry in stopped.entries)
+    assert json.loads(jsonl_lines(stopped).splitlines()[-1])["kind"] == "stop"
 
 
 def test_feed_never_raises_and_counts_faults(caplog: pytest.LogCaptureFixture) -> None:

@@ -163,4 +163,14 @@ def test_a_failed_and_a_stopped_answer_are_recorded_as_such(qtbot, open_window, 
     stopped = window.inspector.inspection_for(1)
     assert stopped is not failed
     assert stopped is not None
-    assert stopped.requests[-1].outcome == "cancelled"
+    assert stopped.requests[-1].outcome == "stopped"
+    assert (stopped.stopped, stopped.error) == (True, None)
+
+    window.inspector.show_message(1)  # as the Inspect link does: a neutral end, no red row
+    dock = window.inspector.dock
+    assert dock is not None
+    assert rows(window)[-1] == "stop"
+    assert "error" not in rows(window)
+    assert dock.model.entry(dock.model.rowCount() - 1).summary == "Stopped by you"
+    assert "stopped by you" in dock.summary.text()
+    assert "failed" not in dock.summary.text()
