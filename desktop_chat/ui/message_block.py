@@ -12,6 +12,7 @@ from desktop_chat.ui.markdown import MarkdownRenderer, RenderContext
 from desktop_chat.ui.message_html import (
     Action,
     actions_html,
+    error_html,
     header_html,
     plain_html,
     reasoning_html,
@@ -40,6 +41,7 @@ class MessageBlock:
     regenerate: bool = False  # its action line offers Regenerate (the last message, an answer)
     calls: list[ToolCallView] | None = None  # a tool entry: the calls of one step, drawn live
     notice: str = ""  # a tool entry's closing line (the step limit)
+    error: str = ""  # an answer that failed before any content: its error box stands in for it
 
     @property
     def markdown(self) -> str:
@@ -106,6 +108,8 @@ def message_html(
         context = RenderContext(code_link=lambda n: links.href("code", index, n))
         parts.append(renderer.render_markdown(block.text, context))
         block.code = context.code
+        if block.error:
+            parts.append(error_html(block.error, links.href("retry"), theme))
     parts.append(status_html(block.status, theme))
     return "".join(parts)
 
@@ -113,11 +117,13 @@ def message_html(
 def action_line_html(
     block: MessageBlock, index: int, renderer: MarkdownRenderer, links: ActionLinks
 ) -> str:
-    """Return the line of action links under a message."""
-    actions = [Action(links.href("copy", index), "Copy", "Copy this message as Markdown")]
+    """Return the line of action links under a message; a failed answer's Retry is in its box."""
+    actions = []
+    if block.markdown or block.role != "assistant":  # an answer that never came has no text
+        actions.append(Action(links.href("copy", index), "Copy", "Copy this message as Markdown"))
     if block.role == "user":
         actions.append(Action(links.href("edit", index), "Edit", "Edit this message and resend"))
-    if block.regenerate:
+    if block.regenerate and not block.error:
         actions.append(Action(links.href("regenerate", index), "Regenerate", "Answer this again"))
     if block.role == "assistant":
         actions.append(

@@ -220,14 +220,28 @@ class Transcript(QWidget):
             self._schedule()
 
     def show_error(self, message: str) -> None:
-        """Show an inline error box whose Retry link emits retry_requested."""
-        self._close_live("interrupted")
-        with self._edit():
-            self._drop_error()
-            marker = self._writer.end()
-            retry = self._links.href("retry")
-            self._writer.append(error_html(message, retry, self._renderer.theme))
-            self._error = (marker, message)
+        """Show an inline error box whose Retry link emits retry_requested.
+
+        An answer cut part-way keeps its text, marked interrupted, and the box follows it. One
+        that failed before anything arrived is no answer at all: the box takes its place, so a
+        refused connection shows one error, not an empty "Interrupted" answer beside it.
+        """
+        live = self._live
+        if live is not None and self._finishing is None and not live.body.raw + live.reasoning.raw:
+            self._close_live("")
+            block = self._blocks[live.index]
+            block.error = message
+            with self._edit():
+                self._regions.redraw(live.index)
+                self._regions.rewrite_actions(live.index)
+        else:
+            self._close_live("interrupted")
+            with self._edit():
+                self._drop_error()
+                marker = self._writer.end()
+                retry = self._links.href("retry")
+                self._writer.append(error_html(message, retry, self._renderer.theme))
+                self._error = (marker, message)
         self._say(f"Error: {message}")
 
     def message_markdown(self, index: int) -> str:
@@ -306,6 +320,11 @@ class Transcript(QWidget):
     def _before_new_message(self) -> None:
         """Remove the error box, and Regenerate from what is no longer the last message."""
         self._drop_error()
+        if self._blocks and self._blocks[-1].error:
+            # Its Retry would answer the new message instead: keep the failure as a quiet line.
+            last = self._blocks[-1]
+            last.status, last.error = f"⚠ No answer — {last.error}", ""
+            self._regions.redraw(len(self._blocks) - 1)
         if self._blocks and self._blocks[-1].regenerate:
             self._blocks[-1].regenerate = False
             self._regions.rewrite_actions(len(self._blocks) - 1)

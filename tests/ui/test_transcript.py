@@ -449,6 +449,37 @@ def test_show_error_and_retry(qtbot: QtBot, transcript: Transcript) -> None:
     assert "again" not in text(transcript)
 
 
+def test_an_answer_that_failed_before_any_text_is_one_error_box(
+    qtbot: QtBot, transcript: Transcript
+) -> None:
+    transcript.add_message("user", "question")
+    transcript.begin_assistant()
+    transcript.set_notice("connection failed — retrying in 1 s, attempt 2 of 2")
+    transcript.show_error("Could not connect to 127.0.0.1:9")
+    assert not transcript.busy
+    plain = text(transcript)
+    assert "Interrupted" not in plain
+    assert "retrying" not in plain
+    assert plain.count("Could not connect") == 1
+    assert [label for label, _, _ in anchors(transcript)] == ["Copy", "Edit", "Retry", "Inspect"]
+    assert "Error: Could not connect" in transcript.view.accessibleDescription()
+    with qtbot.waitSignal(transcript.retry_requested, timeout=WAIT_MS):
+        click_link(qtbot, transcript, "Retry")
+
+    dark = QPalette()
+    dark.setColor(QPalette.ColorRole.Base, QColor("#1e1e1e"))
+    transcript.setPalette(dark)  # drawn again from the messages: the box is part of its own
+    qtbot.waitUntil(lambda: text(transcript).count("Could not connect") == 1, timeout=WAIT_MS)
+    assert "Retry" in [label for label, _, _ in anchors(transcript)]
+
+    transcript.add_message("user", "another question")
+    plain = text(transcript)
+    assert "⚠ No answer — Could not connect to 127.0.0.1:9" in plain
+    assert "Retry" not in [label for label, _, _ in anchors(transcript)]
+    transcript.replace_from(1)  # a retry from there drops the quiet line with its message
+    assert text(transcript).rstrip().endswith("question\nCopy · Edit")
+
+
 def test_message_actions_emit_their_signals(qtbot: QtBot, transcript: Transcript) -> None:
     transcript.add_message("user", "hello")
     transcript.add_message("assistant", "```python\nprint('hi')\n```")
