@@ -271,7 +271,10 @@ class RequestTrace:
 
     def summary_line(self) -> str:
         """Status, time to first byte, first and last token, attempt and outcome."""
-        parts = [f"HTTP {self.status}" if self.status is not None else "no response yet"]
+        if self.status is not None:
+            parts = [f"HTTP {self.status}"]
+        else:
+            parts = ["no response yet" if self.outcome == "streaming" else "no response"]
         parts.append(f"TTFB {format_seconds(self.ttfb)}")
         parts.append(f"first token {format_seconds(self.first_token)}")
         parts.append(f"last token {format_seconds(self.last_token)}")
@@ -280,6 +283,8 @@ class RequestTrace:
             parts.append(f"retried after {self.retry_delay:.2f} s")
         elif self.outcome == "stopped":
             parts.append("stopped by you")
+        elif self.outcome == "failed" and self.error is not None:
+            parts.append(f"failed: {self.error}")
         else:
             parts.append(self.outcome)
         return " · ".join(parts)

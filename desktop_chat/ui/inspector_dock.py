@@ -291,7 +291,7 @@ class InspectorDock(QDockWidget):
         calls = len(inspection.tool_calls)
         if calls:
             line += f" · {calls} tool call{'s' if calls != 1 else ''}"
-        if inspection.error is not None:
+        if inspection.error is not None and inspection.error != request.error:
             line += f" · failed: {inspection.error}"
         elif inspection.stopped and request.outcome != "stopped":
             line += " · stopped by you"  # between attempts or tool steps

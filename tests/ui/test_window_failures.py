@@ -37,15 +37,14 @@ def links(window: MainWindow) -> list[str]:
     return [text for text, _, _ in anchors(window.transcript)]
 
 
+def refused(port: int) -> Settings:
+    url = f"http://127.0.0.1:{port}/v1"
+    endpoint = Endpoint("Gone", "openai", url, "m")
+    return Settings((endpoint,), "Gone", network=NO_RETRIES, models_cache={"Gone": ("m",)})
+
+
 def test_a_refused_connection_shows_one_error_with_retry(qtbot, open_window, closed_port):
-    url = f"http://127.0.0.1:{closed_port}/v1"
-    settings = Settings(
-        (Endpoint("Gone", "openai", url, "m"),),
-        "Gone",
-        network=NO_RETRIES,
-        models_cache={"Gone": ("m",)},
-    )
-    window = open_window(settings, keyed())
+    window = open_window(refused(closed_port), keyed())
     seen = outcomes(window)
     send(qtbot, window, "hi")
     assert wait_outcome(qtbot, seen, window=window) == "failed"
@@ -96,3 +95,22 @@ def test_an_answer_cut_part_way_keeps_its_text_marked_interrupted_with_retry(
     assert "Whole answer" in shown
     assert "Here is the start" not in shown
     assert "Retry" not in links(window)
+
+
+def test_the_inspector_says_a_refused_request_got_no_response_and_why_once(
+    qtbot, open_window, closed_port
+):
+    window = open_window(refused(closed_port), keyed())
+    seen = outcomes(window)
+    send(qtbot, window, "hi")
+    assert wait_outcome(qtbot, seen, window=window) == "failed"
+    click_link(qtbot, window.transcript, "Inspect")
+    dock = window.inspector.dock
+    assert dock is not None
+    dock.refresh()
+    summary = dock.summary.text()
+    assert summary.startswith("no response · ")  # it is over: not "no response yet"
+    assert summary.endswith(
+        f"· failed: Could not connect to 127.0.0.1:{closed_port}: All connection attempts failed"
+    )
+    assert summary.count("failed:") == 1
