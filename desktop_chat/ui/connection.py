@@ -105,6 +105,7 @@ async def probe(
 async def _probe(
     engine: Engine, config: EndpointConfig, endpoint: Endpoint, model: str, time_limit: float
 ) -> ProbeResult:
+    """The test itself; `step` names what was running when it failed or ran out of time."""
     models: tuple[str, ...] = ()
     listing_note = ""
     step = "Listing the models"
@@ -133,7 +134,10 @@ async def _probe(
 
 
 async def _first_text(engine: Engine, config: EndpointConfig, model: str) -> None:
-    """Ask for one token; return at the first text (the stream is closed) or at its end."""
+    """Ask for one token; return at the first text or reasoning (closing the stream), or at its end.
+
+    Reasoning counts: a reasoning model thinks before it writes, and either proves it answers.
+    """
     request = ChatRequest(model, Conversation(messages=[Message("user", "Hi")]), max_tokens=1)
     async with aclosing(engine.stream(config, request)) as events:
         async for event in events:
