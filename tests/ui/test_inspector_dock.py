@@ -12,7 +12,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-from desktop_chat.core.events import TextDelta
+from desktop_chat.core.errors import ConnectionFailedError
+from desktop_chat.core.events import AttemptStarted, RetryScheduled, TextDelta
 from desktop_chat.inspector.export import curl_command
 from desktop_chat.inspector.inspection import Inspection
 from desktop_chat.tools.events import Decision, PendingCall, Run
@@ -310,3 +311,20 @@ def test_a_tick_adds_a_bounded_number_of_rows_and_catches_up_after(dock: Inspect
     dock.refresh(1_000)
     assert (dock.model.rowCount(), dock.model.behind) == (2_500, 0)
     assert dock.model.entry(2_499).summary == "'t2499 '"
+
+
+def test_a_stop_between_attempts_is_said_in_the_summary_without_an_error(
+    dock: InspectorDock,
+) -> None:
+    inspection = Inspection()
+    inspection.feed(AttemptStarted(1, 4), 0.0)
+    refused = ConnectionFailedError("Could not connect to 127.0.0.1:9")
+    inspection.feed(RetryScheduled(1, 4, refused, 2.0, False), 0.01)
+    inspection.stopped_by_user(0.5)  # during the wait before attempt 2
+    dock.show_inspection(inspection, "stopped")
+    dock.refresh()
+    summary = dock.summary.text()
+    assert summary.endswith("retried after 2.00 s · stopped by you")
+    assert "failed" not in summary
+    kinds = [dock.model.entry(row).kind for row in range(dock.model.rowCount())]
+    assert kinds == ["attempt", "retry", "stop"]
