@@ -432,7 +432,7 @@ def test_settings_round_trip_through_the_window_with_the_real_keyring(
             lambda: load_settings().settings.models_cache.get(name) == ("m", "m2"), timeout=5000
         )
     finally:
-        use_real_keyring.backend.delete_password("desktop-chat", name)
+        KeyStore(use_real_keyring.backend).delete(name)
 
 
 def test_no_keyring_sends_without_a_key_and_says_so(qtbot, open_window, sse_server):

@@ -10,7 +10,7 @@ import pytest
 from keyring.backends import fail
 from PySide6.QtCore import Qt
 
-from desktop_chat.storage.secrets import SERVICE, KeyStore
+from desktop_chat.storage.secrets import KeyStore
 from desktop_chat.storage.settings import (
     Endpoint,
     Settings,
@@ -32,8 +32,7 @@ def unique_name(use_real_keyring) -> Iterator[str]:
     yield name
     backend = use_real_keyring.backend
     for candidate in (name, f"{name} renamed", f"{name} copy"):
-        if backend.get_password(SERVICE, candidate) is not None:
-            backend.delete_password(SERVICE, candidate)
+        KeyStore(backend).delete(candidate)
 
 
 def open_dialog(
@@ -81,7 +80,7 @@ def test_round_trip_stores_the_key_only_in_the_real_keyring(
     endpoint = settings.endpoint(unique_name)
     assert endpoint == Endpoint(unique_name, "openai", "https://api.openai.com/v1", "gpt-4o-mini")
     assert settings.active_endpoint == unique_name  # the first endpoint becomes the active one
-    assert use_real_keyring.backend.get_password(SERVICE, unique_name) == KEY
+    assert KeyStore(use_real_keyring.backend).get(unique_name) == KEY
     path = save_settings(settings, tmp_path / "settings.json")
     assert KEY not in path.read_text(encoding="utf-8")
     assert KEY not in json.dumps(encode(settings))
@@ -97,7 +96,7 @@ def test_round_trip_stores_the_key_only_in_the_real_keyring(
 
 def test_rename_moves_and_remove_deletes_the_key(qtbot, loop, unique_name, use_real_keyring):
     backend = use_real_keyring.backend
-    backend.set_password(SERVICE, unique_name, KEY)
+    KeyStore(backend).set(unique_name, KEY)
     base = Settings((Endpoint(unique_name, "openai", "http://127.0.0.1:9/v1"),), unique_name)
     dialog, applied = open_dialog(qtbot, base, KeyStore())
     editor = dialog.endpoints
@@ -105,8 +104,8 @@ def test_rename_moves_and_remove_deletes_the_key(qtbot, loop, unique_name, use_r
     qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Apply), Qt.LeftButton)
     qtbot.waitUntil(lambda: bool(applied), timeout=10_000)
     assert applied[-1].active_endpoint == f"{unique_name} renamed"
-    assert backend.get_password(SERVICE, f"{unique_name} renamed") == KEY
-    assert backend.get_password(SERVICE, unique_name) is None
+    assert KeyStore(backend).get(f"{unique_name} renamed") == KEY
+    assert KeyStore(backend).get(unique_name) is None
     assert dialog.isVisible()  # Apply keeps the dialog open
 
     qtbot.mouseClick(editor.duplicate_button, Qt.LeftButton)
@@ -118,9 +117,9 @@ def test_rename_moves_and_remove_deletes_the_key(qtbot, loop, unique_name, use_r
     qtbot.mouseClick(editor.remove_button, Qt.LeftButton)
     settings = press_ok(qtbot, dialog, applied)
     assert [ep.name for ep in settings.endpoints] == [f"{unique_name} renamed copy"]
-    assert backend.get_password(SERVICE, f"{unique_name} renamed") is None
-    assert backend.get_password(SERVICE, f"{unique_name} renamed copy") == KEY
-    backend.delete_password(SERVICE, f"{unique_name} renamed copy")
+    assert KeyStore(backend).get(f"{unique_name} renamed") is None
+    assert KeyStore(backend).get(f"{unique_name} renamed copy") == KEY
+    KeyStore(backend).delete(f"{unique_name} renamed copy")
 
 
 def test_no_keyring_is_said_plainly_and_session_memory_is_offered(qtbot, loop, tmp_path):

@@ -1,0 +1,125 @@
+"""Keys belong to one profile and one endpoint: subprocesses against a real Secret Service."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from desktop_chat.storage.secrets import MCP_HEADER_SERVICE, SERVICE, mcp_header_entry
+from tests.support.keyring_session import RealKeyring
+
+KEY = "sk-profile-a-0123456789abcdef"
+
+
+def run_in(
+    profile: Path | None, env: dict[str, str], *args: str, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """Run the command in a child process, in `profile` (None: the normal profile)."""
+    env = dict(env)
+    env.pop("DESKTOP_CHAT_HOME", None)
+    where = [] if profile is None else ["--profile-dir", str(profile)]
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop_chat", *where, *args],
+        input=stdin, capture_output=True, text=True, timeout=60, env=env, check=False,
+    )  # fmt: skip
+    assert "Traceback" not in result.stdout + result.stderr
+    return result
+
+
+@pytest.fixture
+def name(real_keyring: RealKeyring) -> Iterator[str]:
+    """An endpoint (and MCP server) name; every entry it could have is removed afterwards."""
+    value = f"x{uuid.uuid4().hex[:8]}"
+    yield value
+    backend = real_keyring.backend
+    for base, user in ((SERVICE, value), (MCP_HEADER_SERVICE, mcp_header_entry(value, "X-Token"))):
+        for scope in _scopes(base):
+            if backend.get_password(scope, user) is not None:
+                backend.delete_password(scope, user)
+
+
+def _scopes(base: str) -> list[str]:
+    return [base, f"{base}/default", *(f"{base}/{i}" for i in _ids)]
+
+
+_ids: list[str] = []  # the profile ids the tests created, for clean-up
+
+
+def _id_of(profile: Path) -> str:
+    found = (profile / "keyring-id").read_text().strip()
+    _ids.append(found)
+    return found
+
+
+def test_a_profile_never_sees_or_deletes_another_profiles_key(
+    real_keyring: RealKeyring, tmp_path: Path, name: str
+) -> None:
+    env = real_keyring.env()
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert run_in(a, env, "endpoint", "add", name, "--protocol", "openai",
+                  "--base-url", "https://api.example.com/v1").returncode == 0  # fmt: skip
+    saved = run_in(a, env, "endpoint", "set-key", name, stdin=KEY + "\n")
+    assert saved.returncode == 0, saved.stderr
+    added = run_in(b, env, "endpoint", "add", name, "--protocol", "openai",
+                   "--base-url", "http://127.0.0.1:9/v1")  # fmt: skip
+    assert added.returncode == 0, added.stderr
+
+    listed = run_in(b, env, "endpoint", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout)["endpoints"][0]["has_key"] is False
+    removed = run_in(b, env, "endpoint", "remove", name)
+    assert removed.returncode == 0, removed.stderr
+    assert "(it had no stored key)" in removed.stdout
+
+    listed = run_in(a, env, "endpoint", "list", "--json")
+    assert json.loads(listed.stdout)["endpoints"][0]["has_key"] is True
+    backend = real_keyring.backend
+    assert backend.get_password(f"{SERVICE}/{_id_of(a)}", name) == KEY
+    assert backend.get_password(SERVICE, name) is None  # nothing shared under the bare name
+
+
+def test_a_profile_never_sees_or_deletes_another_profiles_header_value(
+    real_keyring: RealKeyring, tmp_path: Path, name: str
+) -> None:
+    env = real_keyring.env()
+    a, b = tmp_path / "a", tmp_path / "b"
+    for profile in (a, b):
+        added = run_in(profile, env, "mcp", "add", name, "--url", "http://127.0.0.1:9/mcp",
+                       "--keyring-header", "X-Token")  # fmt: skip
+        assert added.returncode == 0, added.stderr
+    saved = run_in(a, env, "mcp", "set-header", name, "X-Token", stdin="tok-a\n")
+    assert saved.returncode == 0, saved.stderr
+    removed = run_in(b, env, "mcp", "remove", name)
+    assert removed.returncode == 0, removed.stderr
+    assert "and its header values" not in removed.stdout  # B had none to delete
+    entry = mcp_header_entry(name, "X-Token")
+    assert real_keyring.backend.get_password(f"{MCP_HEADER_SERVICE}/{_id_of(a)}", entry) == "tok-a"
+
+
+def test_the_normal_profile_keeps_keys_an_earlier_version_stored(
+    real_keyring: RealKeyring, tmp_path: Path, name: str
+) -> None:
+    env = real_keyring.env()
+    for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        env[var] = str(tmp_path / var.lower())
+    backend = real_keyring.backend
+    backend.set_password(SERVICE, name, KEY)  # as every earlier version stored keys
+    portable = tmp_path / "portable"
+    for profile in (None, portable):
+        added = run_in(profile, env, "endpoint", "add", name, "--preset", "OpenAI")
+        assert added.returncode == 0, added.stderr
+
+    listed = run_in(portable, env, "endpoint", "list", "--json")
+    assert json.loads(listed.stdout)["endpoints"][0]["has_key"] is False
+    listed = run_in(None, env, "endpoint", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout)["endpoints"][0]["has_key"] is True
+    assert backend.get_password(f"{SERVICE}/default", name) == KEY
+    assert backend.get_password(SERVICE, name) is None  # moved, losing nothing
+    assert not (tmp_path / "xdg_config_home" / "desktop-chat" / "keyring-id").exists()
