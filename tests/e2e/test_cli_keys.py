@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import uuid
@@ -13,6 +14,8 @@ import pytest
 
 from desktop_chat.storage.secrets import MCP_HEADER_SERVICE, SERVICE, mcp_header_entry
 from tests.support.keyring_session import RealKeyring
+from tests.support.sse_server import Reply, ScriptedServer
+from tests.support.streams import openai_stream
 
 KEY = "sk-profile-a-0123456789abcdef"
 
@@ -123,3 +126,56 @@ def test_the_normal_profile_keeps_keys_an_earlier_version_stored(
     assert backend.get_password(f"{SERVICE}/default", name) == KEY
     assert backend.get_password(SERVICE, name) is None  # moved, losing nothing
     assert not (tmp_path / "xdg_config_home" / "desktop-chat" / "keyring-id").exists()
+
+
+# --- no key stored, no keyring: a keyless server still answers; a refusal says why ---------------
+
+FAIL_BACKEND = "keyring.backends.fail.Keyring"
+REFUSED = b'{"error":{"message":"Missing bearer token"}}'
+
+
+def test_a_keyless_server_answers_on_a_machine_without_a_keyring(
+    sse_server: ScriptedServer, tmp_path: Path
+) -> None:
+    env = {**os.environ, "PYTHON_KEYRING_BACKEND": FAIL_BACKEND}
+    profile = tmp_path / "p"
+    assert run_in(profile, env, "endpoint", "add", "local", "--protocol", "openai",
+                  "--base-url", sse_server.url + "/v1", "--model", "m").returncode == 0  # fmt: skip
+    sse_server.script(Reply(chunks=openai_stream(["local ", "answer"])))
+    asked = run_in(profile, env, "ask", "hi")
+    assert (asked.returncode, asked.stdout, asked.stderr) == (0, "local answer\n", "")
+    assert "authorization" not in sse_server.requests[0].headers
+
+    sse_server.script(Reply(status=401, body=REFUSED))
+    refused = run_in(profile, env, "ask", "--json", "hi")
+    assert refused.returncode == 1
+    message = (
+        "no key was sent, since the keyring could not be read: Could not read the key for "
+        "'local': no system keyring was found"
+    )
+    assert refused.stderr.startswith(f"desktop-chat: {message}")
+    assert refused.stderr.endswith("(HTTP 401): Missing bearer token\n")
+    error = json.loads(refused.stdout)["error"]
+    assert (error["status"], error["message"].startswith(message)) == (401, True)
+
+
+def test_a_refusal_with_no_key_stored_says_to_store_one(
+    real_keyring: RealKeyring, sse_server: ScriptedServer, tmp_path: Path
+) -> None:
+    env = real_keyring.env()
+    profile = tmp_path / "p"
+    assert run_in(profile, env, "endpoint", "add", "local", "--protocol", "openai",
+                  "--base-url", sse_server.url + "/v1", "--model", "m").returncode == 0  # fmt: skip
+    sse_server.script(Reply(status=401, body=REFUSED), Reply(status=403, body=b"forbidden"))
+    refused = run_in(profile, env, "ask", "hi")
+    assert (refused.returncode, refused.stdout) == (1, "")
+    assert refused.stderr == (
+        "desktop-chat: no key stored for 'local': run `desktop-chat endpoint set-key local` "
+        "(HTTP 401): Missing bearer token\n"
+    )
+    forbidden = run_in(profile, env, "ask", "--run-tools", "--approve", "none", "hi")
+    assert forbidden.returncode == 1
+    assert forbidden.stderr.endswith(
+        "desktop-chat: no key stored for 'local': run `desktop-chat endpoint set-key local` "
+        "(HTTP 403): forbidden\n"
+    )

@@ -447,6 +447,23 @@ def test_no_keyring_sends_without_a_key_and_says_so(qtbot, open_window, sse_serv
     assert "no system keyring" in banner.label.text()
 
 
+@pytest.mark.parametrize("keyring", ["none stored", "no keyring"])
+def test_a_refusal_of_a_turn_sent_without_a_key_says_why(qtbot, open_window, sse_server, keyring):
+    store = KeyStore(session_only=True) if keyring == "none stored" else KeyStore(fail.Keyring())
+    sse_server.script(Reply(401, body=b'{"error":{"message":"Missing bearer token"}}'))
+    window = open_window(local(sse_server), store)
+    seen = outcomes(window)
+    send(qtbot, window, "hi")
+    assert wait_outcome(qtbot, seen, window=window) == "failed"
+    assert "authorization" not in sse_server.requests[0].headers
+    if keyring == "none stored":
+        expected = "No key stored for 'Local': type it in Settings → Endpoints (HTTP 401)"
+    else:
+        expected = "No key was sent, since the keyring could not be read: Could not read"
+    assert window.chat.last_error.startswith(expected), window.chat.last_error
+    assert "The API key was rejected" not in window.transcript_text()
+
+
 def test_changed_network_settings_apply_to_the_next_request(qtbot, open_window, sse_server):
     sse_server.script(
         Reply(503, body=b"{}"),
