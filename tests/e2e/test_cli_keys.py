@@ -179,3 +179,73 @@ def test_a_refusal_with_no_key_stored_says_to_store_one(
         "desktop-chat: no key stored for 'local': run `desktop-chat endpoint set-key local` "
         "(HTTP 403): forbidden\n"
     )
+
+
+# --- a key goes only to the origin it was stored for --------------------------------------------
+
+
+def test_a_key_is_not_sent_to_a_new_origin_until_the_move_is_confirmed(
+    real_keyring: RealKeyring, sse_server: ScriptedServer, tmp_path: Path, name: str
+) -> None:
+    env, profile = real_keyring.env(), tmp_path / "p"
+    new_origin = sse_server.url.rstrip("/")
+
+    def listed() -> dict[str, object]:
+        result = run_in(profile, env, "endpoint", "list", "--json")
+        assert result.returncode == 0, result.stderr
+        row: dict[str, object] = json.loads(result.stdout)["endpoints"][0]
+        return row
+
+    assert run_in(profile, env, "endpoint", "add", name, "--protocol", "openai", "--base-url",
+                  "https://API.example.com:443/v1", "--model", "m").returncode == 0  # fmt: skip
+    assert listed()["key_origin"] == "https://api.example.com"
+    assert run_in(profile, env, "endpoint", "set-key", name, stdin=KEY).returncode == 0
+
+    moved = run_in(profile, env, "endpoint", "edit", name, "--base-url", new_origin + "/v1")
+    assert moved.returncode == 0, moved.stderr
+    assert moved.stderr == (
+        f"warning: the key for {name!r} stays bound to https://api.example.com and is not sent "
+        f"to {new_origin}; to send it there run `desktop-chat endpoint edit {name} --move-key`, "
+        f"or store a key for it with `desktop-chat endpoint set-key {name}`\n"
+    )
+    assert (listed()["key_origin"], listed()["has_key"]) == ("https://api.example.com", True)
+    held = run_in(profile, env, "endpoint", "list")
+    assert "key: yes (held back: stored for https://api.example.com)" in held.stdout
+
+    refused = run_in(profile, env, "ask", "hi")
+    assert refused.returncode == 2
+    assert refused.stderr == (
+        f"desktop-chat: The key for {name!r} was stored for https://api.example.com, but the "
+        f"endpoint now points at {new_origin}; the key was not sent. To use it: run "
+        f"`desktop-chat endpoint edit {name} --move-key` to send it there, or store a key for the "
+        f"new address with `desktop-chat endpoint set-key {name}`.\n"
+    )
+    assert sse_server.requests == []  # refused before any request
+
+    confirmed = run_in(profile, env, "endpoint", "edit", name, "--move-key")
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert f"Its key will be sent to {new_origin} from now on." in confirmed.stdout
+    assert listed()["key_origin"] == new_origin
+    sse_server.script(Reply(chunks=openai_stream(["ok"])))
+    asked = run_in(profile, env, "ask", "hi")
+    assert (asked.returncode, asked.stdout) == (0, "ok\n"), asked.stderr
+    assert sse_server.requests[0].headers["authorization"] == f"Bearer {KEY}"
+
+    # Same origin, other path: nothing to confirm. Another origin, then a new key: bound there.
+    same = run_in(profile, env, "endpoint", "edit", name, "--base-url", new_origin + "/v2")
+    assert (same.returncode, same.stderr) == (0, "")
+    away = run_in(profile, env, "endpoint", "edit", name, "--base-url", "https://other.example")
+    assert "stays bound to" in away.stderr
+    assert run_in(profile, env, "endpoint", "set-key", name, stdin=KEY + "2").returncode == 0
+    assert listed()["key_origin"] == "https://other.example"
+    _id_of(profile)  # for the clean-up
+
+
+def test_an_endpoint_without_a_key_follows_its_url(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHON_KEYRING_BACKEND": FAIL_BACKEND}
+    profile = tmp_path / "p"
+    assert run_in(profile, env, "endpoint", "add", "local", "--preset", "Ollama").returncode == 0
+    moved = run_in(profile, env, "endpoint", "edit", "local", "--base-url", "http://127.0.0.1:9/v1")
+    assert (moved.returncode, moved.stderr) == (0, "")
+    listed = json.loads(run_in(profile, env, "endpoint", "list", "--json").stdout)
+    assert listed["endpoints"][0]["key_origin"] == "http://127.0.0.1:9"
