@@ -43,7 +43,7 @@ def cli_remedy(endpoint: Endpoint) -> Remedy:
 WINDOW_REMEDY = Remedy(
     set_key="type it in Settings → Endpoints",
     move_key=(
-        "open Settings → Endpoints and tick “Send the stored key to the new address”, or type a "
+        "open Settings → Endpoints and tick “Send the stored key to …” below the key, or type a "
         "key for the new address there"
     ),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Iterator
 
@@ -462,6 +463,23 @@ def test_a_refusal_of_a_turn_sent_without_a_key_says_why(qtbot, open_window, sse
         expected = "No key was sent, since the keyring could not be read: Could not read"
     assert window.chat.last_error.startswith(expected), window.chat.last_error
     assert "The API key was rejected" not in window.transcript_text()
+
+
+def test_a_key_stored_for_another_origin_is_not_sent(qtbot, open_window, sse_server):
+    settings = local(sse_server)
+    (endpoint,) = settings.endpoints
+    moved = dataclasses.replace(endpoint, key_origin="https://api.example.com")
+    window = open_window(dataclasses.replace(settings, endpoints=(moved,)), keyed())
+    seen = outcomes(window)
+    send(qtbot, window, "hi")
+    assert wait_outcome(qtbot, seen, window=window) == "failed"
+    assert sse_server.requests == []
+    origin = sse_server.url.rstrip("/")
+    assert window.chat.last_error == (
+        f"The key for 'Local' was stored for https://api.example.com, but the endpoint now points "
+        f"at {origin}; the key was not sent. To use it: open Settings → Endpoints and tick “Send "
+        "the stored key to …” below the key, or type a key for the new address there."
+    )
 
 
 def test_changed_network_settings_apply_to_the_next_request(qtbot, open_window, sse_server):

@@ -269,3 +269,75 @@ def test_output_limit_field_is_offered_for_openai_tested_and_saved(
 
     again, _ = open_dialog(qtbot, applied[-1], KeyStore(session_only=True))
     assert again.endpoints.limit_combo.currentData() == "max_completion_tokens"
+
+
+def test_a_stored_key_follows_a_new_origin_only_when_confirmed(
+    qtbot, loop, unique_name, use_real_keyring
+):
+    KeyStore(use_real_keyring.backend).set(unique_name, KEY)
+    base = Settings((Endpoint(unique_name, "openai", "https://api.example.com/v1", "m"),))
+    dialog, applied = open_dialog(qtbot, base, KeyStore())
+    editor = dialog.endpoints
+    qtbot.waitUntil(lambda: "A key is stored" in editor.key_status.text(), timeout=10_000)
+    assert not editor.move_key_check.isVisibleTo(dialog)
+    type_into(qtbot, editor.url_edit, "https://api.example.com:443/v2")  # the same origin
+    assert not editor.move_key_check.isVisibleTo(dialog)
+    type_into(qtbot, editor.url_edit, "http://127.0.0.1:9/v1")
+    assert editor.move_key_check.isVisibleTo(dialog)
+    assert editor.move_key_check.text() == (
+        "Send the stored key to http://127.0.0.1:9 (it was saved for https://api.example.com)"
+    )
+
+    ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
+    qtbot.mouseClick(ok, Qt.LeftButton)
+    qtbot.waitUntil(lambda: "Tick “Send the stored key" in dialog.message.text(), timeout=10_000)
+    assert dialog.message.text() == (
+        f"Endpoint {unique_name!r}: its key was saved for https://api.example.com, and the "
+        "endpoint now points at http://127.0.0.1:9. Tick “Send the stored key to "
+        "http://127.0.0.1:9” to send it there, type a key for the new address, or forget the "
+        "stored key."
+    )
+    assert applied == []
+    assert dialog.isVisible()
+
+    qtbot.mouseClick(editor.move_key_check, Qt.LeftButton)
+    settings = press_ok(qtbot, dialog, applied)
+    (endpoint,) = settings.endpoints
+    assert (endpoint.base_url, endpoint.key_origin) == (
+        "http://127.0.0.1:9/v1",
+        "http://127.0.0.1:9",
+    )
+    assert KeyStore(use_real_keyring.backend).get(unique_name) == KEY
+
+
+def test_an_endpoint_without_a_stored_key_follows_its_url(
+    qtbot, loop, unique_name, use_real_keyring
+):
+    base = Settings((Endpoint(unique_name, "openai", "https://api.example.com/v1", "m"),))
+    dialog, applied = open_dialog(qtbot, base, KeyStore())
+    editor = dialog.endpoints
+    qtbot.waitUntil(lambda: "No key stored" in editor.key_status.text(), timeout=10_000)
+    type_into(qtbot, editor.url_edit, "http://127.0.0.1:9/v1")
+    assert not editor.move_key_check.isVisibleTo(dialog)
+    (endpoint,) = press_ok(qtbot, dialog, applied).endpoints
+    assert endpoint.key_origin == "http://127.0.0.1:9"
+
+
+def test_a_key_held_back_elsewhere_is_confirmed_here(qtbot, loop, unique_name, use_real_keyring):
+    KeyStore(use_real_keyring.backend).set(unique_name, KEY)
+    moved = Endpoint(unique_name, "openai", "http://127.0.0.1:9/v1", key_origin="https://a.example")
+    base = Settings((moved,))
+    dialog, applied = open_dialog(qtbot, base, KeyStore())
+    editor = dialog.endpoints
+    qtbot.waitUntil(editor.move_key_check.isVisible, timeout=10_000)
+    assert press_apply_keeps(qtbot, dialog, applied).endpoints == (moved,)  # still held back
+    qtbot.mouseClick(editor.move_key_check, Qt.LeftButton)
+    (endpoint,) = press_ok(qtbot, dialog, applied).endpoints
+    assert endpoint.key_origin == "http://127.0.0.1:9"
+
+
+def press_apply_keeps(qtbot, dialog: SettingsDialog, applied: list[Settings]) -> Settings:
+    before = len(applied)
+    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Apply), Qt.LeftButton)
+    qtbot.waitUntil(lambda: len(applied) > before, timeout=10_000)
+    return applied[-1]
