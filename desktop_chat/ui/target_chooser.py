@@ -19,8 +19,9 @@ from desktop_chat.storage.endpoint_key import (
     endpoint_key,
     explain_refusal,
 )
-from desktop_chat.storage.secrets import KeyStore
+from desktop_chat.storage.secrets import KeyStore, KeyStoreError
 from desktop_chat.storage.settings import Endpoint, Settings
+from desktop_chat.ui.bridge import KeyLookupError
 from desktop_chat.ui.chat_controller import Target, TargetError
 from desktop_chat.ui.status_bar import StatusBar
 from desktop_chat.ui.top_bar import DEMO_LABEL, TopBar
@@ -172,7 +173,10 @@ class TargetChooser(QObject):
         """
 
         async def key() -> str | None:
-            found = await endpoint_key(self.keystore, endpoint, WINDOW_REMEDY)
+            try:
+                found = await endpoint_key(self.keystore, endpoint, WINDOW_REMEDY)
+            except KeyStoreError as exc:  # a ChatError, so that a model-list fetch reports it too
+                raise KeyLookupError(str(exc)) from exc
             if found.missing is not None and missing is not None:
                 missing.append(found.missing[0].upper() + found.missing[1:])
             if found.keyring_problem is not None:

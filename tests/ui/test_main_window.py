@@ -482,6 +482,17 @@ def test_a_key_stored_for_another_origin_is_not_sent(qtbot, open_window, sse_ser
     )
 
 
+def test_a_model_list_is_not_fetched_with_a_held_back_key(qtbot, open_window, sse_server):
+    settings = local(sse_server)
+    (endpoint,) = settings.endpoints
+    moved = dataclasses.replace(endpoint, key_origin="https://api.example.com")
+    window = open_window(dataclasses.replace(settings, endpoints=(moved,)), keyed())
+    window.target.fetch_models(force=True)
+    qtbot.waitUntil(lambda: "the key was not sent" in window.status.currentMessage(), timeout=5000)
+    assert window.status.currentMessage().startswith("Could not fetch the model list: The key for")
+    assert sse_server.requests == []
+
+
 def test_changed_network_settings_apply_to_the_next_request(qtbot, open_window, sse_server):
     sse_server.script(
         Reply(503, body=b"{}"),
