@@ -9,7 +9,8 @@ Two layouts:
 
 The functions only compute paths; they never create directories, so importing or asking is free of
 side effects. Writers create the parent directory they need. API keys never live in any of these
-files: they are kept in the OS keyring (see :mod:`desktop_chat.storage.secrets`).
+files: they are kept in the OS keyring (see :mod:`desktop_chat.storage.secrets`), under a name that
+carries the profile's id (:mod:`desktop_chat.storage.key_scope`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ SETTINGS_FILE = "settings.json"
 HISTORY_FILE = "history.sqlite3"
 MODELS_CACHE_FILE = "models-cache.json"
 LOG_DIR = "logs"
+KEYRING_ID_FILE = "keyring-id"
 
 
 def profile_dir() -> Path | None:
@@ -99,3 +101,8 @@ def log_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+
+
+def keyring_id_path() -> Path:
+    """Return the file holding a portable profile's keyring id (normal mode has none)."""
+    return _config_dir() / KEYRING_ID_FILE

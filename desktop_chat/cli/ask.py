@@ -30,6 +30,7 @@ from desktop_chat.core.errors import ChatError
 from desktop_chat.core.events import RetryScheduled, StreamEvent, TextDelta
 from desktop_chat.core.retry import RetryPolicy
 from desktop_chat.core.transport import TransportConfig
+from desktop_chat.storage.endpoint_key import explain_refusal
 from desktop_chat.storage.settings import LIMIT_FIELDS
 
 if TYPE_CHECKING:
@@ -98,6 +99,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 class Target:
     endpoint: EndpointConfig
     model: str
+    missing_key: str | None = None  # why no key is sent, to explain a refusal (401/403)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -153,6 +155,7 @@ async def _ask(
         try:
             turn = await engine.run(target.endpoint, request, printer.on_event)
         except ChatError as exc:
+            exc = explain_refusal(exc, target.missing_key)
             partial: AssistantTurn = getattr(exc, "partial", AssistantTurn())
             printer.end_line()
             if args.json:
@@ -230,6 +233,7 @@ async def _ask_with_tools(
     )  # fmt: skip
     printer.end_line()
     result, error = outcome.result, outcome.error
+    error = None if error is None else explain_refusal(error, target.missing_key)
     limit = result is not None and result.step_limit_reached
     if args.json:
         turn = result.turn if result is not None else getattr(error, "partial", AssistantTurn())
@@ -352,6 +356,7 @@ async def _resolve_target(
 
 
 async def _saved_target(args: argparse.Namespace, settings: Settings) -> Target:
+    from desktop_chat.storage.endpoint_key import KeyMovedError, cli_remedy, endpoint_key
     from desktop_chat.storage.secrets import KeyStore, KeyStoreError
 
     name: str = args.endpoint or settings.active_endpoint or ""
@@ -359,11 +364,15 @@ async def _saved_target(args: argparse.Namespace, settings: Settings) -> Target:
     if saved is None:
         raise UsageError(f"no saved endpoint named {name!r} (see `desktop-chat endpoint list`)")
     key = os.environ.get(KEY_VARIABLE) or None
+    missing = None
     if key is None:
         try:
-            key = await KeyStore().aget(saved.name)
+            found = await endpoint_key(KeyStore(), saved, cli_remedy(saved))
+        except KeyMovedError as exc:
+            raise UsageError(str(exc)) from exc
         except KeyStoreError as exc:
             raise UsageError(f"{exc}; set {KEY_VARIABLE} instead") from exc
+        key, missing = found.value, found.missing
     model = (
         args.model or (settings.active_model if not args.endpoint else None) or saved.default_model
     )
@@ -372,4 +381,4 @@ async def _saved_target(args: argparse.Namespace, settings: Settings) -> Target:
     protocol = args.protocol or saved.protocol
     limit_field = args.output_limit_field or saved.output_limit_field
     endpoint = EndpointConfig(protocol, saved.base_url, key, dict(saved.extra_headers), limit_field)
-    return Target(endpoint, model)
+    return Target(endpoint, model, missing)

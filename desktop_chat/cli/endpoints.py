@@ -7,6 +7,7 @@ Commands::
                                    [--model M] [--header NAME:VALUE ...]
                                    [--output-limit-field auto|max_tokens|max_completion_tokens]
     desktop-chat endpoint edit NAME [the same options] [--remove-header NAME ...] [--clear-headers]
+                                    [--move-key]
     desktop-chat endpoint remove NAME         also deletes the endpoint's key from the keyring
     desktop-chat endpoint use NAME [--model M]
     desktop-chat endpoint set-key NAME        the key is read from stdin (a hidden prompt on a
@@ -28,9 +29,14 @@ JSON output is stable: fields may be added, never renamed or removed.
      "endpoints": [{"name": str, "protocol": "openai" | "anthropic", "base_url": str,
                     "default_model": str, "extra_headers": {str: str}, "active": bool,
                     "has_key": bool | null,
-                    "output_limit_field": "auto" | "max_tokens" | "max_completion_tokens"}]}
+                    "output_limit_field": "auto" | "max_tokens" | "max_completion_tokens",
+                    "key_origin": str}]}
 
-``has_key`` is null when the keyring cannot be asked. No command ever prints a key.
+``has_key`` is null when the keyring cannot be asked. ``key_origin`` is the origin
+(``scheme://host[:port]``) the stored key may be sent to: when ``endpoint edit --base-url`` moves
+an endpoint with a key to another origin, the key stays bound to the old one, and is held back,
+until ``--move-key`` confirms the move or ``set-key`` stores a key for the new one. Keys are
+this profile's own (see :mod:`desktop_chat.storage.key_scope`). No command ever prints a key.
 
 ``config show --json``::
 
@@ -40,6 +46,7 @@ JSON output is stable: fields may be added, never renamed or removed.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import getpass
 import json
@@ -47,6 +54,7 @@ import sys
 from collections.abc import Callable
 
 from desktop_chat import paths
+from desktop_chat.storage.origin import origin_of
 from desktop_chat.storage.secrets import KeyringUnavailable, KeyStore, KeyStoreError
 from desktop_chat.storage.settings import (
     LIMIT_FIELDS,
@@ -175,6 +183,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                 "active": ep.name == settings.active_endpoint,
                 "has_key": has_key[ep.name],
                 "output_limit_field": ep.output_limit_field,
+                "key_origin": ep.key_origin,
             }
             for ep in settings.endpoints
         ]
@@ -193,6 +202,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         active = ep.name == settings.active_endpoint
         model = (settings.active_model if active else None) or ep.default_model or "-"
         key = {True: "yes", False: "no", None: "?"}[has_key[ep.name]]
+        if has_key[ep.name] and ep.key_moved:
+            key += f" (held back: stored for {ep.key_origin})"
         mark = "*" if active else " "
         row = f"{mark} {ep.name:<{width}}  {ep.protocol:<9}  {ep.base_url}"
         _out(f"{row}  model: {model}  key: {key}")
@@ -252,12 +263,35 @@ def cmd_edit(args: argparse.Namespace) -> int:
         old.default_model if args.model is None else args.model,
         headers,
         args.output_limit_field or old.output_limit_field,
+        old.key_origin,
     )
+    held_back = new.key_moved and not args.move_key and _may_have_key(new)
+    if new.key_moved and not held_back:
+        new = dataclasses.replace(new, key_origin=origin_of(new.base_url))
     if new == old:
         raise CliError("nothing to change; give at least one option that differs", 2)
     _save(settings.with_endpoint(new))
     _out(f"Updated endpoint {new.name!r} ({new.protocol}, {new.base_url}).")
+    if held_back:
+        name = _quote(new.name)
+        _err(
+            f"warning: the key for {new.name!r} stays bound to {new.key_origin} and is not sent "
+            f"to {origin_of(new.base_url)}; to send it there run `desktop-chat endpoint edit "
+            f"{name} --move-key`, or store a key for it with `desktop-chat endpoint set-key {name}`"
+        )
+    elif args.move_key and new.key_origin != old.key_origin:
+        _out(f"Its key will be sent to {new.key_origin} from now on.")
     return 0
+
+
+def _may_have_key(endpoint: Endpoint) -> bool:
+    """Tell whether a key may be stored for `endpoint`; when the keyring cannot say, it may."""
+    store = KeyStore()
+    try:
+        # Without a usable keyring (or session memory) no key can have been stored.
+        return store.available() and store.get(endpoint.name) is not None
+    except KeyStoreError:
+        return True
 
 
 @_guarded
@@ -330,10 +364,13 @@ def cmd_set_key(args: argparse.Namespace) -> int:
     if args.stray:
         # Not echoed: it may well be the key itself, already in the shell's history.
         raise CliError("give the key on stdin or at the prompt, never on the command line", 2)
-    ep = _require(_load(), args.name)
+    settings = _load()
+    ep = _require(settings, args.name)
     key = _read_key(ep.name)
     store = KeyStore()
     store.set(ep.name, key)
+    if ep.key_moved:  # the new key is for where the endpoint points now; bind it there
+        _save(settings.with_endpoint(dataclasses.replace(ep, key_origin=origin_of(ep.base_url))))
     _out(f"Saved the key for {ep.name!r} in the {store.backend_name()}.")
     return 0
 
@@ -405,6 +442,11 @@ def _endpoint_options(parser: argparse.ArgumentParser, *, edit: bool) -> None:
     if edit:
         parser.add_argument("--remove-header", action="append", default=[], metavar="NAME")
         parser.add_argument("--clear-headers", action="store_true")
+        parser.add_argument(
+            "--move-key", action="store_true",
+            help="send the stored key to the new base URL's host too (without it, a key stays "
+            "bound to the scheme, host and port it was stored for)",
+        )  # fmt: skip
 
 
 def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -1,8 +1,14 @@
 """Keep API keys in the operating system's keyring, and nowhere else.
 
-Keys are stored under the service ``desktop-chat`` with the endpoint name as the user name; the
-values of MCP servers' keyring headers under ``desktop-chat-mcp-header`` as ``SERVER/header-name``
-(see :func:`mcp_header_entry`). Only
+Keys are stored under the service ``desktop-chat/<profile id>`` with the endpoint name as the user
+name; the values of MCP servers' keyring headers under ``desktop-chat-mcp-header/<profile id>`` as
+``SERVER/header-name`` (see :func:`mcp_header_entry`). The profile id (:mod:`.key_scope`) keeps
+each profile's secrets apart: no profile can read, overwrite or delete another's.
+
+Earlier versions used the bare services ``desktop-chat`` and ``desktop-chat-mcp-header`` for every
+profile. The normal profile takes such a *legacy* entry over the first time it asks for it: the
+value is copied to the scoped entry, read back, and only then is the legacy entry deleted. A
+portable profile never reads legacy entries, since they may belong to any profile. Only
 real OS keyrings are used: Secret Service (GNOME Keyring, KWallet 5.97+, KeePassXC), macOS
 Keychain, Windows Credential Manager, KWallet. The ``fail`` and ``null`` backends and the
 ``keyrings.alt`` ones (which keep keys as plain or merely encoded files) are refused: a key given to
@@ -31,6 +37,8 @@ import threading
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
+
+from desktop_chat.storage.key_scope import DEFAULT_PROFILE, ProfileIdError, profile_id
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
@@ -130,10 +138,12 @@ def refusal(backend: KeyringBackend) -> str | None:
 
 
 class KeyStore:
-    """Read, write and delete API keys by endpoint name; blocking, thread-safe.
+    """Read, write and delete one profile's API keys by endpoint name; blocking, thread-safe.
 
     ``backend`` defaults to keyring's choice for this system, resolved on first use. With
     ``session_only`` the keyring is never touched and keys live in this object's memory only.
+    ``profile`` names the scope of the entries; by default it is the current profile's
+    (:func:`.key_scope.profile_id`), resolved on first use.
     """
 
     def __init__(
@@ -143,10 +153,12 @@ class KeyStore:
         service: str = SERVICE,
         session_only: bool = False,
         answer_within: float = KEYRING_ANSWER_S,
+        profile: str | None = None,
     ) -> None:
         self.answer_within = answer_within
         self._backend = backend
         self._service = service
+        self._profile = profile
         self._memory: dict[tuple[str, str], str] | None = {} if session_only else None
         self._lock = threading.Lock()
 
@@ -195,10 +207,18 @@ class KeyStore:
         if self._memory is not None:
             return self._memory.get((service, name))
         backend = self._usable("read", service, name)
+        scoped = self._scoped(service, name, create=False)
+        if scoped is None:
+            return None  # a portable profile that never stored a secret
         try:
-            return backend.get_password(service, name)
+            value = backend.get_password(scoped, name)
+            if value is None and self._profile == DEFAULT_PROFILE:
+                value = self._take_legacy(backend, service, scoped, name)
+        except KeyStoreError:
+            raise
         except Exception as exc:
             raise self._translate(exc, "read", service, name) from exc
+        return value
 
     def set(self, name: str, key: str, *, service: str | None = None) -> None:
         """Store ``key`` for endpoint ``name``, and check that the keyring really kept it."""
@@ -210,9 +230,11 @@ class KeyStore:
             self._memory[service, name] = key
             return
         backend = self._usable("save", service, name)
+        scoped = self._scoped(service, name, create=True)
+        assert scoped is not None  # created on demand
         try:
-            backend.set_password(service, name, key)
-            kept = backend.get_password(service, name) == key
+            backend.set_password(scoped, name, key)
+            kept = backend.get_password(scoped, name) == key
         except Exception as exc:
             raise self._translate(exc, "save", service, name) from exc
         if not kept:
@@ -227,18 +249,69 @@ class KeyStore:
         if self._memory is not None:
             return self._memory.pop((service, name), None) is not None
         backend = self._usable("delete", service, name)
+        scoped = self._scoped(service, name, create=False)
+        if scoped is None:
+            return False
+        deleted = self._delete_entry(backend, scoped, service, name)
+        if self._profile == DEFAULT_PROFILE:
+            # A legacy entry left behind would come back as this profile's key on the next read.
+            deleted = self._delete_entry(backend, service, service, name) or deleted
+        return deleted
+
+    def _delete_entry(self, backend: KeyringBackend, entry: str, service: str, name: str) -> bool:
         from keyring.errors import PasswordDeleteError
 
         try:
-            backend.delete_password(service, name)
+            backend.delete_password(entry, name)
         except PasswordDeleteError as exc:
             # Backends signal "nothing stored" with this same error; tell it from a refusal.
-            if self.get(name, service=service) is None:
-                return False
+            try:
+                if backend.get_password(entry, name) is None:
+                    return False
+            except Exception as again:
+                raise self._translate(again, "delete", service, name) from again
             raise self._translate(exc, "delete", service, name) from exc
         except Exception as exc:
             raise self._translate(exc, "delete", service, name) from exc
         return True
+
+    def _scoped(self, service: str, name: str, *, create: bool) -> str | None:
+        """The service of this profile's entries, or None when it has no scope (and no secret)."""
+        if self._profile is None:
+            try:
+                found = profile_id(create=create)
+            except ProfileIdError as exc:
+                raise KeyStoreError(f"Could not use {_subject(service, name)}: {exc}.") from exc
+            if found is None:
+                return None
+            self._profile = found
+        return f"{service}/{self._profile}"
+
+    def _take_legacy(
+        self, backend: KeyringBackend, service: str, scoped: str, name: str
+    ) -> str | None:
+        """Move an entry an earlier version stored under the bare `service` to `scoped`.
+
+        Copy, read back, then delete: until the copy is known to be kept, the old entry stays.
+        """
+        value = backend.get_password(service, name)
+        if value is None:
+            return None
+        backend.set_password(scoped, name, value)
+        if backend.get_password(scoped, name) != value:
+            raise KeyStoreError(
+                f"The {self.backend_name()} did not keep the moved copy of "
+                f"{_subject(service, name)}; the entry an earlier version stored was left as it "
+                "was."
+            )
+        try:
+            backend.delete_password(service, name)
+        except Exception as exc:  # noqa: BLE001  # the copy is kept and read first from now on
+            log.warning(
+                "could not delete the earlier entry of %s: %s", _subject(service, name), exc
+            )
+        log.info("moved %s to this profile's keyring entry", _subject(service, name))
+        return value
 
     async def aavailable(self) -> bool:
         """Run :meth:`available` in a worker thread; a keyring that does not answer is not."""

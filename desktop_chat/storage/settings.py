@@ -4,7 +4,8 @@ File format, version 1 (``paths.settings_path()``)::
 
     {"version": 1,
      "endpoints": [{"name": "OpenAI", "protocol": "openai", "base_url": "https://api.openai.com/v1",
-                    "default_model": "", "extra_headers": {}, "output_limit_field": "auto"}],
+                    "default_model": "", "extra_headers": {}, "output_limit_field": "auto",
+                    "key_origin": "https://api.openai.com"}],
      "active_endpoint": "OpenAI" | null, "active_model": "gpt-4o" | null,
      "network": {<Network fields>}, "ui": {<Ui fields>},
      "models_cache": {"OpenAI": ["gpt-4o", ...]},
@@ -12,7 +13,8 @@ File format, version 1 (``paths.settings_path()``)::
                "always_allow": ["builtin:calculator", "mcp:time:get_current_time"]}}
 
 The "tools" section is optional: a file without it loads with no extra tools. An endpoint
-without "output_limit_field" loads with "auto"; an MCP server without "keyring_headers" (the
+without "output_limit_field" loads with "auto", one without "key_origin" (the origin its key is
+bound to) with its base URL's origin; an MCP server without "keyring_headers" (the
 names of headers whose values are in the keyring) loads with none.
 
 Each network/ui option is declared once, as a dataclass field with its type, default and a
@@ -54,6 +56,7 @@ from typing import Literal
 from urllib.parse import parse_qsl, urlsplit
 
 from desktop_chat import paths
+from desktop_chat.storage.origin import origin_of
 
 Protocol = Literal["openai", "anthropic"]
 ProxyMode = Literal["system", "none", "custom"]
@@ -178,13 +181,30 @@ def check_limit_field(value: object) -> LimitField:
 # --- declarations -------------------------------------------------------------------------------
 
 
+def check_key_origin(value: object, base_url: str) -> str:
+    """Return the origin a key is bound to (``base_url``'s when empty), or raise SettingsError."""
+    if value in ("", None):
+        return origin_of(base_url)
+    try:
+        if isinstance(value, str) and origin_of(value) == value:
+            return value
+    except ValueError:
+        pass
+    raise SettingsError(f"key_origin {value!r} is not an origin such as https://api.example.com")
+
+
 def _meta(description: str, **limits: object) -> dict[str, object]:
     return {"description": description, **limits}
 
 
 @dataclass(frozen=True, slots=True)
 class Endpoint:
-    """One API endpoint; its key lives in the keyring under the endpoint's name."""
+    """One API endpoint; its key lives in the keyring under the endpoint's name.
+
+    ``key_origin`` is the origin (``scheme://host[:port]``) the stored key may be sent to; empty
+    means the base URL's. When the base URL moves to another origin it keeps the old one, so the
+    key is not sent to the new host until the user confirms (see ``endpoint_key``).
+    """
 
     name: str
     protocol: Protocol
@@ -192,6 +212,12 @@ class Endpoint:
     default_model: str = ""
     extra_headers: dict[str, str] = field(default_factory=dict)
     output_limit_field: LimitField = "auto"  # the OpenAI protocol only
+    key_origin: str = ""
+
+    @property
+    def key_moved(self) -> bool:
+        """True when the base URL is no longer on the origin the key was stored for."""
+        return origin_of(self.base_url) != self.key_origin
 
     def __post_init__(self) -> None:
         # Normalise, then refuse anything that could smuggle a secret into the settings file.
@@ -207,6 +233,7 @@ class Endpoint:
         headers = dict(check_header(k, v) for k, v in self.extra_headers.items())
         object.__setattr__(self, "extra_headers", headers)
         check_limit_field(self.output_limit_field)
+        object.__setattr__(self, "key_origin", check_key_origin(self.key_origin, self.base_url))
 
 
 @dataclass(frozen=True, slots=True)
@@ -706,9 +733,15 @@ def _decode_endpoint(item: object, where: str, problems: list[str]) -> Endpoint 
     except SettingsError as exc:
         problems.append(f"{where}: {exc}; using auto")
         limit_field = "auto"
+    key_origin = item.get("key_origin", "")
+    try:
+        check_key_origin(key_origin, "http://placeholder")
+    except SettingsError as exc:
+        problems.append(f"{where}: {exc}; bound to the base URL's origin")
+        key_origin = ""
     try:
         name, protocol, url = item.get("name"), item.get("protocol"), item.get("base_url")
-        return Endpoint(name, protocol, url, model, headers, limit_field)  # type: ignore[arg-type]
+        return Endpoint(name, protocol, url, model, headers, limit_field, key_origin)  # type: ignore[arg-type]
     except SettingsError as exc:
         problems.append(f"{where}: dropped: {exc}")
         return None

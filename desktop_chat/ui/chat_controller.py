@@ -61,6 +61,8 @@ class Target:
     endpoint: EndpointConfig
     model: str
     key: KeySource | None = None
+    # Rewords a failure in the light of the key that was not sent ("no key stored ...").
+    explain: Callable[[ChatError], ChatError] | None = None
 
 
 class TargetError(Exception):
@@ -106,6 +108,7 @@ class ChatController(QObject):
         self.tools: ToolSession | None = None
         self._tool_turn: ToolTurnView | None = None
         self._observer_factory: ObserverFactory | None = None
+        self._explain: Callable[[ChatError], ChatError] | None = None
 
         self.bridge.turn_started.connect(self._on_turn_started)
         self.bridge.events_received.connect(self._on_events)
@@ -254,6 +257,7 @@ class ChatController(QObject):
 
             self._tool_turn = ToolTurnView(self, self.tools)
             runner = self.tools.runner()
+        self._explain = target.explain
         self.bridge.start(
             target.engine,
             target.endpoint,
@@ -349,6 +353,8 @@ class ChatController(QObject):
         self.turn_ended.emit("stopped")
 
     def _on_turn_failed(self, error: ChatError, partial: AssistantTurn) -> None:
+        if self._explain is not None:
+            error = self._explain(error)
         self._fail(str(error), partial)
         self.status.turn_ended("Failed", partial)
         self.turn_ended.emit("failed")

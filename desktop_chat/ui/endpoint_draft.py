@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from desktop_chat.storage.origin import origin_of
 from desktop_chat.storage.settings import Endpoint, SettingsError
 
 
@@ -21,6 +22,15 @@ class EndpointDraft:
     clear_key: bool = False
     copy_key_from: str | None = None  # a duplicate takes the stored key of this saved endpoint
     output_limit_field: str = "auto"
+    key_origin: str = ""  # where the stored key may go (see Endpoint.key_origin)
+    move_key: bool = False  # the user confirmed sending the stored key to the new origin
+
+    def origin_moved(self) -> bool:
+        """True when the base URL is valid and on another origin than the stored key's."""
+        try:
+            return bool(self.key_origin) and origin_of(self.base_url) != self.key_origin
+        except ValueError:
+            return False
 
     @classmethod
     def from_endpoint(cls, endpoint: Endpoint) -> EndpointDraft:
@@ -33,6 +43,7 @@ class EndpointDraft:
             endpoint.default_model,
             headers,
             output_limit_field=endpoint.output_limit_field,
+            key_origin=endpoint.key_origin,
         )
 
     def headers(self) -> dict[str, str]:
@@ -56,4 +67,5 @@ class EndpointDraft:
             self.default_model,
             self.headers(),
             self.output_limit_field,  # type: ignore[arg-type]
+            self.key_origin,
         )

@@ -14,6 +14,7 @@ from collections.abc import Callable, Coroutine
 import shiboken6
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_chat.storage.origin import origin_of
 from desktop_chat.storage.secrets import KeyStore, KeyStoreError
 from desktop_chat.storage.settings import PRESETS, Network, SettingsError
 from desktop_chat.ui.connection import probe
@@ -156,6 +158,13 @@ class EndpointEditor(QWidget):
         form.addRow(key_label, key_row)
         self.key_status = message_label(self, "Key storage")
         form.addRow("", self.key_status)
+        # Shown when the base URL moved to another origin: the stored key stays where it was
+        # stored for until the user says otherwise.
+        self.move_key_check = QCheckBox(self)
+        self.move_key_check.setAccessibleName("Send the stored key to the new address")
+        self.move_key_check.toggled.connect(self._move_key_toggled)
+        self.move_key_check.hide()
+        form.addRow("", self.move_key_check)
         self.session_button = QPushButton("Keep keys for this session only", self)
         self.session_button.setAccessibleName("Keep keys for this session only")
         self.session_button.setToolTip("Keys stay in memory until the app quits; nothing is saved")
@@ -227,6 +236,8 @@ class EndpointEditor(QWidget):
             key_text=source.key_text,
             copy_key_from=source.original if not source.clear_key else None,
             output_limit_field=source.output_limit_field,
+            key_origin=source.key_origin,
+            move_key=source.move_key,
         )
         self.drafts.insert(self.list.currentRow() + 1, copy)
         self._reload_list(self.list.currentRow() + 1)
@@ -282,6 +293,7 @@ class EndpointEditor(QWidget):
         self.model_edit.setText(draft.default_model)
         self.headers_edit.setPlainText(draft.headers_text)
         self.key_edit.setText(draft.key_text)
+        self.move_key_check.setChecked(draft.move_key)
         self._loading = False
         self.test_result.clear()
         self.error_label.clear()
@@ -301,8 +313,27 @@ class EndpointEditor(QWidget):
         if item is not None:
             item.setText(draft.name or "(unnamed)")
         self._show_limit_row()
+        self._show_move_key(draft)
         self.error_label.clear()
         self.changed.emit()
+
+    def _show_move_key(self, draft: EndpointDraft) -> None:
+        """Offer to send the stored key to the new origin when the base URL moved to one."""
+        status = self._key_status
+        has_key = status.stored(draft.original) or status.stored(draft.copy_key_from)
+        show = draft.origin_moved() and has_key and not draft.key_text and not draft.clear_key
+        if show:
+            self.move_key_check.setText(
+                f"Send the stored key to {origin_of(draft.base_url)} (it was saved for "
+                f"{draft.key_origin})"
+            )
+        self.move_key_check.setVisible(show)
+
+    def _move_key_toggled(self, checked: bool) -> None:
+        draft = self.current()
+        if draft is not None and not self._loading:
+            draft.move_key = checked
+            self.changed.emit()
 
     def _show_limit_row(self) -> None:
         """Anthropic always sends max_tokens: the choice only exists for the OpenAI protocol."""
@@ -361,6 +392,7 @@ class EndpointEditor(QWidget):
                 self._status_task = self._spawn(self._load_key_status(draft))
             return
         view = self._key_status.describe(draft)
+        self._show_move_key(draft)
         self.key_status.setText(view.text)
         self.key_edit.setPlaceholderText(view.placeholder)
         self.clear_key_button.setEnabled(view.can_forget)
@@ -392,7 +424,8 @@ class EndpointEditor(QWidget):
         try:
             key = draft.key_text or None
             source = draft.original or draft.copy_key_from
-            if key is None and source is not None and not draft.clear_key:
+            held_back = draft.origin_moved() and not draft.move_key
+            if key is None and source is not None and not draft.clear_key and not held_back:
                 try:
                     key = await self._keystore.aget(source)
                 except KeyStoreError as exc:

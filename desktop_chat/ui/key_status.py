@@ -40,7 +40,11 @@ class KeyStatus:
         """Tell whether `describe(draft)` can answer without asking the key store."""
         if self._keyring is None:
             return False
-        return not self._keyring[0] or draft.original is None or draft.original in self._stored
+        return not self._keyring[0] or all(name in self._stored for name in _sources(draft))
+
+    def stored(self, name: str | None) -> bool:
+        """Tell whether the key store said a key is stored for saved endpoint `name`."""
+        return name is not None and self._stored.get(name) is True
 
     async def load(self, draft: EndpointDraft | None) -> None:
         """Ask the key store what `describe` needs for `draft` (blocking calls in a thread)."""
@@ -53,8 +57,9 @@ class KeyStatus:
                 self._keyring = (usable, where, reason)
             except KeyStoreError as exc:
                 self._keyring = (False, "", str(exc))
-        name = draft.original if draft is not None else None
-        if self._keyring[0] and name is not None and name not in self._stored:
+        for name in _sources(draft) if draft is not None and self._keyring[0] else ():
+            if name in self._stored:
+                continue
             try:
                 self._stored[name] = bool(await store.aget(name))
             except KeyStoreError as exc:  # locked or refusing: say so, do not guess
@@ -90,3 +95,8 @@ class KeyStatus:
             placeholder="stored — type to replace" if stored else "no key",
             can_forget=bool(stored or draft.key_text or draft.copy_key_from),
         )
+
+
+def _sources(draft: EndpointDraft) -> list[str]:
+    """The saved endpoints whose stored key the draft has: its own, or the one it copies."""
+    return [name for name in (draft.original, draft.copy_key_from) if name is not None]

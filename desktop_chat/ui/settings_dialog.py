@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_chat.storage.origin import origin_of
 from desktop_chat.storage.secrets import KeyringUnavailable, KeyStore, KeyStoreError
 from desktop_chat.storage.settings import Endpoint, Network, Settings, SettingsError
 from desktop_chat.ui.accessibility import name_inner_editors
@@ -148,6 +149,14 @@ class SettingsDialog(QDialog):
         self.buttons.setEnabled(False)
         try:
             try:
+                unconfirmed = await self._bind_keys()
+            except KeyStoreError as exc:
+                self._show_problem(str(exc))
+                return False
+            if unconfirmed is not None:
+                self._show_problem(unconfirmed)
+                return False
+            try:
                 settings = self.collect()
             except SettingsError as exc:
                 self._show_problem(str(exc))
@@ -179,6 +188,41 @@ class SettingsDialog(QDialog):
         finally:
             self.applying = False
             self.buttons.setEnabled(True)
+
+    async def _bind_keys(self) -> str | None:
+        """Bind each draft's key to the origin it may go to; say which move needs confirming.
+
+        A stored key follows its endpoint to another origin only when the user ticked “Send the
+        stored key to …”; a typed key is for the address it is typed for; an endpoint without a
+        stored key simply follows its URL. An endpoint whose key was already held back (moved
+        from the command line) stays so until the user decides.
+        """
+        store = self._keystore
+        usable: bool | None = None
+        for draft in self.endpoints.drafts:
+            try:
+                new = origin_of(draft.base_url)
+            except ValueError:
+                continue  # collect() names the bad URL
+            if draft.key_text or draft.clear_key or draft.move_key or not draft.key_origin:
+                draft.key_origin, draft.move_key = new, False
+                continue
+            if new == draft.key_origin:
+                continue
+            saved = self._base.endpoint(draft.original or draft.copy_key_from or "")
+            if saved is None or origin_of(saved.base_url) == new:
+                continue  # not moved here (a move made elsewhere stays held back)
+            usable = await store.aavailable() if usable is None else usable
+            source = saved.name
+            if usable and await store.aget(source) is not None:
+                self.endpoints.select(draft.name)
+                return (
+                    f"Endpoint {draft.name!r}: its key was saved for {draft.key_origin}, and the "
+                    f"endpoint now points at {new}. Tick “Send the stored key to {new}” to send "
+                    "it there, type a key for the new address, or forget the stored key."
+                )
+            draft.key_origin = new
+        return None
 
     def _has_key_work(self) -> bool:
         editor = self.endpoints

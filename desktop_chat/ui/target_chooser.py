@@ -14,8 +14,14 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from desktop_chat.core.errors import ChatError
-from desktop_chat.storage.secrets import KeyringUnavailable, KeyStore
+from desktop_chat.storage.endpoint_key import (
+    WINDOW_REMEDY,
+    endpoint_key,
+    explain_refusal,
+)
+from desktop_chat.storage.secrets import KeyStore, KeyStoreError
 from desktop_chat.storage.settings import Endpoint, Settings
+from desktop_chat.ui.bridge import KeyLookupError
 from desktop_chat.ui.chat_controller import Target, TargetError
 from desktop_chat.ui.status_bar import StatusBar
 from desktop_chat.ui.top_bar import DEMO_LABEL, TopBar
@@ -109,7 +115,7 @@ class TargetChooser(QObject):
         else:
             from desktop_chat.storage.engine_config import endpoint_config
 
-            config, key = endpoint_config(endpoint, None), self.key_source(endpoint.name)
+            config, key = endpoint_config(endpoint, None), self.key_source(endpoint)
         self.top_bar.set_busy_fetching(True)
         self._spawn(self.models.fetch(endpoint.name if endpoint else "", engine, config, key))
 
@@ -150,19 +156,32 @@ class TargetChooser(QObject):
             return Target(engine, self.demo.config(), model)
         from desktop_chat.storage.engine_config import endpoint_config
 
-        key = self.key_source(endpoint.name)
-        return Target(engine, endpoint_config(endpoint, None), model, key)
+        missing: list[str] = []  # filled in the turn's task, read when it fails
 
-    def key_source(self, name: str) -> KeySource:
-        """Read the key of endpoint `name` from the key store, in the turn's own task."""
+        def explain(error: ChatError) -> ChatError:
+            return explain_refusal(error, missing[0] if missing else None)
+
+        key = self.key_source(endpoint, missing)
+        return Target(engine, endpoint_config(endpoint, None), model, key, explain)
+
+    def key_source(self, endpoint: Endpoint, missing: list[str] | None = None) -> KeySource:
+        """Read the endpoint's key from the key store, in the turn's own task.
+
+        A turn goes without a key when none is stored or there is no keyring (a local server
+        wants none); why is appended to `missing`, to explain a refusal. A key stored for
+        another origin than the endpoint's is not sent: the turn fails, saying how to confirm.
+        """
 
         async def key() -> str | None:
             try:
-                value = await self.keystore.aget(name)
-            except KeyringUnavailable as exc:
-                # A local endpoint needs no key: send without one, and say why.
-                self.keyring_missing.emit(str(exc))
-                return None
+                found = await endpoint_key(self.keystore, endpoint, WINDOW_REMEDY)
+            except KeyStoreError as exc:  # a ChatError, so that a model-list fetch reports it too
+                raise KeyLookupError(str(exc)) from exc
+            if found.missing is not None and missing is not None:
+                missing.append(found.missing[0].upper() + found.missing[1:])
+            if found.keyring_problem is not None:
+                self.keyring_missing.emit(found.keyring_problem)
+            value = found.value
             if value:
                 for listener in self.key_listeners:
                     listener(value)

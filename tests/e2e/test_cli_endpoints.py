@@ -204,6 +204,7 @@ def test_list_json_is_the_documented_shape(run: Run, use_real_keyring: RealKeyri
                 "active": False,
                 "has_key": False,
                 "output_limit_field": "auto",
+                "key_origin": "https://api.deepseek.com",
             },
             {
                 "name": b,
@@ -214,6 +215,7 @@ def test_list_json_is_the_documented_shape(run: Run, use_real_keyring: RealKeyri
                 "active": True,
                 "has_key": False,
                 "output_limit_field": "auto",
+                "key_origin": "http://127.0.0.1:9",
             },
         ],
     }

@@ -242,7 +242,8 @@ def test_a_vanished_bus_is_a_clear_error(
     real_keyring: RealKeyring, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path}/gone")
-    store = KeyStore(real_keyring.backend, service=TEST_SERVICE)
+    # A profile that stored nothing yet has nothing to read; this one has a scope.
+    store = KeyStore(real_keyring.backend, service=TEST_SERVICE, profile="0" * 32)
     for call in (lambda: store.get("e"), lambda: store.set("e", KEY), lambda: store.delete("e")):
         with pytest.raises(KeyringUnavailable, match="could not be reached") as info:
             call()
@@ -305,3 +306,115 @@ def test_a_key_being_saved_shows_in_no_repr(monkeypatch: pytest.MonkeyPatch) -> 
     assert store.get("work") == KEY
     assert handed
     assert not [text for text in handed if KEY in text]
+
+
+# --- one profile's secrets ----------------------------------------------------------------------
+
+
+def _profile(monkeypatch: pytest.MonkeyPatch, path: Path | None) -> None:
+    if path is None:
+        monkeypatch.delenv("DESKTOP_CHAT_HOME")
+    else:
+        monkeypatch.setenv("DESKTOP_CHAT_HOME", str(path))
+
+
+def test_profiles_never_see_each_others_secrets(
+    real_keyring: RealKeyring, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str
+) -> None:
+    entry = mcp_header_entry("web", "Authorization")
+    _profile(monkeypatch, tmp_path / "a")
+    a = KeyStore(real_keyring.backend, service=TEST_SERVICE)
+    a.set(name, KEY)
+    a.set(entry, "Bearer a", service=MCP_HEADER_SERVICE)
+    _profile(monkeypatch, tmp_path / "b")
+    b = KeyStore(real_keyring.backend, service=TEST_SERVICE)
+    assert b.get(name) is None
+    assert b.get(entry, service=MCP_HEADER_SERVICE) is None
+    assert not (tmp_path / "b").exists()  # reading created nothing
+    assert b.delete(name) is False
+    assert b.delete(entry, service=MCP_HEADER_SERVICE) is False
+    b.set(name, KEY + "-b")
+    assert b.get(name) == KEY + "-b"
+    assert a.get(name) == KEY  # not overwritten
+    assert a.get(entry, service=MCP_HEADER_SERVICE) == "Bearer a"
+    assert b.delete(name) is True
+    assert a.get(name) == KEY  # not deleted
+    assert a.delete(entry, service=MCP_HEADER_SERVICE)
+    assert a.delete(name)
+    # The id, not the path, names the scope: a moved profile keeps its keys.
+    a.set(name, KEY)
+    (tmp_path / "a").rename(tmp_path / "moved")
+    _profile(monkeypatch, tmp_path / "moved")
+    assert KeyStore(real_keyring.backend, service=TEST_SERVICE).get(name) == KEY
+    assert KeyStore(real_keyring.backend, service=TEST_SERVICE).delete(name)
+
+
+def test_a_damaged_profile_id_is_a_clear_error(
+    real_keyring: RealKeyring, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _profile(monkeypatch, tmp_path)
+    (tmp_path / "keyring-id").write_text("not an id\n")
+    store = KeyStore(real_keyring.backend, service=TEST_SERVICE)
+    for call in (lambda: store.get("e"), lambda: store.set("e", KEY), lambda: store.delete("e")):
+        with pytest.raises(KeyStoreError, match="keyring-id does not hold a profile id"):
+            call()
+    assert (tmp_path / "keyring-id").read_text() == "not an id\n"  # left for the user
+
+
+def test_the_normal_profile_takes_over_entries_of_earlier_versions(
+    real_keyring: RealKeyring, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str
+) -> None:
+    backend = real_keyring.backend
+    entry = mcp_header_entry(name, "Authorization")
+    backend.set_password(TEST_SERVICE, name, KEY)  # as an earlier version stored it
+    backend.set_password(MCP_HEADER_SERVICE, entry, "Bearer old")
+    try:
+        _profile(monkeypatch, tmp_path / "portable")
+        portable = KeyStore(backend, service=TEST_SERVICE)
+        assert portable.get(name) is None  # it may be any profile's: never read
+        assert portable.get(entry, service=MCP_HEADER_SERVICE) is None
+        assert portable.delete(name) is False
+        assert backend.get_password(TEST_SERVICE, name) == KEY
+
+        _profile(monkeypatch, None)
+        default = KeyStore(backend, service=TEST_SERVICE)
+        assert default.get(name) == KEY
+        assert backend.get_password(f"{TEST_SERVICE}/default", name) == KEY
+        assert backend.get_password(TEST_SERVICE, name) is None  # moved, not copied
+        assert default.get(name) == KEY
+        assert default.get(entry, service=MCP_HEADER_SERVICE) == "Bearer old"
+        assert backend.get_password(f"{MCP_HEADER_SERVICE}/default", entry) == "Bearer old"
+        assert backend.get_password(MCP_HEADER_SERVICE, entry) is None
+
+        # Deleting removes an earlier version's entry too, or it would come back.
+        backend.set_password(TEST_SERVICE, name, KEY + "-stale")
+        assert default.delete(name) is True
+        assert default.get(name) is None
+        assert backend.get_password(TEST_SERVICE, name) is None
+    finally:
+        for service, user in ((MCP_HEADER_SERVICE, entry), (TEST_SERVICE, name)):
+            for scope in (service, f"{service}/default"):
+                if backend.get_password(scope, user) is not None:
+                    backend.delete_password(scope, user)
+
+
+def test_a_move_that_is_not_kept_loses_nothing(
+    real_keyring: RealKeyring, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    class Forgetful(SecretService.Keyring):  # type: ignore[misc]
+        """Accepts scoped entries without keeping them, as a full or broken keyring might."""
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            if "/" not in service:
+                super().set_password(service, username, password)
+
+    backend = Forgetful()
+    backend.set_password(TEST_SERVICE, name, KEY)
+    try:
+        store = KeyStore(backend, service=TEST_SERVICE, profile="default")
+        with pytest.raises(KeyStoreError, match="did not keep the moved copy") as info:
+            store.get(name)
+        assert KEY not in str(info.value)
+        assert backend.get_password(TEST_SERVICE, name) == KEY
+    finally:
+        backend.delete_password(TEST_SERVICE, name)

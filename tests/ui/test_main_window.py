@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Iterator
 
@@ -432,7 +433,7 @@ def test_settings_round_trip_through_the_window_with_the_real_keyring(
             lambda: load_settings().settings.models_cache.get(name) == ("m", "m2"), timeout=5000
         )
     finally:
-        use_real_keyring.backend.delete_password("desktop-chat", name)
+        KeyStore(use_real_keyring.backend).delete(name)
 
 
 def test_no_keyring_sends_without_a_key_and_says_so(qtbot, open_window, sse_server):
@@ -445,6 +446,51 @@ def test_no_keyring_sends_without_a_key_and_says_so(qtbot, open_window, sse_serv
     banner = window.banners.banner("keyring")
     assert banner is not None
     assert "no system keyring" in banner.label.text()
+
+
+@pytest.mark.parametrize("keyring", ["none stored", "no keyring"])
+def test_a_refusal_of_a_turn_sent_without_a_key_says_why(qtbot, open_window, sse_server, keyring):
+    store = KeyStore(session_only=True) if keyring == "none stored" else KeyStore(fail.Keyring())
+    sse_server.script(Reply(401, body=b'{"error":{"message":"Missing bearer token"}}'))
+    window = open_window(local(sse_server), store)
+    seen = outcomes(window)
+    send(qtbot, window, "hi")
+    assert wait_outcome(qtbot, seen, window=window) == "failed"
+    assert "authorization" not in sse_server.requests[0].headers
+    if keyring == "none stored":
+        expected = "No key stored for 'Local': type it in Settings → Endpoints (HTTP 401)"
+    else:
+        expected = "No key was sent, since the keyring could not be read: Could not read"
+    assert window.chat.last_error.startswith(expected), window.chat.last_error
+    assert "The API key was rejected" not in window.transcript_text()
+
+
+def test_a_key_stored_for_another_origin_is_not_sent(qtbot, open_window, sse_server):
+    settings = local(sse_server)
+    (endpoint,) = settings.endpoints
+    moved = dataclasses.replace(endpoint, key_origin="https://api.example.com")
+    window = open_window(dataclasses.replace(settings, endpoints=(moved,)), keyed())
+    seen = outcomes(window)
+    send(qtbot, window, "hi")
+    assert wait_outcome(qtbot, seen, window=window) == "failed"
+    assert sse_server.requests == []
+    origin = sse_server.url.rstrip("/")
+    assert window.chat.last_error == (
+        f"The key for 'Local' was stored for https://api.example.com, but the endpoint now points "
+        f"at {origin}; the key was not sent. To use it: open Settings → Endpoints and tick “Send "
+        "the stored key to …” below the key, or type a key for the new address there."
+    )
+
+
+def test_a_model_list_is_not_fetched_with_a_held_back_key(qtbot, open_window, sse_server):
+    settings = local(sse_server)
+    (endpoint,) = settings.endpoints
+    moved = dataclasses.replace(endpoint, key_origin="https://api.example.com")
+    window = open_window(dataclasses.replace(settings, endpoints=(moved,)), keyed())
+    window.target.fetch_models(force=True)
+    qtbot.waitUntil(lambda: "the key was not sent" in window.status.currentMessage(), timeout=5000)
+    assert window.status.currentMessage().startswith("Could not fetch the model list: The key for")
+    assert sse_server.requests == []
 
 
 def test_changed_network_settings_apply_to_the_next_request(qtbot, open_window, sse_server):

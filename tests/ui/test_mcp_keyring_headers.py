@@ -43,12 +43,12 @@ def name(use_real_keyring) -> Iterator[str]:
     for server in (base, f"{base}-b", f"{base}-renamed", f"{base}-copy"):
         for header in (AUTH, "X-Api-Token"):
             entry = mcp_header_entry(server, header)
-            if backend.get_password(MCP_HEADER_SERVICE, entry) is not None:
-                backend.delete_password(MCP_HEADER_SERVICE, entry)
+            KeyStore(backend).delete(entry, service=MCP_HEADER_SERVICE)
 
 
 def stored(keyring, server: str, header: str = AUTH) -> str | None:
-    return keyring.backend.get_password(MCP_HEADER_SERVICE, mcp_header_entry(server, header))
+    entry = mcp_header_entry(server, header)
+    return KeyStore(keyring.backend).get(entry, service=MCP_HEADER_SERVICE)
 
 
 def web(name: str, url: str = "http://127.0.0.1:9/mcp", secret: tuple[str, ...] = (AUTH,)):
@@ -151,9 +151,8 @@ def test_a_typed_value_is_tested_then_kept_only_in_the_keyring(
 
 def test_a_wrong_value_fails_the_test_without_showing_it(qtbot, loop, name, use_real_keyring):
     with http_mcp_server(token=TOKEN) as url:
-        use_real_keyring.backend.set_password(
-            MCP_HEADER_SERVICE, mcp_header_entry(name, AUTH), f"Bearer {TOKEN}"
-        )
+        entry = mcp_header_entry(name, AUTH)
+        KeyStore(use_real_keyring.backend).set(entry, f"Bearer {TOKEN}", service=MCP_HEADER_SERVICE)
         dialog, _ = open_dialog(qtbot, Settings(tools=ToolSettings(mcp_servers=(web(name, url),))),
                                 KeyStore())  # fmt: skip
         editor = editor_of(qtbot, dialog, dialog.tools.edit_server_button)
@@ -181,8 +180,9 @@ def test_rename_duplicate_and_remove_move_and_delete_values_only_on_ok(
     qtbot, loop, name, use_real_keyring
 ):
     backend = use_real_keyring.backend
-    backend.set_password(MCP_HEADER_SERVICE, mcp_header_entry(name, AUTH), "Bearer a")
-    backend.set_password(MCP_HEADER_SERVICE, mcp_header_entry(f"{name}-b", AUTH), "Bearer b")
+    store = KeyStore(backend)
+    store.set(mcp_header_entry(name, AUTH), "Bearer a", service=MCP_HEADER_SERVICE)
+    store.set(mcp_header_entry(f"{name}-b", AUTH), "Bearer b", service=MCP_HEADER_SERVICE)
     base = Settings(tools=ToolSettings(mcp_servers=(web(name), web(f"{name}-b"))))
 
     def rename_and_remove(dialog: SettingsDialog) -> None:

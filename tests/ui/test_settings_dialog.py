@@ -11,7 +11,7 @@ import pytest
 from keyring.backends import fail
 from PySide6.QtCore import Qt
 
-from desktop_chat.storage.secrets import SERVICE, KeyStore
+from desktop_chat.storage.secrets import KeyStore
 from desktop_chat.storage.settings import (
     Endpoint,
     Settings,
@@ -33,8 +33,7 @@ def unique_name(use_real_keyring) -> Iterator[str]:
     yield name
     backend = use_real_keyring.backend
     for candidate in (name, f"{name} renamed", f"{name} copy"):
-        if backend.get_password(SERVICE, candidate) is not None:
-            backend.delete_password(SERVICE, candidate)
+        KeyStore(backend).delete(candidate)
 
 
 def open_dialog(
@@ -82,7 +81,7 @@ def test_round_trip_stores_the_key_only_in_the_real_keyring(
     endpoint = settings.endpoint(unique_name)
     assert endpoint == Endpoint(unique_name, "openai", "https://api.openai.com/v1", "gpt-4o-mini")
     assert settings.active_endpoint == unique_name  # the first endpoint becomes the active one
-    assert use_real_keyring.backend.get_password(SERVICE, unique_name) == KEY
+    assert KeyStore(use_real_keyring.backend).get(unique_name) == KEY
     path = save_settings(settings, tmp_path / "settings.json")
     assert KEY not in path.read_text(encoding="utf-8")
     assert KEY not in json.dumps(encode(settings))
@@ -98,7 +97,7 @@ def test_round_trip_stores_the_key_only_in_the_real_keyring(
 
 def test_rename_moves_and_remove_deletes_the_key(qtbot, loop, unique_name, use_real_keyring):
     backend = use_real_keyring.backend
-    backend.set_password(SERVICE, unique_name, KEY)
+    KeyStore(backend).set(unique_name, KEY)
     base = Settings((Endpoint(unique_name, "openai", "http://127.0.0.1:9/v1"),), unique_name)
     dialog, applied = open_dialog(qtbot, base, KeyStore())
     editor = dialog.endpoints
@@ -106,8 +105,8 @@ def test_rename_moves_and_remove_deletes_the_key(qtbot, loop, unique_name, use_r
     qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Apply), Qt.LeftButton)
     qtbot.waitUntil(lambda: bool(applied), timeout=10_000)
     assert applied[-1].active_endpoint == f"{unique_name} renamed"
-    assert backend.get_password(SERVICE, f"{unique_name} renamed") == KEY
-    assert backend.get_password(SERVICE, unique_name) is None
+    assert KeyStore(backend).get(f"{unique_name} renamed") == KEY
+    assert KeyStore(backend).get(unique_name) is None
     assert dialog.isVisible()  # Apply keeps the dialog open
 
     qtbot.mouseClick(editor.duplicate_button, Qt.LeftButton)
@@ -119,9 +118,9 @@ def test_rename_moves_and_remove_deletes_the_key(qtbot, loop, unique_name, use_r
     qtbot.mouseClick(editor.remove_button, Qt.LeftButton)
     settings = press_ok(qtbot, dialog, applied)
     assert [ep.name for ep in settings.endpoints] == [f"{unique_name} renamed copy"]
-    assert backend.get_password(SERVICE, f"{unique_name} renamed") is None
-    assert backend.get_password(SERVICE, f"{unique_name} renamed copy") == KEY
-    backend.delete_password(SERVICE, f"{unique_name} renamed copy")
+    assert KeyStore(backend).get(f"{unique_name} renamed") is None
+    assert KeyStore(backend).get(f"{unique_name} renamed copy") == KEY
+    KeyStore(backend).delete(f"{unique_name} renamed copy")
 
 
 def test_no_keyring_is_said_plainly_and_session_memory_is_offered(qtbot, loop, tmp_path):
@@ -308,3 +307,75 @@ def test_closing_the_dialog_cancels_a_running_connection_test(
     dialog.reject()
     qtbot.waitUntil(lambda: editor.test_result.text() == "Test cancelled.", timeout=5_000)
     assert time.monotonic() - closed_at < 0.1
+
+
+def test_a_stored_key_follows_a_new_origin_only_when_confirmed(
+    qtbot, loop, unique_name, use_real_keyring
+):
+    KeyStore(use_real_keyring.backend).set(unique_name, KEY)
+    base = Settings((Endpoint(unique_name, "openai", "https://api.example.com/v1", "m"),))
+    dialog, applied = open_dialog(qtbot, base, KeyStore())
+    editor = dialog.endpoints
+    qtbot.waitUntil(lambda: "A key is stored" in editor.key_status.text(), timeout=10_000)
+    assert not editor.move_key_check.isVisibleTo(dialog)
+    type_into(qtbot, editor.url_edit, "https://api.example.com:443/v2")  # the same origin
+    assert not editor.move_key_check.isVisibleTo(dialog)
+    type_into(qtbot, editor.url_edit, "http://127.0.0.1:9/v1")
+    assert editor.move_key_check.isVisibleTo(dialog)
+    assert editor.move_key_check.text() == (
+        "Send the stored key to http://127.0.0.1:9 (it was saved for https://api.example.com)"
+    )
+
+    ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
+    qtbot.mouseClick(ok, Qt.LeftButton)
+    qtbot.waitUntil(lambda: "Tick “Send the stored key" in dialog.message.text(), timeout=10_000)
+    assert dialog.message.text() == (
+        f"Endpoint {unique_name!r}: its key was saved for https://api.example.com, and the "
+        "endpoint now points at http://127.0.0.1:9. Tick “Send the stored key to "
+        "http://127.0.0.1:9” to send it there, type a key for the new address, or forget the "
+        "stored key."
+    )
+    assert applied == []
+    assert dialog.isVisible()
+
+    qtbot.mouseClick(editor.move_key_check, Qt.LeftButton)
+    settings = press_ok(qtbot, dialog, applied)
+    (endpoint,) = settings.endpoints
+    assert (endpoint.base_url, endpoint.key_origin) == (
+        "http://127.0.0.1:9/v1",
+        "http://127.0.0.1:9",
+    )
+    assert KeyStore(use_real_keyring.backend).get(unique_name) == KEY
+
+
+def test_an_endpoint_without_a_stored_key_follows_its_url(
+    qtbot, loop, unique_name, use_real_keyring
+):
+    base = Settings((Endpoint(unique_name, "openai", "https://api.example.com/v1", "m"),))
+    dialog, applied = open_dialog(qtbot, base, KeyStore())
+    editor = dialog.endpoints
+    qtbot.waitUntil(lambda: "No key stored" in editor.key_status.text(), timeout=10_000)
+    type_into(qtbot, editor.url_edit, "http://127.0.0.1:9/v1")
+    assert not editor.move_key_check.isVisibleTo(dialog)
+    (endpoint,) = press_ok(qtbot, dialog, applied).endpoints
+    assert endpoint.key_origin == "http://127.0.0.1:9"
+
+
+def test_a_key_held_back_elsewhere_is_confirmed_here(qtbot, loop, unique_name, use_real_keyring):
+    KeyStore(use_real_keyring.backend).set(unique_name, KEY)
+    moved = Endpoint(unique_name, "openai", "http://127.0.0.1:9/v1", key_origin="https://a.example")
+    base = Settings((moved,))
+    dialog, applied = open_dialog(qtbot, base, KeyStore())
+    editor = dialog.endpoints
+    qtbot.waitUntil(editor.move_key_check.isVisible, timeout=10_000)
+    assert press_apply_keeps(qtbot, dialog, applied).endpoints == (moved,)  # still held back
+    qtbot.mouseClick(editor.move_key_check, Qt.LeftButton)
+    (endpoint,) = press_ok(qtbot, dialog, applied).endpoints
+    assert endpoint.key_origin == "http://127.0.0.1:9"
+
+
+def press_apply_keeps(qtbot, dialog: SettingsDialog, applied: list[Settings]) -> Settings:
+    before = len(applied)
+    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Apply), Qt.LeftButton)
+    qtbot.waitUntil(lambda: len(applied) > before, timeout=10_000)
+    return applied[-1]
