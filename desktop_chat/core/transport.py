@@ -1,7 +1,19 @@
-"""The HTTP client every request goes through: timeouts always set, proxy and TLS from settings."""
+"""The HTTP client every request goes through: timeouts always set, proxy and TLS from settings.
+
+Certificates are verified against the operating system's trust store (`truststore`: the
+platform verifier on macOS and Windows, the distribution's CA file on Linux), plus the CA
+file the user names. `ssl.create_default_context()` would trust only where the running
+OpenSSL was built to look, which a frozen app carries from its build machine: on Linux that is
+`/usr/lib/ssl`, absent on Fedora, Arch and openSUSE, and python.org's macOS build has no CAs
+at all.
+
+Loopback hosts never go through a proxy (as browsers do): the demo endpoint, Ollama and LM
+Studio live there, and a proxy elsewhere cannot reach them.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import ssl
@@ -10,6 +22,9 @@ from dataclasses import dataclass
 import httpx
 
 from desktop_chat.core.errors import ConfigurationError
+
+#: Reached directly whatever the proxy setting: the names that always mean this machine.
+LOOPBACK_HOSTS = ("localhost", "*.localhost", "127.0.0.1", "[::1]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,9 +41,9 @@ class TransportConfig:
 def tls_verification(config: TransportConfig) -> ssl.SSLContext | bool:
     """What a client's `verify=` gets: False, or a context trusting the system and the CA file.
 
-    Contexts are shared between clients: building one reads every system CA (~20 ms), which
-    would otherwise hold up the first answer after each settings change. A CA file is read
-    again when it changes.
+    Contexts are shared between clients: building one costs ~20 ms, which would otherwise hold
+    up the first answer after each settings change. A CA file is read again when it changes.
+    Raises ConfigurationError when the CA file cannot be used.
     """
     if not config.verify_tls:
         return False
@@ -44,13 +59,31 @@ def tls_verification(config: TransportConfig) -> ssl.SSLContext | bool:
 
 @functools.lru_cache(maxsize=8)
 def _context(ca_bundle: str, _stamp: tuple[int, int] | None) -> ssl.SSLContext:
-    context = ssl.create_default_context()
+    import truststore  # ~10 ms, and only a client that verifies needs it
+
+    context = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     if ca_bundle:
         try:
             context.load_verify_locations(cafile=ca_bundle)
-        except (OSError, ssl.SSLError) as exc:
-            raise ConfigurationError(f"The CA bundle {ca_bundle!r} cannot be used: {exc}") from exc
+        except FileNotFoundError as exc:
+            raise ConfigurationError(f"The CA bundle {ca_bundle!r} does not exist") from exc
+        except ssl.SSLError as exc:  # OpenSSL found no certificate, or a broken one
+            raise ConfigurationError(
+                f"The CA bundle {ca_bundle!r} holds no usable PEM certificates ({exc.reason})"
+            ) from exc
+        except OSError as exc:
+            raise ConfigurationError(
+                f"The CA bundle {ca_bundle!r} cannot be read: {exc.strerror or exc}"
+            ) from exc
     return context
+
+
+def check_ca_bundle(path: str) -> None:
+    """Raise ConfigurationError unless `path` is a file of certificates a context can load."""
+    if not os.path.isfile(path):  # OpenSSL would read a directory as an empty file
+        what = "is not a file" if os.path.exists(path) else "does not exist"
+        raise ConfigurationError(f"The CA bundle {path!r} {what}")
+    tls_verification(TransportConfig(ca_bundle=path))
 
 
 def proxy_url(config: TransportConfig) -> str | None:
@@ -62,20 +95,57 @@ def proxy_url(config: TransportConfig) -> str | None:
     return config.proxy_url
 
 
+def direct_routes() -> dict[str, None]:
+    """A client's `mounts=` that send loopback hosts past any proxy, environment or custom."""
+    return {f"all://{host}": None for host in LOOPBACK_HOSTS}
+
+
+class _HttpsRefused(httpx.AsyncBaseTransport):
+    """Carry plain HTTP; fail each HTTPS request with why its CA file cannot be used.
+
+    A bad CA file concerns only the endpoints that verify certificates: the demo and other
+    plain-HTTP endpoints keep working, and each HTTPS one says what to fix.
+    """
+
+    def __init__(self, error: ConfigurationError, plain: httpx.AsyncBaseTransport) -> None:
+        self._error = error
+        self._plain = plain
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.scheme == "https":
+            raise ConfigurationError(self._error.message)
+        return await self._plain.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._plain.aclose()
+
+
 def make_client(config: TransportConfig) -> httpx.AsyncClient:
-    """Build the client for `config`; raises ConfigurationError for an unusable proxy or CA file."""
+    """Build the client for `config`; raises ConfigurationError for an unusable proxy."""
     timeout = httpx.Timeout(
         connect=config.connect_timeout,
         read=config.read_timeout,
         write=config.read_timeout,
         pool=config.connect_timeout,
     )
+    mounts: dict[str, httpx.AsyncBaseTransport | None] = {**direct_routes()}
+    transport = None
+    try:
+        verify = tls_verification(config)
+    except ConfigurationError as error:
+        # The system store still verifies an HTTPS proxy; every HTTPS request, proxied or
+        # direct, goes to the refusing transport (the scheme route outranks the proxy's "all").
+        verify = tls_verification(dataclasses.replace(config, ca_bundle=""))
+        transport = _HttpsRefused(error, httpx.AsyncHTTPTransport(verify=verify))
+        mounts["https://"] = transport
     try:
         return httpx.AsyncClient(
             timeout=timeout,
             proxy=proxy_url(config),
             trust_env=config.proxy_mode == "system",
-            verify=tls_verification(config),
+            verify=verify,
+            transport=transport,
+            mounts=mounts,
             follow_redirects=False,
         )
     except ValueError as exc:  # httpx rejects a malformed proxy URL here
