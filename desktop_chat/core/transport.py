@@ -1,11 +1,11 @@
 """The HTTP client every request goes through: timeouts always set, proxy and TLS from settings.
 
-Certificates are verified against the operating system's trust store (`truststore`: the
-platform verifier on macOS and Windows, the distribution's CA file on Linux), plus the CA
-file the user names. `ssl.create_default_context()` would trust only where the running
-OpenSSL was built to look, which a frozen app carries from its build machine: on Linux that is
-`/usr/lib/ssl`, absent on Fedora, Arch and openSUSE, and python.org's macOS build has no CAs
-at all.
+Certificates are verified against the operating system's trust store, plus the CA file the
+user names: on macOS and Windows by the platform's own verifier (`truststore`), elsewhere by
+OpenSSL with the distribution's CA file. `ssl.create_default_context()` alone would trust only
+where the running OpenSSL was built to look, which a frozen app carries from its build machine:
+on Linux that is `/usr/lib/ssl`, absent on Fedora, Arch and openSUSE, and python.org's macOS
+build has no CAs at all.
 
 Loopback hosts never go through a proxy (as browsers do): the demo endpoint, Ollama and LM
 Studio live there, and a proxy elsewhere cannot reach them.
@@ -16,7 +16,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import re
 import ssl
+import sys
 from dataclasses import dataclass
 
 import httpx
@@ -25,6 +27,17 @@ from desktop_chat.core.errors import ConfigurationError
 
 #: Reached directly whatever the proxy setting: the names that always mean this machine.
 LOOPBACK_HOSTS = ("localhost", "*.localhost", "127.0.0.1", "[::1]")
+#: Where distributions keep their CA bundle, first match wins (truststore's list, from
+#: certifi-system-store): Alpine, Arch, Fedora 34-43, RHEL 9-10, BSD; Fedora 44+, RHEL 11+;
+#: older Fedora, RHEL and CentOS; Debian and Ubuntu; SUSE.
+SYSTEM_CA_FILES = (
+    "/etc/ssl/cert.pem",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    "/etc/pki/tls/cert.pem",
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/ssl/ca-bundle.pem",
+)
+_HASHED_CERT_NAME = re.compile(r"^[0-9a-fA-F]{8}\.[0-9]$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +54,9 @@ class TransportConfig:
 def tls_verification(config: TransportConfig) -> ssl.SSLContext | bool:
     """What a client's `verify=` gets: False, or a context trusting the system and the CA file.
 
-    Contexts are shared between clients: building one costs ~20 ms, which would otherwise hold
-    up the first answer after each settings change. A CA file is read again when it changes.
-    Raises ConfigurationError when the CA file cannot be used.
+    Contexts are shared between clients: building one reads every system CA (~20 ms), which
+    would otherwise hold up the first answer after each settings change. A CA file is read
+    again when it changes. Raises ConfigurationError when the CA file cannot be used.
     """
     if not config.verify_tls:
         return False
@@ -59,9 +72,7 @@ def tls_verification(config: TransportConfig) -> ssl.SSLContext | bool:
 
 @functools.lru_cache(maxsize=8)
 def _context(ca_bundle: str, _stamp: tuple[int, int] | None) -> ssl.SSLContext:
-    import truststore  # ~10 ms, and only a client that verifies needs it
-
-    context = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context = _system_context()
     if ca_bundle:
         try:
             context.load_verify_locations(cafile=ca_bundle)
@@ -76,6 +87,32 @@ def _context(ca_bundle: str, _stamp: tuple[int, int] | None) -> ssl.SSLContext:
                 f"The CA bundle {ca_bundle!r} cannot be read: {exc.strerror or exc}"
             ) from exc
     return context
+
+
+def _system_context() -> ssl.SSLContext:
+    """A context trusting the operating system's store."""
+    if sys.platform == "darwin" or sys.platform == "win32":
+        import truststore
+
+        return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    # What truststore does here, but once: it loads the CA file into OpenSSL at every handshake,
+    # ~25 ms on the event loop for each new connection.
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    defaults = ssl.get_default_verify_paths()  # None where OpenSSL's own places do not exist
+    if defaults.cafile or (defaults.capath and _holds_hashed_certificates(defaults.capath)):
+        context.set_default_verify_paths()
+        return context
+    cafile = next((path for path in SYSTEM_CA_FILES if os.path.isfile(path)), None)
+    if cafile is not None:
+        context.load_verify_locations(cafile=cafile)
+    return context
+
+
+def _holds_hashed_certificates(capath: str) -> bool:
+    try:
+        return any(_HASHED_CERT_NAME.match(name) for name in os.listdir(capath))
+    except OSError:
+        return False
 
 
 def check_ca_bundle(path: str) -> None:

@@ -7,6 +7,7 @@ CA file; a CA file that cannot be used stops only the requests that need it (HTT
 from __future__ import annotations
 
 import ssl
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -125,6 +126,16 @@ async def test_a_bad_ca_file_stops_only_https(
     proxied = TransportConfig(proxy_mode="custom", proxy_url=CLOSED, ca_bundle=missing.ca_bundle)
     with pytest.raises(ConfigurationError, match=r"gone.pem' does not exist"):
         await answer("https://api.example.invalid/v1", proxied)
+
+
+@pytest.mark.skipif(
+    sys.platform == "darwin" or sys.platform == "win32", reason="the platform's own verifier"
+)
+def test_the_system_cas_are_read_once_not_at_each_connection(tmp_path: Path) -> None:
+    with https_demo(tmp_path / "tls"):  # only for its CA file: a context not cached yet
+        context = tls_verification(TransportConfig(ca_bundle=str(tmp_path / "tls" / "ca.pem")))
+    assert isinstance(context, ssl.SSLContext)
+    assert context.cert_store_stats()["x509_ca"] > 1  # the system's CAs besides the file's one
 
 
 def test_a_ca_file_is_checked_before_it_is_saved(tmp_path: Path) -> None:
