@@ -91,3 +91,19 @@ def test_turning_off_certificate_checks_says_what_it_turns_off() -> None:
     assert result.stderr.startswith("warning: HTTPS certificates are no longer checked")
     assert "API keys" in result.stderr
     assert run("config", "set", "network.verify_tls", "true").stderr == ""
+
+
+def test_a_ca_file_that_went_missing_stops_only_https(tmp_path: Path) -> None:
+    corp = tmp_path / "corp.pem"
+    corp.write_bytes(Path(certifi.where()).read_bytes())
+    assert run("config", "set", "network.ca_bundle", str(corp)).returncode == 0
+    corp.unlink()
+    demo = run("ask", "--demo", "--max-retries", "0", "hello")
+    assert demo.returncode == 0, demo.stderr
+    assert demo.stdout.strip()
+    # Port 9 of this machine: refused before any byte if the CA file were not the problem.
+    args = ("--protocol", "openai", "--base-url", "https://127.0.0.1:9/v1", "--model", "m")
+    secure = run("ask", *args, "--max-retries", "0", "hi")
+    assert secure.returncode == 1  # the turn failed; nothing was retried
+    assert f"The CA bundle {str(corp)!r} does not exist" in secure.stderr
+    assert "Traceback" not in secure.stderr
