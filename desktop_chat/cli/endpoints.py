@@ -50,6 +50,7 @@ import dataclasses
 import functools
 import getpass
 import json
+import os
 import sys
 from collections.abc import Callable
 
@@ -409,13 +410,33 @@ def cmd_config_set(args: argparse.Namespace) -> int:
     """Set one network or ui setting, validated against its declaration."""
     option = find_option(args.key)
     value = option.parse(args.value)
+    if option.key == "network.ca_bundle" and value:
+        value = _checked_ca_bundle(str(value))
     settings = _load().with_option(option.key, value)
     _save(settings)
     _out(f"{option.key} = {json.dumps(value)}")
     net = settings.network
     if net.proxy_mode == "custom" and not net.proxy_url:
         _err("warning: network.proxy_mode is custom but network.proxy_url is empty")
+    if option.key == "network.verify_tls" and not net.verify_tls:
+        _err(
+            "warning: HTTPS certificates are no longer checked: anyone on the way to an endpoint "
+            "can pose as it and read or change what is sent, API keys included"
+        )
     return 0
+
+
+def _checked_ca_bundle(path: str) -> str:
+    """The CA file as an absolute path (commands run from anywhere), once it holds certificates."""
+    from desktop_chat.core.errors import ConfigurationError
+    from desktop_chat.core.transport import check_ca_bundle
+
+    path = os.path.abspath(os.path.expanduser(path))
+    try:
+        check_ca_bundle(path)
+    except ConfigurationError as exc:
+        raise CliError(f"{exc}; nothing was saved", 2) from exc
+    return path
 
 
 def _quote(name: str) -> str:

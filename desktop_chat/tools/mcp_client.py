@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from desktop_chat.core.conversation import JSONValue, Tool
 from desktop_chat.core.errors import ChatError
-from desktop_chat.core.transport import TransportConfig, proxy_url, tls_verification
+from desktop_chat.core.transport import TransportConfig, direct_routes, proxy_url, tls_verification
 from desktop_chat.storage.secrets import (
     MCP_HEADER_SERVICE,
     KeyStore,
@@ -190,6 +190,7 @@ class McpConnection:
                 proxy=proxy_url(network),
                 trust_env=network.proxy_mode == "system",
                 verify=tls_verification(network),
+                mounts=direct_routes(),
             )
             stack.push_async_callback(client.aclose)
             return streamable_http_client(server.url, http_client=client)

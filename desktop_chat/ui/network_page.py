@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_chat.storage.settings import OPTIONS, Network, Ui
+from desktop_chat.storage.settings import OPTIONS, Network, SettingsError, Ui
 
 PROXY_MODES = (
     ("system", "Use the system proxy (environment, NO_PROXY honoured)"),
@@ -39,6 +39,16 @@ def _limits(key: str) -> tuple[float, float, str]:
 
 def _tip(name: str) -> str:
     return OPTIONS[f"network.{name}"].description
+
+
+def _check_ca_bundle(path: str) -> None:
+    from desktop_chat.core.errors import ConfigurationError
+    from desktop_chat.core.transport import check_ca_bundle
+
+    try:
+        check_ca_bundle(path)
+    except ConfigurationError as exc:
+        raise SettingsError(str(exc)) from exc
 
 
 class NetworkPage(QWidget):
@@ -126,11 +136,19 @@ class NetworkPage(QWidget):
         self.proxy_url.setText(network.proxy_url)
         self.verify_tls.setChecked(network.verify_tls)
         self.ca_bundle.setText(network.ca_bundle)
+        self._saved_ca_bundle = network.ca_bundle
         self._update_enabled()
 
     def values(self) -> dict[str, object]:
-        """Return the shown values keyed like `Settings.with_option` expects."""
+        """Return the shown values keyed like `Settings.with_option` expects.
+
+        Raises SettingsError for a newly chosen CA file that holds no certificates, as
+        `desktop-chat config set` does; a saved one that broke later is reported when used.
+        """
         total = self.total_timeout.value()
+        ca_bundle = self.ca_bundle.text().strip()
+        if ca_bundle and ca_bundle != self._saved_ca_bundle and self.verify_tls.isChecked():
+            _check_ca_bundle(ca_bundle)
         return {
             "network.max_retries": self.max_retries.value(),
             "network.backoff_base": self.backoff_base.value(),
@@ -141,7 +159,7 @@ class NetworkPage(QWidget):
             "network.proxy_mode": str(self.proxy_mode.currentData()),
             "network.proxy_url": self.proxy_url.text().strip(),
             "network.verify_tls": self.verify_tls.isChecked(),
-            "network.ca_bundle": self.ca_bundle.text().strip(),
+            "network.ca_bundle": ca_bundle,
         }
 
     def _update_enabled(self) -> None:

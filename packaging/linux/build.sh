@@ -66,7 +66,7 @@ License: MIT
 Bundled third-party components, each under its own license: CPython (PSF-2.0), Qt 6 and
 PySide6 (LGPL-3.0, dynamically linked: the libraries in /opt/desktop-chat/_internal can be
 replaced), ICU (Unicode-3.0), OpenSSL (Apache-2.0), httpx, keyring, qasync, markdown-it-py,
-Pygments, cryptography, certifi and their dependencies (see each package's metadata in
+Pygments, cryptography, certifi, truststore and their dependencies (see each package's metadata in
 /opt/desktop-chat/_internal/*.dist-info).
 EOF
 

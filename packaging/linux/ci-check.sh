@@ -4,6 +4,8 @@
 #   - its libraries all resolve and the .deb's Depends covers what it links against,
 #   - `--self-test` passes offscreen and on a real X server (Xvfb, the xcb plugin users get),
 #   - it stores and finds a key in a real Secret Service (gnome-keyring in a private D-Bus),
+#   - it trusts HTTPS through the system's CA bundle where /usr/lib/ssl does not exist (Fedora,
+#     Arch, openSUSE), in a private mount namespace (check_tls.sh),
 #   - the menu entry validates and the icons are installed,
 #   - the unpacked .tar.gz passes its self-test too,
 #   - it shows its window at least as fast as `python -m desktop_chat`.
@@ -63,6 +65,9 @@ timeout 120 xvfb-run -a -s "-screen 0 1280x800x24" \
 
 step "keyring"
 bash packaging/linux/check_keyring.sh "$app"
+
+step "TLS from the system's CA bundle"
+$sudo bash packaging/linux/check_tls.sh "$app"
 
 step "tar.gz"
 tar -xzf "$tarball" -C "$unpacked"

@@ -2,7 +2,8 @@
 
 Requests without the header ``X-Team: blue`` are refused with 403, so tests see headers arrive.
 With ``MCP_TEST_TOKEN`` set in its environment, requests must also carry
-``Authorization: Bearer <that token>`` or get 401.
+``Authorization: Bearer <that token>`` or get 401. With ``MCP_TEST_TLS_DIR`` (holding
+``server.pem`` and ``key.pem``, see tests/support/tls.py) it serves HTTPS.
 Run: ``python -m tests.tools.http_mcp_server``.
 """
 
@@ -54,7 +55,11 @@ def main() -> None:
     sock.listen()  # before the port is told: a client connecting at once waits in the backlog
     print(sock.getsockname()[1], flush=True)
     app = RequireTeam(server.streamable_http_app())
-    config = uvicorn.Config(app, log_level="warning", lifespan="on")
+    tls = os.environ.get("MCP_TEST_TLS_DIR")
+    certificate = (
+        {"ssl_certfile": f"{tls}/server.pem", "ssl_keyfile": f"{tls}/key.pem"} if tls else {}
+    )
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", **certificate)
     uvicorn.Server(config).run(sockets=[sock])
 
 
