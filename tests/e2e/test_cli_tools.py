@@ -520,3 +520,41 @@ def test_ctrl_c_during_a_slow_call_ends_ask_at_once(sse_server: ScriptedServer) 
     assert "Traceback" not in err
     assert took < 3, f"ask took {took:.2f} s to stop"
     assert len(sse_server.requests) == 1
+
+
+NOISY_LINE = (
+    "desktop-chat: warning: MCP server 'noisy' printed text on stdout, where only MCP messages "
+    "belong: 'Noisy MCP server 1.2 starting on stdio; reading the config from /etc/noisy/serv…'; "
+    "it was ignored"
+)
+
+
+def test_a_server_printing_on_stdout_is_one_line_in_mcp_tools_and_ask(
+    sse_server: ScriptedServer,
+) -> None:
+    root = str(Path(__file__).resolve().parents[2])
+    for name, extra in (("noisy", ()), ("usage", ("--arg=--usage",))):
+        added = cli("mcp", "add", name, "--command", sys.executable, "--arg=-m",
+                    "--arg=tests.tools.noisy_mcp_server", *extra, "--cwd", root)  # fmt: skip
+        assert added.returncode == 0, added.stderr
+    tools = cli("mcp", "tools", "noisy")
+    assert tools.returncode == 0, tools.stderr
+    assert tools.stderr == NOISY_LINE + "\n"
+    assert tools.stdout == "echo  Return the text unchanged.\n"
+    failed = cli("mcp", "tools", "usage")
+    assert failed.returncode == 1
+    assert failed.stderr == (
+        "desktop-chat: MCP server 'usage' could not start: the server closed the connection "
+        "(it may have exited); it printed on stdout: 'usage: noisy-server [--port PORT] "
+        "--config FILE' (and 1 more line)\n"
+    )
+    sse_server.script(OPENAI.calls(("e1", "echo", ['{"text": "hi"}'])), OPENAI.text("Echoed."))
+    result = ask(OPENAI, sse_server, "--run-tools", "--approve", "all", "echo hi")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Echoed.\n"
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("desktop-chat: warning: MCP server 'usage' could not start")
+    assert lines[1] == NOISY_LINE
+    assert "tool result: echo -> hi" in lines
+    assert "Traceback" not in result.stderr
+    assert "Failed to parse" not in result.stderr

@@ -616,3 +616,28 @@ def test_a_running_call_ends_on_stop_and_on_its_timeout_at_once(qtbot, open_wind
         "The tool did not finish within 0.5 s.",
         False,
     )
+
+
+def test_a_server_printing_on_stdout_is_one_warning_banner_and_its_tools_work(
+    qtbot, open_window, sse_server, capfd
+):
+    noisy = McpServer(
+        "noisy", command=sys.executable, args=("-m", "tests.tools.noisy_mcp_server"), cwd=str(ROOT)
+    )
+    sse_server.script(OPENAI.calls(("e1", "echo", ['{"text": "hi"}'])), OPENAI.text("Echoed."))
+    settings = settings_for(
+        OPENAI, sse_server, mcp_servers=(noisy,), always_allow=("mcp:noisy:echo",)
+    )
+    window = opened(open_window, settings, "mcp:noisy")
+    seen = outcomes(window)
+    send(qtbot, window, "echo hi")
+    assert wait_outcome(qtbot, seen, timeout=MCP_WAIT, window=window) == "finished"
+    assert OPENAI.results(sse_server.requests[1]) == [("e1", "hi", False)]
+    banner = window.banners.banner("mcp:noisy")
+    assert banner is not None
+    assert banner.label.text() == (
+        "MCP server 'noisy' printed text on stdout, where only MCP messages belong: "
+        "'Noisy MCP server 1.2 starting on stdio; reading the config from /etc/noisy/serv…'; "
+        "it was ignored"
+    )
+    assert "Traceback" not in capfd.readouterr().err
