@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import math
+import warnings
 from collections.abc import Callable
 
 MAX_EXPRESSION = 1000  # characters
@@ -30,7 +31,7 @@ ROUND_DIGITS = 1_300
 Number = int | float
 
 
-def _round(value: Number, digits: Number | None) -> Number:
+def _round(value: Number, digits: Number | None = None) -> Number:
     """``round``, with the digit count clamped where it can no longer change the result.
 
     ``round(1, -10**7)`` computes ``10**10**7`` inside one C call (8 s here); clamping to
@@ -79,9 +80,16 @@ def evaluate(expression: str) -> Number:
     if len(expression) > MAX_EXPRESSION:
         raise CalculatorError(f"the expression is longer than {MAX_EXPRESSION} characters")
     try:
-        tree = ast.parse(expression.strip(), mode="eval")
+        # The tokenizer warns about text like "1if" on stderr; the expression is refused or
+        # computed either way. (catch_warnings is process-wide: this briefly mutes other threads'
+        # warnings too, a fair price for a parse of at most MAX_EXPRESSION characters.)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(expression.strip(), mode="eval")
     except SyntaxError as exc:
         raise CalculatorError(f"not a valid expression: {exc.msg}") from None
+    except (MemoryError, RecursionError):  # the parser's own nesting limit, e.g. "(1,(1,(1,…"
+        raise CalculatorError("the expression is nested too deeply") from None
     try:
         return _Evaluator().visit(tree.body, 0)
     except (ZeroDivisionError, OverflowError, ValueError, TypeError) as exc:

@@ -27,6 +27,8 @@ from desktop_chat.tools.calculator import CalculatorError, evaluate, format_numb
         ("sqrt(16) + abs(-2)", 6.0),
         ("max(1, 5, 3) - min(4, 2)", 3),
         ("round(2.567, 2)", 2.57),
+        ("round(2.5)", 2),
+        ("round(-3.7)", -4),
         ("factorial(5)", 120),
         ("atan2(1, 1) * 4", math.pi),
         ("2 * pi", math.tau),
@@ -66,6 +68,8 @@ def test_arithmetic(expression: str, expected: float) -> None:
         ("1" * 1001, "longer than 1000"),
         ("-" * 60 + "1", "nested too deeply"),
         ("(" * 300 + "1" + ")" * 300, "too many nested parentheses"),
+        ("(1," * 249 + "1" + ")" * 249, "nested too deeply"),
+        ("1if 1else 2", "IfExp is not allowed"),  # and no SyntaxWarning on stderr
     ],
 )
 def test_refusals_say_why(expression: str, reason: str) -> None:
