@@ -6,13 +6,16 @@ traceback of its JSON parser, which names neither the server nor the line in wor
 on the SDK's logger drops that record and hands the line to the connection whose transport read
 it (found through a context variable: the SDK's reader task runs in a copy of the context of
 the connection's own task). The connection then says it once, in words, with the line
-shortened: as a warning when the server still started, inside the error when it did not.
+shortened (and any key in it redacted): as a warning when the server still started, inside the
+error when it did not.
 """
 
 from __future__ import annotations
 
 import logging
 from contextvars import ContextVar
+
+from desktop_chat.logs import redact
 
 SDK_LOGGER = "mcp.client.stdio"
 MAX_SHOWN = 80  # characters of the first stray line shown to a person
@@ -35,7 +38,7 @@ class StrayOutput:
         """``'Starting server v1.2…'`` (and how many lines more), or "" when there were none."""
         if not self.count:
             return ""
-        text = repr(shorten(self.lines[0]))
+        text = repr(shorten(redact(self.lines[0])))  # redacted whole, so no key is cut short
         more = self.count - 1
         if more:
             text += f" (and {more} more line{'s' if more != 1 else ''})"

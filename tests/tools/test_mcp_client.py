@@ -355,6 +355,10 @@ def test_stray_output_is_kept_bounded_and_shortened() -> None:
     assert stray.lines[1] == "line 0\twith\r\n  spaces"
     assert stray.describe().endswith(" (and 1000 more lines)")
     assert shorten("a\t b\n") == "a b"
+    keyed = StrayOutput()
+    keyed.add("x" * 60 + " Authorization: Bearer sk-live-0123456789abcdef")
+    assert "sk-" not in keyed.describe()
+    assert "0123" not in keyed.describe()
 
 
 def test_the_sdk_log_passes_through_outside_a_connection(
