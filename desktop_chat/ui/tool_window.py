@@ -43,7 +43,7 @@ class WindowTools:
             lambda name, _count: window.banners.dismiss(f"mcp:{name}")
         )
         self.session.server_warned.connect(
-            lambda name, text: window.banners.show_notice(f"mcp:{name}", text, warning=True)
+            lambda name, text: window.banners.show_notice(f"mcp:{name}", f"{text}.", warning=True)
         )
 
     def _save_always_allow(self, key: str) -> None:

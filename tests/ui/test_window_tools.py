@@ -638,6 +638,6 @@ def test_a_server_printing_on_stdout_is_one_warning_banner_and_its_tools_work(
     assert banner.label.text() == (
         "MCP server 'noisy' printed text on stdout, where only MCP messages belong: "
         "'Noisy MCP server 1.2 starting on stdio; reading the config from /etc/noisy/serv…'; "
-        "it was ignored"
+        "it was ignored."
     )
     assert "Traceback" not in capfd.readouterr().err
