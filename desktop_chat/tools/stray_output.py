@@ -20,6 +20,7 @@ from desktop_chat.logs import redact
 SDK_LOGGER = "mcp.client.stdio"
 MAX_SHOWN = 80  # characters of the first stray line shown to a person
 MAX_KEPT = 3  # lines kept; the rest are only counted
+MAX_LINE = 4096  # characters kept of each: a server may print one endless line
 
 
 class StrayOutput:
@@ -32,7 +33,7 @@ class StrayOutput:
     def add(self, line: str) -> None:
         self.count += 1
         if len(self.lines) < MAX_KEPT:
-            self.lines.append(line)
+            self.lines.append(line[:MAX_LINE])
 
     def describe(self) -> str:
         """``'Starting server v1.2…'`` (and how many lines more), or "" when there were none."""

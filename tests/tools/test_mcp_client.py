@@ -31,6 +31,7 @@ from desktop_chat.tools.registry import ToolFailure, ToolRegistry
 from desktop_chat.tools.stderr_tail import StderrTail
 from desktop_chat.tools.stray_output import (
     MAX_KEPT,
+    MAX_LINE,
     MAX_SHOWN,
     SDK_LOGGER,
     StrayOutput,
@@ -347,7 +348,8 @@ async def test_a_server_printing_its_usage_and_exiting_says_what_it_printed() ->
 def test_stray_output_is_kept_bounded_and_shortened() -> None:
     stray = StrayOutput()
     assert stray.describe() == ""
-    stray.add("x" * 500)
+    stray.add("x" * 500_000)
+    assert len(stray.lines[0]) == MAX_LINE
     assert stray.describe() == repr("x" * (MAX_SHOWN - 1) + "…")
     for n in range(1000):
         stray.add(f"line {n}\twith\r\n  spaces")
