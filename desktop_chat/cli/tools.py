@@ -238,6 +238,8 @@ def cmd_mcp_tools(args: argparse.Namespace) -> int:
             server, connect_timeout=args.timeout, network=network, keystore=KeyStore()
         )
         await connection.start()
+        if connection.warning:
+            _err(f"desktop-chat: warning: {connection.warning}")
         try:
             return [(tool.name, tool.description) for tool in connection.tools]
         finally:

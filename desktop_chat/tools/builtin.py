@@ -2,6 +2,14 @@
 
 They run in-process and never reach the network. read_text_file only reads below directories
 the user allowed; with none allowed it refuses, and it says so in words the model can relay.
+
+Their work runs in a worker thread, so the event loop keeps turning (the window repaints, Stop
+and the tool timeout act at once) while a file is read or an expression computed. A thread is
+enough because the work is also bounded: a thread cannot be killed, and one long C call holds
+the GIL and stalls the loop whatever thread makes it, so the calculator refuses or clamps every
+operation that could take long (see calculator.py) and a call abandoned by a timeout or Stop
+ends within milliseconds. A process per call would survive unbounded work, but costs a start
+per call and a second entry point in the frozen app, for work that is already bounded.
 """
 
 from __future__ import annotations
@@ -70,6 +78,14 @@ def read_text_file(path: str, allowed: Sequence[Path], limit: int = MAX_FILE_BYT
     return text
 
 
+def calculate(expression: str) -> str:
+    """The calculator's result as the model reads it; a refusal is a ToolFailure."""
+    try:
+        return format_number(evaluate(expression))
+    except CalculatorError as exc:
+        raise ToolFailure(str(exc)) from None
+
+
 def _string(arguments: dict[str, JSONValue], name: str, default: str | None = None) -> str:
     value = arguments.get(name, default)
     if not isinstance(value, str):
@@ -82,13 +98,11 @@ def builtin_entries(allowed_dirs: Sequence[Path] = (), *, now: Clock = _utc_now)
     allowed = tuple(allowed_dirs)
 
     async def run_time(arguments: dict[str, JSONValue]) -> ToolOutput:
-        return ToolOutput(current_time(_string(arguments, "timezone", "UTC"), now))
+        zone = _string(arguments, "timezone", "UTC")
+        return ToolOutput(await asyncio.to_thread(current_time, zone, now))  # reads tzdata
 
     async def run_calculator(arguments: dict[str, JSONValue]) -> ToolOutput:
-        try:
-            return ToolOutput(format_number(evaluate(_string(arguments, "expression"))))
-        except CalculatorError as exc:
-            raise ToolFailure(str(exc)) from None
+        return ToolOutput(await asyncio.to_thread(calculate, _string(arguments, "expression")))
 
     async def run_read(arguments: dict[str, JSONValue]) -> ToolOutput:
         path = _string(arguments, "path")

@@ -4,25 +4,50 @@ Allowed: int and float literals, + - * / // % **, unary + and -, parentheses, th
 :data:`FUNCTIONS` and the constants in :data:`CONSTANTS`. Everything else is refused with the
 reason. Results stay small: exponents and integer sizes are bounded *before* computing, so
 ``9**9**9`` is refused at once instead of running for minutes.
+
+Every step must end in microseconds, not merely the whole: a single long C call (a huge power,
+``10**10**7`` hidden in ``round(1, -10**7)``'s digits, a giant factorial) holds the GIL, so not
+even a worker thread would keep the window turning, and no thread can be stopped. So every
+operation is bounded by the size of its operands: integers to MAX_INT_BITS, exponents to
+MAX_EXPONENT, ``round``'s digits to what can change an operand that size, factorials to a result
+that fits, nesting to MAX_DEPTH and the text to MAX_EXPRESSION.
 """
 
 from __future__ import annotations
 
 import ast
 import math
+import warnings
 from collections.abc import Callable
 
 MAX_EXPRESSION = 1000  # characters
 MAX_DEPTH = 50  # nesting; deeper trees are refused before Python's own recursion limit
 MAX_INT_BITS = 4096  # about 1233 decimal digits
 MAX_EXPONENT = 10_000
+# Past this many digits either way, rounding a number within MAX_INT_BITS (about 1233 digits)
+# or a float (at most 1e308, at least 5e-324) gives the same result as any further digit count.
+ROUND_DIGITS = 1_300
 
 Number = int | float
+
+
+def _round(value: Number, digits: Number | None = None) -> Number:
+    """``round``, with the digit count clamped where it can no longer change the result.
+
+    ``round(1, -10**7)`` computes ``10**10**7`` inside one C call (8 s here); clamping to
+    ±ROUND_DIGITS gives the identical result at once.
+    """
+    if digits is None:
+        return round(value)
+    if isinstance(digits, int):
+        digits = max(-ROUND_DIGITS, min(ROUND_DIGITS, digits))
+    return round(value, digits)  # type: ignore[arg-type]  # a float count is the caller's TypeError
+
 
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e, "tau": math.tau, "inf": math.inf}
 FUNCTIONS: dict[str, Callable[..., Number]] = {
     "abs": abs,
-    "round": round,
+    "round": _round,
     "min": min,
     "max": max,
     "sqrt": math.sqrt,
@@ -55,9 +80,16 @@ def evaluate(expression: str) -> Number:
     if len(expression) > MAX_EXPRESSION:
         raise CalculatorError(f"the expression is longer than {MAX_EXPRESSION} characters")
     try:
-        tree = ast.parse(expression.strip(), mode="eval")
+        # The tokenizer warns about text like "1if" on stderr; the expression is refused or
+        # computed either way. (catch_warnings is process-wide: this briefly mutes other threads'
+        # warnings too, a fair price for a parse of at most MAX_EXPRESSION characters.)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(expression.strip(), mode="eval")
     except SyntaxError as exc:
         raise CalculatorError(f"not a valid expression: {exc.msg}") from None
+    except (MemoryError, RecursionError):  # the parser's own nesting limit, e.g. "(1,(1,(1,…"
+        raise CalculatorError("the expression is nested too deeply") from None
     try:
         return _Evaluator().visit(tree.body, 0)
     except (ZeroDivisionError, OverflowError, ValueError, TypeError) as exc:
@@ -106,8 +138,8 @@ class _Evaluator:
         if node.keywords:
             raise CalculatorError("functions take positional arguments only")
         args = [self.visit(arg, depth + 1) for arg in node.args]
-        if node.func.id == "factorial" and args and isinstance(args[0], int) and args[0] > 1000:
-            raise CalculatorError("factorial is limited to 1000")
+        if node.func.id == "factorial" and args and isinstance(args[0], int):
+            _bound_factorial(args[0])
         return _checked(FUNCTIONS[node.func.id](*args))
 
 
@@ -141,6 +173,12 @@ def _power(base: Number, exponent: Number) -> Number:
     if isinstance(result, complex):
         raise CalculatorError("the result is not a real number")
     return result
+
+
+def _bound_factorial(n: int) -> None:
+    """Refuse a factorial whose result would be too large, before computing it."""
+    if n > 1 and math.lgamma(min(n, 10**6) + 1) / math.log(2) > MAX_INT_BITS:
+        raise CalculatorError(f"factorial({n}) would have more than {MAX_INT_BITS} bits")
 
 
 def _bound_bits(bits: int) -> None:

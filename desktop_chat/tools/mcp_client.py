@@ -5,6 +5,8 @@ Each server's session lives in one asyncio task that enters and exits every cont
 that entered them, or closing fails with "exited a cancel scope in a different task". Calls are
 made from the caller's own task through the session. A server that fails to start or dies
 becomes a human error carrying the last lines of its stderr; it never takes the app down.
+A stdio server that prints text on stdout besides the protocol gets one line saying so (see
+stray_output.py), never the SDK's parser traceback.
 The values of a server's keyring headers are read from the key store when it starts, and go
 nowhere but into its HTTP requests.
 The SDK is imported on first use (it costs over a second).
@@ -32,6 +34,8 @@ from desktop_chat.storage.secrets import (
 from desktop_chat.storage.settings import McpServer
 from desktop_chat.tools.registry import Runner, ToolEntry, ToolFailure, ToolOutput
 from desktop_chat.tools.stderr_tail import StderrTail
+from desktop_chat.tools.stray_output import StrayOutput, watch_sdk_log
+from desktop_chat.tools.stray_output import current as current_stray_output
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -87,10 +91,22 @@ class McpConnection:
         self._closing = asyncio.Event()
         self._failure: BaseException | None = None
         self._lost = False
+        self._stray = StrayOutput()
 
     @property
     def name(self) -> str:
         return self.server.name
+
+    @property
+    def warning(self) -> str:
+        """One line for a person if the server printed text on stdout besides the protocol."""
+        shown = self._stray.describe()
+        if not shown:
+            return ""
+        return (
+            f"MCP server {self.name!r} printed text on stdout, where only MCP messages belong: "
+            f"{shown}; it was ignored"
+        )
 
     @property
     def alive(self) -> bool:
@@ -120,6 +136,8 @@ class McpConnection:
             self._ready.cancel()
         elif not self._ready.cancelled():
             self._ready.exception()  # a late failure is superseded by this error: mark it seen
+        if self._stray.count:
+            reason += f"; it printed on stdout: {self._stray.describe()}"
         raise McpError(self.name, f"could not start: {reason}", self.stderr_text())
 
     async def _read_keyring_headers(self) -> None:
@@ -147,6 +165,7 @@ class McpConnection:
         from mcp import ClientSession
 
         assert self._ready is not None
+        current_stray_output.set(self._stray)  # the SDK's reader tasks inherit it
         try:
             async with contextlib.AsyncExitStack() as stack:
                 read, write = await stack.enter_async_context(self._transport(stack))
@@ -205,6 +224,7 @@ class McpConnection:
             encoding_error_handler="replace",
         )
         self._stderr = StderrTail()
+        watch_sdk_log()
         return stdio_client(params, errlog=self._stderr.writer)
 
     async def call(self, name: str, arguments: dict[str, JSONValue]) -> ToolOutput:

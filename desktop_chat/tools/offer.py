@@ -35,9 +35,11 @@ def declared_entries(tools: Iterable[UserTool | Tool], notices: list[str]) -> li
 
 
 async def server_entries(hub: McpHub, notices: list[str]) -> list[ToolEntry]:
-    """Start the hub's servers; the tools of those that started, a notice for each failure."""
+    """Start the hub's servers; the tools of those that started, a notice for each failure
+    and for each server that printed on stdout besides the protocol."""
     for failure in await hub.start():
         notices.append(f"{failure}; its tools are left out")
+    notices += [c.warning for c in hub.connections if c.warning]
     return hub.entries()
 
 

@@ -136,6 +136,8 @@ class ServerTest(QObject):
             self._show_failure(f"MCP server {exc.server!r} {exc.reason}", exc.stderr, server.url)
         else:
             self._show_tools([(tool.name, tool.description) for tool in connection.tools])
+            if connection.warning and shiboken6.isValid(self.status):
+                self.status.setText(f"{self.status.text()}\n⚠ {connection.warning}.")
         finally:
             await connection.aclose()
 

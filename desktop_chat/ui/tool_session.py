@@ -49,6 +49,7 @@ class ToolSession(QObject):
     enabled_changed = Signal()
     server_failed = Signal(str, str)  # server name, the error for a person (with stderr tail)
     server_started = Signal(str, int)  # server name, how many tools it offers
+    server_warned = Signal(str, str)  # server name, what it did wrong but survived (one line)
     always_allowed = Signal(str)  # a tool key the user chose "Always allow" for
 
     def __init__(
@@ -227,6 +228,8 @@ class ToolSession(QObject):
                 self._connections[connection.name] = connection
                 self.server_errors.pop(connection.name, None)
                 self.server_started.emit(connection.name, len(connection.tools))
+                if connection.warning:
+                    self.server_warned.emit(connection.name, connection.warning)
         return [self._connections[s.name] for s in servers if s.name in self._connections]
 
     def connected(self, server: str) -> McpConnection | None:

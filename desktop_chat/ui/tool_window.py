@@ -42,6 +42,9 @@ class WindowTools:
         self.session.server_started.connect(
             lambda name, _count: window.banners.dismiss(f"mcp:{name}")
         )
+        self.session.server_warned.connect(
+            lambda name, text: window.banners.show_notice(f"mcp:{name}", f"{text}.", warning=True)
+        )
 
     def _save_always_allow(self, key: str) -> None:
         window = self.window

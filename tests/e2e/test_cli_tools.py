@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -452,3 +454,107 @@ def test_delete_header_stops_sending_it(real_keyring: RealKeyring) -> None:
         assert "only apply to --url servers" in stdio.stderr
     finally:
         store.delete(entry, service=MCP_HEADER_SERVICE)
+
+
+def test_a_calculator_call_hiding_a_huge_power_ends_at_once(sse_server: ScriptedServer) -> None:
+    sse_server.script(
+        OPENAI.calls(("h1", "calculator", ['{"expression": "round(1, -10**7)"}'])),
+        OPENAI.text("Zero."),
+    )
+    started = time.monotonic()
+    result = ask(
+        OPENAI, sse_server, "--run-tools", "--approve", "all", "--tool-timeout", "3", "round it"
+    )
+    took = time.monotonic() - started
+    assert result.returncode == 0, result.stderr
+    assert "tool result: calculator -> 0" in result.stderr.splitlines()
+    assert OPENAI.results(sse_server.requests[1]) == [("h1", "0", False)]
+    assert took < 3  # the whole command, start-up included
+
+
+def start_ask(server: ScriptedServer, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "desktop_chat", "ask", "--protocol", "openai",
+         "--base-url", server.url + "/v1", "--model", "m", *extra],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "DESKTOP_CHAT_API_KEY": KEY},
+    )  # fmt: skip
+
+
+def add_sleepy() -> None:
+    root = str(Path(__file__).resolve().parents[2])
+    added = cli("mcp", "add", "sleepy", "--command", sys.executable,
+                "--arg=-m", "--arg=tests.ui.sleepy_mcp_server", "--cwd", root)  # fmt: skip
+    assert added.returncode == 0, added.stderr
+
+
+def test_the_tool_timeout_ends_a_slow_call_on_time(sse_server: ScriptedServer) -> None:
+    add_sleepy()
+    sse_server.script(OPENAI.calls(("n1", "nap", ['{"seconds": 60}'])), OPENAI.text("Too slow."))
+    process = start_ask(sse_server, "--run-tools", "--approve", "all", "--tool-timeout", "1", "hi")
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert out == "Too slow.\n"
+    assert "tool error: nap -> The tool did not finish within 1 s." in err.splitlines()
+    assert OPENAI.results(sse_server.requests[1]) == [
+        ("n1", "The tool did not finish within 1 s.", False)
+    ]
+
+
+def test_ctrl_c_during_a_slow_call_ends_ask_at_once(sse_server: ScriptedServer) -> None:
+    add_sleepy()
+    sse_server.script(OPENAI.calls(("n1", "nap", ['{"seconds": 60}'])), OPENAI.text("never"))
+    process = start_ask(sse_server, "--run-tools", "--approve", "all", "hi")
+    assert process.stderr is not None
+    line = ""
+    deadline = time.monotonic() + 60
+    while not line.startswith("tool call: nap") and time.monotonic() < deadline:
+        line = process.stderr.readline()
+    assert line.startswith("tool call: nap"), line
+    time.sleep(0.3)  # the call is running
+    asked = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    _out, err = process.communicate(timeout=30)
+    took = time.monotonic() - asked
+    assert process.returncode != 0
+    assert "Traceback" not in err
+    assert took < 3, f"ask took {took:.2f} s to stop"
+    assert len(sse_server.requests) == 1
+
+
+NOISY_LINE = (
+    "desktop-chat: warning: MCP server 'noisy' printed text on stdout, where only MCP messages "
+    "belong: 'Noisy MCP server 1.2 starting on stdio; reading the config from /etc/noisy/serv…'; "
+    "it was ignored"
+)
+
+
+def test_a_server_printing_on_stdout_is_one_line_in_mcp_tools_and_ask(
+    sse_server: ScriptedServer,
+) -> None:
+    root = str(Path(__file__).resolve().parents[2])
+    for name, extra in (("noisy", ()), ("usage", ("--arg=--usage",))):
+        added = cli("mcp", "add", name, "--command", sys.executable, "--arg=-m",
+                    "--arg=tests.tools.noisy_mcp_server", *extra, "--cwd", root)  # fmt: skip
+        assert added.returncode == 0, added.stderr
+    tools = cli("mcp", "tools", "noisy")
+    assert tools.returncode == 0, tools.stderr
+    assert tools.stderr == NOISY_LINE + "\n"
+    assert tools.stdout == "echo  Return the text unchanged.\n"
+    failed = cli("mcp", "tools", "usage")
+    assert failed.returncode == 1
+    assert failed.stderr == (
+        "desktop-chat: MCP server 'usage' could not start: the server closed the connection "
+        "(it may have exited); it printed on stdout: 'usage: noisy-server [--port PORT] "
+        "--config FILE' (and 1 more line)\n"
+    )
+    sse_server.script(OPENAI.calls(("e1", "echo", ['{"text": "hi"}'])), OPENAI.text("Echoed."))
+    result = ask(OPENAI, sse_server, "--run-tools", "--approve", "all", "echo hi")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Echoed.\n"
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("desktop-chat: warning: MCP server 'usage' could not start")
+    assert lines[1] == NOISY_LINE
+    assert "tool result: echo -> hi" in lines
+    assert "Traceback" not in result.stderr
+    assert "Failed to parse" not in result.stderr

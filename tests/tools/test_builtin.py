@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -124,3 +128,63 @@ def test_large_files_are_cut_and_bad_utf8_is_replaced(tmp_path: Path) -> None:
     )
     assert read_text_file("latin1.txt", [tmp_path]) == "caf\ufffd"
     assert read_text_file("big.txt", [tmp_path], limit=4).startswith("aaaa\n[… cut")
+
+
+class Ticker:
+    """Measure how long the event loop goes without turning while something else runs."""
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> Ticker:
+        self._task = asyncio.create_task(self._tick())
+        await asyncio.sleep(0)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+    async def _tick(self) -> None:
+        last = time.monotonic()
+        while True:
+            await asyncio.sleep(0.002)
+            now = time.monotonic()
+            self.longest = max(self.longest, now - last)
+            last = now
+
+
+@pytest.mark.parametrize(
+    ("expression", "result"),
+    [("round(1, -10**7)", "0"), ("round(7 * 10**1000, -1001)", "10" + "0" * 1000)],
+)
+async def test_the_event_loop_keeps_turning_while_the_calculator_works(
+    expression: str, result: str
+) -> None:
+    calculator = entry(builtin_entries(), "calculator")
+    assert calculator.run is not None
+    async with Ticker() as ticker:
+        started = time.monotonic()
+        output = await asyncio.wait_for(calculator.run({"expression": expression}), 5)
+        took = time.monotonic() - started
+        await asyncio.sleep(0.01)
+    assert output.content == result
+    assert took < 0.2
+    assert ticker.longest < 0.1
+
+
+async def test_builtin_work_runs_off_the_event_loops_thread() -> None:
+    threads: list[int] = []
+
+    def clock() -> datetime:
+        threads.append(threading.get_ident())
+        return NOW
+
+    current = entry(builtin_entries(now=clock), "current_time")
+    assert current.run is not None
+    await current.run({"timezone": "Europe/Paris"})
+    assert threads
+    assert threading.get_ident() not in threads

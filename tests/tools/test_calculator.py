@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import time
@@ -26,6 +27,8 @@ from desktop_chat.tools.calculator import CalculatorError, evaluate, format_numb
         ("sqrt(16) + abs(-2)", 6.0),
         ("max(1, 5, 3) - min(4, 2)", 3),
         ("round(2.567, 2)", 2.57),
+        ("round(2.5)", 2),
+        ("round(-3.7)", -4),
         ("factorial(5)", 120),
         ("atan2(1, 1) * 4", math.pi),
         ("2 * pi", math.tau),
@@ -60,10 +63,13 @@ def test_arithmetic(expression: str, expected: float) -> None:
         ("(-8) ** 0.5", "not a real number"),
         ("2.0 ** 5000", "cannot compute"),
         ("1 +", "not a valid expression"),
-        ("factorial(100000)", "limited to 1000"),
+        ("factorial(100000)", "factorial(100000) would have more than 4096 bits"),
+        ("factorial(10 ** 300)", "would have more than 4096 bits"),
         ("1" * 1001, "longer than 1000"),
         ("-" * 60 + "1", "nested too deeply"),
         ("(" * 300 + "1" + ")" * 300, "too many nested parentheses"),
+        ("(1," * 249 + "1" + ")" * 249, "nested too deeply"),
+        ("1if 1else 2", "IfExp is not allowed"),  # and no SyntaxWarning on stderr
     ],
 )
 def test_refusals_say_why(expression: str, reason: str) -> None:
@@ -80,6 +86,53 @@ def test_huge_results_are_refused_at_once(expression: str) -> None:
     with pytest.raises(CalculatorError, match=r"exponents are limited|more than 4096 bits"):
         evaluate(expression)
     assert time.perf_counter() - started < 0.5
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        # Exponents hiding in round's digit count: 10**10**7 would be computed in one C call.
+        ("round(1, -10**7)", 0),
+        ("round(-7, -10**7)", 0),
+        ("round(2**4095, -10**6)", 0),
+        ("round(10**1000, -1000)", 10**1000),
+        ("round(6 * 10**1232, -1233)", 10**1233),
+        ("round(1234, -2)", 1200),
+        ("round(1234, 10**7)", 1234),
+        ("round(1.5, -10**7)", 0.0),
+        ("round(1.25, 10**7)", 1.25),
+        ("round(2.675, 2)", 2.67),  # the float's own binary value, as Python rounds it
+        ("factorial(500) // factorial(499)", 500),
+        ("(" * 150 + "1" + ")" * 150, 1),
+    ],
+)
+def test_hidden_exponents_and_large_counts_end_at_once(expression: str, expected: float) -> None:
+    started = time.perf_counter()
+    assert evaluate(expression) == expected
+    assert time.perf_counter() - started < 0.05
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "round(1, -10**7)",
+        "round(2**4095, -10**4) + round(1, -9999)",
+        "factorial(10**6)",
+        "-" * 990 + "1",
+        "+-" * 495 + "1",
+        "1+" * 495 + "1",
+        "2**" * 300 + "2",
+        "9" * 1000,
+        "max(" + "2**4095," * 110 + "1)",
+        "2**4095 // 3 * 1 % (2**4094 + 1) - 2**4095 * 1" + " + 2**4095 % 7" * 30,
+    ],
+)
+def test_every_expression_ends_within_milliseconds(expression: str) -> None:
+    """The worst of each kind: no expression may hold the GIL long enough to stall the window."""
+    started = time.perf_counter()
+    with contextlib.suppress(CalculatorError):
+        format_number(evaluate(expression))
+    assert time.perf_counter() - started < 0.05
 
 
 def test_results_just_inside_the_bounds_are_computed() -> None:

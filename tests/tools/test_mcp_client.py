@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import logging
 import re
 import sys
 import time
@@ -27,6 +29,15 @@ from desktop_chat.tools.loop import ToolLoop
 from desktop_chat.tools.mcp_client import McpConnection, McpError, McpHub, result_text
 from desktop_chat.tools.registry import ToolFailure, ToolRegistry
 from desktop_chat.tools.stderr_tail import StderrTail
+from desktop_chat.tools.stray_output import (
+    MAX_KEPT,
+    MAX_LINE,
+    MAX_SHOWN,
+    SDK_LOGGER,
+    StrayOutput,
+    shorten,
+    watch_sdk_log,
+)
 from tests.support.mcp_http import http_mcp_server
 from tests.support.sse_server import ScriptedServer
 from tests.tools.test_loop import OPENAI
@@ -292,3 +303,75 @@ async def test_an_unreachable_keyring_is_said_before_connecting() -> None:
     with pytest.raises(McpError) as info:
         await asyncio.wait_for(connection.start(), 30)
     assert str(info.value) == "MCP server 'web' could not start: No keyring here."
+
+
+NOISY = McpServer(
+    "noisy", command=sys.executable, args=("-m", "tests.tools.noisy_mcp_server"), cwd=str(ROOT)
+)
+NOISY_WARNING = (
+    "MCP server 'noisy' printed text on stdout, where only MCP messages belong: "
+    "'Noisy MCP server 1.2 starting on stdio; reading the config from /etc/noisy/serv…'; "
+    "it was ignored"
+)
+
+
+async def test_a_server_printing_on_stdout_is_one_line_and_still_works(
+    capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    connection = McpConnection(NOISY)
+    await asyncio.wait_for(connection.start(), 60)
+    try:
+        assert connection.warning == NOISY_WARNING
+        output = await asyncio.wait_for(connection.call("echo", {"text": "still here"}), 20)
+        assert output.content == "still here"
+    finally:
+        await asyncio.wait_for(connection.aclose(), 20)
+    printed = capfd.readouterr()
+    assert "Traceback" not in printed.err + printed.out
+    assert "Failed to parse" not in printed.err
+    assert [r.name for r in caplog.records if r.name.startswith("mcp")] == []
+
+
+async def test_a_server_printing_its_usage_and_exiting_says_what_it_printed() -> None:
+    server = dataclasses.replace(NOISY, args=(*NOISY.args, "--usage"))
+    connection = McpConnection(server, connect_timeout=20)
+    with pytest.raises(McpError) as info:
+        await asyncio.wait_for(connection.start(), 30)
+    assert str(info.value) == (
+        "MCP server 'noisy' could not start: the server closed the connection (it may have "
+        "exited); it printed on stdout: 'usage: noisy-server [--port PORT] --config FILE' "
+        "(and 1 more line)"
+    )
+
+
+def test_stray_output_is_kept_bounded_and_shortened() -> None:
+    stray = StrayOutput()
+    assert stray.describe() == ""
+    stray.add("x" * 500_000)
+    assert len(stray.lines[0]) == MAX_LINE
+    assert stray.describe() == repr("x" * (MAX_SHOWN - 1) + "…")
+    for n in range(1000):
+        stray.add(f"line {n}\twith\r\n  spaces")
+    assert len(stray.lines) == MAX_KEPT
+    assert stray.lines[1] == "line 0\twith\r\n  spaces"
+    assert stray.describe().endswith(" (and 1000 more lines)")
+    assert shorten("a\t b\n") == "a b"
+    keyed = StrayOutput()
+    keyed.add("x" * 60 + " Authorization: Bearer sk-live-0123456789abcdef")
+    assert "sk-" not in keyed.describe()
+    assert "0123" not in keyed.describe()
+
+
+def test_the_sdk_log_passes_through_outside_a_connection(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    watch_sdk_log()
+    watch_sdk_log()  # installed once
+    logger = logging.getLogger(SDK_LOGGER)
+    assert len([f for f in logger.filters if type(f).__name__ == "_SdkParseFilter"]) == 1
+    with caplog.at_level(logging.ERROR, logger=SDK_LOGGER):
+        try:
+            raise ValueError("bad line")
+        except ValueError:
+            logger.exception("Failed to parse JSONRPC message from server")
+    assert [r.name for r in caplog.records] == [SDK_LOGGER]

@@ -379,3 +379,19 @@ def test_opening_settings_imports_neither_the_sdk_nor_jsonschema():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_test_says_in_one_line_what_a_server_printed_on_stdout(qtbot, loop):
+    noisy = McpServer(
+        "noisy", command=sys.executable, args=("-m", "tests.tools.noisy_mcp_server"), cwd=str(ROOT)
+    )
+    dialog, _applied = open_dialog(qtbot, Settings(tools=ToolSettings(mcp_servers=(noisy,))))
+    editor = server_editor(qtbot, dialog, dialog.tools.edit_server_button)
+    click(qtbot, editor.test_button)
+    qtbot.waitUntil(lambda: not editor.testing(), timeout=60_000)
+    assert editor.test_status.text() == (
+        "✓ Connected; the server offers 1 tool.\n⚠ MCP server 'noisy' printed text on stdout, "
+        "where only MCP messages belong: 'Noisy MCP server 1.2 starting on stdio; reading the "
+        "config from /etc/noisy/serv…'; it was ignored."
+    )
+    assert editor.tools_view.topLevelItem(0).text(0) == "echo"

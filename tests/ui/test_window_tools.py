@@ -11,9 +11,10 @@ import json
 import logging
 import re
 import sys
+import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from desktop_chat.core.events import AttemptStarted, RequestSent, ResponseStarted, WireEvent
@@ -534,3 +535,109 @@ def test_read_text_file_reads_only_the_file_the_user_picks(
     assert wait_outcome(qtbot, seen, 2, window=window) == "finished"
     _id, content, _error = OPENAI.results(sse_server.requests[3])[-1]
     assert content.startswith(f"reading {tmp_path / 'secret.txt'} is not allowed")
+
+
+class LoopGaps:
+    """The longest time the Qt event loop went without running a 5 ms timer."""
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self._last = time.monotonic()
+        self.timer = QTimer()
+        self.timer.setInterval(5)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        self.longest = max(self.longest, now - self._last)
+        self._last = now
+
+    def stop(self) -> float:
+        self.timer.stop()
+        return self.longest
+
+
+def test_a_calculator_call_hiding_a_huge_power_never_freezes_the_window(
+    qtbot, open_window, sse_server
+):
+    sse_server.script(
+        OPENAI.calls(("h1", "calculator", ['{"expression": "round(1, -10**7)"}'])),
+        OPENAI.text("Zero."),
+    )
+    settings = settings_for(OPENAI, sse_server, always_allow=("builtin:calculator",))
+    window = opened(open_window, settings, "builtin:calculator")
+    window.tools.session.timeout = 2.0
+    seen = outcomes(window)
+    gaps = LoopGaps()
+    started = time.monotonic()
+    send(qtbot, window, "round it")
+    assert wait_outcome(qtbot, seen, timeout=20_000, window=window) == "finished"
+    took, longest = time.monotonic() - started, gaps.stop()
+    assert OPENAI.results(sse_server.requests[1]) == [("h1", "0", False)]
+    assert took < 2.0
+    assert longest < 0.25, f"the event loop stalled for {longest:.3f} s"
+
+
+def running(window: MainWindow) -> bool:
+    return any(c.state_label.text().startswith("Running… ") for c in window.tools.panel.cards())
+
+
+def test_a_running_call_ends_on_stop_and_on_its_timeout_at_once(qtbot, open_window, sse_server):
+    sse_server.script(
+        OPENAI.calls(("s1", "nap", ['{"seconds": 30}'])),
+        OPENAI.calls(("s2", "nap", ['{"seconds": 30}'])),
+        OPENAI.text("Too slow."),
+    )
+    settings = settings_for(
+        OPENAI, sse_server, mcp_servers=(SLEEPY,), always_allow=("mcp:sleepy:nap",)
+    )
+    window = opened(open_window, settings, "mcp:sleepy")
+    seen = outcomes(window)
+    send(qtbot, window, "nap")
+    qtbot.waitUntil(lambda: running(window), timeout=MCP_WAIT)
+    gaps = LoopGaps()
+    asked = time.monotonic()
+    assert window.chat.stop()
+    assert wait_outcome(qtbot, seen, window=window) == "stopped"
+    stopped_after, longest = time.monotonic() - asked, gaps.stop()
+    assert stopped_after < 0.5, f"Stop took {stopped_after:.3f} s"
+    assert longest < 0.25
+    # The next turn's call is held to the tool timeout, which fires on time.
+    window.tools.session.timeout = 0.5
+    send(qtbot, window, "nap again")
+    qtbot.waitUntil(lambda: running(window), timeout=MCP_WAIT)
+    began = time.monotonic()
+    qtbot.waitUntil(lambda: len(sse_server.requests) >= 3, timeout=10_000)
+    assert time.monotonic() - began < 1.5
+    assert wait_outcome(qtbot, seen, 2, window=window) == "finished"
+    assert OPENAI.results(sse_server.requests[2])[-1] == (
+        "s2",
+        "The tool did not finish within 0.5 s.",
+        False,
+    )
+
+
+def test_a_server_printing_on_stdout_is_one_warning_banner_and_its_tools_work(
+    qtbot, open_window, sse_server, capfd
+):
+    noisy = McpServer(
+        "noisy", command=sys.executable, args=("-m", "tests.tools.noisy_mcp_server"), cwd=str(ROOT)
+    )
+    sse_server.script(OPENAI.calls(("e1", "echo", ['{"text": "hi"}'])), OPENAI.text("Echoed."))
+    settings = settings_for(
+        OPENAI, sse_server, mcp_servers=(noisy,), always_allow=("mcp:noisy:echo",)
+    )
+    window = opened(open_window, settings, "mcp:noisy")
+    seen = outcomes(window)
+    send(qtbot, window, "echo hi")
+    assert wait_outcome(qtbot, seen, timeout=MCP_WAIT, window=window) == "finished"
+    assert OPENAI.results(sse_server.requests[1]) == [("e1", "hi", False)]
+    banner = window.banners.banner("mcp:noisy")
+    assert banner is not None
+    assert banner.label.text() == (
+        "MCP server 'noisy' printed text on stdout, where only MCP messages belong: "
+        "'Noisy MCP server 1.2 starting on stdio; reading the config from /etc/noisy/serv…'; "
+        "it was ignored."
+    )
+    assert "Traceback" not in capfd.readouterr().err
