@@ -47,9 +47,11 @@ class ProbeResult:
     models: tuple[str, ...] = ()
 
 
-def verdict_for(error: ChatError, step: str) -> str:
+def verdict_for(error: ChatError, step: str, *, key_sent: bool = True) -> str:
     """Explain a failure by its cause, with what to check next; `step` names what failed."""
-    if isinstance(error, AuthenticationError):
+    if isinstance(error, AuthenticationError) and not key_sent:
+        advice = "the endpoint wants an API key and none is stored: type it above"
+    elif isinstance(error, AuthenticationError):
         advice = "the API key was refused: check the key and that it may use this endpoint"
     elif isinstance(error, NotFoundError):
         advice = "nothing there: check the base URL (and the model name)"
@@ -126,9 +128,9 @@ async def _probe(
             await _first_text(engine, config, chosen)
     except TimeoutError:
         late = TimeoutError_(f"The test gave up after {time_limit:g} s")
-        return ProbeResult(False, verdict_for(late, step), models)
+        return ProbeResult(False, verdict_for(late, step, key_sent=bool(config.api_key)), models)
     except ChatError as error:
-        return ProbeResult(False, verdict_for(error, step), models)
+        return ProbeResult(False, verdict_for(error, step, key_sent=bool(config.api_key)), models)
     listed = f"{len(models)} models listed" if models else listing_note or "no models listed"
     return ProbeResult(True, f"✓ Connection works: {listed}; {chosen!r} answered.", models)
 

@@ -82,3 +82,17 @@ async def test_cancelling_the_probe_ends_it_at_once(
     with pytest.raises(asyncio.CancelledError):
         await asyncio.wait_for(task, TIMEOUT)
     assert time.monotonic() - cancelled_at < 0.1
+
+
+@pytest.mark.parametrize(
+    ("key", "advice"),
+    [(None, "none is stored"), ("sk-test", "the API key was refused")],
+)
+async def test_a_refusal_says_whether_a_key_was_sent(
+    sse_server: ScriptedServer, key: str | None, advice: str
+) -> None:
+    refusal = Reply(401, body=b'{"error": {"message": "no auth"}}')
+    sse_server.route("GET", "/v1/models", refusal)
+    result = await asyncio.wait_for(probe(NETWORK, local(sse_server), key), TIMEOUT)
+    assert not result.ok
+    assert advice in result.verdict
