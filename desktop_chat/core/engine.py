@@ -27,6 +27,7 @@ import httpx
 from desktop_chat.core.accumulator import Accumulator, AssistantTurn
 from desktop_chat.core.body import ACCEPT_ENCODING, body_chunks, read_body
 from desktop_chat.core.errors import (
+    REDACTED,
     ChatError,
     ConfigurationError,
     ConnectionFailedError,
@@ -54,6 +55,7 @@ from desktop_chat.core.providers.base import (
     Provider,
     provider_message,
 )
+from desktop_chat.core.redirect import MAX_REDIRECTS, redirect_target
 from desktop_chat.core.retry import RetryPolicy, retry_after_seconds, wait_refusal
 from desktop_chat.core.sse import SSEDecoder
 from desktop_chat.core.transport import TransportConfig, make_client
@@ -64,8 +66,6 @@ log = logging.getLogger(__name__)
 
 MAX_ERROR_BODY = 64 * 1024  # enough for any provider's error; the rest is not read
 MAX_MODEL_LIST = 16 * 1024 * 1024  # OpenRouter's list of hundreds of models is about 1 MiB
-MAX_REDIRECTS = 5
-REDACTED = "[redacted]"
 # Reads already buffered by the socket come back without suspending, so a fast stream would run
 # `run`'s loop for tens of milliseconds at a time; give the event loop a turn this often.
 YIELD_EVERY_S = 0.008
@@ -188,11 +188,13 @@ class Engine:
         log.info("%s %s (attempt %d)", http.method, http.url, attempt)
         body = json.dumps(http.json, ensure_ascii=False).encode() if http.json is not None else b""
         headers = {**http.headers, "Content-Type": "application/json"} if body else http.headers
-        started_at = time.monotonic()
-        wire = _Wire(attempt, started_at, key) if trace else None
+        wire = _Wire(attempt, key) if trace else None
         if wire is not None:
             wire.sent(http.method, http.url, headers, body)
             yield wire.take()
+        started_at = time.monotonic()
+        if wire is not None:
+            wire.started_at = started_at
         started = False
         try:
             async with self._open(http, headers, body, key, wire) as (response, refused):
@@ -247,6 +249,8 @@ class Engine:
                 if not parser.complete:
                     raise StreamCutError("The stream ended before the answer was complete")
         except httpx.HTTPError as exc:
+            if wire is not None and wire.events:  # a redirect hop that failed: show the hop
+                yield wire.take()
             _raise_transport_error(exc, http.url, started)
 
     @asynccontextmanager
@@ -258,7 +262,7 @@ class Engine:
         key: str | None,
         wire: _Wire | None,
     ) -> AsyncGenerator[tuple[httpx.Response, RedirectError | None], None]:
-        """The response to `http`, following the redirects `_redirect_target` allows.
+        """The response to `http`, following the redirects `redirect_target` allows.
 
         A redirect that is not followed comes with the error to raise about it. With `wire`
         (a trace), each response's start and each redirected request is recorded.
@@ -271,7 +275,7 @@ class Engine:
             ) as response:
                 if wire is not None:
                     wire.answered(response)
-                target = _redirect_target(response, http.method, hop < MAX_REDIRECTS, key)
+                target = redirect_target(response, http.method, hop < MAX_REDIRECTS, key)
                 if not isinstance(target, str):
                     yield response, target
                     return
@@ -315,9 +319,9 @@ class _Wire:
 
     __slots__ = ("attempt", "events", "key", "started_at")
 
-    def __init__(self, attempt: int, started_at: float, key: str | None) -> None:
+    def __init__(self, attempt: int, key: str | None) -> None:
         self.attempt = attempt
-        self.started_at = started_at
+        self.started_at = time.monotonic()  # reset when the request goes out
         self.key = key
         self.events: list[StreamEvent] = []
 
@@ -354,48 +358,6 @@ def _redacted(headers: Mapping[str, str], key: str | None) -> tuple[tuple[str, s
             value = value.replace(key, REDACTED)
         shown.append((name, value))
     return tuple(shown)
-
-
-def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
-    default = {"http": 80, "https": 443}.get(url.scheme)
-    return url.scheme, url.host, url.port or default
-
-
-def _redirect_target(
-    response: httpx.Response, method: str, may_follow: bool, key: str | None
-) -> str | RedirectError | None:
-    """Where to go next: None for an answer that is not a redirect, a URL for one to follow,
-    or the error that names where an unfollowed one pointed and why it was not followed."""
-    status = response.status_code
-    if not 300 <= status < 400:
-        return None
-    location = response.headers.get("location")
-    if not location:
-        return RedirectError(
-            "The server answered with a redirect without saying where", status=status
-        )
-    try:
-        target = response.url.join(location)
-    except httpx.InvalidURL as exc:
-        return RedirectError(f"The server redirected to an invalid address ({exc})", status=status)
-    same_origin = _origin(target) == _origin(response.url)
-    keeps_method = status in (307, 308) or (method == "GET" and status in (301, 302, 303))
-    if same_origin and keeps_method and may_follow:
-        return str(target)
-    if not same_origin:
-        advice = (
-            "redirects to another origin are not followed, so the key stays with its "
-            "endpoint: if the service moved, change the endpoint's base URL"
-        )
-    elif not keeps_method:
-        advice = (
-            f"a {method} is not followed through HTTP {status}, which would turn it into a GET: "
-            "change the endpoint's base URL to the new address"
-        )
-    else:
-        advice = f"too many redirects (more than {MAX_REDIRECTS})"
-    shown = str(target).replace(key, REDACTED) if key else str(target)
-    return RedirectError(f"The server redirected to {shown}", status=status, advice=advice)
 
 
 def _idle_error(idle: float) -> TimeoutError_:

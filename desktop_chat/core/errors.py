@@ -25,6 +25,8 @@ asked to wait 5 min; not retrying").
 
 from __future__ import annotations
 
+REDACTED = "[redacted]"  # what a secret is replaced with wherever it would show
+
 
 class ChatError(Exception):
     """Base of all failures a user may see; `str(err)` is the human message."""
@@ -70,9 +72,9 @@ class ChatError(Exception):
         for name in ("message", "provider_message", "advice"):
             value = getattr(self, name)
             if value and secret in value:
-                setattr(self, name, value.replace(secret, "[redacted]"))
+                setattr(self, name, value.replace(secret, REDACTED))
         self.args = tuple(
-            arg.replace(secret, "[redacted]") if isinstance(arg, str) else arg for arg in self.args
+            arg.replace(secret, REDACTED) if isinstance(arg, str) else arg for arg in self.args
         )
 
 
