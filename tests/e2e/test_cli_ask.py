@@ -445,6 +445,18 @@ def test_keep_alives_alone_end_with_a_message(sse_server: ScriptedServer) -> Non
     no_traceback(result)
 
 
+def test_the_saved_idle_limit_reaches_the_engine(sse_server: ScriptedServer) -> None:
+    saved = subprocess.run(
+        [sys.executable, "-m", "desktop_chat", "config", "set", "network.idle_timeout", "1"],
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert saved.returncode == 0, saved.stderr
+    sse_server.script(Reply(chunks=[b": keep-alive\n\n"] * 300, delay=0.02))
+    result = ask(*openai_args(sse_server), "hi")
+    assert result.returncode == 1
+    assert "No answer content for 1 s" in result.stderr
+
+
 def test_a_key_echoed_in_a_data_line_reaches_neither_stderr_nor_json(
     sse_server: ScriptedServer,
 ) -> None:
