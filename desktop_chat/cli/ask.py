@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import dataclasses
 import json
+import math
 import os
 import sys
 from dataclasses import dataclass
@@ -76,6 +77,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument("--connect-timeout", type=float, metavar="S")
     parser.add_argument("--read-timeout", type=float, metavar="S")
     parser.add_argument("--total-timeout", type=float, metavar="S")
+    parser.add_argument(
+        "--idle-timeout", type=float, metavar="S",
+        help="give up when the reply carries no answer content for S seconds",
+    )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
     tools = parser.add_argument_group("running tools")
     tools.add_argument(
@@ -302,6 +307,7 @@ def _engine_settings(
 ) -> tuple[TransportConfig, RetryPolicy]:
     """Saved network settings, overridden by the command line."""
     from desktop_chat.storage.engine_config import retry_policy, transport_config
+    from desktop_chat.storage.settings import OPTIONS
 
     overrides = {
         "--max-retries": args.max_retries,
@@ -310,10 +316,16 @@ def _engine_settings(
         "--connect-timeout": args.connect_timeout,
         "--read-timeout": args.read_timeout,
         "--total-timeout": args.total_timeout,
+        "--idle-timeout": args.idle_timeout,
     }
-    for name, value in overrides.items():
-        if value is not None and value < 0:
-            raise UsageError(f"{name} must not be negative")
+    for flag, value in overrides.items():
+        # The same bounds as the saved options, e.g. network.max_retries for --max-retries.
+        option = OPTIONS["network." + flag.removeprefix("--").replace("-", "_")]
+        lo, hi = option.lo, option.hi
+        if value is None or lo is None or hi is None:
+            continue
+        if not (math.isfinite(value) and lo <= value <= hi):
+            raise UsageError(f"{flag} must be between {lo:g} and {hi:g}")
     saved_policy = retry_policy(network)
     policy = RetryPolicy(
         max_retries=_pick(args.max_retries, saved_policy.max_retries),
@@ -325,6 +337,7 @@ def _engine_settings(
         connect_timeout=_pick(args.connect_timeout, network.connect_timeout),
         read_timeout=_pick(args.read_timeout, network.read_timeout),
         total_timeout=_pick(args.total_timeout, network.total_timeout),
+        idle_timeout=_pick(args.idle_timeout, network.idle_timeout),
     )
     return transport, policy
 

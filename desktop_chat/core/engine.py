@@ -2,6 +2,12 @@
 
 Cancelling the task that runs a turn closes its connection at once: every await here sits inside
 `client.stream(...)`, whose exit closes the response.
+
+What a server decides is bounded: redirects are followed only within the endpoint's origin
+(307/308 keep the method and body; 301/302/303 only for a GET), at most MAX_REDIRECTS hops, so
+a key never reaches another host; bodies are inflated a piece at a time (`body`); a line, an
+event (`sse`), an error body and a model list have limits; and a stream that carries no answer
+content for `idle_timeout` seconds (keep-alives, pings, a trickle of bytes) ends.
 """
 
 from __future__ import annotations
@@ -12,18 +18,22 @@ import logging
 import random
 import time
 from collections.abc import AsyncGenerator, Callable, Mapping
-from contextlib import aclosing
+from contextlib import aclosing, asynccontextmanager
 from typing import NoReturn
 from urllib.parse import urlsplit
 
 import httpx
 
 from desktop_chat.core.accumulator import Accumulator, AssistantTurn
+from desktop_chat.core.body import ACCEPT_ENCODING, body_chunks, read_body
 from desktop_chat.core.errors import (
+    REDACTED,
     ChatError,
     ConfigurationError,
     ConnectionFailedError,
     MalformedStreamError,
+    RedirectError,
+    ResponseTooLargeError,
     StreamCutError,
     TimeoutError_,
     error_for_status,
@@ -45,7 +55,8 @@ from desktop_chat.core.providers.base import (
     Provider,
     provider_message,
 )
-from desktop_chat.core.retry import RetryPolicy, retry_after_seconds
+from desktop_chat.core.redirect import MAX_REDIRECTS, redirect_target
+from desktop_chat.core.retry import RetryPolicy, retry_after_seconds, wait_refusal
 from desktop_chat.core.sse import SSEDecoder
 from desktop_chat.core.transport import TransportConfig, make_client
 
@@ -53,7 +64,8 @@ __all__ = ["ChatRequest", "EndpointConfig", "Engine"]
 
 log = logging.getLogger(__name__)
 
-MAX_ERROR_BODY = 64 * 1024
+MAX_ERROR_BODY = 64 * 1024  # enough for any provider's error; the rest is not read
+MAX_MODEL_LIST = 16 * 1024 * 1024  # OpenRouter's list of hundreds of models is about 1 MiB
 # Reads already buffered by the socket come back without suspending, so a fast stream would run
 # `run`'s loop for tens of milliseconds at a time; give the event loop a turn this often.
 YIELD_EVERY_S = 0.008
@@ -144,7 +156,7 @@ class Engine:
             yield [AttemptStarted(attempt, policy.max_attempts)]
             streamed_text = False
             try:
-                reads = self._attempt(provider, http, attempt, endpoint.api_key if trace else None)
+                reads = self._attempt(provider, http, attempt, trace, endpoint.api_key)
                 async with aclosing(reads):
                     async for batch in reads:
                         if not streamed_text:
@@ -152,8 +164,9 @@ class Engine:
                         yield batch
                 return
             except ChatError as error:
-                _redact(error, endpoint.api_key)
+                error.redact(endpoint.api_key)
                 if not policy.should_retry(error, attempt):
+                    error.advice = error.advice or wait_refusal(policy, error, attempt)
                     raise
                 failure = error
             delay = policy.delay(attempt, failure, self._rng)
@@ -169,102 +182,194 @@ class Engine:
             attempt += 1
 
     async def _attempt(
-        self, provider: Provider, http: HTTPRequest, attempt: int, trace_key: str | None
+        self, provider: Provider, http: HTTPRequest, attempt: int, trace: bool, key: str | None
     ) -> AsyncGenerator[list[StreamEvent], None]:
-        """One HTTP attempt; `trace_key` (the key to redact, "" for none) turns tracing on."""
+        """One HTTP attempt; with `trace`, the wire too, `key` redacted wherever it shows."""
         log.info("%s %s (attempt %d)", http.method, http.url, attempt)
-        trace = trace_key is not None
         body = json.dumps(http.json, ensure_ascii=False).encode() if http.json is not None else b""
         headers = {**http.headers, "Content-Type": "application/json"} if body else http.headers
-        if trace:
-            yield [RequestSent(attempt, http.method, http.url, _redacted(headers), body.decode())]
+        wire = _Wire(attempt, key) if trace else None
+        if wire is not None:
+            wire.sent(http.method, http.url, headers, body)
+            yield wire.take()
         started_at = time.monotonic()
+        if wire is not None:
+            wire.started_at = started_at
         started = False
         try:
-            async with self._client.stream(
-                http.method, http.url, headers=headers, content=body or None
-            ) as response:
+            async with self._open(http, headers, body, key, wire) as (response, refused):
                 started = True
-                if trace:
-                    elapsed = time.monotonic() - started_at
-                    yield [
-                        ResponseStarted(response.status_code, _redacted(response.headers), elapsed)
-                    ]
+                if wire is not None:
+                    yield wire.take()
+                if refused is not None:
+                    raise refused
                 if response.status_code >= 400:
                     await _raise_for_status(response)
                 content_type = response.headers.get("content-type", "")
                 if "json" in content_type:  # a server that ignored "stream": true, or an error
-                    body = await response.aread()
                     raise MalformedStreamError(
                         "The server answered with JSON instead of an event stream",
-                        provider_message=provider_message(body),
+                        provider_message=provider_message(
+                            await read_body(response, MAX_ERROR_BODY)
+                        ),
                     )
                 decoder = SSEDecoder()
+                feed = decoder.feed
                 parser = provider.parser()
+                parse = parser.parse
+                clock = time.monotonic
+                idle = self.transport.idle_timeout
+                content_at = clock()
                 out: list[StreamEvent] = []
-                async with aclosing(response.aiter_bytes()) as chunks:  # type: ignore[type-var]
+                wired = 0  # how many of `out` are WireEvents, which are not answer content
+                async with aclosing(body_chunks(response)) as chunks:
                     async for chunk in chunks:
-                        for sse in decoder.feed(chunk):
+                        for sse in feed(chunk):
                             if trace:
-                                elapsed = time.monotonic() - started_at
-                                out.append(WireEvent(sse.event, sse.data, sse.id, elapsed))
-                            parser.parse(sse, out)
+                                data = sse.data
+                                if key and key in data:
+                                    data = data.replace(key, REDACTED)
+                                out.append(WireEvent(sse.event, data, sse.id, clock() - started_at))
+                                wired += 1
+                            parse(sse, out)
+                        if len(out) > wired:
+                            content_at = clock()
+                        elif clock() - content_at > idle:
+                            raise _idle_error(idle)
                         if out:
                             yield out
                             if parser.error is not None:
                                 raise parser.error
                             out = []
+                            wired = 0
+                        if decoder.error is not None:
+                            raise ResponseTooLargeError(f"The answer was stopped: {decoder.error}")
                         if parser.done:
                             return
                 if not parser.complete:
                     raise StreamCutError("The stream ended before the answer was complete")
         except httpx.HTTPError as exc:
+            if wire is not None and wire.events:  # a redirect hop that failed: show the hop
+                yield wire.take()
             _raise_transport_error(exc, http.url, started)
+
+    @asynccontextmanager
+    async def _open(
+        self,
+        http: HTTPRequest,
+        headers: dict[str, str],
+        body: bytes,
+        key: str | None,
+        wire: _Wire | None,
+    ) -> AsyncGenerator[tuple[httpx.Response, RedirectError | None], None]:
+        """The response to `http`, following the redirects `redirect_target` allows.
+
+        A redirect that is not followed comes with the error to raise about it. With `wire`
+        (a trace), each response's start and each redirected request is recorded.
+        """
+        url = http.url
+        sent = {"Accept-Encoding": ACCEPT_ENCODING, **headers}
+        for hop in range(MAX_REDIRECTS + 1):
+            async with self._client.stream(
+                http.method, url, headers=sent, content=body or None
+            ) as response:
+                if wire is not None:
+                    wire.answered(response)
+                target = redirect_target(response, http.method, hop < MAX_REDIRECTS, key)
+                if not isinstance(target, str):
+                    yield response, target
+                    return
+            log.info("%s %s (redirected, HTTP %d)", http.method, target, response.status_code)
+            url = target
+            if wire is not None:
+                wire.sent(http.method, url, headers, body)
 
     async def list_models(self, endpoint: EndpointConfig) -> list[str]:
         """The model ids the endpoint offers, sorted."""
         http = provider_for(endpoint.protocol).models_request(endpoint)
         try:
-            response = await self._client.request(http.method, http.url, headers=http.headers)
-        except httpx.HTTPError as exc:
-            _raise_transport_error(exc, http.url, started=False)
-        if response.status_code >= 400:
-            raise error_for_status(
-                response.status_code,
-                provider_message(response.content[:MAX_ERROR_BODY]),
-                retry_after_seconds(response.headers),
-            )
-        try:
-            entries = response.json()["data"]
-            return sorted(str(entry["id"]) for entry in entries)
-        except (ValueError, KeyError, TypeError) as exc:
-            raise MalformedStreamError(
-                "The endpoint's model list is not in the expected form"
-            ) from exc
+            try:
+                opened = self._open(http, http.headers, b"", endpoint.api_key, None)
+                async with opened as (reply, refused):
+                    if refused is not None:
+                        raise refused
+                    if reply.status_code >= 400:
+                        await _raise_for_status(reply)
+                    content = await read_body(reply, MAX_MODEL_LIST + 1)
+            except httpx.HTTPError as exc:
+                _raise_transport_error(exc, http.url, started=False)
+            if len(content) > MAX_MODEL_LIST:
+                raise ResponseTooLargeError(
+                    f"The endpoint's model list is larger than {MAX_MODEL_LIST // 1024**2} MiB"
+                )
+            try:
+                entries = json.loads(content)["data"]
+                return sorted(str(entry["id"]) for entry in entries)
+            except (ValueError, KeyError, TypeError) as exc:
+                raise MalformedStreamError(
+                    "The endpoint's model list is not in the expected form"
+                ) from exc
+        except ChatError as error:
+            error.redact(endpoint.api_key)
+            raise
+
+
+class _Wire:
+    """The requests and response starts of one traced attempt, redirects included."""
+
+    __slots__ = ("attempt", "events", "key", "started_at")
+
+    def __init__(self, attempt: int, key: str | None) -> None:
+        self.attempt = attempt
+        self.started_at = time.monotonic()  # reset when the request goes out
+        self.key = key
+        self.events: list[StreamEvent] = []
+
+    def take(self) -> list[StreamEvent]:
+        """The events recorded since the last take."""
+        events, self.events = self.events, []
+        return events
+
+    def sent(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> None:
+        key = self.key
+        shown_url = url.replace(key, REDACTED) if key else url
+        text = body.decode()
+        if key and key in text:
+            text = text.replace(key, REDACTED)
+        shown = _redacted(headers, key)
+        self.events.append(RequestSent(self.attempt, method, shown_url, shown, text))
+
+    def answered(self, response: httpx.Response) -> None:
+        elapsed = time.monotonic() - self.started_at
+        headers = _redacted(response.headers, self.key)
+        self.events.append(ResponseStarted(response.status_code, headers, elapsed))
 
 
 _SECRET_HEADERS = {"authorization", "x-api-key", "api-key", "proxy-authorization", "cookie"}
 
 
-def _redacted(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
-    return tuple(
-        (name, "[redacted]" if name.lower() in _SECRET_HEADERS else value)
-        for name, value in headers.items()
+def _redacted(headers: Mapping[str, str], key: str | None) -> tuple[tuple[str, str], ...]:
+    """Headers to show: secret ones hidden by name, and `key` wherever a server echoed it."""
+    shown = []
+    for name, value in headers.items():
+        if name.lower() in _SECRET_HEADERS:
+            value = REDACTED
+        elif key and key in value:
+            value = value.replace(key, REDACTED)
+        shown.append((name, value))
+    return tuple(shown)
+
+
+def _idle_error(idle: float) -> TimeoutError_:
+    return TimeoutError_(
+        f"No answer content for {idle:g} s (the server sent only keep-alives)",
+        retryable=False,
+        advice="raise network.idle_timeout (or --idle-timeout) to wait longer",
     )
 
 
-def _redact(error: ChatError, key: str | None) -> None:
-    """Some providers echo the key they rejected: never let it reach a screen or a log."""
-    if key and error.provider_message and key in error.provider_message:
-        error.provider_message = error.provider_message.replace(key, "[redacted]")
-
-
 async def _raise_for_status(response: httpx.Response) -> NoReturn:
-    body = b""
-    async for chunk in response.aiter_bytes():
-        body += chunk
-        if len(body) >= MAX_ERROR_BODY:
-            break
+    body = await read_body(response, MAX_ERROR_BODY)
     raise error_for_status(
         response.status_code, provider_message(body), retry_after_seconds(response.headers)
     )

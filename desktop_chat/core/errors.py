@@ -7,16 +7,25 @@ ChatError                      base; .message is one human sentence, .retryable 
 │   ├── BadRequestError        400/413/422 and other 4xx: the provider refused the request
 │   ├── RateLimitError         429 (retryable; .retry_after from the headers)
 │   ├── ConflictError          408/409 (retryable)
+│   ├── RedirectError          3xx not followed: to another origin, a POST through 301/302/303,
+│   │                          no Location, or too many hops (not retryable)
 │   └── ServerError            5xx, 529, `api_error` in a stream (retryable)
 │       └── OverloadedError    529 or `overloaded_error` (retryable)
 ├── ConnectionFailedError      DNS, refused, reset, TLS before any byte (retryable)
-├── TimeoutError_              connect/read timeout (retryable) or total timeout (not retryable)
+├── TimeoutError_              connect/read timeout (retryable); total timeout, or no answer
+│                              content within the idle limit (not retryable)
 ├── StreamCutError             the stream ended before its terminal marker (retryable)
 ├── MalformedStreamError       the stream is not what the protocol allows (not retryable)
+│   └── ResponseTooLargeError  a line, an event, a model list over its limit (not retryable)
 └── ConfigurationError         bad base URL, missing key: fix the settings first (not retryable)
+
+`advice`, when set, is one more clause after the rest: what the client did about it ("the server
+asked to wait 5 min; not retrying").
 """
 
 from __future__ import annotations
+
+REDACTED = "[redacted]"  # what a secret is replaced with wherever it would show
 
 
 class ChatError(Exception):
@@ -31,12 +40,14 @@ class ChatError(Exception):
         status: int | None = None,
         provider_message: str | None = None,
         retry_after: float | None = None,
+        advice: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.provider_message = provider_message
         self.retry_after = retry_after
+        self.advice = advice
 
     @property
     def cause_label(self) -> str:
@@ -50,7 +61,21 @@ class ChatError(Exception):
         text = " ".join(parts)
         if self.provider_message and self.provider_message not in self.message:
             text += f": {self.provider_message}"
+        if self.advice:
+            text += f"; {self.advice}"
         return text
+
+    def redact(self, secret: str | None) -> None:
+        """Replace `secret` wherever this error would show it: some servers echo the key."""
+        if not secret:
+            return
+        for name in ("message", "provider_message", "advice"):
+            value = getattr(self, name)
+            if value and secret in value:
+                setattr(self, name, value.replace(secret, REDACTED))
+        self.args = tuple(
+            arg.replace(secret, REDACTED) if isinstance(arg, str) else arg for arg in self.args
+        )
 
 
 class HTTPStatusError(ChatError):
@@ -83,6 +108,12 @@ class ConflictError(HTTPStatusError):
     retryable = True
 
 
+class RedirectError(HTTPStatusError):
+    @property
+    def cause_label(self) -> str:
+        return "redirected"
+
+
 class ServerError(HTTPStatusError):
     retryable = True
 
@@ -106,8 +137,8 @@ class ConnectionFailedError(ChatError):
 
 
 class TimeoutError_(ChatError):
-    def __init__(self, message: str, *, retryable: bool = True) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, retryable: bool = True, advice: str | None = None) -> None:
+        super().__init__(message, advice=advice)
         self.retryable = retryable
 
     @property
@@ -127,6 +158,12 @@ class MalformedStreamError(ChatError):
     @property
     def cause_label(self) -> str:
         return "malformed stream"
+
+
+class ResponseTooLargeError(MalformedStreamError):
+    @property
+    def cause_label(self) -> str:
+        return "too large"
 
 
 class ConfigurationError(ChatError):

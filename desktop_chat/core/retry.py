@@ -41,8 +41,28 @@ class RetryPolicy:
         """Seconds to wait after `attempt` failed: the server's Retry-After, else full jitter."""
         if error.retry_after is not None:
             return max(0.0, error.retry_after)
-        ceiling: float = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
+        # The exponent stops growing long before a float would overflow (2.0 ** 1024).
+        ceiling: float = min(self.max_delay, self.base_delay * 2.0 ** min(attempt - 1, 64))
         return ceiling * rng() if self.jitter else ceiling
+
+
+def wait_refusal(policy: RetryPolicy, error: ChatError, attempt: int) -> str | None:
+    """Why no retry follows when the only reason is the server's long Retry-After, else None."""
+    wait = error.retry_after
+    if not error.retryable or attempt > policy.max_retries or wait is None:
+        return None
+    if wait <= MAX_RETRY_AFTER:
+        return None
+    return f"the server asked to wait {duration(wait)}; not retrying"
+
+
+def duration(seconds: float) -> str:
+    """A wait for a person: "90 s", "5 min", "3 h"."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.0f} h"
 
 
 def retry_after_seconds(

@@ -45,6 +45,7 @@ class TransportConfig:
     connect_timeout: float = 10.0
     read_timeout: float = 60.0  # the longest silence allowed between two bytes of a response
     total_timeout: float | None = None  # the longest a whole turn may take, retries included
+    idle_timeout: float = 300.0  # the longest a stream may go on with no answer content in it
     proxy_mode: str = "system"  # "system" (environment, NO_PROXY honoured) | "none" | "custom"
     proxy_url: str = ""
     verify_tls: bool = True

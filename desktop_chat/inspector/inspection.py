@@ -259,7 +259,8 @@ class Inspection:
     def _response_started(self, event: object, at: float) -> None:
         assert isinstance(event, ResponseStarted)
         request = self._current(at)
-        event = dataclasses.replace(event, headers=redact_headers(event.headers))
+        headers = tuple((k, self._scrub(v)) for k, v in redact_headers(event.headers))
+        event = dataclasses.replace(event, headers=headers)
         request.status, request.response_headers = event.status, event.headers
         request.ttfb = request.stream_end = event.elapsed
         kind = next((v for k, v in event.headers if k.lower() == "content-type"), "")

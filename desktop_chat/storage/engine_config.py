@@ -13,6 +13,7 @@ def transport_config(network: Network) -> TransportConfig:
         connect_timeout=network.connect_timeout,
         read_timeout=network.read_timeout,
         total_timeout=network.total_timeout,
+        idle_timeout=network.idle_timeout,
         proxy_mode=network.proxy_mode,
         proxy_url=network.proxy_url,
         verify_tls=network.verify_tls,

@@ -260,6 +260,12 @@ class Network:
         default=None,
         metadata=_meta("Limit in seconds for one whole reply; none = no limit", lo=1, hi=86400),
     )
+    idle_timeout: float = field(
+        default=300.0,
+        metadata=_meta(
+            "Seconds a reply may go on with no answer content (keep-alives only)", lo=1, hi=86400
+        ),
+    )
     proxy_mode: ProxyMode = field(
         default="system",
         metadata=_meta("system (from the environment), none, or custom (proxy_url)"),

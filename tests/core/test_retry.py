@@ -23,7 +23,13 @@ from desktop_chat.core.errors import (
     TimeoutError_,
     error_for_status,
 )
-from desktop_chat.core.retry import MAX_RETRY_AFTER, RetryPolicy, retry_after_seconds
+from desktop_chat.core.retry import (
+    MAX_RETRY_AFTER,
+    RetryPolicy,
+    duration,
+    retry_after_seconds,
+    wait_refusal,
+)
 
 NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -176,6 +182,38 @@ def test_retry_after_above_the_cap_is_not_retried() -> None:
     assert not RetryPolicy().should_retry(error, 1)
     big = error_for_status(503, "maintenance", retry_after=3600)
     assert not RetryPolicy().should_retry(big, 1)
+
+
+def test_a_wait_longer_than_the_cap_is_said_not_slept() -> None:
+    error = RateLimitError("Rate limited", status=429, retry_after=300)
+    assert wait_refusal(RetryPolicy(), error, 1) == "the server asked to wait 5 min; not retrying"
+    hours = error_for_status(503, "maintenance", retry_after=3 * 3600)
+    assert wait_refusal(RetryPolicy(), hours, 1) == "the server asked to wait 3 h; not retrying"
+
+
+def test_no_refusal_when_the_wait_was_not_the_reason() -> None:
+    long_wait = RateLimitError("Rate limited", status=429, retry_after=300)
+    assert wait_refusal(RetryPolicy(), long_wait, 4) is None  # out of retries anyway
+    assert wait_refusal(RetryPolicy(max_retries=0), long_wait, 1) is None
+    short = RateLimitError("Rate limited", status=429, retry_after=MAX_RETRY_AFTER)
+    assert wait_refusal(RetryPolicy(), short, 1) is None
+    refused = error_for_status(400, None, retry_after=300)
+    assert wait_refusal(RetryPolicy(), refused, 1) is None
+    assert wait_refusal(RetryPolicy(), cut(), 1) is None
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(61, "61 s"), (119.4, "119 s"), (120, "2 min"), (7199, "120 min")]
+)
+def test_duration(seconds: float, text: str) -> None:
+    assert duration(seconds) == text
+
+
+def test_a_very_late_attempt_does_not_overflow() -> None:
+    """2.0 ** 1024 overflows a float: attempt 1,025 used to raise OverflowError."""
+    policy = RetryPolicy(max_retries=5000, base_delay=0.5, max_delay=8.0, jitter=False)
+    assert policy.delay(1025, cut()) == 8.0
+    assert policy.delay(10**6, cut()) == 8.0
 
 
 def test_retry_after_does_not_make_a_client_error_retryable() -> None:

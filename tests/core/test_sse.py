@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import itertools
 import re
+import time
 from collections.abc import Iterable
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desktop_chat.core.sse import SSEDecoder, SSEEvent
+from desktop_chat.core.sse import MAX_EVENT_DATA, MAX_LINE, SSEDecoder, SSEEvent
 from tests.support.streams import anthropic_stream, openai_stream, split_bytes
 
 BOM = "\ufeff".encode()
@@ -413,3 +414,62 @@ def test_round_trip(
     stream = encode(events, end, bom)
     assert decode([stream]) == expected
     assert decode(data.draw(splits(stream))) == expected
+
+
+# --- limits -------------------------------------------------------------------------------------
+
+
+def test_a_line_split_into_many_chunks_is_joined_in_linear_time() -> None:
+    """Held as pieces, not grown by concatenation (which was quadratic: 16 s for 64 MB)."""
+    decoder = SSEDecoder()
+    piece = b"x" * 4096
+    started = time.perf_counter()
+    assert decoder.feed(b"data: ") == []
+    for _ in range(4095):  # almost 16 MiB in 4 KiB reads, just under the limit
+        assert decoder.feed(piece) == []
+    (event,) = decoder.feed(b"\n\n")
+    assert time.perf_counter() - started < 2.0
+    assert len(event.data) == 4095 * 4096
+    assert decoder.error is None
+
+
+def test_a_line_over_the_limit_stops_the_decoder() -> None:
+    decoder = SSEDecoder(max_line=100)
+    assert decoder.feed(b"data: a\n\ndata: ") == [SSEEvent(data="a")]
+    assert decoder.feed(b"b" * 90) == []
+    assert decoder.error is None
+    assert decoder.feed(b"b" * 10) == []
+    assert decoder.error == "one line of the event stream is longer than 100 bytes"
+    assert decoder.feed(b"\n\ndata: c\n\n") == []  # stopped: nothing more comes out
+
+
+def test_a_line_over_the_limit_ending_in_its_last_chunk_is_caught() -> None:
+    decoder = SSEDecoder(max_line=1024)
+    assert decoder.feed(b"data: " + b"y" * 1000) == []
+    assert decoder.feed(b"y" * 100 + b"\n\n") == []
+    assert decoder.error == "one line of the event stream is longer than 1 KiB"
+
+
+def test_a_long_tail_after_the_last_line_end_is_caught() -> None:
+    decoder = SSEDecoder(max_line=10)
+    assert decoder.feed(b"data: a\n\n" + b"z" * 11) == [SSEEvent(data="a")]
+    assert decoder.error == "one line of the event stream is longer than 10 bytes"
+
+
+def test_an_event_over_the_data_limit_keeps_the_events_before_it() -> None:
+    decoder = SSEDecoder(max_data=2 * 1024 * 1024)
+    line = b"data: " + b"d" * (1024 * 1024) + b"\n"
+    assert decoder.feed(b"data: before\n\n" + line + line) == [SSEEvent(data="before")]
+    assert decoder.error == "one event's data is larger than 2 MiB"
+    assert decoder.feed(b"\ndata: after\n\n") == []
+
+
+def test_data_within_the_limit_across_events_is_fine() -> None:
+    decoder = SSEDecoder(max_data=10)
+    events = decoder.feed(b"data: 12345\ndata: 123\n\n" * 5)
+    assert datas(events) == ["12345\n123"] * 5
+    assert decoder.error is None
+
+
+def test_the_default_limits_are_generous() -> None:
+    assert MAX_LINE == MAX_EVENT_DATA == 16 * 1024 * 1024

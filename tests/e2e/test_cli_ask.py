@@ -13,8 +13,13 @@ from pathlib import Path
 import pytest
 
 from tests.support.keyring_session import RealKeyring
-from tests.support.sse_server import Reply, ScriptedServer
-from tests.support.streams import anthropic_stream, openai_max_tokens_refusal, openai_stream
+from tests.support.sse_server import Reply, ScriptedServer, gzipped, redirect
+from tests.support.streams import (
+    anthropic_stream,
+    openai_max_tokens_refusal,
+    openai_stream,
+    sse,
+)
 
 KEY = "sk-e2e-secret-0123456789"
 FAIL_BACKEND = "keyring.backends.fail.Keyring"
@@ -378,3 +383,114 @@ def test_saved_endpoint_with_its_key_in_the_real_keyring(
         assert KEY not in result.stdout + result.stderr
     finally:
         cli("endpoint", "remove", name)
+
+
+# --- redirects and hostile servers ----------------------------------------------------------------
+
+
+def test_a_redirect_is_reported_once_with_exit_1(sse_server: ScriptedServer) -> None:
+    with ScriptedServer() as other:
+        target = other.url + "/v1/chat/completions"
+        sse_server.script(redirect(target), Reply(chunks=openai_stream(["never"])))
+        result = ask(*openai_args(sse_server), "hi", env={"DESKTOP_CHAT_API_KEY": KEY})
+        assert other.requests == []
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"desktop-chat: The server redirected to {target} (HTTP 307)")
+    assert len(result.stderr.splitlines()) == 1  # no retry notice
+    assert len(sse_server.requests) == 1
+    no_traceback(result)
+
+
+def _peak_rss_mib(*args: str, timeout: float = 60) -> tuple[subprocess.CompletedProcess[str], int]:
+    """Run `ask` in a child of a child and return its result and its peak resident memory."""
+    code = (
+        "import json, resource, subprocess, sys\n"
+        "done = subprocess.run(sys.argv[2:], capture_output=True, text=True,"
+        " timeout=float(sys.argv[1]))\n"
+        "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024\n"
+        "print(json.dumps([done.returncode, done.stdout, done.stderr, peak]))\n"
+    )
+    child = [sys.executable, "-m", "desktop_chat", "ask", *args]
+    command = [sys.executable, "-c", code, str(timeout), *child]
+    outer = subprocess.run(
+        command, capture_output=True, text=True, timeout=timeout + 10, check=True
+    )
+    returncode, stdout, stderr, peak = json.loads(outer.stdout)
+    return subprocess.CompletedProcess(args, returncode, stdout, stderr), peak
+
+
+def test_a_gzip_bomb_keeps_memory_bounded(sse_server: ScriptedServer) -> None:
+    """Measured here: 2,095 MiB and 19 s before bodies were inflated a piece at a time; 50 MiB
+    and 1 s after."""
+    head = b"".join(openai_stream(["kept "])[:2])
+    mib = 1024 * 1024
+    bomb = gzipped([head, b"data: ", *[b"\0" * mib] * 1024])  # 1 GiB in about 1 MiB
+    assert len(bomb.body or b"") < 1.1 * mib
+    sse_server.script(bomb)
+    result, peak = _peak_rss_mib(*openai_args(sse_server, "--max-retries", "0"), "hi")
+    assert result.returncode == 1
+    assert result.stdout == "kept \n"
+    assert "one line of the event stream is longer than 16 MiB" in result.stderr
+    assert peak < 150, f"peak resident memory {peak} MiB"
+    no_traceback(result)
+
+
+def test_keep_alives_alone_end_with_a_message(sse_server: ScriptedServer) -> None:
+    head = openai_stream(["kept "])[:2]
+    sse_server.script(Reply(chunks=[*head, *[b": keep-alive\n\n"] * 300], delay=0.02))
+    result = ask(*openai_args(sse_server, "--idle-timeout", "1"), "hi")
+    assert result.returncode == 1
+    assert result.stdout == "kept \n"
+    assert "No answer content for 1 s (the server sent only keep-alives)" in result.stderr
+    no_traceback(result)
+
+
+def test_the_saved_idle_limit_reaches_the_engine(sse_server: ScriptedServer) -> None:
+    saved = subprocess.run(
+        [sys.executable, "-m", "desktop_chat", "config", "set", "network.idle_timeout", "1"],
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert saved.returncode == 0, saved.stderr
+    sse_server.script(Reply(chunks=[b": keep-alive\n\n"] * 300, delay=0.02))
+    result = ask(*openai_args(sse_server), "hi")
+    assert result.returncode == 1
+    assert "No answer content for 1 s" in result.stderr
+
+
+def test_a_key_echoed_in_a_data_line_reaches_neither_stderr_nor_json(
+    sse_server: ScriptedServer,
+) -> None:
+    echo = Reply(chunks=[sse(f"unknown key {KEY}")])
+    sse_server.script(echo, echo)
+    env = {"DESKTOP_CHAT_API_KEY": KEY}
+    plain = ask(*openai_args(sse_server), "hi", env=env)
+    as_json = ask(*openai_args(sse_server, "--json"), "hi", env=env)
+    assert (plain.returncode, as_json.returncode) == (1, 1)
+    assert "unknown key [redacted]" in plain.stderr
+    assert "unknown key [redacted]" in json.loads(as_json.stdout)["error"]["message"]
+    for result in (plain, as_json):
+        assert KEY not in result.stdout + result.stderr
+
+
+def test_a_long_retry_after_says_so(sse_server: ScriptedServer) -> None:
+    sse_server.script(Reply(status=429, headers={"Retry-After": "300"}, body=b"{}"))
+    result = ask(*openai_args(sse_server), "hi")
+    assert result.returncode == 1
+    assert result.stderr.rstrip().endswith("the server asked to wait 5 min; not retrying")
+    assert len(sse_server.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        ("--max-retries", "5000", "--max-retries must be between 0 and 20"),
+        ("--max-retries", "-1", "--max-retries must be between 0 and 20"),
+        ("--idle-timeout", "0", "--idle-timeout must be between 1 and 86400"),
+        ("--read-timeout", "1e9", "--read-timeout must be between 0.1 and 3600"),
+    ],
+)
+def test_network_flags_are_range_checked(flag: str, value: str, message: str) -> None:
+    result = ask("--demo", flag, value, "hi", env={"DESKTOP_CHAT_DEMO_TPS": "0"})
+    assert result.returncode == 2
+    assert result.stderr == f"desktop-chat: {message}\n"
+    no_traceback(result)

@@ -54,6 +54,7 @@ def full_settings() -> Settings:
         "network.connect_timeout": 3,
         "network.read_timeout": 90,
         "network.total_timeout": 600,
+        "network.idle_timeout": 120,
         "network.proxy_mode": "custom",
         "network.proxy_url": "http://proxy.example:3128",
         "network.verify_tls": False,

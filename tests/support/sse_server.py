@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -75,6 +76,24 @@ class RecordedRequest:
     def json(self) -> object:
         """Decode the body as JSON."""
         return json.loads(self.body)
+
+
+def redirect(location: str, status: int = 307) -> Reply:
+    """A redirect to ``location`` with an empty body, as an API that moved answers."""
+    return Reply(status=status, headers={"Location": location})
+
+
+def gzipped(pieces: Iterable[bytes], content_type: str = "text/event-stream") -> Reply:
+    """A whole reply of ``pieces`` gzip-compressed, built piece by piece.
+
+    A gzip bomb (a gigabyte of one byte in about a megabyte) is made without ever holding
+    the gigabyte.
+    """
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    parts = [compressor.compress(piece) for piece in pieces]
+    parts.append(compressor.flush())
+    headers = {"Content-Type": content_type, "Content-Encoding": "gzip"}
+    return Reply(headers=headers, body=b"".join(parts))
 
 
 _NO_REPLY = Reply(

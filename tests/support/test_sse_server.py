@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 import time
@@ -10,7 +11,7 @@ import httpx
 import httpx_sse
 import pytest
 
-from tests.support.sse_server import Reply, ScriptedServer
+from tests.support.sse_server import Reply, ScriptedServer, gzipped, redirect
 from tests.support.streams import (
     anthropic_error_event,
     anthropic_stream,
@@ -376,3 +377,24 @@ def test_error_events() -> None:
         "param": None,
         "code": "rl",
     }
+
+
+def test_redirect_sends_the_status_and_location(sse_server: ScriptedServer) -> None:
+    sse_server.script(redirect("/v2/chat", 308), redirect("http://elsewhere.invalid/x"))
+    with httpx.Client(base_url=sse_server.url, timeout=TIMEOUT) as client:
+        first, second = (client.post("/v1/chat") for _ in range(2))
+    assert (first.status_code, first.headers["location"], first.content) == (308, "/v2/chat", b"")
+    assert (second.status_code, second.headers["location"]) == (307, "http://elsewhere.invalid/x")
+
+
+def test_gzipped_is_sent_compressed_and_built_piece_by_piece(sse_server: ScriptedServer) -> None:
+    sse_server.script(gzipped([b"data: a\n\n"] * 1000, "text/event-stream"))
+    with (
+        httpx.Client(timeout=TIMEOUT) as client,
+        client.stream("GET", sse_server.url) as response,
+    ):
+        raw = b"".join(response.iter_raw())
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.headers["content-type"] == "text/event-stream"
+    assert len(raw) < 200
+    assert gzip.decompress(raw) == b"data: a\n\n" * 1000
