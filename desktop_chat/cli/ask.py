@@ -4,12 +4,16 @@ Plain output: the answer's text on stdout as it arrives; notices (retries, tool 
 `--json`: stdout carries exactly one object once the stream has ended:
     {"text", "reasoning", "tool_calls": [{"id", "name", "arguments"}], "stop_reason",
      "usage": {"input_tokens", "output_tokens"}, "attempts"}
-and, when the turn failed, also "error": {"type", "message", "status", "provider_message"}.
+and, when the turn failed, also "error": {"type", "message", "status", "provider_message"};
+Ctrl-C prints the object too, with what had arrived and "error": {"type": "interrupted", ...}.
 With `--run-tools` the calls the model makes are run (approved by `--approve`) until it answers;
 `--json` then adds "steps": [{"text", "tool_calls": [{"id", "name", "arguments", "result",
 "is_error", "approved"}]}] and "step_limit_reached", the other fields describing the last turn.
 Exit codes: 0 success, 1 the turn failed (or the step limit ended the tool loop), 2 a usage or
-settings problem, 130 interrupted.
+settings problem, 130 interrupted, 141 stdout's reader went away.
+
+The offline demo answers only when asked for (`--demo`) or when no endpoint is saved at all:
+with endpoints saved but none active, a script is told so rather than handed a canned answer.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
-from desktop_chat.core.accumulator import AssistantTurn
+from desktop_chat.core.accumulator import Accumulator, AssistantTurn
 from desktop_chat.core.conversation import Conversation, Message, Tool
 from desktop_chat.core.engine import ChatRequest, EndpointConfig, Engine
 from desktop_chat.core.errors import ChatError
@@ -101,6 +105,15 @@ class Target:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except KeyboardInterrupt:  # before the stream started: the object still says what happened
+        if args.json:
+            _print_json(AssistantTurn(), interrupted=True)
+        raise
+
+
+def _run(args: argparse.Namespace) -> int:
     from desktop_chat.storage.settings import SettingsError, load_settings
 
     try:
@@ -130,6 +143,26 @@ async def _ask(
     transport: TransportConfig,
     policy: RetryPolicy,
 ) -> int:
+    """Ask, and on Ctrl-C (asyncio.run cancels this task) end with what had arrived."""
+    printer = _Printer(sys.stdout, sys.stderr, plain=not args.json)
+    try:
+        return await _ask_once(args, settings, tools, transport, policy, printer)
+    except asyncio.CancelledError:
+        printer.end_line()
+        if args.json:
+            _print_json(printer.partial, interrupted=True)
+        print("desktop-chat: interrupted", file=sys.stderr)
+        return 130
+
+
+async def _ask_once(
+    args: argparse.Namespace,
+    settings: Settings,
+    tools: tuple[Tool, ...],
+    transport: TransportConfig,
+    policy: RetryPolicy,
+    printer: _Printer,
+) -> int:
     demo = None
     try:
         target, demo = await _resolve_target(args, settings)
@@ -139,7 +172,6 @@ async def _ask(
     try:
         conversation = Conversation(args.system, [Message("user", text=args.prompt)])
         request = ChatRequest(target.model, conversation, args.max_tokens, args.temperature, tools)
-        printer = _Printer(sys.stdout, sys.stderr, plain=not args.json)
         try:
             engine = Engine(transport, policy)
         except ChatError as exc:
@@ -174,15 +206,24 @@ async def _ask(
 
 
 class _Printer:
-    """Write text as it streams; after a retry that voids printed text, start on a fresh line."""
+    """Write text as it streams; after a retry that voids printed text, start on a fresh line.
+
+    It keeps the turn so far (`partial`), for when the user interrupts.
+    """
 
     def __init__(self, out: TextIO, err: TextIO, *, plain: bool) -> None:
         self._out = out
         self._err = err
         self._plain = plain
         self._mid_line = False
+        self._turn = Accumulator()
+
+    @property
+    def partial(self) -> AssistantTurn:
+        return self._turn.turn
 
     def on_event(self, event: StreamEvent) -> None:
+        self._turn.feed(event)
         if type(event) is TextDelta:
             if self._plain:
                 self._out.write(event.text)
@@ -252,7 +293,11 @@ def _persist_always_allow(key: str) -> None:
 
 
 def _print_json(
-    turn: AssistantTurn, error: ChatError | None = None, extra: dict[str, object] | None = None
+    turn: AssistantTurn,
+    error: ChatError | None = None,
+    extra: dict[str, object] | None = None,
+    *,
+    interrupted: bool = False,
 ) -> None:
     result: dict[str, object] = {
         "text": turn.text,
@@ -272,6 +317,11 @@ def _print_json(
             "status": error.status,
             "provider_message": error.provider_message,
         }
+    if interrupted:
+        message = "interrupted (Ctrl-C) before the answer was complete"
+        result["error"] = {
+            "type": "interrupted", "message": message, "status": None, "provider_message": None
+        }  # fmt: skip
     result.update(extra or {})
     sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
     sys.stdout.flush()
@@ -332,8 +382,11 @@ def _pick(given: _T | None, saved: _T) -> _T:
 async def _resolve_target(
     args: argparse.Namespace, settings: Settings
 ) -> tuple[Target, DemoServer | None]:
-    """Where to send the question: flags, else a saved endpoint, else the offline demo."""
-    if args.demo or not (args.base_url or args.endpoint or settings.active_endpoint):
+    """Where to send the question: flags, else the active endpoint; the demo only if chosen.
+
+    Without --demo the demo answers only a profile with no endpoint at all (a first try).
+    """
+    if args.demo or not (args.base_url or args.endpoint or settings.endpoints):
         from desktop_chat.demo_server import DEMO_MODEL, DemoServer
 
         demo = DemoServer()
@@ -348,7 +401,20 @@ async def _resolve_target(
         limit_field = args.output_limit_field or "auto"
         endpoint = EndpointConfig(args.protocol, args.base_url, key, {}, limit_field)
         return Target(endpoint, args.model), None
+    if not args.endpoint and settings.active_endpoint is None:
+        raise UsageError(_none_active(settings))
     return await _saved_target(args, settings), None
+
+
+def _none_active(settings: Settings, shown: int = 10) -> str:
+    names = [ep.name for ep in settings.endpoints]
+    listed = ", ".join(map(repr, names[:shown]))
+    if len(names) > shown:
+        listed += f" and {len(names) - shown} more"
+    return (
+        f"no endpoint is active (saved: {listed}); choose one with "
+        "`desktop-chat endpoint use NAME`, or pass --endpoint NAME (or --demo for the offline demo)"
+    )
 
 
 async def _saved_target(args: argparse.Namespace, settings: Settings) -> Target:
