@@ -3,11 +3,18 @@
 Ctrl-C and a reader that goes away (`desktop-chat ask ... | head`) end the process with a short
 line or none, never a traceback, at any moment: even while the modules are still loading, which
 is why nothing of the app is imported before `main` runs.
+
+After Ctrl-C, once the command has cleaned up, the process ends by SIGINT itself, as an
+interrupted program should (a shell reports status 130 and stops a loop or script that ran it);
+CPython does the same for a Ctrl-C nobody caught. Where there is no SIGINT to die of (Windows)
+the status is 130.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 
 INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a process ended by Ctrl-C
@@ -23,6 +30,8 @@ def main() -> None:
         code = interrupted()
     except BrokenPipeError:
         code = reader_gone()
+    if code == INTERRUPTED:
+        _end_by_sigint()
     sys.exit(code)
 
 
@@ -34,6 +43,15 @@ def interrupted() -> int:
     except (OSError, ValueError):
         pass  # stderr is gone as well: the status alone tells
     return INTERRUPTED
+
+
+def _end_by_sigint() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            stream.flush()
+    if os.name == "posix":
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
 
 
 def reader_gone() -> int:
