@@ -79,7 +79,7 @@ Migration = Callable[[JsonObject], JsonObject]
 CURRENT_VERSION = 1
 # A real settings file is a few kilobytes; these bound what a damaged or hostile one can cost.
 MAX_FILE_BYTES = 32 * 1024 * 1024
-MAX_DEPTH = 64
+MAX_DEPTH = 100
 # MIGRATIONS[n] turns a version-n document into a version-(n + 1) one; add an entry with each bump.
 MIGRATIONS: dict[int, Migration] = {}
 
@@ -897,16 +897,18 @@ def _read_bounded(path: Path, max_bytes: int) -> bytes | None:
         return None
     except OSError as exc:
         raise SettingsFileError(path, "", f"cannot be read: {exc.strerror or exc}") from exc
-    with os.fdopen(fd, "rb") as file:
+    try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise SettingsFileError(path, "", "is not a regular file")
         if info.st_size > max_bytes:
             raise SettingsFileError(path, "", _too_big(info.st_size, max_bytes))
-        try:
+        with os.fdopen(os.dup(fd), "rb") as file:
             raw = file.read(max_bytes + 1)
-        except OSError as exc:
-            raise SettingsFileError(path, "", f"cannot be read: {exc.strerror or exc}") from exc
+    except OSError as exc:
+        raise SettingsFileError(path, "", f"cannot be read: {exc.strerror or exc}") from exc
+    finally:
+        os.close(fd)
     if len(raw) > max_bytes:  # it grew after fstat
         raise SettingsFileError(path, "", _too_big(len(raw), max_bytes))
     return raw

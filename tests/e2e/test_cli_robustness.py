@@ -89,7 +89,7 @@ def test_deep_nesting_is_a_clear_error_not_a_recursion_traceback() -> None:
     write_settings('{"version": 1, "ui": ' + "[" * 100_000 + "]" * 100_000 + "}")
     result = run("config", "show")
     assert result.returncode == 2
-    assert result.stderr.startswith("desktop-chat: settings.json: it is nested more than 64")
+    assert result.stderr.startswith("desktop-chat: settings.json: it is nested more than 100")
     no_traceback(result.stderr)
 
 
