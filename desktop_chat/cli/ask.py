@@ -25,6 +25,7 @@ import json
 import os
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from desktop_chat.core.accumulator import Accumulator, AssistantTurn
@@ -255,7 +256,6 @@ async def _ask_with_tools(
     printer: _Printer,
 ) -> int:
     """Run the tool loop; stdout gets the answer (or --json with "steps"), stderr each call."""
-    from pathlib import Path
 
     from desktop_chat.storage.secrets import KeyStore
     from desktop_chat.tools.headless import HeadlessOptions, run_headless, steps_json
@@ -283,11 +283,15 @@ async def _ask_with_tools(
 
 def _persist_always_allow(key: str) -> None:
     from desktop_chat.storage.settings import SettingsError, load_settings
-    from desktop_chat.storage.settings_update import save_merged
+    from desktop_chat.storage.settings_update import kept_notice, save_merged
+
+    def kept(copy: Path) -> None:
+        print(f"desktop-chat: warning: {kept_notice(copy)}", file=sys.stderr)
 
     try:
         settings = load_settings().settings
-        save_merged(settings, settings.with_tools(settings.tools.with_always_allow(key)))
+        allowed = settings.with_tools(settings.tools.with_always_allow(key))
+        save_merged(settings, allowed, kept=kept)
     except (OSError, SettingsError) as exc:
         print(f"desktop-chat: warning: could not save 'always allow': {exc}", file=sys.stderr)
 

@@ -45,6 +45,8 @@ class BrokenSettingsDialog(QMessageBox):
                 "(it is renamed, nothing is deleted) and save the settings in use."
             )
         self.setInformativeText(what)
+        # QMessageBox sizes itself to its short first line; the path needs room to read.
+        self.setStyleSheet("QLabel#qt_msgbox_informativelabel { min-width: 30em; }")
         self.keep_button = self.addButton(
             KEEP_ASIDE if at_start else KEEP_ASIDE_SAVE, QMessageBox.ButtonRole.AcceptRole
         )
@@ -63,6 +65,8 @@ def offer_fresh_start(window: MainWindow, error: SettingsFileError, *, at_start:
         warning=True,
         action=(f"{keep}…", lambda: offer_fresh_start(window, error, at_start=at_start)),
     )
+    if at_start:  # "add a provider" would mislead: the unreadable file may well hold some
+        window.banners.dismiss("first-run")
     old = window.findChild(BrokenSettingsDialog)
     if isinstance(old, BrokenSettingsDialog):
         old.done(0)
