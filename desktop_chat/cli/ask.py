@@ -256,7 +256,6 @@ async def _ask_with_tools(
     printer: _Printer,
 ) -> int:
     """Run the tool loop; stdout gets the answer (or --json with "steps"), stderr each call."""
-
     from desktop_chat.storage.secrets import KeyStore
     from desktop_chat.tools.headless import HeadlessOptions, run_headless, steps_json
 
