@@ -78,7 +78,7 @@ Migration = Callable[[JsonObject], JsonObject]
 
 CURRENT_VERSION = 1
 # A real settings file is a few kilobytes; these bound what a damaged or hostile one can cost.
-MAX_FILE_BYTES = 32 * 1024 * 1024
+MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 100
 # MIGRATIONS[n] turns a version-n document into a version-(n + 1) one; add an entry with each bump.
 MIGRATIONS: dict[int, Migration] = {}
@@ -993,15 +993,22 @@ def keep_copy(path: Path, *, now: datetime | None = None) -> Path:
     return aside
 
 
-def save_settings(settings: Settings, path: Path | None = None) -> Path:
-    """Write ``settings`` atomically (temp file + fsync + replace) and return the path written."""
+def save_settings(
+    settings: Settings, path: Path | None = None, *, max_bytes: int = MAX_FILE_BYTES
+) -> Path:
+    """Write ``settings`` atomically (temp file + fsync + replace) and return the path written.
+
+    Raises SettingsError rather than write a file too big to be read back.
+    """
     path = path or paths.settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(encode(settings), indent=2, ensure_ascii=False) + "\n"
+    data = (json.dumps(encode(settings), indent=2, ensure_ascii=False) + "\n").encode()
+    if len(data) > max_bytes:
+        raise SettingsError(f"the settings were not saved: {_too_big(len(data), max_bytes)}")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

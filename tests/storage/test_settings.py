@@ -458,11 +458,14 @@ def test_a_file_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     with path.open("wb") as file:
         file.truncate(st.MAX_FILE_BYTES + 1)  # sparse: costs no disk and is never read
-    with pytest.raises(st.SettingsFileError, match=r"more than the 32 MiB a settings file"):
+    with pytest.raises(st.SettingsFileError, match=r"more than the 64 MiB a settings file"):
         load_settings(path)
     small = write(tmp_path / "small.json", {"version": 1})
     with pytest.raises(st.SettingsFileError, match="more than"):
         load_settings(small, max_bytes=5)
+    with pytest.raises(SettingsError, match=r"not saved: it is 0\.0 MiB, more than"):
+        save_settings(full_settings(), small, max_bytes=100)  # never what cannot be read back
+    assert json.loads(small.read_text()) == {"version": 1}
 
 
 def test_loading_many_endpoints_is_linear(tmp_path: Path) -> None:
