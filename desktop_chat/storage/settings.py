@@ -932,8 +932,10 @@ def _parse(path: Path, raw: bytes, max_depth: int) -> JsonObject:
     except json.JSONDecodeError as exc:
         raise SettingsFileError(path, f" line {exc.lineno} column {exc.colno}", exc.msg) from None
     except RecursionError:  # the decoder's own depth limit, well above ours
-        data = None
-    if data is None or _deeper_than(data, max_depth):
+        too_deep = True
+    else:
+        too_deep = _deeper_than(data, max_depth)
+    if too_deep:
         raise SettingsFileError(path, "", f"it is nested more than {max_depth} levels deep")
     if not isinstance(data, dict):
         raise SettingsFileError(path, "", "it does not hold a JSON object")

@@ -91,7 +91,7 @@ async def _keep_aside(window: MainWindow) -> None:
         )
         return
     window.read_only = window.demo_only
-    window.banners.dismiss(BANNER)
+    _settled(window)
     window.banners.show_notice("settings", done)
 
 
@@ -102,3 +102,11 @@ def connect_file_notices(window: MainWindow) -> None:
     keeper.file_copied.connect(
         lambda text: window.banners.show_notice("settings", text, warning=True)
     )
+    keeper.file_fixed.connect(lambda: _settled(window))
+
+
+def _settled(window: MainWindow) -> None:
+    """The file can be read again: nothing is left to choose."""
+    window.banners.dismiss(BANNER)
+    for dialog in window.findChildren(BrokenSettingsDialog):
+        dialog.done(0)

@@ -43,6 +43,7 @@ class SettingsKeeper(QObject):
     save_failed = Signal(str)  # why the settings could not be saved, for a person
     file_broken = Signal(object)  # SettingsFileError: the file cannot be read; nothing saved
     file_copied = Signal(str)  # a save left out unusable entries; where the old file is kept
+    file_fixed = Signal()  # the file that could not be read can be read again (and is in use)
 
     def __init__(
         self,
@@ -64,6 +65,7 @@ class SettingsKeeper(QObject):
         self._unsaved = False
         self._saver: asyncio.Task[object] | None = None
         self._closed = False
+        self._broken = False  # the file could not be read when last looked at
 
     @property
     def saving(self) -> bool:
@@ -98,8 +100,10 @@ class SettingsKeeper(QObject):
             result = await asyncio.to_thread(load_settings)
         except SettingsFileError as exc:
             aside = await asyncio.to_thread(set_aside, exc.path)
+            self._broken = False
             self.start_saving(Settings())
             return f"The settings file that could not be read is kept as {aside}."
+        self._broken = False
         self._on_disk = result.settings
         self._take_up(result.settings)
         self.start_saving(result.settings)
@@ -165,11 +169,15 @@ class SettingsKeeper(QObject):
             result = await asyncio.to_thread(load_settings)
         except SettingsFileError as exc:  # left as it is; ours stay in use, unsaved
             log.warning("the settings file changed but cannot be read: %s", exc)
+            self._broken = True
             self.file_broken.emit(exc)
             return
         except SettingsError as exc:  # a newer version's file: left as it is, ours stay in use
             log.warning("the settings file changed but cannot be used: %s", exc)
             return
+        if self._broken:
+            self._broken = False
+            self.file_fixed.emit()
         if self.saving:
             return  # changed here meanwhile: ours are newer
         self._on_disk = result.settings

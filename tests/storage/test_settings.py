@@ -380,6 +380,7 @@ def test_failed_save_leaves_the_old_file_and_no_temp(tmp_path: Path) -> None:
         (b"{not json", "settings.json line 1 column 2: Expecting property name enclosed in"),
         (b'{"version": 1,\n "ui": {}\n "x": 1}', "settings.json line 3 column 2: Expecting ','"),
         (b"[1, 2]", "settings.json: it does not hold a JSON object"),
+        (b"null", "settings.json: it does not hold a JSON object"),
         (b'{"endpoints": []}', "settings.json: it has no valid 'version' field"),
         (b'{"version": "1"}', "settings.json: it has no valid 'version' field"),
         (b'{"version": 0}', "settings.json: format version 0 is not supported"),

@@ -138,6 +138,20 @@ def test_a_file_broken_from_outside_is_left_alone_until_the_person_chooses(qtbot
     assert aside.read_text(encoding="utf-8") == "{ not json"
 
 
+def test_a_file_broken_then_fixed_from_outside_needs_no_choice(qtbot, open_window):
+    window = open_window()
+    cli("endpoint", "add", "First", "--preset", "Ollama")
+    qtbot.waitUntil(lambda: window.settings.endpoint("First") is not None, timeout=10_000)
+    good = paths.settings_path().read_text(encoding="utf-8")
+    path = write_settings("{ not json")
+    qtbot.waitUntil(lambda: dialog_of(window) is not None, timeout=10_000)
+    path.write_text(good.replace('"First"', '"Second"'), encoding="utf-8")  # fixed in an editor
+    qtbot.waitUntil(lambda: dialog_of(window) is None, timeout=10_000)
+    qtbot.waitUntil(lambda: window.settings.endpoint("Second") is not None, timeout=10_000)
+    assert window.banners.banner(BANNER) is None
+    assert not list(path.parent.glob("settings.json.broken-*"))
+
+
 def test_entries_left_out_by_a_save_are_kept_in_a_copy_the_window_names(qtbot, open_window):
     good = {"name": "Good", "protocol": "openai", "base_url": "http://127.0.0.1:9/v1"}
     bad = {"name": "Bad", "protocol": "gemini", "base_url": "http://127.0.0.1:9"}
