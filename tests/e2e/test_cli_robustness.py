@@ -191,6 +191,7 @@ def started(*args: str) -> subprocess.Popen[bytes]:
         line = process.stderr.readline()
         if not line or line.rstrip().endswith(b"| desktop_chat.cli"):
             break
+    assert line, "the command ended before its CLI package was loaded"
     return process
 
 

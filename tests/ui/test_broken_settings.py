@@ -131,6 +131,8 @@ def test_a_file_broken_from_outside_is_left_alone_until_the_person_chooses(qtbot
     assert dialog.text().startswith("settings.json line 1 column 3:")
     assert path.read_text(encoding="utf-8") == "{ not json"
     assert window.settings.endpoint("Kept") is not None  # the settings in use stay
+    qtbot.wait(50)
+    screenshot("broken-from-outside", dialog, window)
     qtbot.mouseClick(dialog.keep_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: path.exists() and path.read_text() != "{ not json", timeout=10_000)
     qtbot.waitUntil(lambda: load_settings().settings.endpoint("Kept") is not None, timeout=10_000)
