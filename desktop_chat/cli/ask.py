@@ -405,19 +405,14 @@ async def _resolve_target(
         endpoint = EndpointConfig(args.protocol, args.base_url, key, {}, limit_field)
         return Target(endpoint, args.model), None
     if not args.endpoint and settings.active_endpoint is None:
-        raise UsageError(_none_active(settings))
+        count = len(settings.endpoints)
+        listed = ", ".join(repr(ep.name) for ep in settings.endpoints[:10])
+        listed += f" and {count - 10} more" if count > 10 else ""
+        raise UsageError(
+            f"no endpoint is active (saved: {listed}); choose one with `desktop-chat endpoint "
+            "use NAME`, or pass --endpoint NAME (or --demo for the offline demo)"
+        )
     return await _saved_target(args, settings), None
-
-
-def _none_active(settings: Settings, shown: int = 10) -> str:
-    names = [ep.name for ep in settings.endpoints]
-    listed = ", ".join(map(repr, names[:shown]))
-    if len(names) > shown:
-        listed += f" and {len(names) - shown} more"
-    return (
-        f"no endpoint is active (saved: {listed}); choose one with "
-        "`desktop-chat endpoint use NAME`, or pass --endpoint NAME (or --demo for the offline demo)"
-    )
 
 
 async def _saved_target(args: argparse.Namespace, settings: Settings) -> Target:
