@@ -1,14 +1,72 @@
-"""`python -m desktop_chat` and the `desktop-chat` command."""
+"""`python -m desktop_chat` and the `desktop-chat` command.
+
+Ctrl-C and a reader that goes away (`desktop-chat ask ... | head`) end the process with a short
+line or none, never a traceback, at any moment: even while the modules are still loading, which
+is why nothing of the app is imported before `main` runs.
+
+After Ctrl-C, once the command has cleaned up, the process ends by SIGINT itself, as an
+interrupted program should (a shell reports status 130 and stops a loop or script that ran it);
+CPython does the same for a Ctrl-C nobody caught. Where there is no SIGINT to die of (Windows)
+the status is 130.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import sys
 
-from desktop_chat.cli import main as _main
+INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a process ended by Ctrl-C
+BROKEN_PIPE = 141  # 128 + SIGPIPE, as for a C program whose reader went away
 
 
 def main() -> None:
-    sys.exit(_main(sys.argv[1:]))
+    try:
+        from desktop_chat.cli import main as run
+
+        code = run(sys.argv[1:])
+    except KeyboardInterrupt:
+        code = interrupted()
+    except BrokenPipeError:
+        code = reader_gone()
+    if code == INTERRUPTED:
+        _end_by_sigint()
+    sys.exit(code)
+
+
+def interrupted() -> int:
+    """Say that the command was interrupted; return the exit status for it."""
+    try:
+        sys.stderr.write("desktop-chat: interrupted\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass  # stderr is gone as well: the status alone tells
+    return INTERRUPTED
+
+
+def _end_by_sigint() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            stream.flush()
+    if os.name == "posix":
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+
+
+def reader_gone() -> int:
+    """Stop writing to a stdout whose reader has gone; return the exit status for it.
+
+    What is still buffered would fail again when Python flushes stdout on exit and print
+    "Exception ignored ... BrokenPipeError": point stdout at the null device instead.
+    """
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):
+        pass  # no real stdout to redirect
+    return BROKEN_PIPE
 
 
 if __name__ == "__main__":

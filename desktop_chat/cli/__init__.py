@@ -1,13 +1,13 @@
 """The command line: the window by default, `ask` to stream headless, settings commands offline.
 
-Every failure ends in one human line on stderr and a non-zero exit, never a traceback.
+Every failure ends in one human line on stderr and a non-zero exit, never a traceback; Ctrl-C
+(130) and a reader that goes away (141) end quietly (see `desktop_chat.__main__`).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import sys
 
 import desktop_chat
 from desktop_chat.logs import setup_logging
@@ -65,8 +65,11 @@ def main(argv: list[str]) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from desktop_chat.__main__ import interrupted, reader_gone
+
     try:
         return int(args.func(args))
     except KeyboardInterrupt:
-        print("desktop-chat: interrupted", file=sys.stderr)
-        return 130
+        return interrupted()
+    except BrokenPipeError:
+        return reader_gone()

@@ -4,12 +4,16 @@ Plain output: the answer's text on stdout as it arrives; notices (retries, tool 
 `--json`: stdout carries exactly one object once the stream has ended:
     {"text", "reasoning", "tool_calls": [{"id", "name", "arguments"}], "stop_reason",
      "usage": {"input_tokens", "output_tokens"}, "attempts"}
-and, when the turn failed, also "error": {"type", "message", "status", "provider_message"}.
+and, when the turn failed, also "error": {"type", "message", "status", "provider_message"};
+Ctrl-C prints the object too, with what had arrived and "error": {"type": "interrupted", ...}.
 With `--run-tools` the calls the model makes are run (approved by `--approve`) until it answers;
 `--json` then adds "steps": [{"text", "tool_calls": [{"id", "name", "arguments", "result",
 "is_error", "approved"}]}] and "step_limit_reached", the other fields describing the last turn.
 Exit codes: 0 success, 1 the turn failed (or the step limit ended the tool loop), 2 a usage or
-settings problem, 130 interrupted.
+settings problem, 130 interrupted, 141 stdout's reader went away.
+
+The offline demo answers only when asked for (`--demo`) or when no endpoint is saved at all:
+with endpoints saved but none active, a script is told so rather than handed a canned answer.
 """
 
 from __future__ import annotations
@@ -22,9 +26,10 @@ import math
 import os
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
-from desktop_chat.core.accumulator import AssistantTurn
+from desktop_chat.core.accumulator import Accumulator, AssistantTurn
 from desktop_chat.core.conversation import Conversation, Message, Tool
 from desktop_chat.core.engine import ChatRequest, EndpointConfig, Engine
 from desktop_chat.core.errors import ChatError
@@ -108,6 +113,15 @@ class Target:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except KeyboardInterrupt:  # before the stream started: the object still says what happened
+        if args.json:
+            _print_json(AssistantTurn(), interrupted=True)
+        raise
+
+
+def _run(args: argparse.Namespace) -> int:
     from desktop_chat.storage.settings import SettingsError, load_settings
 
     try:
@@ -137,6 +151,26 @@ async def _ask(
     transport: TransportConfig,
     policy: RetryPolicy,
 ) -> int:
+    """Ask, and on Ctrl-C (asyncio.run cancels this task) end with what had arrived."""
+    printer = _Printer(sys.stdout, sys.stderr, plain=not args.json)
+    try:
+        return await _ask_once(args, settings, tools, transport, policy, printer)
+    except asyncio.CancelledError:
+        printer.end_line()
+        if args.json:
+            _print_json(printer.partial, interrupted=True)
+        print("desktop-chat: interrupted", file=sys.stderr)
+        return 130
+
+
+async def _ask_once(
+    args: argparse.Namespace,
+    settings: Settings,
+    tools: tuple[Tool, ...],
+    transport: TransportConfig,
+    policy: RetryPolicy,
+    printer: _Printer,
+) -> int:
     demo = None
     try:
         target, demo = await _resolve_target(args, settings)
@@ -146,7 +180,6 @@ async def _ask(
     try:
         conversation = Conversation(args.system, [Message("user", text=args.prompt)])
         request = ChatRequest(target.model, conversation, args.max_tokens, args.temperature, tools)
-        printer = _Printer(sys.stdout, sys.stderr, plain=not args.json)
         try:
             engine = Engine(transport, policy)
         except ChatError as exc:
@@ -182,15 +215,24 @@ async def _ask(
 
 
 class _Printer:
-    """Write text as it streams; after a retry that voids printed text, start on a fresh line."""
+    """Write text as it streams; after a retry that voids printed text, start on a fresh line.
+
+    It keeps the turn so far (`partial`), for when the user interrupts.
+    """
 
     def __init__(self, out: TextIO, err: TextIO, *, plain: bool) -> None:
         self._out = out
         self._err = err
         self._plain = plain
         self._mid_line = False
+        self._turn = Accumulator()
+
+    @property
+    def partial(self) -> AssistantTurn:
+        return self._turn.turn
 
     def on_event(self, event: StreamEvent) -> None:
+        self._turn.feed(event)
         if type(event) is TextDelta:
             if self._plain:
                 self._out.write(event.text)
@@ -222,8 +264,6 @@ async def _ask_with_tools(
     printer: _Printer,
 ) -> int:
     """Run the tool loop; stdout gets the answer (or --json with "steps"), stderr each call."""
-    from pathlib import Path
-
     from desktop_chat.storage.secrets import KeyStore
     from desktop_chat.tools.headless import HeadlessOptions, run_headless, steps_json
 
@@ -251,17 +291,25 @@ async def _ask_with_tools(
 
 def _persist_always_allow(key: str) -> None:
     from desktop_chat.storage.settings import SettingsError, load_settings
-    from desktop_chat.storage.settings_update import save_merged
+    from desktop_chat.storage.settings_update import kept_notice, save_merged
+
+    def kept(copy: Path) -> None:
+        print(f"desktop-chat: warning: {kept_notice(copy)}", file=sys.stderr)
 
     try:
         settings = load_settings().settings
-        save_merged(settings, settings.with_tools(settings.tools.with_always_allow(key)))
+        allowed = settings.with_tools(settings.tools.with_always_allow(key))
+        save_merged(settings, allowed, kept=kept)
     except (OSError, SettingsError) as exc:
         print(f"desktop-chat: warning: could not save 'always allow': {exc}", file=sys.stderr)
 
 
 def _print_json(
-    turn: AssistantTurn, error: ChatError | None = None, extra: dict[str, object] | None = None
+    turn: AssistantTurn,
+    error: ChatError | None = None,
+    extra: dict[str, object] | None = None,
+    *,
+    interrupted: bool = False,
 ) -> None:
     result: dict[str, object] = {
         "text": turn.text,
@@ -281,6 +329,11 @@ def _print_json(
             "status": error.status,
             "provider_message": error.provider_message,
         }
+    if interrupted:
+        message = "interrupted (Ctrl-C) before the answer was complete"
+        result["error"] = {
+            "type": "interrupted", "message": message, "status": None, "provider_message": None
+        }  # fmt: skip
     result.update(extra or {})
     sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
     sys.stdout.flush()
@@ -349,8 +402,11 @@ def _pick(given: _T | None, saved: _T) -> _T:
 async def _resolve_target(
     args: argparse.Namespace, settings: Settings
 ) -> tuple[Target, DemoServer | None]:
-    """Where to send the question: flags, else a saved endpoint, else the offline demo."""
-    if args.demo or not (args.base_url or args.endpoint or settings.active_endpoint):
+    """Where to send the question: flags, else the active endpoint; the demo only if chosen.
+
+    Without --demo the demo answers only a profile with no endpoint at all (a first try).
+    """
+    if args.demo or not (args.base_url or args.endpoint or settings.endpoints):
         from desktop_chat.demo_server import DEMO_MODEL, DemoServer
 
         demo = DemoServer()
@@ -365,6 +421,14 @@ async def _resolve_target(
         limit_field = args.output_limit_field or "auto"
         endpoint = EndpointConfig(args.protocol, args.base_url, key, {}, limit_field)
         return Target(endpoint, args.model), None
+    if not args.endpoint and settings.active_endpoint is None:
+        count = len(settings.endpoints)
+        listed = ", ".join(repr(ep.name) for ep in settings.endpoints[:10])
+        listed += f" and {count - 10} more" if count > 10 else ""
+        raise UsageError(
+            f"no endpoint is active (saved: {listed}); choose one with `desktop-chat endpoint "
+            "use NAME`, or pass --endpoint NAME (or --demo for the offline demo)"
+        )
     return await _saved_target(args, settings), None
 
 

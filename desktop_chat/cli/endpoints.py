@@ -53,6 +53,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from desktop_chat import paths
 from desktop_chat.storage.origin import origin_of
@@ -64,6 +65,7 @@ from desktop_chat.storage.settings import (
     Endpoint,
     Settings,
     SettingsError,
+    SettingsFileError,
     find_option,
     load_settings,
 )
@@ -118,7 +120,9 @@ _loaded: list[Settings] = []  # what this command read: its changes are made aga
 def _load() -> Settings:
     try:
         result = load_settings(paths.settings_path())
-    except SettingsError as exc:  # a newer file, or an unusable one that could not be moved
+    except SettingsFileError as exc:  # left as it is: every command says so until it is fixed
+        raise CliError(str(exc), 2) from exc
+    except SettingsError as exc:  # a newer version's file
         raise CliError(str(exc), 1) from exc
     if result.notice:
         _err(f"warning: {result.notice}")
@@ -128,11 +132,15 @@ def _load() -> Settings:
 
 def _save(settings: Settings) -> None:
     """Save `settings`, keeping what the window or another command saved since `_load()`."""
-    from desktop_chat.storage.settings_update import save_merged
+    from desktop_chat.storage.settings_update import kept_notice, save_merged
 
     if not _loaded:
         raise RuntimeError("_save() needs the settings this command read with _load()")
-    save_merged(_loaded[0], settings, paths.settings_path())
+
+    def kept(copy: Path) -> None:
+        _err(f"warning: {kept_notice(copy)}")
+
+    save_merged(_loaded[0], settings, paths.settings_path(), kept=kept)
 
 
 def _require(settings: Settings, name: str) -> Endpoint:

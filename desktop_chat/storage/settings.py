@@ -28,13 +28,22 @@ Invariants:
 - Writes are atomic: a temp file in the same directory, fsync, ``os.replace``. The window and
   the commands save through ``settings_update.save_merged``, which keeps what another process
   wrote since they read the file.
-- A file that cannot be used is renamed aside (``settings.json.corrupt-YYYYmmdd-HHMMSS``), never
-  deleted or overwritten; a file from a newer version is refused and left untouched.
+- A file that cannot be used (unreadable, not a regular file, over :data:`MAX_FILE_BYTES`, not
+  JSON, nested over :data:`MAX_DEPTH` levels) is refused with its position and left as it is:
+  nothing reads it as empty and nothing saves over it until it is fixed, or until the person
+  chooses to keep it aside (:func:`set_aside`) and start afresh. A file from a newer version
+  is refused and left untouched too.
+- An entry that cannot be used (an invalid endpoint, an unknown field) is left out of the
+  settings and reported; the first save that would write the file without it first copies the
+  file as it was (``settings.json.kept-YYYYmmdd-HHMMSS``), so nothing is silently lost.
+- Loading is linear in the size of the file: names are looked up through an index, never by
+  scanning the endpoints once per endpoint.
 - Endpoint names are unique, compared case-insensitively (they name keyring entries).
 
 Errors::
 
     SettingsError (ValueError)   a value or a file the user has to fix; the message is for a person
+    ├── SettingsFileError        the file cannot be read as settings at all; it is left as it is
     └── SettingsVersionError     the file was written by a newer version; it is left as it is
 """
 
@@ -45,6 +54,8 @@ import json
 import math
 import os
 import re
+import shutil
+import stat
 import tempfile
 import typing
 from collections.abc import Callable, Mapping
@@ -69,6 +80,9 @@ JsonObject = dict[str, object]
 Migration = Callable[[JsonObject], JsonObject]
 
 CURRENT_VERSION = 1
+# A real settings file is a few kilobytes; these bound what a damaged or hostile one can cost.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_DEPTH = 100
 # MIGRATIONS[n] turns a version-n document into a version-(n + 1) one; add an entry with each bump.
 MIGRATIONS: dict[int, Migration] = {}
 
@@ -88,6 +102,21 @@ class SettingsError(ValueError):
 
 class SettingsVersionError(SettingsError):
     """Raised when the settings file comes from a newer version of the app."""
+
+
+class SettingsFileError(SettingsError):
+    """Raised when the settings file cannot be used at all; the file is left as it is.
+
+    ``summary`` says what is wrong and where ("settings.json line 3 column 5: Expecting ','
+    delimiter"); the message adds what a person can do about it on the command line.
+    """
+
+    def __init__(self, path: Path, where: str, reason: str) -> None:
+        self.path = path
+        self.summary = f"{path.name}{where}: {reason}"
+        super().__init__(
+            f"{self.summary} (fix {path}, or move it away to start with default settings)"
+        )
 
 
 # --- refusing secrets ---------------------------------------------------------------------------
@@ -570,14 +599,18 @@ class Settings:
     ui: Ui = field(default_factory=Ui)
     models_cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
     tools: ToolSettings = field(default_factory=ToolSettings)
+    # Endpoints by case-folded name, so that a lookup never scans them all.
+    _by_name: dict[str, Endpoint] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "endpoints", tuple(self.endpoints))
-        seen: set[str] = set()
+        by_name: dict[str, Endpoint] = {}
         for ep in self.endpoints:
-            if ep.name.casefold() in seen:
+            if by_name.setdefault(ep.name.casefold(), ep) is not ep:
                 raise SettingsError(f"there is already an endpoint named {ep.name!r}")
-            seen.add(ep.name.casefold())
+        object.__setattr__(self, "_by_name", by_name)
         active = self.active_endpoint
         found = None if active is None else self.endpoint(active)
         if active is not None and (found is None or found.name != active):
@@ -589,8 +622,7 @@ class Settings:
 
     def endpoint(self, name: str) -> Endpoint | None:
         """Return the endpoint called ``name`` (case-insensitively), or None."""
-        wanted = name.strip().casefold()
-        return next((ep for ep in self.endpoints if ep.name.casefold() == wanted), None)
+        return self._by_name.get(name.strip().casefold())
 
     def active(self) -> Endpoint | None:
         """Return the active endpoint, or None."""
@@ -778,6 +810,7 @@ def _decode_tool_items(
         return []
     fields = {f.name for f in dataclasses.fields(cls)}
     items: list[object] = []
+    seen: set[str] = set()
     for i, item in enumerate(raw):
         where = f"tools.{what} #{i + 1}"
         if not isinstance(item, dict):
@@ -793,9 +826,10 @@ def _decode_tool_items(
             problems.append(f"{where}: dropped: {exc}")
             continue
         name = decoded.name.casefold()
-        if any(getattr(other, "name", "").casefold() == name for other in items):
+        if name in seen:
             problems.append(f"{where}: a second entry named {decoded.name!r} was dropped")
         else:
+            seen.add(name)
             items.append(decoded)
     return items
 
@@ -821,18 +855,20 @@ def decode(data: JsonObject) -> tuple[Settings, list[str]]:
     Returns the settings and the problems found, one line each, for the notice.
     """
     problems: list[str] = []
-    known = {"version", *(f.name for f in dataclasses.fields(Settings))}
+    known = {"version", *(f.name for f in dataclasses.fields(Settings) if f.init)}
     problems.extend(_unknown("settings", k) for k in data if k not in known)
     endpoints: list[Endpoint] = []
     raw_eps = data.get("endpoints", [])
     if not isinstance(raw_eps, list):
         problems.append("endpoints: not a list; none loaded")
         raw_eps = []
+    seen: set[str] = set()
     for i, item in enumerate(raw_eps):
         ep = _decode_endpoint(item, f"endpoint #{i + 1}", problems)
-        if ep is not None and any(e.name.casefold() == ep.name.casefold() for e in endpoints):
+        if ep is not None and ep.name.casefold() in seen:
             problems.append(f"endpoint {ep.name!r}: a second endpoint of that name was dropped")
         elif ep is not None:
+            seen.add(ep.name.casefold())
             endpoints.append(ep)
     names = {ep.name for ep in endpoints}
     active, model = data.get("active_endpoint"), data.get("active_model")
@@ -857,37 +893,29 @@ def decode(data: JsonObject) -> tuple[Settings, list[str]]:
 
 @dataclass(frozen=True, slots=True)
 class LoadResult:
-    """Settings as loaded, and what the user should be told about the file (or None)."""
+    """Settings as loaded, and what the user should be told about the file (or None).
+
+    A notice means some of the file was left out: the first save copies the file aside first
+    (:func:`keep_copy`).
+    """
 
     settings: Settings
     notice: str | None = None
-    moved_aside: Path | None = None
 
 
-def load_settings(path: Path | None = None, *, now: datetime | None = None) -> LoadResult:
-    """Read the settings file: missing means defaults, unusable means renamed aside + defaults.
+def load_settings(
+    path: Path | None = None, *, max_bytes: int = MAX_FILE_BYTES, max_depth: int = MAX_DEPTH
+) -> LoadResult:
+    """Read the settings file; a missing file means the default settings.
 
-    Raises SettingsVersionError for a file from a newer version, and SettingsError when an
-    unusable file cannot be moved aside (so nothing ever overwrites it).
+    Raises SettingsFileError for a file that cannot be used and SettingsVersionError for one
+    from a newer version; either way the file is left exactly as it is.
     """
     path = path or paths.settings_path()
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    raw = _read_bounded(path, max_bytes)
+    if raw is None:
         return LoadResult(Settings())
-    except OSError as exc:
-        return _set_aside(path, f"it could not be read: {exc.strerror or exc}", now)
-    try:
-        data = json.loads(raw.decode("utf-8"))
-        if not isinstance(data, dict):
-            raise SettingsError("it does not hold a JSON object")
-        data = migrate(data)
-    except SettingsVersionError:
-        raise
-    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError and SettingsError
-        return _set_aside(path, str(exc), now)
-    except (KeyError, TypeError, AttributeError) as exc:  # a migration met data it did not expect
-        return _set_aside(path, f"it could not be upgraded: {type(exc).__name__}: {exc}", now)
+    data = _parse(path, raw, max_depth)
     settings, problems = decode(data)
     if not problems:
         return LoadResult(settings)
@@ -895,36 +923,133 @@ def load_settings(path: Path | None = None, *, now: datetime | None = None) -> L
     return LoadResult(settings, f"Some settings in {path} were ignored or reset:\n{lines}")
 
 
-def _set_aside(path: Path, reason: str, now: datetime | None) -> LoadResult:
+def _read_bounded(path: Path, max_bytes: int) -> bytes | None:
+    """Return the file's bytes (None if there is no file) without ever blocking on it.
+
+    Non-blocking open and fstat first: a FIFO or a device in the file's place would otherwise
+    hang or stream for ever.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise SettingsFileError(path, "", f"cannot be read: {exc.strerror or exc}") from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise SettingsFileError(path, "", "is not a regular file")
+        if info.st_size > max_bytes:
+            raise SettingsFileError(path, "", _too_big(info.st_size, max_bytes))
+        with os.fdopen(os.dup(fd), "rb") as file:
+            raw = file.read(max_bytes + 1)
+    except OSError as exc:
+        raise SettingsFileError(path, "", f"cannot be read: {exc.strerror or exc}") from exc
+    finally:
+        os.close(fd)
+    if len(raw) > max_bytes:  # it grew after fstat
+        raise SettingsFileError(path, "", _too_big(len(raw), max_bytes))
+    return raw
+
+
+def _too_big(size: int, max_bytes: int) -> str:
+    mib = 1024 * 1024
+    return (
+        f"it is {size / mib:.1f} MiB, more than the {max_bytes / mib:g} MiB a settings file "
+        "may hold"
+    )
+
+
+def _parse(path: Path, raw: bytes, max_depth: int) -> JsonObject:
+    """Decode, check and migrate the document; raise SettingsFileError saying where it fails."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise SettingsFileError(path, f" line {line}", "it is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise SettingsFileError(path, f" line {exc.lineno} column {exc.colno}", exc.msg) from None
+    except RecursionError:  # the decoder's own depth limit, well above ours
+        too_deep = True
+    else:
+        too_deep = _deeper_than(data, max_depth)
+    if too_deep:
+        raise SettingsFileError(path, "", f"it is nested more than {max_depth} levels deep")
+    if not isinstance(data, dict):
+        raise SettingsFileError(path, "", "it does not hold a JSON object")
+    try:
+        return migrate(data)
+    except SettingsVersionError:
+        raise
+    except SettingsError as exc:
+        raise SettingsFileError(path, "", str(exc)) from None
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:  # a migration's surprise
+        reason = f"it could not be upgraded: {type(exc).__name__}: {exc}"
+        raise SettingsFileError(path, "", reason) from None
+
+
+def _deeper_than(data: object, limit: int) -> bool:
+    """Tell whether `data` nests more than `limit` containers deep (without recursion)."""
+    level: list[object] = [data]
+    for _ in range(limit + 1):
+        level = [
+            child
+            for item in level
+            if isinstance(item, dict | list)
+            for child in (item.values() if isinstance(item, dict) else item)
+            if isinstance(child, dict | list)
+        ]
+        if not level:
+            return False
+    return True
+
+
+def _aside_name(path: Path, kind: str, now: datetime | None) -> Path:
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    aside = path.with_name(f"{path.name}.{kind}-{stamp}")
     for n in range(1, 1000):  # never clobber an earlier copy made in the same second
         if not aside.exists():
             break
-        aside = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
-    try:
-        os.replace(path, aside)
-    except OSError as exc:
-        raise SettingsError(
-            f"the settings file {path} is unusable ({reason}) and could not be moved aside "
-            f"({exc.strerror or exc}); fix or move it, then start again"
-        ) from exc
-    notice = (
-        f"The settings file {path} was unusable ({reason}). It was kept as {aside.name} and "
-        "default settings are in use."
-    )
-    return LoadResult(Settings(), notice, aside)
+        aside = path.with_name(f"{path.name}.{kind}-{stamp}-{n}")
+    return aside
 
 
-def save_settings(settings: Settings, path: Path | None = None) -> Path:
-    """Write ``settings`` atomically (temp file + fsync + replace) and return the path written."""
+def set_aside(path: Path | None = None, *, now: datetime | None = None) -> Path:
+    """Rename an unusable settings file to ``settings.json.broken-STAMP``; return the new path.
+
+    Only ever on a person's request: the next start then begins with default settings, and the
+    broken file is still there to fix or to copy from. Raises OSError.
+    """
+    path = path or paths.settings_path()
+    aside = _aside_name(path, "broken", now)
+    os.replace(path, aside)
+    return aside
+
+
+def keep_copy(path: Path, *, now: datetime | None = None) -> Path:
+    """Copy the settings file to ``settings.json.kept-STAMP`` before a save leaves parts out."""
+    aside = _aside_name(path, "kept", now)
+    shutil.copy2(path, aside)
+    return aside
+
+
+def save_settings(
+    settings: Settings, path: Path | None = None, *, max_bytes: int = MAX_FILE_BYTES
+) -> Path:
+    """Write ``settings`` atomically (temp file + fsync + replace) and return the path written.
+
+    Raises SettingsError rather than write a file too big to be read back.
+    """
     path = path or paths.settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(encode(settings), indent=2, ensure_ascii=False) + "\n"
+    data = (json.dumps(encode(settings), indent=2, ensure_ascii=False) + "\n").encode()
+    if len(data) > max_bytes:
+        raise SettingsError(f"the settings were not saved: {_too_big(len(data), max_bytes)}")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

@@ -6,6 +6,10 @@ meanwhile, merges three ways: what this writer changed since its base is applied
 disk now. Endpoints, tools and MCP servers are matched by name, "always allow" keys as a set;
 where both sides changed the same value, this writer's wins.
 
+A file that cannot be read is never saved over (load_settings raises). A file with entries that
+cannot be used is copied aside (``settings.json.kept-STAMP``) before the first save that would
+leave them out, and the writer is told where.
+
 The lock is a separate file (``settings.json.lock``): the settings file itself is replaced
 atomically on every save, so a lock on it would guard a file that no longer exists.
 """
@@ -16,7 +20,7 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import cast
 
@@ -27,6 +31,7 @@ from desktop_chat.storage.settings import (
     SettingsError,
     decode,
     encode,
+    keep_copy,
     load_settings,
     save_settings,
 )
@@ -37,21 +42,38 @@ _NAMED_LISTS = {("endpoints",), ("tools", "user_tools"), ("tools", "mcp_servers"
 _SET_LISTS = {("tools", "always_allow")}
 
 
-def save_merged(base: Settings, ours: Settings, path: Path | None = None) -> Settings:
+def save_merged(
+    base: Settings,
+    ours: Settings,
+    path: Path | None = None,
+    *,
+    kept: Callable[[Path], object] | None = None,
+) -> Settings:
     """Save `ours`, keeping changes made to the file since `base` was read; return what was saved.
 
-    Raises SettingsError (a newer version's file is left alone) and OSError.
+    When the file on disk has entries that cannot be used, it is first copied aside and `kept`
+    is called with the copy's path (for the person to be told). Raises SettingsError (an
+    unusable file or a newer version's is left alone) and OSError.
     """
     path = path or paths.settings_path()
     with locked(path):
         on_disk = load_settings(path)
         theirs = on_disk.settings
-        if on_disk.moved_aside is not None or theirs == base:
-            merged = ours  # nothing to keep: unchanged, or unusable and set aside
-        else:
-            merged = merge(base, ours, theirs)
+        merged = ours if theirs == base else merge(base, ours, theirs)
+        if on_disk.notice is not None:  # the save would drop what could not be read: keep it
+            copy = keep_copy(path)
+            if kept is not None:
+                kept(copy)
         save_settings(merged, path)
     return merged
+
+
+def kept_notice(copy: Path) -> str:
+    """What to tell a person whose save left out entries that could not be used."""
+    return (
+        "The settings that could not be used were left out of the saved file; the file as it "
+        f"was is kept as {copy}"
+    )
 
 
 def merge(base: Settings, ours: Settings, theirs: Settings) -> Settings:

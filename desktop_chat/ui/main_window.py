@@ -22,7 +22,12 @@ from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow, QVBoxLayout, QWidget
 
 from desktop_chat.storage.secrets import KeyStore
-from desktop_chat.storage.settings import Settings, SettingsError, load_settings
+from desktop_chat.storage.settings import (
+    Settings,
+    SettingsError,
+    SettingsFileError,
+    load_settings,
+)
 
 if TYPE_CHECKING:
     import asyncio
@@ -115,6 +120,7 @@ class MainWindow(QMainWindow):
         # Imported here, after the frame is shown: together they take longer than the frame.
         from desktop_chat.ui.accessibility import name_inner_editors
         from desktop_chat.ui.banner import BannerArea
+        from desktop_chat.ui.broken_settings import connect_file_notices
         from desktop_chat.ui.chat_controller import ChatController
         from desktop_chat.ui.composer import Composer
         from desktop_chat.ui.inspector_link import install_inspector
@@ -193,9 +199,7 @@ class MainWindow(QMainWindow):
         keeper.save_failed.connect(
             lambda text: self.banners.show_notice("save", text, warning=True)
         )
-        keeper.file_replaced.connect(
-            lambda text: self.banners.show_notice("settings", text, warning=True)
-        )
+        connect_file_notices(self)
 
     # --- construction helpers -------------------------------------------------------------------
 
@@ -451,13 +455,15 @@ def show_main_window(
     notice: str | None = None
     read_only: str | None = None
     on_disk: Settings | None = None
+    unreadable: SettingsFileError | None = None
     try:
         result = load_settings()  # one small file; before the window exists nothing waits on it
         settings, notice = result.settings, result.notice
         on_disk = settings
-    except SettingsError as exc:  # a newer version's file, or one that cannot be moved aside
+    except SettingsError as exc:  # unreadable, or a newer version's: left as it is
         settings = Settings()
         read_only = f"{exc}. Settings changes are not saved in this session."
+        unreadable = exc if isinstance(exc, SettingsFileError) else None
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     if settings.ui.theme != "system":  # an override must be in place before the first paint
@@ -478,6 +484,10 @@ def show_main_window(
     )
     window.activateWindow()
     window.focus_composer()
+    if unreadable is not None and not self_test:
+        from desktop_chat.ui.broken_settings import offer_fresh_start
+
+        offer_fresh_start(window, unreadable, at_start=True)
     return window
 
 

@@ -3,19 +3,28 @@
 Saving runs in a worker thread, one save at a time and always of the newest settings (two
 racing saves could leave the older on disk), through `save_merged`, which keeps what a
 `desktop-chat` command wrote meanwhile. Writes from other processes are noticed (SettingsWatcher)
-and taken up; a file broken from outside is moved aside and the settings in use saved again.
+and taken up. A file that cannot be read is never saved over: the keeper says so
+(`file_broken`) and the person chooses to fix it or to keep it aside (`replace_broken`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from desktop_chat import paths
-from desktop_chat.storage.settings import Settings, SettingsError, load_settings, save_settings
+from desktop_chat.storage.settings import (
+    Settings,
+    SettingsError,
+    SettingsFileError,
+    load_settings,
+    save_settings,
+    set_aside,
+)
 
 if TYPE_CHECKING:
     import asyncio
@@ -32,7 +41,9 @@ class SettingsKeeper(QObject):
 
     changed_outside = Signal()  # `settings` now hold what another process wrote
     save_failed = Signal(str)  # why the settings could not be saved, for a person
-    file_replaced = Signal(str)  # the file was unusable: moved aside, ours saved in its place
+    file_broken = Signal(object)  # SettingsFileError: the file cannot be read; nothing saved
+    file_copied = Signal(str)  # a save left out unusable entries; where the old file is kept
+    file_fixed = Signal()  # the file that could not be read can be read again (and is in use)
 
     def __init__(
         self,
@@ -54,6 +65,7 @@ class SettingsKeeper(QObject):
         self._unsaved = False
         self._saver: asyncio.Task[object] | None = None
         self._closed = False
+        self._broken = False  # the file could not be read when last looked at
 
     @property
     def saving(self) -> bool:
@@ -67,6 +79,35 @@ class SettingsKeeper(QObject):
         self._unsaved = True
         if self._saver is None or self._saver.done():
             self._saver = self._spawn(self._save_newest())
+
+    def start_saving(self, on_disk: Settings) -> None:
+        """Save from now on (the file that could not be read was kept aside), and follow it."""
+        self.read_only = False
+        self._on_disk = on_disk
+        self.watch()
+        if self.settings != on_disk:  # changed in this session: keep what the person sees
+            self.update(self.settings)
+
+    async def replace_broken(self) -> str:
+        """Keep the unreadable file aside and save the settings in use; return what happened.
+
+        Checked again first: a file fixed meanwhile is taken up instead of moved away.
+        Raises OSError when the file cannot be renamed.
+        """
+        import asyncio
+
+        try:
+            result = await asyncio.to_thread(load_settings)
+        except SettingsFileError as exc:
+            aside = await asyncio.to_thread(set_aside, exc.path)
+            self._broken = False
+            self.start_saving(Settings())
+            return f"The settings file that could not be read is kept as {aside}."
+        self._broken = False
+        self._on_disk = result.settings
+        self._take_up(result.settings)
+        self.start_saving(result.settings)
+        return "The settings file can be read again and is in use."
 
     def watch(self) -> None:
         """Follow what other processes write to the file (not when read-only)."""
@@ -90,17 +131,19 @@ class SettingsKeeper(QObject):
     async def _save_newest(self) -> None:
         import asyncio
 
-        from desktop_chat.storage.settings_update import merge, save_merged
+        from desktop_chat.storage.settings_update import kept_notice, merge, save_merged
 
         while self._unsaved:
             self._unsaved = False
             sent = self.settings
+            copies: list[Path] = []
             try:
                 if self._on_disk is None:
                     saved = sent
                     await asyncio.to_thread(save_settings, sent)
                 else:
-                    saved = await asyncio.to_thread(save_merged, self._on_disk, sent)
+                    base = self._on_disk
+                    saved = await asyncio.to_thread(save_merged, base, sent, kept=copies.append)
                 if self.watcher is not None:
                     self.watcher.written_here()
             except (OSError, SettingsError) as exc:
@@ -109,6 +152,8 @@ class SettingsKeeper(QObject):
                     f"Could not save the settings: {exc}. They apply until you quit."
                 )
                 return
+            for copy in copies:
+                self.file_copied.emit(kept_notice(copy))
             self._on_disk = saved
             if saved != sent:  # kept what a `desktop-chat` command wrote meanwhile: use it too
                 self._take_up(merge(sent, self.settings, saved))
@@ -122,16 +167,20 @@ class SettingsKeeper(QObject):
 
         try:
             result = await asyncio.to_thread(load_settings)
+        except SettingsFileError as exc:  # left as it is; ours stay in use, unsaved
+            log.warning("the settings file changed but cannot be read: %s", exc)
+            self._broken = True
+            self.file_broken.emit(exc)
+            return
         except SettingsError as exc:  # a newer version's file: left as it is, ours stay in use
             log.warning("the settings file changed but cannot be used: %s", exc)
             return
+        if self._broken:
+            self._broken = False
+            self.file_fixed.emit()
         if self.saving:
             return  # changed here meanwhile: ours are newer
         self._on_disk = result.settings
-        if result.notice:  # unreadable, and moved aside: the settings in use are the good copy
-            self.file_replaced.emit(f"{result.notice} The settings in use were saved again.")
-            self.update(self.settings)
-            return
         self._take_up(result.settings)
 
     def _take_up(self, settings: Settings) -> None:

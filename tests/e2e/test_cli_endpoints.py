@@ -356,16 +356,15 @@ def test_config_set_then_show(run: Run) -> None:
     assert "# Retries after a failed request" in out
 
 
-def test_a_corrupt_settings_file_is_set_aside_and_reported(run: Run) -> None:
+def test_a_corrupt_settings_file_is_reported_and_left_as_it_is(run: Run) -> None:
     path = paths.settings_path()
     path.parent.mkdir(parents=True)
     path.write_text("{ broken", encoding="utf-8")
     code, _, err = run("config", "set", "ui.theme", "dark")
-    assert code == 0
-    assert err.startswith("warning: The settings file")
-    asides = list(path.parent.glob("settings.json.corrupt-*"))
-    assert [p.read_text(encoding="utf-8") for p in asides] == ["{ broken"]
-    assert load_settings().settings.ui.theme == "dark"
+    assert code == 2
+    assert err.startswith("desktop-chat: settings.json line 1 column 3: Expecting property name")
+    assert path.read_text(encoding="utf-8") == "{ broken"
+    assert not list(path.parent.glob("settings.json.*-*"))
 
 
 def test_a_settings_file_from_a_newer_version_is_left_alone() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -17,11 +18,13 @@ from desktop_chat.storage.settings import (
     McpServer,
     Settings,
     SettingsError,
+    SettingsFileError,
     ToolSettings,
+    encode,
     load_settings,
     save_settings,
 )
-from desktop_chat.storage.settings_update import locked, merge, save_merged
+from desktop_chat.storage.settings_update import kept_notice, locked, merge, save_merged
 
 ROOT = Path(__file__).resolve().parents[2]
 A, B, C = (Endpoint(n, "openai", f"http://{n.lower()}.example/v1") for n in "ABC")
@@ -89,13 +92,32 @@ def test_save_merged_reads_the_file_again(tmp_path: Path) -> None:
     assert saved.ui.theme == "dark"
 
 
-def test_an_unusable_file_is_set_aside_and_ours_written(tmp_path: Path) -> None:
+def test_an_unreadable_file_is_never_saved_over(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     path.write_text("{ broken", encoding="utf-8")
-    ours = Settings((A,), "A")
-    assert save_merged(Settings((B,)), ours, path) == ours
-    assert load_settings(path).settings == ours
-    assert list(tmp_path.glob("settings.json.corrupt-*"))
+    with pytest.raises(SettingsFileError, match="line 1 column 3"):
+        save_merged(Settings((B,)), Settings((A,), "A"), path)
+    assert path.read_text(encoding="utf-8") == "{ broken"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["settings.json", "settings.json.lock"]
+
+
+def test_entries_a_save_would_drop_are_copied_aside_first(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    bad = {"name": "Bad", "protocol": "gemini", "base_url": "http://bad.example"}
+    text = json.dumps({"version": 1, "endpoints": [encode(Settings((A,)))["endpoints"][0], bad]})
+    path.write_text(text, encoding="utf-8")
+    base = load_settings(path).settings
+    assert [e.name for e in base.endpoints] == ["A"]
+    copies: list[Path] = []
+    save_merged(base, base.with_option("ui.theme", "dark"), path, kept=copies.append)
+    (copy,) = copies
+    assert copy.name.startswith("settings.json.kept-")
+    assert copy.read_text(encoding="utf-8") == text  # "Bad" kept word for word
+    assert str(copy) in kept_notice(copy)
+    again: list[Path] = []
+    save_merged(base, base.with_option("ui.theme", "light"), path, kept=again.append)
+    assert again == []  # the file on disk has nothing left to lose
+    assert len(list(tmp_path.glob("settings.json.kept-*"))) == 1
 
 
 def test_a_held_lock_makes_the_next_writer_wait_then_give_up(tmp_path: Path) -> None:

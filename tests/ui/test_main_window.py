@@ -363,21 +363,6 @@ def test_fresh_profile_talks_to_the_demo_and_hints_at_settings(qtbot, open_windo
     window.settings_dialog.reject()
 
 
-def test_corrupt_settings_are_moved_aside_and_reported(qtbot, open_window):
-    path = paths.settings_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("{ this is not json", encoding="utf-8")
-    window = open_window()
-    banner = window.banners.banner("settings")
-    assert banner is not None
-    assert banner.isVisibleTo(window)
-    assert "was unusable" in banner.label.text()
-    assert not path.exists()
-    aside = list(path.parent.glob("settings.json.corrupt-*"))
-    assert len(aside) == 1
-    assert aside[0].read_text(encoding="utf-8") == "{ this is not json"
-
-
 def test_settings_from_a_newer_version_are_left_untouched(qtbot, open_window, sse_server):
     path = paths.settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from desktop_chat import paths
 from desktop_chat.storage.settings import load_settings
 from tests.ui.test_main_window import open_window
 
@@ -58,17 +57,6 @@ def test_the_windows_own_saves_are_not_taken_for_outside_changes(qtbot, open_win
     assert not any("outside the window" in message for message in messages)
     assert noticed == []  # not even reread: the watcher knows the write was this window's
     assert window.settings.ui.send_with_ctrl_enter
-
-
-def test_a_file_broken_from_outside_is_replaced_by_the_settings_in_use(qtbot, open_window):
-    window = open_window()
-    cli("endpoint", "add", "Kept", "--preset", "Ollama")
-    qtbot.waitUntil(lambda: window.settings.endpoint("Kept") is not None, timeout=10_000)
-    paths.settings_path().write_text("{ not json", encoding="utf-8")
-    qtbot.waitUntil(lambda: window.banners.banner("settings") is not None, timeout=10_000)
-    qtbot.waitUntil(lambda: load_settings().settings.endpoint("Kept") is not None, timeout=10_000)
-    assert window.settings.endpoint("Kept") is not None
-    assert list(paths.settings_path().parent.glob("settings.json.corrupt-*"))  # kept aside
 
 
 def test_a_save_from_the_window_keeps_what_the_cli_wrote_just_before(qtbot, open_window):
