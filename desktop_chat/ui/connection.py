@@ -71,7 +71,13 @@ def verdict_for(error: ChatError, step: str, *, key_sent: bool = True) -> str:
         advice = "the settings cannot be used as they are"
     else:
         advice = "unexpected failure"
-    return f"✗ {step} failed — {advice}.\n{error}"
+    detail = str(error)
+    if isinstance(error, AuthenticationError) and not key_sent:
+        # The error's own text blames a key; none was sent, so show only what the server said.
+        detail = f"HTTP {error.status}" + (
+            f": {error.provider_message}" if error.provider_message else ""
+        )
+    return f"✗ {step} failed — {advice}.\n{detail}"
 
 
 # The whole test (model list and first token) ends within this, whatever the timeouts say: a

@@ -96,3 +96,4 @@ async def test_a_refusal_says_whether_a_key_was_sent(
     result = await asyncio.wait_for(probe(NETWORK, local(sse_server), key), TIMEOUT)
     assert not result.ok
     assert advice in result.verdict
+    assert ("rejected" in result.verdict) == (key is not None)

@@ -203,7 +203,7 @@ def test_test_connection_lists_models_and_streams_one_token(
 @pytest.mark.parametrize(
     ("reply", "expected"),
     [
-        (Reply(401, body=b'{"error": {"message": "Incorrect API key"}}'), "API key was refused"),
+        (Reply(401, body=b'{"error": {"message": "Incorrect API key"}}'), "none is stored"),
         (Reply(404, body=b'{"error": {"message": "no such path"}}'), "check the base URL"),
         (Reply(503, body=b'{"error": {"message": "down"}}'), "server failed"),
     ],
