@@ -6,7 +6,9 @@
 #   - it stores and finds a key in a real Secret Service (gnome-keyring in a private D-Bus),
 #   - the menu entry validates and the icons are installed,
 #   - the unpacked .tar.gz passes its self-test too,
-#   - it shows its window at least as fast as `python -m desktop_chat`.
+#   - it shows its window at least as fast as `python -m desktop_chat`,
+#   - it is under 100 MiB, sorts and draws CJK text, survives QT_QPA_PLATFORM=wayland, and its
+#     AppStream file, SBOM and checksums are valid (check_desktop_extras.sh).
 # Prints the sizes and timings. Self-contained on Debian/Ubuntu: installs what is missing (apt,
 # then the `packaging` extra into .venv, created with $PYTHON or python3 if it does not exist).
 # Needs root or sudo for apt and dpkg. The .deb is removed
@@ -23,7 +25,12 @@ step "system packages"
 bash scripts/ensure-apt.sh $(cat scripts/qt-runtime-packages.txt) binutils xvfb xauth x11-utils \
   dbus-daemon gnome-keyring libsecret-1-0 desktop-file-utils
 [ -x .venv/bin/python ] || "${PYTHON:-python3}" -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[packaging]'
+# To trim ICU's data (trim_icu.py) and validate the AppStream file.
+bash scripts/ensure-apt.sh icu-devtools gcc appstream
+# Exactly the locked versions, each file checked against its hash; then the app itself.
+.venv/bin/python -m pip install -q --disable-pip-version-check --require-hashes --no-deps \
+  -r packaging/requirements-build.txt
+.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 
 step "build"
 PYTHON=.venv/bin/python bash packaging/linux/build.sh
@@ -68,6 +75,9 @@ step "tar.gz"
 tar -xzf "$tarball" -C "$unpacked"
 QT_QPA_PLATFORM=offscreen timeout 120 "$unpacked"/desktop-chat-*/desktop-chat \
   --self-test --profile-dir "$profile/tar"
+
+step "size, sorting and CJK text, Wayland fallback, AppStream, SBOM"
+bash packaging/linux/check_desktop_extras.sh "$app" /opt/desktop-chat "$deb" "$sbom"
 
 step "start-up: frozen vs source"
 .venv/bin/python packaging/linux/measure_startup.py --frozen "$app" --rounds 5
