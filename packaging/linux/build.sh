@@ -112,9 +112,14 @@ deb=dist/desktop-chat_${deb_version}_${deb_arch}.deb
 dpkg-deb --root-owner-group -Zgzip --build "$pkg" "$deb" >/dev/null
 
 echo "== SBOM and checksums"
-# Every dependency the lock pins, with its hashes (the same for the three OS builds).
+# Every dependency the build lock pins, with its hashes (the same for the three OS builds). The
+# tool runs from a virtualenv of its own: its dependencies must not reach the bundle.
 sbom=dist/desktop-chat-$version.cdx.json
-"$python" -W ignore::UserWarning -m cyclonedx_py requirements --pyproject pyproject.toml \
+tools=build/sbom-venv
+[ -x "$tools/bin/python" ] || "$python" -m venv "$tools"
+"$tools/bin/python" -m pip install -q --disable-pip-version-check --require-hashes --no-deps \
+  -r packaging/requirements-sbom.txt
+"$tools/bin/python" -W ignore::UserWarning -m cyclonedx_py requirements --pyproject pyproject.toml \
   --output-reproducible --of JSON -o "$sbom" packaging/requirements-build.txt
 (cd dist && sha256sum -- "${tarball#dist/}" "${deb#dist/}" "${sbom#dist/}" >SHA256SUMS)
 

@@ -25,15 +25,20 @@ step "system packages"
 bash scripts/ensure-apt.sh $(cat scripts/qt-runtime-packages.txt) binutils xvfb xauth x11-utils \
   dbus-daemon gnome-keyring libsecret-1-0 desktop-file-utils
 [ -x .venv/bin/python ] || "${PYTHON:-python3}" -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[packaging]'
 # To trim ICU's data (trim_icu.py) and validate the AppStream file.
 bash scripts/ensure-apt.sh icu-devtools gcc appstream
-# Exactly the locked versions, each file checked against its hash; then the app itself.
-.venv/bin/python -m pip install -q --disable-pip-version-check --require-hashes --no-deps \
+# The bundle is built in a virtualenv of exactly the locked versions, each file checked against
+# its hash: nothing else installed in .venv (test tools, their optional imports) can reach it.
+buildenv=build/venv
+[ -x $buildenv/bin/python ] || "${PYTHON:-python3}" -m venv $buildenv
+$buildenv/bin/python -m pip install -q --disable-pip-version-check --require-hashes --no-deps \
   -r packaging/requirements-build.txt
-.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+$buildenv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation \
+  -e .
 
 step "build"
-PYTHON=.venv/bin/python bash packaging/linux/build.sh
+PYTHON=$buildenv/bin/python bash packaging/linux/build.sh
 # shellcheck disable=SC1091
 . build/linux/artifacts.env
 
