@@ -55,9 +55,10 @@ if [ -n "${MACOS_SIGN_IDENTITY:-}" ]; then
     # `submit --wait` can exit 0 for a rejected upload: read the verdict and show Apple's log.
     result=$(xcrun notarytool submit "$dmg" "${credentials[@]}" --wait --output-format json)
     echo "$result"
-    status=$(plutil -extract status raw -o - - <<<"$result")
+    field() { python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1" <<<"$result"; }
+    status=$(field status)
     if [ "$status" != "Accepted" ]; then
-      id=$(plutil -extract id raw -o - - <<<"$result")
+      id=$(field id)
       xcrun notarytool log "$id" "${credentials[@]}" >&2 || true
       echo "notarization: $status" >&2
       exit 1
