@@ -14,7 +14,8 @@
   Fcitx 5 also speaks the IBus protocol, so ibus (bundled) is added as the next choice.
 - Windows, windowed .exe: there is no console, so sys.stdout and sys.stderr are None and the
   first print (a command's output, a self-test report) would raise. Send them to the null
-  device instead; the console twin desktop-chat-cli.exe is the one to use for commands.
+  device instead; the console twin desktop-chat-cli.exe (installed also as desktop-chat.com,
+  which a terminal's `desktop-chat` finds first) is the one to use for commands.
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@
 #   - it is under 100 MiB, sorts and draws CJK text, survives QT_QPA_PLATFORM=wayland, and its
 #     AppStream file, SBOM and checksums are valid (check_desktop_extras.sh).
 # Prints the sizes and timings. Self-contained on Debian/Ubuntu: installs what is missing (apt,
-# then the `packaging` extra into .venv, created with $PYTHON or python3 if it does not exist).
+# then the `packaging` extra into .venv, created with $PYTHON or python3 if it does not exist,
+# for the start-up comparison; the build itself uses build/venv, made from the hashed lock).
 # Needs root or sudo for apt and dpkg. The .deb is removed
 # again at the end unless KEEP_INSTALLED=1. Takes about 1.5 min on 2 cores once apt is done.
 set -euo pipefail
