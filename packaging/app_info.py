@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import sys
 import tomllib
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError, distribution, version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,7 +87,32 @@ def macos_info_plist(text: str) -> dict[str, object]:
         "NSRequiresAquaSystemAppearance": False,  # follow the system's dark mode
         "LSApplicationCategoryType": "public.app-category.productivity",
         "NSHumanReadableCopyright": "MIT License",
+        # Without it macOS offers the app on systems Qt no longer supports, where it crashes.
+        "LSMinimumSystemVersion": macos_minimum_version(),
     }
+
+
+# Qt 6.8 and later support macOS 13 and later; the installed wheel's own tag says it exactly.
+MACOS_MINIMUM_FALLBACK = "13.0"
+
+
+def macos_minimum_version(wheel: str | None = None) -> str:
+    """Return the oldest macOS the bundled Qt runs on, from the PySide6 wheel's platform tag.
+
+    ``wheel`` is the text of a WHEEL metadata file (``Tag: cp39-abi3-macosx_13_0_universal2``);
+    by default the installed PySide6-Essentials' own. Other builds (Linux, Windows, a missing
+    wheel) give ``MACOS_MINIMUM_FALLBACK``.
+    """
+    if wheel is None:
+        try:
+            wheel = distribution("PySide6-Essentials").read_text("WHEEL") or ""
+        except PackageNotFoundError:
+            wheel = ""
+    found = re.findall(r"^Tag: \S+-macosx_(\d+)_(\d+)_\w+$", wheel, re.M)
+    if not found:
+        return MACOS_MINIMUM_FALLBACK
+    major, minor = max((int(a), int(b)) for a, b in found)
+    return f"{major}.{minor}"
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ def _fail(reason: str) -> int:
 
 async def _check() -> str:
     from desktop_chat.ui.main_window import open_main_window
+    from desktop_chat.ui.self_test_text import check_text
 
     window = await open_main_window(self_test=True)
     try:
@@ -69,7 +70,10 @@ async def _check() -> str:
         image = window.grab()
         if image.isNull() or image.width() < 100 or image.height() < 100:
             raise SelfTestFailure("the window could not be drawn")
-        return f"{len(window.last_answer_text())} characters streamed and rendered"
+        problems, text_note = check_text()
+        if problems:
+            raise SelfTestFailure("; ".join(problems))
+        return f"{len(window.last_answer_text())} characters streamed and rendered; {text_note}"
     finally:
         await window.aclose()
         window.deleteLater()

@@ -4,12 +4,15 @@
 #   bash packaging/linux/build.sh            (PYTHON=path/to/python to use another interpreter)
 #
 # Needs: the project installed with the `packaging` extra in that Python
-# (pip install -e '.[packaging]'), binutils (PyInstaller's objdump/strip), dpkg-deb.
+# (pip install -e '.[packaging]', or for a release the lock: see packaging/README.md), binutils
+# (PyInstaller's objdump/strip), dpkg-deb, icu-devtools (icupkg) and gcc to trim ICU's data.
 # Output in dist/:
 #   desktop-chat-VERSION-linux-ARCH.tar.gz   the bundle, a .desktop entry, icons, and
 #                                            install-desktop-entry.sh to add it to the menu
 #   desktop-chat_VERSION_DEBARCH.deb         /opt/desktop-chat, /usr/bin/desktop-chat,
-#                                            the menu entry and hicolor icons
+#                                            the menu entry, hicolor icons, AppStream metainfo
+#   desktop-chat-VERSION.cdx.json            CycloneDX SBOM of every locked dependency
+#   SHA256SUMS                               checksums of the files above
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -34,9 +37,14 @@ started=$SECONDS
   packaging/desktop_chat.spec
 echo "PyInstaller took $((SECONDS - started)) s"
 
+echo "== ICU data cut to what Qt uses"
+"$python" packaging/linux/trim_icu.py "$bundle"
+
 # The menu entry and icons, laid out as under /usr/share.
 share=$work/share
 install -Dm644 packaging/linux/desktop-chat.desktop "$share/applications/desktop-chat.desktop"
+metainfo=local.desktop_chat.DesktopChat.metainfo.xml
+install -Dm644 "packaging/linux/$metainfo" "$share/metainfo/$metainfo"
 install -Dm644 resources/icons/desktop-chat.svg "$share/icons/hicolor/scalable/apps/desktop-chat.svg"
 for png in resources/icons/hicolor/*/apps/desktop-chat.png; do
   install -Dm644 "$png" "$share/icons/${png#resources/icons/}"
@@ -76,7 +84,8 @@ glibc=$(find "$bundle" -type f \( -name '*.so*' -o -name desktop-chat \) -exec o
 # What Qt links against and the bundle leaves to the system (bundle_filter.SYSTEM_LIBRARIES);
 # libdbus-1 is loaded by QtDBus at run time, so no ELF file names it. check_bundle.py verifies
 # that every library the bundle links against belongs to one of these packages.
-depends="libc6 (>= ${glibc:-2.35}), libstdc++6, libgcc-s1, libglib2.0-0t64 | libglib2.0-0,
+# ca-certificates: the trust store the bundled OpenSSL reads for HTTPS.
+depends="libc6 (>= ${glibc:-2.35}), ca-certificates, libstdc++6, libgcc-s1, libglib2.0-0t64 | libglib2.0-0,
  libdbus-1-3, libfontconfig1, libfreetype6, libegl1, libgl1, libx11-6, libx11-xcb1, libxcb1,
  libxcb-glx0, libxcb-randr0, libxcb-render0, libxcb-shape0, libxcb-shm0, libxcb-sync1,
  libxcb-xfixes0, libxcb-xkb1, libxkbcommon0, libzstd1"
@@ -88,7 +97,8 @@ Architecture: $deb_arch
 Maintainer: Desktop Chat maintainers <maintainers@desktop-chat.invalid>
 Installed-Size: $installed_kb
 Depends: $(printf '%s' "$depends" | tr -d '\n')
-Recommends: gnome-keyring | keepassxc, xdg-utils
+Recommends: gnome-keyring | keepassxc, xdg-utils,
+ fonts-noto-cjk | fonts-wqy-microhei | fonts-wqy-zenhei
 Section: net
 Priority: optional
 Description: desktop client for LLM APIs that streams every token
@@ -101,9 +111,21 @@ deb=dist/desktop-chat_${deb_version}_${deb_arch}.deb
 # gzip: xz saves ~15 % of the download but takes ~4x as long on two cores.
 dpkg-deb --root-owner-group -Zgzip --build "$pkg" "$deb" >/dev/null
 
+echo "== SBOM and checksums"
+# Every dependency the build lock pins, with its hashes (the same for the three OS builds). The
+# tool runs from a virtualenv of its own: its dependencies must not reach the bundle.
+sbom=dist/desktop-chat-$version.cdx.json
+tools=build/sbom-venv
+[ -x "$tools/bin/python" ] || "$python" -m venv "$tools"
+"$tools/bin/python" -m pip install -q --disable-pip-version-check --require-hashes --no-deps \
+  -r packaging/requirements-sbom.txt
+"$tools/bin/python" -W ignore::UserWarning -m cyclonedx_py requirements --pyproject pyproject.toml \
+  --output-reproducible --of JSON -o "$sbom" packaging/requirements-build.txt
+(cd dist && sha256sum -- "${tarball#dist/}" "${deb#dist/}" "${sbom#dist/}" >SHA256SUMS)
+
 # For ci-check.sh and the release workflow: where everything ended up.
-printf 'version=%q\nbundle=%q\ntarball=%q\ndeb=%q\n' "$version" "$bundle" "$tarball" "$deb" \
-  >"$work/artifacts.env"
+printf 'version=%q\nbundle=%q\ntarball=%q\ndeb=%q\nsbom=%q\n' "$version" "$bundle" "$tarball" \
+  "$deb" "$sbom" >"$work/artifacts.env"
 
 size_mb() { du -sb "$1" | awk '{printf "%.1f MiB (%.1f MB)", $1 / 1048576, $1 / 1e6}'; }
 echo "== built $version"

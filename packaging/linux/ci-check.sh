@@ -8,9 +8,12 @@
 #     Arch, openSUSE), in a private mount namespace (check_tls.sh),
 #   - the menu entry validates and the icons are installed,
 #   - the unpacked .tar.gz passes its self-test too,
-#   - it shows its window at least as fast as `python -m desktop_chat`.
+#   - it shows its window at least as fast as `python -m desktop_chat`,
+#   - it is under 100 MiB, sorts and draws CJK text, survives QT_QPA_PLATFORM=wayland, and its
+#     AppStream file, SBOM and checksums are valid (check_desktop_extras.sh).
 # Prints the sizes and timings. Self-contained on Debian/Ubuntu: installs what is missing (apt,
-# then the `packaging` extra into .venv, created with $PYTHON or python3 if it does not exist).
+# then the `packaging` extra into .venv, created with $PYTHON or python3 if it does not exist,
+# for the start-up comparison; the build itself uses build/venv, made from the hashed lock).
 # Needs root or sudo for apt and dpkg. The .deb is removed
 # again at the end unless KEEP_INSTALLED=1. Takes about 1.5 min on 2 cores once apt is done.
 set -euo pipefail
@@ -26,9 +29,19 @@ bash scripts/ensure-apt.sh $(cat scripts/qt-runtime-packages.txt) binutils xvfb 
   dbus-daemon gnome-keyring libsecret-1-0 desktop-file-utils
 [ -x .venv/bin/python ] || "${PYTHON:-python3}" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[packaging]'
+# To trim ICU's data (trim_icu.py) and validate the AppStream file.
+bash scripts/ensure-apt.sh icu-devtools gcc appstream
+# The bundle is built in a virtualenv of exactly the locked versions, each file checked against
+# its hash: nothing else installed in .venv (test tools, their optional imports) can reach it.
+buildenv=build/venv
+[ -x $buildenv/bin/python ] || "${PYTHON:-python3}" -m venv $buildenv
+$buildenv/bin/python -m pip install -q --disable-pip-version-check --require-hashes --no-deps \
+  -r packaging/requirements-build.txt
+$buildenv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation \
+  -e .
 
 step "build"
-PYTHON=.venv/bin/python bash packaging/linux/build.sh
+PYTHON=$buildenv/bin/python bash packaging/linux/build.sh
 # shellcheck disable=SC1091
 . build/linux/artifacts.env
 
@@ -73,6 +86,9 @@ step "tar.gz"
 tar -xzf "$tarball" -C "$unpacked"
 QT_QPA_PLATFORM=offscreen timeout 120 "$unpacked"/desktop-chat-*/desktop-chat \
   --self-test --profile-dir "$profile/tar"
+
+step "size, sorting and CJK text, Wayland fallback, AppStream, SBOM"
+bash packaging/linux/check_desktop_extras.sh "$app" /opt/desktop-chat "$deb" "$sbom"
 
 step "start-up: frozen vs source"
 .venv/bin/python packaging/linux/measure_startup.py --frozen "$app" --rounds 5

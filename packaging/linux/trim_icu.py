@@ -1,0 +1,368 @@
+"""Cut ICU's data library in a Linux bundle down to the parts Qt uses, and check what is left.
+
+    python packaging/linux/trim_icu.py BUNDLE_DIR [--report]
+
+PySide6's Qt links ICU, and ICU's data library (``libicudata.so.N``, ~31 MiB) holds every locale's
+names, number and date formats, break-iteration dictionaries, transliterators and ~190 legacy
+character sets. QtCore calls only collation (``ucol_*``: QCollator, locale-aware sorting),
+converters (``ucnv_*``: QStringDecoder/QStringEncoder for non-UTF encodings), the calendar and
+time-zone rules (``ucal_*``) and case mapping (``u_strTo{Lower,Upper}``, code, no data); no other
+Qt library in the bundle links ICU. Kept here:
+
+- every collation tailoring (``coll/``: pinyin, stroke, kana, hangul, ... orders),
+- the converters of the legacy encodings the WHATWG Encoding Standard lists (the ones found in
+  real files: GBK, gb18030, Big5, EUC-JP, ISO-2022-JP, Shift_JIS, EUC-KR, KOI8, the ISO-8859 and
+  windows-125x families, ...) and the alias table,
+- the supplemental data ICU itself reads (likely subtags, calendar and time-zone rules,
+  normalisation, properties) and ``root``.
+
+Dropped: per-locale display data (``lang/ region/ curr/ unit/ zone/`` and the top-level locale
+bundles; Qt formats numbers and dates from its own CLDR tables), break iterators and their
+dictionaries, transliterators, spelled-out numbers, IDNA/stringprep profiles, spoof checks,
+character names, and the remaining EBCDIC and vendor code pages.
+
+The ICU version is the bundle's (``libicudata.so.N`` -> symbol ``icudtN_dat``), so a new PySide6
+needs no change here. Debian's ``icupkg`` (package ``icu-devtools``) edits the data; gcc wraps it
+back into a shared library with the same soname and symbol. Afterwards the trimmed library is
+loaded with the bundle's ICU (ctypes, in a child process) and must open a Chinese, Japanese,
+Korean, German and Swedish collator that sorts as those languages do, open and round-trip every
+kept encoding, and open a calendar in a named zone; the script fails otherwise. The frozen app's
+``--self-test`` checks the same through Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+# Labels of the legacy encodings kept (WHATWG Encoding Standard, section 4; ISO-8859-16 has no ICU
+# converter). Each becomes the converter file its canonical ICU name points to.
+KEPT_ENCODINGS = (
+    "IBM866",
+    "ISO-8859-2",
+    "ISO-8859-3",
+    "ISO-8859-4",
+    "ISO-8859-5",
+    "ISO-8859-6",
+    "ISO-8859-7",
+    "ISO-8859-8",
+    "ISO-8859-10",
+    "ISO-8859-13",
+    "ISO-8859-14",
+    "ISO-8859-15",
+    "KOI8-R",
+    "KOI8-U",
+    "macintosh",
+    "x-mac-cyrillic",
+    "windows-874",
+    "windows-1250",
+    "windows-1251",
+    "windows-1252",
+    "windows-1253",
+    "windows-1254",
+    "windows-1255",
+    "windows-1256",
+    "windows-1257",
+    "windows-1258",
+    "GBK",
+    "gb18030",
+    "GB2312",
+    "Big5",
+    "Big5-HKSCS",
+    "EUC-JP",
+    "Shift_JIS",
+    "EUC-KR",
+    "ISO-2022-JP",
+    "ISO-2022-KR",
+)
+# Converter tables that ISO-2022-JP/-KR load by name when opened (ICU's ucnv2022.cpp).
+ISO2022_TABLES = ("jisx-212", "ibm-949", "ibm-5478")
+
+_DROPPED_TREES = ("brkitr/", "curr/", "lang/", "rbnf/", "region/", "translit/", "unit/", "zone/")
+# Top-level bundles named like a locale ("zh", "zh_Hant_TW", "ff_Adlm"); "root" and the
+# supplemental files ("likelySubtags", "zoneinfo64", ...) do not match.
+_LOCALE_BUNDLE = re.compile(r"[a-z]{2,3}(_[A-Za-z0-9]+)*\.res")
+_DROPPED_FILES = re.compile(r".*\.(spp|cfu)|unames\.icu|uts46\.nrm|nfkc(_cf)?\.nrm")
+_ALWAYS_KEPT = frozenset({"res_index.res", "pool.res", "root.res", "cnvalias.icu"})
+
+
+class TrimError(Exception):
+    """The data library could not be found, cut or verified; the message says which."""
+
+
+def find_data_library(bundle: Path) -> tuple[Path, str]:
+    """Return the bundle's ``libicudata.so.N`` (a real file) and its ICU major version N."""
+    found = sorted(
+        p
+        for p in bundle.rglob("libicudata.so.*")
+        if p.is_file() and not p.is_symlink() and re.fullmatch(r"libicudata\.so\.\d+", p.name)
+    )
+    if len(found) != 1:
+        raise TrimError(f"expected one libicudata.so.N under {bundle}, found {found}")
+    return found[0], found[0].name.rsplit(".", 1)[1]
+
+
+def data_symbol_bytes(library: Path, symbol: str) -> bytes:
+    """Return the bytes of the data symbol (``icudtN_dat``) in an ICU data library (readelf)."""
+
+    def readelf(*args: str) -> str:
+        result = subprocess.run(
+            ["readelf", "-W", *args, str(library)],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        return result.stdout
+
+    symbols = [
+        line.split() for line in readelf("--dyn-syms").splitlines() if line.endswith(f" {symbol}")
+    ]
+    if len(symbols) != 1:
+        raise TrimError(f"{library.name} does not export {symbol}")
+    _num, value, size, *_rest, index, _name = symbols[0]
+    sections = re.findall(r"\[\s*(\d+)\]\s+\S+\s+\S+\s+([0-9a-f]+)\s+([0-9a-f]+)", readelf("-S"))
+    address, offset = next((int(a, 16), int(o, 16)) for n, a, o in sections if n == index)
+    start = int(value, 16) - address + offset
+    data = library.read_bytes()[start : start + int(size, 0)]
+    if len(data) != int(size, 0):
+        raise TrimError(f"{symbol} lies outside {library.name}")
+    return data
+
+
+def converter_files(library_dir: Path, version: str, labels: tuple[str, ...]) -> set[str]:
+    """Map encoding labels to their ICU converter files (``NAME.cnv``) with the untrimmed ICU."""
+    code = _CANONICAL_NAMES.format(version=version, labels=list(labels))
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "LD_LIBRARY_PATH": str(library_dir)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if result.returncode != 0:
+        raise TrimError(f"could not ask ICU for converter names: {result.stderr.strip()}")
+    return {f"{name}.cnv" for name in result.stdout.split()}
+
+
+def kept(item: str, converters: set[str]) -> bool:
+    """Decide whether one item of the data package (as ``icupkg -l`` names it) stays."""
+    if item in _ALWAYS_KEPT or item in converters:
+        return True
+    if item.startswith("coll/"):
+        return True
+    if item.startswith(_DROPPED_TREES) or "/" in item:
+        return False
+    if item.endswith(".cnv"):
+        return False
+    return not (_LOCALE_BUNDLE.fullmatch(item) or _DROPPED_FILES.fullmatch(item))
+
+
+def icupkg(*args: str) -> str:
+    """Run Debian's icupkg; its absence is the one thing a builder must install."""
+    if shutil.which("icupkg") is None:
+        raise TrimError("icupkg not found: install Debian/Ubuntu's icu-devtools")
+    result = subprocess.run(["icupkg", *args], capture_output=True, text=True, timeout=300)
+    if result.returncode != 0:
+        raise TrimError(f"icupkg {' '.join(args)} failed: {result.stderr.strip()}")
+    return result.stdout
+
+
+def remove_items(full: Path, small: Path, dropped: list[str]) -> None:
+    """Write ``full`` less ``dropped`` to ``small``, keeping what the kept items depend on.
+
+    A converter can be a delta on another (windows-936-2000 extends ibm-1386_P100-2001); icupkg
+    refuses to drop such a base and names it, so it is put back and the cut tried again.
+    """
+    for _attempt in range(10):
+        listing = small.parent / "drop.txt"
+        listing.write_text("\n".join(dropped) + "\n")
+        try:
+            icupkg("-r", str(listing), str(full), str(small))
+        except TrimError as exc:
+            needed = set(re.findall(r"depends on missing item (\S+)", str(exc)))
+            if not needed:
+                raise
+            dropped = [item for item in dropped if item not in needed]
+        else:
+            return
+    raise TrimError("icupkg kept finding missing dependencies")
+
+
+def build_library(data: Path, soname: str, symbol: str, output: Path) -> None:
+    """Wrap a .dat file into a shared library exporting ``symbol``, as ICU's own build does."""
+    source = output.with_suffix(".S")
+    source.write_text(
+        f"\t.section .rodata\n\t.balign 16\n\t.globl {symbol}\n\t.type {symbol}, @object\n"
+        f'{symbol}:\n\t.incbin "{data}"\n\t.size {symbol}, . - {symbol}\n'
+        '\t.section .note.GNU-stack,"",@progbits\n'
+    )
+    subprocess.run(
+        ["gcc", "-shared", "-nostdlib", f"-Wl,-soname,{soname}", "-Wl,-z,noexecstack",
+         "-s", "-o", str(output), str(source)],
+        check=True,
+        timeout=120,
+    )  # fmt: skip
+
+
+def verify(library_dir: Path, version: str) -> str:
+    """Exercise the trimmed data through the bundle's ICU in a child process; return its report."""
+    code = _VERIFY.format(version=version, labels=list(KEPT_ENCODINGS))
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "LD_LIBRARY_PATH": str(library_dir)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if result.returncode != 0:
+        raise TrimError(f"the trimmed ICU data fails: {result.stderr.strip()}")
+    return result.stdout.strip()
+
+
+def trim(bundle: Path) -> tuple[int, int, str]:
+    """Replace the bundle's ICU data library by a trimmed one; return old and new size, report."""
+    library, version = find_data_library(bundle)
+    symbol, package = f"icudt{version}_dat", f"icudt{version}l"
+    before = library.stat().st_size
+    with tempfile.TemporaryDirectory(prefix="trim-icu-") as temp:
+        work = Path(temp)
+        full = work / "full" / f"{package}.dat"
+        full.parent.mkdir()
+        full.write_bytes(data_symbol_bytes(library, symbol))
+        items = icupkg("-l", str(full)).split()
+        converters = converter_files(library.parent, version, KEPT_ENCODINGS + ISO2022_TABLES)
+        if missing := converters - set(items):
+            raise TrimError(f"converters named by ICU but not in its data: {sorted(missing)}")
+        small = work / f"{package}.dat"  # icupkg names the package after the output file
+        remove_items(full, small, [item for item in items if not kept(item, converters)])
+        # Test the new library beside copies of the bundle's other ICU libraries.
+        trial = work / "lib"
+        trial.mkdir()
+        for other in library.parent.glob(f"libicu*.so.{version}"):
+            if other != library:
+                shutil.copy2(other, trial / other.name)
+        build_library(small, library.name, symbol, trial / library.name)
+        report = verify(trial, version)
+        shutil.copy2(trial / library.name, library)
+    return before, library.stat().st_size, report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("bundle", type=Path, help="the PyInstaller output folder")
+    args = parser.parse_args(argv)
+    try:
+        before, after, report = trim(args.bundle)
+    except TrimError as exc:
+        sys.stderr.write(f"trim_icu: {exc}\n")
+        return 1
+    mib = 1024 * 1024
+    sys.stdout.write(f"ICU data: {before / mib:.1f} MiB -> {after / mib:.1f} MiB; {report}\n")
+    return 0
+
+
+_ICU_CTYPES = """
+import ctypes, sys
+icu = ctypes.CDLL("libicuuc.so.{version}")
+i18n = ctypes.CDLL("libicui18n.so.{version}")
+def fn(lib, name, restype, *argtypes):
+    f = getattr(lib, name + "_{version}")
+    f.restype, f.argtypes = restype, argtypes
+    return f
+P, E = ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)
+ucnv_open = fn(icu, "ucnv_open", P, ctypes.c_char_p, E)
+ucnv_close = fn(icu, "ucnv_close", None, P)
+ucnv_getName = fn(icu, "ucnv_getName", ctypes.c_char_p, P, E)
+"""
+
+_CANONICAL_NAMES = (
+    _ICU_CTYPES
+    + """
+for label in {labels}:
+    error = ctypes.c_int(0)
+    converter = ucnv_open(label.encode(), ctypes.byref(error))
+    if not converter or error.value > 0:
+        sys.exit(f"no ICU converter for {{label}} (error {{error.value}})")
+    name = ucnv_getName(converter, ctypes.byref(error)).decode()
+    if "," not in name:  # ISO_2022,locale=ja,...: algorithmic, its tables are listed apart
+        print(name)
+    ucnv_close(converter)
+"""
+)
+
+_VERIFY = (
+    _ICU_CTYPES
+    + """
+ucnv_fromUChars = fn(icu, "ucnv_fromUChars", ctypes.c_int32, P, ctypes.c_char_p, ctypes.c_int32,
+                     P, ctypes.c_int32, E)
+ucol_open = fn(i18n, "ucol_open", P, ctypes.c_char_p, E)
+ucol_close = fn(i18n, "ucol_close", None, P)
+ucol_strcoll = fn(i18n, "ucol_strcoll", ctypes.c_int, P, P, ctypes.c_int32, P, ctypes.c_int32)
+ucal_open = fn(i18n, "ucal_open", P, P, ctypes.c_int32, ctypes.c_char_p, ctypes.c_int, E)
+ucal_close = fn(i18n, "ucal_close", None, P)
+
+def utf16(text):
+    data = text.encode("utf-16-le")
+    return ctypes.create_string_buffer(data, len(data)), len(data) // 2
+
+def collated(locale, words):
+    error = ctypes.c_int(0)
+    collator = ucol_open(locale.encode(), ctypes.byref(error))
+    if not collator or error.value > 0:
+        sys.exit(f"no collator for {{locale}} (error {{error.value}})")
+    import functools
+    def compare(a, b):
+        (ba, la), (bb, lb) = utf16(a), utf16(b)
+        return ucol_strcoll(collator, ba, la, bb, lb)
+    result = sorted(words, key=functools.cmp_to_key(compare))
+    ucol_close(collator)
+    return result
+
+orders = {{
+    "zh": ["阿", "李", "王", "张"],  # pinyin: a, li, wang, zhang (code points: 张 < 李 < 王 < 阿)
+    "ja": ["亜", "一"],  # JIS X 0208 order (code points: 一 < 亜)
+    "ko": ["家", "一"],  # Hanja by Hangul reading: ga, il
+    "de": ["Apfel", "Äpfel", "Zebra"],
+    "sv": ["Apfel", "Zebra", "Äpfel"],  # Swedish puts Ä after Z
+}}
+for locale, order in orders.items():
+    got = collated(locale, list(reversed(order)))
+    if got != order:
+        sys.exit(f"{{locale}} collation sorts {{got}}, expected {{order}}")
+
+samples = {{"GBK": "中文", "gb18030": "中文", "GB2312": "中文", "Big5": "中文",
+           "Big5-HKSCS": "中文", "EUC-JP": "日本語", "Shift_JIS": "日本語",
+           "ISO-2022-JP": "日本語", "EUC-KR": "한국어", "ISO-2022-KR": "한국어"}}
+for label in {labels}:
+    error = ctypes.c_int(0)
+    converter = ucnv_open(label.encode(), ctypes.byref(error))
+    if not converter or error.value > 0:
+        sys.exit(f"no converter for {{label}} (error {{error.value}})")
+    text = samples.get(label, "abc")
+    out = ctypes.create_string_buffer(64)
+    source, length = utf16(text)
+    n = ucnv_fromUChars(converter, out, 64, source, length, ctypes.byref(error))
+    if error.value > 0 or n <= 0 or b"\\x1a" in out.raw[:n] or b"?" in out.raw[:n]:
+        sys.exit(f"{{label}} cannot encode {{text!r}} (error {{error.value}})")
+    ucnv_close(converter)
+
+error = ctypes.c_int(0)
+zone16, zone_len = utf16("Asia/Tokyo")
+calendar = ucal_open(zone16, zone_len, b"ja_JP", 0, ctypes.byref(error))
+if not calendar or error.value > 0:
+    sys.exit(f"no calendar for Asia/Tokyo (error {{error.value}})")
+ucal_close(calendar)
+print(f"zh/ja/ko/de/sv collation, {{len({labels})}} encodings and calendars work")
+"""
+)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
