@@ -16,6 +16,7 @@ import contextlib
 import os
 import signal
 import sys
+import warnings
 
 INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a process ended by Ctrl-C
 BROKEN_PIPE = 141  # 128 + SIGPIPE, as for a C program whose reader went away
@@ -36,13 +37,24 @@ def main() -> None:
 
 
 def interrupted() -> int:
-    """Say that the command was interrupted; return the exit status for it."""
+    """Say that the command was interrupted; return the exit status for it.
+
+    What is torn down after a Ctrl-C may be half-built: an event loop interrupted while it was
+    being made, a coroutine that never started. Their finalizers' complaints ("Exception ignored
+    in ...", "coroutine ... was never awaited") mean nothing to the person who pressed Ctrl-C.
+    """
+    sys.unraisablehook = _ignore
+    warnings.simplefilter("ignore", RuntimeWarning)
     try:
         sys.stderr.write("desktop-chat: interrupted\n")
         sys.stderr.flush()
     except (OSError, ValueError):
         pass  # stderr is gone as well: the status alone tells
     return INTERRUPTED
+
+
+def _ignore(_: object) -> None:
+    pass
 
 
 def _end_by_sigint() -> None:
