@@ -37,7 +37,7 @@ from desktop_chat.core.events import RetryScheduled, StreamEvent, TextDelta
 from desktop_chat.core.retry import RetryPolicy
 from desktop_chat.core.transport import TransportConfig
 from desktop_chat.storage.endpoint_key import explain_refusal
-from desktop_chat.storage.settings import LIMIT_FIELDS
+from desktop_chat.storage.validation import LIMIT_FIELDS
 
 if TYPE_CHECKING:
     from desktop_chat.demo_server import DemoServer
@@ -122,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from desktop_chat.storage.settings import SettingsError, load_settings
+    from desktop_chat.storage.settings_file import load_settings
+    from desktop_chat.storage.validation import SettingsError
 
     try:
         loaded = load_settings()
@@ -290,8 +291,9 @@ async def _ask_with_tools(
 
 
 def _persist_always_allow(key: str) -> None:
-    from desktop_chat.storage.settings import SettingsError, load_settings
+    from desktop_chat.storage.settings_file import load_settings
     from desktop_chat.storage.settings_update import kept_notice, save_merged
+    from desktop_chat.storage.validation import SettingsError
 
     def kept(copy: Path) -> None:
         print(f"desktop-chat: warning: {kept_notice(copy)}", file=sys.stderr)

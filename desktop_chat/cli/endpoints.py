@@ -58,17 +58,9 @@ from pathlib import Path
 from desktop_chat import paths
 from desktop_chat.storage.origin import origin_of
 from desktop_chat.storage.secrets import KeyringUnavailable, KeyStore, KeyStoreError
-from desktop_chat.storage.settings import (
-    LIMIT_FIELDS,
-    OPTIONS,
-    PRESETS,
-    Endpoint,
-    Settings,
-    SettingsError,
-    SettingsFileError,
-    find_option,
-    load_settings,
-)
+from desktop_chat.storage.settings import OPTIONS, PRESETS, Endpoint, Settings, find_option
+from desktop_chat.storage.settings_file import load_settings
+from desktop_chat.storage.validation import LIMIT_FIELDS, SettingsError, SettingsFileError
 
 Handler = Callable[[argparse.Namespace], int]
 MAX_KEY_LENGTH = 16_384

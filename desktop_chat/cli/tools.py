@@ -47,7 +47,8 @@ from desktop_chat.storage.secrets import (
     KeyStoreError,
     mcp_header_entry,
 )
-from desktop_chat.storage.settings import McpServer, ToolSettings, UserTool, check_header_name
+from desktop_chat.storage.tool_settings import McpServer, ToolSettings, UserTool
+from desktop_chat.storage.validation import check_header_name
 
 if TYPE_CHECKING:
     from desktop_chat.storage.settings import Settings

@@ -31,7 +31,7 @@ from desktop_chat.storage.secrets import (
     KeyStoreError,
     mcp_header_entry,
 )
-from desktop_chat.storage.settings import McpServer
+from desktop_chat.storage.tool_settings import McpServer
 from desktop_chat.tools.registry import Runner, ToolEntry, ToolFailure, ToolOutput
 from desktop_chat.tools.stderr_tail import StderrTail
 from desktop_chat.tools.stray_output import StrayOutput, watch_sdk_log

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import shlex
 
-from desktop_chat.storage.settings import SettingsError
+from desktop_chat.storage.validation import SettingsError
 
 _CLI_ENV_HINT = re.compile(r"\(--env (\w+) without a value\)")
 _CLI_HEADER_HINT = re.compile(r"\(--keyring-header [^\s,]+, or Settings → Tools\)")

@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
 
 from desktop_chat.storage.origin import origin_of
 from desktop_chat.storage.secrets import KeyringUnavailable, KeyStore, KeyStoreError
-from desktop_chat.storage.settings import Endpoint, Network, Settings, SettingsError
+from desktop_chat.storage.settings import Endpoint, Network, Settings
+from desktop_chat.storage.validation import SettingsError
 from desktop_chat.ui.accessibility import name_inner_editors
 from desktop_chat.ui.endpoint_draft import EndpointDraft
 from desktop_chat.ui.endpoint_editor import EndpointEditor

@@ -19,7 +19,9 @@ from desktop_chat.storage.endpoint_key import (
 )
 from desktop_chat.storage.origin import origin_of
 from desktop_chat.storage.secrets import KeyStore
-from desktop_chat.storage.settings import Endpoint, Settings, SettingsError, decode, encode
+from desktop_chat.storage.settings import Endpoint, Settings
+from desktop_chat.storage.settings_document import decode, encode
+from desktop_chat.storage.validation import SettingsError
 
 
 @pytest.mark.parametrize(

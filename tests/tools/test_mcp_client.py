@@ -23,7 +23,7 @@ from desktop_chat.storage.secrets import (
     KeyStore,
     mcp_header_entry,
 )
-from desktop_chat.storage.settings import McpServer
+from desktop_chat.storage.tool_settings import McpServer
 from desktop_chat.tools.events import Decision, PendingCall, Run
 from desktop_chat.tools.loop import ToolLoop
 from desktop_chat.tools.mcp_client import McpConnection, McpError, McpHub, result_text

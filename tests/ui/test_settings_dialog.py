@@ -12,13 +12,9 @@ from keyring.backends import fail
 from PySide6.QtCore import Qt
 
 from desktop_chat.storage.secrets import KeyStore
-from desktop_chat.storage.settings import (
-    Endpoint,
-    Settings,
-    encode,
-    load_settings,
-    save_settings,
-)
+from desktop_chat.storage.settings import Endpoint, Settings
+from desktop_chat.storage.settings_document import encode
+from desktop_chat.storage.settings_file import load_settings, save_settings
 from desktop_chat.ui.settings_dialog import SettingsDialog
 from tests.support.sse_server import Reply, ScriptedServer
 from tests.support.streams import openai_stream
