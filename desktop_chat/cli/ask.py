@@ -195,7 +195,7 @@ async def _ask_once(
             turn = await engine.run(target.endpoint, request, printer.on_event)
         except ChatError as exc:
             exc = explain_refusal(exc, target.missing_key)
-            partial: AssistantTurn = getattr(exc, "partial", AssistantTurn())
+            partial = exc.partial if exc.partial is not None else AssistantTurn()
             printer.end_line()
             if args.json:
                 _print_json(partial, error=exc)
@@ -282,7 +282,8 @@ async def _ask_with_tools(
     error = None if error is None else explain_refusal(error, target.missing_key)
     limit = result is not None and result.step_limit_reached
     if args.json:
-        turn = result.turn if result is not None else getattr(error, "partial", AssistantTurn())
+        partial = None if error is None else error.partial
+        turn = result.turn if result is not None else partial or AssistantTurn()
         extra = {"steps": steps_json(outcome.steps), "step_limit_reached": limit}
         _print_json(turn, error=error, extra=extra)
     if error is not None:
