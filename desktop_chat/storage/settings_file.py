@@ -42,6 +42,7 @@ Invariants:
 Errors (declared in `validation`)::
 
     SettingsError (ValueError)   a value or a file the user has to fix; the message is for a person
+    ├── SecretValueError         a value would put a secret in the file (.kind, .name)
     ├── SettingsFileError        the file cannot be read as settings at all; it is left as it is
     └── SettingsVersionError     the file was written by a newer version; it is left as it is
 """

@@ -13,6 +13,7 @@ from typing import Literal
 
 from desktop_chat.storage.validation import (
     SECRET_VALUE,
+    SecretValueError,
     SettingsError,
     check_base_url,
     check_header,
@@ -95,17 +96,23 @@ class McpServer:
             if not isinstance(value, str):
                 raise SettingsError(f"{where}: the value of {name} must be text")
             if looks_secret(name) or SECRET_VALUE.match(value):
-                raise SettingsError(
+                raise SecretValueError(
                     f"{where}: {name} would store a secret in settings; pass it from the "
-                    f"environment instead (--env {name} without a value)"
+                    "environment instead",
+                    f"--env {name} without a value",
+                    kind="env",
+                    name=name,
                 )
         object.__setattr__(self, "env", dict(self.env))
         for name, value in self.headers.items():
             check_header_name(name)
             if looks_secret(name) or SECRET_VALUE.match(str(value)):
-                raise SettingsError(
+                raise SecretValueError(
                     f"{where}: header {name!r} would store a secret in settings; keep its value "
-                    f"in the keyring instead (--keyring-header {name}, or Settings → Tools)"
+                    "in the keyring instead",
+                    f"--keyring-header {name}, or Settings → Tools",
+                    kind="header",
+                    name=name,
                 )
         headers = dict(check_header(k, v) for k, v in self.headers.items())
         object.__setattr__(self, "headers", headers)

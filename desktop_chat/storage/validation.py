@@ -6,6 +6,7 @@ window's forms, so every face refuses the same things in the same words.
 Errors::
 
     SettingsError (ValueError)   a value or a file the user has to fix; the message is for a person
+    ├── SecretValueError         a value would put a secret in the file (.kind, .name)
     ├── SettingsFileError        the file cannot be read as settings at all; it is left as it is
     └── SettingsVersionError     the file was written by a newer version; it is left as it is
 """
@@ -37,6 +38,28 @@ class SettingsError(ValueError):
     def __init__(self, message: str, *, section: str | None = None) -> None:
         super().__init__(message)
         self.section = section
+
+
+class SecretValueError(SettingsError):
+    """Raised when a value would store a secret in the settings file.
+
+    ``kind`` ("env" or "header") and ``name`` say which value it is, so that a form can offer
+    to keep it elsewhere; ``remedy`` says how in the words of the command line, and a form puts
+    its own in its place (:meth:`with_remedy`).
+    """
+
+    def __init__(
+        self, refusal: str, remedy: str, *, kind: Literal["env", "header"], name: str
+    ) -> None:
+        super().__init__(f"{refusal} ({remedy})")
+        self.refusal = refusal
+        self.remedy = remedy
+        self.kind = kind
+        self.name = name
+
+    def with_remedy(self, remedy: str) -> SecretValueError:
+        """Return the same refusal with another remedy."""
+        return SecretValueError(self.refusal, remedy, kind=self.kind, name=self.name)
 
 
 class SettingsVersionError(SettingsError):

@@ -255,7 +255,7 @@ class McpServerEditor(QDialog):
         except SettingsError as exc:
             self.problem.setText(f"✗ {exc}")
             self.ok_button.setEnabled(False)
-            self._plain_secret = secret_plain_header(str(exc))
+            self._plain_secret = secret_plain_header(exc)
         else:
             self.problem.clear()
             self.ok_button.setEnabled(True)

@@ -27,7 +27,7 @@ from desktop_chat.storage.settings import (
 )
 from desktop_chat.storage.settings_file import LoadResult, load_settings, save_settings
 from desktop_chat.storage.tool_settings import McpServer, ToolSettings, UserTool
-from desktop_chat.storage.validation import SettingsError, SettingsVersionError
+from desktop_chat.storage.validation import SecretValueError, SettingsError, SettingsVersionError
 
 SECRET = "sk-test-NEVER-IN-A-FILE-0123456789"
 NOW = datetime(2024, 5, 6, 7, 8, 9)
@@ -706,6 +706,19 @@ def test_replacing_a_server_keeps_its_place() -> None:
 def test_mcp_server_refuses_invalid_values(kwargs: dict[str, object], why: str) -> None:
     with pytest.raises(SettingsError, match=re.escape(why)):
         McpServer(**{"name": "srv", **kwargs})  # type: ignore[arg-type]
+
+
+def test_a_refused_secret_names_the_value_that_holds_it() -> None:
+    with pytest.raises(SecretValueError) as env:
+        McpServer("gh", command="gh-mcp", env={"GITHUB_TOKEN": "abc"})
+    assert (env.value.kind, env.value.name) == ("env", "GITHUB_TOKEN")
+    assert str(env.value).endswith("(--env GITHUB_TOKEN without a value)")
+    with pytest.raises(SecretValueError) as header:
+        McpServer("web", url="https://mcp.example/mcp", headers={"X-Auth": "Bearer abc"})
+    assert (header.value.kind, header.value.name) == ("header", "X-Auth")
+    in_other_words = header.value.with_remedy("press a button")
+    assert str(in_other_words) == f"{header.value.refusal} (press a button)"
+    assert (in_other_words.kind, in_other_words.name) == ("header", "X-Auth")
 
 
 def test_a_secret_can_be_passed_on_by_name() -> None:
