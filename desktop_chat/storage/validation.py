@@ -25,17 +25,18 @@ from desktop_chat.storage.origin import origin_of
 # the core choose by host (desktop_chat.core.providers.openai_chat.limit_field).
 LimitField = Literal["auto", "max_tokens", "max_completion_tokens"]
 LIMIT_FIELDS: tuple[LimitField, ...] = typing.get_args(LimitField)
+# The parts of the settings, as a form shows them.
+Section = Literal["endpoints", "network", "ui", "tools"]
 
 
 class SettingsError(ValueError):
     """Raised for a setting or settings file the user has to fix; the message is for a person.
 
-    ``section`` names the part of the settings that failed ("endpoints", "network", "ui",
-    "tools") when the raiser knows it, so that a form can show that part without reading the
-    message.
+    ``section`` names the part of the settings that failed when the raiser knows it, so that a
+    form can show that part without reading the message.
     """
 
-    def __init__(self, message: str, *, section: str | None = None) -> None:
+    def __init__(self, message: str, *, section: Section | None = None) -> None:
         super().__init__(message)
         self.section = section
 

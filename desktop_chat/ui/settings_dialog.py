@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from desktop_chat.storage.origin import origin_of
 from desktop_chat.storage.secrets import KeyringUnavailable, KeyStore, KeyStoreError
 from desktop_chat.storage.settings import Endpoint, Network, Settings
-from desktop_chat.storage.validation import SettingsError
+from desktop_chat.storage.validation import Section, SettingsError
 from desktop_chat.ui.accessibility import name_inner_editors
 from desktop_chat.ui.endpoint_draft import EndpointDraft
 from desktop_chat.ui.endpoint_editor import EndpointEditor
@@ -161,8 +161,11 @@ class SettingsDialog(QDialog):
             try:
                 settings = self.collect()
             except SettingsError as exc:
-                pages = {"endpoints": self.endpoints, "tools": self.tools}
-                self._show_problem(str(exc), pages.get(exc.section or ""))
+                pages: dict[Section | None, QWidget] = {
+                    "endpoints": self.endpoints,
+                    "tools": self.tools,
+                }
+                self._show_problem(str(exc), pages.get(exc.section))
                 return False
             work = self._has_key_work() or self.tools.has_secret_work()
             self.message.setText("Saving keys…" if work else "")
