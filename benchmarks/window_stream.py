@@ -29,7 +29,8 @@ from PySide6.QtWidgets import QApplication
 
 from desktop_chat import paths
 from desktop_chat.storage.secrets import KeyStore
-from desktop_chat.storage.settings import Endpoint, Settings, save_settings
+from desktop_chat.storage.settings import Endpoint, Settings
+from desktop_chat.storage.settings_file import save_settings
 from desktop_chat.ui.app import asyncgen_hooks
 from tests.support.sse_server import Reply, ScriptedServer
 from tests.support.streams import openai_stream

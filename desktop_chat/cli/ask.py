@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
+from desktop_chat.cli.error import CliError
 from desktop_chat.core.accumulator import Accumulator, AssistantTurn
 from desktop_chat.core.conversation import Conversation, Message, Tool
 from desktop_chat.core.engine import ChatRequest, EndpointConfig, Engine
@@ -37,7 +38,7 @@ from desktop_chat.core.events import RetryScheduled, StreamEvent, TextDelta
 from desktop_chat.core.retry import RetryPolicy
 from desktop_chat.core.transport import TransportConfig
 from desktop_chat.storage.endpoint_key import explain_refusal
-from desktop_chat.storage.settings import LIMIT_FIELDS
+from desktop_chat.storage.validation import LIMIT_FIELDS
 
 if TYPE_CHECKING:
     from desktop_chat.demo_server import DemoServer
@@ -45,10 +46,6 @@ if TYPE_CHECKING:
 
 KEY_VARIABLE = "DESKTOP_CHAT_API_KEY"
 _T = TypeVar("_T")
-
-
-class UsageError(Exception):
-    """A problem with the command line or the settings: exit 2 with this message."""
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -122,7 +119,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from desktop_chat.storage.settings import SettingsError, load_settings
+    from desktop_chat.storage.settings_file import load_settings
+    from desktop_chat.storage.validation import SettingsError
 
     try:
         loaded = load_settings()
@@ -134,13 +132,13 @@ def _run(args: argparse.Namespace) -> int:
     try:
         tools = _read_tools(args.tools) if args.tools else ()
         if args.max_tokens < 1:
-            raise UsageError("--max-tokens must be at least 1")
+            raise CliError("--max-tokens must be at least 1", 2)
         if args.max_steps < 1 or args.tool_timeout <= 0:
-            raise UsageError("--max-steps must be at least 1 and --tool-timeout positive")
+            raise CliError("--max-steps must be at least 1 and --tool-timeout positive", 2)
         transport, policy = _engine_settings(args, loaded.settings.network)
-    except UsageError as exc:
+    except CliError as exc:
         print(f"desktop-chat: {exc}", file=sys.stderr)
-        return 2
+        return exc.code
     return asyncio.run(_ask(args, loaded.settings, tools, transport, policy))
 
 
@@ -174,9 +172,9 @@ async def _ask_once(
     demo = None
     try:
         target, demo = await _resolve_target(args, settings)
-    except UsageError as exc:
+    except CliError as exc:
         print(f"desktop-chat: {exc}", file=sys.stderr)
-        return 2
+        return exc.code
     try:
         conversation = Conversation(args.system, [Message("user", text=args.prompt)])
         request = ChatRequest(target.model, conversation, args.max_tokens, args.temperature, tools)
@@ -194,7 +192,7 @@ async def _ask_once(
             turn = await engine.run(target.endpoint, request, printer.on_event)
         except ChatError as exc:
             exc = explain_refusal(exc, target.missing_key)
-            partial: AssistantTurn = getattr(exc, "partial", AssistantTurn())
+            partial = exc.partial if exc.partial is not None else AssistantTurn()
             printer.end_line()
             if args.json:
                 _print_json(partial, error=exc)
@@ -281,7 +279,8 @@ async def _ask_with_tools(
     error = None if error is None else explain_refusal(error, target.missing_key)
     limit = result is not None and result.step_limit_reached
     if args.json:
-        turn = result.turn if result is not None else getattr(error, "partial", AssistantTurn())
+        partial = None if error is None else error.partial
+        turn = result.turn if result is not None else partial or AssistantTurn()
         extra = {"steps": steps_json(outcome.steps), "step_limit_reached": limit}
         _print_json(turn, error=error, extra=extra)
     if error is not None:
@@ -290,8 +289,9 @@ async def _ask_with_tools(
 
 
 def _persist_always_allow(key: str) -> None:
-    from desktop_chat.storage.settings import SettingsError, load_settings
+    from desktop_chat.storage.settings_file import load_settings
     from desktop_chat.storage.settings_update import kept_notice, save_merged
+    from desktop_chat.storage.validation import SettingsError
 
     def kept(copy: Path) -> None:
         print(f"desktop-chat: warning: {kept_notice(copy)}", file=sys.stderr)
@@ -344,15 +344,15 @@ def _read_tools(path: str) -> tuple[Tool, ...]:
         with open(path, encoding="utf-8") as file:
             specs = json.load(file)
     except OSError as exc:
-        raise UsageError(f"cannot read the tools file {path!r}: {exc.strerror}") from exc
+        raise CliError(f"cannot read the tools file {path!r}: {exc.strerror}", 2) from exc
     except ValueError as exc:
-        raise UsageError(f"the tools file {path!r} is not valid JSON: {exc}") from exc
+        raise CliError(f"the tools file {path!r} is not valid JSON: {exc}", 2) from exc
     if not isinstance(specs, list):
-        raise UsageError(f"the tools file {path!r} must hold a JSON list of tools")
+        raise CliError(f"the tools file {path!r} must hold a JSON list of tools", 2)
     try:
         return tuple(Tool.from_openai(spec) for spec in specs)
     except (ValueError, AttributeError) as exc:
-        raise UsageError(f"the tools file {path!r}: {exc}") from exc
+        raise CliError(f"the tools file {path!r}: {exc}", 2) from exc
 
 
 def _engine_settings(
@@ -378,7 +378,7 @@ def _engine_settings(
         if value is None or lo is None or hi is None:
             continue
         if not (math.isfinite(value) and lo <= value <= hi):
-            raise UsageError(f"{flag} must be between {lo:g} and {hi:g}")
+            raise CliError(f"{flag} must be between {lo:g} and {hi:g}", 2)
     saved_policy = retry_policy(network)
     policy = RetryPolicy(
         max_retries=_pick(args.max_retries, saved_policy.max_retries),
@@ -414,9 +414,9 @@ async def _resolve_target(
         return Target(EndpointConfig("openai", base_url), args.model or DEMO_MODEL), demo
     if args.base_url:
         if not args.protocol:
-            raise UsageError("--base-url needs --protocol openai or --protocol anthropic")
+            raise CliError("--base-url needs --protocol openai or --protocol anthropic", 2)
         if not args.model:
-            raise UsageError("--model is required with --base-url")
+            raise CliError("--model is required with --base-url", 2)
         key = os.environ.get(KEY_VARIABLE) or None
         limit_field = args.output_limit_field or "auto"
         endpoint = EndpointConfig(args.protocol, args.base_url, key, {}, limit_field)
@@ -425,9 +425,10 @@ async def _resolve_target(
         count = len(settings.endpoints)
         listed = ", ".join(repr(ep.name) for ep in settings.endpoints[:10])
         listed += f" and {count - 10} more" if count > 10 else ""
-        raise UsageError(
+        raise CliError(
             f"no endpoint is active (saved: {listed}); choose one with `desktop-chat endpoint "
-            "use NAME`, or pass --endpoint NAME (or --demo for the offline demo)"
+            "use NAME`, or pass --endpoint NAME (or --demo for the offline demo)",
+            2,
         )
     return await _saved_target(args, settings), None
 
@@ -439,22 +440,22 @@ async def _saved_target(args: argparse.Namespace, settings: Settings) -> Target:
     name: str = args.endpoint or settings.active_endpoint or ""
     saved = settings.endpoint(name)
     if saved is None:
-        raise UsageError(f"no saved endpoint named {name!r} (see `desktop-chat endpoint list`)")
+        raise CliError(f"no saved endpoint named {name!r} (see `desktop-chat endpoint list`)", 2)
     key = os.environ.get(KEY_VARIABLE) or None
     missing = None
     if key is None:
         try:
             found = await endpoint_key(KeyStore(), saved, cli_remedy(saved))
         except KeyMovedError as exc:
-            raise UsageError(str(exc)) from exc
+            raise CliError(str(exc), 2) from exc
         except KeyStoreError as exc:
-            raise UsageError(f"{exc}; set {KEY_VARIABLE} instead") from exc
+            raise CliError(f"{exc}; set {KEY_VARIABLE} instead", 2) from exc
         key, missing = found.value, found.missing
     model = (
         args.model or (settings.active_model if not args.endpoint else None) or saved.default_model
     )
     if not model:
-        raise UsageError(f"endpoint {name!r} has no default model: pass --model")
+        raise CliError(f"endpoint {name!r} has no default model: pass --model", 2)
     protocol = args.protocol or saved.protocol
     limit_field = args.output_limit_field or saved.output_limit_field
     endpoint = EndpointConfig(protocol, saved.base_url, key, dict(saved.extra_headers), limit_field)

@@ -47,39 +47,21 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import functools
 import getpass
 import json
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from desktop_chat import paths
+from desktop_chat.cli.error import CliError, guarded
 from desktop_chat.storage.origin import origin_of
 from desktop_chat.storage.secrets import KeyringUnavailable, KeyStore, KeyStoreError
-from desktop_chat.storage.settings import (
-    LIMIT_FIELDS,
-    OPTIONS,
-    PRESETS,
-    Endpoint,
-    Settings,
-    SettingsError,
-    SettingsFileError,
-    find_option,
-    load_settings,
-)
+from desktop_chat.storage.settings import OPTIONS, PRESETS, Endpoint, Settings, find_option
+from desktop_chat.storage.settings_file import load_settings
+from desktop_chat.storage.validation import LIMIT_FIELDS, SettingsError, SettingsFileError
 
-Handler = Callable[[argparse.Namespace], int]
 MAX_KEY_LENGTH = 16_384
-
-
-class CliError(Exception):
-    """Raised by a handler to end with one stderr line and an exit status (2: usage, 1: other)."""
-
-    def __init__(self, message: str, code: int = 1) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def _out(text: str) -> None:
@@ -88,30 +70,6 @@ def _out(text: str) -> None:
 
 def _err(text: str) -> None:
     sys.stderr.write(text + "\n")
-
-
-def _guarded(handler: Handler) -> Handler:
-    """Turn the errors a handler can meet into one stderr line and an exit status."""
-
-    @functools.wraps(handler)
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return handler(args)
-        except CliError as exc:
-            _err(f"desktop-chat: {exc}")
-            return exc.code
-        except SettingsError as exc:
-            _err(f"desktop-chat: {exc}")
-            return 2
-        except KeyStoreError as exc:
-            _err(f"desktop-chat: {exc}")
-            return 1
-        except OSError as exc:
-            where = f"{exc.filename}: " if exc.filename else ""
-            _err(f"desktop-chat: {where}{exc.strerror or exc}")
-            return 1
-
-    return run
 
 
 _loaded: list[Settings] = []  # what this command read: its changes are made against it
@@ -169,7 +127,7 @@ def _headers(items: list[str]) -> dict[str, str]:
     return headers
 
 
-@_guarded
+@guarded
 def cmd_list(args: argparse.Namespace) -> int:
     """List endpoints, which one is active and whether each has a key."""
     settings = _load()
@@ -219,7 +177,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guarded
+@guarded
 def cmd_add(args: argparse.Namespace) -> int:
     """Add an endpoint; the first one added becomes the active one."""
     settings = _load()
@@ -252,7 +210,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guarded
+@guarded
 def cmd_edit(args: argparse.Namespace) -> int:
     """Change an endpoint's protocol, URL, default model, extra headers or output limit field."""
     settings = _load()
@@ -303,7 +261,7 @@ def _may_have_key(endpoint: Endpoint) -> bool:
         return True
 
 
-@_guarded
+@guarded
 def cmd_remove(args: argparse.Namespace) -> int:
     """Remove an endpoint and delete its key from the keyring."""
     settings = _load()
@@ -324,7 +282,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guarded
+@guarded
 def cmd_use(args: argparse.Namespace) -> int:
     """Make an endpoint the active one, optionally with a model."""
     settings = _load()
@@ -367,7 +325,7 @@ def read_secret(prompt: str, what: str, *, spaces: bool) -> str:
     return secret
 
 
-@_guarded
+@guarded
 def cmd_set_key(args: argparse.Namespace) -> int:
     """Read an API key from stdin and store it in the OS keyring."""
     if args.stray:
@@ -384,7 +342,7 @@ def cmd_set_key(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guarded
+@guarded
 def cmd_delete_key(args: argparse.Namespace) -> int:
     """Delete an endpoint's key from the OS keyring."""
     ep = _load().endpoint(args.name)
@@ -397,7 +355,7 @@ def cmd_delete_key(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guarded
+@guarded
 def cmd_config_show(args: argparse.Namespace) -> int:
     """Print the network and ui settings."""
     values = _load().option_values()
@@ -413,7 +371,7 @@ def cmd_config_show(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guarded
+@guarded
 def cmd_config_set(args: argparse.Namespace) -> int:
     """Set one network or ui setting, validated against its declaration."""
     option = find_option(args.key)

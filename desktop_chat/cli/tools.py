@@ -31,15 +31,14 @@ import json
 from typing import TYPE_CHECKING
 
 from desktop_chat.cli.endpoints import (
-    CliError,
     _err,
-    _guarded,
     _headers,
     _load,
     _out,
     _save,
     read_secret,
 )
+from desktop_chat.cli.error import CliError, guarded
 from desktop_chat.storage.secrets import (
     MCP_HEADER_SERVICE,
     KeyringUnavailable,
@@ -47,7 +46,8 @@ from desktop_chat.storage.secrets import (
     KeyStoreError,
     mcp_header_entry,
 )
-from desktop_chat.storage.settings import McpServer, ToolSettings, UserTool, check_header_name
+from desktop_chat.storage.tool_settings import McpServer, ToolSettings, UserTool
+from desktop_chat.storage.validation import check_header_name
 
 if TYPE_CHECKING:
     from desktop_chat.storage.settings import Settings
@@ -90,7 +90,7 @@ def _server_row(server: McpServer) -> dict[str, object]:
     }
 
 
-@_guarded
+@guarded
 def cmd_mcp_add(args: argparse.Namespace) -> int:
     """Add an MCP server: a command run over stdio, or a streamable HTTP URL."""
     if bool(args.command) == bool(args.url):
@@ -122,7 +122,7 @@ def cmd_mcp_add(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guarded
+@guarded
 def cmd_mcp_set_header(args: argparse.Namespace) -> int:
     """Read a header's value from stdin, keep it in the OS keyring, and send it from now on."""
     if args.stray:
@@ -151,7 +151,7 @@ def cmd_mcp_set_header(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guarded
+@guarded
 def cmd_mcp_delete_header(args: argparse.Namespace) -> int:
     """Stop sending a keyring header and delete its value from the keyring."""
     settings = _load()
@@ -190,7 +190,7 @@ def _delete_header_values(store: KeyStore, server: McpServer, headers: tuple[str
     return deleted
 
 
-@_guarded
+@guarded
 def cmd_mcp_list(args: argparse.Namespace) -> int:
     """List the configured MCP servers."""
     servers = _load().tools.mcp_servers
@@ -208,7 +208,7 @@ def cmd_mcp_list(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guarded
+@guarded
 def cmd_mcp_remove(args: argparse.Namespace) -> int:
     """Remove an MCP server and the "always allow" of its tools."""
     settings = _load()
@@ -223,7 +223,7 @@ def cmd_mcp_remove(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guarded
+@guarded
 def cmd_mcp_tools(args: argparse.Namespace) -> int:
     """Start a server, list its tools, stop it."""
     from desktop_chat.storage.engine_config import transport_config
@@ -259,7 +259,7 @@ def cmd_mcp_tools(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guarded
+@guarded
 def cmd_tool_add(args: argparse.Namespace) -> int:
     """Declare a tool whose result the user types when the model calls it."""
     from desktop_chat.tools.builtin import builtin_entries
@@ -288,7 +288,7 @@ def cmd_tool_add(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guarded
+@guarded
 def cmd_tool_list(args: argparse.Namespace) -> int:
     """List built-in and user-defined tools, and the tools always allowed."""
     from desktop_chat.tools.builtin import builtin_entries
@@ -316,7 +316,7 @@ def cmd_tool_list(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guarded
+@guarded
 def cmd_tool_remove(args: argparse.Namespace) -> int:
     """Remove a user-defined tool and its "always allow"."""
     settings = _load()
@@ -331,7 +331,7 @@ def cmd_tool_remove(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guarded
+@guarded
 def cmd_tool_disallow(args: argparse.Namespace) -> int:
     """Ask again before running a tool that was always allowed."""
     settings = _load()

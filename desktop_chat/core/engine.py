@@ -133,10 +133,10 @@ class Engine:
                 f"{self.transport.total_timeout:g} s",
                 retryable=False,
             )
-            error.partial = accumulator.turn  # type: ignore[attr-defined]
+            error.partial = accumulator.turn
             raise error from None
         except ChatError as error:
-            error.partial = accumulator.turn  # type: ignore[attr-defined]
+            error.partial = accumulator.turn
             raise
         return accumulator.turn
 

@@ -19,11 +19,17 @@ ChatError                      base; .message is one human sentence, .retryable 
 │   └── ResponseTooLargeError  a line, an event, a model list over its limit (not retryable)
 └── ConfigurationError         bad base URL, missing key: fix the settings first (not retryable)
 
+`partial` is the turn as far as it streamed, for the caller to show or keep.
 `advice`, when set, is one more clause after the rest: what the client did about it ("the server
 asked to wait 5 min; not retrying").
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the accumulator's events import this module
+    from desktop_chat.core.accumulator import AssistantTurn
 
 REDACTED = "[redacted]"  # what a secret is replaced with wherever it would show
 
@@ -32,6 +38,9 @@ class ChatError(Exception):
     """Base of all failures a user may see; `str(err)` is the human message."""
 
     retryable = False
+    # What the failed turn had streamed, set by the engine as the error leaves it; None for an
+    # error raised before any turn began.
+    partial: AssistantTurn | None = None
 
     def __init__(
         self,

@@ -99,8 +99,7 @@ def explain_refusal(error: ChatError, missing: str | None) -> ChatError:
     explained = AuthenticationError(
         missing, status=error.status, provider_message=error.provider_message
     )
-    if hasattr(error, "partial"):
-        explained.partial = error.partial  # type: ignore[attr-defined]
+    explained.partial = error.partial
     return explained
 
 

@@ -380,6 +380,8 @@ class KeyStore:
                 f"{what}: it is locked and was not unlocked. Unlock it (for example by logging in "
                 "to the desktop session) and try again."
             )
+        # keyring has no error type for a refusal: the backends' own errors (a D-Bus
+        # AccessDenied, a Keychain or Credential Manager status) say it only in words.
         if "denied" in str(exc).lower():
             return KeyringLocked(f"{what}: access was denied ({detail}).")
         if isinstance(exc, OSError) and exc.strerror:

@@ -25,16 +25,10 @@ from pathlib import Path
 from typing import cast
 
 from desktop_chat import paths
-from desktop_chat.storage.settings import (
-    JsonObject,
-    Settings,
-    SettingsError,
-    decode,
-    encode,
-    keep_copy,
-    load_settings,
-    save_settings,
-)
+from desktop_chat.storage.settings import Settings
+from desktop_chat.storage.settings_document import JsonObject, decode, encode
+from desktop_chat.storage.settings_file import keep_copy, load_settings, save_settings
+from desktop_chat.storage.validation import SettingsError
 
 LOCK_WAIT_S = 10.0
 _MISSING = object()

@@ -18,7 +18,8 @@ from desktop_chat.core.errors import ChatError
 from desktop_chat.core.events import StreamEvent
 from desktop_chat.storage.engine_config import transport_config
 from desktop_chat.storage.secrets import KeyStore
-from desktop_chat.storage.settings import Settings, UserTool
+from desktop_chat.storage.settings import Settings
+from desktop_chat.storage.tool_settings import UserTool
 from desktop_chat.tools.builtin import builtin_entries
 from desktop_chat.tools.events import (
     Decision,

@@ -31,7 +31,7 @@ from desktop_chat.storage.secrets import (
     KeyStoreError,
     mcp_header_entry,
 )
-from desktop_chat.storage.settings import McpServer
+from desktop_chat.storage.tool_settings import McpServer
 from desktop_chat.tools.registry import Runner, ToolEntry, ToolFailure, ToolOutput
 from desktop_chat.tools.stderr_tail import StderrTail
 from desktop_chat.tools.stray_output import StrayOutput, watch_sdk_log
@@ -368,6 +368,9 @@ def _describe(
     exc: BaseException | None, server: McpServer, network: TransportConfig | None = None
 ) -> str:
     """Say what went wrong in a few words, looking through the SDK's exception groups."""
+    from mcp import MCPError
+    from mcp.types import CONNECTION_CLOSED, INTERNAL_ERROR
+
     while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         exc = next((e for e in exc.exceptions if not isinstance(e, asyncio.CancelledError)),
                    exc.exceptions[0])  # fmt: skip
@@ -385,7 +388,8 @@ def _describe(
     if isinstance(exc, TimeoutError):
         return "it did not answer in time"
     text = str(exc)
-    if "Connection closed" in text:
+    code = exc.code if isinstance(exc, MCPError) else None
+    if code == CONNECTION_CLOSED:
         return "the server closed the connection (it may have exited)"
     if type(exc).__name__ == "ConnectError":
         if network is not None and network.proxy_mode == "custom":
@@ -393,6 +397,8 @@ def _describe(
                 f"could not connect to {server.url} through the proxy {network.proxy_url}: {text}"
             )
         return f"could not connect to {server.url}: {text}"
-    if "Server returned an error response" in text:
+    # The SDK reports an HTTP error status other than 404 only in these words, without the
+    # status, under a code it uses for other failures too.
+    if code == INTERNAL_ERROR and "Server returned an error response" in text:
         return "the server refused the request (an HTTP error: check the URL and headers)"
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

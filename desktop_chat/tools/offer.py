@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from desktop_chat.core.conversation import JSONValue, Tool
-from desktop_chat.storage.settings import UserTool
+from desktop_chat.storage.tool_settings import UserTool
 from desktop_chat.tools.builtin import builtin_entries, read_text_file
 from desktop_chat.tools.mcp_client import McpHub
 from desktop_chat.tools.registry import ToolEntry, ToolFailure, ToolOutput, user_tool_entry

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from desktop_chat.core.conversation import JSONValue, Tool
-from desktop_chat.storage.settings import TOOL_NAME, UserTool
+from desktop_chat.storage.tool_settings import TOOL_NAME, UserTool
 
 MAX_RESULT_CHARS = 100_000  # what a single tool result may add to the conversation
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from desktop_chat.core.conversation import JSONValue
-from desktop_chat.storage.settings import TOOL_NAME
+from desktop_chat.storage.tool_settings import TOOL_NAME
 
 MAX_PROBLEMS = 20  # a schema with many violations still gives a message of bounded size
 

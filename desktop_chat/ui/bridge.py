@@ -177,9 +177,7 @@ class TurnBridge(QObject):
                 endpoint = dataclasses.replace(endpoint, api_key=await _read_key(key))
             result = await runner(engine, endpoint, request, on_event)
         except ChatError as error:
-            partial = getattr(error, "partial", None)
-            if not isinstance(partial, AssistantTurn):
-                partial = turn.accumulator.turn
+            partial = error.partial if error.partial is not None else turn.accumulator.turn
             if not turn.ended:
                 self._end(turn)
                 self.turn_failed.emit(error, partial)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from desktop_chat.storage.settings import SettingsFileError
+from desktop_chat.storage.validation import SettingsFileError
 
 if TYPE_CHECKING:
     from desktop_chat.ui.main_window import MainWindow

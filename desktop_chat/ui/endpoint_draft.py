@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from desktop_chat.storage.origin import origin_of
-from desktop_chat.storage.settings import Endpoint, SettingsError
+from desktop_chat.storage.settings import Endpoint
+from desktop_chat.storage.validation import SettingsError
 
 
 @dataclass(slots=True)

@@ -22,12 +22,9 @@ from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow, QVBoxLayout, QWidget
 
 from desktop_chat.storage.secrets import KeyStore
-from desktop_chat.storage.settings import (
-    Settings,
-    SettingsError,
-    SettingsFileError,
-    load_settings,
-)
+from desktop_chat.storage.settings import Settings
+from desktop_chat.storage.settings_file import load_settings
+from desktop_chat.storage.validation import SettingsError, SettingsFileError
 
 if TYPE_CHECKING:
     import asyncio

@@ -7,15 +7,11 @@ here to name the form's own controls.
 
 from __future__ import annotations
 
-import re
 import shlex
 
-from desktop_chat.storage.settings import SettingsError
+from desktop_chat.storage.validation import SecretValueError, SettingsError
 
-_CLI_ENV_HINT = re.compile(r"\(--env (\w+) without a value\)")
-_CLI_HEADER_HINT = re.compile(r"\(--keyring-header [^\s,]+, or Settings → Tools\)")
-_SECRET_PLAIN = re.compile(r"header (['\"])(.+?)\1 would store a secret in settings")
-MOVE_HINT = "(press “Move to secret headers”)"
+MOVE_HINT = "press “Move to secret headers”"
 
 
 def split_args(text: str) -> tuple[str, ...]:
@@ -69,12 +65,14 @@ def take_header(text: str, name: str) -> tuple[str, str]:
 
 
 def in_form_words(exc: SettingsError) -> SettingsError:
-    """Return the refusal with its CLI hint replaced by the form's control that fixes it."""
-    text = _CLI_ENV_HINT.sub(r"(add \1 to “Pass from environment”)", str(exc))
-    return SettingsError(_CLI_HEADER_HINT.sub(MOVE_HINT, text))
+    """Return the refusal with its CLI remedy replaced by the form's control that fixes it."""
+    if not isinstance(exc, SecretValueError):
+        return exc
+    if exc.kind == "env":
+        return exc.with_remedy(f"add {exc.name} to “Pass from environment”")
+    return exc.with_remedy(MOVE_HINT)
 
 
-def secret_plain_header(message: str) -> str | None:
+def secret_plain_header(exc: SettingsError) -> str | None:
     """The plain header that a refusal says holds a secret, if it says so."""
-    match = _SECRET_PLAIN.search(message)
-    return match.group(2) if match else None
+    return exc.name if isinstance(exc, SecretValueError) and exc.kind == "header" else None

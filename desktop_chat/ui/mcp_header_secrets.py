@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from desktop_chat.storage.secrets import MCP_HEADER_SERVICE, KeyStore, mcp_header_entry
-from desktop_chat.storage.settings import McpServer
+from desktop_chat.storage.tool_settings import McpServer
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.storage.secrets import MCP_HEADER_SERVICE, KeyStoreError, mcp_header_entry
-from desktop_chat.storage.settings import McpServer, Network, SettingsError, check_tool_name
+from desktop_chat.storage.settings import Network
+from desktop_chat.storage.tool_settings import McpServer, check_tool_name
+from desktop_chat.storage.validation import SettingsError
 from desktop_chat.ui.mcp_form_text import (
     in_form_words,
     parse_env,
@@ -253,7 +255,7 @@ class McpServerEditor(QDialog):
         except SettingsError as exc:
             self.problem.setText(f"✗ {exc}")
             self.ok_button.setEnabled(False)
-            self._plain_secret = secret_plain_header(str(exc))
+            self._plain_secret = secret_plain_header(exc)
         else:
             self.problem.clear()
             self.ok_button.setEnabled(True)

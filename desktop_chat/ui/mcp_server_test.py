@@ -22,7 +22,9 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QPushButton, QTreeWidget, QTreeWidgetItem
 
 from desktop_chat.storage.secrets import MCP_HEADER_SERVICE, KeyStoreError, mcp_header_entry
-from desktop_chat.storage.settings import McpServer, Network, SettingsError
+from desktop_chat.storage.settings import Network
+from desktop_chat.storage.tool_settings import McpServer
+from desktop_chat.storage.validation import SettingsError
 from desktop_chat.ui.mcp_header_secrets import KnownValues
 from desktop_chat.ui.message_label import message_label
 

@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_chat.storage.settings import OPTIONS, Network, SettingsError, Ui
+from desktop_chat.storage.settings import OPTIONS, Network, Ui
+from desktop_chat.storage.validation import SettingsError
 
 PROXY_MODES = (
     ("system", "Use the system proxy (environment, NO_PROXY honoured)"),

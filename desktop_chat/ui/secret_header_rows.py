@@ -14,7 +14,7 @@ from itertools import pairwise
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from desktop_chat.storage.settings import SettingsError, check_header_name
+from desktop_chat.storage.validation import SettingsError, check_header_name
 from desktop_chat.ui.mcp_header_secrets import KnownValues
 
 NAME_WIDTH = 160

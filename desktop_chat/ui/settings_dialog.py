@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
 
 from desktop_chat.storage.origin import origin_of
 from desktop_chat.storage.secrets import KeyringUnavailable, KeyStore, KeyStoreError
-from desktop_chat.storage.settings import Endpoint, Network, Settings, SettingsError
+from desktop_chat.storage.settings import Endpoint, Network, Settings
+from desktop_chat.storage.validation import Section, SettingsError
 from desktop_chat.ui.accessibility import name_inner_editors
 from desktop_chat.ui.endpoint_draft import EndpointDraft
 from desktop_chat.ui.endpoint_editor import EndpointEditor
@@ -118,7 +119,8 @@ class SettingsDialog(QDialog):
             try:
                 endpoint = draft.to_endpoint()
             except SettingsError as exc:
-                raise SettingsError(f"Endpoint {draft.name or '(unnamed)'!r}: {exc}") from exc
+                where = f"Endpoint {draft.name or '(unnamed)'!r}"
+                raise SettingsError(f"{where}: {exc}", section="endpoints") from exc
             endpoints.append(endpoint)
             if draft.original is not None:
                 renames[draft.original] = endpoint.name
@@ -133,7 +135,7 @@ class SettingsDialog(QDialog):
         try:
             tools = self.tools.tool_settings()
         except SettingsError as exc:
-            raise SettingsError(f"Tools: {exc}") from exc
+            raise SettingsError(f"Tools: {exc}", section="tools") from exc
         settings = Settings(tuple(endpoints), active, model, base.network, base.ui, cache, tools)
         for key, value in {**self.network.values(), **self.appearance.values()}.items():
             settings = settings.with_option(key, value)
@@ -154,12 +156,16 @@ class SettingsDialog(QDialog):
                 self._show_problem(str(exc))
                 return False
             if unconfirmed is not None:
-                self._show_problem(unconfirmed)
+                self._show_problem(unconfirmed, self.endpoints)
                 return False
             try:
                 settings = self.collect()
             except SettingsError as exc:
-                self._show_problem(str(exc))
+                pages: dict[Section | None, QWidget] = {
+                    "endpoints": self.endpoints,
+                    "tools": self.tools,
+                }
+                self._show_problem(str(exc), pages.get(exc.section))
                 return False
             work = self._has_key_work() or self.tools.has_secret_work()
             self.message.setText("Saving keys…" if work else "")
@@ -279,12 +285,11 @@ class SettingsDialog(QDialog):
         )
         self.endpoints.refresh_key_status(reload=True)
 
-    def _show_problem(self, text: str) -> None:
+    def _show_problem(self, text: str, page: QWidget | None = None) -> None:
+        """Say why the settings were not applied, on the page that holds the problem if any."""
         self.message.setText(text)
-        if text.startswith("Endpoint "):
-            self.tabs.setCurrentWidget(self.endpoints)
-        elif text.startswith("Tools: "):
-            self.tabs.setCurrentWidget(self.tools)
+        if page is not None:
+            self.tabs.setCurrentWidget(page)
         log.info("settings not applied: %s", text)
 
     def _on_finished(self, _result: int) -> None:

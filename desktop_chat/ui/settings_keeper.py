@@ -17,14 +17,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from desktop_chat import paths
-from desktop_chat.storage.settings import (
-    Settings,
-    SettingsError,
-    SettingsFileError,
-    load_settings,
-    save_settings,
-    set_aside,
-)
+from desktop_chat.storage.settings import Settings
+from desktop_chat.storage.settings_file import load_settings, save_settings, set_aside
+from desktop_chat.storage.validation import SettingsError, SettingsFileError
 
 if TYPE_CHECKING:
     import asyncio

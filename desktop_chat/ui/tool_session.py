@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop_chat.storage.settings import McpServer, Settings, ToolSettings
+from desktop_chat.storage.settings import Settings
+from desktop_chat.storage.tool_settings import McpServer, ToolSettings
 
 if TYPE_CHECKING:
     from desktop_chat.core.accumulator import AssistantTurn

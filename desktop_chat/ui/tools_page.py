@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_chat.storage.settings import McpServer, Network, ToolSettings, UserTool
+from desktop_chat.storage.settings import Network
+from desktop_chat.storage.tool_settings import McpServer, ToolSettings, UserTool
 from desktop_chat.ui.mcp_header_secrets import HeaderSecrets
 from desktop_chat.ui.mcp_server_editor import McpServerEditor
 from desktop_chat.ui.user_tool_editor import UserToolEditor

@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_chat.storage.settings import SettingsError, UserTool
+from desktop_chat.storage.tool_settings import UserTool
+from desktop_chat.storage.validation import SettingsError
 from desktop_chat.tools.schema import ToolSchemaError, check_schema, check_tool_name
 from desktop_chat.ui.message_label import message_label
 

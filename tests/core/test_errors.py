@@ -205,3 +205,9 @@ def test_other_400s_get_no_limit_field_advice(provider_message: str | None) -> N
 
 def test_the_limit_field_advice_is_for_400_only() -> None:
     assert "output limit field" not in error_for_status(422, OPENAI_LIMIT_REFUSAL).message
+
+
+def test_an_error_raised_before_any_turn_has_no_partial_turn() -> None:
+    # `partial` is part of every ChatError, so readers need neither getattr nor hasattr.
+    assert ChatError("no turn yet").partial is None
+    assert error_for_status(500, "boom").partial is None

@@ -18,7 +18,8 @@ from keyring.backends import fail
 from desktop_chat import cli, paths
 from desktop_chat.cli import endpoints
 from desktop_chat.storage.secrets import KeyStore
-from desktop_chat.storage.settings import Endpoint, Settings, load_settings, save_settings
+from desktop_chat.storage.settings import Endpoint, Settings
+from desktop_chat.storage.settings_file import load_settings, save_settings
 from tests.support.keyring_session import RealKeyring
 
 Run = Callable[..., tuple[int, str, str]]

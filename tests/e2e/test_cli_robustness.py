@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from desktop_chat import paths
-from desktop_chat.storage.settings import Endpoint, Settings, load_settings, save_settings
+from desktop_chat.storage.settings import Endpoint, Settings
+from desktop_chat.storage.settings_file import load_settings, save_settings
 from tests.support.sse_server import Reply, ScriptedServer
 from tests.support.streams import openai_stream
 

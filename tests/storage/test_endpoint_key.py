@@ -8,6 +8,7 @@ import dataclasses
 import pytest
 from keyring.backends import fail
 
+from desktop_chat.core.accumulator import AssistantTurn
 from desktop_chat.core.errors import AuthenticationError, ServerError
 from desktop_chat.storage.endpoint_key import (
     WINDOW_REMEDY,
@@ -19,7 +20,9 @@ from desktop_chat.storage.endpoint_key import (
 )
 from desktop_chat.storage.origin import origin_of
 from desktop_chat.storage.secrets import KeyStore
-from desktop_chat.storage.settings import Endpoint, Settings, SettingsError, decode, encode
+from desktop_chat.storage.settings import Endpoint, Settings
+from desktop_chat.storage.settings_document import decode, encode
+from desktop_chat.storage.validation import SettingsError
 
 
 @pytest.mark.parametrize(
@@ -108,11 +111,11 @@ def test_a_moved_key_is_held_back_and_a_missing_one_explained() -> None:
 
 def test_only_a_refusal_is_explained() -> None:
     refused = AuthenticationError("The API key was rejected", status=401, provider_message="bad")
-    refused.partial = "partial"  # type: ignore[attr-defined]
+    refused.partial = AssistantTurn("partial")
     explained = explain_refusal(refused, "no key stored for 'x': run it")
     assert str(explained) == "no key stored for 'x': run it (HTTP 401): bad"
     assert isinstance(explained, AuthenticationError)
-    assert explained.partial == "partial"  # type: ignore[attr-defined]
+    assert explained.partial == AssistantTurn("partial")
     assert explain_refusal(refused, None) is refused
     failed = ServerError("The provider's server failed", status=500)
     assert explain_refusal(failed, "no key stored") is failed

@@ -15,19 +15,19 @@ from pathlib import Path
 import pytest
 
 from desktop_chat import paths
-from desktop_chat.storage import settings as st
+from desktop_chat.storage import settings_document, settings_file, validation
 from desktop_chat.storage.settings import (
     OPTIONS,
     PRESETS,
     Endpoint,
     Network,
     Settings,
-    SettingsError,
-    SettingsVersionError,
     Ui,
-    load_settings,
-    save_settings,
+    find_option,
 )
+from desktop_chat.storage.settings_file import LoadResult, load_settings, save_settings
+from desktop_chat.storage.tool_settings import McpServer, ToolSettings, UserTool
+from desktop_chat.storage.validation import SecretValueError, SettingsError, SettingsVersionError
 
 SECRET = "sk-test-NEVER-IN-A-FILE-0123456789"
 NOW = datetime(2024, 5, 6, 7, 8, 9)
@@ -66,12 +66,12 @@ def full_settings() -> Settings:
     assert set(values) == set(OPTIONS)
     for key, value in values.items():
         settings = settings.with_option(key, value)
-    tools = st.ToolSettings(
-        user_tools=(st.UserTool("lookup", "Ask me", {"type": "object", "properties": {}}),),
+    tools = ToolSettings(
+        user_tools=(UserTool("lookup", "Ask me", {"type": "object", "properties": {}}),),
         mcp_servers=(
-            st.McpServer("time", command="uvx", args=("mcp-server-time",), env={"LOG_LEVEL": "1"},
+            McpServer("time", command="uvx", args=("mcp-server-time",), env={"LOG_LEVEL": "1"},
                          pass_env=("HOME",), cwd="/srv"),
-            st.McpServer("web", url="https://mcp.example/mcp/", headers={"X-Team": "blue"},
+            McpServer("web", url="https://mcp.example/mcp/", headers={"X-Team": "blue"},
                          keyring_headers=("Authorization",)),
         ),
         always_allow=("builtin:calculator",),
@@ -108,7 +108,7 @@ def test_set_profile_dir_reaches_child_processes(
     code = "from desktop_chat import paths; print(paths.settings_path())"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=30,
-        cwd=Path(st.__file__).parents[2],
+        cwd=Path(settings_file.__file__).parents[2],
     ).stdout.strip()  # fmt: skip
     assert out == str(chosen / "settings.json")
 
@@ -148,7 +148,7 @@ def test_options_come_from_the_dataclass_declarations() -> None:
     ],
 )
 def test_option_parses_command_line_text(key: str, text: str, expected: object) -> None:
-    value = st.find_option(key).parse(text)
+    value = find_option(key).parse(text)
     assert value == expected
     assert type(value) is type(expected)
 
@@ -170,7 +170,7 @@ def test_option_parses_command_line_text(key: str, text: str, expected: object) 
 )
 def test_option_refuses_bad_text(key: str, text: str, why: str) -> None:
     with pytest.raises(SettingsError, match=re.escape(why)):
-        st.find_option(key).parse(text)
+        find_option(key).parse(text)
 
 
 def test_option_check_is_strict_about_json_types() -> None:
@@ -183,7 +183,7 @@ def test_option_check_is_strict_about_json_types() -> None:
 
 def test_unknown_option_names_the_known_ones() -> None:
     with pytest.raises(SettingsError, match=r"network\.max_retries") as info:
-        st.find_option("network.colour")
+        find_option("network.colour")
     assert "ui.theme" in str(info.value)
 
 
@@ -306,7 +306,7 @@ def test_helpers_return_new_settings() -> None:
 
 def test_missing_file_gives_defaults_and_creates_nothing(tmp_path: Path) -> None:
     result = load_settings(tmp_path / "settings.json")
-    assert result == st.LoadResult(Settings())
+    assert result == LoadResult(Settings())
     assert list(tmp_path.iterdir()) == []
 
 
@@ -314,9 +314,9 @@ def test_save_then_load_round_trips(tmp_path: Path) -> None:
     settings = full_settings()
     path = save_settings(settings, tmp_path / "sub" / "settings.json")
     doc = json.loads(path.read_text(encoding="utf-8"))
-    assert doc["version"] == st.CURRENT_VERSION == 1
+    assert doc["version"] == settings_document.CURRENT_VERSION == 1
     assert doc["network"]["proxy_mode"] == "custom"
-    assert load_settings(path) == st.LoadResult(settings)
+    assert load_settings(path) == LoadResult(settings)
     assert sorted(p.name for p in path.parent.iterdir()) == ["settings.json"]  # no temp left
     if os.name == "posix":
         assert path.stat().st_mode & 0o077 == 0
@@ -344,7 +344,7 @@ def test_an_endpoint_without_an_output_limit_field_loads_as_auto(tmp_path: Path)
 
 
 def test_a_bad_output_limit_field_in_the_file_falls_back_to_auto(tmp_path: Path) -> None:
-    doc = st.encode(full_settings())
+    doc = settings_document.encode(full_settings())
     doc["endpoints"][1]["output_limit_field"] = "max_output_tokens"  # type: ignore[index]
     result = load_settings(write(tmp_path / "settings.json", doc))
     assert [e.name for e in result.settings.endpoints] == ["Work", "Local"]  # the endpoint stays
@@ -395,7 +395,7 @@ def test_an_unusable_file_is_refused_with_its_position_and_left_alone(
     path = tmp_path / "settings.json"
     path.write_bytes(content)
     for _ in range(2):  # and again: nothing was moved or rewritten by the first attempt
-        with pytest.raises(st.SettingsFileError) as info:
+        with pytest.raises(validation.SettingsFileError) as info:
             load_settings(path)
         assert info.value.summary.startswith(summary)
         assert str(info.value).startswith(info.value.summary)
@@ -408,24 +408,24 @@ def test_set_aside_renames_only_when_asked_and_never_clobbers(tmp_path: Path) ->
     path = tmp_path / "settings.json"
     for content in (b"first", b"second"):
         path.write_bytes(content)
-        st.set_aside(path, now=NOW)
+        settings_file.set_aside(path, now=NOW)
     stamp = "settings.json.broken-20240506-070809"
     assert (tmp_path / stamp).read_bytes() == b"first"
     assert (tmp_path / f"{stamp}-1").read_bytes() == b"second"
-    assert load_settings(path) == st.LoadResult(Settings())  # a fresh start
+    assert load_settings(path) == LoadResult(Settings())  # a fresh start
 
 
 @pytest.mark.parametrize("depth", [101, 1_000, 100_000])
 def test_deep_nesting_is_refused_plainly(tmp_path: Path, depth: int) -> None:
     path = tmp_path / "settings.json"
     path.write_text('{"version": 1, "ui": ' + "[" * depth + "]" * depth + "}", encoding="utf-8")
-    with pytest.raises(st.SettingsFileError, match="nested more than 100 levels deep"):
+    with pytest.raises(validation.SettingsFileError, match="nested more than 100 levels deep"):
         load_settings(path)
 
 
 def test_nesting_up_to_the_limit_loads(tmp_path: Path) -> None:
     deep: object = {}
-    for _ in range((st.MAX_DEPTH - 6) // 2):  # two levels each, below the document's own
+    for _ in range((settings_file.MAX_DEPTH - 6) // 2):  # two levels each, below the document's own
         deep = {"type": "object", "properties": {"x": deep}}
     doc = {"version": 1, "tools": {"user_tools": [{"name": "deep", "parameters": deep}]}}
     result = load_settings(write(tmp_path / "settings.json", doc))
@@ -435,7 +435,7 @@ def test_nesting_up_to_the_limit_loads(tmp_path: Path) -> None:
 def test_a_directory_in_the_files_place_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     path.mkdir()
-    with pytest.raises(st.SettingsFileError, match="is not a regular file"):
+    with pytest.raises(validation.SettingsFileError, match="is not a regular file"):
         load_settings(path)
     assert path.is_dir()
 
@@ -444,7 +444,7 @@ def test_a_directory_in_the_files_place_is_refused(tmp_path: Path) -> None:
 def test_a_fifo_in_the_files_place_is_refused_without_waiting(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     os.mkfifo(path)  # a blocking open would wait for a writer for ever
-    with pytest.raises(st.SettingsFileError, match="is not a regular file"):
+    with pytest.raises(validation.SettingsFileError, match="is not a regular file"):
         load_settings(path)
 
 
@@ -452,18 +452,18 @@ def test_a_fifo_in_the_files_place_is_refused_without_waiting(tmp_path: Path) ->
 def test_a_device_in_the_files_place_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     path.symlink_to("/dev/zero")  # endless: reading it would fill the memory
-    with pytest.raises(st.SettingsFileError, match="is not a regular file"):
+    with pytest.raises(validation.SettingsFileError, match="is not a regular file"):
         load_settings(path)
 
 
 def test_a_file_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     with path.open("wb") as file:
-        file.truncate(st.MAX_FILE_BYTES + 1)  # sparse: costs no disk and is never read
-    with pytest.raises(st.SettingsFileError, match=r"more than the 64 MiB a settings file"):
+        file.truncate(settings_file.MAX_FILE_BYTES + 1)  # sparse: costs no disk and is never read
+    with pytest.raises(validation.SettingsFileError, match=r"more than the 64 MiB a settings file"):
         load_settings(path)
     small = write(tmp_path / "small.json", {"version": 1})
-    with pytest.raises(st.SettingsFileError, match="more than"):
+    with pytest.raises(validation.SettingsFileError, match="more than"):
         load_settings(small, max_bytes=5)
     with pytest.raises(SettingsError, match=r"not saved: it is 0\.0 MiB, more than"):
         save_settings(full_settings(), small, max_bytes=100)  # never what cannot be read back
@@ -500,53 +500,53 @@ def test_a_newer_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
 
 
 def test_migrations_run_in_order_up_to_the_target() -> None:
-    def one_to_two(doc: st.JsonObject) -> st.JsonObject:
+    def one_to_two(doc: settings_document.JsonObject) -> settings_document.JsonObject:
         doc["ui"] = {"theme": doc.pop("colour")}
         return doc
 
-    def two_to_three(doc: st.JsonObject) -> st.JsonObject:
+    def two_to_three(doc: settings_document.JsonObject) -> settings_document.JsonObject:
         doc["steps"] = [3]
         return doc
 
     table = {1: one_to_two, 2: two_to_three}
-    out = st.migrate({"version": 1, "colour": "dark"}, migrations=table, target=3)
+    out = settings_file.migrate({"version": 1, "colour": "dark"}, migrations=table, target=3)
     assert out == {"version": 3, "ui": {"theme": "dark"}, "steps": [3]}
     with pytest.raises(SettingsError, match="not supported"):
-        st.migrate({"version": 1}, migrations={2: two_to_three}, target=3)
+        settings_file.migrate({"version": 1}, migrations={2: two_to_three}, target=3)
     with pytest.raises(SettingsError, match="version"):
-        st.migrate({"version": True}, migrations=table, target=3)
+        settings_file.migrate({"version": True}, migrations=table, target=3)
 
 
 def test_a_migration_that_breaks_is_refused_and_the_file_left(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def needs_a_field(doc: st.JsonObject) -> st.JsonObject:
+    def needs_a_field(doc: settings_document.JsonObject) -> settings_document.JsonObject:
         doc["ui"] = {"theme": doc["colour"]}  # KeyError: this file has no "colour"
         return doc
 
-    monkeypatch.setitem(st.MIGRATIONS, 0, needs_a_field)
+    monkeypatch.setitem(settings_file.MIGRATIONS, 0, needs_a_field)
     path = write(tmp_path / "settings.json", {"version": 0})
-    with pytest.raises(st.SettingsFileError, match="could not be upgraded: KeyError"):
+    with pytest.raises(validation.SettingsFileError, match="could not be upgraded: KeyError"):
         load_settings(path)
     assert json.loads(path.read_text()) == {"version": 0}
 
 
 def test_a_migration_upgrades_an_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def zero_to_one(doc: st.JsonObject) -> st.JsonObject:
+    def zero_to_one(doc: settings_document.JsonObject) -> settings_document.JsonObject:
         doc["ui"] = {"theme": doc.pop("colour")}
         return doc
 
-    monkeypatch.setitem(st.MIGRATIONS, 0, zero_to_one)
+    monkeypatch.setitem(settings_file.MIGRATIONS, 0, zero_to_one)
     path = write(tmp_path / "settings.json", {"version": 0, "colour": "dark"})
-    assert load_settings(path) == st.LoadResult(Settings().with_option("ui.theme", "dark"))
+    assert load_settings(path) == LoadResult(Settings().with_option("ui.theme", "dark"))
 
 
 def test_the_migration_table_covers_every_old_version() -> None:
-    assert set(range(1, st.CURRENT_VERSION)) <= set(st.MIGRATIONS)
+    assert set(range(1, settings_document.CURRENT_VERSION)) <= set(settings_file.MIGRATIONS)
 
 
 def test_invalid_values_fall_back_alone(tmp_path: Path) -> None:
-    doc = st.encode(full_settings())
+    doc = settings_document.encode(full_settings())
     doc["network"] = {**doc["network"], "max_retries": "lots", "read_timeout": -1}  # type: ignore[dict-item]
     doc["ui"] = {"theme": "neon", "send_with_ctrl_enter": True}
     doc["endpoints"] = [
@@ -592,7 +592,7 @@ def test_dangling_references_are_repaired(tmp_path: Path) -> None:
 
 
 def test_key_like_fields_are_dropped_on_load_and_never_saved(tmp_path: Path) -> None:
-    doc = st.encode(full_settings())
+    doc = settings_document.encode(full_settings())
     doc["openai_api_key"] = SECRET
     doc["endpoints"][0]["api_key"] = SECRET  # type: ignore[index]
     doc["endpoints"][0]["extra_headers"] = {"Authorization": f"Bearer {SECRET}", "X-Ok": "1"}  # type: ignore[index]
@@ -629,20 +629,20 @@ def test_a_saved_file_contains_no_secret(tmp_path: Path) -> None:
     walk({k: v for k, v in doc.items() if k != "models_cache"})  # cache keys are endpoint names
     assert "max_retries" in names
     assert "X-Team" in names
-    assert not [n for n in names if st.looks_secret(n)]
-    assert not any(st.looks_secret(k) for k in st.encode(Settings()))
+    assert not [n for n in names if validation.looks_secret(n)]
+    assert not any(validation.looks_secret(k) for k in settings_document.encode(Settings()))
 
 
 # --- tools ----------------------------------------------------------------------------------------
 
 
 def test_a_file_without_a_tools_section_loads_unchanged(tmp_path: Path) -> None:
-    doc = st.encode(full_settings())
+    doc = settings_document.encode(full_settings())
     del doc["tools"]
     result = load_settings(write(tmp_path / "settings.json", doc))
     assert result.notice is None
-    assert result.settings.tools == st.ToolSettings()
-    assert result.settings == full_settings().with_tools(st.ToolSettings())
+    assert result.settings.tools == ToolSettings()
+    assert result.settings == full_settings().with_tools(ToolSettings())
 
 
 def test_tools_round_trip(tmp_path: Path) -> None:
@@ -659,7 +659,7 @@ def test_tools_round_trip(tmp_path: Path) -> None:
 
 
 def test_a_server_saved_before_keyring_headers_loads_with_none(tmp_path: Path) -> None:
-    doc = st.encode(full_settings())
+    doc = settings_document.encode(full_settings())
     for server in doc["tools"]["mcp_servers"]:  # type: ignore[index]
         del server["keyring_headers"]
     result = load_settings(write(tmp_path / "settings.json", doc))
@@ -668,11 +668,14 @@ def test_a_server_saved_before_keyring_headers_loads_with_none(tmp_path: Path) -
 
 
 def test_replacing_a_server_keeps_its_place() -> None:
-    a, b = st.McpServer("a", command="x"), st.McpServer("b", url="http://h/mcp")
-    tools = st.ToolSettings(mcp_servers=(a, b))
-    changed = st.McpServer("A", command="y")
+    a, b = (
+        McpServer("a", command="x"),
+        McpServer("b", url="http://h/mcp"),
+    )
+    tools = ToolSettings(mcp_servers=(a, b))
+    changed = McpServer("A", command="y")
     assert tools.with_mcp_server(changed).mcp_servers == (changed, b)
-    assert tools.with_mcp_server(st.McpServer("c", command="z")).mcp_servers[-1].name == "c"
+    assert tools.with_mcp_server(McpServer("c", command="z")).mcp_servers[-1].name == "c"
 
 
 @pytest.mark.parametrize(
@@ -702,11 +705,24 @@ def test_replacing_a_server_keeps_its_place() -> None:
 )
 def test_mcp_server_refuses_invalid_values(kwargs: dict[str, object], why: str) -> None:
     with pytest.raises(SettingsError, match=re.escape(why)):
-        st.McpServer(**{"name": "srv", **kwargs})  # type: ignore[arg-type]
+        McpServer(**{"name": "srv", **kwargs})  # type: ignore[arg-type]
+
+
+def test_a_refused_secret_names_the_value_that_holds_it() -> None:
+    with pytest.raises(SecretValueError) as env:
+        McpServer("gh", command="gh-mcp", env={"GITHUB_TOKEN": "abc"})
+    assert (env.value.kind, env.value.name) == ("env", "GITHUB_TOKEN")
+    assert str(env.value).endswith("(--env GITHUB_TOKEN without a value)")
+    with pytest.raises(SecretValueError) as header:
+        McpServer("web", url="https://mcp.example/mcp", headers={"X-Auth": "Bearer abc"})
+    assert (header.value.kind, header.value.name) == ("header", "X-Auth")
+    in_other_words = header.value.with_remedy("press a button")
+    assert str(in_other_words) == f"{header.value.refusal} (press a button)"
+    assert (in_other_words.kind, in_other_words.name) == ("header", "X-Auth")
 
 
 def test_a_secret_can_be_passed_on_by_name() -> None:
-    server = st.McpServer("gh", command="gh-mcp", pass_env=("GITHUB_TOKEN", "GITHUB_TOKEN"))
+    server = McpServer("gh", command="gh-mcp", pass_env=("GITHUB_TOKEN", "GITHUB_TOKEN"))
     assert server.pass_env == ("GITHUB_TOKEN",)
 
 
@@ -721,24 +737,24 @@ def test_a_secret_can_be_passed_on_by_name() -> None:
 )
 def test_user_tool_refuses_invalid_values(kwargs: dict[str, object], why: str) -> None:
     with pytest.raises(SettingsError, match=re.escape(why)):
-        st.UserTool(**kwargs)  # type: ignore[arg-type]
+        UserTool(**kwargs)  # type: ignore[arg-type]
 
 
 def test_tool_settings_helpers() -> None:
-    a, b = st.UserTool("a"), st.McpServer("s", command="x")
-    tools = st.ToolSettings().with_user_tool(a).with_mcp_server(b).with_always_allow("user:a")
+    a, b = UserTool("a"), McpServer("s", command="x")
+    tools = ToolSettings().with_user_tool(a).with_mcp_server(b).with_always_allow("user:a")
     assert tools.with_always_allow("user:a").always_allow == ("user:a",)
-    replaced = tools.with_user_tool(st.UserTool("A", "new"))
+    replaced = tools.with_user_tool(UserTool("A", "new"))
     assert [(t.name, t.description) for t in replaced.user_tools] == [("A", "new")]
     assert tools.without_user_tool("A").user_tools == ()
     assert tools.without_mcp_server("S").mcp_servers == ()
     assert tools.user_tool("missing") is None
     with pytest.raises(SettingsError, match="same name"):
-        st.ToolSettings(user_tools=(a, st.UserTool("A")))
+        ToolSettings(user_tools=(a, UserTool("A")))
 
 
 def test_bad_tool_entries_are_dropped_alone(tmp_path: Path) -> None:
-    doc = st.encode(full_settings())
+    doc = settings_document.encode(full_settings())
     doc["tools"] = {
         "user_tools": [
             {"name": "lookup", "description": "Ask me", "parameters": {"type": "object"}},
@@ -776,10 +792,10 @@ def test_bad_tool_entries_are_dropped_alone(tmp_path: Path) -> None:
 
 
 def test_a_tools_section_of_the_wrong_shape_gives_defaults(tmp_path: Path) -> None:
-    doc = st.encode(Settings())
+    doc = settings_document.encode(Settings())
     doc["tools"] = {"user_tools": {}, "mcp_servers": "x"}
     result = load_settings(write(tmp_path / "settings.json", doc))
-    assert result.settings.tools == st.ToolSettings()
+    assert result.settings.tools == ToolSettings()
     assert "user_tools: not a list" in (result.notice or "")
     doc["tools"] = []
     result = load_settings(write(tmp_path / "settings.json", doc))

@@ -13,18 +13,12 @@ from pathlib import Path
 import pytest
 
 from desktop_chat import paths
-from desktop_chat.storage.settings import (
-    Endpoint,
-    McpServer,
-    Settings,
-    SettingsError,
-    SettingsFileError,
-    ToolSettings,
-    encode,
-    load_settings,
-    save_settings,
-)
+from desktop_chat.storage.settings import Endpoint, Settings
+from desktop_chat.storage.settings_document import encode
+from desktop_chat.storage.settings_file import load_settings, save_settings
 from desktop_chat.storage.settings_update import kept_notice, locked, merge, save_merged
+from desktop_chat.storage.tool_settings import McpServer, ToolSettings
+from desktop_chat.storage.validation import SettingsError, SettingsFileError
 
 ROOT = Path(__file__).resolve().parents[2]
 A, B, C = (Endpoint(n, "openai", f"http://{n.lower()}.example/v1") for n in "ABC")

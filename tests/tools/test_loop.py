@@ -15,7 +15,8 @@ from desktop_chat.core.engine import ChatRequest, EndpointConfig, Engine
 from desktop_chat.core.errors import AuthenticationError
 from desktop_chat.core.retry import RetryPolicy
 from desktop_chat.core.transport import TransportConfig
-from desktop_chat.storage.settings import UserTool, load_settings, save_settings
+from desktop_chat.storage.settings_file import load_settings, save_settings
+from desktop_chat.storage.tool_settings import UserTool
 from desktop_chat.tools.builtin import builtin_entries
 from desktop_chat.tools.events import (
     AlwaysAllow,

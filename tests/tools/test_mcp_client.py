@@ -23,7 +23,7 @@ from desktop_chat.storage.secrets import (
     KeyStore,
     mcp_header_entry,
 )
-from desktop_chat.storage.settings import McpServer
+from desktop_chat.storage.tool_settings import McpServer
 from desktop_chat.tools.events import Decision, PendingCall, Run
 from desktop_chat.tools.loop import ToolLoop
 from desktop_chat.tools.mcp_client import McpConnection, McpError, McpHub, result_text
@@ -375,3 +375,19 @@ def test_the_sdk_log_passes_through_outside_a_connection(
         except ValueError:
             logger.exception("Failed to parse JSONRPC message from server")
     assert [r.name for r in caplog.records] == [SDK_LOGGER]
+
+
+def test_a_closed_connection_is_told_by_the_sdk_error_code_not_by_words() -> None:
+    from mcp import MCPError
+    from mcp.types import CONNECTION_CLOSED
+
+    from desktop_chat.tools import mcp_client
+
+    server = McpServer("srv", command="srv")
+    closed = MCPError(CONNECTION_CLOSED, "Connection closed")
+    assert mcp_client._describe(closed, server) == (
+        "the server closed the connection (it may have exited)"
+    )
+    # Another failure that happens to use the same words is not taken for it.
+    other = RuntimeError("Connection closed by the proxy")
+    assert mcp_client._describe(other, server) == "RuntimeError: Connection closed by the proxy"

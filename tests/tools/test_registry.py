@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from desktop_chat.core.conversation import JSONValue, Tool
-from desktop_chat.storage.settings import UserTool
+from desktop_chat.storage.tool_settings import UserTool
 from desktop_chat.tools.builtin import builtin_entries
 from desktop_chat.tools.registry import ToolEntry, ToolOutput, ToolRegistry, clip, user_tool_entry
 

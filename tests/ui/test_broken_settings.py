@@ -16,7 +16,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
 from desktop_chat import paths
-from desktop_chat.storage.settings import Endpoint, Settings, load_settings, save_settings
+from desktop_chat.storage.settings import Endpoint, Settings
+from desktop_chat.storage.settings_file import load_settings, save_settings
 from desktop_chat.ui.broken_settings import BANNER, BrokenSettingsDialog
 from desktop_chat.ui.top_bar import DEMO_LABEL
 from tests.ui.test_main_window import open_window

@@ -24,7 +24,8 @@ from desktop_chat import paths
 from desktop_chat.core.accumulator import AssistantTurn
 from desktop_chat.core.events import AttemptStarted, TextDelta, Usage
 from desktop_chat.storage.secrets import KeyStore
-from desktop_chat.storage.settings import Endpoint, Network, Settings, load_settings, save_settings
+from desktop_chat.storage.settings import Endpoint, Network, Settings
+from desktop_chat.storage.settings_file import load_settings, save_settings
 from desktop_chat.tools.events import StepStarted
 from desktop_chat.ui.main_window import FIRST_RUN_HINT, MainWindow, open_main_window
 from desktop_chat.ui.status_bar import StatusBar

@@ -16,13 +16,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 
 from desktop_chat.storage.secrets import MCP_HEADER_SERVICE, KeyStore, mcp_header_entry
-from desktop_chat.storage.settings import (
-    McpServer,
-    Settings,
-    ToolSettings,
-    load_settings,
-    save_settings,
-)
+from desktop_chat.storage.settings import Settings
+from desktop_chat.storage.settings_file import load_settings, save_settings
+from desktop_chat.storage.tool_settings import McpServer, ToolSettings
 from desktop_chat.ui.mcp_header_secrets import HeaderSecrets
 from desktop_chat.ui.mcp_server_editor import McpServerEditor
 from desktop_chat.ui.secret_header_rows import MISSING, NEW, PENDING, STORED

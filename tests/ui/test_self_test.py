@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from desktop_chat import paths
-from desktop_chat.storage.settings import Endpoint, Settings, save_settings
+from desktop_chat.storage.settings import Endpoint, Settings
+from desktop_chat.storage.settings_file import save_settings
 from desktop_chat.ui import self_test
 
 

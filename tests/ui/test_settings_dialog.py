@@ -12,13 +12,11 @@ from keyring.backends import fail
 from PySide6.QtCore import Qt
 
 from desktop_chat.storage.secrets import KeyStore
-from desktop_chat.storage.settings import (
-    Endpoint,
-    Settings,
-    encode,
-    load_settings,
-    save_settings,
-)
+from desktop_chat.storage.settings import Endpoint, Settings
+from desktop_chat.storage.settings_document import encode
+from desktop_chat.storage.settings_file import load_settings, save_settings
+from desktop_chat.storage.tool_settings import UserTool
+from desktop_chat.storage.validation import SettingsError
 from desktop_chat.ui.settings_dialog import SettingsDialog
 from tests.support.sse_server import Reply, ScriptedServer
 from tests.support.streams import openai_stream
@@ -153,6 +151,31 @@ def test_invalid_endpoint_keeps_the_dialog_open_with_the_reason(qtbot, loop):
     qtbot.waitUntil(lambda: "must start with http" in dialog.message.text(), timeout=5000)
     assert applied == []
     assert dialog.isVisible()
+
+
+def test_a_problem_is_shown_on_the_page_that_holds_it(qtbot, loop):
+    dialog, applied = open_dialog(qtbot, Settings(), KeyStore(session_only=True))
+    ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
+    dialog.endpoints.add_endpoint()
+    type_into(qtbot, dialog.endpoints.url_edit, "ftp://example.com")
+    with pytest.raises(SettingsError) as endpoint_problem:
+        dialog.collect()
+    assert endpoint_problem.value.section == "endpoints"
+    dialog.tabs.setCurrentWidget(dialog.network)
+    qtbot.mouseClick(ok, Qt.LeftButton)
+    qtbot.waitUntil(lambda: "must start with http" in dialog.message.text(), timeout=5000)
+    assert dialog.tabs.currentWidget() is dialog.endpoints
+
+    type_into(qtbot, dialog.endpoints.url_edit, "http://127.0.0.1:9/v1")
+    dialog.tools.user_tools = [UserTool("lookup"), UserTool("Lookup")]
+    with pytest.raises(SettingsError) as tools_problem:
+        dialog.collect()
+    assert tools_problem.value.section == "tools"
+    dialog.tabs.setCurrentWidget(dialog.network)
+    qtbot.mouseClick(ok, Qt.LeftButton)
+    qtbot.waitUntil(lambda: "same name" in dialog.message.text(), timeout=5000)
+    assert dialog.tabs.currentWidget() is dialog.tools
+    assert applied == []
 
 
 def test_network_and_appearance_values_round_trip(qtbot, loop):

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from desktop_chat.storage.settings import load_settings
+from desktop_chat.storage.settings_file import load_settings
 from tests.ui.test_main_window import open_window
 
 __all__ = ["open_window"]  # a fixture

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 
 from desktop_chat.core.conversation import ToolCall
-from desktop_chat.storage.settings import UserTool
+from desktop_chat.storage.tool_settings import UserTool
 from desktop_chat.tools.builtin import builtin_entries
 from desktop_chat.tools.events import AlwaysAllow, Deny, Edit, PendingCall, Run
 from desktop_chat.tools.loop import ToolLoop

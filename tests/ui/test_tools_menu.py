@@ -8,7 +8,7 @@ import sys
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu
 
-from desktop_chat.storage.settings import McpServer, ToolSettings, UserTool
+from desktop_chat.storage.tool_settings import McpServer, ToolSettings, UserTool
 from desktop_chat.ui.tool_session import DEFAULT_ENABLED
 from tests.support.sse_server import Reply
 from tests.support.streams import openai_stream

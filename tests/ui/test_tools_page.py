@@ -13,15 +13,10 @@ from PySide6.QtCore import Qt
 
 from desktop_chat import paths
 from desktop_chat.storage.secrets import KeyStore
-from desktop_chat.storage.settings import (
-    McpServer,
-    Settings,
-    SettingsError,
-    ToolSettings,
-    UserTool,
-    load_settings,
-    save_settings,
-)
+from desktop_chat.storage.settings import Settings
+from desktop_chat.storage.settings_file import load_settings, save_settings
+from desktop_chat.storage.tool_settings import McpServer, ToolSettings, UserTool
+from desktop_chat.storage.validation import SettingsError
 from desktop_chat.ui.mcp_server_editor import McpServerEditor
 from desktop_chat.ui.settings_dialog import SettingsDialog
 from desktop_chat.ui.user_tool_editor import UserToolEditor

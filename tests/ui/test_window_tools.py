@@ -19,7 +19,9 @@ from PySide6.QtWidgets import QApplication
 
 from desktop_chat.core.events import AttemptStarted, RequestSent, ResponseStarted, WireEvent
 from desktop_chat.storage.secrets import MCP_HEADER_SERVICE, mcp_header_entry
-from desktop_chat.storage.settings import McpServer, Settings, ToolSettings, UserTool, load_settings
+from desktop_chat.storage.settings import Settings
+from desktop_chat.storage.settings_file import load_settings
+from desktop_chat.storage.tool_settings import McpServer, ToolSettings, UserTool
 from desktop_chat.tools.events import (
     StepStarted,
     ToolCallApproved,
