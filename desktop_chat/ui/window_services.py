@@ -55,7 +55,7 @@ class EngineHolder:
     def get(self, network: Network) -> Engine:
         """Return the engine for `network`; raises ChatError for an unusable proxy or CA file."""
         if self._engine is None or network != self._network:
-            from desktop_chat.ui.connection import make_engine
+            from desktop_chat.session.probe import make_engine
 
             engine = make_engine(network)
             if self._engine is not None:
