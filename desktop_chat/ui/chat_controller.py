@@ -16,7 +16,6 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -32,13 +31,15 @@ from desktop_chat.core.events import (
     StreamEvent,
     TextDelta,
 )
-from desktop_chat.ui.bridge import KeySource, Observer, TurnBridge, TurnRunner, engine_turn
+from desktop_chat.session.target import TargetError
+from desktop_chat.ui.bridge import Observer, TurnBridge, TurnRunner, engine_turn
 from desktop_chat.ui.composer import Composer
 from desktop_chat.ui.status_bar import StatusBar
 from desktop_chat.ui.transcript import Transcript
 
 if TYPE_CHECKING:
-    from desktop_chat.core.engine import EndpointConfig, Engine
+    from desktop_chat.core.engine import Engine
+    from desktop_chat.session.target import Target
     from desktop_chat.ui.tool_session import ToolSession
     from desktop_chat.ui.tool_turn import ToolTurnView
 
@@ -53,22 +54,6 @@ SUPERSEDED = "Earlier answer, replaced by the one below (kept here, not sent to 
 SUPERSEDED_EARLIER = "Earlier answer (kept here, not sent to the model)"
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
-    """Everything a turn needs besides the conversation."""
-
-    engine: Engine
-    endpoint: EndpointConfig
-    model: str
-    key: KeySource | None = None
-    # Rewords a failure in the light of the key that was not sent ("no key stored ...").
-    explain: Callable[[ChatError], ChatError] | None = None
-
-
-class TargetError(Exception):
-    """No turn can start (no model chosen, unusable network settings); the message says why."""
-
-
 class ChatController(QObject):
     """Drive the conversation; the window supplies where to send (`resolve`) and the options."""
 
@@ -81,7 +66,7 @@ class ChatController(QObject):
         transcript: Transcript,
         composer: Composer,
         status: StatusBar,
-        resolve: Callable[[], Target],
+        resolve: Callable[[], tuple[Engine, Target]],
         options: Callable[[], tuple[str, float | None, int]],
         parent: QObject | None = None,
     ) -> None:
@@ -241,7 +226,7 @@ class ChatController(QObject):
         self.messages.append(Message("assistant"))
         self._live_index = index
         try:
-            target = self._resolve()
+            engine, target = self._resolve()
         except (TargetError, ChatError) as exc:
             self._fail(str(exc), AssistantTurn())
             self.turn_ended.emit("failed")
@@ -259,7 +244,7 @@ class ChatController(QObject):
             runner = self.tools.runner()
         self._explain = target.explain
         self.bridge.start(
-            target.engine,
+            engine,
             target.endpoint,
             request,
             key=target.key,
