@@ -154,7 +154,7 @@ class ToolTurnView:
         self._by_id = {view.call_id: view for view in self._calls}
         self._entry = chat.transcript.add_tool_calls(self._calls)
         self._results = Message("tool")
-        chat.messages.append(self._results)
+        chat.session.add_tool_results(self._results)
 
     def _view(self, call_id: str, name: str = "", arguments: str = "") -> ToolCallView:
         view = self._by_id.get(call_id)
