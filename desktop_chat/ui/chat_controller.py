@@ -210,7 +210,7 @@ class ChatController(QObject):
         if self.tools is not None and self.tools.active():
             from desktop_chat.ui.tool_turn import ToolTurnView
 
-            self._tool_turn = ToolTurnView(self, self.tools)
+            self._tool_turn = ToolTurnView(self.session, self.transcript, self.status, self.tools)
             runner = self.tools.runner()
         self._explain = target.explain
         self.bridge.start(
@@ -230,16 +230,6 @@ class ChatController(QObject):
         except Exception:
             log.exception("the observer factory failed; the turn runs unobserved")
             return None
-
-    def begin_step(self) -> None:
-        """A tool turn's next step: a new assistant entry streams."""
-        self.session.begin_answer()
-        self.status.set_state("Waiting…")
-
-    def close_live(self, message: Message) -> None:
-        """End the live assistant entry of a tool step (its calls follow in their own entry)."""
-        self.session.end_answer(message)
-        self.transcript.finish("")
 
     def _show_added(self, _index: int, message: Message, status: str) -> None:
         self.transcript.add_message(

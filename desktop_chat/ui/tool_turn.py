@@ -20,15 +20,22 @@ from desktop_chat.core.events import ToolCallDelta, ToolCallStart
 from desktop_chat.session.tool_step import ToolStep, closing_message
 
 if TYPE_CHECKING:
+    from desktop_chat.session.chat import ChatSession
     from desktop_chat.tools.events import StepLimitReached, ToolCallReady
-    from desktop_chat.ui.chat_controller import ChatController
+    from desktop_chat.ui.status_bar import StatusBar
     from desktop_chat.ui.tool_session import ToolSession
+    from desktop_chat.ui.transcript import Transcript
 
 
 class ToolTurnView:
-    """The window's side of one tool-loop turn: entries, messages, approval panel, status."""
+    """The window's side of one tool-loop turn: entries, approval panel, status.
 
-    def __init__(self, chat: ChatController, session: ToolSession) -> None:
+    `chat` is the conversation (its messages change through it); no call goes to the controller.
+    """
+
+    def __init__(
+        self, chat: ChatSession, transcript: Transcript, status: StatusBar, session: ToolSession
+    ) -> None:
         from desktop_chat.tools import events
 
         self._events = events
@@ -42,6 +49,8 @@ class ToolTurnView:
             events.StepLimitReached,
         )
         self.chat = chat
+        self.transcript = transcript
+        self.status = status
         self.session = session
         self.step_limit = ""
         self._accumulator = Accumulator()
@@ -89,7 +98,7 @@ class ToolTurnView:
                 self.session.approval.call_started(pending)
         if self._dirty and self._entry is not None:
             self._dirty = False
-            self.chat.transcript.refresh(self._entry)
+            self.transcript.refresh(self._entry)
 
     def end(self, outcome: str, turn: AssistantTurn) -> Message:
         """Close the turn: unanswered calls get error results; return the live entry's message."""
@@ -98,8 +107,8 @@ class ToolTurnView:
             self._dirty = True
         self.flush()
         self.session.approval.clear()
-        if self._entry is not None and self._entry == self.chat.transcript.count() - 1:
-            self.chat.transcript.offer_regenerate()
+        if self._entry is not None and self._entry == self.transcript.count() - 1:
+            self.transcript.offer_regenerate()
         return message
 
     # --- steps ----------------------------------------------------------------------------------
@@ -111,7 +120,8 @@ class ToolTurnView:
         self._step = ToolStep()
         self._ready.clear()
         self._preparing.clear()
-        self.chat.begin_step()
+        self.chat.begin_answer()  # the next step's assistant entry streams
+        self.status.set_state("Waiting…")
 
     def _show_preparing(self, event: ToolCallStart | ToolCallDelta) -> None:
         if isinstance(event, ToolCallStart):
@@ -121,19 +131,19 @@ class ToolTurnView:
             self._preparing[event.index] = (name, size + len(event.arguments))
         names = ", ".join(name for name, _size in self._preparing.values())
         size = sum(size for _name, size in self._preparing.values())
-        self.chat.transcript.set_notice(
+        self.transcript.set_notice(
             f"Preparing a call to {names}… ({size} characters of arguments so far)"
         )
 
     def _open_entry(self) -> None:
         """The step's stream ended with calls: finish its assistant entry, add the tool entry."""
-        chat = self.chat
         self._step = step = ToolStep.open(self._accumulator.turn, self.session.origin_of)
         assert step.assistant is not None  # an opened step has both its messages
         assert step.results is not None
-        chat.close_live(step.assistant)
-        self._entry = chat.transcript.add_tool_calls(step.calls)
-        chat.session.add_tool_results(step.results)
+        self.chat.end_answer(step.assistant)
+        self.transcript.finish("")  # its calls follow in their own entry
+        self._entry = self.transcript.add_tool_calls(step.calls)
+        self.chat.add_tool_results(step.results)
 
     def _on_ready(self, event: ToolCallReady) -> None:
         from desktop_chat.tools.schema import describe_problems
@@ -147,7 +157,7 @@ class ToolTurnView:
         origin = event.tool.origin if event.tool is not None else None
         self._step.ready(event.call, origin, problem)
         self._dirty = True
-        self.chat.status.set_state("Waiting for approval…")
+        self.status.set_state("Waiting for approval…")
 
     def _on_call_event(self, event: object) -> None:
         panel, events, step = self.session.approval, self._events, self._step
@@ -158,7 +168,7 @@ class ToolTurnView:
         elif isinstance(event, events.ToolCallStarted):
             step.started(event.call_id)
             self._starting.append(event.call_id)
-            self.chat.status.set_state("Running tools…")
+            self.status.set_state("Running tools…")
         elif isinstance(event, events.ToolCallFinished):
             cancelled = event.is_error and self.session.was_cancelled(event.call_id)
             step.finished(
@@ -175,5 +185,5 @@ class ToolTurnView:
         if self._entry is None:
             self._open_entry()
         self.step_limit = self._step.limit_reached(event.max_steps, event.unanswered)
-        self.chat.transcript.refresh(self._entry or 0, notice=self.step_limit)
+        self.transcript.refresh(self._entry or 0, notice=self.step_limit)
         self._dirty = False
