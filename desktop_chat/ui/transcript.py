@@ -7,8 +7,9 @@ characters per frame (live_message.py, markdown_stream.py). Each message is a ru
 blocks found by int markers (block_writer.py); a message in the middle is redrawn only when its
 reasoning section is opened or closed, or when it is a tool entry whose calls changed state.
 
-A tool entry (role "tool") shows the calls of one step and their results; the chat controller
-owns its CallRecord objects, changes them as the loop reports, and asks for a redraw.
+A tool entry (role "tool") shows the calls of one step and their results; the step
+(session/tool_step.py) owns its CallRecord objects and changes them as the loop reports, and the
+tool turn asks for a redraw.
 
 A long conversation keeps only its last messages drawn (earlier.py); the oldest are folded into
 one line at the top and drawn again when the user scrolls up to them.
