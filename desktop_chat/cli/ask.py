@@ -25,19 +25,18 @@ import json
 import math
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from desktop_chat.cli.error import CliError
 from desktop_chat.core.accumulator import Accumulator, AssistantTurn
 from desktop_chat.core.conversation import Conversation, Message, Tool
-from desktop_chat.core.engine import ChatRequest, EndpointConfig, Engine
+from desktop_chat.core.engine import ChatRequest, Engine
 from desktop_chat.core.errors import ChatError
 from desktop_chat.core.events import RetryScheduled, StreamEvent, TextDelta
 from desktop_chat.core.retry import RetryPolicy
 from desktop_chat.core.transport import TransportConfig
-from desktop_chat.storage.endpoint_key import explain_refusal
+from desktop_chat.session.target import Target, address_target, demo_target, saved_target
 from desktop_chat.storage.validation import LIMIT_FIELDS
 
 if TYPE_CHECKING:
@@ -100,13 +99,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="read_text_file may read files below DIR (repeatable; default: none)",
     )  # fmt: skip
     parser.set_defaults(func=run)
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    endpoint: EndpointConfig
-    model: str
-    missing_key: str | None = None  # why no key is sent, to explain a refusal (401/403)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -191,7 +183,7 @@ async def _ask_once(
         try:
             turn = await engine.run(target.endpoint, request, printer.on_event)
         except ChatError as exc:
-            exc = explain_refusal(exc, target.missing_key)
+            exc = target.explain(exc)
             partial = exc.partial if exc.partial is not None else AssistantTurn()
             printer.end_line()
             if args.json:
@@ -276,7 +268,7 @@ async def _ask_with_tools(
     )  # fmt: skip
     printer.end_line()
     result, error = outcome.result, outcome.error
-    error = None if error is None else explain_refusal(error, target.missing_key)
+    error = None if error is None else target.explain(error)
     limit = result is not None and result.step_limit_reached
     if args.json:
         partial = None if error is None else error.partial
@@ -411,7 +403,7 @@ async def _resolve_target(
 
         demo = DemoServer()
         base_url = await asyncio.to_thread(demo.start)
-        return Target(EndpointConfig("openai", base_url), args.model or DEMO_MODEL), demo
+        return demo_target(base_url, args.model or DEMO_MODEL), demo
     if args.base_url:
         if not args.protocol:
             raise CliError("--base-url needs --protocol openai or --protocol anthropic", 2)
@@ -419,8 +411,7 @@ async def _resolve_target(
             raise CliError("--model is required with --base-url", 2)
         key = os.environ.get(KEY_VARIABLE) or None
         limit_field = args.output_limit_field or "auto"
-        endpoint = EndpointConfig(args.protocol, args.base_url, key, {}, limit_field)
-        return Target(endpoint, args.model), None
+        return address_target(args.protocol, args.base_url, args.model, key, limit_field), None
     if not args.endpoint and settings.active_endpoint is None:
         count = len(settings.endpoints)
         listed = ", ".join(repr(ep.name) for ep in settings.endpoints[:10])
@@ -456,7 +447,11 @@ async def _saved_target(args: argparse.Namespace, settings: Settings) -> Target:
     )
     if not model:
         raise CliError(f"endpoint {name!r} has no default model: pass --model", 2)
-    protocol = args.protocol or saved.protocol
-    limit_field = args.output_limit_field or saved.output_limit_field
-    endpoint = EndpointConfig(protocol, saved.base_url, key, dict(saved.extra_headers), limit_field)
-    return Target(endpoint, model, missing)
+    return saved_target(
+        saved,
+        model,
+        key=key,
+        missing_key=None if missing is None else [missing],
+        protocol=args.protocol,
+        output_limit_field=args.output_limit_field,
+    )

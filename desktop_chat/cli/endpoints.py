@@ -55,8 +55,9 @@ from pathlib import Path
 
 from desktop_chat import paths
 from desktop_chat.cli.error import CliError, guarded
+from desktop_chat.session.key_moves import forget_key
 from desktop_chat.storage.origin import origin_of
-from desktop_chat.storage.secrets import KeyringUnavailable, KeyStore, KeyStoreError
+from desktop_chat.storage.secrets import KeyStore, KeyStoreError
 from desktop_chat.storage.settings import OPTIONS, PRESETS, Endpoint, Settings, find_option
 from desktop_chat.storage.settings_file import load_settings
 from desktop_chat.storage.validation import LIMIT_FIELDS, SettingsError, SettingsFileError
@@ -268,17 +269,19 @@ def cmd_remove(args: argparse.Namespace) -> int:
     ep = _require(settings, args.name)
     store = KeyStore()
     try:
-        deleted: bool | None = store.delete(ep.name)
-    except KeyringUnavailable as exc:
-        # Nothing reachable could hold the key now; say where a stale one may remain.
-        _err(f"warning: {exc} If a key was stored earlier, remove it from the keyring yourself.")
-        deleted = None
+        forgotten = forget_key(store, ep.name)
     except KeyStoreError as exc:
         raise CliError(f"{exc} The endpoint was not removed.", 1) from exc
+    if forgotten.deleted is None:
+        # Nothing reachable could hold the key now; say where a stale one may remain.
+        _err(
+            f"warning: {forgotten.unreachable} If a key was stored earlier, remove it from the "
+            "keyring yourself."
+        )
     _save(settings.without_endpoint(ep.name))
     where = store.backend_name()
     tail = {True: f" and its key from the {where}", False: " (it had no stored key)", None: ""}
-    _out(f"Removed endpoint {ep.name!r}{tail[deleted]}.")
+    _out(f"Removed endpoint {ep.name!r}{tail[forgotten.deleted]}.")
     return 0
 
 

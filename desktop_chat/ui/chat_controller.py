@@ -1,9 +1,11 @@
-"""The conversation on screen and its turns: send, stop, retry, regenerate, edit and resend.
+"""The conversation on screen: the window's Qt adapter of the session's `ChatSession`.
 
-The controller keeps one `Message` per transcript entry (same indices), starts turns through the
-bridge and renders the bridge's events into the transcript and the status bar. Rendering is
-guarded: an exception while drawing is logged and reported once per turn, and the stream goes on,
-since the bridge only hands over events and never waits for the view.
+The conversation and its rules (the messages, edit and resend, regenerate, retry) live in
+session/chat.py; the controller subscribes to it and mirrors each change in the transcript, wires
+the composer and the transcript's buttons to it, starts turns through the bridge and renders the
+bridge's events into the transcript and the status bar. Rendering is guarded: an exception while
+drawing is logged and reported once per turn, and the stream goes on, since the bridge only hands
+over events and never waits for the view.
 
 With tools enabled (a ToolSession), a turn runs the tool loop and becomes several entries: per
 step an assistant entry and a tool entry, then the final answer (tool_turn.py). An observer
@@ -16,7 +18,6 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -32,13 +33,16 @@ from desktop_chat.core.events import (
     StreamEvent,
     TextDelta,
 )
-from desktop_chat.ui.bridge import KeySource, Observer, TurnBridge, TurnRunner, engine_turn
+from desktop_chat.session.chat import ChatSession
+from desktop_chat.session.target import TargetError
+from desktop_chat.ui.bridge import Observer, TurnBridge, TurnRunner, engine_turn
 from desktop_chat.ui.composer import Composer
 from desktop_chat.ui.status_bar import StatusBar
 from desktop_chat.ui.transcript import Transcript
 
 if TYPE_CHECKING:
-    from desktop_chat.core.engine import EndpointConfig, Engine
+    from desktop_chat.core.engine import Engine
+    from desktop_chat.session.target import Target
     from desktop_chat.ui.tool_session import ToolSession
     from desktop_chat.ui.tool_turn import ToolTurnView
 
@@ -49,28 +53,14 @@ log = logging.getLogger(__name__)
 ObserverFactory = Callable[[int], Observer | None]
 
 _CUT_OFF = {"max_tokens", "length"}
-SUPERSEDED = "Earlier answer, replaced by the one below (kept here, not sent to the model)"
-SUPERSEDED_EARLIER = "Earlier answer (kept here, not sent to the model)"
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """Everything a turn needs besides the conversation."""
-
-    engine: Engine
-    endpoint: EndpointConfig
-    model: str
-    key: KeySource | None = None
-    # Rewords a failure in the light of the key that was not sent ("no key stored ...").
-    explain: Callable[[ChatError], ChatError] | None = None
-
-
-class TargetError(Exception):
-    """No turn can start (no model chosen, unusable network settings); the message says why."""
 
 
 class ChatController(QObject):
-    """Drive the conversation; the window supplies where to send (`resolve`) and the options."""
+    """Show a `ChatSession` and run its turns; `resolve` says where a turn goes, `options` how.
+
+    `resolve()` returns the engine and target of the next turn (or raises TargetError);
+    `options()` the system prompt, temperature and max tokens it is sent with.
+    """
 
     turn_ended = Signal(str)  # "finished" | "failed" | "stopped"
     render_failed = Signal(str)  # a rendering error, reported once per turn
@@ -81,7 +71,7 @@ class ChatController(QObject):
         transcript: Transcript,
         composer: Composer,
         status: StatusBar,
-        resolve: Callable[[], Target],
+        resolve: Callable[[], tuple[Engine, Target]],
         options: Callable[[], tuple[str, float | None, int]],
         parent: QObject | None = None,
     ) -> None:
@@ -90,13 +80,9 @@ class ChatController(QObject):
         self.composer = composer
         self.status = status
         self.bridge = TurnBridge(self)
-        self.messages: list[Message] = []
-        self._superseded: set[int] = set()  # regenerated answers: shown, no longer sent
-        self.last_error = ""
+        self.session = ChatSession()
         self._resolve = resolve
         self._options = options  # (system prompt, temperature, max tokens)
-        self._live_index: int | None = None
-        self._edit_index: int | None = None
         self._render_error_shown = False
         self._retry_deadline = 0.0
         self._retry_cause = ""
@@ -110,6 +96,10 @@ class ChatController(QObject):
         self._observer_factory: ObserverFactory | None = None
         self._explain: Callable[[ChatError], ChatError] | None = None
 
+        self.session.truncated.connect(transcript.replace_from)
+        self.session.added.connect(self._show_added)
+        self.session.answer_started.connect(lambda _index: transcript.begin_assistant())
+        self.session.cleared.connect(transcript.clear)
         self.bridge.turn_started.connect(self._on_turn_started)
         self.bridge.events_received.connect(self._on_events)
         self.bridge.turn_finished.connect(self._on_turn_finished)
@@ -128,6 +118,15 @@ class ChatController(QObject):
     def streaming(self) -> bool:
         return self.bridge.running
 
+    @property
+    def messages(self) -> list[Message]:
+        """The conversation's messages, one per transcript entry (the session's list)."""
+        return self.session.messages
+
+    @property
+    def last_error(self) -> str:
+        return self.session.last_error
+
     def set_tools(self, session: ToolSession | None) -> None:
         """Offer the tools `session` enables in the turns from now on (None: no tools)."""
         self.tools = session
@@ -140,14 +139,9 @@ class ChatController(QObject):
 
     def send(self, text: str) -> bool:
         """Send `text` as the next user message (replacing from the edited one, when editing)."""
-        if self.streaming or not text.strip():
+        if self.streaming or not self.session.send(text):
             return False
-        if self._edit_index is not None:
-            self._truncate(self._edit_index)
-            self._edit_index = None
         self.composer.mark_sent()
-        self.messages.append(Message("user", text=text))
-        self.transcript.add_message("user", text)
         self._start_turn()
         return True
 
@@ -157,46 +151,19 @@ class ChatController(QObject):
 
     def retry(self) -> None:
         """Run the failed (or last) turn again, replacing what it showed."""
-        self._answer_again(keep_old=False)
+        if not self.streaming and self.session.retry():
+            self._start_turn()
 
     def regenerate(self) -> None:
         """Answer the last user message again; the old answer stays, marked and no longer sent."""
-        self._answer_again(keep_old=not self.last_error)
-
-    def _answer_again(self, *, keep_old: bool) -> None:
-        if self.streaming:
-            return
-        last_user = max((i for i, m in enumerate(self.messages) if m.role == "user"), default=-1)
-        if last_user < 0:
-            return
-        later = list(enumerate(self.messages[last_user + 1 :], last_user + 1))
-        answers = [i for i, m in later if m.role == "assistant" and (m.text or m.reasoning)]
-        current = [i for i in answers if i not in self._superseded][-1:]  # a tool chain's last
-        old = [
-            (m, SUPERSEDED_EARLIER if i in self._superseded else SUPERSEDED)
-            for i, m in later
-            if keep_old and (i in self._superseded or i in current) and _has_content(m)
-        ]
-        self._truncate(last_user + 1)
-        for message, label in old:
-            shown = self.transcript.add_message(
-                "assistant", message.text, reasoning=message.reasoning, status=label
-            )
-            self.messages.append(message)
-            self._superseded.add(shown)
-        self._start_turn()
+        if not self.streaming and self.session.regenerate():
+            self._start_turn()
 
     def begin_edit(self, index: int) -> None:
         """Put user message `index` in the composer; sending replaces it and what follows."""
-        if not 0 <= index < len(self.messages) or self.messages[index].role != "user":
-            return
-        self._edit_index = index
-        number = sum(1 for m in self.messages[: index + 1] if m.role == "user")
-        later = len(self.messages) - index - 1
-        label = f"Editing message {number}: sending replaces it" + (
-            f" and the {later} message{'s' if later != 1 else ''} after it" if later else ""
-        )
-        self.composer.begin_edit(self.messages[index].text, label)
+        label = self.session.begin_edit(index)
+        if label is not None:
+            self.composer.begin_edit(self.session.messages[index].text, label)
 
     def cancel_edit(self) -> bool:
         if not self.composer.editing:
@@ -213,35 +180,23 @@ class ChatController(QObject):
         """Start an empty conversation (stopping any answer in progress)."""
         self.bridge.stop()
         self.composer.cancel_edit()
-        self._edit_index = None
-        self.messages.clear()
-        self._superseded.clear()
-        self.transcript.clear()
-        self.last_error = ""
+        self.session.clear()
         if self.tools is not None:
             self.tools.reset()
         self.status.set_state("Ready")
 
     def conversation(self) -> Conversation:
         """The conversation to send, without replaced answers and empty (failed) ones."""
-        system = self._options()[0]
-        kept = [
-            m
-            for i, m in enumerate(self.messages)
-            if i not in self._superseded and (m.role != "assistant" or _has_content(m))
-        ]
-        return Conversation(system, kept)
+        return self.session.conversation(self._options()[0])
 
     # --- turns ----------------------------------------------------------------------------------
 
     def _start_turn(self) -> None:
-        self.last_error = ""
+        self.session.last_error = ""
         self._render_error_shown = False
-        index = self.transcript.begin_assistant()
-        self.messages.append(Message("assistant"))
-        self._live_index = index
+        index = self.session.begin_answer()
         try:
-            target = self._resolve()
+            engine, target = self._resolve()
         except (TargetError, ChatError) as exc:
             self._fail(str(exc), AssistantTurn())
             self.turn_ended.emit("failed")
@@ -255,11 +210,11 @@ class ChatController(QObject):
         if self.tools is not None and self.tools.active():
             from desktop_chat.ui.tool_turn import ToolTurnView
 
-            self._tool_turn = ToolTurnView(self, self.tools)
+            self._tool_turn = ToolTurnView(self.session, self.transcript, self.status, self.tools)
             runner = self.tools.runner()
         self._explain = target.explain
         self.bridge.start(
-            target.engine,
+            engine,
             target.endpoint,
             request,
             key=target.key,
@@ -276,26 +231,13 @@ class ChatController(QObject):
             log.exception("the observer factory failed; the turn runs unobserved")
             return None
 
-    def begin_step(self) -> None:
-        """A tool turn's next step: a new assistant entry streams."""
-        self._live_index = self.transcript.begin_assistant()
-        self.messages.append(Message("assistant"))
-        self.status.set_state("Waiting…")
-
-    def close_live(self, message: Message) -> None:
-        """End the live assistant entry of a tool step (its calls follow in their own entry)."""
-        if self._live_index is not None and self._live_index < len(self.messages):
-            self.messages[self._live_index] = message
-        self._live_index = None
-        self.transcript.finish("")
-
-    def _truncate(self, index: int) -> None:
-        self.transcript.replace_from(index)
-        del self.messages[index:]
-        self._superseded = {i for i in self._superseded if i < index}
+    def _show_added(self, _index: int, message: Message, status: str) -> None:
+        self.transcript.add_message(
+            message.role, message.text, reasoning=message.reasoning, status=status
+        )
 
     def _on_edit_cancelled(self) -> None:
-        self._edit_index = None
+        self.session.cancel_edit()
 
     def _on_turn_started(self) -> None:
         self.status.turn_started()
@@ -360,7 +302,7 @@ class ChatController(QObject):
         self.turn_ended.emit("failed")
 
     def _fail(self, message: str, partial: AssistantTurn) -> None:
-        self.last_error = message
+        self.session.last_error = message
         self._end_live(partial, lambda: self.transcript.show_error(message), "failed")
 
     def _end_live(self, turn: AssistantTurn, draw: Callable[[], None], outcome: str) -> None:
@@ -373,9 +315,7 @@ class ChatController(QObject):
             except Exception as exc:
                 log.exception("closing the tool calls failed")
                 self._render_failed(exc)
-        if self._live_index is not None and self._live_index < len(self.messages):
-            self.messages[self._live_index] = message
-        self._live_index = None
+        self.session.end_answer(message)
         self.composer.set_streaming(False)
         try:
             draw()
@@ -417,7 +357,3 @@ class ChatController(QObject):
         if self._retry_text:
             self._retry_text = ""
             self.transcript.set_notice("")
-
-
-def _has_content(message: Message) -> bool:
-    return bool(message.text or message.reasoning or message.tool_calls)

@@ -27,11 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_chat.session.probe import probe
 from desktop_chat.storage.origin import origin_of
 from desktop_chat.storage.secrets import KeyStore, KeyStoreError
 from desktop_chat.storage.settings import PRESETS, Network
 from desktop_chat.storage.validation import SettingsError
-from desktop_chat.ui.connection import probe
 from desktop_chat.ui.endpoint_draft import EndpointDraft
 from desktop_chat.ui.key_status import KeyStatus
 from desktop_chat.ui.message_label import message_label

@@ -168,7 +168,12 @@ class MainWindow(QMainWindow):
         self.target.settings_changed.connect(self.update_settings)
         self.target.keyring_missing.connect(self._warn_no_keyring)
         self.chat = ChatController(
-            self.transcript, self.composer, self.status, self.target.resolve, self._options, self
+            self.transcript,
+            self.composer,
+            self.status,
+            self.target.resolve,
+            self.top_bar.turn_options,
+            self,
         )
         self.chat.turn_ended.connect(lambda _outcome: self.target.turn_ended())
         self.chat.render_failed.connect(
@@ -242,10 +247,6 @@ class MainWindow(QMainWindow):
         self.target.show_settings()
 
     # --- what a turn needs ----------------------------------------------------------------------
-
-    def _options(self) -> tuple[str, float | None, int]:
-        bar = self.top_bar
-        return bar.system_prompt(), bar.temperature_value(), bar.max_tokens_value()
 
     def _warn_no_keyring(self, reason: str) -> None:
         if not self._key_warning_shown:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 
+from desktop_chat.session.tool_step import CallRecord
 from desktop_chat.ui.markdown import MarkdownRenderer, RenderContext
 from desktop_chat.ui.message_html import (
     Action,
@@ -19,7 +20,7 @@ from desktop_chat.ui.message_html import (
     reasoning_toggle_html,
     status_html,
 )
-from desktop_chat.ui.tool_call_html import ToolCallView, tool_calls_html, tool_calls_markdown
+from desktop_chat.ui.tool_call_html import tool_calls_html, tool_calls_markdown
 
 
 @dataclass(slots=True)
@@ -39,7 +40,7 @@ class MessageBlock:
     code: dict[int, str] = field(default_factory=dict)
     reasoning_open: bool = False
     regenerate: bool = False  # its action line offers Regenerate (the last message, an answer)
-    calls: list[ToolCallView] | None = None  # a tool entry: the calls of one step, drawn live
+    calls: list[CallRecord] | None = None  # a tool entry: the calls of one step, drawn live
     notice: str = ""  # a tool entry's closing line (the step limit)
     error: str = ""  # an answer that failed before any content: its error box stands in for it
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_chat.session.key_moves import KeyChange, apply_key_changes, has_key_work
 from desktop_chat.storage.origin import origin_of
 from desktop_chat.storage.secrets import KeyringUnavailable, KeyStore, KeyStoreError
 from desktop_chat.storage.settings import Endpoint, Network, Settings
@@ -230,49 +231,32 @@ class SettingsDialog(QDialog):
             draft.key_origin = new
         return None
 
+    def _key_changes(self) -> list[KeyChange]:
+        return [
+            KeyChange(d.name.strip(), d.original, d.key_text, d.clear_key, d.copy_key_from)
+            for d in self.endpoints.drafts
+        ]
+
     def _has_key_work(self) -> bool:
-        editor = self.endpoints
-        return bool(editor.removed) or any(
-            d.key_text or d.clear_key or d.copy_key_from or (d.original not in (None, d.name))
-            for d in editor.drafts
-        )
+        return has_key_work(self._key_changes(), self.endpoints.removed)
 
     async def _write_keys(self) -> None:
-        """Apply the key changes of every draft: read what moves, delete, then store.
-
-        Keys that a rename or duplicate takes along are read before any deletion, and stored after
-        it, so a name that is removed and reused ends with the new key only. Without a usable
-        keyring nothing can be stored, so there is nothing to move or delete; only storing a typed
-        key fails (KeyringUnavailable).
-        """
-        store = self._keystore
+        """Apply the key changes of every draft (session/key_moves.py), then mark them done."""
         editor = self.endpoints
-        usable = await store.aavailable()
-        carried: dict[int, str] = {}
-        doomed = set(editor.removed)
-        for index, draft in enumerate(editor.drafts):
-            name = draft.name.strip()
-            renamed = draft.original not in (None, name)
-            source = draft.original if renamed else draft.copy_key_from
-            if usable and source and not draft.key_text and not draft.clear_key:
-                old = await store.aget(source)
-                if old:
-                    carried[index] = old
-            if renamed:
-                doomed.add(draft.original or "")
-            if draft.clear_key:
-                doomed.add(name)
-        if usable:
-            for name in sorted(doomed):
-                await store.adelete(name)
-        editor.removed.clear()
-        for index, draft in enumerate(editor.drafts):
-            name = draft.name.strip()
-            key = draft.key_text or carried.get(index)
-            if key:
-                await store.aset(name, key)
-            draft.original, draft.key_text = name, ""
+        changes = self._key_changes()
+
+        def done(index: int) -> None:
+            draft = editor.drafts[index]
+            draft.original, draft.key_text = changes[index].name, ""
             draft.clear_key, draft.copy_key_from = False, None
+
+        await apply_key_changes(
+            self._keystore,
+            changes,
+            editor.removed,
+            on_deleted=editor.removed.clear,
+            on_done=done,
+        )
         editor.key_edit.clear()
 
     def use_session_memory(self) -> None:

@@ -1,8 +1,9 @@
 """Where the next turn goes: the endpoint and model pickers, model lists, keys, engine, demo.
 
 The chooser keeps the top bar in step with the settings and tells the window when the user's
-choice (or a fetched model list) should be saved. `resolve()` turns the current choice into a
-`Target` for the chat controller; the key is read from the keyring inside the turn's task.
+choice (or a fetched model list) should be saved. `resolve()` turns the current choice into an
+engine and a `Target` (session/target.py) for the chat controller; the key is read from the
+keyring inside the turn's task.
 """
 
 from __future__ import annotations
@@ -14,22 +15,17 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from desktop_chat.core.errors import ChatError
-from desktop_chat.storage.endpoint_key import (
-    WINDOW_REMEDY,
-    endpoint_key,
-    explain_refusal,
-)
+from desktop_chat.storage.endpoint_key import WINDOW_REMEDY
 from desktop_chat.storage.secrets import KeyStore, KeyStoreError
 from desktop_chat.storage.settings import Endpoint, Settings
 from desktop_chat.ui.bridge import KeyLookupError
-from desktop_chat.ui.chat_controller import Target, TargetError
 from desktop_chat.ui.status_bar import StatusBar
 from desktop_chat.ui.top_bar import DEMO_LABEL, TopBar
 from desktop_chat.ui.window_services import DemoEndpoint, EngineHolder, ModelLists
 
 if TYPE_CHECKING:
     from desktop_chat.core.engine import Engine
-    from desktop_chat.ui.bridge import KeySource
+    from desktop_chat.session.target import Target
 
 Spawn = Callable[[Coroutine[object, object, object]], object]
 
@@ -110,14 +106,9 @@ class TargetChooser(QObject):
         except ChatError as exc:
             self.status.showMessage(f"Could not fetch the model list: {exc}", 8000)
             return
-        if endpoint is None:
-            config, key = self.demo.config(), None
-        else:
-            from desktop_chat.storage.engine_config import endpoint_config
-
-            config, key = endpoint_config(endpoint, None), self.key_source(endpoint)
+        target = self._target(endpoint, "")
         self.top_bar.set_busy_fetching(True)
-        self._spawn(self.models.fetch(endpoint.name if endpoint else "", engine, config, key))
+        self._spawn(self.models.fetch(endpoint.name if endpoint else "", engine, target))
 
     def _on_models_fetched(self, name: str, models: list[str], error: str) -> None:
         self.top_bar.set_busy_fetching(False)
@@ -145,49 +136,43 @@ class TargetChooser(QObject):
 
     # --- the next turn --------------------------------------------------------------------------
 
-    def resolve(self) -> Target:
-        """Where the next turn goes; raise TargetError or ChatError with the reason."""
+    def resolve(self) -> tuple[Engine, Target]:
+        """The next turn's engine and target; raise TargetError or ChatError with the reason."""
+        from desktop_chat.session.target import TargetError
+
         model = self.top_bar.current_model()
         if not model:
             raise TargetError("Choose a model first (type its id in the Model box).")
         engine = self._turn_engine = self.engines.get(self._settings().network)
-        endpoint = self.current_endpoint()
+        return engine, self._target(self.current_endpoint(), model)
+
+    def _target(self, endpoint: Endpoint | None, model: str) -> Target:
+        """The demo (no endpoint) or a saved endpoint whose key is read in the turn's task."""
         if endpoint is None:
-            return Target(engine, self.demo.config(), model)
-        from desktop_chat.storage.engine_config import endpoint_config
+            return self.demo.target(model)
+        from desktop_chat.session.target import key_source, saved_target
 
-        missing: list[str] = []  # filled in the turn's task, read when it fails
-
-        def explain(error: ChatError) -> ChatError:
-            return explain_refusal(error, missing[0] if missing else None)
-
-        key = self.key_source(endpoint, missing)
-        return Target(engine, endpoint_config(endpoint, None), model, key, explain)
-
-    def key_source(self, endpoint: Endpoint, missing: list[str] | None = None) -> KeySource:
-        """Read the endpoint's key from the key store, in the turn's own task.
-
-        A turn goes without a key when none is stored or there is no keyring (a local server
-        wants none); why is appended to `missing`, to explain a refusal. A key stored for
-        another origin than the endpoint's is not sent: the turn fails, saying how to confirm.
-        """
+        missing: list[str] = []
+        source = key_source(
+            self.keystore,
+            endpoint,
+            WINDOW_REMEDY,
+            missing,
+            on_keyring_problem=self.keyring_missing.emit,
+            on_key=self._key_read,
+        )
 
         async def key() -> str | None:
             try:
-                found = await endpoint_key(self.keystore, endpoint, WINDOW_REMEDY)
+                return await source()
             except KeyStoreError as exc:  # a ChatError, so that a model-list fetch reports it too
                 raise KeyLookupError(str(exc)) from exc
-            if found.missing is not None and missing is not None:
-                missing.append(found.missing[0].upper() + found.missing[1:])
-            if found.keyring_problem is not None:
-                self.keyring_missing.emit(found.keyring_problem)
-            value = found.value
-            if value:
-                for listener in self.key_listeners:
-                    listener(value)
-            return value
 
-        return key
+        return saved_target(endpoint, model, key=key, missing_key=missing)
+
+    def _key_read(self, value: str) -> None:
+        for listener in self.key_listeners:
+            listener(value)
 
     def turn_ended(self) -> None:
         """Close engines replaced by a settings change once no turn uses them."""

@@ -1,6 +1,6 @@
 """What the transcript shows of a tool call, and its HTML: name, origin, arguments, state, result.
 
-A ToolCallView is the window's record of one call as the loop reports it; the transcript draws
+A CallRecord (session/tool_step.py) is one call as the loop reports it; the transcript draws
 the calls of a step as one entry (the "tool" message that carries their results). Long results
 are collapsed to their first lines with a link to show them whole. Qt-free; every piece of text
 is escaped here.
@@ -10,61 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
+from desktop_chat.session.tool_step import STATES, CallRecord
 from desktop_chat.ui.markdown import Theme, attr
 from desktop_chat.ui.message_html import text
 
 COLLAPSED_LINES = 8
 COLLAPSED_CHARS = 600
-
-# state -> (symbol, words); "done" and the failures add their duration.
-STATES = {
-    "streaming": ("…", "arriving"),
-    "queued": ("…", "waiting for its turn to be approved"),
-    "waiting": ("●", "waiting for approval"),
-    "approved": ("…", "approved, starting"),
-    "running": ("▶", "running"),
-    "done": ("✓", "done"),
-    "failed": ("✗", "failed"),
-    "denied": ("⊘", "denied"),
-    "cancelled": ("■", "cancelled"),
-    "stopped": ("■", "stopped with the answer"),
-    "not run": ("⊘", "not run"),
-}
-FINAL_STATES = {"done", "failed", "denied", "cancelled", "stopped", "not run"}
-
-
-@dataclass(slots=True)
-class ToolCallView:
-    """One call as shown: `arguments` is the raw string the model sent (or the edited one)."""
-
-    call_id: str
-    name: str
-    origin: str = ""
-    arguments: str = ""
-    state: str = "queued"
-    problem: str = ""  # why the arguments cannot be used as they are
-    how: str = ""  # "edited" or "always" when approval was not a plain Run
-    result: str = ""
-    is_error: bool = False
-    duration: float | None = None
-    expanded: bool = False
-
-    @property
-    def finished(self) -> bool:
-        return self.state in FINAL_STATES
-
-    def state_text(self) -> str:
-        """The state in words: "done in 0.42 s", "waiting for approval", ..."""
-        _symbol, words = STATES.get(self.state, ("", self.state))
-        if self.duration is not None and self.state in ("done", "failed", "cancelled"):
-            words += f" {'in' if self.state == 'done' else 'after'} {self.duration:.2f} s"
-        if self.how == "edited":
-            words += " (arguments edited)"
-        elif self.how == "always":
-            words += " (always allowed)"
-        return words
 
 
 def pretty_arguments(raw: str) -> str:
@@ -98,7 +50,7 @@ def _mono(value: str, theme: Theme, colour: str = "") -> str:
     )
 
 
-def state_colour(view: ToolCallView, theme: Theme) -> str:
+def state_colour(view: CallRecord, theme: Theme) -> str:
     if view.state in ("failed", "denied", "cancelled", "not run") or (
         view.state == "done" and view.is_error
     ):
@@ -108,7 +60,7 @@ def state_colour(view: ToolCallView, theme: Theme) -> str:
     return theme.muted
 
 
-def tool_call_html(view: ToolCallView, theme: Theme, toggle_href: str) -> str:
+def tool_call_html(view: CallRecord, theme: Theme, toggle_href: str) -> str:
     """One call: a title line, its arguments, what is wrong with them, and its result."""
     symbol, _words = STATES.get(view.state, ("", ""))
     if view.state == "done" and view.is_error:
@@ -146,7 +98,7 @@ def tool_call_html(view: ToolCallView, theme: Theme, toggle_href: str) -> str:
 
 
 def tool_calls_html(
-    calls: Sequence[ToolCallView], notice: str, theme: Theme, toggle: Callable[[int], str]
+    calls: Sequence[CallRecord], notice: str, theme: Theme, toggle: Callable[[int], str]
 ) -> str:
     """Every call of a step, then the notice (the step limit, for one)."""
     parts = [tool_call_html(view, theme, toggle(n)) for n, view in enumerate(calls)]
@@ -158,7 +110,7 @@ def tool_calls_html(
     return "".join(parts)
 
 
-def tool_calls_markdown(calls: Sequence[ToolCallView], notice: str) -> str:
+def tool_calls_markdown(calls: Sequence[CallRecord], notice: str) -> str:
     """The calls as Markdown, for "Copy message"."""
     parts: list[str] = []
     for view in calls:

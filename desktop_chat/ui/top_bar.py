@@ -196,6 +196,10 @@ class TopBar(QWidget):
     def max_tokens_value(self) -> int:
         return self.max_tokens.value()
 
+    def turn_options(self) -> tuple[str, float | None, int]:
+        """What a turn is sent with: the system prompt, temperature and max tokens."""
+        return self.system_prompt(), self.temperature_value(), self.max_tokens_value()
+
     # --- slots ----------------------------------------------------------------------------------
 
     def _on_endpoint_activated(self, _index: int) -> None:

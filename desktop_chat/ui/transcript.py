@@ -7,8 +7,9 @@ characters per frame (live_message.py, markdown_stream.py). Each message is a ru
 blocks found by int markers (block_writer.py); a message in the middle is redrawn only when its
 reasoning section is opened or closed, or when it is a tool entry whose calls changed state.
 
-A tool entry (role "tool") shows the calls of one step and their results; the chat controller
-owns its ToolCallView objects, changes them as the loop reports, and asks for a redraw.
+A tool entry (role "tool") shows the calls of one step and their results; the step
+(session/tool_step.py) owns its CallRecord objects and changes them as the loop reports, and the
+tool turn asks for a redraw.
 
 A long conversation keeps only its last messages drawn (earlier.py); the oldest are folded into
 one line at the top and drawn again when the user scrolls up to them.
@@ -24,6 +25,7 @@ from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QGuiApplication
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from desktop_chat.session.tool_step import CallRecord
 from desktop_chat.ui.block_writer import BlockWriter
 from desktop_chat.ui.earlier import SHOW_MORE, SHOWN_KEEP, SHOWN_MAX, ScrollAnchor
 from desktop_chat.ui.frame_budget import FrameBudget
@@ -32,7 +34,6 @@ from desktop_chat.ui.markdown import MarkdownRenderer, RenderStats
 from desktop_chat.ui.message_block import ActionLinks, MessageBlock
 from desktop_chat.ui.message_html import error_html, header_html, role_name, status_html
 from desktop_chat.ui.safe_browser import EndFollower, SafeBrowser, theme_from_palette
-from desktop_chat.ui.tool_call_html import ToolCallView
 from desktop_chat.ui.transcript_menu import show_menu
 from desktop_chat.ui.transcript_regions import Regions
 
@@ -135,7 +136,7 @@ class Transcript(QWidget):
             self._before_new_message()
             return self._regions.append(block)
 
-    def add_tool_calls(self, calls: list[ToolCallView]) -> int:
+    def add_tool_calls(self, calls: list[CallRecord]) -> int:
         """Append a tool entry showing `calls` (kept, not copied); returns its index."""
         self._close_live("interrupted")
         block = MessageBlock("tool", "", calls=calls)

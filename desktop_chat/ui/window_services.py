@@ -12,9 +12,9 @@ from desktop_chat.storage.settings import Network
 
 # The network stack and the demo server load after the window is shown (start-up time).
 if TYPE_CHECKING:
-    from desktop_chat.core.engine import EndpointConfig, Engine
+    from desktop_chat.core.engine import Engine
     from desktop_chat.demo_server import DemoServer
-    from desktop_chat.ui.bridge import KeySource
+    from desktop_chat.session.target import Target
 
 DEMO_MODEL = "demo-model"  # what the demo server answers as; checked against it by a test
 
@@ -28,14 +28,14 @@ class DemoEndpoint:
         self._pace = pace
         self._server: DemoServer | None = None
 
-    def config(self) -> EndpointConfig:
-        """Return the demo's endpoint, starting the server if needed (binds a port: quick)."""
-        from desktop_chat.core.engine import EndpointConfig
+    def target(self, model: str) -> Target:
+        """Return the demo as a target, starting the server if needed (binds a port: quick)."""
         from desktop_chat.demo_server import DemoServer
+        from desktop_chat.session.target import demo_target
 
         if self._server is None:
             self._server = DemoServer(tokens_per_second=self._pace)
-        return EndpointConfig("openai", self._server.start())
+        return demo_target(self._server.start(), model)
 
     def stop(self) -> None:
         """Stop the server (blocking briefly while its threads end); safe to call twice."""
@@ -55,7 +55,7 @@ class EngineHolder:
     def get(self, network: Network) -> Engine:
         """Return the engine for `network`; raises ChatError for an unusable proxy or CA file."""
         if self._engine is None or network != self._network:
-            from desktop_chat.ui.connection import make_engine
+            from desktop_chat.session.probe import make_engine
 
             engine = make_engine(network)
             if self._engine is not None:
@@ -82,18 +82,10 @@ class ModelLists(QObject):
     fetched = Signal(str, list, str)  # endpoint name ("" = demo), models, error text ("" = ok)
     demo_models = (DEMO_MODEL,)
 
-    async def fetch(
-        self, name: str, engine: Engine, config: EndpointConfig, key: KeySource | None
-    ) -> None:
-        """List the models of `config`; emit `fetched` with the list or the reason it failed."""
-        from desktop_chat.core.engine import EndpointConfig
-
+    async def fetch(self, name: str, engine: Engine, target: Target) -> None:
+        """List the models of `target`; emit `fetched` with the list or the reason it failed."""
         try:
-            if key is not None:
-                config = EndpointConfig(
-                    config.protocol, config.base_url, await key(), config.extra_headers
-                )
-            models = await engine.list_models(config)
+            models = await engine.list_models(await target.config())
         except ChatError as exc:
             log.info("model list of %r not fetched: %s", name or "demo", exc)
             self.fetched.emit(name, [], str(exc))

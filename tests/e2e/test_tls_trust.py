@@ -37,7 +37,7 @@ HIDE = (
 PROBE = """
 import asyncio, sys
 from desktop_chat.storage.settings import Endpoint, Network
-from desktop_chat.ui.connection import probe
+from desktop_chat.session.probe import probe
 
 endpoint = Endpoint("tls", "openai", sys.argv[1], default_model="demo-model")
 result = asyncio.run(probe(Network(max_retries=0), endpoint, None))

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
+from desktop_chat.session.probe import probe
 from desktop_chat.storage.settings import Endpoint, Network
-from desktop_chat.ui.connection import probe
 from tests.support.sse_server import Reply, ScriptedServer
 from tests.support.streams import openai_stream
 

@@ -1,4 +1,4 @@
-"""Turn saved settings into engine objects, and test an endpoint the way a turn would use it.
+"""Build an engine from saved settings, and test an endpoint the way a turn would use it.
 
 Qt-free, so the window, the settings dialog and their tests share one mapping from `Network` and
 `Endpoint` to the engine's `TransportConfig`, `RetryPolicy` and `EndpointConfig`.
