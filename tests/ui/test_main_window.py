@@ -497,8 +497,12 @@ def test_changed_network_settings_apply_to_the_next_request(qtbot, open_window, 
     send(qtbot, window, "hi")
     assert wait_outcome(qtbot, seen, window=window) == "failed"
     assert len(sse_server.requests) == 1  # max_retries 0 took effect without a restart
-    saved = json.loads(paths.settings_path().read_text(encoding="utf-8"))
-    assert saved["network"]["max_retries"] == 0
+
+    def saved_retries() -> object:  # the window saves in the background
+        saved = json.loads(paths.settings_path().read_text(encoding="utf-8"))
+        return saved["network"]["max_retries"]
+
+    qtbot.waitUntil(lambda: saved_retries() == 0, timeout=5_000)
 
 
 def test_keyboard_shortcuts_and_focus(qtbot, open_window, sse_server):
