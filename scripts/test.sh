@@ -14,6 +14,7 @@ bash scripts/ensure-apt.sh $(cat scripts/qt-runtime-packages.txt) \
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
+.venv/bin/lint-imports --no-cache --no-logo
 
 export QT_QPA_PLATFORM=offscreen
 exec timeout --kill-after=30 1500 dbus-run-session -- .venv/bin/python -m pytest "$@"
