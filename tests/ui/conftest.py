@@ -19,7 +19,11 @@ import shiboken6
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from desktop_chat.storage.secrets import KeyStore
+from desktop_chat.storage.settings import Settings, save_settings
 from desktop_chat.ui.app import asyncgen_hooks
+from desktop_chat.ui.main_window import MainWindow, open_main_window
+from tests.support.window import WindowFactory
 
 TEARDOWN_SECONDS = 5.0
 T = TypeVar("T")
@@ -86,3 +90,24 @@ def run_async(qtbot: QtBot, loop: asyncio.AbstractEventLoop) -> Callable[..., ob
         return task.result()
 
     return run
+
+
+@pytest.fixture
+def open_window(
+    qtbot: QtBot, loop: asyncio.AbstractEventLoop, run_async: Callable[..., object]
+) -> Iterator[WindowFactory]:
+    """Open the real main window on the settings given (saved to the test's profile first)."""
+    windows: list[MainWindow] = []
+
+    def make(settings: Settings | None = None, keystore: KeyStore | None = None) -> MainWindow:
+        if settings is not None:
+            save_settings(settings)
+        window = run_async(open_main_window(keystore=keystore or KeyStore(session_only=True)))
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:  # not qtbot.addWidget: it deletes widgets before fixtures end
+        window.close()
+        run_async(window.aclose())
+        window.deleteLater()

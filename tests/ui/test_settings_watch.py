@@ -9,9 +9,6 @@ from pathlib import Path
 
 from desktop_chat import paths
 from desktop_chat.storage.settings import load_settings
-from tests.ui.test_main_window import open_window
-
-__all__ = ["open_window"]  # a fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 

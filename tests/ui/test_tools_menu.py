@@ -12,9 +12,7 @@ from desktop_chat.storage.settings import McpServer, ToolSettings, UserTool
 from desktop_chat.ui.tool_session import DEFAULT_ENABLED
 from tests.support.sse_server import Reply
 from tests.support.streams import openai_stream
-from tests.ui.test_main_window import keyed, local, open_window, outcomes, send, wait_outcome
-
-__all__ = ["open_window"]  # a fixture
+from tests.support.window import keyed, local, outcomes, send, wait_outcome
 
 LOOKUP = UserTool("lookup", "Look a word up", {"type": "object", "properties": {}})
 CLOCK = McpServer("clock", command=sys.executable, args=("-m", "mcp_server_time"))
