@@ -60,6 +60,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         # pytest-qt's settings in pyproject.toml stay valid (--strict-config) where it is absent.
         for name in ("qt_api", "qt_log_level_fail"):
             parser.addini(name, "read by pytest-qt, which is not installed")
+        parser.addini("qt_log_ignore", "read by pytest-qt", type="linelist")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop_chat.ui.markdown import MarkdownRenderer, RenderContext
 from desktop_chat.ui.transcript import Transcript
+from tests.support.gui import POPUP_ON_OFFSCREEN
 from tests.support.transcript import WAIT_MS, anchors, click_link, drain, stream, text
 
 ALL_ELEMENTS = """# Heading one
@@ -562,6 +563,7 @@ def test_streamed_tables_stay_whole_in_answer_and_reasoning(
     assert "| beta" not in text(transcript)  # no typed row left behind as text
 
 
+@POPUP_ON_OFFSCREEN
 def test_context_menu_offers_message_actions(qtbot: QtBot, transcript: Transcript) -> None:
     transcript.add_message("user", "a question to edit")
     position = next(p for t, _, p in anchors(transcript) if t == "Edit")
