@@ -1,4 +1,5 @@
-"""The layers hold: core < storage < tools < inspector < session < {ui, cli}, Qt only in ui.
+"""The layers hold: core < storage < tools < inspector < session < {ui, cli}, Qt only in ui, and no
+import cycle inside a package.
 
 The contracts live in pyproject.toml ([tool.importlinter]) and run here too, so the suite fails on
 any import against them; the mutation tests prove the contracts mean it, on a copy of the package
@@ -49,6 +50,7 @@ TYPE_ONLY = "\n\nfrom typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    {lin
         ("tools/registry.py", TYPE_ONLY.format(line="import PySide6"), "qt-only-in-ui"),
         ("session/__init__.py", "\nimport qasync  # noqa: F401\n", "qt-only-in-ui"),
         ("history.py", '"""A module placed in no layer."""\n', "layers"),
+        ("core/errors.py", LAZY.format(line="import desktop_chat.core.engine"), "no-cycles"),
         # The control: an import downward keeps every contract.
         ("session/__init__.py", "\nimport desktop_chat.tools.registry  # noqa: F401\n", None),
     ],
