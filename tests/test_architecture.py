@@ -8,6 +8,7 @@ with one bad import added (at module level, inside a function, under TYPE_CHECKI
 
 from __future__ import annotations
 
+import ast
 import os
 import pkgutil
 import shutil
@@ -92,3 +93,23 @@ def test_every_module_outside_ui_loads_without_qt() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def _imported(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.ImportFrom):
+        return [node.module or ""]
+    return [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+
+
+def test_tests_share_helpers_through_support_and_conftest_only() -> None:
+    """A test module imported by another runs its tests' imports twice and hides what is shared."""
+    tests = ROOT / "tests"
+    importers = {
+        f"{path.relative_to(tests)} imports {name}"
+        for path in tests.rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        for name in _imported(node)
+        if name.startswith("tests.") and name.rsplit(".", 1)[-1].startswith(("test_", "conftest"))
+    }
+    assert len(list(tests.rglob("test_*.py"))) > 50
+    assert not importers

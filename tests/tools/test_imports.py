@@ -8,8 +8,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
-from tests.test_architecture import PACKAGE
+PACKAGE = Path(__file__).resolve().parents[2] / "desktop_chat"
 
 
 def test_importing_the_loop_loads_no_heavy_module() -> None:
