@@ -15,9 +15,9 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import pytest
-from importlinter.cli import lint_imports
 
 import desktop_chat
 
@@ -27,9 +27,22 @@ QT = ("PySide6", "qasync", "shiboken6")
 LINT_IMPORTS = "from importlinter.cli import lint_imports_command; lint_imports_command()"
 
 
-def test_the_import_contracts_are_kept(capsys: pytest.CaptureFixture[str]) -> None:
-    code = lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True)
-    assert code == 0, capsys.readouterr().out
+def lint_imports(
+    *options: str, cwd: Path = ROOT, path: Path | None = None
+) -> CompletedProcess[str]:
+    """Run lint-imports in its own process: it configures logging for the whole process, which
+    would silence the loggers of the tests that follow."""
+    return subprocess.run(
+        [sys.executable, "-c", LINT_IMPORTS, "--config", str(ROOT / "pyproject.toml"),
+         "--no-cache", "--no-logo", *options],
+        cwd=cwd, capture_output=True, text=True, timeout=60, check=False,
+        env={**os.environ, "PYTHONPATH": str(path)} if path else None,
+    )  # fmt: skip
+
+
+def test_the_import_contracts_are_kept() -> None:
+    result = lint_imports()
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 LAZY = "\n\ndef _late() -> None:\n    {line}  # noqa: F401\n"
@@ -64,14 +77,8 @@ def test_an_import_against_the_order_breaks_a_contract(
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
     with (copy / module).open("a", encoding="utf-8") as file:
         file.write(added)
-    # The copy comes first on the path (the current directory), so the graph is built from it.
-    run = [sys.executable, "-c", LINT_IMPORTS]
-    options = ["--config", str(ROOT / "pyproject.toml"), "--no-cache", "--no-logo"]
-    result = subprocess.run(
-        [*run, *options, *(["--contract", broken] if broken else [])],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
-        env={**os.environ, "PYTHONPATH": str(tmp_path)},
-    )  # fmt: skip
+    # The copy comes first on the path, so the graph is built from it.
+    result = lint_imports(*(["--contract", broken] if broken else []), cwd=tmp_path, path=tmp_path)
     assert result.returncode == (1 if broken else 0), result.stdout + result.stderr
     assert ("BROKEN" in result.stdout) == bool(broken)
 
