@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 from collections.abc import Iterator
@@ -10,6 +11,11 @@ from pathlib import Path
 import pytest
 
 pytest_plugins = ["tests.support.sse_server", "tests.support.keyring_session"]
+
+# The `not gui` run (scripts/test.sh) has neither Qt nor pytest-qt: every test under tests/ui is a
+# GUI test, and the modules there import Qt when collected.
+WITHOUT_QT = importlib.util.find_spec("PySide6") is None
+collect_ignore = ["ui"] if WITHOUT_QT else []
 
 _SCRUBBED = (
     "DESKTOP_CHAT_API_KEY",
@@ -47,6 +53,14 @@ def _fresh_logging() -> Iterator[None]:
         handler.close()
     logger.setLevel(logging.NOTSET)
     logger.propagate = True
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    if importlib.util.find_spec("pytestqt") is None:
+        # pytest-qt's settings in pyproject.toml stay valid (--strict-config) where it is absent.
+        for name in ("qt_api", "qt_log_level_fail"):
+            parser.addini(name, "read by pytest-qt, which is not installed")
+        parser.addini("qt_log_ignore", "read by pytest-qt", type="linelist")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -65,11 +65,5 @@ def main(argv: list[str]) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    from desktop_chat.__main__ import interrupted, reader_gone
-
-    try:
-        return int(args.func(args))
-    except KeyboardInterrupt:
-        return interrupted()
-    except BrokenPipeError:
-        return reader_gone()
+    # Ctrl-C and a closed stdout propagate to `desktop_chat.__main__`, which ends them quietly.
+    return int(args.func(args))

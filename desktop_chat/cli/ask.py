@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from desktop_chat.cli.error import CliError
-from desktop_chat.core.accumulator import Accumulator, AssistantTurn
-from desktop_chat.core.conversation import Conversation, Message, Tool
+from desktop_chat.core.accumulator import Accumulator
+from desktop_chat.core.conversation import AssistantTurn, Conversation, Message, Tool
 from desktop_chat.core.engine import ChatRequest, Engine
 from desktop_chat.core.errors import ChatError
 from desktop_chat.core.events import RetryScheduled, StreamEvent, TextDelta

@@ -10,9 +10,7 @@ accepts them back only exactly as sent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from desktop_chat.core.conversation import Message, ThinkingBlock, ToolCall
+from desktop_chat.core.conversation import AssistantTurn, ThinkingBlock, ToolCall
 from desktop_chat.core.events import (
     AttemptStarted,
     ReasoningDelta,
@@ -25,32 +23,6 @@ from desktop_chat.core.events import (
     ToolCallStart,
     Usage,
 )
-
-
-@dataclass(slots=True)
-class AssistantTurn:
-    """The folded turn. `reasoning_signature` is set only when one signed block holds all the
-    thinking, the one case where it signs `reasoning`; `thinking_blocks` always has them all."""
-
-    text: str = ""
-    reasoning: str = ""
-    reasoning_signature: str = ""
-    tool_calls: list[ToolCall] = field(default_factory=list)
-    stop_reason: str | None = None
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    attempts: int = 0
-    thinking_blocks: tuple[ThinkingBlock, ...] = ()
-
-    def to_message(self) -> Message:
-        return Message(
-            "assistant",
-            text=self.text,
-            reasoning=self.reasoning,
-            reasoning_signature=self.reasoning_signature,
-            tool_calls=list(self.tool_calls),
-            thinking_blocks=self.thinking_blocks,
-        )
 
 
 class _Call:

@@ -103,3 +103,29 @@ class Tool:
 class Conversation:
     system: str = ""
     messages: list[Message] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class AssistantTurn:
+    """The folded turn. `reasoning_signature` is set only when one signed block holds all the
+    thinking, the one case where it signs `reasoning`; `thinking_blocks` always has them all."""
+
+    text: str = ""
+    reasoning: str = ""
+    reasoning_signature: str = ""
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    stop_reason: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    attempts: int = 0
+    thinking_blocks: tuple[ThinkingBlock, ...] = ()
+
+    def to_message(self) -> Message:
+        return Message(
+            "assistant",
+            text=self.text,
+            reasoning=self.reasoning,
+            reasoning_signature=self.reasoning_signature,
+            tool_calls=list(self.tool_calls),
+            thinking_blocks=self.thinking_blocks,
+        )

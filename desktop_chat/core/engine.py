@@ -24,8 +24,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from desktop_chat.core.accumulator import Accumulator, AssistantTurn
+from desktop_chat.core.accumulator import Accumulator
 from desktop_chat.core.body import ACCEPT_ENCODING, body_chunks, read_body
+from desktop_chat.core.conversation import AssistantTurn
 from desktop_chat.core.errors import (
     REDACTED,
     ChatError,

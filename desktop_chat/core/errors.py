@@ -29,7 +29,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the accumulator's events import this module
-    from desktop_chat.core.accumulator import AssistantTurn
+    from desktop_chat.core.conversation import AssistantTurn
 
 REDACTED = "[redacted]"  # what a secret is replaced with wherever it would show
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from desktop_chat.core.accumulator import AssistantTurn
-from desktop_chat.core.conversation import Message, ToolCall, ToolResult
+from desktop_chat.core.conversation import AssistantTurn, Message, ToolCall, ToolResult
 
 # state -> (symbol, words); "done" and the failures add their duration.
 STATES = {

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from desktop_chat.core.accumulator import AssistantTurn
-from desktop_chat.core.conversation import JSONValue, ToolCall, ToolResult
+from desktop_chat.core.conversation import AssistantTurn, JSONValue, ToolCall, ToolResult
 from desktop_chat.tools.registry import ToolEntry
 from desktop_chat.tools.schema import SchemaProblem
 

@@ -20,8 +20,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
 
-from desktop_chat.core.accumulator import AssistantTurn
-from desktop_chat.core.conversation import Message, ToolCall, ToolResult
+from desktop_chat.core.conversation import AssistantTurn, Message, ToolCall, ToolResult
 from desktop_chat.core.engine import ChatRequest, EndpointConfig, Engine
 from desktop_chat.core.events import StreamEvent
 from desktop_chat.tools.events import (

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from desktop_chat.core.accumulator import Accumulator, AssistantTurn
+from desktop_chat.core.accumulator import Accumulator
+from desktop_chat.core.conversation import AssistantTurn
 from desktop_chat.core.errors import ChatError, ConfigurationError
 from desktop_chat.core.events import RequestSent, ResponseStarted, WireEvent
 

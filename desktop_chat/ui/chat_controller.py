@@ -23,8 +23,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 
-from desktop_chat.core.accumulator import AssistantTurn
-from desktop_chat.core.conversation import Conversation, Message
+from desktop_chat.core.conversation import AssistantTurn, Conversation, Message
 from desktop_chat.core.errors import ChatError
 from desktop_chat.core.events import (
     AttemptStarted,

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
-from desktop_chat.core.accumulator import AssistantTurn
+from desktop_chat.core.conversation import AssistantTurn
 from desktop_chat.core.events import (
     AttemptStarted,
     ReasoningDelta,

@@ -24,7 +24,7 @@ from desktop_chat.storage.settings import Settings
 from desktop_chat.storage.tool_settings import McpServer, ToolSettings
 
 if TYPE_CHECKING:
-    from desktop_chat.core.accumulator import AssistantTurn
+    from desktop_chat.core.conversation import AssistantTurn
     from desktop_chat.core.engine import ChatRequest, EndpointConfig, Engine
     from desktop_chat.storage.secrets import KeyStore
     from desktop_chat.tools.loop import ToolLoop

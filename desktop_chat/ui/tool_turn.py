@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from desktop_chat.core.accumulator import Accumulator, AssistantTurn
-from desktop_chat.core.conversation import Message, ToolCall
+from desktop_chat.core.accumulator import Accumulator
+from desktop_chat.core.conversation import AssistantTurn, Message, ToolCall
 from desktop_chat.core.events import ToolCallDelta, ToolCallStart
 from desktop_chat.session.tool_step import ToolStep, closing_message
 

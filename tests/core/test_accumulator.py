@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from desktop_chat.core.accumulator import Accumulator, AssistantTurn
-from desktop_chat.core.conversation import Message, ThinkingBlock, ToolCall
+from desktop_chat.core.accumulator import Accumulator
+from desktop_chat.core.conversation import AssistantTurn, Message, ThinkingBlock, ToolCall
 from desktop_chat.core.errors import OverloadedError, StreamCutError
 from desktop_chat.core.events import (
     AttemptStarted,

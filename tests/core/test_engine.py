@@ -9,7 +9,7 @@ import socket
 
 import pytest
 
-from desktop_chat.core.conversation import Conversation, Message, Tool
+from desktop_chat.core.conversation import Tool
 from desktop_chat.core.engine import ChatRequest, EndpointConfig, Engine
 from desktop_chat.core.errors import (
     AuthenticationError,
@@ -29,6 +29,7 @@ from desktop_chat.core.events import (
 )
 from desktop_chat.core.retry import RetryPolicy
 from desktop_chat.core.transport import TransportConfig
+from tests.support.engine import REQUEST, Sleeps
 from tests.support.sse_server import Reply, ScriptedServer
 from tests.support.streams import (
     anthropic_error_event,
@@ -39,18 +40,7 @@ from tests.support.streams import (
     sse,
 )
 
-REQUEST = ChatRequest("m", Conversation("be brief", [Message("user", text="hi")]), max_tokens=50)
 KEY = "sk-test-0123456789abcdef"
-
-
-class Sleeps:
-    """Records the delays the engine asks for instead of sleeping."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, delay: float) -> None:
-        self.delays.append(delay)
 
 
 def make_engine(

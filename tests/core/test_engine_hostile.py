@@ -28,7 +28,7 @@ from desktop_chat.core.events import (
 from desktop_chat.core.retry import RetryPolicy
 from desktop_chat.core.sse import MAX_EVENT_DATA, MAX_LINE
 from desktop_chat.core.transport import TransportConfig
-from tests.core.test_engine import REQUEST, Sleeps
+from tests.support.engine import REQUEST, Sleeps
 from tests.support.sse_server import Reply, ScriptedServer, gzipped, redirect
 from tests.support.streams import anthropic_stream, openai_stream, sse
 

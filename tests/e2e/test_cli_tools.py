@@ -16,7 +16,7 @@ from desktop_chat.storage.secrets import MCP_HEADER_SERVICE, KeyStore, mcp_heade
 from tests.support.keyring_session import RealKeyring
 from tests.support.mcp_http import http_mcp_server
 from tests.support.sse_server import ScriptedServer
-from tests.tools.test_loop import ANTHROPIC, OPENAI, Wire
+from tests.support.wire import ANTHROPIC, OPENAI, Wire
 
 KEY = "sk-e2e-secret-0123456789"
 

@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_packaging import PACKAGING, ROOT, _load, app_info, parse_block_yaml
+from tests.support.packaging import PACKAGING, ROOT, load_packaging_module, parse_block_yaml
 
-trim_icu = _load("linux/trim_icu")
+app_info = load_packaging_module("app_info")
+trim_icu = load_packaging_module("linux/trim_icu")
 WORKFLOWS = ROOT / ".github" / "workflows"
 LOCK = PACKAGING / "requirements-build.txt"
 METAINFO = PACKAGING / "linux" / "local.desktop_chat.DesktopChat.metainfo.xml"

@@ -17,22 +17,13 @@ from desktop_chat.tools.builtin import builtin_entries
 from desktop_chat.tools.events import Decision, PendingCall, Run
 from desktop_chat.tools.loop import ToolLoop
 from desktop_chat.tools.registry import ToolRegistry
+from tests.support.engine import Sleeps
 from tests.support.sse_server import Reply, ScriptedServer
 from tests.support.streams import anthropic_stream, openai_stream
 
 KEY = "sk-inspect-0123456789abcdef"
 LOOP_TIMEOUT = 15
 Call = tuple[str, str, Sequence[str]]  # id, name, argument pieces as streamed
-
-
-class Sleeps:
-    """Records the delays the engine asks for instead of sleeping."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, delay: float) -> None:
-        self.delays.append(delay)
 
 
 def make_engine(sleeps: Sleeps | None = None, max_retries: int = 3) -> Engine:

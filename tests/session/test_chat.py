@@ -10,8 +10,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from desktop_chat.core.accumulator import AssistantTurn
-from desktop_chat.core.conversation import Message
+from desktop_chat.core.conversation import AssistantTurn, Message
 from desktop_chat.core.engine import ChatRequest, EndpointConfig, Engine
 from desktop_chat.core.errors import ChatError
 from desktop_chat.session.chat import SUPERSEDED, SUPERSEDED_EARLIER, ChatSession

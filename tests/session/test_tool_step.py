@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from desktop_chat.core.accumulator import AssistantTurn
-from desktop_chat.core.conversation import ToolCall, ToolResult
+from desktop_chat.core.conversation import AssistantTurn, ToolCall, ToolResult
 from desktop_chat.session.tool_step import ToolStep, closing_message
 
 

@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 from keyring.backends import fail
 
-from desktop_chat.core.accumulator import AssistantTurn
+from desktop_chat.core.conversation import AssistantTurn
 from desktop_chat.core.errors import AuthenticationError, ServerError
 from desktop_chat.storage.endpoint_key import (
     WINDOW_REMEDY,

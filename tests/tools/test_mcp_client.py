@@ -40,7 +40,7 @@ from desktop_chat.tools.stray_output import (
 )
 from tests.support.mcp_http import http_mcp_server
 from tests.support.sse_server import ScriptedServer
-from tests.tools.test_loop import OPENAI
+from tests.support.wire import OPENAI
 
 ROOT = Path(__file__).resolve().parents[2]
 TIME_SERVER = McpServer("time", command=sys.executable, args=("-m", "mcp_server_time"))

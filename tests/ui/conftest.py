@@ -16,13 +16,54 @@ from typing import TypeVar
 import pytest
 import qasync  # pytest-qt has loaded PySide6 already, so qasync binds to it
 import shiboken6
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEvent, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from desktop_chat.storage.secrets import KeyStore
+from desktop_chat.storage.settings import Settings
+from desktop_chat.storage.settings_file import save_settings
 from desktop_chat.ui.app import asyncgen_hooks
+from desktop_chat.ui.main_window import MainWindow, open_main_window
+from tests.support.window import WindowFactory
 
 TEARDOWN_SECONDS = 5.0
 T = TypeVar("T")
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_behind(qapp: QApplication) -> Iterator[None]:
+    """Fail a test that leaves a top-level widget or a running timer alive after its teardown.
+
+    Set up before every other fixture of the test, so this runs after all their teardowns and
+    after pytest-qt has closed the widgets given to qtbot. What is closed and deleted (deleteLater
+    included) is gone; a window that is merely hidden, or kept by a reference, is a leak: its
+    timers and signal connections go on running into the next test.
+    """
+    widgets_before = set(QApplication.topLevelWidgets())
+    timers_before = set(_running_timers())
+    yield
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    widgets = [w for w in QApplication.topLevelWidgets() if w not in widgets_before]
+    timers = [t for t in _running_timers() if t not in timers_before]
+    assert not widgets, f"top-level widgets left alive: {[_describe(w) for w in widgets]}"
+    assert not timers, f"timers left running: {[_describe(t.parent()) for t in timers]}"
+
+
+def _running_timers() -> list[QTimer]:
+    return [
+        o
+        for o in gc.get_objects()
+        if isinstance(o, QTimer) and shiboken6.isValid(o) and o.isActive()
+    ]
+
+
+def _describe(widget: QWidget | object) -> str:
+    name = type(widget).__name__
+    title = widget.windowTitle() if isinstance(widget, QWidget) else ""
+    return f"{name} {title!r}" if title else name
 
 
 @pytest.fixture
@@ -86,3 +127,24 @@ def run_async(qtbot: QtBot, loop: asyncio.AbstractEventLoop) -> Callable[..., ob
         return task.result()
 
     return run
+
+
+@pytest.fixture
+def open_window(
+    qtbot: QtBot, loop: asyncio.AbstractEventLoop, run_async: Callable[..., object]
+) -> Iterator[WindowFactory]:
+    """Open the real main window on the settings given (saved to the test's profile first)."""
+    windows: list[MainWindow] = []
+
+    def make(settings: Settings | None = None, keystore: KeyStore | None = None) -> MainWindow:
+        if settings is not None:
+            save_settings(settings)
+        window = run_async(open_main_window(keystore=keystore or KeyStore(session_only=True)))
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:  # not qtbot.addWidget: it deletes widgets before fixtures end
+        window.close()
+        run_async(window.aclose())
+        window.deleteLater()

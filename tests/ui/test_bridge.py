@@ -7,8 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from desktop_chat.core.accumulator import AssistantTurn
-from desktop_chat.core.conversation import Conversation, Message
+from desktop_chat.core.conversation import AssistantTurn, Conversation, Message
 from desktop_chat.core.engine import ChatRequest, EndpointConfig, Engine
 from desktop_chat.core.errors import AuthenticationError, ChatError
 from desktop_chat.core.events import AttemptStarted, RetryScheduled, StreamEvent, TextDelta

@@ -20,10 +20,7 @@ from desktop_chat.storage.settings import Endpoint, Settings
 from desktop_chat.storage.settings_file import load_settings, save_settings
 from desktop_chat.ui.broken_settings import BANNER, BrokenSettingsDialog
 from desktop_chat.ui.top_bar import DEMO_LABEL
-from tests.ui.test_main_window import open_window
-from tests.ui.test_settings_watch import cli
-
-__all__ = ["open_window"]  # a fixture
+from tests.support.cli import cli
 
 BROKEN = '{"version": 1,\n "endpoints": [}\n'
 SUMMARY = "settings.json line 2 column 16: Expecting value"

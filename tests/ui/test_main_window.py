@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Iterator
 
 import pytest
 from keyring.backends import fail
@@ -21,76 +20,17 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat import paths
-from desktop_chat.core.accumulator import AssistantTurn
+from desktop_chat.core.conversation import AssistantTurn
 from desktop_chat.core.events import AttemptStarted, TextDelta, Usage
 from desktop_chat.storage.secrets import KeyStore
-from desktop_chat.storage.settings import Endpoint, Network, Settings
-from desktop_chat.storage.settings_file import load_settings, save_settings
+from desktop_chat.storage.settings import Network, Settings
+from desktop_chat.storage.settings_file import load_settings
 from desktop_chat.tools.events import StepStarted
-from desktop_chat.ui.main_window import FIRST_RUN_HINT, MainWindow, open_main_window
+from desktop_chat.ui.main_window import FIRST_RUN_HINT
 from desktop_chat.ui.status_bar import StatusBar
-from tests.support.sse_server import Reply, ScriptedServer
+from tests.support.sse_server import Reply
 from tests.support.streams import anthropic_stream, openai_stream
-
-KEY = "sk-test-window-0123456789"
-FAST = Network(
-    max_retries=3, backoff_base=0.01, backoff_max=0.02, connect_timeout=2, read_timeout=5
-)
-WindowFactory = Callable[..., MainWindow]
-
-
-@pytest.fixture
-def open_window(qtbot, loop, run_async) -> Iterator[WindowFactory]:
-    """Open the real main window on the settings given (saved to the test's profile first)."""
-    windows: list[MainWindow] = []
-
-    def make(settings: Settings | None = None, keystore: KeyStore | None = None) -> MainWindow:
-        if settings is not None:
-            save_settings(settings)
-        window = run_async(open_main_window(keystore=keystore or KeyStore(session_only=True)))
-        windows.append(window)
-        return window
-
-    yield make
-    for window in windows:  # not qtbot.addWidget: it deletes widgets before fixtures end
-        window.close()
-        run_async(window.aclose())
-        window.deleteLater()
-
-
-def local(server: ScriptedServer, protocol: str = "openai") -> Settings:
-    if protocol == "openai":
-        endpoint = Endpoint("Local", "openai", server.url + "/v1", "m")
-    else:
-        endpoint = Endpoint("Local", "anthropic", server.url, "claude-test")
-    return Settings((endpoint,), "Local", network=FAST, models_cache={"Local": ("m",)})
-
-
-def keyed() -> KeyStore:
-    store = KeyStore(session_only=True)
-    store.set("Local", KEY)
-    return store
-
-
-def outcomes(window: MainWindow) -> list[str]:
-    seen: list[str] = []
-    window.chat.turn_ended.connect(seen.append)
-    return seen
-
-
-def send(qtbot, window: MainWindow, text: str) -> None:
-    window.composer.set_text(text)
-    qtbot.keyClick(window.composer.editor, Qt.Key_Return)
-
-
-def wait_outcome(
-    qtbot, seen: list[str], count: int = 1, timeout: int = 10_000, window: MainWindow | None = None
-) -> str:
-    """Wait for the count-th turn to end, and for the transcript to finish drawing it."""
-    qtbot.waitUntil(lambda: len(seen) >= count, timeout=timeout)
-    if window is not None:
-        qtbot.waitUntil(lambda: not window.transcript.busy, timeout=timeout)
-    return seen[count - 1]
+from tests.support.window import KEY, keyed, local, outcomes, send, wait_outcome
 
 
 @pytest.mark.parametrize("protocol", ["openai", "anthropic"])

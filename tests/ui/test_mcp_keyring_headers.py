@@ -23,8 +23,9 @@ from desktop_chat.ui.mcp_header_secrets import HeaderSecrets
 from desktop_chat.ui.mcp_server_editor import McpServerEditor
 from desktop_chat.ui.secret_header_rows import MISSING, NEW, PENDING, STORED
 from desktop_chat.ui.settings_dialog import SettingsDialog
+from tests.support.gui import click
 from tests.support.mcp_http import http_mcp_server
-from tests.ui.test_tools_page import click, open_dialog, press
+from tests.support.settings_dialog import open_tools_page, press
 
 TOKEN = f"tok-{uuid.uuid4().hex}"
 AUTH = "Authorization"
@@ -83,7 +84,7 @@ def test_a_typed_value_is_tested_then_kept_only_in_the_keyring(
 ):
     caplog.set_level(logging.DEBUG)
     with http_mcp_server(token=TOKEN) as url:
-        dialog, applied = open_dialog(qtbot, Settings(), KeyStore())
+        dialog, applied = open_tools_page(qtbot, Settings(), KeyStore())
         editor = editor_of(qtbot, dialog, dialog.tools.add_server_button)
         type_into(qtbot, editor.name_edit, name)
         editor.transport_combo.setCurrentIndex(editor.transport_combo.findData("http"))
@@ -128,7 +129,7 @@ def test_a_typed_value_is_tested_then_kept_only_in_the_keyring(
         assert load_settings(path).settings.tools.mcp_servers[0].keyring_headers == (AUTH,)
 
         # Later: the value field starts empty, an empty field keeps the value, and Test reads it.
-        again, applied = open_dialog(qtbot, load_settings(path).settings, KeyStore())
+        again, applied = open_tools_page(qtbot, load_settings(path).settings, KeyStore())
         editor = editor_of(qtbot, again, again.tools.edit_server_button)
         (row,) = editor.secret_rows.rows
         assert (row.name_edit.text(), row.value_edit.text()) == (AUTH, "")
@@ -149,8 +150,8 @@ def test_a_wrong_value_fails_the_test_without_showing_it(qtbot, loop, name, use_
     with http_mcp_server(token=TOKEN) as url:
         entry = mcp_header_entry(name, AUTH)
         KeyStore(use_real_keyring.backend).set(entry, f"Bearer {TOKEN}", service=MCP_HEADER_SERVICE)
-        dialog, _ = open_dialog(qtbot, Settings(tools=ToolSettings(mcp_servers=(web(name, url),))),
-                                KeyStore())  # fmt: skip
+        settings = Settings(tools=ToolSettings(mcp_servers=(web(name, url),)))
+        dialog, _ = open_tools_page(qtbot, settings, KeyStore())
         editor = editor_of(qtbot, dialog, dialog.tools.edit_server_button)
         type_into(qtbot, editor.secret_rows.rows[0].value_edit, "Bearer wrong-token")
         result = run_test(qtbot, editor)  # the typed value wins over the stored one
@@ -163,7 +164,7 @@ def test_a_wrong_value_fails_the_test_without_showing_it(qtbot, loop, name, use_
 
 
 def test_a_missing_value_is_pointed_out(qtbot, loop, name, use_real_keyring):
-    dialog, _ = open_dialog(qtbot, Settings(tools=ToolSettings(mcp_servers=(web(name),))),
+    dialog, _ = open_tools_page(qtbot, Settings(tools=ToolSettings(mcp_servers=(web(name),))),
                             KeyStore())  # fmt: skip
     editor = editor_of(qtbot, dialog, dialog.tools.edit_server_button)
     (row,) = editor.secret_rows.rows
@@ -193,7 +194,7 @@ def test_rename_duplicate_and_remove_move_and_delete_values_only_on_ok(
         click(qtbot, page.remove_server_button)
         assert [s.name for s in page.servers] == [f"{name}-renamed", f"{name}-copy"]
 
-    dialog, applied = open_dialog(qtbot, base, KeyStore())
+    dialog, applied = open_tools_page(qtbot, base, KeyStore())
     rename_and_remove(dialog)
     click(qtbot, dialog.buttons.button(dialog.buttons.StandardButton.Cancel))
     assert applied == []
@@ -203,7 +204,7 @@ def test_rename_duplicate_and_remove_move_and_delete_values_only_on_ok(
     )
     assert stored(use_real_keyring, f"{name}-renamed") is None
 
-    dialog, applied = open_dialog(qtbot, base, KeyStore())
+    dialog, applied = open_tools_page(qtbot, base, KeyStore())
     rename_and_remove(dialog)
     settings = press(qtbot, dialog, applied, "Apply")
     assert [s.name for s in settings.tools.mcp_servers] == [f"{name}-renamed", f"{name}-copy"]
@@ -228,7 +229,7 @@ def test_rename_duplicate_and_remove_move_and_delete_values_only_on_ok(
 
 
 def test_a_secret_plain_header_is_refused_and_moved_to_secret_headers(qtbot, loop):
-    dialog, _ = open_dialog(qtbot, Settings(), KeyStore(session_only=True))
+    dialog, _ = open_tools_page(qtbot, Settings(), KeyStore(session_only=True))
     editor = editor_of(qtbot, dialog, dialog.tools.add_server_button)
     editor.name_edit.setText("web")
     editor.transport_combo.setCurrentIndex(editor.transport_combo.findData("http"))
@@ -266,7 +267,7 @@ def test_a_secret_plain_header_is_refused_and_moved_to_secret_headers(qtbot, loo
 
 def test_without_a_keyring_nothing_is_applied_and_the_reason_is_shown(qtbot, loop):
     store = KeyStore(fail.Keyring())
-    dialog, applied = open_dialog(qtbot, Settings(), store)
+    dialog, applied = open_tools_page(qtbot, Settings(), store)
     editor = editor_of(qtbot, dialog, dialog.tools.add_server_button)
     editor.name_edit.setText("web")
     editor.transport_combo.setCurrentIndex(editor.transport_combo.findData("http"))

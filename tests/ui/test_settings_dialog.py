@@ -18,6 +18,7 @@ from desktop_chat.storage.settings_file import load_settings, save_settings
 from desktop_chat.storage.tool_settings import UserTool
 from desktop_chat.storage.validation import SettingsError
 from desktop_chat.ui.settings_dialog import SettingsDialog
+from tests.support.settings_dialog import open_dialog, press
 from tests.support.sse_server import Reply, ScriptedServer
 from tests.support.streams import openai_stream
 
@@ -34,28 +35,10 @@ def unique_name(use_real_keyring) -> Iterator[str]:
         KeyStore(backend).delete(candidate)
 
 
-def open_dialog(
-    qtbot, settings: Settings, store: KeyStore
-) -> tuple[SettingsDialog, list[Settings]]:
-    dialog = SettingsDialog(settings, store)
-    qtbot.addWidget(dialog)
-    applied: list[Settings] = []
-    dialog.settings_applied.connect(applied.append)
-    dialog.open()
-    return dialog, applied
-
-
 def type_into(qtbot, widget, text: str) -> None:
     widget.setFocus()
     widget.selectAll()
     qtbot.keyClicks(widget, text)
-
-
-def press_ok(qtbot, dialog: SettingsDialog, applied: list[Settings]) -> Settings:
-    before = len(applied)
-    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.LeftButton)
-    qtbot.waitUntil(lambda: len(applied) > before, timeout=10_000)
-    return applied[-1]
 
 
 def test_round_trip_stores_the_key_only_in_the_real_keyring(
@@ -73,7 +56,7 @@ def test_round_trip_stores_the_key_only_in_the_real_keyring(
     type_into(qtbot, editor.model_edit, "gpt-4o-mini")
     type_into(qtbot, editor.key_edit, KEY)
     qtbot.waitUntil(lambda: "will be saved in the Secret Service" in editor.key_status.text())
-    settings = press_ok(qtbot, dialog, applied)
+    settings = press(qtbot, dialog, applied)
 
     assert not dialog.isVisible()
     endpoint = settings.endpoint(unique_name)
@@ -114,7 +97,7 @@ def test_rename_moves_and_remove_deletes_the_key(qtbot, loop, unique_name, use_r
     ]
     editor.list.setCurrentRow(0)
     qtbot.mouseClick(editor.remove_button, Qt.LeftButton)
-    settings = press_ok(qtbot, dialog, applied)
+    settings = press(qtbot, dialog, applied)
     assert [ep.name for ep in settings.endpoints] == [f"{unique_name} renamed copy"]
     assert KeyStore(backend).get(f"{unique_name} renamed") is None
     assert KeyStore(backend).get(f"{unique_name} renamed copy") == KEY
@@ -136,7 +119,7 @@ def test_no_keyring_is_said_plainly_and_session_memory_is_offered(qtbot, loop, t
 
     qtbot.mouseClick(editor.session_button, Qt.LeftButton)
     assert store.session_only
-    settings = press_ok(qtbot, dialog, applied)
+    settings = press(qtbot, dialog, applied)
     assert store.get("Ollama") == KEY
     assert settings.endpoint("Ollama") is not None
     assert KEY not in save_settings(settings, tmp_path / "s.json").read_text(encoding="utf-8")
@@ -191,7 +174,7 @@ def test_network_and_appearance_values_round_trip(qtbot, loop):
     assert not page.ca_bundle.isEnabled()
     dialog.appearance.theme.setCurrentIndex(dialog.appearance.theme.findData("dark"))
     dialog.appearance.ctrl_enter.setChecked(True)
-    settings = press_ok(qtbot, dialog, applied)
+    settings = press(qtbot, dialog, applied)
     assert settings.network.max_retries == 5
     assert settings.network.read_timeout == 30.0
     assert settings.network.total_timeout is None
@@ -362,7 +345,7 @@ def test_a_stored_key_follows_a_new_origin_only_when_confirmed(
     assert dialog.isVisible()
 
     qtbot.mouseClick(editor.move_key_check, Qt.LeftButton)
-    settings = press_ok(qtbot, dialog, applied)
+    settings = press(qtbot, dialog, applied)
     (endpoint,) = settings.endpoints
     assert (endpoint.base_url, endpoint.key_origin) == (
         "http://127.0.0.1:9/v1",
@@ -380,7 +363,7 @@ def test_an_endpoint_without_a_stored_key_follows_its_url(
     qtbot.waitUntil(lambda: "No key stored" in editor.key_status.text(), timeout=10_000)
     type_into(qtbot, editor.url_edit, "http://127.0.0.1:9/v1")
     assert not editor.move_key_check.isVisibleTo(dialog)
-    (endpoint,) = press_ok(qtbot, dialog, applied).endpoints
+    (endpoint,) = press(qtbot, dialog, applied).endpoints
     assert endpoint.key_origin == "http://127.0.0.1:9"
 
 
@@ -393,7 +376,7 @@ def test_a_key_held_back_elsewhere_is_confirmed_here(qtbot, loop, unique_name, u
     qtbot.waitUntil(editor.move_key_check.isVisible, timeout=10_000)
     assert press_apply_keeps(qtbot, dialog, applied).endpoints == (moved,)  # still held back
     qtbot.mouseClick(editor.move_key_check, Qt.LeftButton)
-    (endpoint,) = press_ok(qtbot, dialog, applied).endpoints
+    (endpoint,) = press(qtbot, dialog, applied).endpoints
     assert endpoint.key_origin == "http://127.0.0.1:9"
 
 

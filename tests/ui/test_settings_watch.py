@@ -2,30 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 from desktop_chat.storage.settings_file import load_settings
-from tests.ui.test_main_window import open_window
-
-__all__ = ["open_window"]  # a fixture
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def cli(*args: str) -> None:
-    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
-    result = subprocess.run(
-        [sys.executable, "-m", "desktop_chat", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=environment,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
+from tests.support.cli import cli
 
 
 def endpoints_listed(window) -> list[str]:

@@ -7,7 +7,6 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 
 from desktop_chat.core.conversation import ToolCall
@@ -17,6 +16,7 @@ from desktop_chat.tools.events import AlwaysAllow, Deny, Edit, PendingCall, Run
 from desktop_chat.tools.loop import ToolLoop
 from desktop_chat.tools.registry import ToolRegistry, user_tool_entry
 from desktop_chat.ui.tool_approval import ApprovalPanel
+from tests.support.gui import click
 
 ENTRIES = {entry.name: entry for entry in builtin_entries(())}
 LOOKUP = user_tool_entry(UserTool("lookup", "glossary", {"type": "object", "properties": {}}))
@@ -43,12 +43,6 @@ def panel(qtbot) -> Iterator[ApprovalPanel]:
 
 def start(loop, coro):
     return loop.create_task(coro)
-
-
-def click(qtbot, button) -> None:
-    assert button.isVisible(), button.text()
-    assert button.isEnabled(), button.text()
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
 @pytest.mark.parametrize(

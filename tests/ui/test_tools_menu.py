@@ -10,11 +10,10 @@ from PySide6.QtWidgets import QMenu
 
 from desktop_chat.storage.tool_settings import McpServer, ToolSettings, UserTool
 from desktop_chat.ui.tool_session import DEFAULT_ENABLED
+from tests.support.gui import POPUP_ON_OFFSCREEN
 from tests.support.sse_server import Reply
 from tests.support.streams import openai_stream
-from tests.ui.test_main_window import keyed, local, open_window, outcomes, send, wait_outcome
-
-__all__ = ["open_window"]  # a fixture
+from tests.support.window import keyed, local, outcomes, send, wait_outcome
 
 LOOKUP = UserTool("lookup", "Look a word up", {"type": "object", "properties": {}})
 CLOCK = McpServer("clock", command=sys.executable, args=("-m", "mcp_server_time"))
@@ -66,6 +65,7 @@ def test_toggling_updates_the_count_and_the_request(qtbot, open_window, sse_serv
     assert offered == ["calculator", "lookup"]
 
 
+@POPUP_ON_OFFSCREEN
 def test_the_menu_opens_without_blocking_and_from_the_keyboard(qtbot, open_window, sse_server):
     window = window_with_tools(open_window, sse_server)
     menu = window.tools.menu

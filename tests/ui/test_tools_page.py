@@ -9,10 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
 
 from desktop_chat import paths
-from desktop_chat.storage.secrets import KeyStore
 from desktop_chat.storage.settings import Settings
 from desktop_chat.storage.settings_file import load_settings, save_settings
 from desktop_chat.storage.tool_settings import McpServer, ToolSettings, UserTool
@@ -20,35 +18,12 @@ from desktop_chat.storage.validation import SettingsError
 from desktop_chat.ui.mcp_server_editor import McpServerEditor
 from desktop_chat.ui.settings_dialog import SettingsDialog
 from desktop_chat.ui.user_tool_editor import UserToolEditor
+from tests.support.gui import click
+from tests.support.settings_dialog import open_tools_page, press
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = {"type": "object", "properties": {"order": {"type": "string"}}, "required": ["order"]}
 TIME = McpServer("time", command=sys.executable, args=("-m", "mcp_server_time"))
-
-
-def open_dialog(
-    qtbot, settings: Settings, store: KeyStore | None = None
-) -> tuple[SettingsDialog, list[Settings]]:
-    dialog = SettingsDialog(settings, store or KeyStore(session_only=True))
-    qtbot.addWidget(dialog)
-    applied: list[Settings] = []
-    dialog.settings_applied.connect(applied.append)
-    dialog.open()
-    dialog.tabs.setCurrentWidget(dialog.tools)
-    return dialog, applied
-
-
-def press(qtbot, dialog: SettingsDialog, applied: list[Settings], which: str = "Ok") -> Settings:
-    before = len(applied)
-    button = dialog.buttons.button(getattr(dialog.buttons.StandardButton, which))
-    qtbot.mouseClick(button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: len(applied) > before, timeout=15_000)  # may wait on the keyring
-    return applied[-1]
-
-
-def click(qtbot, button) -> None:
-    assert button.isEnabled(), button.text()
-    qtbot.mouseClick(button, Qt.LeftButton)
 
 
 def server_editor(qtbot, dialog: SettingsDialog, button) -> McpServerEditor:
@@ -77,7 +52,7 @@ def items(listing) -> list[str]:
 
 def test_servers_and_tools_round_trip_through_apply_and_the_file(qtbot, loop, tmp_path):
     base = Settings(tools=ToolSettings(always_allow=("builtin:calculator",)))
-    dialog, applied = open_dialog(qtbot, base)
+    dialog, applied = open_tools_page(qtbot, base)
     page = dialog.tools
     assert not page.edit_server_button.isEnabled()
 
@@ -144,14 +119,14 @@ def test_servers_and_tools_round_trip_through_apply_and_the_file(qtbot, loop, tm
     assert tools.user_tools == (UserTool("lookup_order", "Look an order up in the shop", SCHEMA),)
     assert tools.always_allow == ("builtin:calculator",)
 
-    again, _ = open_dialog(qtbot, loaded.settings)
+    again, _ = open_tools_page(qtbot, loaded.settings)
     assert [row.split()[0] for row in items(again.tools.server_list)] == ["time", "clock"]
     assert items(again.tools.tool_list) == ["lookup_order"]
     assert items(again.tools.allow_list) == ["builtin:calculator"]
 
 
 def test_the_transport_shows_its_own_fields(qtbot, loop):
-    dialog, _ = open_dialog(qtbot, Settings())
+    dialog, _ = open_tools_page(qtbot, Settings())
     editor = server_editor(qtbot, dialog, dialog.tools.add_server_button)
     stdio = (editor.command_edit, editor.args_edit, editor.env_edit, editor.cwd_edit)
     assert all(w.isVisibleTo(editor) for w in stdio)
@@ -168,7 +143,7 @@ def test_the_transport_shows_its_own_fields(qtbot, loop):
 
 
 def test_secrets_and_bad_lines_are_refused_in_the_settings_layer_words(qtbot, loop):
-    dialog, _ = open_dialog(qtbot, Settings(tools=ToolSettings(mcp_servers=(TIME,))))
+    dialog, _ = open_tools_page(qtbot, Settings(tools=ToolSettings(mcp_servers=(TIME,))))
     editor = server_editor(qtbot, dialog, dialog.tools.add_server_button)
     editor.name_edit.setText("Time")
     editor.command_edit.setText("server")
@@ -205,7 +180,7 @@ def test_secrets_and_bad_lines_are_refused_in_the_settings_layer_words(qtbot, lo
 
 
 def test_invalid_json_and_bad_schemas_block_saving(qtbot, loop):
-    dialog, _ = open_dialog(qtbot, Settings())
+    dialog, _ = open_tools_page(qtbot, Settings())
     editor = tool_editor(qtbot, dialog, dialog.tools.add_tool_button)
     editor.name_edit.setText("lookup")
     assert editor.ok_button.isEnabled()  # the template is a valid schema
@@ -229,7 +204,7 @@ def test_invalid_json_and_bad_schemas_block_saving(qtbot, loop):
 
 
 def test_bad_tool_names_are_refused(qtbot, loop):
-    dialog, _ = open_dialog(qtbot, Settings(tools=ToolSettings((UserTool("lookup"),))))
+    dialog, _ = open_tools_page(qtbot, Settings(tools=ToolSettings((UserTool("lookup"),))))
     editor = tool_editor(qtbot, dialog, dialog.tools.add_tool_button)
     for name, expected in [
         ("", "tool name '' must be 1-64 letters"),
@@ -251,7 +226,7 @@ def test_ask_again_and_removals_forget_always_allow(qtbot, loop):
         (TIME,),
         ("builtin:calculator", "mcp:time:get_current_time", "user:lookup", "mcp:time:convert_time"),
     )
-    dialog, applied = open_dialog(qtbot, Settings(tools=tools))
+    dialog, applied = open_tools_page(qtbot, Settings(tools=tools))
     page = dialog.tools
     page.allow_list.setCurrentRow(0)
     click(qtbot, page.ask_again_button)
@@ -272,7 +247,7 @@ def test_ask_again_and_removals_forget_always_allow(qtbot, loop):
 
 
 def test_test_lists_the_tools_of_a_real_server(qtbot, loop):
-    dialog, applied = open_dialog(qtbot, Settings(tools=ToolSettings(mcp_servers=(TIME,))))
+    dialog, applied = open_tools_page(qtbot, Settings(tools=ToolSettings(mcp_servers=(TIME,))))
     page = dialog.tools
     editor = server_editor(qtbot, dialog, page.edit_server_button)
     click(qtbot, editor.test_button)
@@ -296,7 +271,7 @@ def test_a_failing_server_shows_its_stderr_and_the_dialog_stays_usable(qtbot, lo
         args=("-S", "-m", "tests.tools.crashing_mcp_server"),  # -S: without site-packages,
         cwd=str(ROOT),  # the server cannot import the SDK and dies at start
     )
-    dialog, applied = open_dialog(qtbot, Settings(tools=ToolSettings(mcp_servers=(crashing,))))
+    dialog, applied = open_tools_page(qtbot, Settings(tools=ToolSettings(mcp_servers=(crashing,))))
     editor = server_editor(qtbot, dialog, dialog.tools.edit_server_button)
     click(qtbot, editor.test_button)
     qtbot.waitUntil(lambda: editor.test_status.text().startswith("✗"), timeout=60_000)
@@ -338,7 +313,7 @@ def _mute_server(pid_file: Path) -> McpServer:
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_stop_and_closing_end_the_test_and_the_server(qtbot, loop, tmp_path):
     pid_file = tmp_path / "pid"
-    dialog, applied = open_dialog(
+    dialog, applied = open_tools_page(
         qtbot, Settings(tools=ToolSettings(mcp_servers=(_mute_server(pid_file),)))
     )
     editor = server_editor(qtbot, dialog, dialog.tools.edit_server_button)
@@ -380,7 +355,7 @@ def test_test_says_in_one_line_what_a_server_printed_on_stdout(qtbot, loop):
     noisy = McpServer(
         "noisy", command=sys.executable, args=("-m", "tests.tools.noisy_mcp_server"), cwd=str(ROOT)
     )
-    dialog, _applied = open_dialog(qtbot, Settings(tools=ToolSettings(mcp_servers=(noisy,))))
+    dialog, _applied = open_tools_page(qtbot, Settings(tools=ToolSettings(mcp_servers=(noisy,))))
     editor = server_editor(qtbot, dialog, dialog.tools.edit_server_button)
     click(qtbot, editor.test_button)
     qtbot.waitUntil(lambda: not editor.testing(), timeout=60_000)

@@ -7,16 +7,15 @@ from pathlib import Path
 
 import pytest
 from markdown_it.token import Token
-from PySide6.QtCore import QPoint, Qt, QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QColor, QGuiApplication, QPalette, QTextCharFormat, QTextCursor
-from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.ui.markdown import MarkdownRenderer, RenderContext
 from desktop_chat.ui.transcript import Transcript
-
-WAIT_MS = 5000
+from tests.support.gui import POPUP_ON_OFFSCREEN
+from tests.support.transcript import WAIT_MS, anchors, click_link, drain, stream, text
 
 ALL_ELEMENTS = """# Heading one
 
@@ -51,16 +50,8 @@ def transcript(qtbot: QtBot) -> Iterator[Transcript]:
     view.clear()
 
 
-def text(view: Transcript) -> str:
-    return view.view.toPlainText()
-
-
 def wait_for_text(qtbot: QtBot, view: Transcript, expected: str) -> None:
     qtbot.waitUntil(lambda: expected in text(view), timeout=WAIT_MS)
-
-
-def drain(qtbot: QtBot, view: Transcript) -> None:
-    qtbot.waitUntil(lambda: not view.busy, timeout=WAIT_MS)
 
 
 def blocks(view: Transcript) -> Iterator[tuple[str, QTextCursor]]:
@@ -68,22 +59,6 @@ def blocks(view: Transcript) -> Iterator[tuple[str, QTextCursor]]:
     while block.isValid():
         yield block.text(), QTextCursor(block)
         block = block.next()
-
-
-def anchors(view: Transcript) -> list[tuple[str, str, int]]:
-    """Return (text, href, position) of every link in the document."""
-    found = []
-    block = view.view.document().begin()
-    while block.isValid():
-        it = block.begin()
-        while not it.atEnd():
-            fragment = it.fragment()
-            fmt = fragment.charFormat()
-            if fmt.isAnchor():
-                found.append((fragment.text(), fmt.anchorHref(), fragment.position()))
-            it += 1
-        block = block.next()
-    return found
 
 
 def fragments(view: Transcript) -> list[tuple[str, QTextCharFormat]]:
@@ -101,24 +76,6 @@ def fragments(view: Transcript) -> list[tuple[str, QTextCharFormat]]:
 
 def href(view: Transcript, label: str, nth: int = -1) -> str:
     return [h for t, h, _ in anchors(view) if t == label][nth]
-
-
-def click_link(qtbot: QtBot, view: Transcript, label: str, nth: int = -1) -> None:
-    """Click a link with the mouse, as a user would."""
-    position = [p for t, _, p in anchors(view) if t == label][nth]
-    cursor = QTextCursor(view.view.document())
-    cursor.setPosition(position + 1)
-    view.view.setTextCursor(cursor)
-    view.view.ensureCursorVisible()
-    rect = view.view.cursorRect(cursor)
-    point = QPoint(rect.left() - 2, rect.center().y())
-    QTest.mouseClick(view.view.viewport(), Qt.MouseButton.LeftButton, pos=point)
-
-
-def stream(qtbot: QtBot, view: Transcript, pieces: Sequence[str]) -> None:
-    for piece in pieces:
-        view.append_text(piece)
-        QApplication.processEvents()
 
 
 # -- Markdown elements in the document ---------------------------------------------------------
@@ -606,6 +563,7 @@ def test_streamed_tables_stay_whole_in_answer_and_reasoning(
     assert "| beta" not in text(transcript)  # no typed row left behind as text
 
 
+@POPUP_ON_OFFSCREEN
 def test_context_menu_offers_message_actions(qtbot: QtBot, transcript: Transcript) -> None:
     transcript.add_message("user", "a question to edit")
     position = next(p for t, _, p in anchors(transcript) if t == "Edit")

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from desktop_chat.ui.earlier import SHOW_MORE, SHOWN_KEEP, SHOWN_MAX
 from desktop_chat.ui.transcript import Transcript
 from desktop_chat.ui.transcript_menu import message_at
-from tests.ui.test_transcript import click_link, drain, stream, text
+from tests.support.transcript import click_link, drain, stream, text
 
 WAIT_MS = 10_000
 

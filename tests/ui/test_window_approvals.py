@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from tests.tools.test_loop import BOTH
-from tests.ui.test_main_window import open_window, outcomes, send, wait_outcome
-from tests.ui.test_window_tools import click, opened, settings_for, wait_card
-
-__all__ = ["open_window"]  # a fixture
+from tests.support.gui import click
+from tests.support.window import opened, outcomes, send, settings_for, wait_card, wait_outcome
+from tests.support.wire import BOTH
 
 
 @BOTH

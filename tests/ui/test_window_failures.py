@@ -16,10 +16,8 @@ from desktop_chat.storage.settings import Endpoint, Network, Settings
 from desktop_chat.ui.main_window import MainWindow
 from tests.support.sse_server import Reply
 from tests.support.streams import openai_stream
-from tests.ui.test_main_window import keyed, local, open_window, outcomes, send, wait_outcome
-from tests.ui.test_transcript import anchors, click_link
-
-__all__ = ["open_window"]  # a fixture
+from tests.support.transcript import anchors, click_link
+from tests.support.window import keyed, local, outcomes, send, wait_outcome
 
 NO_RETRIES = Network(max_retries=0, connect_timeout=2, read_timeout=5)
 INTERRUPTED = "Interrupted"

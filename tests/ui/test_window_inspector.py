@@ -15,20 +15,18 @@ from desktop_chat.inspector.export import curl_command, jsonl_lines
 from desktop_chat.ui.main_window import MainWindow
 from tests.support.sse_server import Reply
 from tests.support.streams import openai_stream
-from tests.tools.test_loop import BOTH, OPENAI
-from tests.ui.test_main_window import (
+from tests.support.transcript import click_link
+from tests.support.window import (
     KEY,
     keyed,
     local,
-    open_window,
+    opened,
     outcomes,
     send,
+    settings_for,
     wait_outcome,
 )
-from tests.ui.test_transcript import click_link
-from tests.ui.test_window_tools import opened, settings_for
-
-__all__ = ["open_window"]  # a fixture
+from tests.support.wire import BOTH, OPENAI
 
 
 def rows(window: MainWindow) -> list[str]:

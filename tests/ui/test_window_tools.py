@@ -14,14 +14,13 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from desktop_chat.core.events import AttemptStarted, RequestSent, ResponseStarted, WireEvent
 from desktop_chat.storage.secrets import MCP_HEADER_SERVICE, mcp_header_entry
-from desktop_chat.storage.settings import Settings
 from desktop_chat.storage.settings_file import load_settings
-from desktop_chat.storage.tool_settings import McpServer, ToolSettings, UserTool
+from desktop_chat.storage.tool_settings import McpServer, UserTool
 from desktop_chat.tools.events import (
     StepStarted,
     ToolCallApproved,
@@ -30,43 +29,25 @@ from desktop_chat.tools.events import (
     ToolCallStarted,
 )
 from desktop_chat.ui.main_window import MainWindow
-from desktop_chat.ui.tool_card import ToolCard
+from tests.support.gui import click
 from tests.support.mcp_http import http_mcp_server
-from tests.support.sse_server import ScriptedServer
-from tests.tools.test_loop import ANTHROPIC, BOTH, OPENAI, Wire
-from tests.ui.test_main_window import keyed, local, open_window, outcomes, send, wait_outcome
-from tests.ui.test_transcript import click_link
-
-__all__ = ["open_window"]  # a fixture
+from tests.support.transcript import click_link
+from tests.support.window import (
+    keyed,
+    opened,
+    outcomes,
+    send,
+    settings_for,
+    wait_card,
+    wait_outcome,
+)
+from tests.support.wire import ANTHROPIC, BOTH, OPENAI
 
 ROOT = Path(__file__).resolve().parents[2]
 SLEEPY = McpServer(
     "sleepy", command=sys.executable, args=("-m", "tests.ui.sleepy_mcp_server"), cwd=str(ROOT)
 )
 MCP_WAIT = 60_000
-
-
-def settings_for(wire: Wire, server: ScriptedServer, **tools: object) -> Settings:
-    settings = local(server, wire.protocol)
-    return dataclasses.replace(settings, tools=ToolSettings(**tools))  # type: ignore[arg-type]
-
-
-def opened(open_window, settings: Settings, *enabled: str) -> MainWindow:
-    window = open_window(settings, keyed())
-    for key in enabled:
-        window.tools.session.set_enabled(key, True)
-    return window
-
-
-def wait_card(qtbot, window: MainWindow, count: int = 1, timeout: int = 10_000) -> ToolCard:
-    qtbot.waitUntil(lambda: len(window.tools.panel.cards()) >= count, timeout=timeout)
-    return window.tools.panel.cards()[count - 1]
-
-
-def click(qtbot, button) -> None:
-    assert button.isVisible(), button.text()
-    assert button.isEnabled(), button.text()
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
 def roles(window: MainWindow) -> list[str]:
