@@ -8,9 +8,11 @@ stopping the build. Run ``python packaging/app_info.py version`` to print it for
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import tomllib
+from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, distribution, version
 from pathlib import Path
 
@@ -22,6 +24,13 @@ CLI_EXE_NAME = "desktop-chat-cli"  # Windows only: a console .exe for commands a
 BUNDLE_ID = "local.desktop-chat.DesktopChat"  # reverse of the app's organisation domain
 DESCRIPTION = "Desktop client for LLM APIs that streams every token"
 ICON_DIR = ROOT / "resources" / "icons"
+
+
+# The release workflow names the feed the app asks for a newer release (GitHub's releases/latest
+# of the repository that built it); the build stamps it into the bundle, where
+# desktop_chat/session/release_check.py reads it. Unset: the build knows no feed.
+RELEASE_FEED_ENV = "RELEASE_FEED_URL"
+RELEASE_FEED_FILE = "release_feed.txt"  # in the bundle's desktop_chat/ folder
 
 
 class VersionMismatch(Exception):
@@ -113,6 +122,26 @@ def macos_minimum_version(wheel: str | None = None) -> str:
         return MACOS_MINIMUM_FALLBACK
     major, minor = max((int(a), int(b)) for a, b in found)
     return f"{major}.{minor}"
+
+
+def release_feed_datas(
+    work_dir: Path, environ: Mapping[str, str] | None = None
+) -> list[tuple[str, str]]:
+    """Stamp the release feed from ``RELEASE_FEED_URL`` into the bundle; return its datas entry.
+
+    Writes ``work_dir/release_feed.txt`` and returns ``[(that file, "desktop_chat")]`` for the
+    spec's ``datas``; with the variable unset or empty, nothing (the app then says it knows no
+    feed). Raises ValueError for a value that is not an https URL.
+    """
+    url = (os.environ if environ is None else environ).get(RELEASE_FEED_ENV, "").strip()
+    if not url:
+        return []
+    if not re.fullmatch(r"https://[^\s/?#]+/\S*", url):
+        raise ValueError(f"{RELEASE_FEED_ENV} must be an https URL, not {url!r}")
+    work_dir.mkdir(parents=True, exist_ok=True)
+    stamp = work_dir / RELEASE_FEED_FILE
+    stamp.write_text(url + "\n", encoding="utf-8")
+    return [(str(stamp), "desktop_chat")]
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ _SCRUBBED = (
     "all_proxy",
     "no_proxy",
     "DESKTOP_CHAT_DEMO_TPS",
+    "DESKTOP_CHAT_RELEASE_FEED",  # the update check asks only the feed a test names
 )
 
 

@@ -146,6 +146,10 @@ class Ui:
     send_with_ctrl_enter: bool = field(
         default=False, metadata=_meta("Send with Ctrl+Enter; Enter then inserts a new line")
     )
+    check_for_updates: bool = field(
+        default=False,
+        metadata=_meta("Ask the release feed for a newer version once after start (one GET)"),
+    )
 
 
 _BOOL_WORDS = {"true": True, "yes": True, "on": True, "1": True}

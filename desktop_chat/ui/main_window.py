@@ -360,6 +360,9 @@ class MainWindow(QMainWindow):
         self.spawn(asyncio.to_thread(_preload))
         if not self.demo_only:
             self.target.fetch_models()
+            from desktop_chat.ui.release_notice import check_after_start
+
+            check_after_start(self.settings, self.banners, self.spawn)  # only if opted in
 
     async def wait_closed(self) -> None:
         """Return once the user has closed the window."""

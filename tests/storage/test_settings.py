@@ -62,6 +62,7 @@ def full_settings() -> Settings:
         "network.ca_bundle": "/etc/ssl/corp.pem",
         "ui.theme": "dark",
         "ui.send_with_ctrl_enter": True,
+        "ui.check_for_updates": True,
     }
     assert set(values) == set(OPTIONS)
     for key, value in values.items():
