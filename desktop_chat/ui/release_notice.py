@@ -47,19 +47,19 @@ def check_after_start(
     notices: Notices,
     spawn: Spawn,
     *,
-    delay: float = START_DELAY,
-    open_url: Callable[[QUrl], object] = QDesktopServices.openUrl,
+    delay: float | None = None,
 ) -> bool:
-    """Start the one background check if the user opted in; return whether it was started."""
+    """Start the one background check if the user opted in; return whether it was started.
+
+    The release page opens through `QDesktopServices.openUrl`, so in the user's browser.
+    """
     if not settings.ui.check_for_updates:
         return False
-    spawn(_check(settings.network, notices, delay, open_url))
+    spawn(_check(settings.network, notices, START_DELAY if delay is None else delay))
     return True
 
 
-async def _check(
-    network: Network, notices: Notices, delay: float, open_url: Callable[[QUrl], object]
-) -> None:
+async def _check(network: Network, notices: Notices, delay: float) -> None:
     import asyncio
 
     await asyncio.sleep(delay)
@@ -79,7 +79,7 @@ async def _check(
         page = QUrl(result.page)
 
         def open_page() -> None:
-            open_url(page)
+            QDesktopServices.openUrl(page)
 
         notices.show_notice(
             BANNER_KEY,
