@@ -336,6 +336,43 @@ def test_windows_signs_without_a_pfx_and_ships_a_console_command_on_path() -> No
     assert '"/Sdesktopchat="' in build
 
 
+# -- the release feed the update check asks -------------------------------------------------------
+
+
+def test_a_release_build_stamps_its_feed_where_the_app_reads_it(tmp_path: Path) -> None:
+    from desktop_chat.session import release_check
+
+    feed = "https://api.github.com/repos/example/desktop-chat/releases/latest"
+    ((source, dest),) = app_info.release_feed_datas(tmp_path, {"RELEASE_FEED_URL": feed})
+    # PyInstaller puts it at <bundle>/desktop_chat/release_feed.txt, beside the package's code.
+    assert dest == release_check.STAMP.parent.name == "desktop_chat"
+    assert Path(source).name == release_check.STAMP.name
+    assert bundle_filter_keeps(f"{dest}/{Path(source).name}")
+    assert release_check.release_feed({}, stamp=Path(source)) == feed
+
+
+def test_a_build_without_a_feed_stamps_nothing_and_a_wrong_one_stops_it(tmp_path: Path) -> None:
+    assert app_info.release_feed_datas(tmp_path, {}) == []
+    assert app_info.release_feed_datas(tmp_path, {"RELEASE_FEED_URL": " "}) == []
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ValueError, match="https URL"):
+        app_info.release_feed_datas(tmp_path, {"RELEASE_FEED_URL": "http://example.com/latest"})
+
+
+def test_the_release_workflow_gives_every_build_its_repositorys_feed() -> None:
+    workflow = _workflow("release.yml")
+    assert workflow["env"]["RELEASE_FEED_URL"] == (
+        "https://api.github.com/repos/${{ github.repository }}/releases/latest"
+    )
+    spec = (PACKAGING / "desktop_chat.spec").read_text(encoding="utf-8")
+    assert "app_info.release_feed_datas(Path(workpath))" in spec
+
+
+def bundle_filter_keeps(dest: str) -> bool:
+    bundle_filter = load_packaging_module("bundle_filter")
+    return all(bundle_filter.keep(dest, linux=linux) for linux in (True, False))
+
+
 @pytest.mark.gui
 def test_the_self_test_sorts_words_as_their_languages_do_and_draws_cjk(qapp: object) -> None:
     from desktop_chat.ui.self_test_text import check_text
