@@ -15,7 +15,7 @@ Commands::
     desktop-chat endpoint delete-key NAME
     desktop-chat config show [--json]
     desktop-chat config set KEY VALUE         e.g. network.max_retries 5, ui.theme dark,
-                                              network.total_timeout none
+                                              network.total_timeout none, ui.check_for_updates on
 
 Exit status: 0 on success, 2 for a usage or validation error, 1 for any other failure. An error is
 one line on stderr, never a traceback. The profile directory comes from ``--profile-dir`` or
