@@ -32,6 +32,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -106,7 +107,7 @@ def release_feed(environ: Mapping[str, str] | None = None, stamp: Path = STAMP) 
     """Return the feed URL to ask: the override, else the build's stamp; raise FeedUnknown."""
     env = os.environ if environ is None else environ
     url = env.get(FEED_ENV, "").strip()
-    origin = f"{FEED_ENV}"
+    origin = FEED_ENV
     if not url:
         try:
             url = stamp.read_text(encoding="utf-8").strip()
@@ -120,9 +121,20 @@ def release_feed(environ: Mapping[str, str] | None = None, stamp: Path = STAMP) 
             "this build knows no release feed (a source install or a build without one); "
             f"set {FEED_ENV} to a releases/latest URL to check anyway"
         )
-    if not re.fullmatch(r"https?://[^\s/?#]+(/\S*)?", url):
+    if not _is_http_url(url):
         raise FeedUnknown(f"the release feed in {origin} is not an http(s) URL: {url!r}")
     return url
+
+
+def _is_http_url(url: str) -> bool:
+    if not re.fullmatch(r"https?://[^\s/?#]+(/\S*)?", url):
+        return False
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError when out of range
+    except ValueError:
+        return False
+    return bool(parts.hostname)
 
 
 async def check_release(
@@ -152,7 +164,7 @@ async def check_release(
             body = await asyncio.wait_for(_get(client, url), within)
     except TimeoutError:
         raise FeedFailed(f"the release feed did not answer within {within:g} s") from None
-    except (httpx.HTTPError, OSError) as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
         raise FeedFailed(f"the release feed could not be reached: {_describe(exc)}") from exc
     latest, page = _parse(body)
     try:

@@ -86,7 +86,17 @@ def test_the_stamp_names_the_feed_and_the_environment_overrides_it(tmp_path: Pat
     assert release_feed(override, stamp=stamp) == "http://127.0.0.1:8/latest"
 
 
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.com/x", "not a url"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "ftp://example.com/x",
+        "not a url",
+        "http://127.0.0.1:99999/latest",
+        "https://[::1/latest",
+        "https:///latest",
+    ],
+)
 def test_a_feed_that_is_not_http_is_refused(url: str, tmp_path: Path) -> None:
     with pytest.raises(FeedUnknown, match="not an http"):
         release_feed({FEED_ENV: url}, stamp=tmp_path / "none")
