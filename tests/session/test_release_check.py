@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from desktop_chat.session.release_check import (
 )
 from desktop_chat.storage.settings import Network
 from tests.support.sse_server import Reply, ScriptedServer
+from tests.support.tls import make_certificates
 
 PAGE = "https://github.com/example/desktop-chat/releases/tag/v2.0.0"
 
@@ -183,3 +185,22 @@ async def test_a_bad_proxy_setting_is_a_configuration_error() -> None:
     network = Network(proxy_mode="custom", proxy_url="")
     with pytest.raises(ConfigurationError, match="no proxy URL"):
         await check_release(network, feed="https://api.github.invalid/latest")
+
+
+async def test_the_check_trusts_what_requests_trust(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    ca, cert, key = make_certificates(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    with ScriptedServer() as server:
+        httpd = server._httpd  # the scripted server over TLS: the handshake runs in accept()
+        httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+        server.script(release("v99.0.0"))
+        feed = feed_of(server).replace("http://", "https://")
+        with pytest.raises(FeedFailed, match="CERTIFICATE_VERIFY_FAILED"):
+            await check_release(Network(), feed=feed)
+        result = await check_release(Network(ca_bundle=str(ca)), feed=feed)
+        assert result.newer
