@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QTextBrowser
 
-from desktop_chat.ui.transcript import Transcript
+from desktop_chat.ui.chat.transcript import Transcript
 
 DEADLINE_S = 300.0  # no single run may take longer than this
 

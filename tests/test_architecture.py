@@ -1,5 +1,6 @@
-"""The layers hold: core < storage < tools < inspector < session < {ui, cli}, Qt only in ui, and no
-import cycle inside a package.
+"""The layers hold: core < storage < tools < inspector < session < {ui, cli}, Qt only in ui, no
+import cycle inside a package, and ui's folders import one way (the window's wiring on top; tools,
+inspector and settings, each on its own; chat; the shared widgets).
 
 The contracts live in pyproject.toml ([tool.importlinter]) and run here too, so the suite fails on
 any import against them; the mutation tests prove the contracts mean it, on a copy of the package
@@ -65,6 +66,23 @@ TYPE_ONLY = "\n\nfrom typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    {lin
         ("session/__init__.py", "\nimport qasync  # noqa: F401\n", "qt-only-in-ui"),
         ("history.py", '"""A module placed in no layer."""\n', "layers"),
         ("core/errors.py", LAZY.format(line="import desktop_chat.core.engine"), "no-cycles"),
+        (
+            "ui/chat/composer.py",
+            LAZY.format(line="import desktop_chat.ui.tools.session"),
+            "ui-folders",
+        ),
+        (
+            "ui/settings/broken.py",
+            TYPE_ONLY.format(line="import desktop_chat.ui.main_window"),
+            "ui-folders",
+        ),
+        (
+            "ui/inspector/dock.py",
+            LAZY.format(line="import desktop_chat.ui.settings.keeper"),
+            "ui-folders",
+        ),
+        ("ui/theme.py", LAZY.format(line="import desktop_chat.ui.chat.markdown"), "ui-folders"),
+        ("ui/widgets.py", '"""A module placed in no layer of the window."""\n', "ui-folders"),
         # The control: an import downward keeps every contract.
         ("session/__init__.py", "\nimport desktop_chat.tools.registry  # noqa: F401\n", None),
     ],

@@ -8,7 +8,7 @@ drawing is logged and reported once per turn, and the stream goes on, since the 
 over events and never waits for the view.
 
 With tools enabled (a ToolSession), a turn runs the tool loop and becomes several entries: per
-step an assistant entry and a tool entry, then the final answer (tool_turn.py). An observer
+step an assistant entry and a tool entry, then the final answer (tools/turn.py). An observer
 factory (the inspector) gets every event of each turn, trace included, as it arrives.
 """
 
@@ -35,15 +35,15 @@ from desktop_chat.core.events import (
 from desktop_chat.session.chat import ChatSession
 from desktop_chat.session.target import TargetError
 from desktop_chat.ui.bridge import Observer, TurnBridge, TurnRunner, engine_turn
-from desktop_chat.ui.composer import Composer
-from desktop_chat.ui.status_bar import StatusBar
-from desktop_chat.ui.transcript import Transcript
+from desktop_chat.ui.chat.composer import Composer
+from desktop_chat.ui.chat.status_bar import StatusBar
+from desktop_chat.ui.chat.transcript import Transcript
 
 if TYPE_CHECKING:
     from desktop_chat.core.engine import Engine
     from desktop_chat.session.target import Target
-    from desktop_chat.ui.tool_session import ToolSession
-    from desktop_chat.ui.tool_turn import ToolTurnView
+    from desktop_chat.ui.tools.session import ToolSession
+    from desktop_chat.ui.tools.turn import ToolTurnView
 
 log = logging.getLogger(__name__)
 
@@ -207,7 +207,7 @@ class ChatController(QObject):
         runner: TurnRunner = engine_turn
         self._tool_turn = None
         if self.tools is not None and self.tools.active():
-            from desktop_chat.ui.tool_turn import ToolTurnView
+            from desktop_chat.ui.tools.turn import ToolTurnView
 
             self._tool_turn = ToolTurnView(self.session, self.transcript, self.status, self.tools)
             runner = self.tools.runner()

@@ -30,16 +30,17 @@ if TYPE_CHECKING:
     import asyncio
 
     from desktop_chat.ui.banner import BannerArea
+    from desktop_chat.ui.chat.composer import Composer
+    from desktop_chat.ui.chat.status_bar import StatusBar
+    from desktop_chat.ui.chat.top_bar import TopBar
+    from desktop_chat.ui.chat.transcript import Transcript
     from desktop_chat.ui.chat_controller import ChatController
-    from desktop_chat.ui.composer import Composer
-    from desktop_chat.ui.inspector_link import InspectorLink
-    from desktop_chat.ui.settings_dialog import SettingsDialog
-    from desktop_chat.ui.status_bar import StatusBar
+    from desktop_chat.ui.inspector.link import InspectorLink
+    from desktop_chat.ui.settings.broken import FileNotices
+    from desktop_chat.ui.settings.dialog import SettingsDialog
     from desktop_chat.ui.target_chooser import TargetChooser
     from desktop_chat.ui.theme import ThemeController
-    from desktop_chat.ui.tool_window import WindowTools
-    from desktop_chat.ui.top_bar import TopBar
-    from desktop_chat.ui.transcript import Transcript
+    from desktop_chat.ui.tools.window import WindowTools
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
     chat: ChatController
     tools: WindowTools
     inspector: InspectorLink
+    file_notices: FileNotices
 
     def __init__(
         self,
@@ -117,16 +119,16 @@ class MainWindow(QMainWindow):
         # Imported here, after the frame is shown: together they take longer than the frame.
         from desktop_chat.ui.accessibility import name_inner_editors
         from desktop_chat.ui.banner import BannerArea
-        from desktop_chat.ui.broken_settings import connect_file_notices
+        from desktop_chat.ui.chat.composer import Composer
+        from desktop_chat.ui.chat.status_bar import StatusBar
+        from desktop_chat.ui.chat.top_bar import TopBar
+        from desktop_chat.ui.chat.transcript import Transcript
         from desktop_chat.ui.chat_controller import ChatController
-        from desktop_chat.ui.composer import Composer
-        from desktop_chat.ui.inspector_link import install_inspector
-        from desktop_chat.ui.settings_keeper import SettingsKeeper
-        from desktop_chat.ui.status_bar import StatusBar
+        from desktop_chat.ui.inspector.link import install_inspector
+        from desktop_chat.ui.settings.broken import FileNotices
+        from desktop_chat.ui.settings.keeper import SettingsKeeper
         from desktop_chat.ui.target_chooser import TargetChooser
-        from desktop_chat.ui.tool_window import install_tools
-        from desktop_chat.ui.top_bar import TopBar
-        from desktop_chat.ui.transcript import Transcript
+        from desktop_chat.ui.tools.window import install_tools
 
         self.keystore = keystore
         self.theme = theme
@@ -184,8 +186,29 @@ class MainWindow(QMainWindow):
         theme.scheme_changed.connect(self._on_scheme_changed)
         self._make_shortcuts()
         self._set_tab_order()
-        self.tools = install_tools(self)  # approval panel, Tools menu, MCP servers
-        self.inspector = install_inspector(self)  # a dock, hidden until asked for
+        # The approval panel above the composer, the Tools menu, MCP servers.
+        self.tools = install_tools(
+            self,
+            self.composer,
+            self.top_bar,
+            self.banners,
+            lambda: self.settings,
+            self.update_settings,
+            keystore,
+        )
+        self.chat.set_tools(self.tools.session)
+        # Every turn recorded; a dock, hidden until asked for.
+        self.inspector = install_inspector(
+            self,
+            self.top_bar,
+            self.tools.menu,
+            lambda: self.chat.messages,
+            lambda: self.chat.last_error,
+        )
+        self.chat.set_observer_factory(self.inspector.observe)
+        self.chat.inspect_requested.connect(self.inspector.show_message)
+        self.chat.turn_ended.connect(self.inspector.turn_ended)
+        self.target.key_listeners.append(self.inspector.add_secret)
         name_inner_editors(self)
         self._apply_settings_to_widgets()
 
@@ -201,7 +224,9 @@ class MainWindow(QMainWindow):
         keeper.save_failed.connect(
             lambda text: self.banners.show_notice("save", text, warning=True)
         )
-        connect_file_notices(self)
+        self.file_notices = FileNotices(
+            self, self.banners, keeper, self.spawn, kept_aside=self._kept_aside
+        )
 
     # --- construction helpers -------------------------------------------------------------------
 
@@ -267,7 +292,7 @@ class MainWindow(QMainWindow):
             self.settings_dialog.raise_()
             self.settings_dialog.activateWindow()
             return
-        from desktop_chat.ui.settings_dialog import SettingsDialog  # loaded on first use
+        from desktop_chat.ui.settings.dialog import SettingsDialog  # loaded on first use
 
         dialog = SettingsDialog(self.settings, self.keystore, self)
         dialog.settings_applied.connect(self._on_settings_applied)
@@ -311,6 +336,9 @@ class MainWindow(QMainWindow):
             self.banners.show_notice(
                 "first-run", FIRST_RUN_HINT, action=("Open Settings", self.open_settings)
             )
+
+    def _kept_aside(self) -> None:
+        self.read_only = self.demo_only
 
     def _on_scheme_changed(self, _scheme: str) -> None:
         self.banners.set_colors(self.theme.colors)
@@ -486,9 +514,7 @@ def show_main_window(
     window.activateWindow()
     window.focus_composer()
     if unreadable is not None and not self_test:
-        from desktop_chat.ui.broken_settings import offer_fresh_start
-
-        offer_fresh_start(window, unreadable, at_start=True)
+        window.file_notices.offer_fresh_start(unreadable, at_start=True)
     return window
 
 
@@ -496,7 +522,7 @@ def _preload() -> None:
     """Import what the first answer needs, off the UI thread, so sending it does not wait."""
     import importlib
 
-    from desktop_chat.ui.markdown import DEFERRED_MODULES
+    from desktop_chat.ui.chat.markdown import DEFERRED_MODULES
 
     # httpcore, and anyio's asyncio backend that its pool loads on the first request (~30 ms).
     network = ("httpcore", "anyio._backends._asyncio")

@@ -19,9 +19,9 @@ from desktop_chat.storage.endpoint_key import WINDOW_REMEDY
 from desktop_chat.storage.secrets import KeyStore, KeyStoreError
 from desktop_chat.storage.settings import Endpoint, Settings
 from desktop_chat.ui.bridge import KeyLookupError
-from desktop_chat.ui.status_bar import StatusBar
-from desktop_chat.ui.top_bar import DEMO_LABEL, TopBar
-from desktop_chat.ui.window_services import DemoEndpoint, EngineHolder, ModelLists
+from desktop_chat.ui.chat.status_bar import StatusBar
+from desktop_chat.ui.chat.top_bar import DEMO_LABEL, TopBar
+from desktop_chat.ui.engines import DemoEndpoint, EngineHolder, ModelLists
 
 if TYPE_CHECKING:
     from desktop_chat.core.engine import Engine

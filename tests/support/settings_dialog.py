@@ -7,7 +7,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop_chat.storage.secrets import KeyStore
 from desktop_chat.storage.settings import Settings
-from desktop_chat.ui.settings_dialog import SettingsDialog
+from desktop_chat.ui.settings.dialog import SettingsDialog
 
 
 def open_dialog(

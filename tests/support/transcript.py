@@ -10,7 +10,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from desktop_chat.ui.transcript import Transcript
+from desktop_chat.ui.chat.transcript import Transcript
 
 WAIT_MS = 5000
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from desktop_chat.storage.secrets import KeyStore
 from desktop_chat.storage.settings import Endpoint, Network, Settings, ToolSettings
 from desktop_chat.ui.main_window import MainWindow
-from desktop_chat.ui.tool_card import ToolCard
+from desktop_chat.ui.tools.card import ToolCard
 from tests.support.sse_server import ScriptedServer
 from tests.support.wire import Wire
 

@@ -7,7 +7,7 @@ import random
 import pytest
 from PySide6.QtGui import QTextBlockFormat, QTextCursor, QTextDocument
 
-from desktop_chat.ui.block_writer import BlockWriter
+from desktop_chat.ui.chat.block_writer import BlockWriter
 
 PIECES = [
     "<h2>Heading</h2>",

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import QWidget
 from desktop_chat import paths
 from desktop_chat.storage.settings import Endpoint, Settings
 from desktop_chat.storage.settings_file import load_settings, save_settings
-from desktop_chat.ui.broken_settings import BANNER, BrokenSettingsDialog
-from desktop_chat.ui.top_bar import DEMO_LABEL
+from desktop_chat.ui.chat.top_bar import DEMO_LABEL
+from desktop_chat.ui.settings.broken import BANNER, BrokenSettingsDialog
 from tests.support.cli import cli
 
 BROKEN = '{"version": 1,\n "endpoints": [}\n'

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from desktop_chat.ui.composer import Composer
+from desktop_chat.ui.chat.composer import Composer
 
 
 @pytest.fixture

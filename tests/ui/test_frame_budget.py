@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desktop_chat.ui.frame_budget import (
+from desktop_chat.ui.chat.frame_budget import (
     FRAME_WORK_S,
     MAX_BUDGET,
     MIN_BUDGET,

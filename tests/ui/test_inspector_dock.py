@@ -17,8 +17,8 @@ from desktop_chat.core.events import AttemptStarted, RetryScheduled, TextDelta
 from desktop_chat.inspector.export import curl_command
 from desktop_chat.inspector.inspection import Inspection
 from desktop_chat.tools.events import Decision, PendingCall, Run
-from desktop_chat.ui.inspector_dock import InspectorDock
-from desktop_chat.ui.inspector_json import JsonNode
+from desktop_chat.ui.inspector.dock import InspectorDock
+from desktop_chat.ui.inspector.json import JsonNode
 from tests.inspector.recording import (
     ANTHROPIC,
     KEY,

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from desktop_chat.ui.markdown import (
+from desktop_chat.ui.chat.markdown import (
     MarkdownRenderer,
     RenderContext,
     Theme,

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 import pytest
 from markdown_it.token import Token
 
-from desktop_chat.ui import markdown_stream
-from desktop_chat.ui.markdown import MarkdownRenderer, RenderContext, Theme
-from desktop_chat.ui.markdown_stream import MarkdownStream
+from desktop_chat.ui.chat import markdown_stream
+from desktop_chat.ui.chat.markdown import MarkdownRenderer, RenderContext, Theme
+from desktop_chat.ui.chat.markdown_stream import MarkdownStream
 
 CORPUS = """# Title with `code`
 

@@ -19,10 +19,10 @@ from desktop_chat.storage.secrets import MCP_HEADER_SERVICE, KeyStore, mcp_heade
 from desktop_chat.storage.settings import Settings
 from desktop_chat.storage.settings_file import load_settings, save_settings
 from desktop_chat.storage.tool_settings import McpServer, ToolSettings
-from desktop_chat.ui.mcp_header_secrets import HeaderSecrets
-from desktop_chat.ui.mcp_server_editor import McpServerEditor
-from desktop_chat.ui.secret_header_rows import MISSING, NEW, PENDING, STORED
-from desktop_chat.ui.settings_dialog import SettingsDialog
+from desktop_chat.ui.settings.dialog import SettingsDialog
+from desktop_chat.ui.settings.mcp_header_secrets import HeaderSecrets
+from desktop_chat.ui.settings.mcp_server_editor import McpServerEditor
+from desktop_chat.ui.settings.secret_header_rows import MISSING, NEW, PENDING, STORED
 from tests.support.gui import click
 from tests.support.mcp_http import http_mcp_server
 from tests.support.settings_dialog import open_tools_page, press

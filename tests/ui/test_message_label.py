@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from desktop_chat.ui.banner import BannerArea
+from desktop_chat.ui.chat.status_bar import StatusBar
 from desktop_chat.ui.message_label import message_label
-from desktop_chat.ui.status_bar import StatusBar
 from desktop_chat.ui.theme import LIGHT_COLORS
 
 MARKUP = "<img src='file:///etc/hosts'> <b>not bold</b>"

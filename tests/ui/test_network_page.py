@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 
 from desktop_chat.storage.secrets import KeyStore
 from desktop_chat.storage.settings import Settings
-from desktop_chat.ui.settings_dialog import SettingsDialog
+from desktop_chat.ui.settings.dialog import SettingsDialog
 
 
 def test_a_bad_ca_file_is_refused_and_nothing_applied(qtbot, loop, tmp_path: Path) -> None:

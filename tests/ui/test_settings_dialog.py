@@ -17,7 +17,7 @@ from desktop_chat.storage.settings_document import encode
 from desktop_chat.storage.settings_file import load_settings, save_settings
 from desktop_chat.storage.tool_settings import UserTool
 from desktop_chat.storage.validation import SettingsError
-from desktop_chat.ui.settings_dialog import SettingsDialog
+from desktop_chat.ui.settings.dialog import SettingsDialog
 from tests.support.settings_dialog import open_dialog, press
 from tests.support.sse_server import Reply, ScriptedServer
 from tests.support.streams import openai_stream

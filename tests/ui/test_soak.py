@@ -14,7 +14,7 @@ import time
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from desktop_chat.ui.transcript import Transcript
+from desktop_chat.ui.chat.transcript import Transcript
 
 UPDATES = 50_000
 BUDGET_S = 90.0

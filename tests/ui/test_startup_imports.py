@@ -26,7 +26,7 @@ DEFERRED = (
     "desktop_chat.demo_server",
     "desktop_chat.tools.loop",
     "desktop_chat.tools.mcp_client",
-    "desktop_chat.ui.settings_dialog",
+    "desktop_chat.ui.settings.dialog",
 )
 
 SHOW_WINDOW = """
@@ -64,6 +64,6 @@ def test_showing_the_window_loads_none_of_the_deferred_modules(tmp_path: Path) -
 
 def test_the_demo_model_name_matches_the_demo_server() -> None:
     from desktop_chat.demo_server import DEMO_MODEL
-    from desktop_chat.ui.window_services import DEMO_MODEL as SHOWN
+    from desktop_chat.ui.engines import DEMO_MODEL as SHOWN
 
     assert SHOWN == DEMO_MODEL

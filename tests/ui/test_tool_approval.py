@@ -15,7 +15,7 @@ from desktop_chat.tools.builtin import builtin_entries
 from desktop_chat.tools.events import AlwaysAllow, Deny, Edit, PendingCall, Run
 from desktop_chat.tools.loop import ToolLoop
 from desktop_chat.tools.registry import ToolRegistry, user_tool_entry
-from desktop_chat.ui.tool_approval import ApprovalPanel
+from desktop_chat.ui.tools.approval import ApprovalPanel
 from tests.support.gui import click
 
 ENTRIES = {entry.name: entry for entry in builtin_entries(())}

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu
 
 from desktop_chat.storage.tool_settings import McpServer, ToolSettings, UserTool
-from desktop_chat.ui.tool_session import DEFAULT_ENABLED
+from desktop_chat.ui.tools.session import DEFAULT_ENABLED
 from tests.support.gui import POPUP_ON_OFFSCREEN
 from tests.support.sse_server import Reply
 from tests.support.streams import openai_stream

@@ -15,9 +15,9 @@ from desktop_chat.storage.settings import Settings
 from desktop_chat.storage.settings_file import load_settings, save_settings
 from desktop_chat.storage.tool_settings import McpServer, ToolSettings, UserTool
 from desktop_chat.storage.validation import SettingsError
-from desktop_chat.ui.mcp_server_editor import McpServerEditor
-from desktop_chat.ui.settings_dialog import SettingsDialog
-from desktop_chat.ui.user_tool_editor import UserToolEditor
+from desktop_chat.ui.settings.dialog import SettingsDialog
+from desktop_chat.ui.settings.mcp_server_editor import McpServerEditor
+from desktop_chat.ui.settings.user_tool_editor import UserToolEditor
 from tests.support.gui import click
 from tests.support.settings_dialog import open_tools_page, press
 
@@ -342,7 +342,7 @@ def test_stop_and_closing_end_the_test_and_the_server(qtbot, loop, tmp_path):
 
 def test_opening_settings_imports_neither_the_sdk_nor_jsonschema():
     code = (
-        "import sys, desktop_chat.ui.settings_dialog; "
+        "import sys, desktop_chat.ui.settings.dialog; "
         "print(sorted(m for m in ('mcp', 'jsonschema') if m in sys.modules))"
     )
     result = subprocess.run(

@@ -12,8 +12,8 @@ from PySide6.QtGui import QColor, QGuiApplication, QPalette, QTextCharFormat, QT
 from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.qtbot import QtBot
 
-from desktop_chat.ui.markdown import MarkdownRenderer, RenderContext
-from desktop_chat.ui.transcript import Transcript
+from desktop_chat.ui.chat.markdown import MarkdownRenderer, RenderContext
+from desktop_chat.ui.chat.transcript import Transcript
 from tests.support.gui import POPUP_ON_OFFSCREEN
 from tests.support.transcript import WAIT_MS, anchors, click_link, drain, stream, text
 

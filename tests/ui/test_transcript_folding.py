@@ -10,9 +10,9 @@ from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from desktop_chat.ui.earlier import SHOW_MORE, SHOWN_KEEP, SHOWN_MAX
-from desktop_chat.ui.transcript import Transcript
-from desktop_chat.ui.transcript_menu import message_at
+from desktop_chat.ui.chat.folding import SHOW_MORE, SHOWN_KEEP, SHOWN_MAX
+from desktop_chat.ui.chat.transcript import Transcript
+from desktop_chat.ui.chat.transcript_menu import message_at
 from tests.support.transcript import click_link, drain, stream, text
 
 WAIT_MS = 10_000

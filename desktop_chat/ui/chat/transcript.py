@@ -1,0 +1,477 @@
+"""The conversation view: every message in one QTextBrowser, the answer streamed into its end.
+
+One document holds the whole conversation, so selection, search and screen-reader text work
+across messages. It stays cheap to stream into because edits only touch its end: the live
+message is last, and only its open tail is redrawn, at most once per frame and with a budget of
+characters per frame (live_message.py, markdown_stream.py). Each message is a run of whole
+blocks found by int markers (block_writer.py); a message in the middle is redrawn only when its
+reasoning section is opened or closed, or when it is a tool entry whose calls changed state.
+
+A tool entry (role "tool") shows the calls of one step and their results; the step
+(session/tool_step.py) owns its CallRecord objects and changes them as the loop reports, and the
+tool turn asks for a redraw.
+
+A long conversation keeps only its last messages drawn (folding.py); the oldest are folded into
+one line at the top and drawn again when the user scrolls up to them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QGuiApplication
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from desktop_chat.session.tool_step import CallRecord
+from desktop_chat.ui.chat.block_writer import BlockWriter
+from desktop_chat.ui.chat.folding import SHOW_MORE, SHOWN_KEEP, SHOWN_MAX, ScrollAnchor
+from desktop_chat.ui.chat.frame_budget import FrameBudget
+from desktop_chat.ui.chat.live_message import LiveMessage
+from desktop_chat.ui.chat.markdown import MarkdownRenderer, RenderStats
+from desktop_chat.ui.chat.message_block import ActionLinks, MessageBlock
+from desktop_chat.ui.chat.message_html import error_html, header_html, role_name, status_html
+from desktop_chat.ui.chat.safe_browser import EndFollower, SafeBrowser, theme_from_palette
+from desktop_chat.ui.chat.transcript_menu import show_menu
+from desktop_chat.ui.chat.transcript_regions import Regions
+
+FRAME_MS = 16
+
+
+class Transcript(QWidget):
+    """Show a conversation and stream the assistant's answer into it token by token."""
+
+    retry_requested = Signal()
+    copy_requested = Signal(int)
+    edit_requested = Signal(int)
+    regenerate_requested = Signal()
+    inspect_requested = Signal(int)
+    link_activated = Signal(QUrl)
+    code_copied = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None, *, frame_ms: int = FRAME_MS) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Conversation transcript")
+        self._view = SafeBrowser(self)
+        self._view.setAccessibleName("Conversation")
+        self._view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self._view.customContextMenuRequested.connect(self._on_context_menu_requested)
+        self._view.anchorClicked.connect(self._on_anchor_clicked)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._view)
+        self._writer = BlockWriter(self._view.document())
+        self._links = ActionLinks()
+        self._renderer = MarkdownRenderer(theme_from_palette(self.palette()))
+        self._regions = Regions(self._writer, self._links, self._renderer, self._shift_others)
+        self._edits = 0  # nesting of _edit()
+        self._reading: ScrollAnchor | None = None  # to scroll back to once the edit is done
+        self._live: LiveMessage | None = None
+        self._finishing: str | None = None  # the status, once finish() was called
+        self._error: tuple[int, str] | None = None  # (marker, message) of the error box
+        self._frame_ms = frame_ms
+        self._budget = FrameBudget()
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.timeout.connect(self._on_frame)
+        self._end = EndFollower(self._view.verticalScrollBar())
+        self._view.verticalScrollBar().valueChanged.connect(self._on_scrolled)
+
+    # -- public API ----------------------------------------------------------------------------
+
+    @property
+    def view(self) -> SafeBrowser:
+        """The text view (for focus, find, and tests)."""
+        return self._view
+
+    @property
+    def stats(self) -> RenderStats:
+        """Counters of frames drawn, Markdown blocks rendered and code lines highlighted."""
+        return self._renderer.stats
+
+    @property
+    def busy(self) -> bool:
+        """Tell whether a message is streaming or still being drawn after finish()."""
+        return self._live is not None
+
+    def count(self) -> int:
+        """Return the number of messages."""
+        return len(self._blocks)
+
+    @property
+    def _blocks(self) -> list[MessageBlock]:
+        return self._regions.blocks
+
+    @property
+    def first_shown(self) -> int:
+        """The index of the first message drawn; the ones before it are folded away."""
+        return self._regions.first
+
+    def show_earlier(self, count: int = SHOW_MORE) -> None:
+        """Draw up to `count` folded messages above the first one drawn; the view stays put."""
+        if self._regions.first > 0:
+            with self._edit():
+                self._reading = self._anchor()
+                self._regions.unfold(count)
+
+    def clear(self) -> None:
+        """Remove every message."""
+        self._timer.stop()
+        self._live = None
+        self._finishing = None
+        self._error = None
+        self._regions.clear()
+        self._view.document().clear()
+        self._view.document().setUndoRedoEnabled(False)
+        self._end.following = True
+
+    def add_message(self, role: str, text: str, *, reasoning: str = "", status: str = "") -> int:
+        """Append a finished message; returns its index. Ends a live message as interrupted."""
+        self._close_live("interrupted")
+        block = MessageBlock(role, text, reasoning, status, regenerate=role == "assistant")
+        with self._edit():
+            self._before_new_message()
+            return self._regions.append(block)
+
+    def add_tool_calls(self, calls: list[CallRecord]) -> int:
+        """Append a tool entry showing `calls` (kept, not copied); returns its index."""
+        self._close_live("interrupted")
+        block = MessageBlock("tool", "", calls=calls)
+        with self._edit():
+            self._before_new_message()
+            return self._regions.append(block)
+
+    def refresh(self, index: int, *, notice: str | None = None) -> None:
+        """Redraw finished message `index` after its calls changed (or set its closing notice)."""
+        if not 0 <= index < len(self._blocks):
+            return
+        if self._live is not None and self._live.index == index:
+            return
+        if notice is not None:
+            self._blocks[index].notice = notice
+        if index >= self._regions.first:
+            self._redraw(index)
+
+    def offer_regenerate(self) -> None:
+        """Offer Regenerate under the last message (a tool entry left by a stopped answer)."""
+        if self._blocks and self._live is None and not self._blocks[-1].regenerate:
+            self._blocks[-1].regenerate = True
+            with self._edit():
+                self._regions.rewrite_actions(len(self._blocks) - 1)
+
+    def begin_assistant(self) -> int:
+        """Append an empty assistant message that will stream; returns its index."""
+        self._close_live("interrupted")
+        index = len(self._blocks)
+        with self._edit():
+            self._before_new_message()
+            block = MessageBlock("assistant", "", start=self._writer.end())
+            self._writer.append(header_html("assistant", self._renderer.theme))
+            self._live = LiveMessage(
+                self._writer,
+                self._renderer,
+                index=index,
+                code_link=lambda n: self._links.href("code", index, n),
+                toggle_href=self._links.href("reasoning", index),
+            )
+            block.code = self._live.body.code
+            self._blocks.append(block)
+        return index
+
+    def append_text(self, text: str) -> None:
+        """Buffer answer text for the live message; drawn with the next frame."""
+        if self._live is not None and self._finishing is None and text:
+            self._live.body.feed(text)
+            self._schedule()
+
+    def append_reasoning(self, text: str) -> None:
+        """Buffer reasoning for the live message's collapsible "Reasoning" section."""
+        if self._live is not None and self._finishing is None and text:
+            self._live.reasoning.feed(text)
+            self._schedule()
+
+    def reset_stream(self) -> None:
+        """Discard what the live message streamed (a retry restarted it); the notice stays."""
+        if self._live is not None and self._finishing is None:
+            with self._edit():
+                self._live.reset()
+
+    def set_notice(self, text: str) -> None:
+        """Show one line under the live message ("" removes it); drawn with the next frame."""
+        if self._live is not None and self._finishing is None:
+            self._live.set_notice(text)
+            self._schedule()
+
+    def finish(self, status: str = "") -> None:
+        """End the live message; a status ("stopped", "interrupted", ...) shows as a marker.
+
+        The text is complete at once (`message_markdown`), and so is the drawing unless more
+        arrived than a frame draws (a burst at full speed): then the remaining frames run first,
+        without blocking the event loop, and `busy` stays true until they are done.
+        """
+        if self._live is None or self._finishing is not None:
+            return
+        self._finishing = status
+        if self._live.backlog <= self._budget.characters:
+            self._complete()
+        else:
+            self._schedule()
+
+    def show_error(self, message: str) -> None:
+        """Show an inline error box whose Retry link emits retry_requested.
+
+        An answer cut part-way keeps its text, marked interrupted, and the box follows it. One
+        that failed before anything arrived is no answer at all: the box takes its place, so a
+        refused connection shows one error, not an empty "Interrupted" answer beside it.
+        """
+        live = self._live
+        if live is not None and self._finishing is None and not live.body.raw + live.reasoning.raw:
+            self._close_live("")
+            block = self._blocks[live.index]
+            block.error = message
+            with self._edit():
+                self._regions.redraw(live.index)
+                self._regions.rewrite_actions(live.index)
+        else:
+            self._close_live("interrupted")
+            with self._edit():
+                self._drop_error()
+                marker = self._writer.end()
+                retry = self._links.href("retry")
+                self._writer.append(error_html(message, retry, self._renderer.theme))
+                self._error = (marker, message)
+        self._say(f"Error: {message}")
+
+    def message_markdown(self, index: int) -> str:
+        """Return the raw Markdown of a message (the live one: as streamed so far)."""
+        if self._live is not None and self._live.index == index:
+            return self._live.body.raw
+        return self._blocks[index].markdown
+
+    def replace_from(self, index: int) -> None:
+        """Drop messages index.. (edit-and-resend, regenerate); the error box goes too."""
+        if not 0 <= index <= len(self._blocks):
+            raise IndexError(f"message index {index} out of range")
+        if self._live is not None and self._live.index >= index:
+            self._timer.stop()
+            self._live = None
+            self._finishing = None
+        with self._edit():
+            if index < len(self._blocks):
+                self._error = None  # it follows the last message: truncated with them
+                self._regions.truncate(index)
+            self._drop_error()
+            last = self._blocks[-1] if self._blocks else None
+            if last and last.role == "assistant" and not last.regenerate and self._live is None:
+                last.regenerate = True
+                self._regions.rewrite_actions(len(self._blocks) - 1)
+
+    # -- drawing -------------------------------------------------------------------------------
+
+    def _schedule(self) -> None:
+        if not self._timer.isActive():
+            self._timer.start(self._frame_ms)
+
+    def _on_frame(self) -> None:
+        live = self._live
+        if live is None:
+            return
+        started = time.perf_counter()
+        with self._edit():
+            taken = live.render(self._budget.characters)
+        spent = time.perf_counter() - started
+        self._renderer.stats.frames += 1
+        self._budget.fit(taken, spent)
+        if live.backlog:
+            self._timer.start(max(1, self._frame_ms - int(spent * 1000)))
+        elif self._finishing is not None:
+            self._complete()
+
+    def _complete(self) -> None:
+        """Draw whatever is left of the live message, then its status marker and actions."""
+        live, status = self._live, self._finishing or ""
+        if live is None:
+            return
+        self._timer.stop()
+        self._live = None
+        self._finishing = None
+        block = self._blocks[live.index]
+        with self._edit():
+            live.close()
+            block.text = live.body.raw
+            block.reasoning = live.reasoning.raw
+            block.reasoning_open = live.reasoning_open
+            block.status = status
+            block.regenerate = True
+            self._writer.append(status_html(status, self._renderer.theme))
+            block.actions = self._writer.end()
+            self._writer.append(self._regions.actions_html(live.index))
+        self._announce(block)
+
+    def _close_live(self, status: str) -> None:
+        """End the live message at once, drawing whatever is left in one go."""
+        if self._live is not None:
+            if self._finishing is None:
+                self._finishing = status
+            self._complete()
+
+    def _before_new_message(self) -> None:
+        """Remove the error box, and Regenerate from what is no longer the last message."""
+        self._drop_error()
+        if self._blocks and self._blocks[-1].error:
+            # Its Retry would answer the new message instead: keep the failure as a quiet line.
+            last = self._blocks[-1]
+            last.status, last.error = f"⚠ No answer — {last.error}", ""
+            self._regions.redraw(len(self._blocks) - 1)
+        if self._blocks and self._blocks[-1].regenerate:
+            self._blocks[-1].regenerate = False
+            self._regions.rewrite_actions(len(self._blocks) - 1)
+        if len(self._blocks) - self._regions.first >= SHOWN_MAX:
+            first = len(self._blocks) - SHOWN_KEEP
+            anchor = self._anchor()
+            if anchor is None or anchor.index >= first:  # not while they read up there
+                self._regions.fold(first)
+                self._reading = anchor
+
+    def _anchor(self) -> ScrollAnchor | None:
+        """Where the user reads, unless they follow the end (kept there anyway)."""
+        if self._end.following:
+            return None
+        starts = [block.start for block in self._blocks]
+        return ScrollAnchor.capture(self._view, starts, self._regions.first)
+
+    def _on_scrolled(self, value: int) -> None:
+        if value == 0 and self._regions.first > 0 and not self._end.following:
+            QTimer.singleShot(0, self.show_earlier)  # not inside the scroll bar's own signal
+
+    def _shift_others(self, delta: int) -> None:
+        """Move the markers after the finished messages: the live message's, the error box's."""
+        if self._live is not None:
+            self._live.shift(delta)
+        if self._error is not None:
+            self._error = (self._error[0] + delta, self._error[1])
+
+    def _drop_error(self) -> None:
+        if self._error is not None:
+            self._writer.truncate(self._error[0])
+            self._error = None
+
+    def _toggle_reasoning(self, index: int) -> None:
+        if self._live is not None and self._live.index == index:
+            with self._edit():
+                self._live.toggle_reasoning()
+            return
+        self._blocks[index].reasoning_open = not self._blocks[index].reasoning_open
+        self._redraw(index)
+
+    def _toggle_result(self, index: int, call: int) -> None:
+        calls = self._blocks[index].calls
+        if calls is not None and 0 <= call < len(calls):
+            calls[call].expanded = not calls[call].expanded
+            self._redraw(index)
+
+    def _redraw(self, index: int) -> None:
+        with self._edit():
+            self._regions.redraw(index)
+
+    @contextmanager
+    def _edit(self) -> Iterator[None]:
+        """Group document edits (one layout pass); then stay at the end if the user was there,
+        or on what they were reading if messages above it were drawn or folded."""
+        self._edits += 1
+        try:
+            with self._end.editing(), self._writer.batch():
+                yield
+        finally:
+            self._edits -= 1
+        if not self._edits and self._reading is not None:
+            reading, self._reading = self._reading, None
+            reading.restore(self._view, [b.start for b in self._blocks])
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def _on_anchor_clicked(self, url: QUrl) -> None:
+        action = self._links.read(url.toString())
+        if action is not None:
+            self._run_action(*action)
+        elif url.scheme().lower() in ("http", "https") and url.host():
+            self.link_activated.emit(url)
+
+    def _run_action(self, name: str, args: list[int]) -> None:
+        if name == "retry":
+            self.retry_requested.emit()
+            return
+        if name == "earlier":
+            self.show_earlier()
+            return
+        if not args or not 0 <= args[0] < len(self._blocks):
+            return
+        index, block = args[0], self._blocks[args[0]]
+        if name == "copy":
+            self.copy_requested.emit(index)
+        elif name == "edit" and block.role == "user":
+            self.edit_requested.emit(index)
+        elif name == "regenerate" and block.regenerate:
+            self.regenerate_requested.emit()
+        elif name == "reasoning":
+            self._toggle_reasoning(index)
+        elif name == "toolresult" and len(args) == 2:
+            self._toggle_result(index, args[1])
+        elif name == "inspect" and block.role == "assistant":
+            self.inspect_requested.emit(index)
+        elif name == "code" and len(args) == 2 and args[1] in block.code:
+            code = block.code[args[1]]
+            QGuiApplication.clipboard().setText(code)
+            self.code_copied.emit(code)
+
+    def _on_context_menu_requested(self, pos: QPoint) -> None:
+        show_menu(self._view, pos, self._blocks, self._run_action, first=self._regions.first)
+
+    # -- theme and accessibility ---------------------------------------------------------------
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Re-render in the new colours when the palette changes (light/dark switch)."""
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            theme = theme_from_palette(self.palette())
+            if theme != self._renderer.theme:
+                self._rebuild(MarkdownRenderer(theme))
+
+    def _rebuild(self, renderer: MarkdownRenderer) -> None:
+        """Draw every message again with another renderer; a live message keeps streaming."""
+        live, finishing, error = self._live, self._finishing, self._error
+        self._renderer = self._regions.renderer = renderer
+        self._live = None
+        self._finishing = None
+        self._error = None
+        self._view.document().clear()
+        if live is not None:
+            del self._blocks[live.index :]
+        with self._edit():
+            self._regions.draw_from(min(self._regions.first, len(self._blocks)))
+            if live is not None:
+                self.begin_assistant()
+                assert self._live is not None
+                self._live.reasoning_open = live.reasoning_open
+                self._live.set_notice(live.notice)
+                self._live.reasoning.feed(live.reasoning.raw)
+                self._live.body.feed(live.body.raw)
+                self._finishing = finishing
+                self._schedule()
+            if error is not None:
+                self.show_error(error[1])
+
+    def _announce(self, block: MessageBlock) -> None:
+        summary = " ".join(block.text.split())
+        if len(summary) > 160:
+            summary = summary[:160] + "…"
+        self._say(f"{role_name(block.role)} finished: {summary}" if summary else "Answer finished")
+
+    def _say(self, text: str) -> None:
+        """Tell assistive technology; cheap when none is listening."""
+        self._view.setAccessibleDescription(text)
+        if QAccessible.isActive():
+            QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self._view, text))

@@ -1,0 +1,130 @@
+"""Where each finished message sits in the transcript's document, and which ones are drawn.
+
+Messages are runs of whole blocks between BlockWriter markers (message_block.py). Those before
+`first` are folded into one line at the top (folding.py); `fold()` and `unfold()` move that
+line. Every edit in the middle moves the markers after it; `on_shift` moves the ones this class
+does not own (the live message, the error box).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from desktop_chat.ui.chat.block_writer import BlockWriter
+from desktop_chat.ui.chat.folding import SHOWN_KEEP, earlier_html
+from desktop_chat.ui.chat.markdown import MarkdownRenderer
+from desktop_chat.ui.chat.message_block import (
+    ActionLinks,
+    MessageBlock,
+    action_line_html,
+    message_html,
+)
+
+
+class Regions:
+    """The finished messages and their markers; edits the document only through `writer`."""
+
+    def __init__(
+        self,
+        writer: BlockWriter,
+        links: ActionLinks,
+        renderer: MarkdownRenderer,
+        on_shift: Callable[[int], None],
+    ) -> None:
+        self.writer = writer
+        self.links = links
+        self.renderer = renderer
+        self.blocks: list[MessageBlock] = []
+        self.first = 0  # the first message drawn; those before it are folded away
+        self._on_shift = on_shift
+
+    def clear(self) -> None:
+        self.blocks.clear()
+        self.first = 0
+
+    def append(self, block: MessageBlock) -> int:
+        """Add a finished message at the end of the document; return its index."""
+        self.blocks.append(block)
+        self.draw(len(self.blocks) - 1)
+        return len(self.blocks) - 1
+
+    def draw(self, index: int) -> None:
+        """Draw message `index` at the end of the document."""
+        block = self.blocks[index]
+        block.start = self.writer.end()
+        self.writer.append(self.message_html(index))
+        block.actions = self.writer.end()
+        self.writer.append(self.actions_html(index))
+
+    def redraw(self, index: int) -> None:
+        """Draw finished message `index` again in place; later markers move by the change."""
+        block = self.blocks[index]
+        delta = self.writer.replace(block.start, block.actions, self.message_html(index))
+        block.actions += delta
+        self.shift_from(index + 1, delta)
+
+    def rewrite_actions(self, index: int) -> None:
+        """Redraw the action line of the last message."""
+        self.writer.truncate(self.blocks[index].actions)
+        self.writer.append(self.actions_html(index))
+
+    def truncate(self, index: int) -> None:
+        """Drop messages index.. from the list and the document (whatever follows them too)."""
+        if index < self.first:  # into the folded part: draw the last ones left anew
+            self.writer.truncate(0)
+            del self.blocks[index:]
+            self.draw_from(max(0, index - SHOWN_KEEP))
+        elif index < len(self.blocks):
+            self.writer.truncate(self.blocks[index].start)
+            del self.blocks[index:]
+
+    def draw_from(self, first: int) -> None:
+        """Draw messages first.. into an empty document, under the line of folded ones."""
+        self.first = first
+        if first > 0:
+            self.writer.append(self._fold_html(first))
+        for index in range(first, len(self.blocks)):
+            self.draw(index)
+
+    def fold(self, first: int) -> None:
+        """Fold the messages before `first` into one line at the top."""
+        stop = self.blocks[first].start
+        self.shift_from(first, self.writer.replace(0, stop, self._fold_html(first)))
+        self.first = first
+
+    def unfold(self, count: int) -> None:
+        """Draw up to `count` folded messages again, above the first one drawn."""
+        first = max(0, self.first - count)
+        fold_end = self.blocks[self.first].start
+        if first > 0:
+            pos = fold_end + self.writer.replace(0, fold_end, self._fold_html(first))
+            drawn = range(first, self.first)
+        else:  # nothing stays folded: the oldest message takes the fold line's place
+            oldest = self.blocks[0]
+            pos = fold_end + self.writer.replace(0, fold_end, self.message_html(0))
+            oldest.start, oldest.actions = 0, pos
+            pos += self.writer.replace(pos, pos, self.actions_html(0))
+            drawn = range(1, self.first)
+        for index in drawn:
+            block = self.blocks[index]
+            block.start = pos
+            pos += self.writer.replace(pos, pos, self.message_html(index))
+            block.actions = pos
+            pos += self.writer.replace(pos, pos, self.actions_html(index))
+        self.shift_from(self.first, pos - fold_end)
+        self.first = first
+
+    def shift_from(self, index: int, delta: int) -> None:
+        """Move the markers of messages index.. and those after them by `delta`."""
+        for block in self.blocks[index:]:
+            block.shift(delta)
+        self._on_shift(delta)
+
+    def message_html(self, index: int) -> str:
+        return message_html(self.blocks[index], index, self.renderer, self.links)
+
+    def actions_html(self, index: int) -> str:
+        return action_line_html(self.blocks[index], index, self.renderer, self.links)
+
+    def _fold_html(self, first: int) -> str:
+        return earlier_html(first, self.links.href("earlier"), self.renderer.theme)
