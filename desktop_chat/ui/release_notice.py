@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Protocol
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 
 from desktop_chat.storage.settings import Network, Settings
+from desktop_chat.ui.banner import BannerArea
 
 log = logging.getLogger(__name__)
 
@@ -26,25 +26,12 @@ BANNER_KEY = "release"
 START_DELAY = 3.0  # seconds after start: the first answer's requests go first
 
 
-class Notices(Protocol):
-    """Where a notice is shown: the window's banner area."""
-
-    def show_notice(
-        self,
-        key: str,
-        text: str,
-        *,
-        warning: bool = False,
-        action: tuple[str, Callable[[], None]] | None = None,
-    ) -> object: ...
-
-
 Spawn = Callable[[Coroutine[object, object, object]], object]
 
 
 def check_after_start(
     settings: Settings,
-    notices: Notices,
+    notices: BannerArea,
     spawn: Spawn,
     *,
     delay: float | None = None,
@@ -59,7 +46,7 @@ def check_after_start(
     return True
 
 
-async def _check(network: Network, notices: Notices, delay: float) -> None:
+async def _check(network: Network, notices: BannerArea, delay: float) -> None:
     import asyncio
 
     await asyncio.sleep(delay)
