@@ -48,14 +48,14 @@ app.exec()
 UNTIL_READY = """
 import os, sys, time
 import desktop_chat.ui.main_window as main_window
-from desktop_chat.cli import main
+from desktop_chat.__main__ import run
 
 def ready(window):
     print(time.time(), flush=True)
     os._exit(0)
 
 main_window.MainWindow.start = ready
-sys.exit(main(sys.argv[1:]))
+sys.exit(run(sys.argv[1:]))
 """
 
 

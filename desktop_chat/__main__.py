@@ -24,8 +24,6 @@ BROKEN_PIPE = 141  # 128 + SIGPIPE, as for a C program whose reader went away
 
 def main() -> None:
     try:
-        from desktop_chat.cli import main as run
-
         code = run(sys.argv[1:])
     except KeyboardInterrupt:
         code = interrupted()
@@ -34,6 +32,17 @@ def main() -> None:
     if code == INTERRUPTED:
         _end_by_sigint()
     sys.exit(code)
+
+
+def run(argv: list[str]) -> int:
+    """Open the window when `argv` names no command, else run the command line's command."""
+    from desktop_chat.cli import command_of, main
+
+    if command_of(argv) is None:
+        from desktop_chat.ui.app import run_gui  # Qt is paid for only when the window opens
+
+        return run_gui(argv)
+    return main(argv)
 
 
 def interrupted() -> int:

@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _command(argv: list[str]) -> str | None:
+def command_of(argv: list[str]) -> str | None:
     """The first word that is not an option or the value of --profile-dir."""
     words = iter(argv)
     for word in words:
@@ -51,10 +51,11 @@ def _command(argv: list[str]) -> str | None:
 
 
 def main(argv: list[str]) -> int:
-    if _command(argv) is None:
-        from desktop_chat.ui.app import run_gui  # Qt is paid for only when the window opens
+    """Run the command in `argv`; with none, print the help (exit 2).
 
-        return run_gui(argv)
+    Opening the window when no command is given is `desktop_chat.__main__`'s choice, above both
+    faces: the command line never imports the window.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     # Notices a person needs are printed by the commands; the log is for --verbose.
