@@ -133,6 +133,28 @@ class PrivateKeyring:
         bus_log.close()
         self._procs.append(bus)
         self.address = self._read_address(bus)
+        self._start_keyring(gkd)
+        return self.address
+
+    def revive(self) -> str | None:
+        """Start gnome-keyring-daemon again on the same bus if it died; say how it ended.
+
+        gnome-keyring aborts now and then when a client disconnects while a property read of its
+        is still queued ("invoke_get_property_in_idle_cb: assertion failed: (error != NULL)",
+        an upstream race that short-lived processes trip); the suite runs hundreds of them. The
+        stored keyring is on disk, so a new daemon serves the same secrets.
+        """
+        if not self._procs or self._procs[-1].poll() is None:
+            return None
+        dead = self._procs.pop()
+        log = self.root / "gnome-keyring.log"
+        ending = log.read_text(errors="replace").strip().splitlines()[-1:] or ["(no output)"]
+        log.rename(self.root / f"gnome-keyring-{dead.pid}.log")
+        self._start_keyring(shutil.which("gnome-keyring-daemon") or "gnome-keyring-daemon")
+        return f"exit status {dead.returncode}: {ending[0]}"
+
+    def _start_keyring(self, gkd: str) -> None:
+        env = self._env()
         env["DBUS_SESSION_BUS_ADDRESS"] = self.address
         args = [gkd, "--foreground", "--components=secrets"] + (["--unlock"] if self.unlock else [])
         gk_log = (self.root / "gnome-keyring.log").open("wb")
@@ -146,7 +168,6 @@ class PrivateKeyring:
         keyring.stdin.write(self.password.encode() if self.unlock else b"")
         keyring.stdin.close()
         self._wait_for_service()
-        return self.address
 
     def stop(self) -> None:
         """Stop the daemons (keyring first, then the bus), killing any that do not exit."""
@@ -222,6 +243,25 @@ class PrivateKeyring:
 # One keyring per session even when several conftests or test modules import the fixture:
 # session fixtures end in reverse order of set-up, so the owner is always torn down last.
 _shared: list[RealKeyring] = []
+_private: list[PrivateKeyring] = []
+_revivals: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def _keyring_daemon_alive() -> None:
+    """Before each test, restart a private keyring daemon that died (see PrivateKeyring.revive).
+
+    Each restart is listed at the end of the run, with how the daemon ended.
+    """
+    for private in _private:
+        ending = private.revive()
+        if ending is not None:
+            _revivals.append(ending)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for ending in _revivals:
+        terminalreporter.write_line(f"gnome-keyring-daemon died and was restarted ({ending})")
 
 
 @pytest.fixture(scope="session")
@@ -242,12 +282,14 @@ def real_keyring(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealKeyri
             guard.callback(private.stop)  # stop whatever started if start-up fails half-way
             address = private.start()
             guard.pop_all()
+        _private.append(private)
         os.environ["DBUS_SESSION_BUS_ADDRESS"] = address
     _shared.append(RealKeyring(address, private is not None, SecretService.Keyring()))  # type: ignore[no-untyped-call]
     try:
         yield _shared[0]
     finally:
         _shared.clear()
+        _private.clear()
         if private is not None:
             private.stop()
             if previous is None:
