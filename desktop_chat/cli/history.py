@@ -47,7 +47,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     export.add_argument("file", help="FILE: .md writes Markdown (one conversation), else JSON")
     export.add_argument("--details", action="store_true", help="Markdown: reasoning, tool calls")
     export.set_defaults(func=_guarded(_export))
-    imported = commands.add_parser("import", help="from a `history export` JSON file")
+    imported = commands.add_parser(
+        "import", help="from a `history export` file or a ChatGPT export's conversations.json"
+    )
     imported.add_argument("file")
     imported.set_defaults(func=_guarded(_import))
     delete = commands.add_parser("delete", help="delete one conversation")
@@ -166,6 +168,7 @@ def _write_new(path: Path, text: str) -> None:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from desktop_chat.storage.history_chatgpt import import_chatgpt, is_chatgpt_export
     from desktop_chat.storage.history_export import import_json
 
     try:
@@ -176,7 +179,10 @@ def _import(args: argparse.Namespace) -> int:
         raise CliError(f"{args.file} is not valid JSON: {exc}", 1) from exc
     store = open_store()
     try:
-        added, skipped = import_json(store, document)
+        if is_chatgpt_export(document):
+            added, skipped = import_chatgpt(store, document)
+        else:
+            added, skipped = import_json(store, document)
     except HistoryError as exc:
         if "cannot write" in str(exc):
             raise

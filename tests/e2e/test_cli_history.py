@@ -229,3 +229,20 @@ def test_a_damaged_history_is_kept_aside_and_said_once(profile: Path) -> None:
     (aside,) = profile.glob("history.sqlite3.damaged-*")
     assert aside.read_bytes() == b"garbage" * 1000
     assert run("history", "list").stderr == ""
+
+
+def test_import_reads_a_chatgpt_export(tmp_path: Path) -> None:
+    from tests.storage.test_history_chatgpt import export
+
+    source = tmp_path / "conversations.json"
+    source.write_text(json.dumps(export(), ensure_ascii=False), encoding="utf-8")
+    result = run("history", "import", str(source))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "imported 1 conversation(s)\n"
+    (conversation,) = listed("--search", "诗")
+    assert conversation["title"] == "Poems"
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json", encoding="utf-8")
+    result = run("history", "import", str(broken))
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"desktop-chat: {broken} is not valid JSON")
