@@ -197,6 +197,8 @@ async def _ask_once(
         try:
             engine = Engine(transport, policy)
         except ChatError as exc:
+            if printer.saved is not None:
+                printer.saved.finish(AssistantTurn(), exc)
             print(f"desktop-chat: {exc}", file=sys.stderr)
             return 2
         if args.run_tools:

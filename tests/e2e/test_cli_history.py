@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.chatgpt_export import export
 from tests.support.sse_server import Reply, ScriptedServer
 from tests.support.streams import openai_stream
 
@@ -232,8 +233,6 @@ def test_a_damaged_history_is_kept_aside_and_said_once(profile: Path) -> None:
 
 
 def test_import_reads_a_chatgpt_export(tmp_path: Path) -> None:
-    from tests.storage.test_history_chatgpt import export
-
     source = tmp_path / "conversations.json"
     source.write_text(json.dumps(export(), ensure_ascii=False), encoding="utf-8")
     result = run("history", "import", str(source))
