@@ -381,11 +381,12 @@ class HistoryStore:
         if query is None:
             return []
         rows = self._read(
+            # Newest first, in FTS5's own rowid order (= messages.n): no sort over every match.
             "SELECT m.conversation_id, m.id, c.title,"
             " snippet(message_search, 0, ?, ?, '…', 12)"
             " FROM message_search s JOIN messages m ON m.n = s.rowid"
             " JOIN conversations c ON c.id = m.conversation_id"
-            " WHERE message_search MATCH ? ORDER BY m.n DESC LIMIT ?",
+            " WHERE message_search MATCH ? ORDER BY s.rowid DESC LIMIT ?",
             (*mark, query, limit),
         )
         return [SearchHit(str(r[0]), str(r[1]), str(r[2]), shown(str(r[3]))) for r in rows]
