@@ -12,11 +12,11 @@ import logging
 import desktop_chat
 from desktop_chat.logs import setup_logging
 
-SUBCOMMANDS = ("ask", "endpoint", "config", "mcp", "tool", "update-check")
+SUBCOMMANDS = ("ask", "endpoint", "config", "mcp", "tool", "history", "update-check")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from desktop_chat.cli import ask, endpoints, tools, update_check
+    from desktop_chat.cli import ask, endpoints, history, tools, update_check
 
     parser = argparse.ArgumentParser(
         prog="desktop-chat",
@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_parser(sub)
     endpoints.add_parsers(sub)
     tools.add_parsers(sub)
+    history.add_parsers(sub)
     update_check.add_parser(sub)
     return parser
 

@@ -41,6 +41,7 @@ from desktop_chat.storage.validation import LIMIT_FIELDS
 
 if TYPE_CHECKING:
     from desktop_chat.demo_server import DemoServer
+    from desktop_chat.session.saved_turn import SavedTurn
     from desktop_chat.storage.settings import Network, Settings
 
 KEY_VARIABLE = "DESKTOP_CHAT_API_KEY"
@@ -83,6 +84,18 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="give up when the reply carries no answer content for S seconds",
     )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    saved = parser.add_argument_group("history")
+    saved.add_argument(
+        "-c", "--continue", dest="continue_", action="store_true",
+        help="continue the most recent conversation, sending its earlier messages",
+    )  # fmt: skip
+    saved.add_argument(
+        "--conversation", metavar="ID", help="continue this conversation (see `history list`)"
+    )
+    saved.add_argument(
+        "--no-history", action="store_true",
+        help="do not save this exchange (answers with --run-tools are not saved yet)",
+    )  # fmt: skip
     tools = parser.add_argument_group("running tools")
     tools.add_argument(
         "--run-tools", action="store_true",
@@ -127,6 +140,10 @@ def _run(args: argparse.Namespace) -> int:
             raise CliError("--max-tokens must be at least 1", 2)
         if args.max_steps < 1 or args.tool_timeout <= 0:
             raise CliError("--max-steps must be at least 1 and --tool-timeout positive", 2)
+        if args.no_history and (args.continue_ or args.conversation):
+            raise CliError("--no-history cannot continue a conversation (-c, --conversation)", 2)
+        if args.continue_ and args.conversation:
+            raise CliError("give either -c/--continue or --conversation ID, not both", 2)
         transport, policy = _engine_settings(args, loaded.settings.network)
     except CliError as exc:
         print(f"desktop-chat: {exc}", file=sys.stderr)
@@ -147,6 +164,9 @@ async def _ask(
         return await _ask_once(args, settings, tools, transport, policy, printer)
     except asyncio.CancelledError:
         printer.end_line()
+        if printer.saved is not None:
+            printer.saved.interrupt(printer.partial, "interrupted (Ctrl-C)")
+            printer.saved.warn(sys.stderr)
         if args.json:
             _print_json(printer.partial, interrupted=True)
         print("desktop-chat: interrupted", file=sys.stderr)
@@ -168,11 +188,17 @@ async def _ask_once(
         print(f"desktop-chat: {exc}", file=sys.stderr)
         return exc.code
     try:
-        conversation = Conversation(args.system, [Message("user", text=args.prompt)])
+        try:
+            conversation = _conversation(args, target, printer, settings.active_endpoint)
+        except CliError as exc:
+            print(f"desktop-chat: {exc}", file=sys.stderr)
+            return exc.code
         request = ChatRequest(target.model, conversation, args.max_tokens, args.temperature, tools)
         try:
             engine = Engine(transport, policy)
         except ChatError as exc:
+            if printer.saved is not None:
+                printer.saved.finish(AssistantTurn(), exc)
             print(f"desktop-chat: {exc}", file=sys.stderr)
             return 2
         if args.run_tools:
@@ -186,6 +212,9 @@ async def _ask_once(
             exc = target.explain(exc)
             partial = exc.partial if exc.partial is not None else AssistantTurn()
             printer.end_line()
+            if printer.saved is not None:
+                printer.saved.finish(partial, exc)
+                printer.saved.warn(sys.stderr)
             if args.json:
                 _print_json(partial, error=exc)
             print(f"desktop-chat: {exc}", file=sys.stderr)
@@ -193,6 +222,9 @@ async def _ask_once(
         finally:
             await engine.aclose()
         printer.end_line()
+        if printer.saved is not None:
+            printer.saved.finish(turn)
+            printer.saved.warn(sys.stderr)
         if args.json:
             _print_json(turn)
         else:
@@ -216,6 +248,7 @@ class _Printer:
         self._plain = plain
         self._mid_line = False
         self._turn = Accumulator()
+        self.saved: SavedTurn | None = None  # the answer as saved in the history, if it is
 
     @property
     def partial(self) -> AssistantTurn:
@@ -223,6 +256,8 @@ class _Printer:
 
     def on_event(self, event: StreamEvent) -> None:
         self._turn.feed(event)
+        if self.saved is not None:
+            self.saved.on_event(event)
         if type(event) is TextDelta:
             if self._plain:
                 self._out.write(event.text)
@@ -278,6 +313,56 @@ async def _ask_with_tools(
     if error is not None:
         print(f"desktop-chat: {error}", file=sys.stderr)
     return 1 if error is not None or limit else 0
+
+
+def _conversation(
+    args: argparse.Namespace, target: Target, printer: _Printer, active_endpoint: str | None
+) -> Conversation:
+    """The question, after the earlier messages when continuing; saved first unless opted out.
+
+    The question is committed to the history before the request goes out, and the answer is
+    saved as it streams (`printer.saved`). Answers with --run-tools are not saved yet.
+    """
+    question = Message("user", text=args.prompt)
+    if args.no_history or (args.run_tools and not (args.continue_ or args.conversation)):
+        return Conversation(args.system, [question])
+    from desktop_chat.cli.history import open_store, resolve
+    from desktop_chat.session.saved_turn import SavedTurn, earlier_messages
+    from desktop_chat.storage.history_schema import HistoryError
+
+    try:
+        store = open_store()
+        conversation_id = None
+        if args.continue_:
+            latest = store.conversations(limit=1)
+            if not latest:
+                raise CliError("there is no saved conversation to continue", 1)
+            conversation_id = latest[0].id
+        elif args.conversation:
+            conversation_id = resolve(store, args.conversation)
+        system, earlier = args.system, list[Message]()
+        if conversation_id is not None:
+            saved_system, earlier, _ = earlier_messages(store, conversation_id)
+            system = args.system or saved_system
+        conversation = Conversation(system, [*earlier, question])
+        if args.run_tools:
+            return conversation
+        endpoint = target.endpoint
+        meta: dict[str, object] = {
+            "endpoint": "demo" if args.demo else args.endpoint or active_endpoint,
+            "protocol": endpoint.protocol,
+            "model": target.model,
+            "options": {
+                "max_tokens": args.max_tokens, "temperature": args.temperature,
+                "output_limit_field": endpoint.output_limit_field,
+            },
+            "headers": dict(endpoint.extra_headers),
+        }  # fmt: skip
+        printer.saved = SavedTurn.begin(store, conversation_id, conversation, meta)
+        printer.saved.start_flushing()
+    except HistoryError as exc:
+        raise CliError(str(exc), 2) from exc
+    return conversation
 
 
 def _persist_always_allow(key: str) -> None:

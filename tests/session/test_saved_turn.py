@@ -1,0 +1,84 @@
+"""An exchange saved as it streams, on a real SQLite file: batches, retries, the end states."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from desktop_chat.core.conversation import AssistantTurn, Conversation, Message
+from desktop_chat.core.errors import ChatError
+from desktop_chat.core.events import AttemptStarted, ReasoningDelta, TextDelta
+from desktop_chat.session.saved_turn import FLUSH_EVERY, SavedTurn, earlier_messages
+from desktop_chat.storage.history import HistoryStore
+
+
+def begin(tmp_path: Path) -> tuple[HistoryStore, SavedTurn]:
+    store = HistoryStore.open(tmp_path / "history.sqlite3")
+    conversation = Conversation("sys", [Message("user", text="hi")])
+    return store, SavedTurn.begin(store, None, conversation, {"model": "m"})
+
+
+def test_the_question_is_committed_before_any_answer(tmp_path: Path) -> None:
+    store, saved = begin(tmp_path)
+    (info,) = store.conversations()
+    question, answer = store.path(saved.message_id)
+    assert question.message.text == "hi"
+    assert info.system == "sys"
+    assert answer.state == "streaming"
+    assert answer.message.text == ""
+
+
+def test_deltas_are_written_in_batches_and_a_retry_starts_over(tmp_path: Path) -> None:
+    store, saved = begin(tmp_path)
+    saved.on_event(AttemptStarted(1, 3))
+    saved.on_event(TextDelta("lost "))
+    saved.flush()
+    saved.on_event(AttemptStarted(2, 3))
+    saved.on_event(ReasoningDelta("think"))
+    saved.on_event(TextDelta("kept "))
+    saved.on_event(TextDelta("text"))
+    stored = store.message(saved.message_id)
+    assert stored is not None
+    assert stored.message.text == ""  # not written until the batch is flushed
+    saved.flush()
+    stored = store.message(saved.message_id)
+    assert stored is not None
+    assert stored.message.text == "kept text"
+    assert stored.message.reasoning == "think"
+
+
+def test_the_flush_loop_writes_while_streaming(tmp_path: Path) -> None:
+    store, saved = begin(tmp_path)
+
+    async def stream() -> None:
+        saved.start_flushing()
+        saved.on_event(TextDelta("early"))
+        await asyncio.sleep(FLUSH_EVERY * 3)
+
+    asyncio.run(stream())
+    stored = store.message(saved.message_id)
+    assert stored is not None
+    assert stored.message.text == "early"
+
+
+def test_a_failed_answer_is_interrupted_with_its_error(tmp_path: Path) -> None:
+    store, saved = begin(tmp_path)
+    saved.finish(AssistantTurn(text="part", attempts=2), ChatError("server gone", status=502))
+    stored = store.message(saved.message_id)
+    assert stored is not None
+    assert stored.state == "interrupted"
+    assert stored.message.text == "part"
+    error = stored.meta["error"]
+    assert isinstance(error, dict)
+    assert error["status"] == 502
+    assert stored.meta["attempts"] == 2
+    assert stored.meta["model"] == "m"
+
+
+def test_earlier_messages_leave_out_an_empty_interrupted_answer(tmp_path: Path) -> None:
+    store, saved = begin(tmp_path)
+    saved.interrupt(AssistantTurn(), "interrupted (Ctrl-C)")
+    system, messages, leaf = earlier_messages(store, saved.conversation_id)
+    assert system == "sys"
+    assert [m.text for m in messages] == ["hi"]
+    assert leaf == saved.message_id
