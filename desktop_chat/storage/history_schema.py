@@ -139,6 +139,10 @@ def connect(
 
 
 def _open(path: Path, migrations: Mapping[int, Migration], target: int) -> sqlite3.Connection:
+    if not path.exists():
+        # Conversations are private: the file is made readable by its owner alone, and SQLite
+        # gives its -wal and -shm files the same mode.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     # Autocommit: every write below is its own transaction or an explicit BEGIN ... COMMIT.
     db = sqlite3.connect(path, timeout=5.0, isolation_level=None, check_same_thread=False)
     try:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import stat
 from datetime import datetime
 from pathlib import Path
 
@@ -49,6 +51,19 @@ def test_a_new_file_is_created_at_the_current_version_in_wal_mode(tmp_path: Path
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA user_version").fetchone()[0] == CURRENT_VERSION
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+def test_the_file_and_its_journal_are_the_owners_alone(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    store = HistoryStore.open(path)
+    try:
+        store.add_message(store.create_conversation(), None, Message("user", text="private"))
+        journal = path.with_name(path.name + "-wal")
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert stat.S_IMODE(journal.stat().st_mode) == 0o600
+    finally:
+        store.close()
 
 
 def test_messages_survive_reopening_with_every_field(tmp_path: Path) -> None:
