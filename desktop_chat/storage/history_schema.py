@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from desktop_chat.storage.aside import aside_name
+
 Migration = Callable[[sqlite3.Connection], None]
 
 CURRENT_VERSION = 1
@@ -194,17 +196,12 @@ def _migrate(
 
 
 def _busy(exc: sqlite3.OperationalError) -> bool:
-    text = str(exc).lower()
-    return "locked" in text or "busy" in text
+    # The low byte is the primary result code; extended codes (SQLITE_BUSY_SNAPSHOT, ...) add to it.
+    return (exc.sqlite_errorcode & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def _set_aside(path: Path, now: datetime | None) -> Path:
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-    aside = path.with_name(f"{path.name}.damaged-{stamp}")
-    for n in range(1, 1000):  # never clobber an earlier copy made in the same second
-        if not aside.exists():
-            break
-        aside = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
+    aside = aside_name(path, "damaged", now)
     try:
         os.replace(path, aside)
         for suffix in ("-wal", "-shm"):

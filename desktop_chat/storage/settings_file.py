@@ -60,6 +60,7 @@ from datetime import datetime
 from pathlib import Path
 
 from desktop_chat import paths
+from desktop_chat.storage.aside import aside_name
 from desktop_chat.storage.settings import Settings
 from desktop_chat.storage.settings_document import CURRENT_VERSION, JsonObject, decode, encode
 from desktop_chat.storage.validation import SettingsError, SettingsFileError, SettingsVersionError
@@ -213,16 +214,6 @@ def _deeper_than(data: object, limit: int) -> bool:
     return True
 
 
-def _aside_name(path: Path, kind: str, now: datetime | None) -> Path:
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-    aside = path.with_name(f"{path.name}.{kind}-{stamp}")
-    for n in range(1, 1000):  # never clobber an earlier copy made in the same second
-        if not aside.exists():
-            break
-        aside = path.with_name(f"{path.name}.{kind}-{stamp}-{n}")
-    return aside
-
-
 def set_aside(path: Path | None = None, *, now: datetime | None = None) -> Path:
     """Rename an unusable settings file to ``settings.json.broken-STAMP``; return the new path.
 
@@ -230,14 +221,14 @@ def set_aside(path: Path | None = None, *, now: datetime | None = None) -> Path:
     broken file is still there to fix or to copy from. Raises OSError.
     """
     path = path or paths.settings_path()
-    aside = _aside_name(path, "broken", now)
+    aside = aside_name(path, "broken", now)
     os.replace(path, aside)
     return aside
 
 
 def keep_copy(path: Path, *, now: datetime | None = None) -> Path:
     """Copy the settings file to ``settings.json.kept-STAMP`` before a save leaves parts out."""
-    aside = _aside_name(path, "kept", now)
+    aside = aside_name(path, "kept", now)
     shutil.copy2(path, aside)
     return aside
 
