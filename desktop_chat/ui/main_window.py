@@ -128,7 +128,7 @@ class MainWindow(QMainWindow):
         from desktop_chat.ui.settings.broken import FileNotices
         from desktop_chat.ui.settings.keeper import SettingsKeeper
         from desktop_chat.ui.target_chooser import TargetChooser
-        from desktop_chat.ui.tools.window import install_tools
+        from desktop_chat.ui.tools.window import WindowTools
 
         self.keystore = keystore
         self.theme = theme
@@ -187,7 +187,7 @@ class MainWindow(QMainWindow):
         self._make_shortcuts()
         self._set_tab_order()
         # The approval panel above the composer, the Tools menu, MCP servers.
-        self.tools = install_tools(
+        self.tools = WindowTools(
             self,
             self.composer,
             self.top_bar,

@@ -139,6 +139,12 @@ def data_symbol_bytes(library: Path, symbol: str) -> bytes:
 def converter_files(library_dir: Path, version: str, labels: tuple[str, ...]) -> set[str]:
     """Map encoding labels to their ICU converter files (``NAME.cnv``) with the untrimmed ICU."""
     code = _CANONICAL_NAMES.format(version=version, labels=list(labels))
+    names = _run_with_icu(code, library_dir, "could not ask ICU for converter names")
+    return {f"{name}.cnv" for name in names.split()}
+
+
+def _run_with_icu(code: str, library_dir: Path, failure: str) -> str:
+    """Run Python `code` in a child that loads ICU from `library_dir`; return what it printed."""
     result = subprocess.run(
         [sys.executable, "-c", code],
         env={**os.environ, "LD_LIBRARY_PATH": str(library_dir)},
@@ -147,8 +153,8 @@ def converter_files(library_dir: Path, version: str, labels: tuple[str, ...]) ->
         timeout=120,
     )
     if result.returncode != 0:
-        raise TrimError(f"could not ask ICU for converter names: {result.stderr.strip()}")
-    return {f"{name}.cnv" for name in result.stdout.split()}
+        raise TrimError(f"{failure}: {result.stderr.strip()}")
+    return result.stdout
 
 
 def kept(item: str, converters: set[str]) -> bool:
@@ -214,16 +220,7 @@ def build_library(data: Path, soname: str, symbol: str, output: Path) -> None:
 def verify(library_dir: Path, version: str) -> str:
     """Exercise the trimmed data through the bundle's ICU in a child process; return its report."""
     code = _VERIFY.format(version=version, labels=list(KEPT_ENCODINGS))
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**os.environ, "LD_LIBRARY_PATH": str(library_dir)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if result.returncode != 0:
-        raise TrimError(f"the trimmed ICU data fails: {result.stderr.strip()}")
-    return result.stdout.strip()
+    return _run_with_icu(code, library_dir, "the trimmed ICU data fails").strip()
 
 
 def trim(bundle: Path) -> tuple[int, int, str]:

@@ -1,6 +1,6 @@
 """The tools on screen: approval cards, the tool session, tool turns and the Tools menu.
 
-The window uses `window.install_tools` (the approval panel, the Tools menu and their wiring,
+The window uses `window.WindowTools` (the approval panel, the Tools menu and their wiring,
 handed the parts they fit into) and the chat controller uses `session.ToolSession` and
 `turn.ToolTurnView`. Cards and the menu are the folder's own.
 

@@ -1,6 +1,6 @@
 """Fit the tools into the main window: the approval panel, the Tools button, their wiring.
 
-Kept out of main_window.py so the window only calls `install_tools`, hands the session to the
+Kept out of main_window.py so the window only makes `WindowTools`, hands the session to the
 chat, and calls `aclose`: the panel goes right above the composer, the button into the top bar
 before Settings; "Always allow" is saved through the window's own settings path, and a failing
 MCP server becomes a warning banner.
@@ -25,7 +25,12 @@ if TYPE_CHECKING:
 
 
 class WindowTools:
-    """The window's tool parts; `aclose()` stops the MCP servers they started."""
+    """The window's tool parts; `aclose()` stops the MCP servers they started.
+
+    The approval panel goes right above `above` (the composer), the Tools menu into `top_bar`;
+    "Always allow" is saved through `update_settings`, and a failing MCP server becomes a warning
+    in `banners`. The caller hands `session` to whatever runs turns.
+    """
 
     def __init__(
         self,
@@ -70,20 +75,3 @@ class WindowTools:
 
     async def aclose(self) -> None:
         await self.session.aclose()
-
-
-def install_tools(
-    window: QWidget,
-    above: QWidget,
-    top_bar: TopBar,
-    banners: BannerArea,
-    settings: Callable[[], Settings],
-    update_settings: Callable[[Settings], None],
-    keystore: KeyStore,
-) -> WindowTools:
-    """Put the approval panel right above `above` (the composer), the Tools menu in `top_bar`.
-
-    "Always allow" is saved through `update_settings`; a failing MCP server becomes a warning
-    in `banners`. The caller hands the session to whatever runs turns.
-    """
-    return WindowTools(window, above, top_bar, banners, settings, update_settings, keystore)
