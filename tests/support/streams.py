@@ -201,6 +201,143 @@ def anthropic_error_event(type: str = "overloaded_error", message: str = "Overlo
     return sse(_dump({"type": "error", "error": {"type": type, "message": message}}), event="error")
 
 
+RESPONSE_ID = "resp_test0001"
+
+
+def _response(
+    status: str, model: str, output: list[dict[str, object]], **fields: object
+) -> dict[str, object]:
+    """A Response object with the fields the SDK requires, as the API fills them."""
+    return {
+        "id": RESPONSE_ID,
+        "object": "response",
+        "created_at": OPENAI_CREATED,
+        "status": status,
+        "error": None,
+        "incomplete_details": None,
+        "instructions": None,
+        "model": model,
+        "output": output,
+        "parallel_tool_calls": True,
+        "store": False,
+        "temperature": 1.0,
+        "tool_choice": "auto",
+        "tools": [],
+        "top_p": 1.0,
+        "usage": None,
+        **fields,
+    }
+
+
+def responses_stream(
+    text_pieces: Sequence[str],
+    *,
+    summary_parts: Sequence[Sequence[str]] = (),
+    encrypted_content: str | None = "gAAAA-encrypted",
+    tool_calls: Sequence[Mapping[str, object]] = (),
+    status: str | None = "completed",
+    incomplete_reason: str = "max_output_tokens",
+    usage: tuple[int, int] = (12, 34),
+    model: str = "m",
+) -> list[bytes]:
+    """Return an OpenAI Responses stream: typed events, each with its ``event:`` line.
+
+    Items in order: a reasoning item when ``summary_parts`` is given (one summary part per
+    entry, streamed as summary text deltas; its ``encrypted_content`` arrives whole with the
+    item's done event), a message of ``text_pieces`` when given, then one function_call item
+    per ``{"id", "name", "argument_pieces"}``. It ends with response.completed, or
+    response.incomplete (``incomplete_details.reason``) for ``status="incomplete"``; with
+    ``status=None`` it stops after the last item, as a cut connection would.
+    """
+    chunks: list[bytes] = []
+
+    def event(kind: str, **payload: object) -> None:
+        body = {"type": kind, "sequence_number": len(chunks), **payload}
+        chunks.append(sse(_dump(body), event=kind))
+
+    done_items: list[dict[str, object]] = []
+    event("response.created", response=_response("in_progress", model, []))
+    event("response.in_progress", response=_response("in_progress", model, []))
+    if summary_parts:
+        index, item_id = len(done_items), "rs_test0001"
+        item: dict[str, object] = {"id": item_id, "type": "reasoning", "summary": []}
+        event("response.output_item.added", output_index=index, item=item)
+        summary = []
+        for part_index, pieces in enumerate(summary_parts):
+            where = {"item_id": item_id, "output_index": index, "summary_index": part_index}
+            event("response.reasoning_summary_part.added", **where,
+                  part={"type": "summary_text", "text": ""})  # fmt: skip
+            for piece in pieces:
+                event("response.reasoning_summary_text.delta", **where, delta=piece)
+            text = "".join(pieces)
+            event("response.reasoning_summary_text.done", **where, text=text)
+            part = {"type": "summary_text", "text": text}
+            event("response.reasoning_summary_part.done", **where, part=part)
+            summary.append(part)
+        done = {**item, "summary": summary, "encrypted_content": encrypted_content}
+        event("response.output_item.done", output_index=index, item=done)
+        done_items.append(done)
+    if text_pieces:
+        index, item_id = len(done_items), "msg_test0001"
+        message = {"id": item_id, "type": "message", "role": "assistant", "status": "in_progress"}
+        event("response.output_item.added", output_index=index, item={**message, "content": []})
+        where = {"item_id": item_id, "output_index": index, "content_index": 0}
+        empty = {"type": "output_text", "text": "", "annotations": []}
+        event("response.content_part.added", **where, part=empty)
+        for piece in text_pieces:
+            event("response.output_text.delta", **where, delta=piece, logprobs=[])
+        text = "".join(text_pieces)
+        event("response.output_text.done", **where, text=text, logprobs=[])
+        part = {**empty, "text": text}
+        event("response.content_part.done", **where, part=part)
+        done = {**message, "status": "completed", "content": [part]}
+        event("response.output_item.done", output_index=index, item=done)
+        done_items.append(done)
+    for call in tool_calls:
+        index, item_id = len(done_items), f"fc_test{len(done_items):04d}"
+        start = {"id": item_id, "type": "function_call", "call_id": call["id"],
+                 "name": call["name"], "arguments": "", "status": "in_progress"}  # fmt: skip
+        event("response.output_item.added", output_index=index, item=start)
+        pieces = call.get("argument_pieces", ())
+        assert isinstance(pieces, Iterable)
+        where = {"item_id": item_id, "output_index": index}
+        for piece in pieces:
+            event("response.function_call_arguments.delta", **where, delta=str(piece))
+        arguments = "".join(str(p) for p in pieces)
+        event("response.function_call_arguments.done", **where, arguments=arguments)
+        done = {**start, "arguments": arguments, "status": "completed"}
+        event("response.output_item.done", output_index=index, item=done)
+        done_items.append(done)
+    if status is None:
+        return chunks
+    input_tokens, output_tokens = usage
+    totals = {
+        "input_tokens": input_tokens,
+        "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+        "output_tokens": output_tokens,
+        "output_tokens_details": {"reasoning_tokens": 0},
+        "total_tokens": input_tokens + output_tokens,
+    }
+    details = {"reason": incomplete_reason} if status == "incomplete" else None
+    final = _response(status, model, done_items, usage=totals, incomplete_details=details)
+    event(f"response.{status}", response=final)
+    return chunks
+
+
+def responses_error_event(message: str = "Rate limit reached", code: str | None = None) -> bytes:
+    """Return the Responses API's mid-stream ``event: error``."""
+    payload = {"type": "error", "sequence_number": 1, "code": code, "message": message,
+               "param": None}  # fmt: skip
+    return sse(_dump(payload), event="error")
+
+
+def responses_failed_event(code: str = "server_error", message: str = "It broke") -> bytes:
+    """Return ``response.failed``: the response ended with ``error`` set."""
+    response = _response("failed", "m", [], error={"code": code, "message": message})
+    payload = {"type": "response.failed", "sequence_number": 1, "response": response}
+    return sse(_dump(payload), event="response.failed")
+
+
 OPENAI_MAX_TOKENS_REFUSAL = (
     "Unsupported parameter: 'max_tokens' is not supported with this model. "
     "Use 'max_completion_tokens' instead."

@@ -6,8 +6,13 @@ from desktop_chat.core.errors import ConfigurationError
 from desktop_chat.core.providers.anthropic_messages import AnthropicMessages
 from desktop_chat.core.providers.base import Provider
 from desktop_chat.core.providers.openai_chat import OpenAIChat
+from desktop_chat.core.providers.openai_responses import OpenAIResponses
 
-PROTOCOLS: dict[str, Provider] = {"openai": OpenAIChat(), "anthropic": AnthropicMessages()}
+PROTOCOLS: dict[str, Provider] = {
+    "openai": OpenAIChat(),
+    "openai-responses": OpenAIResponses(),
+    "anthropic": AnthropicMessages(),
+}
 
 
 def provider_for(protocol: str) -> Provider:

@@ -34,21 +34,22 @@ from desktop_chat.core.providers.base import (
     loads,
     stream_error,
 )
+from desktop_chat.core.providers.openai_responses import is_reasoning_item
 from desktop_chat.core.sse import SSEEvent
 
 API_VERSION = "2023-06-01"
 
 
 def _thinking_blocks(message: Message) -> list[dict[str, object]]:
-    """The message's thinking as content blocks; unsigned thinking is not sent (it is rejected)."""
-    if not message.thinking_blocks:  # a message built without blocks: one block, as before
-        if message.reasoning and message.reasoning_signature:
-            return [_thinking_block(ThinkingBlock(message.reasoning, message.reasoning_signature))]
-        return []
+    """The message's thinking as content blocks; unsigned thinking is not sent (it is rejected),
+    nor an OpenAI Responses reasoning item (another API's, rejected too)."""
+    blocks = message.thinking_blocks
+    if not blocks and message.reasoning and message.reasoning_signature:
+        blocks = (ThinkingBlock(message.reasoning, message.reasoning_signature),)  # as before
     return [
         _thinking_block(block)
-        for block in message.thinking_blocks
-        if block.redacted or block.signature
+        for block in blocks
+        if block.redacted or (block.signature and not is_reasoning_item(block))
     ]
 
 
