@@ -17,6 +17,9 @@ from tests.support.streams import (
     anthropic_stream,
     openai_error_chunk,
     openai_stream,
+    responses_error_event,
+    responses_failed_event,
+    responses_stream,
     split_bytes,
     sse,
 )
@@ -398,3 +401,46 @@ def test_gzipped_is_sent_compressed_and_built_piece_by_piece(sse_server: Scripte
     assert response.headers["content-type"] == "text/event-stream"
     assert len(raw) < 200
     assert gzip.decompress(raw) == b"data: a\n\n" * 1000
+
+
+def test_responses_streams_are_what_the_openai_sdk_expects() -> None:
+    from openai.types.responses import ResponseStreamEvent
+    from pydantic import TypeAdapter
+
+    calls = [{"id": "call_1", "name": "calc", "argument_pieces": ['{"a"', ": 1}"]}]
+    chunks = [
+        *responses_stream(["Hel", "lo"], summary_parts=[["a", "b"], ["c"]], tool_calls=calls),
+        *responses_stream(["cut"], status="incomplete"),
+        responses_error_event("Too fast", "rate_limit_exceeded"),
+        responses_failed_event(),
+    ]
+    adapter = TypeAdapter(ResponseStreamEvent)
+    for kind, data in parse_events(chunks):
+        assert adapter.validate_python(json.loads(data)).type == kind
+    kinds = [kind for kind, _ in parse_events(responses_stream(["a"], status=None))]
+    assert kinds[-1] == "response.output_item.done"  # cut before the response's end
+
+
+def test_the_openai_sdk_reads_a_responses_stream_from_the_server(
+    sse_server: ScriptedServer,
+) -> None:
+    from openai import OpenAI
+
+    calls = [{"id": "call_1", "name": "calc", "argument_pieces": ['{"a"', ": 1}"]}]
+    chunks = responses_stream(["Hi", " 你好"], summary_parts=[["hm"]], tool_calls=calls)
+    sse_server.script(Reply(chunks=split_bytes(chunks, 5)))
+    client = OpenAI(base_url=sse_server.url + "/v1", api_key="x", max_retries=0, timeout=5.0)
+    with client.responses.create(model="m", input="hi", stream=True) as stream:
+        events = list(stream)
+    client.close()
+    assert "".join(e.delta for e in events if e.type == "response.output_text.delta") == "Hi 你好"
+    final = events[-1]
+    assert final.type == "response.completed"
+    assert [item.type for item in final.response.output] == [
+        "reasoning",
+        "message",
+        "function_call",
+    ]
+    assert final.response.usage is not None
+    assert final.response.usage.output_tokens == 34
+    assert sse_server.requests[0].path == "/v1/responses"
