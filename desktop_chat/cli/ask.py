@@ -37,7 +37,7 @@ from desktop_chat.core.events import RetryScheduled, StreamEvent, TextDelta
 from desktop_chat.core.retry import RetryPolicy
 from desktop_chat.core.transport import TransportConfig
 from desktop_chat.session.target import Target, address_target, demo_target, saved_target
-from desktop_chat.storage.validation import LIMIT_FIELDS
+from desktop_chat.storage.validation import LIMIT_FIELDS, PROTOCOLS
 
 if TYPE_CHECKING:
     from desktop_chat.demo_server import DemoServer
@@ -55,15 +55,17 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         description="Stream one answer to stdout. With nothing configured, the demo answers.",
     )
     parser.add_argument("prompt", help="what to ask")
-    parser.add_argument("--protocol", choices=("openai", "anthropic"))
+    parser.add_argument("--protocol", choices=PROTOCOLS)
     parser.add_argument(
-        "--base-url", help="e.g. https://api.openai.com/v1 or https://api.anthropic.com"
+        "--base-url",
+        help="e.g. https://api.openai.com/v1 (openai, openai-responses) or "
+        "https://api.anthropic.com (anthropic)",
     )
     parser.add_argument("--model")
     parser.add_argument("--endpoint", metavar="NAME", help="a saved endpoint (see `endpoint list`)")
     parser.add_argument(
         "--output-limit-field", choices=LIMIT_FIELDS,
-        help="OpenAI protocol: the request field for --max-tokens (default: the saved "
+        help="Chat Completions: the request field for --max-tokens (default: the saved "
         "endpoint's, or auto: max_completion_tokens for api.openai.com and Azure OpenAI)",
     )  # fmt: skip
     parser.add_argument(
@@ -491,7 +493,7 @@ async def _resolve_target(
         return demo_target(base_url, args.model or DEMO_MODEL), demo
     if args.base_url:
         if not args.protocol:
-            raise CliError("--base-url needs --protocol openai or --protocol anthropic", 2)
+            raise CliError(f"--base-url needs --protocol ({', '.join(PROTOCOLS)})", 2)
         if not args.model:
             raise CliError("--model is required with --base-url", 2)
         key = os.environ.get(KEY_VARIABLE) or None

@@ -3,7 +3,8 @@
 Commands::
 
     desktop-chat endpoint list [--json]
-    desktop-chat endpoint add NAME [--preset P] [--protocol openai|anthropic] [--base-url URL]
+    desktop-chat endpoint add NAME [--preset P] [--protocol openai|openai-responses|anthropic]
+                                   [--base-url URL]
                                    [--model M] [--header NAME:VALUE ...]
                                    [--output-limit-field auto|max_tokens|max_completion_tokens]
     desktop-chat endpoint edit NAME [the same options] [--remove-header NAME ...] [--clear-headers]
@@ -26,7 +27,8 @@ JSON output is stable: fields may be added, never renamed or removed.
 ``endpoint list --json``::
 
     {"active_endpoint": str | null, "active_model": str | null,
-     "endpoints": [{"name": str, "protocol": "openai" | "anthropic", "base_url": str,
+     "endpoints": [{"name": str, "protocol": "openai" | "openai-responses" | "anthropic",
+                    "base_url": str,
                     "default_model": str, "extra_headers": {str: str}, "active": bool,
                     "has_key": bool | null,
                     "output_limit_field": "auto" | "max_tokens" | "max_completion_tokens",
@@ -60,7 +62,12 @@ from desktop_chat.storage.origin import origin_of
 from desktop_chat.storage.secrets import KeyStore, KeyStoreError
 from desktop_chat.storage.settings import OPTIONS, PRESETS, Endpoint, Settings, find_option
 from desktop_chat.storage.settings_file import load_settings
-from desktop_chat.storage.validation import LIMIT_FIELDS, SettingsError, SettingsFileError
+from desktop_chat.storage.validation import (
+    LIMIT_FIELDS,
+    PROTOCOLS,
+    SettingsError,
+    SettingsFileError,
+)
 
 MAX_KEY_LENGTH = 16_384
 
@@ -111,11 +118,17 @@ def _require(settings: Settings, name: str) -> Endpoint:
 
 
 def _preset(name: str) -> tuple[str, str]:
-    wanted = name.replace(" ", "").casefold()
+    """The preset named `name`, told apart by its letters and digits alone: "openai-responses"
+    and "OpenAI Responses" are the same."""
+    wanted = _letters(name)
     for preset, value in PRESETS.items():
-        if preset.replace(" ", "").casefold() == wanted:
+        if _letters(preset) == wanted:
             return value
     raise CliError(f"unknown preset {name!r}; presets: {', '.join(PRESETS)}", 2)
+
+
+def _letters(name: str) -> str:
+    return "".join(c for c in name.casefold() if c.isalnum())
 
 
 def _headers(items: list[str]) -> dict[str, str]:
@@ -166,6 +179,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         _out("No endpoints yet. Add one: desktop-chat endpoint add NAME --preset OpenAI")
         return 0
     width = max(len(ep.name) for ep in settings.endpoints)
+    protocol_width = max(9, *(len(ep.protocol) for ep in settings.endpoints))
     for ep in settings.endpoints:
         active = ep.name == settings.active_endpoint
         model = (settings.active_model if active else None) or ep.default_model or "-"
@@ -173,7 +187,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         if has_key[ep.name] and ep.key_moved:
             key += f" (held back: stored for {ep.key_origin})"
         mark = "*" if active else " "
-        row = f"{mark} {ep.name:<{width}}  {ep.protocol:<9}  {ep.base_url}"
+        row = f"{mark} {ep.name:<{width}}  {ep.protocol:<{protocol_width}}  {ep.base_url}"
         _out(f"{row}  model: {model}  key: {key}")
     return 0
 
@@ -417,7 +431,7 @@ def _endpoint_options(parser: argparse.ArgumentParser, *, edit: bool) -> None:
     parser.add_argument(
         "--preset", metavar="P", help=f"fill protocol and URL: {', '.join(PRESETS)}"
     )
-    parser.add_argument("--protocol", choices=("openai", "anthropic"))
+    parser.add_argument("--protocol", choices=PROTOCOLS)
     parser.add_argument("--base-url", metavar="URL")
     parser.add_argument("--model", metavar="M", help="default model ('' clears it)")
     parser.add_argument(
@@ -426,7 +440,7 @@ def _endpoint_options(parser: argparse.ArgumentParser, *, edit: bool) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--output-limit-field", choices=LIMIT_FIELDS,
-        help="OpenAI protocol: the request field for the answer's length limit; auto (default) "
+        help="Chat Completions: the request field for the answer's length limit; auto (default) "
         "sends max_completion_tokens to api.openai.com and Azure OpenAI, max_tokens elsewhere",
     )  # fmt: skip
     if edit:

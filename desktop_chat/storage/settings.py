@@ -28,23 +28,56 @@ from desktop_chat.storage.origin import origin_of
 from desktop_chat.storage.tool_settings import ToolSettings
 from desktop_chat.storage.validation import (
     LimitField,
+    Protocol,
     SettingsError,
     check_base_url,
     check_header,
     check_key_origin,
     check_limit_field,
     check_name,
+    check_protocol,
     check_proxy_url,
 )
 
-Protocol = Literal["openai", "anthropic"]
 ProxyMode = Literal["system", "none", "custom"]
 Theme = Literal["system", "light", "dark"]
 
+# Providers that speak one of our protocols: (protocol, base URL), each URL as the provider's
+# own documentation gives it. Their quirks are the core's to know by host, so that an endpoint
+# typed by hand gets them too: Chat Completions sends `max_tokens` everywhere but OpenAI's own
+# hosts (openai_chat.limit_field), and no `stream_options` where a host refuses it (Mistral,
+# Zhipu GLM; openai_chat.usage_option). Regions are separate presets: keys do not cross them.
 PRESETS: dict[str, tuple[Protocol, str]] = {
     "OpenAI": ("openai", "https://api.openai.com/v1"),
+    # The Responses API on the same host (platform.openai.com/docs/api-reference/responses).
+    "OpenAI Responses": ("openai-responses", "https://api.openai.com/v1"),
     "Anthropic": ("anthropic", "https://api.anthropic.com"),
+    # ai.google.dev/gemini-api/docs/openai: the OpenAI-compatible endpoint.
+    "Google Gemini": ("openai", "https://generativelanguage.googleapis.com/v1beta/openai"),
+    # docs.mistral.ai/api: POST https://api.mistral.ai/v1/chat/completions.
+    "Mistral": ("openai", "https://api.mistral.ai/v1"),
+    # console.groq.com/docs/openai
+    "Groq": ("openai", "https://api.groq.com/openai/v1"),
+    # docs.x.ai/api/integrations: "baseURL: https://api.x.ai/v1".
+    "xAI": ("openai", "https://api.x.ai/v1"),
+    # api-docs.deepseek.com: https://api.deepseek.com (also served under /v1).
     "DeepSeek": ("openai", "https://api.deepseek.com"),
+    # platform.moonshot.cn (China) and platform.kimi.ai/docs/api/quickstart (global).
+    "Moonshot Kimi": ("openai", "https://api.moonshot.cn/v1"),
+    "Moonshot Kimi global": ("openai", "https://api.moonshot.ai/v1"),
+    # help.aliyun.com/zh/dashscope/developer-reference/compatibility-of-openai-with-dashscope;
+    # the international region is dashscope-intl (Alibaba Cloud Model Studio).
+    "Qwen DashScope": ("openai", "https://dashscope.aliyuncs.com/compatible-mode/v1"),
+    "Qwen DashScope international": (
+        "openai",
+        "https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
+    ),
+    # open.bigmodel.cn/dev/api (China); docs.z.ai, the same API on the international platform.
+    "Zhipu GLM": ("openai", "https://open.bigmodel.cn/api/paas/v4"),
+    "Z.ai GLM": ("openai", "https://api.z.ai/api/paas/v4"),
+    # docs.siliconflow.cn/docs/userguide/quickstart (China); docs.siliconflow.com (global).
+    "SiliconFlow": ("openai", "https://api.siliconflow.cn/v1"),
+    "SiliconFlow global": ("openai", "https://api.siliconflow.com/v1"),
     "OpenRouter": ("openai", "https://openrouter.ai/api/v1"),
     "Ollama": ("openai", "http://localhost:11434/v1"),
     "LM Studio": ("openai", "http://localhost:1234/v1"),
@@ -69,7 +102,7 @@ class Endpoint:
     base_url: str
     default_model: str = ""
     extra_headers: dict[str, str] = field(default_factory=dict)
-    output_limit_field: LimitField = "auto"  # the OpenAI protocol only
+    output_limit_field: LimitField = "auto"  # Chat Completions only
     key_origin: str = ""
 
     @property
@@ -80,8 +113,7 @@ class Endpoint:
     def __post_init__(self) -> None:
         # Normalise, then refuse anything that could smuggle a secret into the settings file.
         object.__setattr__(self, "name", check_name(self.name))
-        if self.protocol not in ("openai", "anthropic"):
-            raise SettingsError(f"protocol must be 'openai' or 'anthropic', not {self.protocol!r}")
+        check_protocol(self.protocol)
         object.__setattr__(self, "base_url", check_base_url(self.base_url))
         if not isinstance(self.default_model, str):
             raise SettingsError("the default model must be text")

@@ -21,6 +21,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 from desktop_chat.storage.origin import origin_of
 
+# The wire protocol an endpoint speaks: Chat Completions, the Responses API, or Anthropic
+# Messages (one adapter each in desktop_chat.core.providers).
+Protocol = Literal["openai", "openai-responses", "anthropic"]
+PROTOCOLS: tuple[Protocol, ...] = typing.get_args(Protocol)
 # The request field that carries the answer's length limit (OpenAI protocol only); "auto" lets
 # the core choose by host (desktop_chat.core.providers.openai_chat.limit_field).
 LimitField = Literal["auto", "max_tokens", "max_completion_tokens"]
@@ -156,6 +160,14 @@ def check_proxy_url(url: str) -> str:
     if parts.password is not None:
         raise SettingsError("the proxy URL must not contain a password")
     return url
+
+
+def check_protocol(value: object) -> Protocol:
+    """Return ``value`` if it names a protocol, else raise SettingsError."""
+    if value not in PROTOCOLS:
+        names = ", ".join(repr(p) for p in PROTOCOLS)
+        raise SettingsError(f"protocol must be one of {names}, not {value!r}")
+    return value
 
 
 def check_limit_field(value: object) -> LimitField:

@@ -254,6 +254,24 @@ def test_every_preset_makes_a_valid_endpoint(preset: str) -> None:
     assert Endpoint(preset, protocol, url).base_url == url
 
 
+@pytest.mark.parametrize("protocol", ["openai", "openai-responses", "anthropic"])
+def test_every_protocol_is_a_valid_choice(protocol: str) -> None:
+    assert Endpoint("e", protocol, "http://h").protocol == protocol  # type: ignore[arg-type]
+
+
+def test_an_unknown_protocol_names_the_known_ones() -> None:
+    with pytest.raises(SettingsError) as caught:
+        Endpoint("e", "responses", "http://h")  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        "protocol must be one of 'openai', 'openai-responses', 'anthropic', not 'responses'"
+    )
+
+
+def test_openai_offers_both_of_its_protocols_on_one_host() -> None:
+    assert PRESETS["OpenAI"] == ("openai", "https://api.openai.com/v1")
+    assert PRESETS["OpenAI Responses"] == ("openai-responses", "https://api.openai.com/v1")
+
+
 # --- the Settings value ---------------------------------------------------------------------------
 
 
@@ -330,6 +348,29 @@ def test_the_output_limit_field_round_trips(tmp_path: Path) -> None:
     assert fields == ["auto", "max_completion_tokens"]
     loaded = load_settings(path).settings
     assert loaded.endpoint("Local").output_limit_field == "max_completion_tokens"  # type: ignore[union-attr]
+
+
+def test_a_responses_endpoint_round_trips_and_old_files_load_unchanged(tmp_path: Path) -> None:
+    old = {
+        "version": 1,
+        "endpoints": [
+            {"name": "A", "protocol": "anthropic", "base_url": "https://api.anthropic.com",
+             "default_model": "", "extra_headers": {}, "output_limit_field": "auto"},
+            {"name": "O", "protocol": "openai", "base_url": "https://api.openai.com/v1"},
+        ],
+    }  # fmt: skip
+    path = write(tmp_path / "settings.json", old)
+    loaded = load_settings(path)
+    assert loaded.notice is None
+    assert [(e.name, e.protocol) for e in loaded.settings.endpoints] == [
+        ("A", "anthropic"), ("O", "openai"),
+    ]  # fmt: skip
+    responses = Endpoint("R", "openai-responses", "https://api.openai.com/v1")
+    settings = loaded.settings.with_endpoint(responses)
+    save_settings(settings, path)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert doc["endpoints"][2]["protocol"] == "openai-responses"
+    assert load_settings(path) == LoadResult(settings)
 
 
 def test_an_endpoint_without_an_output_limit_field_loads_as_auto(tmp_path: Path) -> None:

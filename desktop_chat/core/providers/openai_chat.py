@@ -84,6 +84,18 @@ def limit_field(base_url: str, choice: str = "auto") -> str:
     return "max_completion_tokens" if openai_host else "max_tokens"
 
 
+# Hosts that refuse `stream_options` and send usage in the last chunk unasked: Mistral answers
+# 422 "Extra inputs are not permitted" (avante.nvim#2347, anon-kode#53); Zhipu's GLM API, in
+# China and as Z.ai, does not support the field (AgentScope's GLM notes strip it).
+_NO_STREAM_OPTIONS = {"api.mistral.ai", "open.bigmodel.cn", "api.z.ai"}
+
+
+def usage_option(base_url: str) -> dict[str, object]:
+    """The request fields that ask for usage in the stream: none where a host refuses them."""
+    host = (urlsplit(base_url).hostname or "").lower()
+    return {} if host in _NO_STREAM_OPTIONS else {"stream_options": {"include_usage": True}}
+
+
 class OpenAIChatParser:
     """Chunks of `chat.completion.chunk` to typed events.
 
@@ -123,7 +135,8 @@ class OpenAIChatParser:
                 self._open_calls.clear()
                 out.append(Stop(reason))
                 self.complete = True
-        usage = chunk.get("usage")
+        # Moonshot (Kimi) puts the usage in the last chunk's choice instead (go-moonshot#17).
+        usage = chunk.get("usage") or (choices[0].get("usage") if choices else None)
         if usage:
             out.append(Usage(usage.get("prompt_tokens"), usage.get("completion_tokens")))
 
@@ -163,7 +176,7 @@ class OpenAIChat:
             "model": request.model,
             "messages": render_messages(request.conversation),
             "stream": True,
-            "stream_options": {"include_usage": True},
+            **usage_option(endpoint.base_url),
             limit_field(endpoint.base_url, endpoint.output_limit_field): request.max_tokens,
         }
         if request.temperature is not None:

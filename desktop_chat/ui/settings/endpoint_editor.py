@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 PROTOCOLS = (
     ("openai", "OpenAI-compatible (Chat Completions)"),
+    ("openai-responses", "OpenAI Responses API"),
     ("anthropic", "Anthropic Messages"),
 )
 LIMIT_FIELDS = (
@@ -337,7 +338,8 @@ class EndpointEditor(QWidget):
             self.changed.emit()
 
     def _show_limit_row(self) -> None:
-        """Anthropic always sends max_tokens: the choice only exists for the OpenAI protocol."""
+        """Only Chat Completions has a choice: Anthropic sends max_tokens, Responses
+        max_output_tokens."""
         self._form.setRowVisible(self.limit_combo, self.protocol_combo.currentData() == "openai")
 
     def _apply_preset(self, index: int) -> None:
