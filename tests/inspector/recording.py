@@ -19,7 +19,7 @@ from desktop_chat.tools.loop import ToolLoop
 from desktop_chat.tools.registry import ToolRegistry
 from tests.support.engine import Sleeps
 from tests.support.sse_server import Reply, ScriptedServer
-from tests.support.streams import anthropic_stream, openai_stream
+from tests.support.streams import anthropic_stream, openai_stream, responses_stream
 
 KEY = "sk-inspect-0123456789abcdef"
 LOOP_TIMEOUT = 15
@@ -46,10 +46,13 @@ class Wire:
     protocol: str
 
     def endpoint(self, server: ScriptedServer) -> EndpointConfig:
-        base = server.url + "/v1" if self.protocol == "openai" else server.url
+        base = server.url if self.protocol == "anthropic" else server.url + "/v1"
         return EndpointConfig(self.protocol, base, KEY)
 
     def calls(self, *calls: Call, text: Sequence[str] = ()) -> Reply:
+        if self.protocol == "openai-responses":
+            specs = [{"id": i, "name": n, "argument_pieces": list(p)} for i, n, p in calls]
+            return Reply(chunks=responses_stream(list(text), tool_calls=specs))
         if self.protocol == "openai":
             specs = [{"id": i, "name": n, "argument_pieces": list(p)} for i, n, p in calls]
             chunks = openai_stream(list(text), tool_calls=specs, finish_reason="tool_calls")
@@ -59,12 +62,16 @@ class Wire:
         return Reply(chunks=chunks)
 
     def text(self, *pieces: str) -> Reply:
+        if self.protocol == "openai-responses":
+            return Reply(chunks=responses_stream(list(pieces)))
         if self.protocol == "openai":
             return Reply(chunks=openai_stream(list(pieces)))
         return Reply(chunks=anthropic_stream(list(pieces)))
 
 
-OPENAI, ANTHROPIC = Wire("openai"), Wire("anthropic")
+OPENAI, RESPONSES, ANTHROPIC = Wire("openai"), Wire("openai-responses"), Wire("anthropic")
+PROTOCOLS = [OPENAI, RESPONSES, ANTHROPIC]
+PROTOCOL_IDS = [wire.protocol for wire in PROTOCOLS]
 
 
 class Recording:

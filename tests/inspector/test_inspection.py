@@ -25,6 +25,8 @@ from tests.inspector.recording import (
     ANTHROPIC,
     KEY,
     OPENAI,
+    PROTOCOL_IDS,
+    PROTOCOLS,
     Recording,
     Sleeps,
     Wire,
@@ -37,7 +39,7 @@ from tests.inspector.recording import (
 from tests.support.sse_server import Reply, ScriptedServer
 from tests.support.streams import openai_stream
 
-BOTH = pytest.mark.parametrize("wire", [OPENAI, ANTHROPIC], ids=["openai", "anthropic"])
+BOTH = pytest.mark.parametrize("wire", PROTOCOLS, ids=PROTOCOL_IDS)
 TIMEOUT = 15
 
 
@@ -52,9 +54,9 @@ async def test_a_plain_answer_shows_request_response_and_every_sse_event(
     inspection = recording.inspection
     (trace,) = inspection.requests
     assert trace.method == "POST"
-    path = "/v1/chat/completions" if wire is OPENAI else "/v1/messages"
+    path = {OPENAI: "/v1/chat/completions", ANTHROPIC: "/v1/messages"}.get(wire, "/v1/responses")
     assert trace.url == sse_server.url + path
-    key_header = "Authorization" if wire is OPENAI else "x-api-key"
+    key_header = "x-api-key" if wire is ANTHROPIC else "Authorization"
     assert dict(trace.headers)[key_header] == "[redacted]"
     assert json.loads(trace.body) == sse_server.requests[0].json()
     assert trace.status == 200

@@ -10,7 +10,7 @@ import pytest
 
 from desktop_chat.core.engine import EndpointConfig
 from tests.support.sse_server import RecordedRequest, Reply, ScriptedServer
-from tests.support.streams import anthropic_stream, openai_stream
+from tests.support.streams import anthropic_stream, openai_stream, responses_stream
 
 Call = tuple[str, str, Sequence[str]]  # id, name, argument pieces as streamed
 
@@ -21,11 +21,16 @@ class Wire:
 
     protocol: str
 
+    def base_url(self, server: ScriptedServer) -> str:
+        return server.url if self.protocol == "anthropic" else server.url + "/v1"
+
     def endpoint(self, server: ScriptedServer) -> EndpointConfig:
-        base = server.url + "/v1" if self.protocol == "openai" else server.url
-        return EndpointConfig(self.protocol, base, "test-key")
+        return EndpointConfig(self.protocol, self.base_url(server), "test-key")
 
     def calls(self, *calls: Call, text: Sequence[str] = ()) -> Reply:
+        if self.protocol == "openai-responses":
+            specs = [{"id": i, "name": n, "argument_pieces": list(p)} for i, n, p in calls]
+            return Reply(chunks=responses_stream(list(text), tool_calls=specs))
         if self.protocol == "openai":
             specs = [{"id": i, "name": n, "argument_pieces": list(p)} for i, n, p in calls]
             chunks = openai_stream(
@@ -37,12 +42,24 @@ class Wire:
         return Reply(chunks=chunks)
 
     def text(self, text: str) -> Reply:
+        if self.protocol == "openai-responses":
+            return Reply(chunks=responses_stream([text[:3], text[3:]]))
         if self.protocol == "openai":
             return Reply(chunks=openai_stream([text[:3], text[3:]]))
         return Reply(chunks=anthropic_stream([text[:3], text[3:]]))
 
     def results(self, request: RecordedRequest) -> list[tuple[str, str, bool]]:
-        """(call id, content, is_error) of the tool results, in the protocol's own form."""
+        """(call id, content, is_error) of the tool results, in the protocol's own form.
+
+        The Responses API has no error flag: its results are never marked as errors.
+        """
+        if self.protocol == "openai-responses":
+            items = request.json()["input"]  # type: ignore[index]
+            return [
+                (i["call_id"], i["output"], False)
+                for i in items
+                if i.get("type") == "function_call_output"
+            ]
         messages = request.json()["messages"]  # type: ignore[index]
         if self.protocol == "openai":
             return [
@@ -58,6 +75,13 @@ class Wire:
 
     def sent_calls(self, request: RecordedRequest) -> list[tuple[str, str, object]]:
         """(id, name, arguments) of the assistant's calls as sent back."""
+        if self.protocol == "openai-responses":
+            items = request.json()["input"]  # type: ignore[index]
+            return [
+                (i["call_id"], i["name"], json.loads(i["arguments"]))
+                for i in items
+                if i.get("type") == "function_call"
+            ]
         messages = request.json()["messages"]  # type: ignore[index]
         if self.protocol == "openai":
             return [
@@ -75,5 +99,8 @@ class Wire:
         ]
 
 
-OPENAI, ANTHROPIC = Wire("openai"), Wire("anthropic")
+OPENAI, RESPONSES, ANTHROPIC = Wire("openai"), Wire("openai-responses"), Wire("anthropic")
 BOTH = pytest.mark.parametrize("wire", [OPENAI, ANTHROPIC], ids=["openai", "anthropic"])
+ALL = pytest.mark.parametrize(
+    "wire", [OPENAI, RESPONSES, ANTHROPIC], ids=["openai", "openai-responses", "anthropic"]
+)

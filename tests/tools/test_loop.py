@@ -35,7 +35,7 @@ from desktop_chat.tools.events import (
 from desktop_chat.tools.loop import ToolLoop
 from desktop_chat.tools.registry import ToolEntry, ToolOutput, ToolRegistry, user_tool_entry
 from tests.support.sse_server import Reply, ScriptedServer
-from tests.support.wire import ANTHROPIC, BOTH, OPENAI, Wire
+from tests.support.wire import ALL, ANTHROPIC, OPENAI, Wire
 
 
 @pytest.fixture
@@ -94,7 +94,7 @@ class Recorder:
         return [e for e in self.events if isinstance(e, kind)]
 
 
-@BOTH
+@ALL
 async def test_parallel_calls_streamed_in_pieces_run_concurrently(
     wire: Wire, sse_server: ScriptedServer, engine: Engine
 ) -> None:
@@ -178,7 +178,7 @@ async def test_asked_together_every_call_waits_for_its_answer_at_once(
     ]
 
 
-@BOTH
+@ALL
 async def test_malformed_arguments_go_back_as_an_error_and_the_model_continues(
     wire: Wire, sse_server: ScriptedServer, engine: Engine
 ) -> None:
@@ -241,7 +241,7 @@ async def test_deny_sends_the_reason_as_an_error(
     assert result.steps[0].calls[0].approved is False
 
 
-@BOTH
+@ALL
 async def test_edit_runs_and_records_the_edited_arguments(
     wire: Wire, sse_server: ScriptedServer, engine: Engine
 ) -> None:
