@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 # it returns (or None) receives every event of that turn with its time.monotonic() arrival time.
 ObserverFactory = Callable[[int], Observer | None]
 
-_CUT_OFF = {"max_tokens", "length"}
+_CUT_OFF = {"max_tokens", "length", "max_output_tokens"}  # Anthropic, Chat Completions, Responses
 
 
 class ChatController(QObject):

@@ -23,8 +23,8 @@ WindowFactory = Callable[..., MainWindow]
 
 
 def local(server: ScriptedServer, protocol: str = "openai") -> Settings:
-    if protocol == "openai":
-        endpoint = Endpoint("Local", "openai", server.url + "/v1", "m")
+    if protocol in ("openai", "openai-responses"):
+        endpoint = Endpoint("Local", protocol, server.url + "/v1", "m")
     else:
         endpoint = Endpoint("Local", "anthropic", server.url, "claude-test")
     return Settings((endpoint,), "Local", network=FAST, models_cache={"Local": ("m",)})

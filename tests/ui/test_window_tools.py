@@ -41,7 +41,7 @@ from tests.support.window import (
     wait_card,
     wait_outcome,
 )
-from tests.support.wire import ANTHROPIC, BOTH, OPENAI
+from tests.support.wire import ALL, ANTHROPIC, BOTH, OPENAI
 
 ROOT = Path(__file__).resolve().parents[2]
 SLEEPY = McpServer(
@@ -54,7 +54,7 @@ def roles(window: MainWindow) -> list[str]:
     return [m.role for m in window.chat.messages]
 
 
-@BOTH
+@ALL
 def test_a_call_streamed_in_pieces_is_approved_and_the_answer_continues(
     qtbot, open_window, sse_server, wire
 ):
