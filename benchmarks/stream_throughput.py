@@ -62,11 +62,12 @@ def text_pieces(count: int, seed: int = 1) -> list[str]:
 
 
 def sse_bodies(pieces: list[str]) -> dict[str, bytes]:
-    """Return the SSE payload of each route: the OpenAI and the Anthropic shape."""
-    from tests.support.streams import anthropic_stream, openai_stream
+    """Return the SSE payload of each route: Chat Completions, Responses and Anthropic."""
+    from tests.support.streams import anthropic_stream, openai_stream, responses_stream
 
     return {
         "/v1/chat/completions": b"".join(openai_stream(pieces, model="bench")),
+        RESPONSES_PATH: b"".join(responses_stream(pieces, model="bench")),
         "/v1/messages": b"".join(anthropic_stream(pieces, model="bench")),
     }
 
@@ -122,6 +123,7 @@ def serve(pieces: list[str], port_pipe: Connection) -> None:
 Run = Callable[[], Awaitable[str | bytes]]
 Factory = Callable[[str, float], AbstractAsyncContextManager[Run]]  # (origin, I/O timeout) -> run
 OPENAI_PATH = "/v1/chat/completions"
+RESPONSES_PATH = "/v1/responses"
 MESSAGES = [{"role": "user", "content": "Write a long answer."}]
 REQUEST_BODY = {"model": "bench", "messages": MESSAGES, "stream": True}
 
@@ -203,6 +205,10 @@ def _anthropic_text(event: dict) -> str | None:  # type: ignore[type-arg]
     return event["delta"]["text"] if event["type"] == "content_block_delta" else None
 
 
+def _responses_text(event: dict) -> str | None:  # type: ignore[type-arg]
+    return event["delta"] if event["type"] == "response.output_text.delta" else None
+
+
 @asynccontextmanager
 async def httpx_sse(origin: str, io_timeout: float) -> AsyncIterator[Run]:
     from httpx_sse import aconnect_sse
@@ -252,6 +258,25 @@ async def openai_create(origin: str, io_timeout: float) -> AsyncIterator[Run]:
                     content = chunk.choices[0].delta.content
                     if content:
                         parts.append(content)
+            return "".join(parts)
+
+        yield run
+
+
+@asynccontextmanager
+async def openai_responses(origin: str, io_timeout: float) -> AsyncIterator[Run]:
+    async with _openai_client(origin, io_timeout) as client:
+        if not hasattr(client, "responses"):
+            raise Unavailable("this openai version has no responses API")
+
+        async def run() -> str:
+            parts: list[str] = []
+            stream = await client.responses.create(
+                model="bench", input=MESSAGES[0]["content"], stream=True
+            )
+            async for event in stream:
+                if event.type == "response.output_text.delta":
+                    parts.append(event.delta)
             return "".join(parts)
 
         yield run
@@ -345,11 +370,14 @@ CONTENDERS = (
     Contender("1. httpx aiter_bytes (bytes only)", raw_bytes, expects=OPENAI_PATH),
     Contender(PRACTICAL, _split_and_loads(OPENAI_PATH, _openai_content)),
     Contender("2a. same, Anthropic shape", _split_and_loads("/v1/messages", _anthropic_text)),
+    Contender("2b. same, Responses shape", _split_and_loads(RESPONSES_PATH, _responses_text)),
     Contender("3. httpx-sse + json.loads", httpx_sse),
     Contender(OPENAI_SDK, openai_create),
+    Contender("4a. openai responses.create(stream=True)", openai_responses),
     Contender("5. openai .stream() helper", openai_stream_helper),
     Contender("6. anthropic messages.stream()", anthropic_stream),
     Contender("7. OUR engine, OpenAI", _engine("openai", "/v1")),
+    Contender("7a. OUR engine, OpenAI Responses", _engine("openai-responses", "/v1")),
     Contender("8. OUR engine, Anthropic", _engine("anthropic", "")),
     Contender(
         "9. OUR engine, OpenAI, traced into the inspector", _engine("openai", "/v1", inspected=True)
