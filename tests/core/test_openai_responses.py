@@ -186,6 +186,15 @@ def test_reasoning_without_encrypted_content_or_from_anthropic_is_not_sent() -> 
     ]
 
 
+def test_reasoning_of_an_answer_stopped_before_any_output_is_left_out() -> None:
+    stopped = Message("assistant", thinking_blocks=(ThinkingBlock("t", reasoning_item("r", "e")),))
+    conversation = Conversation(messages=[Message("user", "q"), stopped, Message("user", "again")])
+    assert body(request(conversation))["input"] == [
+        {"role": "user", "content": "q"},
+        {"role": "user", "content": "again"},
+    ]
+
+
 def test_anthropic_leaves_out_a_responses_reasoning_item() -> None:
     blocks = (ThinkingBlock("t", reasoning_item("rs_1", "enc")), ThinkingBlock("u", "sig"))
     conversation = Conversation(messages=[Message("assistant", "a", thinking_blocks=blocks)])

@@ -26,11 +26,11 @@ from desktop_chat.core.sse import SSEEvent
 
 @dataclass(frozen=True, slots=True)
 class EndpointConfig:
-    protocol: str  # "openai" | "anthropic"
+    protocol: str  # "openai" | "openai-responses" | "anthropic" (see providers.PROTOCOLS)
     base_url: str
     api_key: str | None = None
     extra_headers: Mapping[str, str] = field(default_factory=dict)
-    # OpenAI only: "auto" | "max_tokens" | "max_completion_tokens" (see openai_chat.limit_field)
+    # Chat Completions only: "auto", "max_tokens" or "max_completion_tokens" (limit_field)
     output_limit_field: str = "auto"
 
     def __repr__(self) -> str:  # the key must never reach a log or a traceback

@@ -92,7 +92,8 @@ def render_input(conversation: Conversation) -> list[dict[str, object]]:
         if message.role == "user":
             items.append({"role": "user", "content": message.text})
         elif message.role == "assistant":
-            items.extend(_reasoning_items(message))
+            if message.text or message.tool_calls:  # reasoning alone is refused: it must lead
+                items.extend(_reasoning_items(message))  # to the output that followed it
             if message.text:  # a stopped answer with nothing in it is left out
                 items.append({"role": "assistant", "content": message.text})
             items.extend(
