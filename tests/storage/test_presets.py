@@ -87,3 +87,12 @@ def test_the_preset_hosts_get_their_quirks(preset: str) -> None:
         assert "stream_options" not in http.json
     else:
         assert http.json["stream_options"] == {"include_usage": True}
+
+
+def test_the_presets_cover_the_providers_people_ask_for() -> None:
+    wanted = {
+        "OpenAI", "OpenAI Responses", "Anthropic", "Google Gemini", "Mistral", "Groq", "xAI",
+        "DeepSeek", "Moonshot Kimi", "Qwen DashScope", "Zhipu GLM", "SiliconFlow",
+    }  # fmt: skip
+    assert wanted <= set(PRESETS)
+    assert all(url.startswith("https://") for name, (_, url) in PRESETS.items() if name in wanted)
