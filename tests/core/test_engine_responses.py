@@ -7,7 +7,7 @@ import json
 import pytest
 
 from desktop_chat.core.conversation import Conversation, Message, Tool
-from desktop_chat.core.engine import ChatRequest, EndpointConfig
+from desktop_chat.core.engine import ChatRequest, EndpointConfig, Engine
 from desktop_chat.core.errors import (
     AuthenticationError,
     BadRequestError,
@@ -15,9 +15,10 @@ from desktop_chat.core.errors import (
     StreamCutError,
     TimeoutError_,
 )
-from desktop_chat.core.events import RequestSent, RetryScheduled, WireEvent
+from desktop_chat.core.events import RequestSent, RetryScheduled, StreamEvent, WireEvent
 from desktop_chat.core.providers.openai_responses import parse_reasoning_item
-from tests.core.test_engine import KEY, make_engine, run
+from desktop_chat.core.retry import RetryPolicy
+from desktop_chat.core.transport import TransportConfig
 from tests.support.engine import REQUEST, Sleeps
 from tests.support.sse_server import Reply, ScriptedServer
 from tests.support.streams import (
@@ -26,6 +27,27 @@ from tests.support.streams import (
     responses_stream,
     split_bytes,
 )
+
+KEY = "sk-test-0123456789abcdef"
+
+
+def make_engine(
+    sleeps: Sleeps | None = None, *, read_timeout: float = 5.0, max_retries: int = 3, **kw: float
+) -> Engine:
+    return Engine(
+        TransportConfig(connect_timeout=2.0, read_timeout=read_timeout, **kw),  # type: ignore[arg-type]
+        RetryPolicy(max_retries=max_retries, base_delay=0.5, max_delay=4.0),
+        sleep=sleeps or Sleeps(),
+        rng=lambda: 0.5,
+    )
+
+
+async def run(engine: Engine, endpoint: EndpointConfig, request: ChatRequest = REQUEST):
+    events: list[StreamEvent] = []
+    try:
+        return await engine.run(endpoint, request, events.append), events
+    finally:
+        await engine.aclose()
 
 
 def responses(server: ScriptedServer) -> EndpointConfig:
