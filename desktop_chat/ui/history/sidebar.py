@@ -71,6 +71,7 @@ class HistorySidebar(QWidget):
         self.model = ConversationModel(store, parent=self)
         self.list = self._view("Saved conversations", self.model)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.list.setUniformItemSizes(True)  # a page is laid out without asking every row
         self.results_model = SearchModel(store, parent=self)
         self.results = self._view("Search results", self.results_model)
         self.results.setItemDelegate(HitDelegate(self.results))
@@ -122,7 +123,6 @@ class HistorySidebar(QWidget):
         view = QListView(self)
         view.setAccessibleName(name)
         view.setModel(model)
-        view.setUniformItemSizes(False)
         view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -230,7 +230,7 @@ class HistorySidebar(QWidget):
         """Edit the title in place (F2 does the same)."""
         row = self.model.row_of(conversation_id)
         if row is not None:
-            index = self.model.index(row)
+            index = self.model.index(row, 0)
             self.list.setCurrentIndex(index)
             self.list.edit(index)
 
@@ -248,7 +248,7 @@ class HistorySidebar(QWidget):
         if self._pending is not None:
             self._commit_delete()
         row = self.model.row_of(conversation_id)
-        info = self.model.info(self.model.index(row)) if row is not None else None
+        info = self.model.info(self.model.index(row, 0)) if row is not None else None
         title = (info.title if info else "") or UNTITLED
         self._pending = conversation_id
         self.model.set_hidden(conversation_id, True)
@@ -370,12 +370,14 @@ class HistorySidebar(QWidget):
         """Make a conversation's row current, or (with `near`) the row closest to that place."""
         row = self.model.row_of(conversation_id) if conversation_id else None
         if row is None and near is not None:
-            rows = [r for r in range(self.model.rowCount()) if self.model.info(self.model.index(r))]
+            rows = [
+                r for r in range(self.model.rowCount()) if self.model.info(self.model.index(r, 0))
+            ]
             row = min(rows, key=lambda r: (abs(r - near), r), default=None)
         if row is None:
             self.list.clearSelection()
             return
-        self.list.setCurrentIndex(self.model.index(row))
+        self.list.setCurrentIndex(self.model.index(row, 0))
 
     def _show_error(self, message: str) -> None:
         self._say(message)

@@ -50,7 +50,7 @@ def make(qtbot: QtBot, store: HistoryStore) -> HistorySidebar:
 
 
 def titles(model: ConversationModel) -> list[str]:
-    return [str(model.index(r).data()) for r in range(model.rowCount())]
+    return [str(model.index(r, 0).data()) for r in range(model.rowCount())]
 
 
 def test_date_groups_in_local_time() -> None:
@@ -86,10 +86,10 @@ def test_conversations_show_newest_first_under_date_headings(
         "Pinned", "kept", "Today", "fresh", "Yesterday", "yesterday's",
         "Previous 7 days", "last week", f"{month:%B %Y}", "old one",
     ]  # fmt: skip
-    heading = sidebar.model.index(0)
+    heading = sidebar.model.index(0, 0)
     assert not heading.flags() & Qt.ItemFlag.ItemIsSelectable
     assert (
-        sidebar.model.index(1).data(Qt.ItemDataRole.AccessibleTextRole)
+        sidebar.model.index(1, 0).data(Qt.ItemDataRole.AccessibleTextRole)
         == "kept, pinned, 2 messages"
     )
 
@@ -102,14 +102,14 @@ def test_the_model_reads_a_page_at_a_time_as_the_view_scrolls(
     sidebar = make(qtbot, store)
     model = sidebar.model
 
-    shown = sum(1 for r in range(model.rowCount()) if model.index(r).data(ID_ROLE))
+    shown = sum(1 for r in range(model.rowCount()) if model.index(r, 0).data(ID_ROLE))
     assert shown == 100  # one page, not 250
     assert model.canFetchMore(QModelIndex())
 
     for _ in range(10):
         sidebar.list.scrollToBottom()
         qtbot.wait(10)
-    shown = sum(1 for r in range(model.rowCount()) if model.index(r).data(ID_ROLE))
+    shown = sum(1 for r in range(model.rowCount()) if model.index(r, 0).data(ID_ROLE))
     assert shown == 250
     assert not model.canFetchMore(QModelIndex())
     assert titles(model)[-1] == "conversation 249"
@@ -233,7 +233,7 @@ def test_context_menu_pins_and_the_changed_conversation_moves_up(
     sidebar = make(qtbot, store)
     row = sidebar.model.row_of(old)
     assert row is not None
-    pos = sidebar.list.visualRect(sidebar.model.index(row)).center()
+    pos = sidebar.list.visualRect(sidebar.model.index(row, 0)).center()
 
     sidebar.list.customContextMenuRequested.emit(pos)
     menu = sidebar.context_menu
