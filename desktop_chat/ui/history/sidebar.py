@@ -18,6 +18,7 @@ from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, QSize, Qt, QTim
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QHBoxLayout,
     QLabel,
     QLayout,
@@ -72,6 +73,7 @@ class HistorySidebar(QWidget):
         self.list = self._view("Saved conversations", self.model)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
         self.list.setUniformItemSizes(True)  # a page is laid out without asking every row
+        self.list.setStyleSheet("QListView::item { padding: 3px 4px; }")
         self.results_model = SearchModel(store, parent=self)
         self.results = self._view("Search results", self.results_model)
         self.results.setItemDelegate(HitDelegate(self.results))
@@ -132,7 +134,7 @@ class HistorySidebar(QWidget):
         return view
 
     def _lay_out(self) -> None:
-        top = QHBoxLayout()
+        self._top = top = QBoxLayout(QBoxLayout.Direction.LeftToRight)  # a column when collapsed
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.toggle_button)
         top.addWidget(self.new_button, 1)
@@ -147,6 +149,7 @@ class HistorySidebar(QWidget):
         column.addWidget(self.stack, 1)
         column.addWidget(self.status)
         column.addWidget(self.undo_bar)
+        column.addStretch(0)  # takes the height only when the list is hidden (collapsed)
 
     def _action(self, name: str, keys: str, slot: object) -> QAction:
         action = QAction(name, self)
@@ -187,7 +190,11 @@ class HistorySidebar(QWidget):
             widget.setVisible(not collapsed)
         self.undo_bar.setVisible(not collapsed and self._pending is not None)
         self.status.setVisible(not collapsed and bool(self.status.text()))
+        self._top.setDirection(
+            QBoxLayout.Direction.TopToBottom if collapsed else QBoxLayout.Direction.LeftToRight
+        )
         self.new_button.setText("+" if collapsed else "New chat")
+        self.new_button.setToolTip("New chat")
         self.toggle_button.setText("»" if collapsed else "«")
         verb = "Show" if collapsed else "Hide"
         self.toggle_button.setAccessibleName(f"{verb} conversations")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -13,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QHBoxLayout, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.conversation import Message
-from desktop_chat.storage.history import HistoryStore
+from desktop_chat.storage.history import ConversationInfo, HistoryStore, StoredMessage, make_title
 from desktop_chat.ui.history import sidebar as sidebar_module
 from desktop_chat.ui.history.conversation_model import ID_ROLE, ConversationModel
 from desktop_chat.ui.history.dates import group_of
@@ -30,11 +31,16 @@ def store(tmp_path: Path) -> Iterator[HistoryStore]:
 
 
 def add(store: HistoryStore, text: str, *, days_ago: float = 0.0, answer: str = "ok") -> str:
-    cid = store.create_conversation()
+    """A conversation last updated `days_ago` (an import keeps the times it is given)."""
+    cid, q, a = uuid.uuid4().hex, uuid.uuid4().hex, uuid.uuid4().hex
     stamp = time.time() - days_ago * 86_400
-    q = store.add_message(cid, None, Message("user", text=text), created=stamp)
-    store.add_message(cid, q, Message("assistant", text=answer), created=stamp)
-    store._db.execute("UPDATE conversations SET updated = ? WHERE id = ?", (stamp, cid))
+    messages = [
+        StoredMessage(q, cid, None, Message("user", text=text), "complete", stamp, stamp),
+        StoredMessage(a, cid, q, Message("assistant", text=answer), "complete", stamp, stamp),
+    ]
+    assert store.insert_conversation(
+        ConversationInfo(cid, make_title(text), False, False, "", stamp, stamp, a, 2), messages
+    )
     return cid
 
 
