@@ -37,6 +37,8 @@ class ConversationModel(QStandardItemModel):
     """Conversations of a HistoryStore, fetched page by page, under their date headings."""
 
     failed = Signal(str)  # a message for a person: the history could not be read or written
+    rebuilding = Signal()  # every row is about to be made again (the view loses its current)
+    rebuilt = Signal()
 
     def __init__(
         self,
@@ -97,9 +99,11 @@ class ConversationModel(QStandardItemModel):
         self._by_id.update((info.id, info) for info in infos)
 
     def _rebuild(self) -> None:
+        self.rebuilding.emit()
         self.removeRows(0, self.rowCount())
         self._last_group = None
         self._append(self._infos)
+        self.rebuilt.emit()
 
     def _append(self, infos: list[ConversationInfo]) -> None:
         """Add the rows of `infos` after the last one, in one insertion."""

@@ -59,6 +59,7 @@ class HistorySidebar(QWidget):
         self._store = store
         self._current: str | None = None
         self._pending: str | None = None  # hidden, deleted when the undo window closes
+        self._kept: str | None = None  # the current row's conversation while rows are rebuilt
         self.collapsed = False
 
         self.toggle_button = QToolButton(self)
@@ -110,6 +111,9 @@ class HistorySidebar(QWidget):
         self.list.clicked.connect(self._open_index)
         self.results.clicked.connect(self._open_index)
         self.list.customContextMenuRequested.connect(self._show_menu)
+        # A rename or a change rebuilds the rows: the row that was current stays current.
+        self.model.rebuilding.connect(self._remember_current)
+        self.model.rebuilt.connect(self._restore_current)
         for model in (self.model, self.results_model):
             model.failed.connect(self._show_error)
         self.results_model.highlight = self.palette().highlight().color().lighter(160).name()
@@ -295,8 +299,13 @@ class HistorySidebar(QWidget):
             self._current = None
         self.deleted.emit(conversation_id)
 
-    def _show_menu(self, pos: QPoint) -> None:
-        index = self.list.indexAt(pos) if pos.x() >= 0 else self.list.currentIndex()
+    def _show_menu(self, pos: QPoint | None = None) -> None:
+        """The row's menu: at `pos` for the mouse; at the current row for the keyboard (None)."""
+        if pos is None:
+            index = self.list.currentIndex()
+            pos = self.list.visualRect(index).bottomLeft()
+        else:
+            index = self.list.indexAt(pos)
         info = self.model.info(index)
         if info is None:
             return
@@ -308,7 +317,7 @@ class HistorySidebar(QWidget):
         menu.addAction(label).triggered.connect(lambda: self.pin(info.id, not info.pinned))
         menu.addAction("Delete\tDel").triggered.connect(lambda: self.delete(info.id))
         self.context_menu = menu  # for tests, and so it lives while shown
-        menu.popup(self.list.viewport().mapToGlobal(pos if pos.x() >= 0 else QPoint(8, 8)))
+        menu.popup(self.list.viewport().mapToGlobal(pos))
 
     # -- keys ---------------------------------------------------------------------------------
 
@@ -365,6 +374,11 @@ class HistorySidebar(QWidget):
                 assert info is not None
                 self.delete(info.id)
             return True
+        shift_f10 = key == Qt.Key.Key_F10 and event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        if (key == Qt.Key.Key_Menu or shift_f10) and view is self.list:
+            if not override:
+                self._show_menu()  # at the current row, not where the mouse happens to be
+            return True
         if key == Qt.Key.Key_Escape and view is self.results:
             if not override:
                 self.focus_search()
@@ -385,6 +399,16 @@ class HistorySidebar(QWidget):
             self.list.clearSelection()
             return
         self.list.setCurrentIndex(self.model.index(row, 0))
+
+    def _remember_current(self) -> None:
+        current = self.list.currentIndex()
+        if current.isValid():
+            self._kept = str(current.data(ID_ROLE))
+
+    def _restore_current(self) -> None:
+        kept, self._kept = self._kept, None
+        if kept and not self.list.currentIndex().isValid():
+            self._select(kept)
 
     def _show_error(self, message: str) -> None:
         self._say(message)

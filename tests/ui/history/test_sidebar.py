@@ -144,6 +144,7 @@ def test_the_sidebar_is_narrow_and_adds_nothing_to_a_window_minimum_width(
     assert sidebar.width() == 240
 
 
+@POPUP_ON_OFFSCREEN
 def test_keyboard_opens_renames_and_collapses(qtbot: QtBot, store: HistoryStore) -> None:
     first = add(store, "first", days_ago=1)
     second = add(store, "second")
@@ -170,6 +171,12 @@ def test_keyboard_opens_renames_and_collapses(qtbot: QtBot, store: HistoryStore)
 
     qtbot.waitUntil(renamed, timeout=2000)
     assert "Renamed by hand" in titles(sidebar.model)
+
+    qtbot.keyClick(sidebar.list, Qt.Key.Key_Menu)  # the menu of the current row
+    menu = sidebar.context_menu
+    assert menu.isVisible()
+    assert "Pin" in [action.text() for action in menu.actions()]
+    menu.close()
 
     with qtbot.waitSignal(sidebar.new_chat_requested, timeout=2000):
         click(qtbot, sidebar.new_button)
