@@ -56,6 +56,7 @@ class SearchModel(QAbstractListModel):
         self._query = ""
         self._hits: list[SearchHit] = []
         self._more = False
+        self.error = ""  # why the last read failed, if it did
         self.highlight = "#ffe680"
 
     @property
@@ -73,6 +74,7 @@ class SearchModel(QAbstractListModel):
         self._query = text.strip()
         self._hits = []
         self._more = bool(self._query)
+        self.error = ""
         self.endResetModel()
         self.fetchMore(QModelIndex())
 
@@ -91,7 +93,8 @@ class SearchModel(QAbstractListModel):
             )
         except HistoryError as exc:
             self._more = False
-            self.failed.emit(str(exc))
+            self.error = str(exc)
+            self.failed.emit(self.error)
             return
         self._more = len(hits) == self._page
         if hits:

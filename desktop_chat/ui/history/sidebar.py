@@ -221,6 +221,8 @@ class HistorySidebar(QWidget):
         if not searching:
             self._say("")
             return
+        if self.results_model.error:
+            return  # said already
         count = self.results_model.rowCount()
         more = "" if self.results_model.complete else "+"
         self._say("No conversation has that" if not count else f"{count}{more} found")

@@ -318,3 +318,34 @@ def test_search_results_page_as_the_view_scrolls(qtbot: QtBot, store: HistorySto
         sidebar.results.scrollToBottom()
         qtbot.wait(10)
     assert sidebar.results_model.rowCount() == 120
+
+
+def test_typing_searches_once_when_the_typing_pauses(qtbot: QtBot, store: HistoryStore) -> None:
+    add(store, "common ground")
+    sidebar = make(qtbot, store)
+    resets: list[str] = []
+    sidebar.results_model.modelReset.connect(lambda: resets.append(sidebar.results_model.query))
+
+    sidebar.focus_search()
+    qtbot.keyClicks(sidebar.search_field, "common")
+    qtbot.waitUntil(lambda: sidebar.results_model.rowCount() == 1, timeout=3000)
+
+    assert resets == ["common"]
+
+
+def test_an_unreadable_history_says_so_once_and_hides_nothing(
+    qtbot: QtBot, store: HistoryStore
+) -> None:
+    cid = add(store, "kept while the file is away")
+    sidebar = make(qtbot, store)
+    store._db.close()  # the file can no longer be read nor written
+
+    sidebar.delete(cid)
+    sidebar._commit_delete()  # the undo window closes
+
+    assert sidebar.status.isVisible()
+    assert sidebar.status.text().startswith("cannot write the history: ")
+    assert "kept while the file is away" in titles(sidebar.model)  # shown again, not lost
+    sidebar.search_field.setText("kept")
+    qtbot.waitUntil(lambda: sidebar.status.text().startswith("cannot read"), timeout=3000)
+    assert sidebar.results_model.rowCount() == 0
