@@ -393,14 +393,20 @@ class HistorySidebar(QWidget):
         """Make a conversation's row current, or (with `near`) the row closest to that place."""
         row = self.model.row_of(conversation_id) if conversation_id else None
         if row is None and near is not None:
-            rows = [
-                r for r in range(self.model.rowCount()) if self.model.info(self.model.index(r, 0))
-            ]
-            row = min(rows, key=lambda r: (abs(r - near), r), default=None)
+            row = self._conversation_near(near)
         if row is None:
             self.list.clearSelection()
             return
         self.list.setCurrentIndex(self.model.index(row, 0))
+
+    def _conversation_near(self, near: int) -> int | None:
+        """The conversation row closest to row `near`, the one below first (headings skipped)."""
+        count = self.model.rowCount()
+        for distance in range(count + 1):
+            for row in (near + distance, near - distance):
+                if 0 <= row < count and self.model.index(row, 0).data(ID_ROLE):
+                    return row
+        return None
 
     def _remember_current(self) -> None:
         current = self.list.currentIndex()
