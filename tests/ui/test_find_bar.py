@@ -108,3 +108,20 @@ def test_ctrl_f_opens_it_in_the_window_and_esc_closes_it(
     qtbot.keyClick(window.find_bar.field, Qt.Key.Key_Escape)
     assert not window.find_bar.isVisible()
     assert window.transcript.view.hasFocus()  # the bar's Esc, not the window's (composer)
+
+
+def test_a_message_added_meanwhile_is_counted_at_the_next_step(
+    qtbot: QtBot, transcript: Transcript
+) -> None:
+    transcript.add_message("user", "plum one")
+    bar = FindBar(transcript)
+    bar.open()
+    bar.field.setText("plum")
+    qtbot.keyClick(bar.field, Qt.Key.Key_Return)
+    assert bar.count.text() == "1 of 1"
+
+    transcript.add_message("assistant", "plum two")
+    qtbot.keyClick(bar.field, Qt.Key.Key_Return)
+
+    assert bar.matches == 2
+    assert bar.count.text() == "2 of 2"

@@ -117,9 +117,12 @@ class FindBar(QFrame):
 
     def step(self, *, backward: bool = False) -> None:
         """Go to the next (or previous) match, round the end."""
-        if self._debounce.isActive() or self._stale:
+        if self._debounce.isActive():  # a new query: its first match below the view's top
+            self._search()
+            return
+        if self._stale:  # the conversation changed: find again, from the match the user is on
             on_one = self._current >= 0
-            self._search(keep=on_one)  # without a current match, the first one is shown
+            self._search(keep=on_one)
             if not on_one or not self._matches:
                 self._show_current()
                 return
