@@ -394,10 +394,7 @@ class HistorySidebar(QWidget):
         row = self.model.row_of(conversation_id) if conversation_id else None
         if row is None and near is not None:
             row = self._conversation_near(near)
-        if row is None:
-            self.list.clearSelection()
-            return
-        self.list.setCurrentIndex(self.model.index(row, 0))
+        self.list.setCurrentIndex(QModelIndex() if row is None else self.model.index(row, 0))
 
     def _conversation_near(self, near: int) -> int | None:
         """The conversation row closest to row `near`, the one below first (headings skipped)."""
