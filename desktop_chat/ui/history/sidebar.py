@@ -5,11 +5,12 @@ the window it joins keeps the minimum width it had. Keyboard: Ctrl+K searches, t
 Enter opens, F2 renames, Delete deletes, Ctrl+Z undoes it, the menu key opens the context menu,
 Esc in the search field goes back to the list.
 
-Delete is deferred: the conversation is hidden at once and "Deleted · Undo" shows for
-UNDO_MS; only then is it deleted from the store (and `deleted` emitted). A second deletion ends
-the first one's undo at once. If the app quits meanwhile, the conversation is still there next
-time: a deletion the user could still take back is not done yet, and keeping a conversation
-they meant to delete costs one more Delete, while losing one they meant to keep cannot be undone.
+Delete is deferred: the conversation is hidden at once and "Deleted · Undo" shows for a few
+seconds (undo_bar.py); only then is it deleted from the store (and `deleted` emitted). A second
+deletion ends the first one's undo at once. If the app quits meanwhile, the conversation is
+still there next time: a deletion the user could still take back is not done yet, and keeping a
+conversation they meant to delete costs one more Delete, while losing one they meant to keep
+cannot be undone.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QBoxLayout,
-    QHBoxLayout,
     QLabel,
     QLayout,
     QLineEdit,
@@ -37,10 +37,10 @@ from desktop_chat.storage.history_schema import HistoryError
 from desktop_chat.ui.history.conversation_model import ID_ROLE, UNTITLED, ConversationModel
 from desktop_chat.ui.history.hit_delegate import HitDelegate
 from desktop_chat.ui.history.search_model import MESSAGE_ROLE, SearchModel
+from desktop_chat.ui.history.undo_bar import UndoBar
 
 WIDTH = 240
 STRIP = 40  # collapsed: the toggle and New chat alone
-UNDO_MS = 6000
 DEBOUNCE_MS = 200
 SEARCH_KEYS = "Ctrl+K"
 TOGGLE_KEYS = "Ctrl+B"
@@ -86,21 +86,11 @@ class HistorySidebar(QWidget):
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         self.status.hide()
-        self.undo_label = QLabel(self)
-        self.undo_button = QPushButton("Undo", self)
-        self.undo_button.setAccessibleName("Undo delete")
-        self.undo_button.clicked.connect(self.undo_delete)
-        self.undo_bar = QWidget(self)
-        undo_row = QHBoxLayout(self.undo_bar)
-        undo_row.setContentsMargins(4, 2, 4, 2)
-        undo_row.addWidget(self.undo_label, 1)
-        undo_row.addWidget(self.undo_button)
-        self.undo_bar.hide()
+        self.undo_bar = UndoBar(self)
+        self.undo_bar.undone.connect(self.undo_delete)
+        self.undo_bar.expired.connect(self._commit_delete)
         self._lay_out()
 
-        self._undo_timer = QTimer(self)
-        self._undo_timer.setSingleShot(True)
-        self._undo_timer.timeout.connect(self._commit_delete)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
@@ -266,18 +256,15 @@ class HistorySidebar(QWidget):
         self._pending = conversation_id
         self.model.set_hidden(conversation_id, True)
         self._select(None, near=row)
-        self.undo_label.setText(f"Deleted “{title}”")
-        self.undo_label.setToolTip(title)
+        self.undo_bar.offer(title)
         self.undo_bar.setVisible(not self.collapsed)
-        self._undo_timer.start(UNDO_MS)
         self._say(f"Deleted {title}. Ctrl+Z undoes it.", shown=False)
 
     def undo_delete(self) -> None:
         conversation_id, self._pending = self._pending, None
         if conversation_id is None:
             return
-        self._undo_timer.stop()
-        self.undo_bar.hide()
+        self.undo_bar.end()
         self.model.set_hidden(conversation_id, False)
         self._select(conversation_id)
         self.list.setFocus()
@@ -285,8 +272,7 @@ class HistorySidebar(QWidget):
 
     def _commit_delete(self) -> None:
         conversation_id, self._pending = self._pending, None
-        self._undo_timer.stop()
-        self.undo_bar.hide()
+        self.undo_bar.end()
         if conversation_id is None:
             return
         try:

@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.conversation import Message
 from desktop_chat.storage.history import ConversationInfo, HistoryStore, StoredMessage, make_title
-from desktop_chat.ui.history import sidebar as sidebar_module
+from desktop_chat.ui.history import undo_bar
 from desktop_chat.ui.history.conversation_model import ID_ROLE, ConversationModel
 from desktop_chat.ui.history.dates import group_of
 from desktop_chat.ui.history.search_model import HTML_ROLE, MESSAGE_ROLE, SearchModel
@@ -194,7 +194,7 @@ def test_keyboard_opens_renames_and_collapses(qtbot: QtBot, store: HistoryStore)
 def test_delete_hides_at_once_undo_brings_it_back(
     qtbot: QtBot, store: HistoryStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sidebar_module, "UNDO_MS", 300)
+    monkeypatch.setattr(undo_bar, "UNDO_MS", 300)
     keep = add(store, "keep me", days_ago=1)
     gone = add(store, "delete me")
     sidebar = make(qtbot, store)
@@ -204,7 +204,7 @@ def test_delete_hides_at_once_undo_brings_it_back(
     qtbot.keyClick(sidebar.list, Qt.Key.Key_Delete)
     assert "delete me" not in titles(sidebar.model)
     assert sidebar.undo_bar.isVisible()
-    assert sidebar.undo_label.text() == "Deleted “delete me”"
+    assert sidebar.undo_bar.label.text() == "Deleted “delete me”"
     assert store.conversation(gone) is not None  # not yet: it can be undone
     assert sidebar.list.currentIndex().data(ID_ROLE) == keep
 
