@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -144,3 +145,34 @@ def test_text_pieces_are_short_deterministic_and_varied() -> None:
     assert "\n" in joined
     assert '"' in joined
     assert any(ord(char) > 0xFFFF for char in joined)  # beyond the BMP: 4-byte UTF-8
+
+
+def test_history_benchmark_runs_quick_on_a_generated_profile(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "history.py"), "--quick", "--repeat", "1",
+         "--cache", str(tmp_path)],
+        capture_output=True, text=True, timeout=110, cwd=ROOT, check=False,
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    assert "Profile: 100 conversations, 10,000 messages (generated in" in done.stdout
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| ")][1:]
+    labels = [row.split("|")[1].strip() for row in rows]
+    assert [label.split(" ")[0] for label in labels] == [
+        "open", "sidebar", "search", "search", "search", "store.path", "open", "sidebar"
+    ]  # fmt: skip
+    for row in rows:
+        assert float(row.split("|")[2]) > 0, row
+    assert "(0 shown)" in labels[4]  # the absent word
+    assert "(0 shown)" not in done.stdout.replace(labels[4], "")  # the others find theirs
+    assert "Bytes on disk per message:" in done.stdout
+    [profile] = tmp_path.glob("history-100-10000-*.sqlite3")
+    db = sqlite3.connect(profile)
+    try:
+        counts = db.execute(
+            "SELECT (SELECT count(*) FROM conversations), (SELECT count(*) FROM messages),"
+            " (SELECT count(*) FROM message_search)"
+        ).fetchone()
+    finally:
+        db.close()
+    assert counts == (100, 10_000, 10_000)

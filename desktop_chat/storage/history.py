@@ -375,8 +375,9 @@ class HistoryStore:
         return ids, ids.index(message_id) if message_id in ids else -1
 
     def search(
-        self, text: str, *, limit: int = 50, mark: tuple[str, str] = ("[", "]")
+        self, text: str, *, limit: int = 50, offset: int = 0, mark: tuple[str, str] = ("[", "]")
     ) -> list[SearchHit]:
+        """Messages matching every word of `text`, newest first; `offset` pages through them."""
         query = match_query(text)
         if query is None:
             return []
@@ -386,8 +387,8 @@ class HistoryStore:
             " snippet(message_search, 0, ?, ?, '…', 12)"
             " FROM message_search s JOIN messages m ON m.n = s.rowid"
             " JOIN conversations c ON c.id = m.conversation_id"
-            " WHERE message_search MATCH ? ORDER BY s.rowid DESC LIMIT ?",
-            (*mark, query, limit),
+            " WHERE message_search MATCH ? ORDER BY s.rowid DESC LIMIT ? OFFSET ?",
+            (*mark, query, limit, offset),
         )
         return [SearchHit(str(r[0]), str(r[1]), str(r[2]), shown(str(r[3]))) for r in rows]
 

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from desktop_chat.ui.banner import BannerArea
     from desktop_chat.ui.chat.composer import Composer
+    from desktop_chat.ui.chat.find_bar import FindBar
     from desktop_chat.ui.chat.status_bar import StatusBar
     from desktop_chat.ui.chat.top_bar import TopBar
     from desktop_chat.ui.chat.transcript import Transcript
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
     top_bar: TopBar
     banners: BannerArea
     transcript: Transcript
+    find_bar: FindBar
     composer: Composer
     status: StatusBar
     target: TargetChooser
@@ -120,6 +122,7 @@ class MainWindow(QMainWindow):
         from desktop_chat.ui.accessibility import name_inner_editors
         from desktop_chat.ui.banner import BannerArea
         from desktop_chat.ui.chat.composer import Composer
+        from desktop_chat.ui.chat.find_bar import FindBar
         from desktop_chat.ui.chat.status_bar import StatusBar
         from desktop_chat.ui.chat.top_bar import TopBar
         from desktop_chat.ui.chat.transcript import Transcript
@@ -141,6 +144,7 @@ class MainWindow(QMainWindow):
         self.top_bar = TopBar(self)
         self.banners = BannerArea(theme.colors, self)
         self.transcript = Transcript(self)
+        self.find_bar = FindBar(self.transcript)
         self.composer = Composer(self)
         self.status = StatusBar(self)
         self.setStatusBar(self.status)
@@ -235,6 +239,7 @@ class MainWindow(QMainWindow):
             ("New chat", QKeySequence("Ctrl+N"), self.chat.new_chat),
             ("Settings", QKeySequence("Ctrl+,"), self.open_settings),
             ("Focus composer", QKeySequence("Ctrl+L"), self.focus_composer),
+            ("Find in conversation", QKeySequence("Ctrl+F"), self.find_bar.open),
             ("Stop or cancel", QKeySequence("Esc"), self._on_escape),
             ("Quit", QKeySequence("Ctrl+Q"), self.close),  # Cmd+Q on macOS
         )

@@ -146,6 +146,20 @@ def test_search_finds_japanese_korean_and_word_prefixes(
     assert [h.message_id for h in store.search(query)] == [mid]
 
 
+def test_search_pages_through_matches_newest_first(store: HistoryStore) -> None:
+    cid = store.create_conversation()
+    ids = [store.add_message(cid, None, Message("user", text=f"page {n} 天气")) for n in range(7)]
+
+    pages = [store.search("天气", limit=3, offset=offset) for offset in (0, 3, 6, 9)]
+
+    assert [[h.message_id for h in page] for page in pages] == [
+        ids[6:3:-1],
+        ids[3:0:-1],
+        ids[:1],
+        [],
+    ]
+
+
 def test_delete_removes_messages_and_their_search_entries(store: HistoryStore) -> None:
     cid = store.create_conversation()
     store.add_message(cid, None, Message("user", text="unique words here"))

@@ -1,0 +1,412 @@
+"""The sidebar of saved conversations: date groups, search, rename, pin, delete with undo.
+
+Narrow (WIDTH) and collapsible to a strip (Ctrl+B or its button); its minimum width is 0, so
+the window it joins keeps the minimum width it had. Keyboard: Ctrl+K searches, the arrows move,
+Enter opens, F2 renames, Delete deletes, Ctrl+Z undoes it, the menu key opens the context menu,
+Esc in the search field goes back to the list.
+
+Delete is deferred: the conversation is hidden at once and "Deleted · Undo" shows for a few
+seconds (undo_bar.py); only then is it deleted from the store (and `deleted` emitted). A second
+deletion ends the first one's undo at once. If the app quits meanwhile, the conversation is
+still there next time: a deletion the user could still take back is not done yet, and keeping a
+conversation they meant to delete costs one more Delete, while losing one they meant to keep
+cannot be undone.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QBoxLayout,
+    QLabel,
+    QLayout,
+    QLineEdit,
+    QListView,
+    QMenu,
+    QPushButton,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_chat.storage.history import HistoryStore
+from desktop_chat.storage.history_schema import HistoryError
+from desktop_chat.ui.history.conversation_model import ID_ROLE, UNTITLED, ConversationModel
+from desktop_chat.ui.history.hit_delegate import HitDelegate
+from desktop_chat.ui.history.search_model import MESSAGE_ROLE, SearchModel
+from desktop_chat.ui.history.undo_bar import UndoBar
+
+WIDTH = 240
+STRIP = 40  # collapsed: the toggle and New chat alone
+DEBOUNCE_MS = 200
+SEARCH_KEYS = "Ctrl+K"
+TOGGLE_KEYS = "Ctrl+B"
+
+
+class HistorySidebar(QWidget):
+    """Saved conversations newest first; opening, renaming, pinning and deleting them."""
+
+    open_requested = Signal(str, str)  # conversation id, message id ("" for none)
+    new_chat_requested = Signal()
+    deleted = Signal(str)  # after the undo window closed: gone from the store
+
+    def __init__(self, store: HistoryStore, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Conversations")
+        self._store = store
+        self._current: str | None = None
+        self._pending: str | None = None  # hidden, deleted when the undo window closes
+        self._kept: str | None = None  # the current row's conversation while rows are rebuilt
+        self.collapsed = False
+
+        self.toggle_button = QToolButton(self)
+        self.new_button = QPushButton("New chat", self)
+        self.new_button.setAccessibleName("New chat")
+        self.new_button.clicked.connect(self.new_chat_requested)
+        self.search_field = QLineEdit(self)
+        self.search_field.setPlaceholderText(f"Search all ({SEARCH_KEYS})")
+        self.search_field.setAccessibleName("Search all conversations")
+        self.search_field.setClearButtonEnabled(True)
+        self.model = ConversationModel(store, parent=self)
+        self.list = self._view("Saved conversations", self.model)
+        self.list.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.list.setUniformItemSizes(True)  # a page is laid out without asking every row
+        self.list.setStyleSheet("QListView::item { padding: 3px 4px; }")
+        self.results_model = SearchModel(store, parent=self)
+        self.results = self._view("Search results", self.results_model)
+        self.results.setItemDelegate(HitDelegate(self.results))
+        self.results.setWordWrap(True)
+        self.results.setResizeMode(QListView.ResizeMode.Adjust)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.list)
+        self.stack.addWidget(self.results)
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+        self.status.hide()
+        self.undo_bar = UndoBar(self)
+        self.undo_bar.undone.connect(self.undo_delete)
+        self.undo_bar.expired.connect(self._commit_delete)
+        self._lay_out()
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(DEBOUNCE_MS)
+        self._debounce.timeout.connect(self._search_now)
+        self.search_field.textChanged.connect(lambda _text: self._debounce.start())
+        self.search_field.installEventFilter(self)
+        self.toggle_button.clicked.connect(self.toggle_collapsed)
+        self.list.clicked.connect(self._open_index)
+        self.results.clicked.connect(self._open_index)
+        self.list.customContextMenuRequested.connect(self._show_menu)
+        # A rename or a change rebuilds the rows: the row that was current stays current.
+        self.model.rebuilding.connect(self._remember_current)
+        self.model.rebuilt.connect(self._restore_current)
+        for model in (self.model, self.results_model):
+            model.failed.connect(self._show_error)
+        self.results_model.highlight = self.palette().highlight().color().lighter(160).name()
+        self.search_action = self._action("Search conversations", SEARCH_KEYS, self.focus_search)
+        self.toggle_action = self._action("Show or hide conversations", TOGGLE_KEYS,
+                                          self.toggle_collapsed)  # fmt: skip
+        undo = self._action("Undo delete", "Ctrl+Z", self.undo_delete)
+        undo.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self._show_collapsed(False)
+        self.model.fetchMore(QModelIndex())  # the first page now; the view asks for the rest
+
+    def _view(self, name: str, model: ConversationModel | SearchModel) -> QListView:
+        view = QListView(self)
+        view.setAccessibleName(name)
+        view.setModel(model)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        view.installEventFilter(self)
+        return view
+
+    def _lay_out(self) -> None:
+        self._top = top = QBoxLayout(QBoxLayout.Direction.LeftToRight)  # a column when collapsed
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.toggle_button)
+        top.addWidget(self.new_button, 1)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(4, 4, 4, 4)
+        column.setSpacing(4)
+        # The sidebar gives way first when the window is narrow: the window's minimum width
+        # stays what it was without a sidebar.
+        column.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        column.addLayout(top)
+        column.addWidget(self.search_field)
+        column.addWidget(self.stack, 1)
+        column.addWidget(self.status)
+        column.addWidget(self.undo_bar)
+        column.addStretch(0)  # takes the height only when the list is hidden (collapsed)
+
+    def _action(self, name: str, keys: str, slot: object) -> QAction:
+        action = QAction(name, self)
+        action.setShortcut(QKeySequence(keys))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def sizeHint(self) -> QSize:
+        return QSize(STRIP if self.collapsed else WIDTH, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, 0)
+
+    # -- the window's side of the contract ----------------------------------------------------
+
+    def conversation_changed(self, conversation_id: str) -> None:
+        """Show a conversation that was created or changed (it moves to the top of its group)."""
+        del conversation_id  # read again as a whole: the order, the groups and the count move
+        self.model.reload()
+        self._select(self._current)
+
+    def set_current(self, conversation_id: str | None) -> None:
+        """Mark the conversation the window shows (None: a new chat, none of the saved ones)."""
+        self._current = conversation_id
+        self._select(conversation_id)
+
+    # -- collapsing and searching -------------------------------------------------------------
+
+    def toggle_collapsed(self) -> None:
+        self._show_collapsed(not self.collapsed)
+        (self.toggle_button if self.collapsed else self.list).setFocus()
+
+    def _show_collapsed(self, collapsed: bool) -> None:
+        self.collapsed = collapsed
+        for widget in (self.search_field, self.stack):
+            widget.setVisible(not collapsed)
+        self.undo_bar.setVisible(not collapsed and self._pending is not None)
+        self.status.setVisible(not collapsed and bool(self.status.text()))
+        self._top.setDirection(
+            QBoxLayout.Direction.TopToBottom if collapsed else QBoxLayout.Direction.LeftToRight
+        )
+        self.new_button.setText("+" if collapsed else "New chat")
+        self.new_button.setToolTip("New chat")
+        self.toggle_button.setText("»" if collapsed else "«")
+        verb = "Show" if collapsed else "Hide"
+        self.toggle_button.setAccessibleName(f"{verb} conversations")
+        self.toggle_button.setToolTip(f"{verb} conversations ({TOGGLE_KEYS})")
+        self.setMaximumWidth(STRIP if collapsed else WIDTH)
+        self.updateGeometry()
+
+    def focus_search(self) -> None:
+        if self.collapsed:
+            self._show_collapsed(False)
+        self.search_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_field.selectAll()
+
+    def _search_now(self) -> None:
+        self._debounce.stop()
+        text = self.search_field.text()
+        self.results_model.set_query(text)
+        searching = bool(self.results_model.query)
+        self.stack.setCurrentWidget(self.results if searching else self.list)
+        if not searching:
+            self._say("")
+            return
+        if self.results_model.error:
+            return  # said already
+        count = self.results_model.rowCount()
+        more = "" if self.results_model.complete else "+"
+        self._say("No conversation has that" if not count else f"{count}{more} found")
+        if count:
+            self.results.setCurrentIndex(self.results_model.index(0))
+
+    # -- opening, renaming, pinning, deleting -------------------------------------------------
+
+    def _open_index(self, index: QModelIndex) -> None:
+        conversation_id = index.data(ID_ROLE)
+        if not index.isValid() or not conversation_id:
+            return
+        message_id = index.data(MESSAGE_ROLE) or ""
+        self._current = str(conversation_id)
+        self.open_requested.emit(str(conversation_id), str(message_id))
+
+    def rename(self, conversation_id: str) -> None:
+        """Edit the title in place (F2 does the same)."""
+        row = self.model.row_of(conversation_id)
+        if row is not None:
+            index = self.model.index(row, 0)
+            self.list.setCurrentIndex(index)
+            self.list.edit(index)
+
+    def pin(self, conversation_id: str, pinned: bool) -> None:
+        try:
+            self._store.pin(conversation_id, pinned)
+        except HistoryError as exc:
+            self._show_error(str(exc))
+            return
+        self.model.reload()
+        self._select(conversation_id)
+
+    def delete(self, conversation_id: str) -> None:
+        """Hide the conversation now; delete it once the undo window has closed."""
+        if self._pending is not None:
+            self._commit_delete()
+        row = self.model.row_of(conversation_id)
+        info = self.model.info(self.model.index(row, 0)) if row is not None else None
+        title = (info.title if info else "") or UNTITLED
+        self._pending = conversation_id
+        self.model.set_hidden(conversation_id, True)
+        self._select(None, near=row)
+        self.undo_bar.offer(title)
+        self.undo_bar.setVisible(not self.collapsed)
+        self._say(f"Deleted {title}. Ctrl+Z undoes it.", shown=False)
+
+    def undo_delete(self) -> None:
+        conversation_id, self._pending = self._pending, None
+        if conversation_id is None:
+            return
+        self.undo_bar.end()
+        self.model.set_hidden(conversation_id, False)
+        self._select(conversation_id)
+        self.list.setFocus()
+        self._say("Delete undone", shown=False)
+
+    def _commit_delete(self) -> None:
+        conversation_id, self._pending = self._pending, None
+        self.undo_bar.end()
+        if conversation_id is None:
+            return
+        try:
+            self._store.delete(conversation_id)
+        except HistoryError as exc:
+            self.model.set_hidden(conversation_id, False)
+            self._show_error(str(exc))
+            return
+        self.model.forget(conversation_id)
+        self._select(self._current)
+        if self._current == conversation_id:
+            self._current = None
+        self.deleted.emit(conversation_id)
+
+    def _show_menu(self, pos: QPoint | None = None) -> None:
+        """The row's menu: at `pos` for the mouse; at the current row for the keyboard (None)."""
+        if pos is None:
+            index = self.list.currentIndex()
+            pos = self.list.visualRect(index).bottomLeft()
+        else:
+            index = self.list.indexAt(pos)
+        info = self.model.info(index)
+        if info is None:
+            return
+        menu = QMenu(self.list)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.addAction("Open").triggered.connect(lambda: self._open_index(index))
+        menu.addAction("Rename\tF2").triggered.connect(lambda: self.rename(info.id))
+        label = "Unpin" if info.pinned else "Pin"
+        menu.addAction(label).triggered.connect(lambda: self.pin(info.id, not info.pinned))
+        menu.addAction("Delete\tDel").triggered.connect(lambda: self.delete(info.id))
+        self.context_menu = menu  # for tests, and so it lives while shown
+        menu.popup(self.list.viewport().mapToGlobal(pos))
+
+    # -- keys ---------------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if isinstance(event, QKeyEvent) and event.type() in (
+            QEvent.Type.KeyPress,
+            QEvent.Type.ShortcutOverride,
+        ):
+            handled = self._key(watched, event)
+            if handled and event.type() == QEvent.Type.ShortcutOverride:
+                event.accept()  # the key comes to us as a key press, not to a window shortcut
+                return False
+            return handled
+        focused = event.type() == QEvent.Type.FocusIn and watched is self.list
+        if focused and not self.list.currentIndex().isValid():
+            self._select(self._current, near=0)
+        return super().eventFilter(watched, event)
+
+    def _key(self, watched: QObject, event: QKeyEvent) -> bool:
+        """Handle one key for the search field or a list; True if it is ours."""
+        key = event.key()
+        override = event.type() == QEvent.Type.ShortcutOverride
+        if watched is self.search_field:
+            if key == Qt.Key.Key_Escape and self.search_field.text():
+                if not override:
+                    self.search_field.clear()
+                    self._search_now()
+                    self.list.setFocus()
+                return True
+            if key in (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter) and not override:
+                if self._debounce.isActive() or self.results_model.query != (
+                    self.search_field.text().strip()
+                ):
+                    self._search_now()
+                view = self.results if self.results_model.query else self.list
+                view.setFocus()
+                if key != Qt.Key.Key_Down and view.currentIndex().isValid():
+                    self._open_index(view.currentIndex())
+                return True
+            return False
+        if watched not in (self.list, self.results) or not isinstance(watched, QListView):
+            return False
+        view = watched
+        if view.state() == QAbstractItemView.State.EditingState:
+            return False
+        index = view.currentIndex()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if not override:
+                self._open_index(index)
+            return True
+        if key == Qt.Key.Key_Delete and view is self.list and self.model.info(index):
+            if not override:
+                info = self.model.info(index)
+                assert info is not None
+                self.delete(info.id)
+            return True
+        shift_f10 = key == Qt.Key.Key_F10 and event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        if (key == Qt.Key.Key_Menu or shift_f10) and view is self.list:
+            if not override:
+                self._show_menu()  # at the current row, not where the mouse happens to be
+            return True
+        if key == Qt.Key.Key_Escape and view is self.results:
+            if not override:
+                self.focus_search()
+            return True
+        return False
+
+    # -- selection and messages ---------------------------------------------------------------
+
+    def _select(self, conversation_id: str | None, *, near: int | None = None) -> None:
+        """Make a conversation's row current, or (with `near`) the row closest to that place."""
+        row = self.model.row_of(conversation_id) if conversation_id else None
+        if row is None and near is not None:
+            row = self._conversation_near(near)
+        self.list.setCurrentIndex(QModelIndex() if row is None else self.model.index(row, 0))
+
+    def _conversation_near(self, near: int) -> int | None:
+        """The conversation row closest to row `near`, the one below first (headings skipped)."""
+        count = self.model.rowCount()
+        for distance in range(count + 1):
+            for row in (near + distance, near - distance):
+                if 0 <= row < count and self.model.index(row, 0).data(ID_ROLE):
+                    return row
+        return None
+
+    def _remember_current(self) -> None:
+        current = self.list.currentIndex()
+        if current.isValid():
+            self._kept = str(current.data(ID_ROLE))
+
+    def _restore_current(self) -> None:
+        kept, self._kept = self._kept, None
+        if kept and not self.list.currentIndex().isValid():
+            self._select(kept)
+
+    def _show_error(self, message: str) -> None:
+        self._say(message)
+
+    def _say(self, text: str, *, shown: bool = True) -> None:
+        """Show `text` under the list ("" hides it); tell assistive technology in any case."""
+        if shown:
+            self.status.setText(text)
+            self.status.setVisible(bool(text) and not self.collapsed)
+        self.setAccessibleDescription(text)

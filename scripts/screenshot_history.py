@@ -1,0 +1,123 @@
+"""Render the history sidebar searching a Chinese word, for the README.
+
+Usage: .venv/bin/python scripts/screenshot_history.py [--out docs/images/history-search.png]
+(offscreen; a CJK font such as fonts-wqy-microhei must be installed, or the text shows as boxes)
+
+A history with a few Chinese and English conversations is made in a temporary directory through
+the real store. `subject()` builds what is photographed and returns it with its sidebar; to
+photograph the whole window instead, make it build the MainWindow on that history and return
+the window and the window's sidebar.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QWidget
+
+from desktop_chat.core.conversation import Message
+from desktop_chat.storage.history import ConversationInfo, HistoryStore, StoredMessage
+from desktop_chat.ui.chat.transcript import Transcript
+from desktop_chat.ui.history.sidebar import HistorySidebar
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERY = "天气"
+DAY = 86_400.0
+CONVERSATIONS = (  # (days ago, question, answer)
+    (0.0, "明天北京的天气怎么样？",
+     "明天北京晴转多云，气温 -3 到 6 度，北风二级。天气干燥，记得多喝水。"),
+    (0.1, "Write a haiku about autumn rain",
+     "Cold rain on the eaves —\nthe kettle hums, a page turns,\nthe lamp stays lit late."),
+    (1.0, "用 Python 读取天气 API 的 JSON",
+     "可以用 `httpx.get(url).json()` 读取，然后取出 `temperature` 字段。"),
+    (3.0, "How do I pin a conversation?",
+     "Right-click it in the sidebar and choose Pin, or press the menu key."),
+    (5.0, "周末去杭州旅游，天气会好吗？", "周末杭州多云，偶有小雨，天气凉爽，适合去西湖边散步。"),
+    (12.0, "Explain SQLite WAL mode briefly",
+     "Writers append to a write-ahead log; readers keep reading the database."),
+    (40.0, "帮我翻译：今天天气很好", "The weather is lovely today."),
+    (70.0, "Summarise the meeting notes",
+     "Three decisions: ship Friday, freeze the schema, review the sidebar."),
+)  # fmt: skip
+
+
+def fill(store: HistoryStore) -> None:
+    """Add the conversations as they were on their day (an import keeps the times given)."""
+    now = time.time()
+    # Oldest first, as they were written: search lists hits in the order they were stored.
+    for number, (days_ago, question, answer) in reversed(list(enumerate(CONVERSATIONS))):
+        stamp = now - days_ago * DAY
+        cid, q, a = f"{number:032x}", f"q{number:031x}", f"a{number:031x}"
+        messages = [
+            StoredMessage(q, cid, None, Message("user", text=question), "complete", stamp, stamp),
+            StoredMessage(a, cid, q, Message("assistant", text=answer), "complete", stamp, stamp),
+        ]
+        info = ConversationInfo(cid, question, False, False, "", stamp, stamp, a, 2)
+        store.insert_conversation(info, messages)
+
+
+def subject(store: HistoryStore) -> tuple[QWidget, HistorySidebar]:
+    """The widget to photograph and the sidebar inside it."""
+    frame = QWidget()
+    frame.setWindowTitle("Desktop Chat")
+    row = QHBoxLayout(frame)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(0)
+    sidebar = HistorySidebar(store, frame)
+    transcript = Transcript(frame)
+    row.addWidget(sidebar)
+    row.addWidget(transcript, 1)
+    first = store.conversations(limit=1)[0]
+    assert first.leaf_id is not None
+    for stored in store.path(first.leaf_id):
+        transcript.add_message(stored.message.role, stored.message.text)
+    sidebar.set_current(first.id)
+    frame.resize(960, 600)
+    return frame, sidebar
+
+
+def settle(app: QApplication, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images" / "history-search.png")
+    args = parser.parse_args(argv)
+    app = QApplication(sys.argv[:1])
+    with tempfile.TemporaryDirectory(prefix="dc-shot-") as directory:
+        store = HistoryStore.open(Path(directory) / "history.sqlite3")
+        try:
+            fill(store)
+            widget, sidebar = subject(store)
+            widget.show()
+            settle(app, 0.3)
+            sidebar.focus_search()
+            sidebar.search_field.insert(QUERY)  # as an input method commits it
+            settle(app, 0.6)  # past the search's debounce
+            if sidebar.results_model.rowCount() == 0:
+                raise SystemExit(f"screenshot: no result for {QUERY!r}")
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            if not widget.grab().save(str(args.out)):
+                raise SystemExit(f"screenshot: cannot write {args.out}")
+            found = sidebar.results_model.rowCount()
+            sys.stdout.write(f"{args.out} ({found} results for {QUERY})\n")
+            widget.close()
+        finally:
+            store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
