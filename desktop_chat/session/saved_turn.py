@@ -1,7 +1,7 @@
 """Save one exchange as it happens: the question before the request, the answer as it streams.
 
-Shared by `ask` and, later, the window. The answer's deltas are kept in memory and written in
-one `append` every `FLUSH_EVERY` seconds, so a process killed mid-answer loses at most that
+Shared by `ask` and the window (through `ChatSession`). The answer's deltas are kept in memory
+and written in one `append` every `FLUSH_EVERY` seconds, so a process killed mid-answer loses at most that
 much of it; a retry that restarts the answer empties the saved text too. A write that fails
 stops the saving, not the answer: `warn` then says once that it was not saved, and why.
 """
@@ -51,6 +51,7 @@ class SavedTurn:
         self._first: float | None = None
         self._task: asyncio.Task[None] | None = None
         self.error: HistoryError | None = None
+        self._ended = False
 
     @classmethod
     def begin(
@@ -102,7 +103,12 @@ class SavedTurn:
             print(f"desktop-chat: warning: the answer was not saved: {self.error}", file=err)
 
     def start_flushing(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._flush_loop())
+        """Write what arrived every FLUSH_EVERY seconds, on the running loop (if one runs)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop (a plain caller): `flush` and the end still write
+            return
+        self._task = loop.create_task(self._flush_loop())
 
     async def _flush_loop(self) -> None:
         while True:
@@ -114,9 +120,20 @@ class SavedTurn:
             self._task.cancel()
             self._task = None
 
-    def finish(self, turn: AssistantTurn, error: ChatError | None = None) -> None:
-        """The answer ended: complete, or interrupted by `error` with what had arrived."""
-        self._stop()
+    @property
+    def ended(self) -> bool:
+        return self._ended
+
+    def finish(
+        self, turn: AssistantTurn, error: ChatError | None = None, *, message: Message | None = None
+    ) -> None:
+        """The answer ended: complete, or interrupted by `error` with what had arrived.
+
+        `message` is what the conversation keeps when it differs from the turn's (a tool turn
+        drops calls it never answered).
+        """
+        if self._end():
+            return
         meta: Meta = {
             "stop_reason": turn.stop_reason,
             "usage": {"input_tokens": turn.input_tokens, "output_tokens": turn.output_tokens},
@@ -129,16 +146,37 @@ class SavedTurn:
                 "status": error.status, "provider_message": error.provider_message,
             }  # fmt: skip
         state: State = "complete" if error is None else "interrupted"
-        self._guard(self._store.finish, self.message_id, turn.to_message(), state, meta)
+        kept = message or turn.to_message()
+        self._guard(self._store.finish, self.message_id, kept, state, meta)
 
-    def interrupt(self, turn: AssistantTurn, reason: str) -> None:
-        """Ctrl-C: keep what had arrived, marked interrupted."""
-        self._stop()
+    def interrupt(
+        self,
+        turn: AssistantTurn,
+        reason: str,
+        *,
+        message: Message | None = None,
+        kind: str = "interrupted",
+    ) -> None:
+        """Ctrl-C, Stop, a closed window: keep what had arrived, marked interrupted.
+
+        `kind` says who ended it ("interrupted", or "stopped" by the person's Stop).
+        """
+        if self._end():
+            return
         meta: Meta = {
             "attempts": turn.attempts, "timings": self._timings(),
-            "error": {"type": "interrupted", "message": reason},
+            "error": {"type": kind, "message": reason},
         }  # fmt: skip
-        self._guard(self._store.finish, self.message_id, turn.to_message(), "interrupted", meta)
+        kept = message or turn.to_message()
+        self._guard(self._store.finish, self.message_id, kept, "interrupted", meta)
+
+    def _end(self) -> bool:
+        """Stop the flushing; True if the answer had ended already (nothing more to write)."""
+        self._stop()
+        if self._ended:
+            return True
+        self._ended = True
+        return False
 
     def _timings(self) -> dict[str, float | None]:
         end = time.monotonic()

@@ -197,6 +197,20 @@ class HistoryStore:
             cursor = db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
         return cursor.rowcount > 0
 
+    def delete_message(self, message_id: str) -> None:
+        """Delete a message and every message below it (a failed answer replaced by a retry).
+
+        The conversation then shows the branch down to the deleted message's parent.
+        """
+        with self._write() as db:
+            row = db.execute(
+                "SELECT conversation_id, parent_id FROM messages WHERE id = ?", (message_id,)
+            ).fetchone()
+            if row is None:
+                return
+            db.execute("DELETE FROM messages WHERE id = ?", (message_id,))
+            db.execute("UPDATE conversations SET leaf_id = ? WHERE id = ?", (row[1], row[0]))
+
     def select_leaf(self, conversation_id: str, message_id: str) -> None:
         """Show the branch through `message_id`, down to its newest last descendant."""
         leaf = message_id
