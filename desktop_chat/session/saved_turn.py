@@ -1,9 +1,9 @@
 """Save one exchange as it happens: the question before the request, the answer as it streams.
 
 Shared by `ask` and the window (through `ChatSession`). The answer's deltas are kept in memory
-and written in one `append` every `FLUSH_EVERY` seconds, so a process killed mid-answer loses at most that
-much of it; a retry that restarts the answer empties the saved text too. A write that fails
-stops the saving, not the answer: `warn` then says once that it was not saved, and why.
+and written in one `append` every `FLUSH_EVERY` seconds, so a process killed mid-answer loses at
+most that much of it; a retry that restarts the answer empties the saved text too. A write that
+fails stops the saving, not the answer: `warn` then says once that it was not saved, and why.
 """
 
 from __future__ import annotations
