@@ -182,3 +182,39 @@ class SavedTurn:
         end = time.monotonic()
         first = None if self._first is None else round(self._first - self._started, 3)
         return {"first_token_s": first, "total_s": round(end - self._started, 3)}
+
+
+def details_text(meta: Meta, state: State) -> str:
+    """An answer's saved metadata for a person: model, usage, timings, stop reason, errors.
+
+    What Inspect shows for an answer from an earlier session, whose requests and events were
+    not kept.
+    """
+    lines = []
+    model, endpoint = meta.get("model"), meta.get("endpoint")
+    if model:
+        lines.append(f"Model: {model}" + (f" (endpoint {endpoint})" if endpoint else ""))
+    usage = meta.get("usage")
+    if isinstance(usage, dict):
+        tokens_in, tokens_out = usage.get("input_tokens"), usage.get("output_tokens")
+        lines.append(f"Tokens: {tokens_in if tokens_in is not None else '?'} in, "
+                     f"{tokens_out if tokens_out is not None else '?'} out")  # fmt: skip
+    timings = meta.get("timings")
+    if isinstance(timings, dict):
+        first, total = timings.get("first_token_s"), timings.get("total_s")
+        if first is not None:
+            lines.append(f"First token after {first} s")
+        if total is not None:
+            lines.append(f"Total {total} s")
+    for key, label in (("stop_reason", "Stop reason"), ("attempts", "Attempts")):
+        if meta.get(key) is not None:
+            lines.append(f"{label}: {meta[key]}")
+    error = meta.get("error")
+    if isinstance(error, dict) and error.get("message"):
+        lines.append(f"Error: {error['message']}")
+    lines.append(f"State: {state}")
+    lines.append(
+        "The requests and events on the wire are kept only while the window that received the "
+        "answer is open."
+    )
+    return "\n".join(lines)

@@ -170,6 +170,15 @@ class HistoryStore:
         )
         return _info(rows[0]) if rows else None
 
+    def latest(self) -> ConversationInfo | None:
+        """The conversation changed last, pinned or not (the one a returning person left)."""
+        rows = self._read(
+            "SELECT c.id, c.title, c.title_set, c.pinned, c.system, c.created, c.updated,"
+            " c.leaf_id, (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id)"
+            " FROM conversations c ORDER BY c.updated DESC LIMIT 1"
+        )
+        return _info(rows[0]) if rows else None
+
     def find(self, prefix: str) -> list[str]:
         """The ids that start with `prefix` (a person types the first few characters)."""
         escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
