@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
-from typing import TextIO
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TextIO
 
 from desktop_chat.core.conversation import AssistantTurn, Conversation, Message
 from desktop_chat.core.errors import ChatError
 from desktop_chat.core.events import AttemptStarted, ReasoningDelta, StreamEvent, TextDelta
 from desktop_chat.storage.history import HistoryStore, Meta, State
 from desktop_chat.storage.history_schema import HistoryError
+
+if TYPE_CHECKING:
+    from desktop_chat.tools.events import Step
 
 FLUSH_EVERY = 0.15  # seconds
 
@@ -41,8 +44,11 @@ def earlier_messages(
 class SavedTurn:
     """The answer being written: feed it every stream event, then `finish` or `interrupt`."""
 
-    def __init__(self, store: HistoryStore, conversation_id: str, message_id: str) -> None:
+    def __init__(
+        self, store: HistoryStore, conversation_id: str, message_id: str, meta: Meta | None = None
+    ) -> None:
         self._store = store
+        self._meta = meta or {}  # the turn's endpoint, model, options: for its later steps too
         self.conversation_id = conversation_id
         self.message_id = message_id
         self._text: list[str] = []
@@ -69,7 +75,8 @@ class SavedTurn:
             info = store.conversation(conversation_id)
             parent = info.leaf_id if info is not None else None
         question = store.add_message(conversation_id, parent, conversation.messages[-1])
-        return cls(store, conversation_id, store.start_answer(conversation_id, question, meta))
+        answer = store.start_answer(conversation_id, question, meta)
+        return cls(store, conversation_id, answer, meta)
 
     def on_event(self, event: StreamEvent) -> None:
         if type(event) is TextDelta:
@@ -169,6 +176,41 @@ class SavedTurn:
         }  # fmt: skip
         kept = message or turn.to_message()
         self._guard(self._store.finish, self.message_id, kept, "interrupted", meta)
+
+    def finish_steps(
+        self, steps: Sequence[Step], turn: AssistantTurn, error: ChatError | None = None
+    ) -> None:
+        """`ask --run-tools` ended: the answer begun becomes the first step's, then each step's
+        tool results (approvals in their metadata) and answer follow, and the final answer."""
+        for step in (step for step in steps if step.calls):
+            if self.error is not None or self._ended:
+                return
+            message = step.turn.to_message()
+            message.tool_calls = [record.call for record in step.calls]  # edited ones included
+            self.finish(step.turn, message=message)
+            results = Message("tool", tool_results=[record.result for record in step.calls])
+            calls = [
+                {
+                    "call_id": record.call.id,
+                    "state": "denied" if not record.approved
+                    else "failed" if record.result.is_error else "done",
+                    "how": "", "duration": record.duration,
+                    "origin": record.tool.origin if record.tool is not None else "not offered",
+                }
+                for record in step.calls
+            ]  # fmt: skip
+            try:
+                tool_id = self._store.add_message(
+                    self.conversation_id, self.message_id, results, meta={"calls": calls}
+                )
+                self.message_id = self._store.start_answer(
+                    self.conversation_id, tool_id, self._meta
+                )
+            except HistoryError as exc:
+                self.error = exc
+                return
+            self._ended, self._first, self._started = False, None, time.monotonic()
+        self.finish(turn, error)
 
     def _end(self) -> bool:
         """Stop the flushing; True if the answer had ended already (nothing more to write)."""
