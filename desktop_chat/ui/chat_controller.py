@@ -43,6 +43,8 @@ from desktop_chat.ui.chat.status_bar import StatusBar
 from desktop_chat.ui.chat.transcript import Transcript
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
+
     from desktop_chat.core.engine import Engine
     from desktop_chat.session.target import Target
     from desktop_chat.storage.history import HistoryStore
@@ -90,6 +92,7 @@ class ChatController(QObject):
         self.bridge = TurnBridge(self)
         self.session = ChatSession(history)
         self._inspected: dict[int, str] = {}  # first entry of each turn observed -> its node
+        self.details_box: QMessageBox | None = None  # an earlier session's answer, inspected
         self._resolve = resolve
         self._options = options  # (system prompt, temperature, max tokens)
         self._endpoint_name = endpoint_name  # saved with each answer

@@ -11,9 +11,20 @@ from desktop_chat import paths
 from desktop_chat.core.conversation import Message
 from desktop_chat.storage.history import HistoryStore
 from desktop_chat.ui.main_window import MainWindow
+from tests.support.gui import click
 from tests.support.sse_server import Reply
 from tests.support.streams import openai_stream
-from tests.support.window import keyed, local, outcomes, send, wait_outcome
+from tests.support.window import (
+    keyed,
+    local,
+    opened,
+    outcomes,
+    send,
+    settings_for,
+    wait_card,
+    wait_outcome,
+)
+from tests.support.wire import OPENAI
 
 
 def restart(window: MainWindow, open_window, run_async, settings) -> MainWindow:
@@ -159,3 +170,34 @@ def test_a_newer_history_is_left_untouched_and_the_window_runs_without_it(
     assert wait_outcome(qtbot, seen, window=window) == "finished"
     assert window.chat.conversation_id is None
     assert path.read_bytes() == before
+
+
+def test_a_tool_turn_is_saved_and_reopened_with_its_calls_and_inspect_shows_what_was_kept(
+    qtbot, open_window, run_async, sse_server
+):
+    sse_server.script(
+        OPENAI.calls(("call_1", "calculator", ['{"expression": "6*7"}']), text=["Let me."]),
+        OPENAI.text("The answer is 42."),
+    )
+    settings = settings_for(OPENAI, sse_server)
+    window = opened(open_window, settings, "builtin:calculator")
+    seen = outcomes(window)
+    send(qtbot, window, "what is 6*7?")
+    click(qtbot, wait_card(qtbot, window).run_button)
+    assert wait_outcome(qtbot, seen, window=window) == "finished"
+    before = window.transcript_text()
+    assert "calculator · built-in — ✓ done" in before
+
+    window = restart(window, open_window, run_async, settings)
+    shown = window.transcript_text()
+    assert [m.role for m in window.chat.messages] == ["user", "assistant", "tool", "assistant"]
+    assert "Let me." in shown
+    assert "calculator · built-in — ✓ done" in shown
+    assert "The answer is 42." in shown
+    assert window.chat.last_error == ""
+    window.transcript.inspect_requested.emit(3)  # no wire record: what the history kept
+    box = window.chat.details_box
+    assert box.isVisible()
+    assert "Model: m (endpoint Local)" in box.text()
+    assert "Stop reason: stop" in box.text()
+    box.close()
