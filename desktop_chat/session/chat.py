@@ -19,17 +19,17 @@ fails stops the saving, never the conversation: `history_failed` says so once.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Generic, ParamSpec
 
 from desktop_chat.core.conversation import AssistantTurn, Conversation, Message
+from desktop_chat.session.message_tree import MessageTree, Node, call_meta, call_records
 from desktop_chat.session.saved_turn import SavedTurn
-from desktop_chat.session.tool_step import CallRecord
 from desktop_chat.storage.history_schema import HistoryError
 
 if TYPE_CHECKING:
     from desktop_chat.core.errors import ChatError
+    from desktop_chat.session.tool_step import CallRecord
     from desktop_chat.storage.history import HistoryStore, Meta, State
 
 P = ParamSpec("P")
@@ -52,18 +52,6 @@ class Callbacks(Generic[P]):
             listener(*args, **kwargs)
 
 
-@dataclass(slots=True)
-class Node:
-    """One message in the tree; `calls` are a tool entry's records (state, approval, result)."""
-
-    id: str
-    parent: str | None
-    message: Message
-    state: State = "complete"
-    meta: Meta = field(default_factory=dict)
-    calls: list[CallRecord] | None = None
-
-
 class ChatSession:
     """The messages of one conversation, as a tree, and the rules that change them.
 
@@ -82,8 +70,7 @@ class ChatSession:
         self.conversation_id: str | None = None
         self.messages: list[Message] = []
         self.ids: list[str] = []  # the node of each entry shown
-        self._nodes: dict[str, Node] = {}
-        self._children: dict[str | None, list[str]] = {}  # oldest first
+        self.tree = MessageTree()
         self.last_error = ""
         self.edit_index: int | None = None
         self.live_index: int | None = None  # the assistant entry that streams now
@@ -109,7 +96,7 @@ class ChatSession:
             return False
         parent = self.ids[-1] if self.ids else None
         if self.edit_index is not None:
-            parent = self._nodes[self.ids[self.edit_index]].parent
+            parent = self.tree[self.ids[self.edit_index]].parent
             self._truncate(self.edit_index)
             self.edit_index = None
         node = self._new_node(parent, Message("user", text=text), system=system)
@@ -128,7 +115,7 @@ class ChatSession:
         if last_user + 1 < len(self.ids):
             old = self.ids[last_user + 1]
             self._truncate(last_user + 1)
-            if not (keep_old and any(has_content(n.message) for n in self._subtree(old))):
+            if not (keep_old and any(has_content(n.message) for n in self.tree.subtree(old))):
                 self._delete(old)
         return True
 
@@ -165,8 +152,7 @@ class ChatSession:
         self.conversation_id = None
         self.messages.clear()
         self.ids.clear()
-        self._nodes.clear()
-        self._children.clear()
+        self.tree.clear()
         self._open_tool = None
         self.last_error = ""
         self.cleared.emit()
@@ -180,9 +166,8 @@ class ChatSession:
 
     def versions(self, index: int) -> tuple[int, int]:
         """Entry `index`'s position among its versions (1-based) and their number: (2, 3)."""
-        node = self._nodes[self.ids[index]]
-        siblings = self._children.get(node.parent, [])
-        return siblings.index(node.id) + 1, len(siblings)
+        siblings = self.tree.siblings(self.ids[index])
+        return siblings.index(self.ids[index]) + 1, len(siblings)
 
     def switch(self, index: int, step: int) -> bool:
         """Show the version `step` away (-1 the previous, 1 the next) of entry `index`.
@@ -195,8 +180,7 @@ class ChatSession:
         position, count = self.versions(index)
         if not 1 <= position + step <= count:
             return False
-        node = self._nodes[self.ids[index]]
-        chosen = self._children[node.parent][position - 1 + step]
+        chosen = self.tree.siblings(self.ids[index])[position - 1 + step]
         self.edit_index = None
         self._truncate(index)
         self._show_down(chosen)
@@ -206,13 +190,13 @@ class ChatSession:
 
     def calls(self, index: int) -> list[CallRecord]:
         """The calls a tool entry shows (its records; rebuilt for one loaded from the history)."""
-        node = self._nodes[self.ids[index]]
+        node = self.tree[self.ids[index]]
         if node.calls is None:
-            node.calls = _records(self._nodes.get(node.parent or ""), node)
+            node.calls = call_records(self.tree.get(node.parent), node)
         return node.calls
 
     def node(self, index: int) -> Node:
-        return self._nodes[self.ids[index]]
+        return self.tree[self.ids[index]]
 
     # --- the history ----------------------------------------------------------------------------
 
@@ -231,20 +215,17 @@ class ChatSession:
         self.conversation_id = conversation_id
         for item in stored:
             node = Node(item.id, item.parent_id, item.message, item.state, dict(item.meta))
-            self._nodes[node.id] = node
-            self._children.setdefault(node.parent, []).append(node.id)
-        start = message_id if message_id in self._nodes else info.leaf_id
-        if start not in self._nodes:
+            self.tree.add(node)
+        start = message_id if message_id in self.tree else info.leaf_id
+        if start not in self.tree:
             start = stored[-1].id if stored else None
         if start is None:
             return
-        path = self._up(start)
+        path = self.tree.up(start)
         for node_id in path[:-1]:
-            self.ids.append(node_id)
-            self.messages.append(self._nodes[node_id].message)
-            self.added.emit(len(self.ids) - 1, self._nodes[node_id].message, self._status(node_id))
+            self._show(self.tree[node_id])
         self._show_down(path[-1])
-        if message_id in self._nodes and message_id != info.leaf_id:
+        if message_id in self.tree and message_id != info.leaf_id:
             self._write(self.store.select_leaf, conversation_id, self.ids[-1])
 
     def index_of(self, message_id: str) -> int | None:
@@ -283,7 +264,7 @@ class ChatSession:
         it interrupted.
         """
         if self.live_index is not None and self.live_index < len(self.ids):
-            node = self._nodes[self.ids[self.live_index]]
+            node = self.tree[self.ids[self.live_index]]
             node.message = self.messages[self.live_index] = message
             node.state = "interrupted" if error is not None or stopped else "complete"
             if stopped:
@@ -325,8 +306,7 @@ class ChatSession:
         node = Node(uuid.uuid4().hex, parent, message, state)
         if state == "streaming":
             node.meta = dict(self._turn_meta)
-        self._nodes[node.id] = node
-        self._children.setdefault(parent, []).append(node.id)
+        self.tree.add(node)
         if self.store is not None:
             self._save_new(node, system)
         return node
@@ -356,11 +336,11 @@ class ChatSession:
     def _settle_tool(self) -> None:
         """Save the open tool entry's results and the calls' approvals as they are now."""
         node_id, self._open_tool = self._open_tool, None
-        node = self._nodes.get(node_id or "")
+        node = self.tree.get(node_id)
         if node is None:
             return
         if node.calls is not None:
-            node.meta["calls"] = [_call_meta(record) for record in node.calls]
+            node.meta["calls"] = [call_meta(record) for record in node.calls]
         if self.store is not None:
             self._write(self.store.finish, node.id, node.message, "complete", node.meta)
 
@@ -402,20 +382,15 @@ class ChatSession:
 
     def _show_down(self, node_id: str) -> None:
         """Show `node_id` and below it, each time its newest child, down to a leaf."""
-        current: str | None = node_id
-        for _ in range(len(self._nodes) + 1):
-            if current is None:
-                break
-            self._show(self._nodes[current])
-            children = self._children.get(current)
-            current = children[-1] if children else None
+        for below in self.tree.down(node_id):
+            self._show(self.tree[below])
         self.last_error = self._cut_off()
 
     def _cut_off(self) -> str:
         """What the branch's end says went wrong: an answer cut off, or none saved at all."""
         if not self.ids:
             return ""
-        node = self._nodes[self.ids[-1]]
+        node = self.tree[self.ids[-1]]
         error = node.meta.get("error")
         if node.message.role == "user":
             return NO_ANSWER
@@ -428,7 +403,7 @@ class ChatSession:
         return CUT_OFF
 
     def _status(self, node_id: str) -> str:
-        node = self._nodes[node_id]
+        node = self.tree[node_id]
         if node.state == "complete" or node.message.role != "assistant":
             return ""
         error = node.meta.get("error")
@@ -438,27 +413,8 @@ class ChatSession:
             else ("interrupted")
         )
 
-    def _up(self, node_id: str) -> list[str]:
-        path: list[str] = []
-        current: str | None = node_id
-        while current is not None and len(path) <= len(self._nodes):
-            path.append(current)
-            current = self._nodes[current].parent
-        return path[::-1]
-
-    def _subtree(self, node_id: str) -> Iterator[Node]:
-        pending = [node_id]
-        while pending:
-            current = pending.pop()
-            yield self._nodes[current]
-            pending.extend(self._children.get(current, []))
-
     def _delete(self, node_id: str) -> None:
-        node = self._nodes[node_id]
-        for gone in list(self._subtree(node_id)):
-            del self._nodes[gone.id]
-            self._children.pop(gone.id, None)
-        self._children[node.parent].remove(node_id)
+        self.tree.remove(node_id)
         if self.store is not None:
             self._write(self.store.delete_message, node_id)
 
@@ -470,37 +426,3 @@ class ChatSession:
 
 def has_content(message: Message) -> bool:
     return bool(message.text or message.reasoning or message.tool_calls)
-
-
-def _call_meta(record: CallRecord) -> dict[str, object]:
-    """A call's state as saved: approval ("how"), state, origin, duration, problem."""
-    return {
-        "call_id": record.call_id, "state": record.state, "how": record.how,
-        "origin": record.origin, "duration": record.duration, "problem": record.problem,
-    }  # fmt: skip
-
-
-def _records(step: Node | None, tool: Node) -> list[CallRecord]:
-    """The calls of a saved tool entry, from its step's calls, its results and its metadata."""
-    saved = tool.meta.get("calls")
-    details = {
-        str(item.get("call_id")): item
-        for item in (saved if isinstance(saved, list) else [])
-        if isinstance(item, dict)
-    }
-    results = {result.call_id: result for result in tool.message.tool_results}
-    records = []
-    for call in step.message.tool_calls if step is not None else []:
-        record = CallRecord(call.id, call.name, arguments=call.arguments)
-        detail = details.get(call.id, {})
-        result = results.get(call.id)
-        if result is not None:
-            record.result, record.is_error = result.content, result.is_error
-        record.state = str(detail.get("state") or ("failed" if record.is_error else "done"))
-        record.how = str(detail.get("how") or "")
-        record.origin = str(detail.get("origin") or "")
-        record.problem = str(detail.get("problem") or "")
-        duration = detail.get("duration")
-        record.duration = float(duration) if isinstance(duration, int | float) else None
-        records.append(record)
-    return records

@@ -34,7 +34,7 @@ from desktop_chat.core.events import (
     StreamEvent,
     TextDelta,
 )
-from desktop_chat.session.chat import CUT_OFF, ChatSession, Node
+from desktop_chat.session.chat import CUT_OFF, ChatSession
 from desktop_chat.session.target import TargetError
 from desktop_chat.storage.history_schema import HistoryError
 from desktop_chat.ui.bridge import Observer, TurnBridge, TurnRunner, engine_turn
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QMessageBox
 
     from desktop_chat.core.engine import Engine
+    from desktop_chat.session.message_tree import Node
     from desktop_chat.session.target import Target
     from desktop_chat.storage.history import HistoryStore
     from desktop_chat.ui.tools.session import ToolSession
@@ -405,7 +406,6 @@ class ChatController(QObject):
             status = "Cut off at the max tokens limit: raise Max tokens for longer answers"
         step_limit = self._tool_turn is not None and bool(self._tool_turn.step_limit)
         self._end_live(turn, lambda: self.transcript.finish(status), "finished")
-        self.history_changed.emit(self.conversation_id or "")
         self.status.turn_ended("Stopped at the step limit" if step_limit else "Done", turn)
         self.turn_ended.emit("finished")
 
