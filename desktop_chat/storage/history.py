@@ -27,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 from desktop_chat import paths
 from desktop_chat.core.conversation import Message, Role, ThinkingBlock, ToolCall, ToolResult
@@ -453,9 +453,7 @@ _COLUMNS = (
 
 
 def _stored(row: tuple[object, ...]) -> StoredMessage:
-    blocks = json.loads(str(row[7]))
-    calls = json.loads(str(row[8]))
-    results = json.loads(str(row[9]))
+    blocks, calls, results = _loads(row[7]), _loads(row[8]), _loads(row[9])
     message = Message(
         cast(Role, row[3]),
         text=str(row[4]),
@@ -470,8 +468,16 @@ def _stored(row: tuple[object, ...]) -> StoredMessage:
     return StoredMessage(
         str(row[0]), str(row[1]), None if row[2] is None else str(row[2]), message,
         cast(State, row[10]), float(cast(float, row[12])), float(cast(float, row[13])),
-        json.loads(str(row[11])),
+        _loads(row[11]),
     )  # fmt: skip
+
+
+def _loads(value: object) -> Any:
+    """Parsed JSON; most messages hold no calls, results or blocks, so skip the parser then."""
+    text = str(value)
+    if text == "[]":
+        return []
+    return {} if text == "{}" else json.loads(text)
 
 
 def _info(row: tuple[object, ...]) -> ConversationInfo:

@@ -19,7 +19,8 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -39,6 +40,7 @@ from desktop_chat.session.target import TargetError
 from desktop_chat.storage.history_schema import HistoryError
 from desktop_chat.ui.bridge import Observer, TurnBridge, TurnRunner, engine_turn
 from desktop_chat.ui.chat.composer import Composer
+from desktop_chat.ui.chat.message_block import MessageBlock
 from desktop_chat.ui.chat.status_bar import StatusBar
 from desktop_chat.ui.chat.transcript import Transcript
 
@@ -94,6 +96,7 @@ class ChatController(QObject):
         self.session = ChatSession(history)
         self._inspected: dict[int, str] = {}  # first entry of each turn observed -> its node
         self.details_box: QMessageBox | None = None  # an earlier session's answer, inspected
+        self._batch: list[MessageBlock] | None = None  # messages shown, drawn together after
         self._resolve = resolve
         self._options = options  # (system prompt, temperature, max tokens)
         self._endpoint_name = endpoint_name  # saved with each answer
@@ -189,7 +192,9 @@ class ChatController(QObject):
             self.status.showMessage("Versions can be switched once the answer has ended", 3000)
             return
         self.composer.cancel_edit()
-        if self.session.switch(index, step):
+        with self._drawn_at_once():
+            switched = self.session.switch(index, step)
+        if switched:
             self._show_cut_off()
             self.transcript.scroll_to(index)
 
@@ -199,7 +204,8 @@ class ChatController(QObject):
         self.bridge.stop()
         self.composer.cancel_edit()
         try:
-            self.session.load(conversation_id, message_id)
+            with self._drawn_at_once():
+                self.session.load(conversation_id, message_id)
         except HistoryError as exc:
             self.history_failed.emit(f"The conversation could not be opened: {exc}")
             return
@@ -304,20 +310,36 @@ class ChatController(QObject):
             log.exception("the observer factory failed; the turn runs unobserved")
             return None
 
+    @contextmanager
+    def _drawn_at_once(self) -> Iterator[None]:
+        """Collect the messages the session shows meanwhile, and draw them in one go."""
+        self._batch = []
+        try:
+            yield
+        finally:
+            batch, self._batch = self._batch, None
+            self.transcript.add_messages(batch)
+
     def _show_added(self, index: int, message: Message, status: str) -> None:
         if message.role == "tool":
-            node = self.session.node(index)
-            step_limit = node.meta.get("step_limit")
+            step_limit = self.session.node(index).meta.get("step_limit")
             notice = step_limit if isinstance(step_limit, str) else ""
-            self.transcript.add_tool_calls(self.session.calls(index), notice=notice)
-            return
-        self.transcript.add_message(
-            message.role,
-            message.text,
-            reasoning=message.reasoning,
-            status=status,
-            versions=self.session.versions(index),
-        )
+            block = MessageBlock("tool", "", calls=self.session.calls(index), notice=notice)
+        else:
+            block = MessageBlock(message.role, message.text, message.reasoning, status)
+            block.versions = self.session.versions(index)
+        if self._batch is not None:
+            self._batch.append(block)
+        elif block.calls is not None:
+            self.transcript.add_tool_calls(block.calls, notice=block.notice)
+        else:
+            self.transcript.add_message(
+                block.role,
+                block.text,
+                reasoning=block.reasoning,
+                status=block.status,
+                versions=block.versions,
+            )
 
     def _show_cut_off(self) -> None:
         """A branch that ends in an answer cut off (or none) offers Retry, as a failure does."""

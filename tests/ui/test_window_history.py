@@ -201,3 +201,23 @@ def test_a_tool_turn_is_saved_and_reopened_with_its_calls_and_inspect_shows_what
     assert "Model: m (endpoint Local)" in box.text()
     assert "Stop reason: stop" in box.text()
     box.close()
+
+
+def test_opening_a_long_conversation_at_a_message_unfolds_and_scrolls_to_it(qtbot, open_window):
+    store = HistoryStore.open(paths.history_path())
+    conversation = store.create_conversation()
+    parent, questions = None, []
+    for n in range(100):
+        parent = store.add_message(conversation, parent, Message("user", text=f"question {n}"))
+        questions.append(parent)
+        parent = store.add_message(conversation, parent, Message("assistant", text=f"answer {n}"))
+    store.close()
+    window = open_window()
+    assert window.transcript.count() == 200
+    assert window.transcript.first_shown > 0  # the oldest are folded, never drawn
+    assert "question 0\n" not in window.transcript_text()
+    window.chat.open_conversation(conversation, questions[2])
+    assert window.transcript.first_shown <= 4
+    assert "question 2" in window.transcript_text()
+    bar = window.transcript.view.verticalScrollBar()
+    assert bar.value() < bar.maximum()  # there, not at the end

@@ -149,6 +149,30 @@ class Transcript(QWidget):
             self._before_new_message()
             return self._regions.append(block)
 
+    def add_messages(self, blocks: list[MessageBlock]) -> None:
+        """Append many finished messages at once (a conversation opened, a version switched to).
+
+        Only the last ones are drawn when there are many; the rest go straight into the fold,
+        never rendered unless scrolled to. The last answer offers Regenerate.
+        """
+        if not blocks:
+            return
+        self._close_live("interrupted")
+        for block in blocks:
+            block.regenerate = False
+        blocks[-1].regenerate = blocks[-1].role in ("assistant", "tool")
+        with self._edit():
+            self._before_new_message()
+            regions = self._regions
+            start = len(regions.blocks)
+            regions.blocks.extend(blocks)
+            if len(regions.blocks) - regions.first < SHOWN_MAX:
+                for index in range(start, len(regions.blocks)):
+                    regions.draw(index)
+            else:
+                self._view.document().clear()
+                regions.draw_from(len(regions.blocks) - SHOWN_KEEP)
+
     def add_tool_calls(self, calls: list[CallRecord], *, notice: str = "") -> int:
         """Append a tool entry showing `calls` (kept, not copied); returns its index."""
         self._close_live("interrupted")
