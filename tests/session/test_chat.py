@@ -273,3 +273,21 @@ def test_tool_steps_are_saved_with_their_approvals_and_an_abandoned_answer_is_cu
     assert again.retry()  # the cut-off answer is replaced
     assert [m.role for m in again.messages] == ["user"]
     store.close()
+
+
+def test_a_history_that_fails_to_write_is_said_once_and_the_conversation_goes_on(
+    tmp_path: Path,
+) -> None:
+    store = HistoryStore.open(tmp_path / "history.sqlite3")
+    session = ChatSession(store)
+    failures: list[str] = []
+    session.history_failed.connect(failures.append)
+    assert session.send("kept")
+    store.close()  # the file can no longer be written
+    assert session.send("not kept")
+    session.begin_answer({"model": "m"})
+    session.end_answer(Message("assistant", text="still shown"), AssistantTurn())
+    assert [m.text for m in session.messages] == ["kept", "not kept", "still shown"]
+    assert len(failures) == 1
+    assert failures[0].startswith("The conversation is no longer saved: cannot write the history")
+    assert session.store is None
