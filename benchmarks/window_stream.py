@@ -1,12 +1,15 @@
-"""Stream a long answer at full speed through the whole window, with the inspector closed and open.
+"""Stream a long answer at full speed through the whole window: history off and on, inspector
+closed and open.
 
 Usage: .venv/bin/python benchmarks/window_stream.py [--tokens N] [--rounds N]
 (QT_QPA_PLATFORM defaults to offscreen here.)
 
 The real MainWindow talks to a scripted SSE server on 127.0.0.1 that sends --tokens pieces
-without pausing: HTTP, the traced engine, the bridge, the transcript and the inspector's record,
-as a user runs them, at a pace no model reaches. A 4 ms heartbeat timer records how long the
-event loop was blocked (gaps between ticks: p50/p99/max, pooled over --rounds).
+without pausing: HTTP, the traced engine, the bridge, the transcript, the inspector's record and
+the history (the profile's SQLite file, written as the answer streams), as a user runs them, at
+a pace no model reaches. "History off" is the window as it runs when the history file is refused.
+A 4 ms heartbeat timer records how long the event loop was blocked (gaps between ticks:
+p50/p99/max, pooled over --rounds).
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ DEADLINE_S = 120.0
 
 
 async def one_run(
-    server: ScriptedServer, tokens: int, dock_open: bool
+    server: ScriptedServer, tokens: int, dock_open: bool, history: bool
 ) -> tuple[float, list[float]]:
     """Return the seconds one streamed answer took and the event loop's gaps (s) meanwhile."""
     from desktop_chat.ui.main_window import open_main_window
@@ -48,6 +51,9 @@ async def one_run(
     server.script(Reply(chunks=openai_stream(pieces)))
     window = await open_main_window(keystore=KeyStore(session_only=True))
     try:
+        window.chat.new_chat()  # not the conversation it reopened: each run starts one
+        if not history:
+            window.chat.session.store = None  # as when the history file is refused
         if dock_open:
             window.inspector.open_dock()
         await asyncio.sleep(1.0)  # start-up work done, as before a person's first message
@@ -83,20 +89,25 @@ async def measure(tokens: int, rounds: int) -> None:
         paths.set_profile_dir(profile)
         endpoint = Endpoint("Local", "openai", server.url + "/v1", "m")
         save_settings(Settings((endpoint,), "Local", models_cache={"Local": ("m",)}))
-        results: dict[bool, list[tuple[float, list[float]]]] = {False: [], True: []}
+        cases = ((False, False), (True, False), (False, True), (True, True))  # (history, dock)
+        results: dict[tuple[bool, bool], list[tuple[float, list[float]]]] = {c: [] for c in cases}
         for _ in range(rounds):
-            for dock_open in (False, True):
-                results[dock_open].append(await one_run(server, tokens, dock_open))
+            for history, dock_open in cases:
+                results[history, dock_open].append(
+                    await one_run(server, tokens, dock_open, history)
+                )
         await asyncio.sleep(0.5)  # let closed connections finish closing while the loop runs
+        size = (Path(profile) / "history.sqlite3").stat().st_size
     print(f"{tokens:,} tokens at full speed; {rounds} rounds, gaps pooled over the rounds")
-    print("| inspector | answer s (median) | gap p50 ms | gap p99 ms | gap max ms |")
-    print("|---|--:|--:|--:|--:|")
-    for dock_open, runs in results.items():
+    print("| history | inspector | answer s (median) | gap p50 ms | gap p99 ms | gap max ms |")
+    print("|---|---|--:|--:|--:|--:|")
+    for (history, dock_open), runs in results.items():
         gaps = sorted(gap * 1000 for _elapsed, run in runs for gap in run)
         seconds = statistics.median(elapsed for elapsed, _run in runs)
         p50, p99 = gaps[len(gaps) // 2], gaps[int(len(gaps) * 0.99)]
-        label = "open" if dock_open else "closed"
+        label = ("on" if history else "off") + " | " + ("open" if dock_open else "closed")
         print(f"| {label} | {seconds:.2f} | {p50:.1f} | {p99:.1f} | {gaps[-1]:.1f} |")
+    print(f"history file after {rounds * 2} saved answers: {size / 1024:.0f} KiB")
 
 
 def main(argv: list[str]) -> int:

@@ -96,7 +96,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     saved.add_argument(
         "--no-history", action="store_true",
-        help="do not save this exchange (answers with --run-tools are not saved yet)",
+        help="do not save this exchange",
     )  # fmt: skip
     tools = parser.add_argument_group("running tools")
     tools.add_argument(
@@ -297,6 +297,8 @@ async def _ask_with_tools(
     options = HeadlessOptions(
         args.approve, args.max_steps, args.tool_timeout, tuple(map(Path, args.allow_dir))
     )
+    # The steps are saved when the loop ends: one streaming answer cannot hold several steps.
+    saved, printer.saved = printer.saved, None
     outcome = await run_headless(
         engine, target.endpoint, request, settings, options,
         on_stream=printer.on_event, end_line=printer.end_line,
@@ -307,6 +309,10 @@ async def _ask_with_tools(
     result, error = outcome.result, outcome.error
     error = None if error is None else target.explain(error)
     limit = result is not None and result.step_limit_reached
+    if saved is not None:
+        final = result.turn if result is not None else (error and error.partial) or AssistantTurn()
+        saved.finish_steps(result.steps if result is not None else outcome.steps, final, error)
+        saved.warn(sys.stderr)
     if args.json:
         partial = None if error is None else error.partial
         turn = result.turn if result is not None else partial or AssistantTurn()
@@ -323,10 +329,10 @@ def _conversation(
     """The question, after the earlier messages when continuing; saved first unless opted out.
 
     The question is committed to the history before the request goes out, and the answer is
-    saved as it streams (`printer.saved`). Answers with --run-tools are not saved yet.
+    saved as it streams (`printer.saved`); with --run-tools, its steps once the loop has ended.
     """
     question = Message("user", text=args.prompt)
-    if args.no_history or (args.run_tools and not (args.continue_ or args.conversation)):
+    if args.no_history:
         return Conversation(args.system, [question])
     from desktop_chat.cli.history import open_store, resolve
     from desktop_chat.session.saved_turn import SavedTurn, earlier_messages
@@ -347,8 +353,6 @@ def _conversation(
             saved_system, earlier, _ = earlier_messages(store, conversation_id)
             system = args.system or saved_system
         conversation = Conversation(system, [*earlier, question])
-        if args.run_tools:
-            return conversation
         endpoint = target.endpoint
         meta: dict[str, object] = {
             "endpoint": "demo" if args.demo else args.endpoint or active_endpoint,

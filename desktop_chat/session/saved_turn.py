@@ -1,23 +1,26 @@
 """Save one exchange as it happens: the question before the request, the answer as it streams.
 
-Shared by `ask` and, later, the window. The answer's deltas are kept in memory and written in
-one `append` every `FLUSH_EVERY` seconds, so a process killed mid-answer loses at most that
-much of it; a retry that restarts the answer empties the saved text too. A write that fails
-stops the saving, not the answer: `warn` then says once that it was not saved, and why.
+Shared by `ask` and the window (through `ChatSession`). The answer's deltas are kept in memory
+and written in one `append` every `FLUSH_EVERY` seconds, so a process killed mid-answer loses at
+most that much of it; a retry that restarts the answer empties the saved text too. A write that
+fails stops the saving, not the answer: `warn` then says once that it was not saved, and why.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
-from typing import TextIO
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TextIO
 
 from desktop_chat.core.conversation import AssistantTurn, Conversation, Message
 from desktop_chat.core.errors import ChatError
 from desktop_chat.core.events import AttemptStarted, ReasoningDelta, StreamEvent, TextDelta
 from desktop_chat.storage.history import HistoryStore, Meta, State
 from desktop_chat.storage.history_schema import HistoryError
+
+if TYPE_CHECKING:
+    from desktop_chat.tools.events import Step
 
 FLUSH_EVERY = 0.15  # seconds
 
@@ -41,8 +44,11 @@ def earlier_messages(
 class SavedTurn:
     """The answer being written: feed it every stream event, then `finish` or `interrupt`."""
 
-    def __init__(self, store: HistoryStore, conversation_id: str, message_id: str) -> None:
+    def __init__(
+        self, store: HistoryStore, conversation_id: str, message_id: str, meta: Meta | None = None
+    ) -> None:
         self._store = store
+        self._meta = meta or {}  # the turn's endpoint, model, options: for its later steps too
         self.conversation_id = conversation_id
         self.message_id = message_id
         self._text: list[str] = []
@@ -51,6 +57,7 @@ class SavedTurn:
         self._first: float | None = None
         self._task: asyncio.Task[None] | None = None
         self.error: HistoryError | None = None
+        self._ended = False
 
     @classmethod
     def begin(
@@ -68,7 +75,8 @@ class SavedTurn:
             info = store.conversation(conversation_id)
             parent = info.leaf_id if info is not None else None
         question = store.add_message(conversation_id, parent, conversation.messages[-1])
-        return cls(store, conversation_id, store.start_answer(conversation_id, question, meta))
+        answer = store.start_answer(conversation_id, question, meta)
+        return cls(store, conversation_id, answer, meta)
 
     def on_event(self, event: StreamEvent) -> None:
         if type(event) is TextDelta:
@@ -102,7 +110,12 @@ class SavedTurn:
             print(f"desktop-chat: warning: the answer was not saved: {self.error}", file=err)
 
     def start_flushing(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._flush_loop())
+        """Write what arrived every FLUSH_EVERY seconds, on the running loop (if one runs)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop (a plain caller): `flush` and the end still write
+            return
+        self._task = loop.create_task(self._flush_loop())
 
     async def _flush_loop(self) -> None:
         while True:
@@ -114,9 +127,20 @@ class SavedTurn:
             self._task.cancel()
             self._task = None
 
-    def finish(self, turn: AssistantTurn, error: ChatError | None = None) -> None:
-        """The answer ended: complete, or interrupted by `error` with what had arrived."""
-        self._stop()
+    @property
+    def ended(self) -> bool:
+        return self._ended
+
+    def finish(
+        self, turn: AssistantTurn, error: ChatError | None = None, *, message: Message | None = None
+    ) -> None:
+        """The answer ended: complete, or interrupted by `error` with what had arrived.
+
+        `message` is what the conversation keeps when it differs from the turn's (a tool turn
+        drops calls it never answered).
+        """
+        if self._end():
+            return
         meta: Meta = {
             "stop_reason": turn.stop_reason,
             "usage": {"input_tokens": turn.input_tokens, "output_tokens": turn.output_tokens},
@@ -129,18 +153,110 @@ class SavedTurn:
                 "status": error.status, "provider_message": error.provider_message,
             }  # fmt: skip
         state: State = "complete" if error is None else "interrupted"
-        self._guard(self._store.finish, self.message_id, turn.to_message(), state, meta)
+        kept = message or turn.to_message()
+        self._guard(self._store.finish, self.message_id, kept, state, meta)
 
-    def interrupt(self, turn: AssistantTurn, reason: str) -> None:
-        """Ctrl-C: keep what had arrived, marked interrupted."""
-        self._stop()
+    def interrupt(
+        self,
+        turn: AssistantTurn,
+        reason: str,
+        *,
+        message: Message | None = None,
+        kind: str = "interrupted",
+    ) -> None:
+        """Ctrl-C, Stop, a closed window: keep what had arrived, marked interrupted.
+
+        `kind` says who ended it ("interrupted", or "stopped" by the person's Stop).
+        """
+        if self._end():
+            return
         meta: Meta = {
             "attempts": turn.attempts, "timings": self._timings(),
-            "error": {"type": "interrupted", "message": reason},
+            "error": {"type": kind, "message": reason},
         }  # fmt: skip
-        self._guard(self._store.finish, self.message_id, turn.to_message(), "interrupted", meta)
+        kept = message or turn.to_message()
+        self._guard(self._store.finish, self.message_id, kept, "interrupted", meta)
+
+    def finish_steps(
+        self, steps: Sequence[Step], turn: AssistantTurn, error: ChatError | None = None
+    ) -> None:
+        """`ask --run-tools` ended: the answer begun becomes the first step's, then each step's
+        tool results (approvals in their metadata) and answer follow, and the final answer."""
+        for step in (step for step in steps if step.calls):
+            if self.error is not None or self._ended:
+                return
+            message = step.turn.to_message()
+            message.tool_calls = [record.call for record in step.calls]  # edited ones included
+            self.finish(step.turn, message=message)
+            results = Message("tool", tool_results=[record.result for record in step.calls])
+            calls = [
+                {
+                    "call_id": record.call.id,
+                    "state": "denied" if not record.approved
+                    else "failed" if record.result.is_error else "done",
+                    "how": "", "duration": record.duration,
+                    "origin": record.tool.origin if record.tool is not None else "not offered",
+                }
+                for record in step.calls
+            ]  # fmt: skip
+            try:
+                tool_id = self._store.add_message(
+                    self.conversation_id, self.message_id, results, meta={"calls": calls}
+                )
+                self.message_id = self._store.start_answer(
+                    self.conversation_id, tool_id, self._meta
+                )
+            except HistoryError as exc:
+                self.error = exc
+                return
+            self._ended, self._first, self._started = False, None, time.monotonic()
+        self.finish(turn, error)
+
+    def _end(self) -> bool:
+        """Stop the flushing; True if the answer had ended already (nothing more to write)."""
+        self._stop()
+        if self._ended:
+            return True
+        self._ended = True
+        return False
 
     def _timings(self) -> dict[str, float | None]:
         end = time.monotonic()
         first = None if self._first is None else round(self._first - self._started, 3)
         return {"first_token_s": first, "total_s": round(end - self._started, 3)}
+
+
+def details_text(meta: Meta, state: State) -> str:
+    """An answer's saved metadata for a person: model, usage, timings, stop reason, errors.
+
+    What Inspect shows for an answer from an earlier session, whose requests and events were
+    not kept.
+    """
+    lines = []
+    model, endpoint = meta.get("model"), meta.get("endpoint")
+    if model:
+        lines.append(f"Model: {model}" + (f" (endpoint {endpoint})" if endpoint else ""))
+    usage = meta.get("usage")
+    if isinstance(usage, dict):
+        tokens_in, tokens_out = usage.get("input_tokens"), usage.get("output_tokens")
+        lines.append(f"Tokens: {tokens_in if tokens_in is not None else '?'} in, "
+                     f"{tokens_out if tokens_out is not None else '?'} out")  # fmt: skip
+    timings = meta.get("timings")
+    if isinstance(timings, dict):
+        first, total = timings.get("first_token_s"), timings.get("total_s")
+        if first is not None:
+            lines.append(f"First token after {first} s")
+        if total is not None:
+            lines.append(f"Total {total} s")
+    for key, label in (("stop_reason", "Stop reason"), ("attempts", "Attempts")):
+        if meta.get(key) is not None:
+            lines.append(f"{label}: {meta[key]}")
+    error = meta.get("error")
+    if isinstance(error, dict) and error.get("message"):
+        lines.append(f"Error: {error['message']}")
+    lines.append(f"State: {state}")
+    lines.append(
+        "The requests and events on the wire are kept only while the window that received the "
+        "answer is open."
+    )
+    return "\n".join(lines)

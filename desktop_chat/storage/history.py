@@ -27,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 from desktop_chat import paths
 from desktop_chat.core.conversation import Message, Role, ThinkingBlock, ToolCall, ToolResult
@@ -170,6 +170,15 @@ class HistoryStore:
         )
         return _info(rows[0]) if rows else None
 
+    def latest(self) -> ConversationInfo | None:
+        """The conversation changed last, pinned or not (the one a returning person left)."""
+        rows = self._read(
+            "SELECT c.id, c.title, c.title_set, c.pinned, c.system, c.created, c.updated,"
+            " c.leaf_id, (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id)"
+            " FROM conversations c ORDER BY c.updated DESC LIMIT 1"
+        )
+        return _info(rows[0]) if rows else None
+
     def find(self, prefix: str) -> list[str]:
         """The ids that start with `prefix` (a person types the first few characters)."""
         escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -196,6 +205,20 @@ class HistoryStore:
             # Children first is not needed: the foreign keys cascade, the trigger unindexes.
             cursor = db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
         return cursor.rowcount > 0
+
+    def delete_message(self, message_id: str) -> None:
+        """Delete a message and every message below it (a failed answer replaced by a retry).
+
+        The conversation then shows the branch down to the deleted message's parent.
+        """
+        with self._write() as db:
+            row = db.execute(
+                "SELECT conversation_id, parent_id FROM messages WHERE id = ?", (message_id,)
+            ).fetchone()
+            if row is None:
+                return
+            db.execute("DELETE FROM messages WHERE id = ?", (message_id,))
+            db.execute("UPDATE conversations SET leaf_id = ? WHERE id = ?", (row[1], row[0]))
 
     def select_leaf(self, conversation_id: str, message_id: str) -> None:
         """Show the branch through `message_id`, down to its newest last descendant."""
@@ -431,9 +454,7 @@ _COLUMNS = (
 
 
 def _stored(row: tuple[object, ...]) -> StoredMessage:
-    blocks = json.loads(str(row[7]))
-    calls = json.loads(str(row[8]))
-    results = json.loads(str(row[9]))
+    blocks, calls, results = _loads(row[7]), _loads(row[8]), _loads(row[9])
     message = Message(
         cast(Role, row[3]),
         text=str(row[4]),
@@ -448,8 +469,16 @@ def _stored(row: tuple[object, ...]) -> StoredMessage:
     return StoredMessage(
         str(row[0]), str(row[1]), None if row[2] is None else str(row[2]), message,
         cast(State, row[10]), float(cast(float, row[12])), float(cast(float, row[13])),
-        json.loads(str(row[11])),
+        _loads(row[11]),
     )  # fmt: skip
+
+
+def _loads(value: object) -> Any:
+    """Parsed JSON; most messages hold no calls, results or blocks, so skip the parser then."""
+    text = str(value)
+    if text == "[]":
+        return []
+    return {} if text == "{}" else json.loads(text)
 
 
 def _info(row: tuple[object, ...]) -> ConversationInfo:

@@ -1,9 +1,11 @@
 """The conversation on screen: the window's Qt adapter of the session's `ChatSession`.
 
-The conversation and its rules (the messages, edit and resend, regenerate, retry) live in
-session/chat.py; the controller subscribes to it and mirrors each change in the transcript, wires
-the composer and the transcript's buttons to it, starts turns through the bridge and renders the
-bridge's events into the transcript and the status bar. Rendering is guarded: an exception while
+The conversation and its rules (the message tree, edit and resend, regenerate, retry, versions)
+live in session/chat.py; the controller subscribes to it and mirrors each change in the
+transcript, wires the composer and the transcript's buttons to it, starts turns through the bridge
+and renders the bridge's events into the transcript and the status bar. Given a HistoryStore, the
+session saves as it goes (the answer's deltas reach it from here) and `open_conversation` shows a
+saved one again. Rendering is guarded: an exception while
 drawing is logged and reported once per turn, and the stream goes on, since the bridge only hands
 over events and never waits for the view.
 
@@ -17,10 +19,11 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 
 from desktop_chat.core.conversation import AssistantTurn, Conversation, Message
@@ -32,16 +35,22 @@ from desktop_chat.core.events import (
     StreamEvent,
     TextDelta,
 )
-from desktop_chat.session.chat import ChatSession
+from desktop_chat.session.chat import CUT_OFF, ChatSession
 from desktop_chat.session.target import TargetError
+from desktop_chat.storage.history_schema import HistoryError
 from desktop_chat.ui.bridge import Observer, TurnBridge, TurnRunner, engine_turn
 from desktop_chat.ui.chat.composer import Composer
+from desktop_chat.ui.chat.message_block import MessageBlock
 from desktop_chat.ui.chat.status_bar import StatusBar
 from desktop_chat.ui.chat.transcript import Transcript
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
+
     from desktop_chat.core.engine import Engine
+    from desktop_chat.session.message_tree import Node
     from desktop_chat.session.target import Target
+    from desktop_chat.storage.history import HistoryStore
     from desktop_chat.ui.tools.session import ToolSession
     from desktop_chat.ui.tools.turn import ToolTurnView
 
@@ -64,6 +73,8 @@ class ChatController(QObject):
     turn_ended = Signal(str)  # "finished" | "failed" | "stopped"
     render_failed = Signal(str)  # a rendering error, reported once per turn
     inspect_requested = Signal(int)  # transcript index of the assistant message to inspect
+    history_changed = Signal(str)  # a conversation created or changed (its id)
+    history_failed = Signal(str)  # the history could not be written or read; for a person
 
     def __init__(
         self,
@@ -73,15 +84,22 @@ class ChatController(QObject):
         resolve: Callable[[], tuple[Engine, Target]],
         options: Callable[[], tuple[str, float | None, int]],
         parent: QObject | None = None,
+        *,
+        history: HistoryStore | None = None,
+        endpoint_name: Callable[[], str | None] = lambda: None,
     ) -> None:
         super().__init__(parent)
         self.transcript = transcript
         self.composer = composer
         self.status = status
         self.bridge = TurnBridge(self)
-        self.session = ChatSession()
+        self.session = ChatSession(history)
+        self._inspected: dict[int, str] = {}  # first entry of each turn observed -> its node
+        self.details_box: QMessageBox | None = None  # an earlier session's answer, inspected
+        self._batch: list[MessageBlock] | None = None  # messages shown, drawn together after
         self._resolve = resolve
         self._options = options  # (system prompt, temperature, max tokens)
+        self._endpoint_name = endpoint_name  # saved with each answer
         self._render_error_shown = False
         self._retry_deadline = 0.0
         self._retry_cause = ""
@@ -97,8 +115,12 @@ class ChatController(QObject):
 
         self.session.truncated.connect(transcript.replace_from)
         self.session.added.connect(self._show_added)
-        self.session.answer_started.connect(lambda _index: transcript.begin_assistant())
+        self.session.answer_started.connect(
+            lambda index: transcript.begin_assistant(self.session.versions(index))
+        )
         self.session.cleared.connect(transcript.clear)
+        self.session.saved.connect(self.history_changed.emit)
+        self.session.history_failed.connect(self.history_failed.emit)
         self.bridge.turn_started.connect(self._on_turn_started)
         self.bridge.events_received.connect(self._on_events)
         self.bridge.turn_finished.connect(self._on_turn_finished)
@@ -108,7 +130,8 @@ class ChatController(QObject):
         transcript.regenerate_requested.connect(self.regenerate)
         transcript.edit_requested.connect(self.begin_edit)
         transcript.copy_requested.connect(self.copy_message)
-        transcript.inspect_requested.connect(self.inspect_requested)
+        transcript.inspect_requested.connect(self._on_inspect_requested)
+        transcript.version_requested.connect(self.switch_version)
         composer.send_requested.connect(self.send)
         composer.stop_requested.connect(self.stop)
         composer.edit_cancelled.connect(self._on_edit_cancelled)
@@ -126,6 +149,11 @@ class ChatController(QObject):
     def last_error(self) -> str:
         return self.session.last_error
 
+    @property
+    def conversation_id(self) -> str | None:
+        """The saved conversation shown (None for a new chat not yet sent, or no history)."""
+        return self.session.conversation_id
+
     def set_tools(self, session: ToolSession | None) -> None:
         """Offer the tools `session` enables in the turns from now on (None: no tools)."""
         self.tools = session
@@ -138,7 +166,7 @@ class ChatController(QObject):
 
     def send(self, text: str) -> bool:
         """Send `text` as the next user message (replacing from the edited one, when editing)."""
-        if self.streaming or not self.session.send(text):
+        if self.streaming or not self.session.send(text, self._options()[0]):
             return False
         self.composer.mark_sent()
         self._start_turn()
@@ -154,12 +182,48 @@ class ChatController(QObject):
             self._start_turn()
 
     def regenerate(self) -> None:
-        """Answer the last user message again; the old answer stays, marked and no longer sent."""
+        """Answer the last user message again; the old answer stays as an earlier version."""
         if not self.streaming and self.session.regenerate():
             self._start_turn()
 
+    def switch_version(self, index: int, step: int) -> None:
+        """Show the previous (`step` -1) or next (1) version of message `index`."""
+        if self.streaming:
+            self.status.showMessage("Versions can be switched once the answer has ended", 3000)
+            return
+        self.composer.cancel_edit()
+        with self._drawn_at_once():
+            switched = self.session.switch(index, step)
+        if switched:
+            self._show_cut_off()
+            self.transcript.scroll_to(index)
+
+    def open_conversation(self, conversation_id: str, message_id: str | None = None) -> None:
+        """Show a saved conversation: its remembered branch, or the one holding `message_id`
+        (scrolled to). An answer in progress is stopped first, and kept as it was."""
+        self.bridge.stop()
+        self.composer.cancel_edit()
+        try:
+            with self._drawn_at_once():
+                self.session.load(conversation_id, message_id)
+        except HistoryError as exc:
+            self.history_failed.emit(f"The conversation could not be opened: {exc}")
+            return
+        if self.tools is not None:
+            self.tools.reset()
+        self._show_cut_off()
+        index = self.session.index_of(message_id) if message_id else None
+        if index is not None:
+            self.transcript.scroll_to(index)
+        self.status.set_state("Ready")
+
+    def abandon(self) -> None:
+        """The window closes: an answer in progress is saved as it is, marked interrupted."""
+        self.session.abandon(CUT_OFF)
+        self.bridge.stop()
+
     def begin_edit(self, index: int) -> None:
-        """Put user message `index` in the composer; sending replaces it and what follows."""
+        """Put user message `index` in the composer; sending makes a new version of it."""
         label = self.session.begin_edit(index)
         if label is not None:
             self.composer.begin_edit(self.session.messages[index].text, label)
@@ -193,16 +257,32 @@ class ChatController(QObject):
     def _start_turn(self) -> None:
         self.session.last_error = ""
         self._render_error_shown = False
-        index = self.session.begin_answer()
         try:
             engine, target = self._resolve()
         except (TargetError, ChatError) as exc:
+            self.session.begin_answer({})
             self._fail(str(exc), AssistantTurn())
             self.turn_ended.emit("failed")
             return
         from desktop_chat.core.providers.base import ChatRequest
 
-        _system, temperature, max_tokens = self._options()
+        system, temperature, max_tokens = self._options()
+        endpoint = target.endpoint
+        index = self.session.begin_answer(
+            {
+                "endpoint": self._endpoint_name(),
+                "protocol": endpoint.protocol,
+                "model": target.model,
+                "system": system,
+                "options": {
+                    "max_tokens": max_tokens,
+                    "temperature": temperature,
+                    "output_limit_field": endpoint.output_limit_field,
+                },
+                "headers": dict(endpoint.extra_headers),
+            }
+        )
+        self._inspected[index] = self.session.ids[index]
         request = ChatRequest(target.model, self.conversation(), max_tokens, temperature)
         runner: TurnRunner = engine_turn
         self._tool_turn = None
@@ -230,10 +310,70 @@ class ChatController(QObject):
             log.exception("the observer factory failed; the turn runs unobserved")
             return None
 
-    def _show_added(self, _index: int, message: Message, status: str) -> None:
-        self.transcript.add_message(
-            message.role, message.text, reasoning=message.reasoning, status=status
+    @contextmanager
+    def _drawn_at_once(self) -> Iterator[None]:
+        """Collect the messages the session shows meanwhile, and draw them in one go."""
+        self._batch = []
+        try:
+            yield
+        finally:
+            batch, self._batch = self._batch, None
+            self.transcript.add_messages(batch)
+
+    def _show_added(self, index: int, message: Message, status: str) -> None:
+        if message.role == "tool":
+            step_limit = self.session.node(index).meta.get("step_limit")
+            notice = step_limit if isinstance(step_limit, str) else ""
+            block = MessageBlock("tool", "", calls=self.session.calls(index), notice=notice)
+        else:
+            block = MessageBlock(message.role, message.text, message.reasoning, status)
+            block.versions = self.session.versions(index)
+        if self._batch is not None:
+            self._batch.append(block)
+        elif block.calls is not None:
+            self.transcript.add_tool_calls(block.calls, notice=block.notice)
+        else:
+            self.transcript.add_message(
+                block.role,
+                block.text,
+                reasoning=block.reasoning,
+                status=block.status,
+                versions=block.versions,
+            )
+
+    def _show_cut_off(self) -> None:
+        """A branch that ends in an answer cut off (or none) offers Retry, as a failure does."""
+        if self.session.last_error:
+            self.transcript.show_error(self.session.last_error)
+
+    def _on_inspect_requested(self, index: int) -> None:
+        """Inspect an answer of this window's turns; a saved one shows what the history kept."""
+        starts = [start for start in self._inspected if start <= index]
+        start = max(starts, default=-1)
+        ids = self.session.ids
+        if start >= 0 and start < len(ids) and ids[start] == self._inspected[start]:
+            self.inspect_requested.emit(index)
+            return
+        if 0 <= index < len(ids):
+            self._show_saved_details(self.session.node(index))
+
+    def _show_saved_details(self, node: Node) -> None:
+        """What the history kept of an answer from an earlier session (no wire record)."""
+        from PySide6.QtWidgets import QMessageBox
+
+        from desktop_chat.session.saved_turn import details_text
+
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "Saved answer",
+            details_text(node.meta, node.state),
+            QMessageBox.StandardButton.Close,
+            self.transcript,
         )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setAccessibleName("Saved answer details")
+        self.details_box = box
+        box.open()  # not exec(): a nested event loop would stall the asyncio tasks
 
     def _on_edit_cancelled(self) -> None:
         self.session.cancel_edit()
@@ -254,6 +394,9 @@ class ChatController(QObject):
             except Exception as exc:  # drawing must never end the stream
                 log.exception("rendering the answer failed; the stream continues")
                 self._render_failed(exc)
+            saving = self.session.saving  # after _render: a tool step may have begun a new one
+            if saving is not None:
+                saving.on_event(event)
         if self._tool_turn is not None:
             try:
                 self._tool_turn.flush()
@@ -296,15 +439,23 @@ class ChatController(QObject):
     def _on_turn_failed(self, error: ChatError, partial: AssistantTurn) -> None:
         if self._explain is not None:
             error = self._explain(error)
-        self._fail(str(error), partial)
+        self._fail(str(error), partial, error)
         self.status.turn_ended("Failed", partial)
         self.turn_ended.emit("failed")
 
-    def _fail(self, message: str, partial: AssistantTurn) -> None:
+    def _fail(self, message: str, partial: AssistantTurn, error: ChatError | None = None) -> None:
         self.session.last_error = message
-        self._end_live(partial, lambda: self.transcript.show_error(message), "failed")
+        if error is None:
+            error = ChatError(message)
+        self._end_live(partial, lambda: self.transcript.show_error(message), "failed", error)
 
-    def _end_live(self, turn: AssistantTurn, draw: Callable[[], None], outcome: str) -> None:
+    def _end_live(
+        self,
+        turn: AssistantTurn,
+        draw: Callable[[], None],
+        outcome: str,
+        error: ChatError | None = None,
+    ) -> None:
         self._clear_countdown()
         message = turn.to_message()
         tool_turn, self._tool_turn = self._tool_turn, None
@@ -314,7 +465,8 @@ class ChatController(QObject):
             except Exception as exc:
                 log.exception("closing the tool calls failed")
                 self._render_failed(exc)
-        self.session.end_answer(message)
+        stopped = "Stopped by you" if outcome == "stopped" else ""
+        self.session.end_answer(message, turn, error, stopped=stopped)
         self.composer.set_streaming(False)
         try:
             draw()

@@ -8,6 +8,11 @@ engine, and the old one is closed once no turn uses it.
 It is built in two steps, so that start-up shows a window before the chat's modules load: the
 frame (title, size) first, then `assemble` makes the chat inside it, with the tools (approval
 panel, Tools menu) and the inspector (every turn recorded; its dock made when first opened).
+
+The window opens the profile's history (the file `ask` uses) and shows the conversation changed
+last, as a returning person left it; everything is saved as it happens, so New chat and Quit lose
+nothing. A history file that cannot be read is kept aside and a new one started; one written by a
+newer version is left untouched and the window runs without history (`history` is None).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from desktop_chat.storage.validation import SettingsError, SettingsFileError
 if TYPE_CHECKING:
     import asyncio
 
+    from desktop_chat.storage.history import HistoryStore
     from desktop_chat.ui.banner import BannerArea
     from desktop_chat.ui.chat.composer import Composer
     from desktop_chat.ui.chat.find_bar import FindBar
@@ -75,6 +81,7 @@ class MainWindow(QMainWindow):
     tools: WindowTools
     inspector: InspectorLink
     file_notices: FileNotices
+    history: HistoryStore | None
 
     def __init__(
         self,
@@ -173,6 +180,7 @@ class MainWindow(QMainWindow):
         )
         self.target.settings_changed.connect(self.update_settings)
         self.target.keyring_missing.connect(self._warn_no_keyring)
+        self.history = self._open_history()
         self.chat = ChatController(
             self.transcript,
             self.composer,
@@ -180,6 +188,11 @@ class MainWindow(QMainWindow):
             self.target.resolve,
             self.top_bar.turn_options,
             self,
+            history=self.history,
+            endpoint_name=lambda: self.settings.active_endpoint,
+        )
+        self.chat.history_failed.connect(
+            lambda text: self.banners.show_notice("history", text, warning=True)
         )
         self.chat.turn_ended.connect(lambda _outcome: self.target.turn_ended())
         self.chat.render_failed.connect(
@@ -231,8 +244,43 @@ class MainWindow(QMainWindow):
         self.file_notices = FileNotices(
             self, self.banners, keeper, self.spawn, kept_aside=self._kept_aside
         )
+        self._reopen_latest()
 
     # --- construction helpers -------------------------------------------------------------------
+
+    def _open_history(self) -> HistoryStore | None:
+        """The profile's history, or None (said once in a banner) when it cannot be used."""
+        if self.demo_only:  # the self-test saves nothing
+            return None
+        from desktop_chat.storage.history import HistoryStore
+        from desktop_chat.storage.history_schema import HistoryError
+
+        try:
+            store = HistoryStore.open()
+        except HistoryError as exc:
+            self.banners.show_notice(
+                "history",
+                f"History is off: {exc}. Conversations in this window are not saved.",
+                warning=True,
+            )
+            return None
+        if store.notice:
+            self.banners.show_notice("history", store.notice[0].upper() + store.notice[1:] + ".")
+        return store
+
+    def _reopen_latest(self) -> None:
+        """Show the conversation changed last, as a returning person expects."""
+        from desktop_chat.storage.history_schema import HistoryError
+
+        if self.history is None:
+            return
+        try:
+            latest = self.history.latest()
+        except HistoryError as exc:
+            self.banners.show_notice("history", str(exc), warning=True)
+            return
+        if latest is not None:
+            self.chat.open_conversation(latest.id)
 
     def _make_shortcuts(self) -> None:
         shortcuts = (
@@ -375,8 +423,9 @@ class MainWindow(QMainWindow):
         return task
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Accept, stop the stream at once, and tell the app (which cleans up asynchronously)."""
-        self.chat.stop()
+        """Accept, stop the stream at once (what arrived is saved, marked interrupted), and tell
+        the app (which cleans up asynchronously)."""
+        self.chat.abandon()
         if self.settings_dialog is not None:
             self.settings_dialog.reject()
         event.accept()
@@ -411,6 +460,9 @@ class MainWindow(QMainWindow):
         import asyncio
 
         await self.chat.bridge.aclose()
+        self.chat.abandon()  # closed by other means than closeEvent: still keep what arrived
+        if self.history is not None:
+            self.history.close()
         await self.tools.aclose()
         await self.settings_keeper.flush(5.0)  # never lose the last change
         for task in list(self._tasks):

@@ -16,6 +16,7 @@ import pytest
 from tests.support.chatgpt_export import export
 from tests.support.sse_server import Reply, ScriptedServer
 from tests.support.streams import openai_stream
+from tests.support.wire import OPENAI
 
 KEY = "sk-history-e2e-0123456789"
 ENV = {"DESKTOP_CHAT_API_KEY": KEY}
@@ -245,3 +246,25 @@ def test_import_reads_a_chatgpt_export(tmp_path: Path) -> None:
     result = run("history", "import", str(broken))
     assert result.returncode == 1
     assert result.stderr.startswith(f"desktop-chat: {broken} is not valid JSON")
+
+
+def test_ask_run_tools_saves_its_steps_with_their_approvals(sse_server: ScriptedServer) -> None:
+    sse_server.script(
+        OPENAI.calls(("call_1", "calculator", ['{"expression": "6*7"}']), text=["Computing."]),
+        OPENAI.text("The answer is 42."),
+    )
+    result = ask(sse_server, "--run-tools", "--approve", "all", "what is 6*7?")
+    assert result.returncode == 0, result.stderr
+    (conversation,) = listed()
+    question, step, tools, final = shown(str(conversation["id"]))
+    assert question["text"] == "what is 6*7?"
+    assert step["text"] == "Computing."
+    assert step["tool_calls"] == [
+        {"id": "call_1", "name": "calculator", "arguments": '{"expression": "6*7"}'}
+    ]
+    assert tools["tool_results"] == [{"call_id": "call_1", "content": "42", "is_error": False}]
+    (call,) = tools["meta"]["calls"]  # type: ignore[index]
+    assert (call["state"], call["origin"]) == ("done", "built-in")
+    assert final["text"] == "The answer is 42."
+    assert (final["state"], final["meta"]["model"]) == ("complete", "m")  # type: ignore[index]
+    assert final["parent_id"] == tools["id"]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from desktop_chat.storage.history import HistoryStore
 from desktop_chat.ui.app import asyncgen_hooks, parse_args
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,6 +112,14 @@ def test_quitting_mid_stream_ends_cleanly(tmp_path):
     assert_clean(result.stderr)
     # The profile directory holds the app's files: logs now, settings once changed.
     assert (profile / "logs" / "desktop-chat.log").is_file()
+    # Quitting loses nothing: what had arrived is saved, marked interrupted.
+    store = HistoryStore.open(profile / "history.sqlite3")
+    (info,) = store.conversations()
+    question, answer = store.path(str(info.leaf_id))
+    assert question.message.text == "hello"
+    assert answer.state == "interrupted"
+    assert "Hello" in answer.message.text
+    store.close()
 
 
 def test_profile_dir_from_the_environment(tmp_path):

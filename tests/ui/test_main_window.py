@@ -188,7 +188,9 @@ def test_http_401_is_shown_inline_and_retry_works(qtbot, open_window, sse_server
     assert len(sse_server.requests) == 2
 
 
-def test_regenerate_answers_again_and_keeps_the_old_answer_visible(qtbot, open_window, sse_server):
+def test_regenerate_answers_again_and_keeps_the_old_answer_as_a_version(
+    qtbot, open_window, sse_server
+):
     sse_server.script(
         Reply(chunks=openai_stream(["first answer"])),
         Reply(chunks=openai_stream(["second answer"])),
@@ -202,21 +204,23 @@ def test_regenerate_answers_again_and_keeps_the_old_answer_visible(qtbot, open_w
     assert wait_outcome(qtbot, seen, 2, window=window) == "finished"
     shown = window.transcript_text()
     assert "second answer" in shown
-    assert "first answer" in shown  # regenerating never destroys an answer
-    assert shown.index("first answer") < shown.index("second answer")
-    assert "replaced by the one below" in shown
+    assert "first answer" not in shown  # kept as the earlier version, one step away
+    assert "‹ 2/2 ›" in shown
     # The model sees only the question: the replaced answer is not part of the conversation.
     assert sse_server.requests[1].json()["messages"] == [{"role": "user", "content": "question"}]
     window.transcript.regenerate_requested.emit()
     assert wait_outcome(qtbot, seen, 3, window=window) == "finished"
     assert sse_server.requests[2].json()["messages"] == [{"role": "user", "content": "question"}]
     assert [m.text for m in window.chat.conversation().messages] == ["question", "third answer"]
+    assert "‹ 3/3 ›" in window.transcript_text()
+    window.transcript.version_requested.emit(1, -1)
     shown = window.transcript_text()
-    assert shown.count("answer, replaced by the one below") == 1
-    assert all(word in shown for word in ("first answer", "second answer", "third answer"))
+    assert "second answer" in shown
+    assert "‹ 2/3 ›" in shown
+    assert "third answer" not in shown
 
 
-def test_edit_and_resend_replaces_from_the_edited_message(qtbot, open_window, sse_server):
+def test_edit_and_resend_makes_a_new_version_of_the_message(qtbot, open_window, sse_server):
     sse_server.script(
         Reply(chunks=openai_stream(["A1"])),
         Reply(chunks=openai_stream(["A2"])),
@@ -231,7 +235,7 @@ def test_edit_and_resend_replaces_from_the_edited_message(qtbot, open_window, ss
     window.transcript.edit_requested.emit(0)
     assert window.composer.editing
     assert window.composer.text() == "Q1"
-    assert "and the 3 messages after it" in window.composer.edit_label.text()
+    assert "sending makes a new version" in window.composer.edit_label.text()
     window.composer.set_text("Q1 edited")
     qtbot.keyClick(window.composer.editor, Qt.Key_Return)
     assert wait_outcome(qtbot, seen, 3, window=window) == "finished"
@@ -239,7 +243,10 @@ def test_edit_and_resend_replaces_from_the_edited_message(qtbot, open_window, ss
     assert sse_server.requests[2].json()["messages"] == [{"role": "user", "content": "Q1 edited"}]
     shown = window.transcript_text()
     assert "Q2" not in shown
+    assert "‹ 2/2 ›" in shown
     assert not window.composer.editing
+    window.transcript.version_requested.emit(0, -1)
+    assert [m.text for m in window.chat.messages] == ["Q1", "A1", "Q2", "A2"]
 
 
 def test_escape_cancels_an_edit(qtbot, open_window, sse_server):

@@ -663,3 +663,29 @@ def test_follows_the_end_unless_scrolled_up(qtbot: QtBot, transcript: Transcript
     transcript.finish()
     drain(qtbot, transcript)
     qtbot.waitUntil(lambda: bar.value() == bar.maximum(), timeout=WAIT_MS)
+
+
+# -- versions ----------------------------------------------------------------------------------
+
+
+def test_a_message_with_versions_shows_its_switcher_usable_by_keyboard(
+    qtbot: QtBot, transcript: Transcript
+) -> None:
+    transcript.add_message("user", "question")
+    transcript.add_message("assistant", "the second version", versions=(2, 3))
+    assert "‹ 2/3 ›" in text(transcript)
+    assert "1/1" not in text(transcript)  # a single version has no switcher
+    arrows = [(t, href) for t, href, _ in anchors(transcript) if t in ("‹", "›")]
+    assert [t for t, _ in arrows] == ["‹", "›"]
+    # Tab walks the links as it does every other message action; Enter follows the focused one.
+    view = transcript.view
+    view.setFocus()
+    with qtbot.waitSignal(transcript.version_requested, timeout=WAIT_MS) as asked:
+        for _ in range(20):
+            qtbot.keyClick(view, Qt.Key_Tab)
+            if view.textCursor().selectedText() == "‹":
+                qtbot.keyClick(view, Qt.Key_Return)
+                break
+    assert asked.args == [1, -1]
+    transcript.add_message("assistant", "first of two", versions=(1, 2))
+    assert [t for t, _, _ in anchors(transcript) if t in ("‹", "›")] == ["‹", "›", "›"]

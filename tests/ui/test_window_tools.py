@@ -288,10 +288,14 @@ def test_regenerate_after_a_tool_turn_keeps_the_old_answer(qtbot, open_window, s
     assert wait_outcome(qtbot, seen, window=window) == "finished"
     window.chat.regenerate()
     assert wait_outcome(qtbot, seen, 2, window=window) == "finished"
-    assert roles(window) == ["user", "assistant", "assistant"]
+    assert roles(window) == ["user", "assistant"]
     assert window.last_answer_text() == "It is 9."
-    assert "Nine." in window.transcript_text()
+    assert "‹ 2/2 ›" in window.transcript_text()
     assert [m["role"] for m in sse_server.requests[2].json()["messages"]] == ["user"]
+    window.chat.switch_version(1, -1)  # the tool turn is the earlier version
+    assert roles(window) == ["user", "assistant", "tool", "assistant"]
+    assert "Nine." in window.transcript_text()
+    assert "calculator" in window.transcript_text()
 
 
 def test_parallel_calls_run_concurrently_and_one_can_be_cancelled(qtbot, open_window, sse_server):

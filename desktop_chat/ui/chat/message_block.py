@@ -19,6 +19,7 @@ from desktop_chat.ui.chat.message_html import (
     reasoning_html,
     reasoning_toggle_html,
     status_html,
+    versions_html,
 )
 from desktop_chat.ui.chat.tool_call_html import tool_calls_html, tool_calls_markdown
 
@@ -43,6 +44,7 @@ class MessageBlock:
     calls: list[CallRecord] | None = None  # a tool entry: the calls of one step, drawn live
     notice: str = ""  # a tool entry's closing line (the step limit)
     error: str = ""  # an answer that failed before any content: its error box stands in for it
+    versions: tuple[int, int] = (1, 1)  # its position among its versions, and their number
 
     @property
     def markdown(self) -> str:
@@ -130,4 +132,12 @@ def action_line_html(
         actions.append(
             Action(links.href("inspect", index), "Inspect", "Show the requests and events")
         )
-    return actions_html(actions, renderer.theme)
+    position, count = block.versions
+    versions = versions_html(
+        position,
+        count,
+        links.href("older", index) if position > 1 else None,
+        links.href("newer", index) if position < count else None,
+        renderer.theme,
+    )
+    return actions_html(actions, renderer.theme, versions)

@@ -79,16 +79,40 @@ def status_html(status: str, theme: Theme) -> str:
     return f'<p style="margin-top:2px; margin-bottom:2px; color:{colour};"><i>{text(label)}</i></p>'
 
 
-def actions_html(actions: list[Action], theme: Theme) -> str:
-    """Return the small line of action links under a message."""
+def actions_html(actions: list[Action], theme: Theme, versions: str = "") -> str:
+    """Return the small line of action links under a message, after its `versions` switcher."""
     links = [
         f'<a href="{attr(a.href)}" style="color:{theme.link};" title="{attr(a.title)}">'
         f"{text(a.label)}</a>"
         for a in actions
     ]
+    if versions:
+        links.insert(0, versions)
     return (
         f'<p style="margin-top:2px; margin-bottom:4px; color:{theme.muted};">'
         f"<small>{' · '.join(links)}</small></p>"
+    )
+
+
+def versions_html(
+    position: int, count: int, older: str | None, newer: str | None, theme: Theme
+) -> str:
+    """Return the switcher between a message's versions, ``‹ 2/3 ›`` ("" for a single one).
+
+    `older` and `newer` are the arrows' hrefs; None where there is no version that way.
+    """
+    if count < 2:
+        return ""
+
+    def arrow(href: str | None, label: str, title: str) -> str:
+        if href is None:
+            return f"<span>{label}</span>"
+        return f'<a href="{attr(href)}" style="color:{theme.link};" title="{title}">{label}</a>'
+
+    return (
+        arrow(older, "‹", f"Show the previous version ({position - 1} of {count})")
+        + f" {position}/{count} "
+        + arrow(newer, "›", f"Show the next version ({position + 1} of {count})")
     )
 
 

@@ -48,6 +48,7 @@ class Transcript(QWidget):
     edit_requested = Signal(int)
     regenerate_requested = Signal()
     inspect_requested = Signal(int)
+    version_requested = Signal(int, int)  # message index, -1 for the previous version, 1 the next
     link_activated = Signal(QUrl)
     code_copied = Signal(str)
 
@@ -128,18 +129,54 @@ class Transcript(QWidget):
         self._view.document().setUndoRedoEnabled(False)
         self._end.following = True
 
-    def add_message(self, role: str, text: str, *, reasoning: str = "", status: str = "") -> int:
-        """Append a finished message; returns its index. Ends a live message as interrupted."""
+    def add_message(
+        self,
+        role: str,
+        text: str,
+        *,
+        reasoning: str = "",
+        status: str = "",
+        versions: tuple[int, int] = (1, 1),
+    ) -> int:
+        """Append a finished message; returns its index. Ends a live message as interrupted.
+
+        `versions` (position, count) draws the ``‹ 2/3 ›`` switcher when there are several.
+        """
         self._close_live("interrupted")
         block = MessageBlock(role, text, reasoning, status, regenerate=role == "assistant")
+        block.versions = versions
         with self._edit():
             self._before_new_message()
             return self._regions.append(block)
 
-    def add_tool_calls(self, calls: list[CallRecord]) -> int:
+    def add_messages(self, blocks: list[MessageBlock]) -> None:
+        """Append many finished messages at once (a conversation opened, a version switched to).
+
+        Only the last ones are drawn when there are many; the rest go straight into the fold,
+        never rendered unless scrolled to. The last answer offers Regenerate.
+        """
+        if not blocks:
+            return
+        self._close_live("interrupted")
+        for block in blocks:
+            block.regenerate = False
+        blocks[-1].regenerate = blocks[-1].role in ("assistant", "tool")
+        with self._edit():
+            self._before_new_message()
+            regions = self._regions
+            start = len(regions.blocks)
+            regions.blocks.extend(blocks)
+            if len(regions.blocks) - regions.first < SHOWN_MAX:
+                for index in range(start, len(regions.blocks)):
+                    regions.draw(index)
+            else:
+                self._view.document().clear()
+                regions.draw_from(len(regions.blocks) - SHOWN_KEEP)
+
+    def add_tool_calls(self, calls: list[CallRecord], *, notice: str = "") -> int:
         """Append a tool entry showing `calls` (kept, not copied); returns its index."""
         self._close_live("interrupted")
-        block = MessageBlock("tool", "", calls=calls)
+        block = MessageBlock("tool", "", calls=calls, notice=notice)
         with self._edit():
             self._before_new_message()
             return self._regions.append(block)
@@ -162,13 +199,13 @@ class Transcript(QWidget):
             with self._edit():
                 self._regions.rewrite_actions(len(self._blocks) - 1)
 
-    def begin_assistant(self) -> int:
+    def begin_assistant(self, versions: tuple[int, int] = (1, 1)) -> int:
         """Append an empty assistant message that will stream; returns its index."""
         self._close_live("interrupted")
         index = len(self._blocks)
         with self._edit():
             self._before_new_message()
-            block = MessageBlock("assistant", "", start=self._writer.end())
+            block = MessageBlock("assistant", "", start=self._writer.end(), versions=versions)
             self._writer.append(header_html("assistant", self._renderer.theme))
             self._live = LiveMessage(
                 self._writer,
@@ -244,6 +281,21 @@ class Transcript(QWidget):
                 self._writer.append(error_html(message, retry, self._renderer.theme))
                 self._error = (marker, message)
         self._say(f"Error: {message}")
+
+    def scroll_to(self, index: int) -> None:
+        """Bring message `index` into view at the top, drawing folded messages as needed."""
+        if not 0 <= index < len(self._blocks):
+            return
+        if index < self._regions.first:
+            with self._edit():
+                self._regions.unfold(self._regions.first - index)
+        self._end.following = index == len(self._blocks) - 1
+        bar = self._view.verticalScrollBar()
+        cursor = self._view.textCursor()
+        cursor.setPosition(self._blocks[index].start)
+        self._view.setTextCursor(cursor)
+        top = self._view.cursorRect(cursor).top() + bar.value()
+        bar.setValue(min(bar.maximum(), top))
 
     def message_markdown(self, index: int) -> str:
         """Return the raw Markdown of a message (the live one: as streamed so far)."""
@@ -422,6 +474,8 @@ class Transcript(QWidget):
             self._toggle_result(index, args[1])
         elif name == "inspect" and block.role == "assistant":
             self.inspect_requested.emit(index)
+        elif name in ("older", "newer"):
+            self.version_requested.emit(index, -1 if name == "older" else 1)
         elif name == "code" and len(args) == 2 and args[1] in block.code:
             code = block.code[args[1]]
             QGuiApplication.clipboard().setText(code)

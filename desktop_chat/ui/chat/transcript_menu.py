@@ -42,6 +42,11 @@ def show_menu(
             _add(menu, "Regenerate response", "regenerate", index, run)
         if block.role == "assistant":
             _add(menu, "Inspect requests and events", "inspect", index, run)
+        position, count = block.versions
+        if position > 1:
+            _add(menu, f"Previous version ({position - 1} of {count})", "older", index, run)
+        if position < count:
+            _add(menu, f"Next version ({position + 1} of {count})", "newer", index, run)
     # popup(), not exec(): a nested event loop would stall the asyncio tasks (qasync).
     menu.popup(view.viewport().mapToGlobal(pos))
 

@@ -140,10 +140,10 @@ class ToolTurnView:
         self._step = step = ToolStep.open(self._accumulator.turn, self.session.origin_of)
         assert step.assistant is not None  # an opened step has both its messages
         assert step.results is not None
-        self.chat.end_answer(step.assistant)
+        self.chat.end_answer(step.assistant, self._accumulator.turn)
         self.transcript.finish("")  # its calls follow in their own entry
         self._entry = self.transcript.add_tool_calls(step.calls)
-        self.chat.add_tool_results(step.results)
+        self.chat.add_tool_results(step.results, step.calls)
 
     def _on_ready(self, event: ToolCallReady) -> None:
         from desktop_chat.tools.schema import describe_problems
@@ -185,5 +185,7 @@ class ToolTurnView:
         if self._entry is None:
             self._open_entry()
         self.step_limit = self._step.limit_reached(event.max_steps, event.unanswered)
+        if self._entry is not None:  # saved with the entry, to show again when reopened
+            self.chat.node(self._entry).meta["step_limit"] = self.step_limit
         self.transcript.refresh(self._entry or 0, notice=self.step_limit)
         self._dirty = False
