@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLineEdit, QWidget
+from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLineEdit, QToolButton, QWidget
 
 
 def name_inner_editors(root: QWidget) -> None:
@@ -15,3 +15,8 @@ def name_inner_editors(root: QWidget) -> None:
         editor = control.findChild(QLineEdit)
         if editor is not None and not editor.accessibleName():
             editor.setAccessibleName(control.accessibleName())
+    # A line edit's clear button (setClearButtonEnabled) is a nameless tool button of its own.
+    for line_edit in root.findChildren(QLineEdit):
+        for button in line_edit.findChildren(QToolButton):
+            if not button.accessibleName():
+                button.setAccessibleName(f"Clear {line_edit.accessibleName()}".strip())

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QApplication, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QMainWindow, QVBoxLayout, QWidget
 
 from desktop_chat.storage.secrets import KeyStore
 from desktop_chat.storage.settings import Settings
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from desktop_chat.ui.chat.top_bar import TopBar
     from desktop_chat.ui.chat.transcript import Transcript
     from desktop_chat.ui.chat_controller import ChatController
+    from desktop_chat.ui.history.sidebar import HistorySidebar
     from desktop_chat.ui.inspector.link import InspectorLink
     from desktop_chat.ui.settings.broken import FileNotices
     from desktop_chat.ui.settings.dialog import SettingsDialog
@@ -82,6 +83,7 @@ class MainWindow(QMainWindow):
     inspector: InspectorLink
     file_notices: FileNotices
     history: HistoryStore | None
+    sidebar: HistorySidebar | None
 
     def __init__(
         self,
@@ -166,6 +168,7 @@ class MainWindow(QMainWindow):
             (self.composer, 0),
         ):
             column.addWidget(widget, stretch)
+        self._chat_column = central
         self.setCentralWidget(central)
 
         self.target = TargetChooser(
@@ -194,6 +197,7 @@ class MainWindow(QMainWindow):
         self.chat.history_failed.connect(
             lambda text: self.banners.show_notice("history", text, warning=True)
         )
+        self.sidebar = self._add_sidebar()
         self.chat.turn_ended.connect(lambda _outcome: self.target.turn_ended())
         self.chat.render_failed.connect(
             lambda text: self.banners.show_notice("render", text, warning=True)
@@ -268,6 +272,46 @@ class MainWindow(QMainWindow):
             self.banners.show_notice("history", store.notice[0].upper() + store.notice[1:] + ".")
         return store
 
+    def _add_sidebar(self) -> HistorySidebar | None:
+        """The saved conversations beside the chat (none when history is off)."""
+        if self.history is None:
+            return None
+        from desktop_chat.ui.history.sidebar import HistorySidebar
+
+        row_widget = QWidget(self)
+        row = QHBoxLayout(row_widget)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)  # the sidebar's own minimum width is 0: the window's stays as it was
+        sidebar = HistorySidebar(self.history, row_widget)
+        row.addWidget(sidebar)
+        row.addWidget(self._chat_column, 1)
+        self.setCentralWidget(row_widget)
+        sidebar.open_requested.connect(self._open_saved)
+        sidebar.new_chat_requested.connect(self.new_chat)
+        sidebar.deleted.connect(self._on_conversation_deleted)
+        self.chat.history_changed.connect(sidebar.conversation_changed)
+        self.chat.history_changed.connect(lambda _id: self._show_current())
+        return sidebar
+
+    def _open_saved(self, conversation_id: str, message_id: str) -> None:
+        self.chat.open_conversation(conversation_id, message_id or None)
+        self._show_current()
+        if not message_id:
+            self.focus_composer()
+
+    def new_chat(self) -> None:
+        self.chat.new_chat()
+        self._show_current()
+        self.focus_composer()
+
+    def _on_conversation_deleted(self, conversation_id: str) -> None:
+        if self.chat.conversation_id == conversation_id:
+            self.new_chat()
+
+    def _show_current(self) -> None:
+        if self.sidebar is not None:
+            self.sidebar.set_current(self.chat.conversation_id)
+
     def _reopen_latest(self) -> None:
         """Show the conversation changed last, as a returning person expects."""
         from desktop_chat.storage.history_schema import HistoryError
@@ -281,10 +325,11 @@ class MainWindow(QMainWindow):
             return
         if latest is not None:
             self.chat.open_conversation(latest.id)
+            self._show_current()
 
     def _make_shortcuts(self) -> None:
         shortcuts = (
-            ("New chat", QKeySequence("Ctrl+N"), self.chat.new_chat),
+            ("New chat", QKeySequence("Ctrl+N"), self.new_chat),
             ("Settings", QKeySequence("Ctrl+,"), self.open_settings),
             ("Focus composer", QKeySequence("Ctrl+L"), self.focus_composer),
             ("Find in conversation", QKeySequence("Ctrl+F"), self.find_bar.open),
@@ -301,7 +346,13 @@ class MainWindow(QMainWindow):
 
     def _set_tab_order(self) -> None:
         bar = self.top_bar
+        side = self.sidebar
         chain = [
+            *(
+                (side.toggle_button, side.new_button, side.search_field, side.list, side.results)
+                if side is not None
+                else ()
+            ),
             bar.endpoint_combo,
             bar.model_combo,
             bar.refresh_button,
