@@ -118,7 +118,7 @@ def test_json_with_parallel_tool_calls(sse_server: ScriptedServer, tmp_path: Pat
             "output_tokens": 34,
             "cached_input_tokens": 0,
             "cache_write_tokens": None,
-        },  # fmt: skip
+        },
         "attempts": 1,
     }
     sent = json.loads(sse_server.requests[0].body)
