@@ -107,6 +107,21 @@ class ChatSession:
         """
         return self.answer_again(keep_old=not self.last_error)
 
+    def reopen_answer(self) -> Message | None:
+        """Take back the last answer, cut short, to continue it (session/continuation.py).
+
+        Its entry goes (`truncated`); the caller streams it again from its partial text into
+        a new one (`begin_answer`). None when the last entry is not an answer with text.
+        """
+        if not self.messages or self.messages[-1].role != "assistant":
+            return None
+        partial = self.messages[-1]
+        if not partial.text.strip() or len(self.messages) - 1 in self.superseded:
+            return None
+        self._truncate(len(self.messages) - 1)
+        self.last_error = ""
+        return partial
+
     def begin_edit(self, index: int) -> str | None:
         """Start editing user message `index`; return the label saying what sending replaces.
 

@@ -62,6 +62,33 @@ def continuation(conversation: Conversation, partial: Message, protocol: str) ->
     return Conversation(conversation.system, [*conversation.messages, *tail])
 
 
+class ContinuedAnswer:
+    """One Continue: the partial answer, the request that asks for the rest, and the seam.
+
+    A view shows `partial.text` first, then what `feed` returns per streamed piece; after a
+    retried attempt (`restart`) it shows the partial text again; `end` gives the last held-back
+    characters and the whole answer.
+    """
+
+    def __init__(self, partial: Message, protocol: str) -> None:
+        self.partial = partial
+        self.protocol = protocol
+        self.seam = Seam(partial.text, may_repeat=not prefills(protocol))
+
+    def conversation(self, before: Conversation) -> Conversation:
+        return continuation(before, self.partial, self.protocol)
+
+    def feed(self, piece: str) -> str:
+        return self.seam.feed(piece)
+
+    def restart(self) -> None:
+        self.seam.restart()
+
+    def end(self, turn: AssistantTurn) -> tuple[str, AssistantTurn]:
+        tail = self.seam.flush()
+        return tail, self.seam.joined(turn, self.partial)
+
+
 class Seam:
     """Join the continuation's streamed text to `partial`: `feed` each piece, then `flush`.
 

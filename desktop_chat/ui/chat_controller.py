@@ -10,6 +10,10 @@ over events and never waits for the view.
 With tools enabled (a ToolSession), a turn runs the tool loop and becomes several entries: per
 step an assistant entry and a tool entry, then the final answer (tools/turn.py). An observer
 factory (the inspector) gets every event of each turn, trace included, as it arrives.
+
+An answer cut short (stopped, cut at max tokens, failed) offers Continue: the answer streams
+again into the same place, its partial text first, then the rest as session/continuation.py
+joins it (the "continue" hooks below).
 """
 
 from __future__ import annotations
@@ -33,10 +37,12 @@ from desktop_chat.core.events import (
     TextDelta,
 )
 from desktop_chat.session.chat import ChatSession
+from desktop_chat.session.continuation import ContinuedAnswer, can_continue
 from desktop_chat.session.target import TargetError
 from desktop_chat.ui.bridge import Observer, TurnBridge, TurnRunner, engine_turn
 from desktop_chat.ui.chat.composer import Composer
 from desktop_chat.ui.chat.status_bar import StatusBar
+from desktop_chat.ui.chat.top_bar import TurnOptions
 from desktop_chat.ui.chat.transcript import Transcript
 
 if TYPE_CHECKING:
@@ -58,7 +64,8 @@ class ChatController(QObject):
     """Show a `ChatSession` and run its turns; `resolve` says where a turn goes, `options` how.
 
     `resolve()` returns the engine and target of the next turn (or raises TargetError);
-    `options()` the system prompt, temperature and max tokens it is sent with.
+    `options()` the system prompt, temperature, max tokens and reasoning it is sent with
+    (a `TurnOptions`; a plain tuple of the first three leaves reasoning to the endpoint).
     """
 
     turn_ended = Signal(str)  # "finished" | "failed" | "stopped"
@@ -71,7 +78,7 @@ class ChatController(QObject):
         composer: Composer,
         status: StatusBar,
         resolve: Callable[[], tuple[Engine, Target]],
-        options: Callable[[], tuple[str, float | None, int]],
+        options: Callable[[], tuple[str, float | None, int] | TurnOptions],
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -81,7 +88,7 @@ class ChatController(QObject):
         self.bridge = TurnBridge(self)
         self.session = ChatSession()
         self._resolve = resolve
-        self._options = options  # (system prompt, temperature, max tokens)
+        self._options = options
         self._render_error_shown = False
         self._retry_deadline = 0.0
         self._retry_cause = ""
@@ -94,6 +101,7 @@ class ChatController(QObject):
         self._tool_turn: ToolTurnView | None = None
         self._observer_factory: ObserverFactory | None = None
         self._explain: Callable[[ChatError], ChatError] | None = None
+        self._continued: ContinuedAnswer | None = None  # the answer a Continue streams into
 
         self.session.truncated.connect(transcript.replace_from)
         self.session.added.connect(self._show_added)
@@ -106,6 +114,7 @@ class ChatController(QObject):
         self.bridge.turn_stopped.connect(self._on_turn_stopped)
         transcript.retry_requested.connect(self.retry)
         transcript.regenerate_requested.connect(self.regenerate)
+        transcript.continue_requested.connect(self.continue_answer)
         transcript.edit_requested.connect(self.begin_edit)
         transcript.copy_requested.connect(self.copy_message)
         transcript.inspect_requested.connect(self.inspect_requested)
@@ -158,6 +167,14 @@ class ChatController(QObject):
         if not self.streaming and self.session.regenerate():
             self._start_turn()
 
+    def continue_answer(self) -> None:
+        """Go on with the last answer, cut short, from where it stopped (in the same place)."""
+        if self.streaming:
+            return
+        partial = self.session.reopen_answer()
+        if partial is not None:
+            self._start_turn(partial)
+
     def begin_edit(self, index: int) -> None:
         """Put user message `index` in the composer; sending replaces it and what follows."""
         label = self.session.begin_edit(index)
@@ -182,18 +199,27 @@ class ChatController(QObject):
         self.session.clear()
         if self.tools is not None:
             self.tools.reset()
+        self.status.conversation_cleared()
         self.status.set_state("Ready")
 
     def conversation(self) -> Conversation:
         """The conversation to send, without replaced answers and empty (failed) ones."""
-        return self.session.conversation(self._options()[0])
+        return self.session.conversation(self._turn_options().system)
+
+    def _turn_options(self) -> TurnOptions:
+        return TurnOptions(*self._options())
 
     # --- turns ----------------------------------------------------------------------------------
 
-    def _start_turn(self) -> None:
+    def _start_turn(self, partial: Message | None = None) -> None:
+        """Start a turn; with `partial`, one that continues that answer (see ContinuedAnswer)."""
         self.session.last_error = ""
         self._render_error_shown = False
+        self._continued = None
         index = self.session.begin_answer()
+        if partial is not None:
+            self._continued = ContinuedAnswer(partial, "")
+            self._show_partial()
         try:
             engine, target = self._resolve()
         except (TargetError, ChatError) as exc:
@@ -202,11 +228,19 @@ class ChatController(QObject):
             return
         from desktop_chat.core.providers.base import ChatRequest
 
-        _system, temperature, max_tokens = self._options()
-        request = ChatRequest(target.model, self.conversation(), max_tokens, temperature)
+        options = self._turn_options()
+        conversation = self.conversation()
+        if partial is not None:
+            self._continued = ContinuedAnswer(partial, target.endpoint.protocol)
+            conversation = self._continued.conversation(conversation)
+        request = ChatRequest(
+            target.model, conversation, options.max_tokens, options.temperature,
+            reasoning_effort=options.reasoning_effort, thinking_budget=options.thinking_budget,
+        )  # fmt: skip
+        self.status.set_price(target.price)
         runner: TurnRunner = engine_turn
         self._tool_turn = None
-        if self.tools is not None and self.tools.active():
+        if partial is None and self.tools is not None and self.tools.active():
             from desktop_chat.ui.tools.turn import ToolTurnView
 
             self._tool_turn = ToolTurnView(self.session, self.transcript, self.status, self.tools)
@@ -267,13 +301,17 @@ class ChatController(QObject):
         if isinstance(event, TextDelta):
             if self._retry_text:
                 self._clear_countdown()
-            self.transcript.append_text(event.text)
+            text = event.text if self._continued is None else self._continued.feed(event.text)
+            self.transcript.append_text(text)
         elif isinstance(event, ReasoningDelta):
             self.transcript.append_reasoning(event.text)
         elif isinstance(event, RetryScheduled):
             self._start_countdown(event)
         elif isinstance(event, AttemptStarted) and event.attempt > 1:
             self.transcript.reset_stream()
+            if self._continued is not None:
+                self._continued.restart()
+                self._show_partial()
             self._countdown.stop()
             cause = self._retry_cause or "retrying"
             self._retry_text = f"{cause} — attempt {event.attempt} of {event.max_attempts}…"
@@ -306,6 +344,10 @@ class ChatController(QObject):
 
     def _end_live(self, turn: AssistantTurn, draw: Callable[[], None], outcome: str) -> None:
         self._clear_countdown()
+        continued, self._continued = self._continued, None
+        if continued is not None:
+            tail, turn = continued.end(turn)
+            self.transcript.append_text(tail)
         message = turn.to_message()
         tool_turn, self._tool_turn = self._tool_turn, None
         if tool_turn is not None:
@@ -318,9 +360,17 @@ class ChatController(QObject):
         self.composer.set_streaming(False)
         try:
             draw()
+            if tool_turn is None and can_continue(message, outcome, turn.stop_reason):
+                self.transcript.offer_continue()
         except Exception as exc:
             log.exception("drawing the end of the answer failed")
             self._render_failed(exc)
+
+    def _show_partial(self) -> None:
+        """Show the answer being continued as it was, before the rest streams in."""
+        assert self._continued is not None
+        self.transcript.append_reasoning(self._continued.partial.reasoning)
+        self.transcript.append_text(self._continued.partial.text)
 
     def _render_failed(self, exc: Exception) -> None:
         if not self._render_error_shown:

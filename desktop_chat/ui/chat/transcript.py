@@ -47,6 +47,7 @@ class Transcript(QWidget):
     copy_requested = Signal(int)
     edit_requested = Signal(int)
     regenerate_requested = Signal()
+    continue_requested = Signal()
     inspect_requested = Signal(int)
     link_activated = Signal(QUrl)
     code_copied = Signal(str)
@@ -159,6 +160,15 @@ class Transcript(QWidget):
         """Offer Regenerate under the last message (a tool entry left by a stopped answer)."""
         if self._blocks and self._live is None and not self._blocks[-1].regenerate:
             self._blocks[-1].regenerate = True
+            with self._edit():
+                self._regions.rewrite_actions(len(self._blocks) - 1)
+
+    def offer_continue(self) -> None:
+        """Offer Continue under the last answer (cut short); drawn now, or as it finishes."""
+        if not self._blocks or self._blocks[-1].role != "assistant":
+            return
+        self._blocks[-1].resumable = True
+        if self._live is None:
             with self._edit():
                 self._regions.rewrite_actions(len(self._blocks) - 1)
 
@@ -326,8 +336,8 @@ class Transcript(QWidget):
             last = self._blocks[-1]
             last.status, last.error = f"⚠ No answer — {last.error}", ""
             self._regions.redraw(len(self._blocks) - 1)
-        if self._blocks and self._blocks[-1].regenerate:
-            self._blocks[-1].regenerate = False
+        if self._blocks and (self._blocks[-1].regenerate or self._blocks[-1].resumable):
+            self._blocks[-1].regenerate = self._blocks[-1].resumable = False
             self._regions.rewrite_actions(len(self._blocks) - 1)
         if len(self._blocks) - self._regions.first >= SHOWN_MAX:
             first = len(self._blocks) - SHOWN_KEEP
@@ -416,6 +426,8 @@ class Transcript(QWidget):
             self.edit_requested.emit(index)
         elif name == "regenerate" and block.regenerate:
             self.regenerate_requested.emit()
+        elif name == "continue" and block.resumable and index == len(self._blocks) - 1:
+            self.continue_requested.emit()
         elif name == "reasoning":
             self._toggle_reasoning(index)
         elif name == "toolresult" and len(args) == 2:
