@@ -148,3 +148,24 @@ def test_continue_is_offered_for_cut_stopped_and_failed_text_answers() -> None:
     assert not can_continue(Message("assistant", "  \n"), "stopped", None)
     calls = Message("assistant", "x", tool_calls=[ToolCall("1", "f")])
     assert not can_continue(calls, "stopped", None)
+
+
+def test_the_session_reopens_only_a_last_answer_with_text() -> None:
+    from desktop_chat.session.chat import ChatSession
+
+    session = ChatSession()
+    gone: list[int] = []
+    session.truncated.connect(gone.append)
+    assert session.reopen_answer() is None
+    session.send("q")
+    assert session.reopen_answer() is None  # a question is no answer
+    session.begin_answer()
+    session.end_answer(Message("assistant", "  "))
+    assert session.reopen_answer() is None  # nothing to go on from
+    session.messages[-1] = Message("assistant", "Half")
+    session.last_error = "cut"
+    partial = session.reopen_answer()
+    assert partial == Message("assistant", "Half")
+    assert [m.role for m in session.messages] == ["user"]
+    assert gone == [1]
+    assert session.last_error == ""
