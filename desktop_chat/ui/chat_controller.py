@@ -218,6 +218,8 @@ class ChatController(QObject):
         self._continued = None
         index = self.session.begin_answer()
         if partial is not None:
+            # The protocol is known with the target; until then it keeps the partial answer,
+            # so that a turn that cannot start leaves it as it was.
             self._continued = ContinuedAnswer(partial, "")
             self._show_partial()
         try:
@@ -320,7 +322,10 @@ class ChatController(QObject):
     def _on_turn_finished(self, turn: AssistantTurn) -> None:
         status = ""
         if turn.stop_reason in _CUT_OFF:
-            status = "Cut off at the max tokens limit: raise Max tokens for longer answers"
+            status = (
+                "Cut off at the max tokens limit: Continue it, or raise Max tokens for longer "
+                "answers"
+            )
         step_limit = self._tool_turn is not None and bool(self._tool_turn.step_limit)
         self._end_live(turn, lambda: self.transcript.finish(status), "finished")
         self.status.turn_ended("Stopped at the step limit" if step_limit else "Done", turn)
