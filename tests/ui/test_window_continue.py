@@ -141,3 +141,40 @@ def test_a_thinking_rule_broken_in_the_top_bar_fails_with_what_to_change(
     assert wait_outcome(qtbot, seen, window=window) == "failed"
     assert "must be below the maximum tokens (4,096)" in window.last_error_text()
     assert sse_server.requests == []
+
+
+def test_a_continuation_retried_mid_way_shows_the_partial_once(qtbot, open_window, sse_server):
+    sse_server.script(
+        Reply(chunks=openai_stream(["Hello wor"], finish_reason="length")),
+        Reply(chunks=openai_stream(["ld, and ", "more"]), drop_after=3),  # retried
+        Reply(chunks=openai_stream(["ld!"])),
+    )
+    window = open_window(local(sse_server), keyed())
+    seen = outcomes(window)
+    send(qtbot, window, "hi")
+    assert wait_outcome(qtbot, seen, window=window) == "finished"
+    click_link(qtbot, window.transcript, "Continue")
+    assert wait_outcome(qtbot, seen, 2, window=window) == "finished"
+    assert window.last_answer_text() == "Hello world!"
+    shown = window.transcript_text()
+    assert shown.count("Hello wor") == 1
+    assert "and more" not in shown
+    assert len(sse_server.requests) == 3
+
+
+def test_a_continuation_that_fails_keeps_the_partial_answer_and_offers_continue_again(
+    qtbot, open_window, sse_server
+):
+    sse_server.script(
+        Reply(chunks=openai_stream(["Half an answer"], finish_reason="length")),
+        Reply(status=400, body=b'{"error": {"message": "no"}}'),
+    )
+    window = open_window(local(sse_server), keyed())
+    seen = outcomes(window)
+    send(qtbot, window, "hi")
+    assert wait_outcome(qtbot, seen, window=window) == "finished"
+    click_link(qtbot, window.transcript, "Continue")
+    assert wait_outcome(qtbot, seen, 2, window=window) == "failed"
+    assert window.last_answer_text() == "Half an answer"
+    assert window.transcript_text().count("Half an answer") == 1
+    assert "Continue" in links(window)
