@@ -19,11 +19,15 @@ KEY = "sk-e2e-secret-0123456789"
 ENV = {"DESKTOP_CHAT_API_KEY": KEY, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
 
 
-def ask(*args: str) -> subprocess.CompletedProcess[str]:
+def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "desktop_chat", "ask", "--no-history", *args],
+        [sys.executable, "-m", "desktop_chat", *args],
         capture_output=True, text=True, timeout=30, env={**os.environ, **ENV}, check=False,
     )  # fmt: skip
+
+
+def ask(*args: str, history: bool = False) -> subprocess.CompletedProcess[str]:
+    return run("ask", *([] if history else ["--no-history"]), *args)
 
 
 def test_reasoning_effort_goes_on_the_wire_and_cached_tokens_come_back(
@@ -59,9 +63,17 @@ def test_a_saved_endpoints_thinking_caching_and_price(sse_server: ScriptedServer
     assert out["usage"]["input_tokens"] == 900_100
     assert out["usage"]["cached_input_tokens"] == 900_000
     assert out["cost"] == pytest.approx((100 * 3 + 900_000 * 0.3 + 1000 * 15) / 1e6)
-    # The conversation's choice wins over the endpoint's: no thinking this time.
-    assert ask("--thinking-budget", "0", "--max-tokens", "4000", "hi").returncode == 0
+    # The conversation's choice wins over the endpoint's: no thinking this time. Saved, the
+    # answer keeps its usage and cost in the history.
+    assert ask("--thinking-budget", "0", "--max-tokens", "4000", "hi", history=True).returncode == 0
     assert "thinking" not in json.loads(sse_server.requests[1].body)
+    listed = run("history", "list", "--json")
+    conversation_id = json.loads(listed.stdout)["conversations"][0]["id"]
+    shown = json.loads(run("history", "show", conversation_id, "--json").stdout)
+    meta = shown["conversations"][0]["messages"][-1]["meta"]
+    assert meta["usage"]["cached_input_tokens"] == 900_000
+    assert meta["cost"] == pytest.approx(out["cost"])
+    assert meta["options"]["thinking_budget"] == 0
 
 
 @pytest.mark.parametrize(
