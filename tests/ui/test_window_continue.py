@@ -62,7 +62,8 @@ def test_a_failed_anthropic_answer_continues_by_prefill_inside_a_code_block(
     seen = outcomes(window)
     send(qtbot, window, "Write f")
     assert wait_outcome(qtbot, seen, window=window) == "failed"
-    assert "Continue" in links(window)
+    assert "lost mid-answer" in window.transcript_text()  # the error box stays, Retry in it
+    assert links(window)[-5:] == ["Copy", "Continue", "Regenerate", "Inspect", "Retry"]
 
     click_link(qtbot, window.transcript, "Continue")
     assert wait_outcome(qtbot, seen, 2, window=window) == "finished"

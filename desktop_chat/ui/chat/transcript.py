@@ -169,8 +169,12 @@ class Transcript(QWidget):
             return
         self._blocks[-1].resumable = True
         if self._live is None:
+            error = self._error
             with self._edit():
+                self._drop_error()  # it follows the action line: drawn again after it
                 self._regions.rewrite_actions(len(self._blocks) - 1)
+                if error is not None:
+                    self._append_error(error[1])
 
     def begin_assistant(self) -> int:
         """Append an empty assistant message that will stream; returns its index."""
@@ -249,11 +253,14 @@ class Transcript(QWidget):
             self._close_live("interrupted")
             with self._edit():
                 self._drop_error()
-                marker = self._writer.end()
-                retry = self._links.href("retry")
-                self._writer.append(error_html(message, retry, self._renderer.theme))
-                self._error = (marker, message)
+                self._append_error(message)
         self._say(f"Error: {message}")
+
+    def _append_error(self, message: str) -> None:
+        marker = self._writer.end()
+        retry = self._links.href("retry")
+        self._writer.append(error_html(message, retry, self._renderer.theme))
+        self._error = (marker, message)
 
     def message_markdown(self, index: int) -> str:
         """Return the raw Markdown of a message (the live one: as streamed so far)."""
