@@ -241,8 +241,7 @@ async def _ask_once(
             if args.json:
                 _print_json(partial, error=exc, price=target.price)
             print(f"desktop-chat: {exc}", file=sys.stderr)
-            # A request the provider's rules refuse before sending (the thinking budget): usage.
-            return 2 if isinstance(exc, ConfigurationError) and partial.attempts == 0 else 1
+            return _failure_status(exc)
         finally:
             await engine.aclose()
         printer.end_line()
@@ -336,7 +335,8 @@ async def _ask_with_tools(
         _print_json(turn, error=error, extra=extra, price=target.price)
     if error is not None:
         print(f"desktop-chat: {error}", file=sys.stderr)
-    return 1 if error is not None or limit else 0
+        return _failure_status(error)
+    return 1 if limit else 0
 
 
 def _conversation(
@@ -446,6 +446,13 @@ def _print_json(
     result.update(extra or {})
     sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
     sys.stdout.flush()
+
+
+def _failure_status(error: ChatError) -> int:
+    """2 for a request the provider's rules refuse before sending (a thinking budget), else 1."""
+    partial = error.partial
+    unsent = partial is not None and partial.attempts == 0
+    return 2 if isinstance(error, ConfigurationError) and unsent else 1
 
 
 def _cost(price: ModelPrice | None, turn: AssistantTurn) -> float | None:

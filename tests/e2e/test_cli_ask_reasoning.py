@@ -89,9 +89,10 @@ def test_thinking_rules_are_usage_errors_and_nothing_is_sent(
     sse_server: ScriptedServer, flags: list[str], words: str
 ) -> None:
     base = ["--protocol", "anthropic", "--base-url", sse_server.url, "--model", "claude"]
-    result = ask(*base, "--max-tokens", "8000", *flags, "hi")
-    assert result.returncode == 2, result.stderr
-    assert words in result.stderr
-    assert len(result.stderr.splitlines()) == 1
-    assert "Traceback" not in result.stderr
+    for tools in ([], ["--run-tools", "--approve", "none"]):
+        result = ask(*base, "--max-tokens", "8000", *tools, *flags, "hi")
+        assert result.returncode == 2, result.stderr
+        assert words in result.stderr
+        assert len(result.stderr.splitlines()) == 1
+        assert "Traceback" not in result.stderr
     assert sse_server.requests == []
