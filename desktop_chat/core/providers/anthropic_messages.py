@@ -149,8 +149,8 @@ def thinking_problem(budget: int, request: ChatRequest) -> str | None:
     if budget >= request.max_tokens:
         return (
             f"The thinking budget ({budget:,} tokens) must be below the maximum tokens "
-            f"({request.max_tokens:,}), which count the thinking too: raise Max tokens or "
-            "lower the budget"
+            f"({request.max_tokens:,}), which count the thinking too: raise the max tokens "
+            "(Max tokens, --max-tokens) or lower the budget"
         )
     if request.temperature is not None and request.temperature != 1:
         return (
