@@ -3,8 +3,10 @@
 Plain output: the answer's text on stdout as it arrives; notices (retries, tool calls) on stderr.
 `--json`: stdout carries exactly one object once the stream has ended:
     {"text", "reasoning", "tool_calls": [{"id", "name", "arguments"}], "stop_reason",
-     "usage": {"input_tokens", "output_tokens"}, "attempts"}
-and, when the turn failed, also "error": {"type", "message", "status", "provider_message"};
+     "usage": {"input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens"},
+     "attempts"}
+and "cost" when the endpoint has a price for the model and the provider reported the tokens;
+when the turn failed, also "error": {"type", "message", "status", "provider_message"};
 Ctrl-C prints the object too, with what had arrived and "error": {"type": "interrupted", ...}.
 With `--run-tools` the calls the model makes are run (approved by `--approve`) until it answers;
 `--json` then adds "steps": [{"text", "tool_calls": [{"id", "name", "arguments", "result",
@@ -32,16 +34,22 @@ from desktop_chat.cli.error import CliError
 from desktop_chat.core.accumulator import Accumulator
 from desktop_chat.core.conversation import AssistantTurn, Conversation, Message, Tool
 from desktop_chat.core.engine import ChatRequest, Engine
-from desktop_chat.core.errors import ChatError
+from desktop_chat.core.errors import ChatError, ConfigurationError
 from desktop_chat.core.events import RetryScheduled, StreamEvent, TextDelta
 from desktop_chat.core.retry import RetryPolicy
 from desktop_chat.core.transport import TransportConfig
 from desktop_chat.session.target import Target, address_target, demo_target, saved_target
-from desktop_chat.storage.validation import LIMIT_FIELDS, PROTOCOLS
+from desktop_chat.storage.validation import (
+    LIMIT_FIELDS,
+    MAX_THINKING_BUDGET,
+    PROTOCOLS,
+    REASONING_EFFORTS,
+)
 
 if TYPE_CHECKING:
     from desktop_chat.demo_server import DemoServer
     from desktop_chat.session.saved_turn import SavedTurn
+    from desktop_chat.storage.price import ModelPrice
     from desktop_chat.storage.settings import Network, Settings
 
 KEY_VARIABLE = "DESKTOP_CHAT_API_KEY"
@@ -75,6 +83,16 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument("--tools", metavar="FILE", help="JSON list of OpenAI-format tools")
     parser.add_argument("--max-tokens", type=int, default=1024, metavar="N")
     parser.add_argument("--temperature", type=float)
+    reasoning = parser.add_argument_group("reasoning (default: the saved endpoint's)")
+    reasoning.add_argument(
+        "--reasoning-effort", choices=[e for e in REASONING_EFFORTS if e],
+        help="OpenAI-style protocols: how hard a reasoning model thinks",
+    )  # fmt: skip
+    reasoning.add_argument(
+        "--thinking-budget", type=int, metavar="N",
+        help="Anthropic: extended thinking with N tokens (at least 1024, below --max-tokens; "
+        "0: none); the temperature must then be left unset or 1",
+    )  # fmt: skip
     parser.add_argument("--max-retries", type=int, metavar="N")
     parser.add_argument("--backoff-base", type=float, metavar="S")
     parser.add_argument("--backoff-max", type=float, metavar="S")
@@ -140,6 +158,9 @@ def _run(args: argparse.Namespace) -> int:
         tools = _read_tools(args.tools) if args.tools else ()
         if args.max_tokens < 1:
             raise CliError("--max-tokens must be at least 1", 2)
+        budget = args.thinking_budget
+        if budget is not None and not 0 <= budget <= MAX_THINKING_BUDGET:
+            raise CliError(f"--thinking-budget must be between 0 and {MAX_THINKING_BUDGET}", 2)
         if args.max_steps < 1 or args.tool_timeout <= 0:
             raise CliError("--max-steps must be at least 1 and --tool-timeout positive", 2)
         if args.no_history and (args.continue_ or args.conversation):
@@ -195,7 +216,10 @@ async def _ask_once(
         except CliError as exc:
             print(f"desktop-chat: {exc}", file=sys.stderr)
             return exc.code
-        request = ChatRequest(target.model, conversation, args.max_tokens, args.temperature, tools)
+        request = ChatRequest(
+            target.model, conversation, args.max_tokens, args.temperature, tools,
+            reasoning_effort=args.reasoning_effort, thinking_budget=args.thinking_budget,
+        )  # fmt: skip
         try:
             engine = Engine(transport, policy)
         except ChatError as exc:
@@ -215,20 +239,20 @@ async def _ask_once(
             partial = exc.partial if exc.partial is not None else AssistantTurn()
             printer.end_line()
             if printer.saved is not None:
-                printer.saved.finish(partial, exc)
+                printer.saved.finish(partial, exc, cost=_cost(target.price, partial))
                 printer.saved.warn(sys.stderr)
             if args.json:
-                _print_json(partial, error=exc)
+                _print_json(partial, error=exc, price=target.price)
             print(f"desktop-chat: {exc}", file=sys.stderr)
-            return 1
+            return _failure_status(exc)
         finally:
             await engine.aclose()
         printer.end_line()
         if printer.saved is not None:
-            printer.saved.finish(turn)
+            printer.saved.finish(turn, cost=_cost(target.price, turn))
             printer.saved.warn(sys.stderr)
         if args.json:
-            _print_json(turn)
+            _print_json(turn, price=target.price)
         else:
             for call in turn.tool_calls:
                 print(f"tool call: {call.name}({call.arguments})", file=sys.stderr)
@@ -317,10 +341,11 @@ async def _ask_with_tools(
         partial = None if error is None else error.partial
         turn = result.turn if result is not None else partial or AssistantTurn()
         extra = {"steps": steps_json(outcome.steps), "step_limit_reached": limit}
-        _print_json(turn, error=error, extra=extra)
+        _print_json(turn, error=error, extra=extra, price=target.price)
     if error is not None:
         print(f"desktop-chat: {error}", file=sys.stderr)
-    return 1 if error is not None or limit else 0
+        return _failure_status(error)
+    return 1 if limit else 0
 
 
 def _conversation(
@@ -361,6 +386,8 @@ def _conversation(
             "options": {
                 "max_tokens": args.max_tokens, "temperature": args.temperature,
                 "output_limit_field": endpoint.output_limit_field,
+                "reasoning_effort": args.reasoning_effort or endpoint.reasoning_effort or None,
+                "thinking_budget": _pick(args.thinking_budget, endpoint.thinking_budget),
             },
             "headers": dict(endpoint.extra_headers),
         }  # fmt: skip
@@ -393,7 +420,10 @@ def _print_json(
     extra: dict[str, object] | None = None,
     *,
     interrupted: bool = False,
+    price: ModelPrice | None = None,
 ) -> None:
+    from desktop_chat.session.saved_turn import usage_of
+
     result: dict[str, object] = {
         "text": turn.text,
         "reasoning": turn.reasoning,
@@ -402,9 +432,12 @@ def _print_json(
             for call in turn.tool_calls
         ],
         "stop_reason": turn.stop_reason,
-        "usage": {"input_tokens": turn.input_tokens, "output_tokens": turn.output_tokens},
+        "usage": usage_of(turn),
         "attempts": turn.attempts,
     }
+    cost = _cost(price, turn)
+    if cost is not None:
+        result["cost"] = cost
     if error is not None:
         result["error"] = {
             "type": type(error).__name__.rstrip("_"),
@@ -420,6 +453,17 @@ def _print_json(
     result.update(extra or {})
     sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
     sys.stdout.flush()
+
+
+def _failure_status(error: ChatError) -> int:
+    """2 for a request the provider's rules refuse before sending (a thinking budget), else 1."""
+    partial = error.partial
+    unsent = partial is not None and partial.attempts == 0
+    return 2 if isinstance(error, ConfigurationError) and unsent else 1
+
+
+def _cost(price: ModelPrice | None, turn: AssistantTurn) -> float | None:
+    return None if price is None else price.cost(turn)
 
 
 def _read_tools(path: str) -> tuple[Tool, ...]:

@@ -61,6 +61,8 @@ class Accumulator:
         self._stop: str | None = None
         self._input: int | None = None
         self._output: int | None = None
+        self._cached: int | None = None
+        self._cache_write: int | None = None
 
     def feed(self, event: StreamEvent) -> None:
         match event:
@@ -85,11 +87,8 @@ class Accumulator:
                 self._thinking_block(block).signature.append(signature)
             case RedactedThinking(data=data, block=block):
                 self._thinking_block(block).redacted.append(data)
-            case Usage(input_tokens=input_tokens, output_tokens=output_tokens):
-                if input_tokens is not None:
-                    self._input = input_tokens
-                if output_tokens is not None:
-                    self._output = output_tokens
+            case Usage():
+                self._usage(event)
             case Stop(reason=reason):
                 self._stop = reason
             case AttemptStarted(attempt=attempt):
@@ -97,6 +96,16 @@ class Accumulator:
                 self._reset()
             case _:
                 pass
+
+    def _usage(self, usage: Usage) -> None:
+        if usage.input_tokens is not None:
+            self._input = usage.input_tokens
+        if usage.output_tokens is not None:
+            self._output = usage.output_tokens
+        if usage.cached_input_tokens is not None:
+            self._cached = usage.cached_input_tokens
+        if usage.cache_write_tokens is not None:
+            self._cache_write = usage.cache_write_tokens
 
     def _thinking_block(self, index: int) -> _Thinking:
         block = self._thinking.get(index)
@@ -125,4 +134,6 @@ class Accumulator:
             output_tokens=self._output,
             attempts=self.attempts,
             thinking_blocks=blocks,
+            cached_input_tokens=self._cached,
+            cache_write_tokens=self._cache_write,
         )

@@ -118,6 +118,8 @@ class AssistantTurn:
     input_tokens: int | None = None
     output_tokens: int | None = None
     attempts: int = 0
+    cached_input_tokens: int | None = None  # of input_tokens, read from the prompt cache
+    cache_write_tokens: int | None = None  # of input_tokens, written to the prompt cache
     thinking_blocks: tuple[ThinkingBlock, ...] = ()
 
     def to_message(self) -> Message:

@@ -76,10 +76,18 @@ class ToolCallEnd:
 
 @dataclass(frozen=True, slots=True)
 class Usage:
-    """Token counts as last reported; None means "not reported (yet)"."""
+    """Token counts as last reported; None means "not reported (yet)".
+
+    `input_tokens` counts the whole prompt, cached parts included, whatever the protocol
+    (Anthropic reports the uncached rest alone; its parser adds the cached counts back), so
+    figures and costs mean the same for every endpoint. `cached_input_tokens` of them were read
+    from the provider's prompt cache, `cache_write_tokens` were written to it (Anthropic).
+    """
 
     input_tokens: int | None = None
     output_tokens: int | None = None
+    cached_input_tokens: int | None = None
+    cache_write_tokens: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -352,6 +352,10 @@ class Inspection:
             for count in (event.input_tokens, event.output_tokens)
         ]
         summary = f"Tokens in {counts[0]}, out {counts[1]}"
+        if event.cached_input_tokens:
+            summary += f"; {event.cached_input_tokens} of the input read from the prompt cache"
+        if event.cache_write_tokens:
+            summary += f"; {event.cache_write_tokens} written to it"
         self._add("usage", at, summary, event, request, request.stream_end)
 
     def _stop(self, event: object, at: float) -> None:

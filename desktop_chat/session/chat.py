@@ -130,6 +130,24 @@ class ChatSession:
         """
         return self.answer_again(keep_old=not self.last_error)
 
+    def reopen_answer(self) -> Message | None:
+        """Take back the last answer, cut short, to continue it (session/continuation.py).
+
+        Its entry goes (`truncated`, and from the history: the continued answer replaces it,
+        partial text first); the caller streams it again into a new one (`begin_answer`).
+        None when the last entry is not an answer with text.
+        """
+        if self.live_index is not None or not self.messages:
+            return None
+        partial = self.messages[-1]
+        if partial.role != "assistant" or not partial.text.strip():
+            return None
+        old = self.ids[-1]
+        self._truncate(len(self.ids) - 1)
+        self._delete(old)
+        self.last_error = ""
+        return partial
+
     def begin_edit(self, index: int) -> str | None:
         """Start editing user message `index`; return the label saying what sending does.
 

@@ -41,6 +41,16 @@ def earlier_messages(
     return info.system, messages, info.leaf_id
 
 
+def usage_of(turn: AssistantTurn) -> dict[str, int | None]:
+    """The turn's token counts as the history and `ask --json` record them."""
+    return {
+        "input_tokens": turn.input_tokens,
+        "output_tokens": turn.output_tokens,
+        "cached_input_tokens": turn.cached_input_tokens,
+        "cache_write_tokens": turn.cache_write_tokens,
+    }
+
+
 class SavedTurn:
     """The answer being written: feed it every stream event, then `finish` or `interrupt`."""
 
@@ -132,21 +142,29 @@ class SavedTurn:
         return self._ended
 
     def finish(
-        self, turn: AssistantTurn, error: ChatError | None = None, *, message: Message | None = None
+        self,
+        turn: AssistantTurn,
+        error: ChatError | None = None,
+        *,
+        message: Message | None = None,
+        cost: float | None = None,
     ) -> None:
         """The answer ended: complete, or interrupted by `error` with what had arrived.
 
         `message` is what the conversation keeps when it differs from the turn's (a tool turn
-        drops calls it never answered).
+        drops calls it never answered); `cost` is what it cost at the user's price for the
+        model, when they gave one.
         """
         if self._end():
             return
         meta: Meta = {
             "stop_reason": turn.stop_reason,
-            "usage": {"input_tokens": turn.input_tokens, "output_tokens": turn.output_tokens},
+            "usage": usage_of(turn),
             "attempts": turn.attempts,
             "timings": self._timings(),
         }
+        if cost is not None:
+            meta["cost"] = cost
         if error is not None:
             meta["error"] = {
                 "type": type(error).__name__.rstrip("_"), "message": str(error),

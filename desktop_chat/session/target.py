@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from desktop_chat.core.engine import EndpointConfig
     from desktop_chat.core.errors import ChatError
     from desktop_chat.storage.endpoint_key import Remedy
+    from desktop_chat.storage.price import ModelPrice
     from desktop_chat.storage.secrets import KeyStore
     from desktop_chat.storage.settings import Endpoint
 
@@ -37,6 +38,7 @@ class Target:
     key: KeySource | None = None  # when set, read in the turn; it replaces endpoint.api_key
     # Why no key is sent, once known (a key source fills it as it reads), to explain a refusal.
     missing_key: list[str] = field(default_factory=list)
+    price: ModelPrice | None = None  # what the user pays for the model, when they said
 
     def explain(self, error: ChatError) -> ChatError:
         """Reword a refusal (401/403) in the light of the key that was not sent."""
@@ -89,7 +91,8 @@ def saved_target(
         output_limit_field=output_limit_field or config.output_limit_field,
     )
     source = None if key is None or isinstance(key, str) else key
-    return Target(config, model, source, [] if missing_key is None else missing_key)
+    missing = [] if missing_key is None else missing_key
+    return Target(config, model, source, missing, endpoint.prices.get(model))
 
 
 def key_source(

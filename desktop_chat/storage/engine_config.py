@@ -36,4 +36,7 @@ def endpoint_config(endpoint: Endpoint, key: str | None) -> EndpointConfig:
         key,
         dict(endpoint.extra_headers),
         endpoint.output_limit_field,
+        reasoning_effort=endpoint.reasoning_effort,
+        thinking_budget=endpoint.thinking_budget,
+        prompt_caching=endpoint.prompt_caching,
     )

@@ -25,10 +25,12 @@ from types import NoneType, UnionType
 from typing import Literal
 
 from desktop_chat.storage.origin import origin_of
+from desktop_chat.storage.price import ModelPrice
 from desktop_chat.storage.tool_settings import ToolSettings
 from desktop_chat.storage.validation import (
     LimitField,
     Protocol,
+    ReasoningEffort,
     SettingsError,
     check_base_url,
     check_header,
@@ -37,6 +39,8 @@ from desktop_chat.storage.validation import (
     check_name,
     check_protocol,
     check_proxy_url,
+    check_reasoning_effort,
+    check_thinking_budget,
 )
 
 ProxyMode = Literal["system", "none", "custom"]
@@ -95,6 +99,10 @@ class Endpoint:
     ``key_origin`` is the origin (``scheme://host[:port]``) the stored key may be sent to; empty
     means the base URL's. When the base URL moves to another origin it keeps the old one, so the
     key is not sent to the new host until the user confirms (see ``endpoint_key``).
+
+    ``reasoning_effort`` (OpenAI-style protocols) and ``thinking_budget`` (Anthropic) are the
+    endpoint's defaults, which a conversation may override; ``prompt_caching`` (Anthropic)
+    marks the prompt cacheable; ``prices`` maps model ids to what the user pays for them.
     """
 
     name: str
@@ -104,6 +112,10 @@ class Endpoint:
     extra_headers: dict[str, str] = field(default_factory=dict)
     output_limit_field: LimitField = "auto"  # Chat Completions only
     key_origin: str = ""
+    reasoning_effort: ReasoningEffort = ""
+    thinking_budget: int = 0
+    prompt_caching: bool = False
+    prices: dict[str, ModelPrice] = field(default_factory=dict)
 
     @property
     def key_moved(self) -> bool:
@@ -124,6 +136,13 @@ class Endpoint:
         object.__setattr__(self, "extra_headers", headers)
         check_limit_field(self.output_limit_field)
         object.__setattr__(self, "key_origin", check_key_origin(self.key_origin, self.base_url))
+        check_reasoning_effort(self.reasoning_effort)
+        check_thinking_budget(self.thinking_budget)
+        if not isinstance(self.prompt_caching, bool):
+            raise SettingsError("prompt caching must be true or false")
+        if not all(isinstance(p, ModelPrice) for p in self.prices.values()):
+            raise SettingsError("prices must map model ids to prices")
+        object.__setattr__(self, "prices", {str(k).strip(): v for k, v in self.prices.items()})
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ import dataclasses
 import json
 import typing
 
+from desktop_chat.storage.price import ModelPrice
 from desktop_chat.storage.settings import OPTIONS, Endpoint, Network, Settings, Ui
 from desktop_chat.storage.tool_settings import McpServer, ToolSettings, UserTool
 from desktop_chat.storage.validation import (
@@ -20,6 +21,8 @@ from desktop_chat.storage.validation import (
     check_header,
     check_key_origin,
     check_limit_field,
+    check_reasoning_effort,
+    check_thinking_budget,
     looks_secret,
 )
 
@@ -94,10 +97,57 @@ def _decode_endpoint(item: object, where: str, problems: list[str]) -> Endpoint 
         key_origin = ""
     try:
         name, protocol, url = item.get("name"), item.get("protocol"), item.get("base_url")
-        return Endpoint(name, protocol, url, model, headers, limit_field, key_origin)  # type: ignore[arg-type]
+        return Endpoint(
+            name,  # type: ignore[arg-type]
+            protocol,  # type: ignore[arg-type]
+            url,  # type: ignore[arg-type]
+            model,
+            headers,
+            limit_field,
+            key_origin,
+            **_decode_reasoning_and_cost(item, where, problems),  # type: ignore[arg-type]
+        )
     except SettingsError as exc:
         problems.append(f"{where}: dropped: {exc}")
         return None
+
+
+def _decode_reasoning_and_cost(
+    item: dict[str, object], where: str, problems: list[str]
+) -> dict[str, object]:
+    """The reasoning, caching and price fields; a file without them gets the defaults."""
+    values: dict[str, object] = {}
+    try:
+        values["reasoning_effort"] = check_reasoning_effort(item.get("reasoning_effort", ""))
+    except SettingsError as exc:
+        problems.append(f"{where}: {exc}; none sent")
+    try:
+        values["thinking_budget"] = check_thinking_budget(item.get("thinking_budget", 0))
+    except SettingsError as exc:
+        problems.append(f"{where}: {exc}; no thinking")
+    caching = item.get("prompt_caching", False)
+    if isinstance(caching, bool):
+        values["prompt_caching"] = caching
+    else:
+        problems.append(f"{where}: prompt_caching must be true or false; off")
+    raw = item.get("prices", {})
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: prices must be an object; cleared")
+        raw = {}
+    prices: dict[str, ModelPrice] = {}
+    for model, price in raw.items():
+        try:
+            if not isinstance(price, dict) or set(price) - {"input", "output", "cached_input"}:
+                raise SettingsError("write it as {input, output, cached_input}")
+            prices[model] = ModelPrice(
+                price.get("input"),  # type: ignore[arg-type]
+                price.get("output"),  # type: ignore[arg-type]
+                price.get("cached_input"),
+            )
+        except SettingsError as exc:
+            problems.append(f"{where}: dropped the price of {model!r}: {exc}")
+    values["prices"] = prices
+    return values
 
 
 def _decode_section(name: str, cls: type, raw: object, problems: list[str]) -> object:

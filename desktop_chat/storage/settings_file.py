@@ -5,7 +5,9 @@ File format, version 1 (``paths.settings_path()``)::
     {"version": 1,
      "endpoints": [{"name": "OpenAI", "protocol": "openai", "base_url": "https://api.openai.com/v1",
                     "default_model": "", "extra_headers": {}, "output_limit_field": "auto",
-                    "key_origin": "https://api.openai.com"}],
+                    "key_origin": "https://api.openai.com", "reasoning_effort": "",
+                    "thinking_budget": 0, "prompt_caching": false,
+                    "prices": {"gpt-4o": {"input": 2.5, "output": 10.0, "cached_input": null}}}],
      "active_endpoint": "OpenAI" | null, "active_model": "gpt-4o" | null,
      "network": {<Network fields>}, "ui": {<Ui fields>},
      "models_cache": {"OpenAI": ["gpt-4o", ...]},
@@ -14,7 +16,8 @@ File format, version 1 (``paths.settings_path()``)::
 
 The "tools" section is optional: a file without it loads with no extra tools. An endpoint
 without "output_limit_field" loads with "auto", one without "key_origin" (the origin its key is
-bound to) with its base URL's origin; an MCP server without "keyring_headers" (the
+bound to) with its base URL's origin, one without reasoning, caching or price fields with none
+of them; an MCP server without "keyring_headers" (the
 names of headers whose values are in the keyring) loads with none.
 
 The settings themselves are declared in `settings`, checked in `validation`, and turned into

@@ -29,6 +29,10 @@ PROTOCOLS: tuple[Protocol, ...] = typing.get_args(Protocol)
 # the core choose by host (desktop_chat.core.providers.openai_chat.limit_field).
 LimitField = Literal["auto", "max_tokens", "max_completion_tokens"]
 LIMIT_FIELDS: tuple[LimitField, ...] = typing.get_args(LimitField)
+# A reasoning effort for OpenAI-style protocols; "" sends none (the model's own default).
+ReasoningEffort = Literal["", "none", "minimal", "low", "medium", "high"]
+REASONING_EFFORTS: tuple[ReasoningEffort, ...] = typing.get_args(ReasoningEffort)
+MAX_THINKING_BUDGET = 1_000_000
 # The parts of the settings, as a form shows them.
 Section = Literal["endpoints", "network", "ui", "tools"]
 
@@ -177,6 +181,29 @@ def check_limit_field(value: object) -> LimitField:
             f"the output limit field must be auto, max_tokens or max_completion_tokens, "
             f"not {value!r}"
         )
+    return value
+
+
+def check_reasoning_effort(value: object) -> ReasoningEffort:
+    """Return ``value`` if it is a reasoning effort ("" for none), else raise SettingsError."""
+    if value not in REASONING_EFFORTS:
+        raise SettingsError(
+            f"the reasoning effort must be one of {', '.join(e for e in REASONING_EFFORTS if e)}"
+            f" (or empty for none), not {value!r}"
+        )
+    return value
+
+
+def check_thinking_budget(value: object) -> int:
+    """Return a thinking budget in tokens (0: no extended thinking), or raise SettingsError.
+
+    Anthropic's own minimum (1,024) is checked where the request is made, against the turn's
+    max tokens, so that the message can name both numbers.
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SettingsError(f"the thinking budget must be a whole number of tokens, not {value!r}")
+    if not 0 <= value <= MAX_THINKING_BUDGET:
+        raise SettingsError(f"the thinking budget must be between 0 and {MAX_THINKING_BUDGET:,}")
     return value
 
 

@@ -12,6 +12,10 @@ over events and never waits for the view.
 With tools enabled (a ToolSession), a turn runs the tool loop and becomes several entries: per
 step an assistant entry and a tool entry, then the final answer (tools/turn.py). An observer
 factory (the inspector) gets every event of each turn, trace included, as it arrives.
+
+An answer cut short (stopped, cut at max tokens, failed) offers Continue: the answer streams
+again into the same place, its partial text first, then the rest as session/continuation.py
+joins it (the "continue" hooks below).
 """
 
 from __future__ import annotations
@@ -36,12 +40,14 @@ from desktop_chat.core.events import (
     TextDelta,
 )
 from desktop_chat.session.chat import CUT_OFF, ChatSession
+from desktop_chat.session.continuation import ContinuedAnswer, can_continue
 from desktop_chat.session.target import TargetError
 from desktop_chat.storage.history_schema import HistoryError
 from desktop_chat.ui.bridge import Observer, TurnBridge, TurnRunner, engine_turn
 from desktop_chat.ui.chat.composer import Composer
 from desktop_chat.ui.chat.message_block import MessageBlock
 from desktop_chat.ui.chat.status_bar import StatusBar
+from desktop_chat.ui.chat.top_bar import TurnOptions
 from desktop_chat.ui.chat.transcript import Transcript
 
 if TYPE_CHECKING:
@@ -67,7 +73,8 @@ class ChatController(QObject):
     """Show a `ChatSession` and run its turns; `resolve` says where a turn goes, `options` how.
 
     `resolve()` returns the engine and target of the next turn (or raises TargetError);
-    `options()` the system prompt, temperature and max tokens it is sent with.
+    `options()` the system prompt, temperature, max tokens and reasoning it is sent with
+    (a `TurnOptions`; a plain tuple of the first three leaves reasoning to the endpoint).
     """
 
     turn_ended = Signal(str)  # "finished" | "failed" | "stopped"
@@ -82,7 +89,7 @@ class ChatController(QObject):
         composer: Composer,
         status: StatusBar,
         resolve: Callable[[], tuple[Engine, Target]],
-        options: Callable[[], tuple[str, float | None, int]],
+        options: Callable[[], tuple[str, float | None, int] | TurnOptions],
         parent: QObject | None = None,
         *,
         history: HistoryStore | None = None,
@@ -98,7 +105,7 @@ class ChatController(QObject):
         self.details_box: QMessageBox | None = None  # an earlier session's answer, inspected
         self._batch: list[MessageBlock] | None = None  # messages shown, drawn together after
         self._resolve = resolve
-        self._options = options  # (system prompt, temperature, max tokens)
+        self._options = options
         self._endpoint_name = endpoint_name  # saved with each answer
         self._render_error_shown = False
         self._retry_deadline = 0.0
@@ -112,6 +119,7 @@ class ChatController(QObject):
         self._tool_turn: ToolTurnView | None = None
         self._observer_factory: ObserverFactory | None = None
         self._explain: Callable[[ChatError], ChatError] | None = None
+        self._continued: ContinuedAnswer | None = None  # the answer a Continue streams into
 
         self.session.truncated.connect(transcript.replace_from)
         self.session.added.connect(self._show_added)
@@ -128,6 +136,7 @@ class ChatController(QObject):
         self.bridge.turn_stopped.connect(self._on_turn_stopped)
         transcript.retry_requested.connect(self.retry)
         transcript.regenerate_requested.connect(self.regenerate)
+        transcript.continue_requested.connect(self.continue_answer)
         transcript.edit_requested.connect(self.begin_edit)
         transcript.copy_requested.connect(self.copy_message)
         transcript.inspect_requested.connect(self._on_inspect_requested)
@@ -222,6 +231,14 @@ class ChatController(QObject):
         self.session.abandon(CUT_OFF)
         self.bridge.stop()
 
+    def continue_answer(self) -> None:
+        """Go on with the last answer, cut short, from where it stopped (in the same place)."""
+        if self.streaming:
+            return
+        partial = self.session.reopen_answer()
+        if partial is not None:
+            self._start_turn(partial)
+
     def begin_edit(self, index: int) -> None:
         """Put user message `index` in the composer; sending makes a new version of it."""
         label = self.session.begin_edit(index)
@@ -246,47 +263,66 @@ class ChatController(QObject):
         self.session.clear()
         if self.tools is not None:
             self.tools.reset()
+        self.status.conversation_cleared()
         self.status.set_state("Ready")
 
     def conversation(self) -> Conversation:
         """The conversation to send, without replaced answers and empty (failed) ones."""
-        return self.session.conversation(self._options()[0])
+        return self.session.conversation(self._turn_options().system)
+
+    def _turn_options(self) -> TurnOptions:
+        return TurnOptions(*self._options())
 
     # --- turns ----------------------------------------------------------------------------------
 
-    def _start_turn(self) -> None:
+    def _start_turn(self, partial: Message | None = None) -> None:
+        """Start a turn; with `partial`, one that continues that answer (see ContinuedAnswer)."""
         self.session.last_error = ""
         self._render_error_shown = False
+        self._continued = None
         try:
             engine, target = self._resolve()
         except (TargetError, ChatError) as exc:
             self.session.begin_answer({})
+            if partial is not None:  # a turn that cannot start leaves the answer as it was
+                self._continue_from(partial, "")
             self._fail(str(exc), AssistantTurn())
             self.turn_ended.emit("failed")
             return
         from desktop_chat.core.providers.base import ChatRequest
 
-        system, temperature, max_tokens = self._options()
+        options = self._turn_options()
         endpoint = target.endpoint
         index = self.session.begin_answer(
             {
                 "endpoint": self._endpoint_name(),
                 "protocol": endpoint.protocol,
                 "model": target.model,
-                "system": system,
+                "system": options.system,
                 "options": {
-                    "max_tokens": max_tokens,
-                    "temperature": temperature,
+                    "max_tokens": options.max_tokens,
+                    "temperature": options.temperature,
                     "output_limit_field": endpoint.output_limit_field,
+                    "reasoning_effort": options.reasoning_effort,
+                    "thinking_budget": options.thinking_budget,
                 },
                 "headers": dict(endpoint.extra_headers),
             }
         )
         self._inspected[index] = self.session.ids[index]
-        request = ChatRequest(target.model, self.conversation(), max_tokens, temperature)
+        conversation = self.conversation()
+        if partial is not None:
+            conversation = self._continue_from(partial, endpoint.protocol).conversation(
+                conversation
+            )
+        request = ChatRequest(
+            target.model, conversation, options.max_tokens, options.temperature,
+            reasoning_effort=options.reasoning_effort, thinking_budget=options.thinking_budget,
+        )  # fmt: skip
+        self.status.set_price(target.price)
         runner: TurnRunner = engine_turn
         self._tool_turn = None
-        if self.tools is not None and self.tools.active():
+        if partial is None and self.tools is not None and self.tools.active():
             from desktop_chat.ui.tools.turn import ToolTurnView
 
             self._tool_turn = ToolTurnView(self.session, self.transcript, self.status, self.tools)
@@ -389,14 +425,17 @@ class ChatController(QObject):
             log.exception("updating the status bar failed")
             self._render_failed(exc)
         for event in batch:
+            saved = event
             try:
-                self._render(event)
+                saved = self._render(event)
             except Exception as exc:  # drawing must never end the stream
                 log.exception("rendering the answer failed; the stream continues")
                 self._render_failed(exc)
             saving = self.session.saving  # after _render: a tool step may have begun a new one
             if saving is not None:
-                saving.on_event(event)
+                saving.on_event(saved)
+                if self._continued is not None and isinstance(event, AttemptStarted):
+                    self._save_partial()  # a retried attempt emptied the saved answer
         if self._tool_turn is not None:
             try:
                 self._tool_turn.flush()
@@ -404,12 +443,15 @@ class ChatController(QObject):
                 log.exception("drawing the tool calls failed; the turn continues")
                 self._render_failed(exc)
 
-    def _render(self, event: StreamEvent) -> None:
+    def _render(self, event: StreamEvent) -> StreamEvent:
+        """Draw `event`; return it as the history keeps it (a continuation: joined at the seam)."""
         if self._tool_turn is not None:
             self._tool_turn.see(event)
         if isinstance(event, TextDelta):
             if self._retry_text:
                 self._clear_countdown()
+            if self._continued is not None:
+                event = TextDelta(self._continued.feed(event.text))
             self.transcript.append_text(event.text)
         elif isinstance(event, ReasoningDelta):
             self.transcript.append_reasoning(event.text)
@@ -417,15 +459,22 @@ class ChatController(QObject):
             self._start_countdown(event)
         elif isinstance(event, AttemptStarted) and event.attempt > 1:
             self.transcript.reset_stream()
+            if self._continued is not None:
+                self._continued.restart()
+                self._show_partial()
             self._countdown.stop()
             cause = self._retry_cause or "retrying"
             self._retry_text = f"{cause} — attempt {event.attempt} of {event.max_attempts}…"
             self.transcript.set_notice(self._retry_text)
+        return event
 
     def _on_turn_finished(self, turn: AssistantTurn) -> None:
         status = ""
         if turn.stop_reason in _CUT_OFF:
-            status = "Cut off at the max tokens limit: raise Max tokens for longer answers"
+            status = (
+                "Cut off at the max tokens limit: Continue it, or raise Max tokens for longer "
+                "answers"
+            )
         step_limit = self._tool_turn is not None and bool(self._tool_turn.step_limit)
         self._end_live(turn, lambda: self.transcript.finish(status), "finished")
         self.status.turn_ended("Stopped at the step limit" if step_limit else "Done", turn)
@@ -457,6 +506,10 @@ class ChatController(QObject):
         error: ChatError | None = None,
     ) -> None:
         self._clear_countdown()
+        continued, self._continued = self._continued, None
+        if continued is not None:
+            tail, turn = continued.end(turn)
+            self.transcript.append_text(tail)
         message = turn.to_message()
         tool_turn, self._tool_turn = self._tool_turn, None
         if tool_turn is not None:
@@ -470,9 +523,32 @@ class ChatController(QObject):
         self.composer.set_streaming(False)
         try:
             draw()
+            if tool_turn is None and can_continue(message, outcome, turn.stop_reason):
+                self.transcript.offer_continue()
         except Exception as exc:
             log.exception("drawing the end of the answer failed")
             self._render_failed(exc)
+
+    def _continue_from(self, partial: Message, protocol: str) -> ContinuedAnswer:
+        """Stream on from `partial`: it is shown and saved first, the rest joins it at the seam."""
+        self._continued = ContinuedAnswer(partial, protocol)
+        self._show_partial()
+        self._save_partial()
+        return self._continued
+
+    def _save_partial(self) -> None:
+        """The saved answer starts with the partial one, so a kill mid-continuation keeps it."""
+        saving, continued = self.session.saving, self._continued
+        if saving is not None and continued is not None:
+            if continued.partial.reasoning:
+                saving.on_event(ReasoningDelta(continued.partial.reasoning))
+            saving.on_event(TextDelta(continued.partial.text))
+
+    def _show_partial(self) -> None:
+        """Show the answer being continued as it was, before the rest streams in."""
+        assert self._continued is not None
+        self.transcript.append_reasoning(self._continued.partial.reasoning)
+        self.transcript.append_text(self._continued.partial.text)
 
     def _render_failed(self, exc: Exception) -> None:
         if not self._render_error_shown:

@@ -278,14 +278,20 @@ class MainWindow(QMainWindow):
             return None
         from desktop_chat.ui.history.sidebar import HistorySidebar
 
-        row_widget = QWidget(self)
-        row = QHBoxLayout(row_widget)
-        row.setContentsMargins(0, 0, 0, 0)
+        # The top bar spans the window; the sidebar sits beside the conversation below it, so
+        # it takes none of the width the top bar needs.
+        frame = QWidget(self)
+        outer = QVBoxLayout(frame)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        outer.addWidget(self.top_bar)
+        row = QHBoxLayout()
         row.setSpacing(0)  # the sidebar's own minimum width is 0: the window's stays as it was
-        sidebar = HistorySidebar(self.history, row_widget)
+        sidebar = HistorySidebar(self.history, frame)
         row.addWidget(sidebar)
         row.addWidget(self._chat_column, 1)
-        self.setCentralWidget(row_widget)
+        outer.addLayout(row, 1)
+        self.setCentralWidget(frame)
         sidebar.open_requested.connect(self._open_saved)
         sidebar.new_chat_requested.connect(self.new_chat)
         sidebar.deleted.connect(self._on_conversation_deleted)

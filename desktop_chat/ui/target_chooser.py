@@ -93,6 +93,7 @@ class TargetChooser(QObject):
         if current and current not in listed:
             listed.insert(0, current)
         self.top_bar.set_models(listed, current)
+        self.top_bar.show_reasoning_for(endpoint.protocol if endpoint else "openai")
         self.status.set_target(endpoint.name if endpoint else DEMO_LABEL, current)
 
     def fetch_models(self, *, force: bool = False) -> None:

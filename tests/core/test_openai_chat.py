@@ -285,7 +285,7 @@ def test_plain_text_stream() -> None:
         TextDelta("lo"),
         TextDelta(", 世界 😀"),
         Stop("stop"),
-        Usage(12, 34),
+        Usage(12, 34, 0),
     ]
     assert parser.done
     assert parser.complete
@@ -361,7 +361,7 @@ def test_parallel_tool_calls_interleaved_by_index() -> None:
         ToolCallEnd(0),
         ToolCallEnd(1),
         Stop("tool_calls"),
-        Usage(12, 34),
+        Usage(12, 34, 0),
     ]
     assert parser.done
 
@@ -452,7 +452,7 @@ def test_done_sets_done_and_complete() -> None:
 
 def test_finish_reason_without_done_is_complete_but_not_done() -> None:
     events, parser = parse(openai_stream(["a"], done=False))
-    assert events[-2:] == [Stop("stop"), Usage(12, 34)]
+    assert events[-2:] == [Stop("stop"), Usage(12, 34, 0)]
     assert parser.complete
     assert not parser.done
 

@@ -113,7 +113,12 @@ def test_json_with_parallel_tool_calls(sse_server: ScriptedServer, tmp_path: Pat
             {"id": "call_b", "name": "calc", "arguments": '{"expr": "2+2"}'},
         ],
         "stop_reason": "tool_calls",
-        "usage": {"input_tokens": 12, "output_tokens": 34},
+        "usage": {
+            "input_tokens": 12,
+            "output_tokens": 34,
+            "cached_input_tokens": 0,
+            "cache_write_tokens": None,
+        },
         "attempts": 1,
     }
     sent = json.loads(sse_server.requests[0].body)

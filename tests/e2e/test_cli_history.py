@@ -80,7 +80,10 @@ def test_ask_saves_the_exchange_and_list_shows_it(
     assert isinstance(meta, dict)
     assert meta["model"] == "m"
     assert meta["options"]["temperature"] == 0.5
-    assert meta["usage"] == {"input_tokens": 12, "output_tokens": 34}
+    assert meta["usage"] == {
+        "input_tokens": 12, "output_tokens": 34,
+        "cached_input_tokens": 0, "cache_write_tokens": None,
+    }  # fmt: skip
     assert meta["stop_reason"] == "stop"
     found = listed("--search", "天气")
     assert [c["id"] for c in found] == [conversation["id"]]

@@ -422,3 +422,25 @@ def test_redacted_thinking_is_recorded_without_its_data() -> None:
     assert "Redacted thinking" in entry.summary
     assert "EncryptedOpaqueBlob" not in entry.summary
     assert inspection.faults == 0
+
+
+async def test_thinking_is_in_the_request_and_cache_counts_in_the_usage(
+    sse_server: ScriptedServer,
+) -> None:
+    from dataclasses import replace
+
+    from desktop_chat.core.conversation import Conversation, Message
+    from desktop_chat.core.engine import ChatRequest
+    from tests.support.streams import anthropic_stream
+
+    sse_server.script(Reply(chunks=anthropic_stream(["ok"], cache=(3000, 200))))
+    recording = Recording()
+    endpoint = replace(ANTHROPIC.endpoint(sse_server), thinking_budget=1024, prompt_caching=True)
+    question = ChatRequest("claude", Conversation("sys", [Message("user", "hi")]), 4096)
+    await asyncio.wait_for(run_turn(make_engine(), endpoint, recording, question), TIMEOUT)
+    (trace,) = recording.inspection.requests
+    assert json.loads(trace.body)["thinking"] == {"type": "enabled", "budget_tokens": 1024}
+    (usage, *_) = [e.summary for e in trace.entries if e.kind == "usage"]
+    assert usage == (
+        "Tokens in 3212, out 1; 3000 of the input read from the prompt cache; 200 written to it"
+    )

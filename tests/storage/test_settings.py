@@ -16,6 +16,7 @@ import pytest
 
 from desktop_chat import paths
 from desktop_chat.storage import settings_document, settings_file, validation
+from desktop_chat.storage.price import ModelPrice
 from desktop_chat.storage.settings import (
     OPTIONS,
     PRESETS,
@@ -41,10 +42,15 @@ def write(path: Path, doc: object) -> Path:
 
 def full_settings() -> Settings:
     """Settings with every field away from its default."""
-    ep = Endpoint("Work", "anthropic", "https://llm.example/v1/", "claude", {"X-Team": "blue"})
+    ep = Endpoint(
+        "Work", "anthropic", "https://llm.example/v1/", "claude", {"X-Team": "blue"},
+        thinking_budget=2048, prompt_caching=True,
+        prices={"claude": ModelPrice(3, 15, 0.3), "claude-x": ModelPrice(1, 5)},
+    )  # fmt: skip
     local = Endpoint(
-        "Local", "openai", "http://127.0.0.1:11434/v1", output_limit_field="max_completion_tokens"
-    )
+        "Local", "openai", "http://127.0.0.1:11434/v1", output_limit_field="max_completion_tokens",
+        reasoning_effort="high",
+    )  # fmt: skip
     settings = (
         Settings((ep, local)).with_active("work", "claude-x").with_models("Local", ["a", "b"])
     )

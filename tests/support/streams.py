@@ -36,6 +36,7 @@ def openai_stream(
     interleave_tool_calls: bool = False,
     finish_reason: str | None = "stop",
     usage: tuple[int, int] | None = (12, 34),
+    cached_tokens: int = 0,
     done: bool = True,
     model: str = "m",
     null_content_first: bool = False,
@@ -80,7 +81,7 @@ def openai_stream(
             "prompt_tokens": prompt,
             "completion_tokens": completion,
             "total_tokens": prompt + completion,
-            "prompt_tokens_details": {"cached_tokens": 0},
+            "prompt_tokens_details": {"cached_tokens": cached_tokens},
             "completion_tokens_details": {"reasoning_tokens": 0},
         }
         chunks.append(sse(_dump({**base, "choices": [], "usage": usage_payload})))
@@ -123,6 +124,7 @@ def anthropic_stream(
     tool_uses: Sequence[Mapping[str, object]] = (),
     stop_reason: str | None = "end_turn",
     usage: tuple[int, int] = (12, 34),
+    cache: tuple[int, int] | None = None,
     ping: bool = True,
     model: str = "claude-test",
 ) -> list[bytes]:
@@ -136,8 +138,12 @@ def anthropic_stream(
     ``{"redacted": data}`` (a redacted_thinking block whose start carries the data, no deltas).
     Ends with message_delta (``stop_reason``, output_tokens) and message_stop; with
     ``stop_reason=None`` the stream stops after the last block, as a cut connection would.
+    ``cache`` is (cache_read_input_tokens, cache_creation_input_tokens) in message_start.
     """
     input_tokens, output_tokens = usage
+    start_usage: dict[str, object] = {"input_tokens": input_tokens, "output_tokens": 1}
+    if cache is not None:
+        start_usage["cache_read_input_tokens"], start_usage["cache_creation_input_tokens"] = cache
 
     def event(kind: str, payload: dict[str, object]) -> bytes:
         return sse(_dump({"type": kind, **payload}), event=kind)
@@ -150,7 +156,7 @@ def anthropic_stream(
         "content": [],
         "stop_reason": None,
         "stop_sequence": None,
-        "usage": {"input_tokens": input_tokens, "output_tokens": 1},
+        "usage": start_usage,
     }
     chunks = [event("message_start", {"message": message})]
     blocks: list[tuple[dict[str, object], list[dict[str, object]]]] = []

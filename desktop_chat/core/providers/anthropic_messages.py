@@ -4,6 +4,14 @@ Thinking goes back to the API as it came: every `thinking` block with its own si
 `redacted_thinking` block with its data, in their order, before the text and tool_use blocks.
 The API rejects the next request of a tool loop when one is missing, merged or altered, so the
 parser tags each piece with its content block index and the accumulator keeps blocks apart.
+
+The request follows the API's rules rather than letting it refuse the turn: extended thinking
+needs a budget of at least 1,024 tokens below `max_tokens` and no temperature but 1 (a request
+that breaks one fails here with a message saying what to change); a final assistant turn (a
+prefill, to continue a cut answer) must not end in whitespace and cannot be combined with
+thinking, so its trailing whitespace is stripped and thinking is left out of that request.
+With prompt caching, `cache_control` marks the system prompt and the last two user turns: the
+newest writes the conversation so far, the one before reads what the previous turn wrote.
 """
 
 from __future__ import annotations
@@ -12,7 +20,7 @@ import json
 from typing import Any
 
 from desktop_chat.core.conversation import Conversation, Message, ThinkingBlock, Tool
-from desktop_chat.core.errors import ChatError
+from desktop_chat.core.errors import ChatError, ConfigurationError
 from desktop_chat.core.events import (
     ReasoningDelta,
     ReasoningSignature,
@@ -32,12 +40,15 @@ from desktop_chat.core.providers.base import (
     HTTPRequest,
     join_url,
     loads,
+    reasoning_of,
     stream_error,
 )
 from desktop_chat.core.providers.openai_responses import is_reasoning_item
 from desktop_chat.core.sse import SSEEvent
 
 API_VERSION = "2023-06-01"
+MIN_THINKING_BUDGET = 1024
+CACHE = {"type": "ephemeral"}
 
 
 def _thinking_blocks(message: Message) -> list[dict[str, object]]:
@@ -73,7 +84,10 @@ def _assistant_blocks(message: Message) -> list[dict[str, object]]:
 
 
 def render_messages(conversation: Conversation) -> list[dict[str, object]]:
-    """The history as Messages API turns; tool results travel in a user turn."""
+    """The history as Messages API turns; tool results travel in a user turn.
+
+    A final assistant turn is a prefill: the API refuses one that ends in whitespace.
+    """
     messages: list[dict[str, object]] = []
     for message in conversation.messages:
         if message.role == "user":
@@ -94,7 +108,57 @@ def render_messages(conversation: Conversation) -> list[dict[str, object]]:
                     block["is_error"] = True
                 results.append(block)
             messages.append({"role": "user", "content": results})
+    if messages and messages[-1]["role"] == "assistant":
+        _strip_prefill(messages)
     return messages
+
+
+def _strip_prefill(messages: list[dict[str, object]]) -> None:
+    """End the final assistant turn without whitespace; drop it if nothing else is left."""
+    blocks = messages[-1]["content"]
+    assert isinstance(blocks, list)
+    last = blocks[-1]
+    if last["type"] != "text":
+        return
+    text = str(last["text"]).rstrip()
+    if text:
+        blocks[-1] = {**last, "text": text}
+    elif len(blocks) > 1:
+        del blocks[-1]
+    else:
+        del messages[-1]
+
+
+def mark_cacheable(messages: list[dict[str, object]]) -> None:
+    """Put a cache breakpoint on the last block of the last two user turns."""
+    users = [m for m in messages if m["role"] == "user"][-2:]
+    for message in users:
+        content = message["content"]
+        if isinstance(content, str):
+            message["content"] = [{"type": "text", "text": content, "cache_control": CACHE}]
+        elif isinstance(content, list) and content:
+            content[-1] = {**content[-1], "cache_control": CACHE}
+
+
+def thinking_problem(budget: int, request: ChatRequest) -> str | None:
+    """Why the API would refuse extended thinking with `budget` in `request`, or None."""
+    if budget < MIN_THINKING_BUDGET:
+        return (
+            f"Anthropic's extended thinking needs a budget of at least {MIN_THINKING_BUDGET:,} "
+            f"tokens, not {budget:,}: raise the thinking budget, or set it to 0 for no thinking"
+        )
+    if budget >= request.max_tokens:
+        return (
+            f"The thinking budget ({budget:,} tokens) must be below the maximum tokens "
+            f"({request.max_tokens:,}), which count the thinking too: raise the max tokens "
+            "(Max tokens, --max-tokens) or lower the budget"
+        )
+    if request.temperature is not None and request.temperature != 1:
+        return (
+            f"Anthropic's extended thinking accepts no temperature but 1, not "
+            f"{request.temperature:g}: leave the temperature at its default, or turn thinking off"
+        )
+    return None
 
 
 def render_tool(tool: Tool) -> dict[str, object]:
@@ -105,6 +169,16 @@ def _block_index(payload: dict[str, Any]) -> int:
     """The content block a thinking piece belongs to; 0 for a server that leaves it out."""
     index = payload.get("index")
     return index if isinstance(index, int) else 0
+
+
+def _usage(usage: dict[str, Any]) -> Usage:
+    """Anthropic counts cached prompt tokens apart from `input_tokens`: add them back in."""
+    read, written = usage.get("cache_read_input_tokens"), usage.get("cache_creation_input_tokens")
+    read = read if isinstance(read, int) else None
+    written = written if isinstance(written, int) else None
+    uncached = usage.get("input_tokens")
+    total = None if uncached is None else uncached + (read or 0) + (written or 0)
+    return Usage(total, usage.get("output_tokens"), read, written)
 
 
 class AnthropicParser:
@@ -140,12 +214,11 @@ class AnthropicParser:
                 self._tool_blocks.discard(index)
                 out.append(ToolCallEnd(index))
         elif kind == "message_start":
-            usage = payload.get("message", {}).get("usage") or {}
-            out.append(Usage(usage.get("input_tokens"), usage.get("output_tokens")))
+            out.append(_usage(payload.get("message", {}).get("usage") or {}))
         elif kind == "message_delta":
             usage = payload.get("usage") or {}
             if usage:
-                out.append(Usage(usage.get("input_tokens"), usage.get("output_tokens")))
+                out.append(_usage(usage))
             reason = (payload.get("delta") or {}).get("stop_reason")
             if reason:
                 out.append(Stop(reason))
@@ -180,16 +253,28 @@ class AnthropicParser:
 
 class AnthropicMessages:
     def chat_request(self, endpoint: EndpointConfig, request: ChatRequest) -> HTTPRequest:
+        messages = render_messages(request.conversation)
         body: dict[str, object] = {
             "model": request.model,
             "max_tokens": request.max_tokens,
-            "messages": render_messages(request.conversation),
+            "messages": messages,
             "stream": True,
         }
-        if request.conversation.system:
-            body["system"] = request.conversation.system
+        system = request.conversation.system
+        if system:
+            cached = [{"type": "text", "text": system, "cache_control": CACHE}]
+            body["system"] = cached if endpoint.prompt_caching else system
+        if endpoint.prompt_caching:
+            mark_cacheable(messages)
         if request.temperature is not None:
             body["temperature"] = request.temperature
+        budget = reasoning_of(endpoint, request).thinking_budget
+        prefill = bool(messages) and messages[-1]["role"] == "assistant"
+        if budget > 0 and not prefill:
+            problem = thinking_problem(budget, request)
+            if problem is not None:
+                raise ConfigurationError(problem)
+            body["thinking"] = {"type": "enabled", "budget_tokens": budget}
         if request.tools:
             body["tools"] = [render_tool(tool) for tool in request.tools]
         headers = {"Accept": "text/event-stream", **self._auth(endpoint)}

@@ -32,6 +32,12 @@ class EndpointConfig:
     extra_headers: Mapping[str, str] = field(default_factory=dict)
     # Chat Completions only: "auto", "max_tokens" or "max_completion_tokens" (limit_field)
     output_limit_field: str = "auto"
+    # Defaults of the endpoint's reasoning, used when a request leaves its own unset (None):
+    # an effort word for OpenAI-style protocols ("" sends none), a thinking budget in tokens
+    # for Anthropic (0: no extended thinking).
+    reasoning_effort: str = ""
+    thinking_budget: int = 0
+    prompt_caching: bool = False  # Anthropic: mark the system prompt and older turns cacheable
 
     def __repr__(self) -> str:  # the key must never reach a log or a traceback
         key = "set" if self.api_key else "none"
@@ -45,6 +51,28 @@ class ChatRequest:
     max_tokens: int = 1024
     temperature: float | None = None
     tools: tuple[Tool, ...] = ()
+    # This conversation's reasoning choice; None: the endpoint's default (see `reasoning_of`).
+    reasoning_effort: str | None = None
+    thinking_budget: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reasoning:
+    """The reasoning a request asks for, the conversation's choice over the endpoint's default.
+
+    Every protocol reads it here, so the window, `ask` and each provider agree on what was asked.
+    """
+
+    effort: str  # "" sends no effort
+    thinking_budget: int  # 0: no extended thinking
+
+
+def reasoning_of(endpoint: EndpointConfig, request: ChatRequest) -> Reasoning:
+    effort, budget = request.reasoning_effort, request.thinking_budget
+    return Reasoning(
+        endpoint.reasoning_effort if effort is None else effort,
+        endpoint.thinking_budget if budget is None else budget,
+    )
 
 
 @dataclass(frozen=True, slots=True)

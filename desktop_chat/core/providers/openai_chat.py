@@ -24,6 +24,7 @@ from desktop_chat.core.providers.base import (
     HTTPRequest,
     join_url,
     loads,
+    reasoning_of,
     stream_error,
 )
 from desktop_chat.core.sse import SSEEvent
@@ -138,7 +139,7 @@ class OpenAIChatParser:
         # Moonshot (Kimi) puts the usage in the last chunk's choice instead (go-moonshot#17).
         usage = chunk.get("usage") or (choices[0].get("usage") if choices else None)
         if usage:
-            out.append(Usage(usage.get("prompt_tokens"), usage.get("completion_tokens")))
+            out.append(_usage(usage))
 
     def _delta(self, delta: dict[str, Any], out: list[StreamEvent]) -> None:
         content = delta.get("content")
@@ -170,6 +171,17 @@ class OpenAIChatParser:
         return max(len(self._ids) - 1, 0)
 
 
+def _usage(usage: dict[str, Any]) -> Usage:
+    """OpenAI's `prompt_tokens` already include `prompt_tokens_details.cached_tokens`."""
+    details = usage.get("prompt_tokens_details")
+    cached = details.get("cached_tokens") if isinstance(details, dict) else None
+    return Usage(
+        usage.get("prompt_tokens"),
+        usage.get("completion_tokens"),
+        cached if isinstance(cached, int) else None,
+    )
+
+
 class OpenAIChat:
     def chat_request(self, endpoint: EndpointConfig, request: ChatRequest) -> HTTPRequest:
         body: dict[str, object] = {
@@ -181,6 +193,9 @@ class OpenAIChat:
         }
         if request.temperature is not None:
             body["temperature"] = request.temperature
+        effort = reasoning_of(endpoint, request).effort
+        if effort:
+            body["reasoning_effort"] = effort
         if request.tools:
             body["tools"] = [render_tool(tool) for tool in request.tools]
         headers = {"Accept": "text/event-stream", **self._auth(endpoint)}

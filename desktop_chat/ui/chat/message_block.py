@@ -41,6 +41,7 @@ class MessageBlock:
     code: dict[int, str] = field(default_factory=dict)
     reasoning_open: bool = False
     regenerate: bool = False  # its action line offers Regenerate (the last message, an answer)
+    resumable: bool = False  # its action line offers Continue (the last answer, cut short)
     calls: list[CallRecord] | None = None  # a tool entry: the calls of one step, drawn live
     notice: str = ""  # a tool entry's closing line (the step limit)
     error: str = ""  # an answer that failed before any content: its error box stands in for it
@@ -126,6 +127,10 @@ def action_line_html(
         actions.append(Action(links.href("copy", index), "Copy", "Copy this message as Markdown"))
     if block.role == "user":
         actions.append(Action(links.href("edit", index), "Edit", "Edit this message and resend"))
+    if block.resumable and not block.error:
+        actions.append(
+            Action(links.href("continue", index), "Continue", "Go on from where the answer stopped")
+        )
     if block.regenerate and not block.error:
         actions.append(Action(links.href("regenerate", index), "Regenerate", "Answer this again"))
     if block.role == "assistant":

@@ -3,6 +3,10 @@
 Figures come from the turn's own events: time to first token counts from Send to the first text
 or reasoning of the attempt that answered; tokens per second use the provider's output count when
 it reports one and the number of streamed pieces (marked "≈") until then.
+
+Usage shows the prompt tokens with the part read from the prompt cache, and, when the user
+entered a price for the model (Settings), what the answer cost. The conversation's totals (all
+its answers since the last new chat) follow; a tool turn counts its final request alone.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from desktop_chat.core.events import (
     TextDelta,
     Usage,
 )
+from desktop_chat.storage.price import ModelPrice
 from desktop_chat.tools.events import StepStarted
 from desktop_chat.ui.message_label import message_label
 
@@ -40,6 +45,7 @@ class StatusBar(QStatusBar):
         self.speed_label = self._label("Tokens per second")
         self.usage_label = self._label("Token usage")
         self.attempts_label = self._label("Attempts")
+        self.total_label = self._label("Conversation usage")
         self.addWidget(self.target_label, 1)
         for label in (
             self.state_label,
@@ -47,8 +53,11 @@ class StatusBar(QStatusBar):
             self.speed_label,
             self.usage_label,
             self.attempts_label,
+            self.total_label,
         ):
             self.addPermanentWidget(label)
+        self._price: ModelPrice | None = None
+        self.conversation_cleared()
         self._reset()
         self.set_state("Ready")
 
@@ -64,6 +73,8 @@ class StatusBar(QStatusBar):
         self._pieces = 0
         self._input: int | None = None
         self._output: int | None = None
+        self._cached: int | None = None
+        self._cost: float | None = None
         self._attempt = 0
         self._max_attempts = 0
 
@@ -78,6 +89,16 @@ class StatusBar(QStatusBar):
     def set_state(self, state: str) -> None:
         """Show a short state word: Ready, Waiting…, Streaming…, Stopped, Failed."""
         self.state_label.setText(state)
+
+    def set_price(self, price: ModelPrice | None) -> None:
+        """The price of the model the next answers come from (None: no cost shown)."""
+        self._price = price
+
+    def conversation_cleared(self) -> None:
+        """A new conversation: its totals start from nothing."""
+        self._totals = [0, 0, 0]  # input, cached input, output
+        self._total_cost: float | None = None
+        self.total_label.setText("")
 
     def turn_started(self) -> None:
         """Start timing a new turn and clear the figures of the last one."""
@@ -103,6 +124,8 @@ class StatusBar(QStatusBar):
                 self._input = event.input_tokens if event.input_tokens is not None else self._input
                 if event.output_tokens is not None:
                     self._output = event.output_tokens
+                if event.cached_input_tokens is not None:
+                    self._cached = event.cached_input_tokens
             elif isinstance(event, AttemptStarted):
                 # A new attempt voids what the failed one streamed: count afresh.
                 self._attempt, self._max_attempts = event.attempt, event.max_attempts
@@ -122,10 +145,29 @@ class StatusBar(QStatusBar):
             self._input = turn.input_tokens if turn.input_tokens is not None else self._input
             self._output = turn.output_tokens if turn.output_tokens is not None else self._output
             self._attempt = max(self._attempt, turn.attempts)
+            if turn.cached_input_tokens is not None:
+                self._cached = turn.cached_input_tokens
+            self._count(turn)
         self.set_state(state)
         self._show_figures()
 
     # --- figures --------------------------------------------------------------------------------
+
+    def _count(self, turn: AssistantTurn) -> None:
+        """Add the answer to the conversation's totals, and price it when the price is known."""
+        self._totals[0] += turn.input_tokens or 0
+        self._totals[1] += turn.cached_input_tokens or 0
+        self._totals[2] += turn.output_tokens or 0
+        self._cost = None if self._price is None else self._price.cost(turn)
+        if self._cost is not None:
+            self._total_cost = (self._total_cost or 0.0) + self._cost
+        shown_in, cached, shown_out = self._totals
+        text = f"conversation: in {shown_in:,}"
+        text += f" (cached {cached:,})" if cached else ""
+        text += f" · out {shown_out:,}"
+        if self._total_cost is not None:
+            text += f" · cost {_money(self._total_cost)}"
+        self.total_label.setText(text)
 
     def _show_figures(self) -> None:
         if self._first_token is not None:
@@ -134,7 +176,9 @@ class StatusBar(QStatusBar):
         if self._input is not None or self._output is not None:
             shown_in = "–" if self._input is None else f"{self._input:,}"
             shown_out = "–" if self._output is None else f"{self._output:,}"
-            self.usage_label.setText(f"in {shown_in} · out {shown_out}")
+            cached = f" (cached {self._cached:,})" if self._cached else ""
+            cost = "" if self._cost is None else f" · cost {_money(self._cost)}"
+            self.usage_label.setText(f"in {shown_in}{cached} · out {shown_out}{cost}")
         if self._attempt > 1:
             self.attempts_label.setText(f"attempt {self._attempt} of {self._max_attempts}")
         elif self._attempt == 1:
@@ -150,3 +194,8 @@ class StatusBar(QStatusBar):
             return f"{self._output / span:.1f} tok/s"
         # Streamed pieces approximate tokens, so say so.
         return f"≈{self._pieces / span:.1f} tok/s"
+
+
+def _money(amount: float) -> str:
+    """A cost with the digits that matter: small answers cost fractions of a cent."""
+    return f"{amount:.4f}" if amount < 1 else f"{amount:,.2f}"

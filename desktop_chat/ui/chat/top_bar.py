@@ -1,11 +1,14 @@
 """The bar above the conversation: endpoint and model pickers, system prompt and sampling.
 
 The bar only holds choices and says when they change; the window decides what they mean (which
-key to read, when to fetch a model list). The system prompt, temperature and max tokens belong to
-the conversation on screen: a new chat keeps them, as most people reuse their set-up.
+key to read, when to fetch a model list). The system prompt, temperature, max tokens and
+reasoning belong to the conversation on screen: a new chat keeps them, as most people reuse
+their set-up. Reasoning left at "endpoint" uses the endpoint's own default (Settings).
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -24,6 +27,18 @@ from PySide6.QtWidgets import (
 DEMO_LABEL = "Offline demo"
 DEFAULT_MAX_TOKENS = 4096
 _NO_TEMPERATURE = -0.1  # the spin box minimum, shown as "default": let the provider choose
+_ENDPOINT_BUDGET = -1  # the thinking spin box minimum, shown as "endpoint": its default
+EFFORTS = ("none", "minimal", "low", "medium", "high")
+
+
+class TurnOptions(NamedTuple):
+    """What a turn is sent with; None for reasoning leaves it to the endpoint's default."""
+
+    system: str
+    temperature: float | None
+    max_tokens: int
+    reasoning_effort: str | None = None
+    thinking_budget: int | None = None
 
 
 class TopBar(QWidget):
@@ -87,6 +102,29 @@ class TopBar(QWidget):
         self.max_tokens.setAccessibleName("Maximum tokens")
         self.max_tokens.setToolTip("The longest answer, in tokens")
 
+        self.effort_combo = QComboBox(self)
+        self.effort_combo.addItem("endpoint", None)
+        for effort in EFFORTS:
+            self.effort_combo.addItem(effort, effort)
+        self.effort_combo.setAccessibleName("Reasoning effort")
+        self.effort_combo.setToolTip(
+            "OpenAI-style endpoints: how hard a reasoning model thinks (reasoning_effort);\n"
+            "“endpoint” uses the endpoint's default from Settings"
+        )
+
+        self.thinking_budget = QSpinBox(self)
+        self.thinking_budget.setRange(_ENDPOINT_BUDGET, 1_000_000)
+        self.thinking_budget.setSingleStep(1024)
+        self.thinking_budget.setSpecialValueText("endpoint")
+        self.thinking_budget.setValue(_ENDPOINT_BUDGET)
+        self.thinking_budget.setGroupSeparatorShown(True)
+        self.thinking_budget.setAccessibleName("Thinking budget")
+        self.thinking_budget.setToolTip(
+            "Anthropic: extended thinking, in tokens (at least 1,024, below Max tokens, "
+            "with the temperature at default); 0 turns it off, “endpoint” uses the "
+            "endpoint's default from Settings"
+        )
+
         self.settings_button = QToolButton(self)
         self.settings_button.setText("Settings")
         self.settings_button.setAccessibleName("Open settings")
@@ -114,6 +152,10 @@ class TopBar(QWidget):
         row.addWidget(self.system_button)
         self._add_labelled(row, "&Temperature", self.temperature)
         self._add_labelled(row, "Max to&kens", self.max_tokens)
+        # One of the two at a time, the one the endpoint's protocol takes: the bar stays narrow.
+        self._effort_label = self._add_labelled(row, "Reaso&ning", self.effort_combo)
+        self._thinking_label = self._add_labelled(row, "Thinkin&g", self.thinking_budget)
+        self.show_reasoning_for("openai")
         row.addStretch(0)
         row.addWidget(self.settings_button)
         self._row = row
@@ -126,11 +168,20 @@ class TopBar(QWidget):
         """Place a button of the window's (Tools, Inspector) before Settings."""
         self._row.insertWidget(self._row.indexOf(self.settings_button), button)
 
-    def _add_labelled(self, row: QHBoxLayout, text: str, widget: QWidget) -> None:
+    def _add_labelled(self, row: QHBoxLayout, text: str, widget: QWidget) -> QLabel:
         label = QLabel(text, self)
         label.setBuddy(widget)  # Alt+letter moves to the control
         row.addWidget(label)
         row.addWidget(widget)
+        return label
+
+    def show_reasoning_for(self, protocol: str) -> None:
+        """Offer the reasoning control `protocol` takes: thinking (Anthropic) or effort."""
+        thinking = protocol == "anthropic"
+        self._thinking_label.setVisible(thinking)
+        self.thinking_budget.setVisible(thinking)
+        self._effort_label.setVisible(not thinking)
+        self.effort_combo.setVisible(not thinking)
 
     # --- endpoints and models -------------------------------------------------------------------
 
@@ -196,9 +247,31 @@ class TopBar(QWidget):
     def max_tokens_value(self) -> int:
         return self.max_tokens.value()
 
-    def turn_options(self) -> tuple[str, float | None, int]:
-        """What a turn is sent with: the system prompt, temperature and max tokens."""
-        return self.system_prompt(), self.temperature_value(), self.max_tokens_value()
+    def reasoning_effort(self) -> str | None:
+        """The effort chosen for this conversation; None: the endpoint's default."""
+        data = self.effort_combo.currentData()
+        return data if isinstance(data, str) else None
+
+    def set_reasoning_effort(self, effort: str | None) -> None:
+        self.effort_combo.setCurrentIndex(max(0, self.effort_combo.findData(effort)))
+
+    def thinking_budget_value(self) -> int | None:
+        """The thinking budget chosen for this conversation (0: none); None: the endpoint's."""
+        value = self.thinking_budget.value()
+        return None if value == _ENDPOINT_BUDGET else value
+
+    def set_thinking_budget(self, budget: int | None) -> None:
+        self.thinking_budget.setValue(_ENDPOINT_BUDGET if budget is None else budget)
+
+    def turn_options(self) -> TurnOptions:
+        """What a turn is sent with: system prompt, temperature, max tokens and reasoning."""
+        return TurnOptions(
+            self.system_prompt(),
+            self.temperature_value(),
+            self.max_tokens_value(),
+            self.reasoning_effort(),
+            self.thinking_budget_value(),
+        )
 
     # --- slots ----------------------------------------------------------------------------------
 

@@ -47,6 +47,7 @@ class Transcript(QWidget):
     copy_requested = Signal(int)
     edit_requested = Signal(int)
     regenerate_requested = Signal()
+    continue_requested = Signal()
     inspect_requested = Signal(int)
     version_requested = Signal(int, int)  # message index, -1 for the previous version, 1 the next
     link_activated = Signal(QUrl)
@@ -199,6 +200,19 @@ class Transcript(QWidget):
             with self._edit():
                 self._regions.rewrite_actions(len(self._blocks) - 1)
 
+    def offer_continue(self) -> None:
+        """Offer Continue under the last answer (cut short); drawn now, or as it finishes."""
+        if not self._blocks or self._blocks[-1].role != "assistant":
+            return
+        self._blocks[-1].resumable = True
+        if self._live is None:
+            error = self._error
+            with self._edit():
+                self._drop_error()  # it follows the action line: drawn again after it
+                self._regions.rewrite_actions(len(self._blocks) - 1)
+                if error is not None:
+                    self._append_error(error[1])
+
     def begin_assistant(self, versions: tuple[int, int] = (1, 1)) -> int:
         """Append an empty assistant message that will stream; returns its index."""
         self._close_live("interrupted")
@@ -276,10 +290,7 @@ class Transcript(QWidget):
             self._close_live("interrupted")
             with self._edit():
                 self._drop_error()
-                marker = self._writer.end()
-                retry = self._links.href("retry")
-                self._writer.append(error_html(message, retry, self._renderer.theme))
-                self._error = (marker, message)
+                self._append_error(message)
         self._say(f"Error: {message}")
 
     def scroll_to(self, index: int) -> None:
@@ -296,6 +307,12 @@ class Transcript(QWidget):
         self._view.setTextCursor(cursor)
         top = self._view.cursorRect(cursor).top() + bar.value()
         bar.setValue(min(bar.maximum(), top))
+
+    def _append_error(self, message: str) -> None:
+        marker = self._writer.end()
+        retry = self._links.href("retry")
+        self._writer.append(error_html(message, retry, self._renderer.theme))
+        self._error = (marker, message)
 
     def message_markdown(self, index: int) -> str:
         """Return the raw Markdown of a message (the live one: as streamed so far)."""
@@ -378,8 +395,8 @@ class Transcript(QWidget):
             last = self._blocks[-1]
             last.status, last.error = f"⚠ No answer — {last.error}", ""
             self._regions.redraw(len(self._blocks) - 1)
-        if self._blocks and self._blocks[-1].regenerate:
-            self._blocks[-1].regenerate = False
+        if self._blocks and (self._blocks[-1].regenerate or self._blocks[-1].resumable):
+            self._blocks[-1].regenerate = self._blocks[-1].resumable = False
             self._regions.rewrite_actions(len(self._blocks) - 1)
         if len(self._blocks) - self._regions.first >= SHOWN_MAX:
             first = len(self._blocks) - SHOWN_KEEP
@@ -468,6 +485,8 @@ class Transcript(QWidget):
             self.edit_requested.emit(index)
         elif name == "regenerate" and block.regenerate:
             self.regenerate_requested.emit()
+        elif name == "continue" and block.resumable and index == len(self._blocks) - 1:
+            self.continue_requested.emit()
         elif name == "reasoning":
             self._toggle_reasoning(index)
         elif name == "toolresult" and len(args) == 2:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from desktop_chat.storage.origin import origin_of
+from desktop_chat.storage.price import parse_prices, prices_text
 from desktop_chat.storage.settings import Endpoint
 from desktop_chat.storage.validation import SettingsError
 
@@ -25,6 +26,10 @@ class EndpointDraft:
     output_limit_field: str = "auto"
     key_origin: str = ""  # where the stored key may go (see Endpoint.key_origin)
     move_key: bool = False  # the user confirmed sending the stored key to the new origin
+    reasoning_effort: str = ""
+    thinking_budget: int = 0
+    prompt_caching: bool = False
+    prices_text: str = ""  # "model = input/output[/cached]" lines
 
     def origin_moved(self) -> bool:
         """True when the base URL is valid and on another origin than the stored key's."""
@@ -45,6 +50,10 @@ class EndpointDraft:
             headers,
             output_limit_field=endpoint.output_limit_field,
             key_origin=endpoint.key_origin,
+            reasoning_effort=endpoint.reasoning_effort,
+            thinking_budget=endpoint.thinking_budget,
+            prompt_caching=endpoint.prompt_caching,
+            prices_text=prices_text(endpoint.prices),
         )
 
     def headers(self) -> dict[str, str]:
@@ -69,4 +78,8 @@ class EndpointDraft:
             self.headers(),
             self.output_limit_field,  # type: ignore[arg-type]
             self.key_origin,
+            reasoning_effort=self.reasoning_effort,  # type: ignore[arg-type]
+            thinking_budget=self.thinking_budget,
+            prompt_caching=self.prompt_caching,
+            prices=parse_prices(self.prices_text),
         )

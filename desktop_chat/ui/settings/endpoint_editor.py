@@ -34,6 +34,7 @@ from desktop_chat.storage.settings import PRESETS, Network
 from desktop_chat.storage.validation import SettingsError
 from desktop_chat.ui.message_label import message_label
 from desktop_chat.ui.settings.endpoint_draft import EndpointDraft
+from desktop_chat.ui.settings.endpoint_options import EndpointOptions
 from desktop_chat.ui.settings.key_status import KeyStatus
 
 log = logging.getLogger(__name__)
@@ -145,6 +146,7 @@ class EndpointEditor(QWidget):
         self.headers_edit.setMaximumHeight(70)
         self.headers_edit.textChanged.connect(self._form_edited)
         form.addRow("Extra &headers", self.headers_edit)
+        self.options = EndpointOptions(self, form, self._form_edited)
         self.key_edit = QLineEdit(self)
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.key_edit.setAccessibleName("API key")
@@ -240,6 +242,10 @@ class EndpointEditor(QWidget):
             output_limit_field=source.output_limit_field,
             key_origin=source.key_origin,
             move_key=source.move_key,
+            reasoning_effort=source.reasoning_effort,
+            thinking_budget=source.thinking_budget,
+            prompt_caching=source.prompt_caching,
+            prices_text=source.prices_text,
         )
         self.drafts.insert(self.list.currentRow() + 1, copy)
         self._reload_list(self.list.currentRow() + 1)
@@ -294,6 +300,7 @@ class EndpointEditor(QWidget):
         self._show_limit_row()
         self.model_edit.setText(draft.default_model)
         self.headers_edit.setPlainText(draft.headers_text)
+        self.options.show(draft)
         self.key_edit.setText(draft.key_text)
         self.move_key_check.setChecked(draft.move_key)
         self._loading = False
@@ -311,6 +318,7 @@ class EndpointEditor(QWidget):
         draft.output_limit_field = str(self.limit_combo.currentData())
         draft.default_model = self.model_edit.text().strip()
         draft.headers_text = self.headers_edit.toPlainText()
+        self.options.store(draft)
         item = self.list.currentItem()
         if item is not None:
             item.setText(draft.name or "(unnamed)")

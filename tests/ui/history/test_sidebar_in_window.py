@@ -39,8 +39,11 @@ def test_the_sidebar_beside_the_chat_takes_free_keys_and_no_minimum_width(
     assert {"Ctrl+K", "Ctrl+B", "Ctrl+N", "Ctrl+F"} <= set(keys)
     chat_column = window.transcript.parentWidget()
     assert chat_column is not window.centralWidget()
-    assert window.centralWidget().minimumSizeHint().width() == chat_column.minimumSizeHint().width()
+    # The sidebar adds nothing to the width the window needs: the top bar spans the window.
+    needed = max(window.top_bar.minimumSizeHint().width(), chat_column.minimumSizeHint().width())
+    assert window.centralWidget().minimumSizeHint().width() == needed
     window.resize(1366, 768)
+
     qtbot.waitUntil(lambda: sidebar.width() == 240, timeout=2000)
 
     qtbot.keyClick(window.composer.editor, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
