@@ -190,3 +190,32 @@ def test_the_top_bar_offers_the_reasoning_control_the_endpoint_takes(qtbot, open
     bar.show_reasoning_for("openai-responses")
     assert bar.effort_combo.isVisibleTo(window)
     assert not bar.thinking_budget.isVisibleTo(window)
+
+
+def test_a_continued_answer_is_saved_whole_and_reopens_as_one_answer(
+    qtbot, open_window, run_async, sse_server
+):
+    sse_server.script(
+        Reply(chunks=openai_stream(["The answer ", "is forty-t"], finish_reason="length")),
+        Reply(chunks=openai_stream(["forty-", "two."])),
+    )
+    settings = local(sse_server)
+    window = open_window(settings, keyed())
+    seen = outcomes(window)
+    send(qtbot, window, "What is it?")
+    assert wait_outcome(qtbot, seen, window=window) == "finished"
+    click_link(qtbot, window.transcript, "Continue")
+    assert wait_outcome(qtbot, seen, 2, window=window) == "finished"
+    store = window.history
+    assert store is not None
+    conversation_id = window.chat.conversation_id
+    assert conversation_id is not None
+    saved = [m for m in store.messages(conversation_id) if m.message.role == "assistant"]
+    assert [(m.message.text, m.state) for m in saved] == [("The answer is forty-two.", "complete")]
+
+    window.close()
+    run_async(window.aclose())
+    window = open_window(settings, keyed())
+    assert window.chat.conversation_id == conversation_id
+    assert window.last_answer_text() == "The answer is forty-two."
+    assert "‹" not in window.transcript_text()  # one answer, not two versions
