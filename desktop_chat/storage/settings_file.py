@@ -132,6 +132,21 @@ def load_settings(
     return LoadResult(settings, f"Some settings in {path} were ignored or reset:\n{lines}")
 
 
+def read_document(
+    path: Path, *, max_bytes: int = MAX_FILE_BYTES, max_depth: int = MAX_DEPTH
+) -> tuple[JsonObject, str] | None:
+    """Read a settings document, migrated, with its text (None when there is no file).
+
+    The same checks as `load_settings`, for a file that is not the profile's own (an export to
+    import, a file to validate). Raises SettingsFileError and SettingsVersionError.
+    """
+    raw = _read_bounded(path, max_bytes)
+    if raw is None:
+        return None
+    data = _parse(path, raw, max_depth)
+    return data, raw.decode("utf-8")
+
+
 def _read_bounded(path: Path, max_bytes: int) -> bytes | None:
     """Return the file's bytes (None if there is no file) without ever blocking on it.
 

@@ -16,7 +16,6 @@ import pytest
 from keyring.backends import fail
 
 from desktop_chat import cli, paths
-from desktop_chat.cli import endpoints
 from desktop_chat.storage.secrets import KeyStore
 from desktop_chat.storage.settings import Endpoint, Settings
 from desktop_chat.storage.settings_file import load_settings, save_settings
@@ -380,14 +379,16 @@ def test_a_settings_file_from_a_newer_version_is_left_alone() -> None:
     assert path.read_text(encoding="utf-8") == '{"version": 7}'
 
 
-def test_the_module_runs_alone_with_a_profile_dir(
+def test_profile_dir_reaches_the_files_in_process(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     profile = tmp_path / "portable"
-    assert endpoints.main(["--profile-dir", str(profile), "config", "set", "theme", "light"]) == 0
+    assert cli.main(["--profile-dir", str(profile), "config", "set", "theme", "light"]) == 0
     assert capsys.readouterr().out == 'ui.theme = "light"\n'
     assert json.loads((profile / "settings.json").read_text())["ui"]["theme"] == "light"
-    assert endpoints.main(["endpoint"]) == 2
+    with pytest.raises(SystemExit) as usage:
+        cli.main(["endpoint"])
+    assert usage.value.code == 2
     assert "COMMAND" in capsys.readouterr().err
 
 
