@@ -4,6 +4,11 @@ Commands::
 
     desktop-chat mcp add NAME --command CMD [--arg A ...] [--env K=V | --env K ...] [--cwd DIR]
     desktop-chat mcp add NAME --url URL [--header NAME:VALUE ...] [--keyring-header NAME ...]
+    desktop-chat mcp edit NAME [--command CMD] [--arg A ... | --clear-args] [--env K=V | K ...]
+                          [--remove-env K ...] [--cwd DIR]        a --command server
+    desktop-chat mcp edit NAME [--url URL] [--header NAME:VALUE ...] [--remove-header NAME ...]
+                                              a --url server; either keeps its keyring headers
+                                              and the "always allow" of its tools
     desktop-chat mcp set-header NAME HEADER   the value is read from stdin (a hidden prompt on a
                                               terminal) and kept in the OS keyring
     desktop-chat mcp delete-header NAME HEADER
@@ -11,6 +16,7 @@ Commands::
     desktop-chat mcp remove NAME              also deletes its header values from the keyring
     desktop-chat mcp tools NAME [--json]      starts the server and lists its tools
     desktop-chat tool add NAME --description TEXT --schema FILE
+    desktop-chat tool edit NAME [--description TEXT] [--schema FILE]
     desktop-chat tool list [--json]
     desktop-chat tool remove NAME
     desktop-chat tool disallow KEY            forget an "always allow" (see `tool list`)
@@ -119,6 +125,41 @@ def cmd_mcp_add(args: argparse.Namespace) -> int:
     for header in server.keyring_headers:
         _out(f"Store its {header} value with: desktop-chat mcp set-header {server.name} {header}")
     _out(f"List its tools with: desktop-chat mcp tools {server.name}")
+    return 0
+
+
+@guarded
+def cmd_mcp_edit(args: argparse.Namespace) -> int:
+    """Change what a server runs or where it is, keeping its secret headers and "always allow"."""
+    settings = _load()
+    old = _require_server(settings, args.name)
+    if old.url and (args.command or args.arg or args.clear_args or args.env or args.remove_env
+                    or args.cwd is not None):  # fmt: skip
+        raise CliError(f"{old.name!r} is a --url server; --command, --arg, --env and --cwd "
+                       "only apply to --command servers", 2)  # fmt: skip
+    if old.command and (args.url or args.header or args.remove_header):
+        raise CliError(f"{old.name!r} is a --command server; --url and --header only apply to "
+                       "--url servers", 2)  # fmt: skip
+    env, passed = _env(args.env)
+    gone = {name.strip() for name in args.remove_env}
+    dropped = {h.strip().casefold() for h in args.remove_header}
+    headers = {k: v for k, v in old.headers.items() if k.casefold() not in dropped}
+    headers.update(_headers(args.header))
+    new = dataclasses.replace(
+        old,
+        command=args.command or old.command,
+        args=tuple(args.arg) if args.arg or args.clear_args else old.args,
+        env={**{k: v for k, v in old.env.items() if k not in gone and k not in passed}, **env},
+        pass_env=tuple(n for n in (*old.pass_env, *passed) if n not in gone and n not in env),
+        cwd=old.cwd if args.cwd is None else args.cwd,
+        url=args.url or old.url,
+        headers=headers,
+    )
+    if new == old:
+        raise CliError("nothing to change; give at least one option that differs", 2)
+    _save(settings.with_tools(settings.tools.with_mcp_server(new)))
+    _out(f"Updated MCP server {new.name!r} ({new.transport}); its secret headers and "
+         "always-allowed tools are kept.")  # fmt: skip
     return 0
 
 
@@ -263,20 +304,13 @@ def cmd_mcp_tools(args: argparse.Namespace) -> int:
 def cmd_tool_add(args: argparse.Namespace) -> int:
     """Declare a tool whose result the user types when the model calls it."""
     from desktop_chat.tools.builtin import builtin_entries
-    from desktop_chat.tools.schema import ToolSchemaError, check_schema, check_tool_name
+    from desktop_chat.tools.schema import ToolSchemaError, check_tool_name
 
     try:
-        with open(args.schema, encoding="utf-8") as file:
-            schema = json.load(file)
-    except OSError as exc:
-        raise CliError(f"cannot read the schema file {args.schema!r}: {exc.strerror}", 2) from exc
-    except ValueError as exc:
-        raise CliError(f"the schema file {args.schema!r} is not valid JSON: {exc}", 2) from exc
-    try:
         check_tool_name(args.name)
-        check_schema(schema)
     except ToolSchemaError as exc:
         raise CliError(str(exc), 2) from exc
+    schema = _read_schema(args.schema)
     if args.name in {entry.name for entry in builtin_entries()}:
         raise CliError(f"{args.name!r} is the name of a built-in tool; choose another", 2)
     settings = _load()
@@ -285,6 +319,44 @@ def cmd_tool_add(args: argparse.Namespace) -> int:
     tool = UserTool(args.name, args.description, schema)
     _save(settings.with_tools(settings.tools.with_user_tool(tool)))
     _out(f"Added tool {tool.name!r}; when the model calls it, you type the result.")
+    return 0
+
+
+def _read_schema(path: str) -> dict[str, object]:
+    """Read and check a tool's parameter schema; raise CliError (2) saying what is wrong."""
+    from desktop_chat.tools.schema import ToolSchemaError, check_schema
+
+    try:
+        with open(path, encoding="utf-8") as file:
+            schema = json.load(file)
+    except OSError as exc:
+        raise CliError(f"cannot read the schema file {path!r}: {exc.strerror}", 2) from exc
+    except ValueError as exc:
+        raise CliError(f"the schema file {path!r} is not valid JSON: {exc}", 2) from exc
+    try:
+        check_schema(schema)
+    except ToolSchemaError as exc:
+        raise CliError(str(exc), 2) from exc
+    return schema  # type: ignore[no-any-return]
+
+
+@guarded
+def cmd_tool_edit(args: argparse.Namespace) -> int:
+    """Change a tool's description or parameters, keeping its "always allow"."""
+    settings = _load()
+    old = settings.tools.user_tool(args.name)
+    if old is None:
+        known = ", ".join(t.name for t in settings.tools.user_tools) or "none yet"
+        raise CliError(f"no user-defined tool named {args.name!r} (tools: {known})", 2)
+    new = dataclasses.replace(
+        old,
+        description=old.description if args.description is None else args.description,
+        parameters=old.parameters if args.schema is None else _read_schema(args.schema),
+    )
+    if new == old:
+        raise CliError("nothing to change; give --description or --schema", 2)
+    _save(settings.with_tools(settings.tools.with_user_tool(new)))
+    _out(f"Updated tool {new.name!r}.")
     return 0
 
 
@@ -368,6 +440,26 @@ def add_parsers(subparsers: SubParsers) -> None:
         help="a header whose value is a secret, kept in the keyring (set it with set-header)",
     )  # fmt: skip
     p.set_defaults(func=cmd_mcp_add)
+    p = msub.add_parser(
+        "edit", help="change a server, keeping its secret headers and always-allowed tools"
+    )
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--command", metavar="CMD", help="program to run")
+    p.add_argument(
+        "--arg", action="append", default=[], metavar="A",
+        help="the arguments for CMD, all of them (repeatable; --arg=-x for one starting with -)",
+    )  # fmt: skip
+    p.add_argument("--clear-args", action="store_true", help="run CMD without arguments")
+    p.add_argument(
+        "--env", action="append", default=[], metavar="K=V",
+        help="set a variable for CMD; a bare K hands on desktop-chat's own value",
+    )  # fmt: skip
+    p.add_argument("--remove-env", action="append", default=[], metavar="K")
+    p.add_argument("--cwd", metavar="DIR", help="working directory for CMD ('' clears it)")
+    p.add_argument("--url", metavar="URL", help="the server's new address")
+    p.add_argument("--header", action="append", default=[], metavar="NAME:VALUE")
+    p.add_argument("--remove-header", action="append", default=[], metavar="NAME")
+    p.set_defaults(func=cmd_mcp_edit)
     p = msub.add_parser("set-header", help="keep a server's secret header value in the keyring")
     p.add_argument("name", metavar="NAME")
     p.add_argument("header", metavar="HEADER", help="e.g. Authorization")
@@ -396,6 +488,11 @@ def add_parsers(subparsers: SubParsers) -> None:
     p.add_argument("--description", required=True, metavar="TEXT")
     p.add_argument("--schema", required=True, metavar="FILE", help="JSON Schema of its parameters")
     p.set_defaults(func=cmd_tool_add)
+    p = tsub.add_parser("edit", help="change a tool's description or parameters")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--description", metavar="TEXT")
+    p.add_argument("--schema", metavar="FILE", help="JSON Schema of its parameters")
+    p.set_defaults(func=cmd_tool_edit)
     p = tsub.add_parser("list", help="list tools")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_tool_list)
