@@ -11,6 +11,7 @@ Commands::
                                               state ("-": stdout); names the secrets it needs
     desktop-chat config import FILE (--merge | --replace) [--dry-run]
     desktop-chat config validate [FILE]       the profile's settings file by default
+    desktop-chat config schema                the JSON Schema of the settings format
 
 A file to import is checked whole first: every problem is printed with its line and its place
 in the file (line and column for JSON syntax) and nothing is changed; exit status 2. Then
@@ -51,6 +52,7 @@ from desktop_chat.storage.settings_transfer import (
     check_file,
     exported,
     imported,
+    schema_text,
     write_export,
 )
 from desktop_chat.storage.validation import SettingsError, SettingsFileError
@@ -184,6 +186,14 @@ def cmd_config_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+@guarded
+def cmd_config_schema(args: argparse.Namespace) -> int:
+    """Print the JSON Schema of the settings format (and of exports)."""
+    del args
+    sys.stdout.write(schema_text())
+    return 0
+
+
 def _checked(path: Path, *, what: str) -> Checked:
     """Check `path` whole; raise CliError (2) listing every problem, then `what` was done."""
     tail = f"; {what}" if what else ""
@@ -297,3 +307,5 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     p = csub.add_parser("validate", help="check a settings file as the app reads it")
     p.add_argument("file", metavar="FILE", nargs="?", help="the profile's settings by default")
     p.set_defaults(func=cmd_config_validate)
+    p = csub.add_parser("schema", help="print the JSON Schema of the settings format")
+    p.set_defaults(func=cmd_config_schema)

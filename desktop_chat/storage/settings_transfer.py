@@ -43,6 +43,14 @@ from desktop_chat.storage.settings_position import line_map, line_of, path_text
 from desktop_chat.storage.tool_settings import ToolSettings
 
 Mode = Literal["merge", "replace"]
+SCHEMA_FILE = "settings.schema.json"
+
+
+def schema_text() -> str:
+    """Return the JSON Schema of the settings format, as shipped beside this module."""
+    from importlib import resources
+
+    return resources.files(__package__).joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True, slots=True)
