@@ -300,3 +300,13 @@ def test_profile_dir_is_accepted_after_the_command(tmp_path: Path) -> None:
     result = run_cli("ask", "--profile-dir", str(elsewhere), "hi")
     assert result.returncode == 2
     assert str(elsewhere / "settings.json") in result.stderr
+
+
+def test_export_to_stdout_and_the_schema_for_editors() -> None:
+    cli("endpoint", "add", "Mine", "--preset", "Anthropic")
+    result = run_cli("config", "export", "-")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["endpoints"][0]["name"] == "Mine"
+    assert "set-key" not in result.stdout  # what to set goes to stderr, beside the document
+    schema = json.loads(cli("config", "schema"))
+    assert schema["$defs"]["endpoint"]["required"] == ["name", "protocol", "base_url"]
