@@ -237,34 +237,38 @@ def _forget_removed(before: Settings, after: Settings) -> None:
 
 
 def _secret_commands(settings: Settings, *, stored: bool) -> list[str]:
-    """The commands that set the secrets `settings` use: those stored here (`stored`), or
-    those missing here. When the keyring cannot be asked, every one is listed."""
+    """The commands that set the secrets `settings` use, for the other side or for this one.
+
+    With `stored` (an export): the keys stored here, since an endpoint without one (Ollama) may
+    need none, and every secret header. Without (an import): what is not stored here. When the
+    keyring cannot be asked, every one is listed.
+    """
     store = KeyStore()
     wanted: list[tuple[str, str | None, str]] = [
         (ep.name, None, f"desktop-chat endpoint set-key {_quote(ep.name)}")
         for ep in settings.endpoints
     ]
-    for server in settings.tools.mcp_servers:
-        wanted += [
-            (
-                mcp_header_entry(server.name, header),
-                MCP_HEADER_SERVICE,
-                f"desktop-chat mcp set-header {server.name} {header}",
-            )
-            for header in server.keyring_headers
-        ]
+    wanted += [
+        (
+            mcp_header_entry(server.name, header),
+            MCP_HEADER_SERVICE,
+            f"desktop-chat mcp set-header {server.name} {header}",
+        )
+        for server in settings.tools.mcp_servers
+        for header in server.keyring_headers
+    ]
     commands = []
-    asked = True
+    can_ask = True
     for name, service, command in wanted:
         has: bool | None = None
-        if asked:
+        if can_ask:
             try:
                 has = store.get(name, service=service) is not None
             except KeyStoreError as exc:
                 _err(f"warning: cannot tell which secrets are stored here: {exc}")
-                asked = False
-        secret_header = service is not None
-        if has is None or has == stored or (stored and secret_header):
+                can_ask = False
+        listed = (service is not None or has is not False) if stored else has is not True
+        if listed:
             commands.append(command)
     return commands
 
