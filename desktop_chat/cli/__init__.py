@@ -16,7 +16,7 @@ SUBCOMMANDS = ("ask", "endpoint", "config", "mcp", "tool", "history", "update-ch
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from desktop_chat.cli import ask, config, endpoints, history, tools, update_check
+    from desktop_chat.cli import ask, config, endpoints, history, mcp, tools, update_check
 
     parser = argparse.ArgumentParser(
         prog="desktop-chat",
@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_parser(sub)
     endpoints.add_parsers(sub)
     config.add_parsers(sub)
+    mcp.add_parsers(sub)
     tools.add_parsers(sub)
     history.add_parsers(sub)
     update_check.add_parser(sub)
