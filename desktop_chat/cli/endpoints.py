@@ -57,7 +57,7 @@ from desktop_chat.storage.origin import origin_of
 from desktop_chat.storage.secrets import KeyStore, KeyStoreError
 from desktop_chat.storage.settings import PRESETS, Endpoint, Settings
 from desktop_chat.storage.settings_file import load_settings
-from desktop_chat.storage.validation import LIMIT_FIELDS, SettingsError, SettingsFileError
+from desktop_chat.storage.validation import LIMIT_FIELDS, SettingsError
 
 MAX_KEY_LENGTH = 16_384
 
@@ -76,10 +76,8 @@ _loaded: list[Settings] = []  # what this command read: its changes are made aga
 def _load() -> Settings:
     try:
         result = load_settings(paths.settings_path())
-    except SettingsFileError as exc:  # left as it is: every command says so until it is fixed
+    except SettingsError as exc:  # left as it is (a newer version's too) until it is fixed
         raise CliError(str(exc), 2) from exc
-    except SettingsError as exc:  # a newer version's file
-        raise CliError(str(exc), 1) from exc
     if result.notice:
         _err(f"warning: {result.notice}")
     _loaded[:] = [result.settings]
