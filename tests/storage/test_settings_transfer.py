@@ -137,3 +137,30 @@ def test_replace_keeps_only_state_that_still_applies(tmp_path: Path) -> None:
     assert result.models_cache == {"Work": ("gpt-4o",)}
     assert result.tools == ToolSettings()
     assert result.ui.theme == "system"
+
+
+# A settings file as the previous release wrote it: the state lives in it beside the configuration.
+EARLIER_FILE = """{
+  "version": 1,
+  "endpoints": [{"name": "OpenAI", "protocol": "openai", "base_url": "https://api.openai.com/v1",
+                 "default_model": "", "extra_headers": {}, "output_limit_field": "auto",
+                 "key_origin": "https://api.openai.com"}],
+  "active_endpoint": "OpenAI", "active_model": "gpt-4o",
+  "network": {"max_retries": 3}, "ui": {"theme": "dark"},
+  "models_cache": {"OpenAI": ["gpt-4o"]},
+  "tools": {"user_tools": [], "mcp_servers": [], "always_allow": ["builtin:calculator"]}
+}"""
+
+
+def test_a_file_the_previous_release_wrote_loads_as_it_did_and_exports_without_state(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, EARLIER_FILE)
+    checked = check_file(path)
+    assert checked.problems == ()
+    assert checked.settings == load_settings(path).settings
+    assert (checked.settings.active_endpoint, checked.settings.active_model) == ("OpenAI", "gpt-4o")
+    assert checked.settings.models_cache == {"OpenAI": ("gpt-4o",)}
+    document = exported(checked.settings)
+    assert "models_cache" not in json.dumps(document)
+    assert "key_origin" not in json.dumps(document)
