@@ -101,19 +101,15 @@ def _unknown(where: str, key: str) -> str:
 
 
 def _unknown_fields(
-    where: str, item: dict[str, object], known: set[str], problems: list[str]
+    where: str, item: dict[str, object], known: set[str], problems: Problems
 ) -> None:
     for key in item:
         if key not in known:
-            with _at(problems, key):
+            with problems.at(key):
                 problems.append(_unknown(where, key))
 
 
-def _at(problems: list[str], *place: str | int) -> contextlib.AbstractContextManager[None]:
-    return problems.at(*place) if isinstance(problems, Problems) else contextlib.nullcontext()
-
-
-def _decode_endpoint(item: object, where: str, problems: list[str]) -> Endpoint | None:
+def _decode_endpoint(item: object, where: str, problems: Problems) -> Endpoint | None:
     if not isinstance(item, dict):
         problems.append(f"{where}: not an object; dropped")
         return None
@@ -153,14 +149,14 @@ def _decode_endpoint(item: object, where: str, problems: list[str]) -> Endpoint 
         return None
 
 
-def _decode_section(name: str, cls: type, raw: object, problems: list[str]) -> object:
+def _decode_section(name: str, cls: type, raw: object, problems: Problems) -> object:
     if not isinstance(raw, dict):
         problems.append(f"{name}: not an object; defaults used")
         return cls()
     values: dict[str, object] = {}
     for key, value in raw.items():
         option = OPTIONS.get(f"{name}.{key}")
-        with _at(problems, key):
+        with problems.at(key):
             if option is None:
                 problems.append(_unknown(name, key))
                 continue
@@ -172,7 +168,7 @@ def _decode_section(name: str, cls: type, raw: object, problems: list[str]) -> o
 
 
 def _decode_tool_items(
-    raw: object, cls: type[UserTool] | type[McpServer], what: str, problems: list[str]
+    raw: object, cls: type[UserTool] | type[McpServer], what: str, problems: Problems
 ) -> list[object]:
     if not isinstance(raw, list):
         problems.append(f"tools.{what}: not a list; none loaded")
@@ -181,7 +177,7 @@ def _decode_tool_items(
     items: list[object] = []
     seen: set[str] = set()
     for i, item in enumerate(raw):
-        with _at(problems, i):
+        with problems.at(i):
             decoded = _decode_tool_item(item, cls, f"tools.{what} #{i + 1}", fields, problems)
             if decoded is None:
                 continue
@@ -197,7 +193,7 @@ def _decode_tool_items(
 
 def _decode_tool_item(
     item: object, cls: type[UserTool] | type[McpServer], where: str, fields: set[str],
-    problems: list[str],
+    problems: Problems,
 ) -> UserTool | McpServer | None:  # fmt: skip
     if not isinstance(item, dict):
         problems.append(f"{where}: not an object; dropped")
@@ -213,19 +209,19 @@ def _decode_tool_item(
         return None
 
 
-def _decode_tools(raw: object, problems: list[str]) -> ToolSettings:
+def _decode_tools(raw: object, problems: Problems) -> ToolSettings:
     if not isinstance(raw, dict):
         problems.append("tools: not an object; defaults used")
         return ToolSettings()
     known = {f.name for f in dataclasses.fields(ToolSettings)}
     _unknown_fields("tools", raw, known, problems)
-    with _at(problems, "user_tools"):
+    with problems.at("user_tools"):
         user_tools = _decode_tool_items(raw.get("user_tools", []), UserTool, "user_tools", problems)
-    with _at(problems, "mcp_servers"):
+    with problems.at("mcp_servers"):
         servers = _decode_tool_items(raw.get("mcp_servers", []), McpServer, "mcp_servers", problems)
     allow = raw.get("always_allow", [])
     if not isinstance(allow, list) or not all(isinstance(key, str) for key in allow):
-        with _at(problems, "always_allow"):
+        with problems.at("always_allow"):
             problems.append("tools.always_allow: not a list of tool names; cleared")
         allow = []
     return ToolSettings(tuple(user_tools), tuple(servers), tuple(allow))  # type: ignore[arg-type]
