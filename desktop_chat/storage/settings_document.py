@@ -1,8 +1,10 @@
 """Turn settings into the settings file's JSON document and back (current format version).
 
 Decoding keeps every valid value and reports each one left out, one line a problem, so that
-nothing is dropped without the person being told. Loading is linear in the size of the
-document: names are checked through sets, never by scanning the endpoints once per endpoint.
+nothing is dropped without the person being told; each problem knows its place in the document
+(`Problems`), so that `config validate` and `config import` can name its line. Loading is
+linear in the size of the document: names are checked through sets, never by scanning the
+endpoints once per endpoint.
 The format itself is described in `settings_file`.
 """
 

@@ -18,7 +18,10 @@ bound to) with its base URL's origin; an MCP server without "keyring_headers" (t
 names of headers whose values are in the keyring) loads with none.
 
 The settings themselves are declared in `settings`, checked in `validation`, and turned into
-this document and back in `settings_document`.
+this document and back in `settings_document`. ``settings.schema.json`` beside this module
+describes the same format as a JSON Schema, for people and editors (a test keeps the two in
+step). "active_endpoint", "active_model", "models_cache" and an endpoint's "key_origin" are the
+profile's state rather than configuration: exports leave them out (`settings_transfer`).
 
 Invariants:
 
