@@ -136,10 +136,14 @@ def cmd_config_export(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     else:
         write_export(text, Path(args.file))
+        counted = (
+            _count(len(settings.endpoints), "endpoint"),
+            _count(len(settings.tools.mcp_servers), "MCP server"),
+            _count(len(settings.tools.user_tools), "tool"),
+        )
         say(
-            f"Exported {len(settings.endpoints)} endpoints, {len(settings.tools.mcp_servers)} "
-            f"MCP servers and {len(settings.tools.user_tools)} tools to {args.file}; no keys, "
-            "and the endpoint in use and model lists stay here."
+            f"Exported {counted[0]}, {counted[1]} and {counted[2]} to {args.file}; no keys, and "
+            "the endpoint in use and model lists stay here."
         )
     needed = _secret_commands(settings, stored=True)
     if needed:
@@ -194,6 +198,10 @@ def cmd_config_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _checked(path: Path, *, what: str) -> Checked:
     """Check `path` whole; raise CliError (2) listing every problem, then `what` was done."""
     tail = f"; {what}" if what else ""
@@ -206,7 +214,7 @@ def _checked(path: Path, *, what: str) -> Checked:
     if checked.problems:
         count = len(checked.problems)
         lines = "\n".join(str(problem) for problem in checked.problems)
-        raise CliError(f"{path} has {count} problem{'s' if count > 1 else ''}{tail}:\n{lines}", 2)
+        raise CliError(f"{path} has {_count(count, 'problem')}{tail}:\n{lines}", 2)
     return checked
 
 

@@ -189,7 +189,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.json:
         _out(json.dumps(row, indent=2, ensure_ascii=False))
         return 0
-    row["extra_headers"] = "".join(f"\n  {k}: {v}" for k, v in ep.extra_headers.items()) or "-"
+    row["extra_headers"] = "".join(f"\n  {k}: {v}" for k, v in ep.extra_headers.items())
     row["has_key"] = {True: "yes", False: "no", None: "?"}[has_key]
     if has_key and ep.key_moved:
         row["has_key"] = f"yes (held back: stored for {ep.key_origin})"
@@ -197,7 +197,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         row["active"] = f"yes, model: {settings.active_model or ep.default_model or '-'}"
     row["active"] = row["active"] or "no"
     for name, value in row.items():
-        _out(f"{name}: {value if value != '' else '-'}")
+        _out(f"{name}:{value}" if name == "extra_headers" and value else f"{name}: {value or '-'}")
     return 0
 
 
