@@ -16,7 +16,7 @@ SUBCOMMANDS = ("ask", "endpoint", "config", "mcp", "tool", "history", "update-ch
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from desktop_chat.cli import ask, endpoints, history, tools, update_check
+    from desktop_chat.cli import ask, config, endpoints, history, mcp, tools, update_check
 
     parser = argparse.ArgumentParser(
         prog="desktop-chat",
@@ -34,10 +34,29 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     ask.add_parser(sub)
     endpoints.add_parsers(sub)
+    config.add_parsers(sub)
+    mcp.add_parsers(sub)
     tools.add_parsers(sub)
     history.add_parsers(sub)
     update_check.add_parser(sub)
+    _profile_dir_after_commands(parser)
     return parser
+
+
+def _profile_dir_after_commands(parser: argparse.ArgumentParser) -> None:
+    """Accept --profile-dir after any command too (`desktop-chat ask --profile-dir X ...`).
+
+    Added to every command's parser once they all exist, so that commands added later take it
+    too; SUPPRESS keeps a value given before the command when none is given after it.
+    """
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                command.add_argument(
+                    "--profile-dir", metavar="DIR", default=argparse.SUPPRESS,
+                    help="keep settings, history and logs in DIR (portable)",
+                )  # fmt: skip
+                _profile_dir_after_commands(command)
 
 
 def command_of(argv: list[str]) -> str | None:

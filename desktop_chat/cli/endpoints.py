@@ -1,4 +1,4 @@
-"""Manage endpoints, API keys and network/ui settings from the command line, offline.
+"""Manage endpoints and their API keys from the command line, offline.
 
 Commands::
 
@@ -14,9 +14,8 @@ Commands::
     desktop-chat endpoint set-key NAME        the key is read from stdin (a hidden prompt on a
                                               terminal), never from the command line
     desktop-chat endpoint delete-key NAME
-    desktop-chat config show [--json]
-    desktop-chat config set KEY VALUE         e.g. network.max_retries 5, ui.theme dark,
-                                              network.total_timeout none, ui.check_for_updates on
+    desktop-chat endpoint show NAME [--json]  one endpoint, as `list --json` shows it
+    desktop-chat endpoint rename OLD NEW      its key moves with it; it stays in use if it was
 
 Exit status: 0 on success, 2 for a usage or validation error, 1 for any other failure. An error is
 one line on stderr, never a traceback. The profile directory comes from ``--profile-dir`` or
@@ -40,9 +39,8 @@ an endpoint with a key to another origin, the key stays bound to the old one, an
 until ``--move-key`` confirms the move or ``set-key`` stores a key for the new one. Keys are
 this profile's own (see :mod:`desktop_chat.storage.key_scope`). No command ever prints a key.
 
-``config show --json``::
-
-    {"settings_path": str, "settings": {"network.max_retries": int, ..., "ui.theme": str, ...}}
+``endpoint show NAME --json`` prints one such endpoint object. The ``config`` commands are
+`desktop_chat.cli.config`'s.
 """
 
 from __future__ import annotations
@@ -51,7 +49,6 @@ import argparse
 import dataclasses
 import getpass
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -60,14 +57,9 @@ from desktop_chat.cli.error import CliError, guarded
 from desktop_chat.session.key_moves import forget_key
 from desktop_chat.storage.origin import origin_of
 from desktop_chat.storage.secrets import KeyStore, KeyStoreError
-from desktop_chat.storage.settings import OPTIONS, PRESETS, Endpoint, Settings, find_option
+from desktop_chat.storage.settings import PRESETS, Endpoint, Settings
 from desktop_chat.storage.settings_file import load_settings
-from desktop_chat.storage.validation import (
-    LIMIT_FIELDS,
-    PROTOCOLS,
-    SettingsError,
-    SettingsFileError,
-)
+from desktop_chat.storage.validation import LIMIT_FIELDS, PROTOCOLS, SettingsError
 
 MAX_KEY_LENGTH = 16_384
 
@@ -86,10 +78,8 @@ _loaded: list[Settings] = []  # what this command read: its changes are made aga
 def _load() -> Settings:
     try:
         result = load_settings(paths.settings_path())
-    except SettingsFileError as exc:  # left as it is: every command says so until it is fixed
+    except SettingsError as exc:  # left as it is (a newer version's too) until it is fixed
         raise CliError(str(exc), 2) from exc
-    except SettingsError as exc:  # a newer version's file
-        raise CliError(str(exc), 1) from exc
     if result.notice:
         _err(f"warning: {result.notice}")
     _loaded[:] = [result.settings]
@@ -154,20 +144,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             _err(f"warning: cannot tell which endpoints have keys: {exc}")
             break  # the next endpoints would meet the same keyring
     if args.json:
-        rows = [
-            {
-                "name": ep.name,
-                "protocol": ep.protocol,
-                "base_url": ep.base_url,
-                "default_model": ep.default_model,
-                "extra_headers": ep.extra_headers,
-                "active": ep.name == settings.active_endpoint,
-                "has_key": has_key[ep.name],
-                "output_limit_field": ep.output_limit_field,
-                "key_origin": ep.key_origin,
-            }
-            for ep in settings.endpoints
-        ]
+        rows = [_row(settings, ep, has_key[ep.name]) for ep in settings.endpoints]
         doc = {
             "active_endpoint": settings.active_endpoint,
             "active_model": settings.active_model,
@@ -189,6 +166,78 @@ def cmd_list(args: argparse.Namespace) -> int:
         mark = "*" if active else " "
         row = f"{mark} {ep.name:<{width}}  {ep.protocol:<{protocol_width}}  {ep.base_url}"
         _out(f"{row}  model: {model}  key: {key}")
+    return 0
+
+
+def _row(settings: Settings, ep: Endpoint, has_key: bool | None) -> dict[str, object]:
+    """One endpoint as `endpoint list --json` and `endpoint show --json` print it."""
+    return {
+        "name": ep.name,
+        "protocol": ep.protocol,
+        "base_url": ep.base_url,
+        "default_model": ep.default_model,
+        "extra_headers": ep.extra_headers,
+        "active": ep.name == settings.active_endpoint,
+        "has_key": has_key,
+        "output_limit_field": ep.output_limit_field,
+        "key_origin": ep.key_origin,
+    }
+
+
+@guarded
+def cmd_show(args: argparse.Namespace) -> int:
+    """Print one endpoint: all it holds, whether it is in use and whether a key is stored."""
+    settings = _load()
+    ep = _require(settings, args.name)
+    try:
+        has_key: bool | None = KeyStore().get(ep.name) is not None
+    except KeyStoreError as exc:
+        _err(f"warning: cannot tell whether {ep.name!r} has a key: {exc}")
+        has_key = None
+    row = _row(settings, ep, has_key)
+    if args.json:
+        _out(json.dumps(row, indent=2, ensure_ascii=False))
+        return 0
+    row["extra_headers"] = "".join(f"\n  {k}: {v}" for k, v in ep.extra_headers.items())
+    row["has_key"] = {True: "yes", False: "no", None: "?"}[has_key]
+    if has_key and ep.key_moved:
+        row["has_key"] = f"yes (held back: stored for {ep.key_origin})"
+    if row["active"]:
+        row["active"] = f"yes, model: {settings.active_model or ep.default_model or '-'}"
+    row["active"] = row["active"] or "no"
+    for name, value in row.items():
+        _out(f"{name}:{value}" if name == "extra_headers" and value else f"{name}: {value or '-'}")
+    return 0
+
+
+@guarded
+def cmd_rename(args: argparse.Namespace) -> int:
+    """Rename an endpoint; its key moves with it, and it stays in use if it was."""
+    settings = _load()
+    old = _require(settings, args.name)
+    renamed = settings.with_endpoint_renamed(old.name, args.new_name)
+    new = renamed.endpoints[settings.endpoints.index(old)]
+    if new.name == old.name:
+        raise CliError(f"the endpoint is already called {old.name!r}", 2)
+    store = KeyStore()
+    try:
+        # Copied first and deleted last: a failure on the way never leaves the key nowhere.
+        key = store.get(old.name) if store.available() else None
+        if key is not None:
+            store.set(new.name, key)
+    except KeyStoreError as exc:
+        raise CliError(f"{exc} Nothing was renamed.", 1) from exc
+    _save(renamed)
+    if key is not None:
+        try:
+            store.delete(old.name)
+            # A keyring that ignores case (Windows) took the new entry for the old one.
+            if store.get(new.name) is None:
+                store.set(new.name, key)
+        except KeyStoreError as exc:
+            _err(f"warning: the key is now under {new.name!r} but {exc}")
+    tail = " and its key" if key is not None else ""
+    _out(f"Renamed endpoint {old.name!r} to {new.name!r}{tail}.")
     return 0
 
 
@@ -372,56 +421,6 @@ def cmd_delete_key(args: argparse.Namespace) -> int:
     return 0
 
 
-@guarded
-def cmd_config_show(args: argparse.Namespace) -> int:
-    """Print the network and ui settings."""
-    values = _load().option_values()
-    if args.json:
-        doc = {"settings_path": str(paths.settings_path()), "settings": values}
-        _out(json.dumps(doc, indent=2, ensure_ascii=False))
-        return 0
-    _out(f"# {paths.settings_path()}")
-    shown = {key: json.dumps(value, ensure_ascii=False) for key, value in values.items()}
-    key_width, value_width = max(map(len, shown)), max(map(len, shown.values()))
-    for key, text in shown.items():
-        _out(f"{key:<{key_width}} = {text:<{value_width}}  # {OPTIONS[key].description}")
-    return 0
-
-
-@guarded
-def cmd_config_set(args: argparse.Namespace) -> int:
-    """Set one network or ui setting, validated against its declaration."""
-    option = find_option(args.key)
-    value = option.parse(args.value)
-    if option.key == "network.ca_bundle" and value:
-        value = _checked_ca_bundle(str(value))
-    settings = _load().with_option(option.key, value)
-    _save(settings)
-    _out(f"{option.key} = {json.dumps(value)}")
-    net = settings.network
-    if net.proxy_mode == "custom" and not net.proxy_url:
-        _err("warning: network.proxy_mode is custom but network.proxy_url is empty")
-    if option.key == "network.verify_tls" and not net.verify_tls:
-        _err(
-            "warning: HTTPS certificates are no longer checked: anyone on the way to an endpoint "
-            "can pose as it and read or change what is sent, API keys included"
-        )
-    return 0
-
-
-def _checked_ca_bundle(path: str) -> str:
-    """The CA file as an absolute path (commands run from anywhere), once it holds certificates."""
-    from desktop_chat.core.errors import ConfigurationError
-    from desktop_chat.core.transport import check_ca_bundle
-
-    path = os.path.abspath(os.path.expanduser(path))
-    try:
-        check_ca_bundle(path)
-    except ConfigurationError as exc:
-        raise CliError(f"{exc}; nothing was saved", 2) from exc
-    return path
-
-
 def _quote(name: str) -> str:
     return name if name.replace("-", "").replace("_", "").isalnum() else json.dumps(name)
 
@@ -466,6 +465,14 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     p = esub.add_parser("edit", help="change an endpoint")
     _endpoint_options(p, edit=True)
     p.set_defaults(func=cmd_edit)
+    p = esub.add_parser("show", help="print one endpoint")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_show)
+    p = esub.add_parser("rename", help="rename an endpoint; its key moves with it")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("new_name", metavar="NEW")
+    p.set_defaults(func=cmd_rename)
     p = esub.add_parser("remove", help="remove an endpoint and its key")
     p.add_argument("name", metavar="NAME")
     p.set_defaults(func=cmd_remove)
@@ -480,32 +487,3 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     p = esub.add_parser("delete-key", help="delete an endpoint's API key")
     p.add_argument("name", metavar="NAME")
     p.set_defaults(func=cmd_delete_key)
-
-    config = subparsers.add_parser("config", help="show or change network and ui settings")
-    csub = config.add_subparsers(dest="config_command", metavar="COMMAND", required=True)
-    p = csub.add_parser("show", help="print the settings")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(func=cmd_config_show)
-    p = csub.add_parser("set", help="change one setting")
-    p.add_argument("key", metavar="KEY", help=f"one of: {', '.join(OPTIONS)}")
-    p.add_argument("value", metavar="VALUE")
-    p.set_defaults(func=cmd_config_set)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run the endpoint/config commands alone (the full CLI dispatches to the same handlers)."""
-    parser = argparse.ArgumentParser(prog="desktop-chat")
-    parser.add_argument("--profile-dir", metavar="DIR", help="keep every file in DIR")
-    add_parsers(parser.add_subparsers(dest="command", metavar="COMMAND", required=True))
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse has already printed the usage error
-        return exc.code if isinstance(exc.code, int) else 2
-    if args.profile_dir:
-        paths.set_profile_dir(args.profile_dir)
-    code: int = args.func(args)
-    return code
-
-
-if __name__ == "__main__":
-    sys.exit(main())

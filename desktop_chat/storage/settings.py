@@ -357,6 +357,19 @@ class Settings:
         cache = {endpoint.name if k == old.name else k: v for k, v in self.models_cache.items()}
         return dataclasses.replace(self, endpoints=eps, active_endpoint=active, models_cache=cache)
 
+    def with_endpoint_renamed(self, name: str, new_name: str) -> Settings:
+        """Return settings with endpoint ``name`` called ``new_name`` in place; what is in use
+        and its model cache follow it. A change of case alone is a rename too."""
+        old = self._require(name)
+        taken = self.endpoint(new_name)
+        if taken is not None and taken is not old:
+            raise SettingsError(f"there is already an endpoint named {taken.name!r}")
+        new = dataclasses.replace(old, name=new_name)
+        eps = tuple(new if ep is old else ep for ep in self.endpoints)
+        active = new.name if self.active_endpoint == old.name else self.active_endpoint
+        cache = {new.name if k == old.name else k: v for k, v in self.models_cache.items()}
+        return dataclasses.replace(self, endpoints=eps, active_endpoint=active, models_cache=cache)
+
     def without_endpoint(self, name: str) -> Settings:
         """Return settings without endpoint ``name``, its active state and its model cache."""
         old = self._require(name)

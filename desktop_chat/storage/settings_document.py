@@ -1,16 +1,20 @@
 """Turn settings into the settings file's JSON document and back (current format version).
 
 Decoding keeps every valid value and reports each one left out, one line a problem, so that
-nothing is dropped without the person being told. Loading is linear in the size of the
-document: names are checked through sets, never by scanning the endpoints once per endpoint.
+nothing is dropped without the person being told; each problem knows its place in the document
+(`Problems`), so that `config validate` and `config import` can name its line. Loading is
+linear in the size of the document: names are checked through sets, never by scanning the
+endpoints once per endpoint.
 The format itself is described in `settings_file`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import typing
+from collections.abc import Iterable, Iterator
 
 from desktop_chat.storage.price import ModelPrice
 from desktop_chat.storage.settings import OPTIONS, Endpoint, Network, Settings, Ui
@@ -27,8 +31,46 @@ from desktop_chat.storage.validation import (
 )
 
 JsonObject = dict[str, object]
+# Where a value sits in the document: keys and list indexes from the top, e.g. ("endpoints", 1).
+Place = tuple[str | int, ...]
 # The version `encode` writes and `decode` reads; older documents are migrated first.
 CURRENT_VERSION = 1
+# What a profile keeps for itself rather than as configuration: what is in use now, what the
+# servers listed, and the origin a key stored here was bound to. Exports leave them out
+# (`settings_transfer`), so that two exports of the same configuration are the same bytes.
+STATE_FIELDS = ("active_endpoint", "active_model", "models_cache")
+ENDPOINT_STATE_FIELDS = ("key_origin",)
+
+
+class Problems(list[str]):
+    """The problems `decode` found, one line each, and the place in the document of each.
+
+    The decoders only append lines; `at` says where they are, so that a decoder need not know
+    the path it was handed (``places[i]`` is the place of ``self[i]``).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.places: list[Place] = []
+        self._at: Place = ()
+
+    @contextlib.contextmanager
+    def at(self, *place: str | int) -> Iterator[None]:
+        """Record the problems found inside the block under ``place`` (relative to the current)."""
+        outer = self._at
+        self._at = (*outer, *place)
+        try:
+            yield
+        finally:
+            self._at = outer
+
+    def append(self, problem: str) -> None:
+        super().append(problem)
+        self.places.append(self._at)
+
+    def extend(self, problems: Iterable[str]) -> None:
+        for problem in problems:
+            self.append(problem)
 
 
 def encode(settings: Settings) -> JsonObject:
@@ -63,13 +105,22 @@ def _unknown(where: str, key: str) -> str:
     return f"{where}: ignored the unknown field {key!r}"
 
 
-def _decode_endpoint(item: object, where: str, problems: list[str]) -> Endpoint | None:
+def _unknown_fields(
+    where: str, item: dict[str, object], known: set[str], problems: Problems
+) -> None:
+    for key in item:
+        if key not in known:
+            with problems.at(key):
+                problems.append(_unknown(where, key))
+
+
+def _decode_endpoint(item: object, where: str, problems: Problems) -> Endpoint | None:
     if not isinstance(item, dict):
         problems.append(f"{where}: not an object; dropped")
         return None
     where = f"endpoint {item['name']!r}" if isinstance(item.get("name"), str) else where
     fields = {f.name for f in dataclasses.fields(Endpoint)}
-    problems.extend(_unknown(where, k) for k in item if k not in fields)
+    _unknown_fields(where, item, fields, problems)
     model = item.get("default_model", "")
     if not isinstance(model, str):
         problems.append(f"{where}: default_model must be text; cleared")
@@ -150,25 +201,26 @@ def _decode_reasoning_and_cost(
     return values
 
 
-def _decode_section(name: str, cls: type, raw: object, problems: list[str]) -> object:
+def _decode_section(name: str, cls: type, raw: object, problems: Problems) -> object:
     if not isinstance(raw, dict):
         problems.append(f"{name}: not an object; defaults used")
         return cls()
     values: dict[str, object] = {}
     for key, value in raw.items():
         option = OPTIONS.get(f"{name}.{key}")
-        if option is None:
-            problems.append(_unknown(name, key))
-            continue
-        try:
-            values[key] = option.check(value)
-        except SettingsError as exc:
-            problems.append(f"{exc}; using the default {json.dumps(option.default)}")
+        with problems.at(key):
+            if option is None:
+                problems.append(_unknown(name, key))
+                continue
+            try:
+                values[key] = option.check(value)
+            except SettingsError as exc:
+                problems.append(f"{exc}; using the default {json.dumps(option.default)}")
     return cls(**values)
 
 
 def _decode_tool_items(
-    raw: object, cls: type[UserTool] | type[McpServer], what: str, problems: list[str]
+    raw: object, cls: type[UserTool] | type[McpServer], what: str, problems: Problems
 ) -> list[object]:
     if not isinstance(raw, list):
         problems.append(f"tools.{what}: not a list; none loaded")
@@ -177,68 +229,85 @@ def _decode_tool_items(
     items: list[object] = []
     seen: set[str] = set()
     for i, item in enumerate(raw):
-        where = f"tools.{what} #{i + 1}"
-        if not isinstance(item, dict):
-            problems.append(f"{where}: not an object; dropped")
-            continue
-        problems.extend(_unknown(where, k) for k in item if k not in fields)
-        values: dict[str, typing.Any] = {
-            k: tuple(v) if isinstance(v, list) else v for k, v in item.items() if k in fields
-        }
-        try:
-            decoded = cls(**values)
-        except (SettingsError, TypeError) as exc:
-            problems.append(f"{where}: dropped: {exc}")
-            continue
-        name = decoded.name.casefold()
-        if name in seen:
-            problems.append(f"{where}: a second entry named {decoded.name!r} was dropped")
-        else:
-            seen.add(name)
-            items.append(decoded)
+        with problems.at(i):
+            decoded = _decode_tool_item(item, cls, f"tools.{what} #{i + 1}", fields, problems)
+            if decoded is None:
+                continue
+            name = decoded.name.casefold()
+            if name in seen:
+                problems.append(f"tools.{what} #{i + 1}: a second entry named {decoded.name!r} "
+                                "was dropped")  # fmt: skip
+            else:
+                seen.add(name)
+                items.append(decoded)
     return items
 
 
-def _decode_tools(raw: object, problems: list[str]) -> ToolSettings:
+def _decode_tool_item(
+    item: object, cls: type[UserTool] | type[McpServer], where: str, fields: set[str],
+    problems: Problems,
+) -> UserTool | McpServer | None:  # fmt: skip
+    if not isinstance(item, dict):
+        problems.append(f"{where}: not an object; dropped")
+        return None
+    _unknown_fields(where, item, fields, problems)
+    values: dict[str, typing.Any] = {
+        k: tuple(v) if isinstance(v, list) else v for k, v in item.items() if k in fields
+    }
+    try:
+        return cls(**values)
+    except (SettingsError, TypeError) as exc:
+        problems.append(f"{where}: dropped: {exc}")
+        return None
+
+
+def _decode_tools(raw: object, problems: Problems) -> ToolSettings:
     if not isinstance(raw, dict):
         problems.append("tools: not an object; defaults used")
         return ToolSettings()
     known = {f.name for f in dataclasses.fields(ToolSettings)}
-    problems.extend(_unknown("tools", k) for k in raw if k not in known)
-    user_tools = _decode_tool_items(raw.get("user_tools", []), UserTool, "user_tools", problems)
-    servers = _decode_tool_items(raw.get("mcp_servers", []), McpServer, "mcp_servers", problems)
+    _unknown_fields("tools", raw, known, problems)
+    with problems.at("user_tools"):
+        user_tools = _decode_tool_items(raw.get("user_tools", []), UserTool, "user_tools", problems)
+    with problems.at("mcp_servers"):
+        servers = _decode_tool_items(raw.get("mcp_servers", []), McpServer, "mcp_servers", problems)
     allow = raw.get("always_allow", [])
     if not isinstance(allow, list) or not all(isinstance(key, str) for key in allow):
-        problems.append("tools.always_allow: not a list of tool names; cleared")
+        with problems.at("always_allow"):
+            problems.append("tools.always_allow: not a list of tool names; cleared")
         allow = []
     return ToolSettings(tuple(user_tools), tuple(servers), tuple(allow))  # type: ignore[arg-type]
 
 
-def decode(data: JsonObject) -> tuple[Settings, list[str]]:
+def decode(data: JsonObject) -> tuple[Settings, Problems]:
     """Build settings from a current-version document, keeping every valid value.
 
-    Returns the settings and the problems found, one line each, for the notice.
+    Returns the settings and the problems found, one line each, for the notice; the problems
+    also say where in the document each one is (`Problems.places`).
     """
-    problems: list[str] = []
+    problems = Problems()
     known = {"version", *(f.name for f in dataclasses.fields(Settings) if f.init)}
-    problems.extend(_unknown("settings", k) for k in data if k not in known)
+    _unknown_fields("settings", data, known, problems)
     endpoints: list[Endpoint] = []
     raw_eps = data.get("endpoints", [])
     if not isinstance(raw_eps, list):
-        problems.append("endpoints: not a list; none loaded")
+        with problems.at("endpoints"):
+            problems.append("endpoints: not a list; none loaded")
         raw_eps = []
     seen: set[str] = set()
     for i, item in enumerate(raw_eps):
-        ep = _decode_endpoint(item, f"endpoint #{i + 1}", problems)
-        if ep is not None and ep.name.casefold() in seen:
-            problems.append(f"endpoint {ep.name!r}: a second endpoint of that name was dropped")
-        elif ep is not None:
-            seen.add(ep.name.casefold())
-            endpoints.append(ep)
+        with problems.at("endpoints", i):
+            ep = _decode_endpoint(item, f"endpoint #{i + 1}", problems)
+            if ep is not None and ep.name.casefold() in seen:
+                problems.append(f"endpoint {ep.name!r}: a second endpoint of that name was dropped")
+            elif ep is not None:
+                seen.add(ep.name.casefold())
+                endpoints.append(ep)
     names = {ep.name for ep in endpoints}
     active, model = data.get("active_endpoint"), data.get("active_model")
     if active is not None and active not in names:
-        problems.append(f"active_endpoint: no endpoint named {active!r}; none is active")
+        with problems.at("active_endpoint"):
+            problems.append(f"active_endpoint: no endpoint named {active!r}; none is active")
         active = None
     if active is None or not isinstance(model, str) or not model:
         model = None
@@ -249,8 +318,11 @@ def decode(data: JsonObject) -> tuple[Settings, list[str]]:
         for k, v in (cache.items() if isinstance(cache, dict) else ())
         if k in names and isinstance(v, list) and all(isinstance(m, str) for m in v)
     }
-    network = _decode_section("network", Network, data.get("network", {}), problems)
-    ui = _decode_section("ui", Ui, data.get("ui", {}), problems)
-    tools = _decode_tools(data.get("tools", {}), problems)
+    with problems.at("network"):
+        network = _decode_section("network", Network, data.get("network", {}), problems)
+    with problems.at("ui"):
+        ui = _decode_section("ui", Ui, data.get("ui", {}), problems)
+    with problems.at("tools"):
+        tools = _decode_tools(data.get("tools", {}), problems)
     settings = Settings(tuple(endpoints), active, model, network, ui, models, tools)  # type: ignore[arg-type]
     return settings, problems

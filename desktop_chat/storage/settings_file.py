@@ -21,7 +21,10 @@ of them; an MCP server without "keyring_headers" (the
 names of headers whose values are in the keyring) loads with none.
 
 The settings themselves are declared in `settings`, checked in `validation`, and turned into
-this document and back in `settings_document`.
+this document and back in `settings_document`. ``settings.schema.json`` beside this module
+describes the same format as a JSON Schema, for people and editors (a test keeps the two in
+step). "active_endpoint", "active_model", "models_cache" and an endpoint's "key_origin" are the
+profile's state rather than configuration: exports leave them out (`settings_transfer`).
 
 Invariants:
 
@@ -133,6 +136,21 @@ def load_settings(
         return LoadResult(settings)
     lines = "\n".join(f"- {p}" for p in problems)
     return LoadResult(settings, f"Some settings in {path} were ignored or reset:\n{lines}")
+
+
+def read_document(
+    path: Path, *, max_bytes: int = MAX_FILE_BYTES, max_depth: int = MAX_DEPTH
+) -> tuple[JsonObject, str] | None:
+    """Read a settings document, migrated, with its text (None when there is no file).
+
+    The same checks as `load_settings`, for a file that is not the profile's own (an export to
+    import, a file to validate). Raises SettingsFileError and SettingsVersionError.
+    """
+    raw = _read_bounded(path, max_bytes)
+    if raw is None:
+        return None
+    data = _parse(path, raw, max_depth)
+    return data, raw.decode("utf-8")
 
 
 def _read_bounded(path: Path, max_bytes: int) -> bytes | None:

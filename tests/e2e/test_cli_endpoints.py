@@ -16,7 +16,6 @@ import pytest
 from keyring.backends import fail
 
 from desktop_chat import cli, paths
-from desktop_chat.cli import endpoints
 from desktop_chat.storage.secrets import KeyStore
 from desktop_chat.storage.settings import Endpoint, Settings
 from desktop_chat.storage.settings_file import load_settings, save_settings
@@ -373,21 +372,23 @@ def test_a_settings_file_from_a_newer_version_is_left_alone() -> None:
     path.parent.mkdir(parents=True)
     path.write_text('{"version": 7}', encoding="utf-8")
     result = run_cli("config", "set", "ui.theme", "dark")
-    assert result.returncode == 1
+    assert result.returncode == 2  # a settings problem, as for `ask`
     assert result.stderr.startswith("desktop-chat: the settings file has format version 7")
     assert result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr
     assert path.read_text(encoding="utf-8") == '{"version": 7}'
 
 
-def test_the_module_runs_alone_with_a_profile_dir(
+def test_profile_dir_reaches_the_files_in_process(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     profile = tmp_path / "portable"
-    assert endpoints.main(["--profile-dir", str(profile), "config", "set", "theme", "light"]) == 0
+    assert cli.main(["--profile-dir", str(profile), "config", "set", "theme", "light"]) == 0
     assert capsys.readouterr().out == 'ui.theme = "light"\n'
     assert json.loads((profile / "settings.json").read_text())["ui"]["theme"] == "light"
-    assert endpoints.main(["endpoint"]) == 2
+    with pytest.raises(SystemExit) as usage:
+        cli.main(["endpoint"])
+    assert usage.value.code == 2
     assert "COMMAND" in capsys.readouterr().err
 
 

@@ -61,7 +61,12 @@ def test_json_with_reasoning_tool_calls_and_usage(
         "reasoning": "Time zone",
         "tool_calls": [{"id": "call_a", "name": "now", "arguments": '{"tz": "UTC"}'}],
         "stop_reason": "completed",
-        "usage": {"input_tokens": 12, "output_tokens": 34},
+        "usage": {
+            "input_tokens": 12,
+            "output_tokens": 34,
+            "cached_input_tokens": None,
+            "cache_write_tokens": None,
+        },
         "attempts": 1,
     }
     (request,) = sse_server.requests
