@@ -12,11 +12,14 @@ import logging
 import desktop_chat
 from desktop_chat.logs import setup_logging
 
-SUBCOMMANDS = ("ask", "endpoint", "config", "mcp", "tool", "history", "update-check")
+SUBCOMMANDS = (
+    "ask", "models", "preset", "endpoint", "config", "mcp", "tool", "history", "doctor",
+    "update-check", "completion",
+)  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from desktop_chat.cli import ask, endpoints, history, tools, update_check
+    from desktop_chat.cli import ask, doctor, endpoints, history, models, tools, update_check
 
     parser = argparse.ArgumentParser(
         prog="desktop-chat",
@@ -33,9 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     ask.add_parser(sub)
+    models.add_parser(sub)
     endpoints.add_parsers(sub)
     tools.add_parsers(sub)
     history.add_parsers(sub)
+    doctor.add_parser(sub)
     update_check.add_parser(sub)
     return parser
 
