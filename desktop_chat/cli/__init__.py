@@ -19,7 +19,16 @@ SUBCOMMANDS = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from desktop_chat.cli import ask, doctor, endpoints, history, models, tools, update_check
+    from desktop_chat.cli import (
+        ask,
+        doctor,
+        endpoints,
+        history,
+        models,
+        presets,
+        tools,
+        update_check,
+    )
 
     parser = argparse.ArgumentParser(
         prog="desktop-chat",
@@ -37,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     ask.add_parser(sub)
     models.add_parser(sub)
+    presets.add_parsers(sub)
     endpoints.add_parsers(sub)
     tools.add_parsers(sub)
     history.add_parsers(sub)

@@ -12,7 +12,7 @@ import dataclasses
 import json
 import typing
 
-from desktop_chat.storage.settings import OPTIONS, Endpoint, Network, Settings, Ui
+from desktop_chat.storage.settings import OPTIONS, Endpoint, Network, Preset, Settings, Ui
 from desktop_chat.storage.tool_settings import McpServer, ToolSettings, UserTool
 from desktop_chat.storage.validation import (
     KEY_HINT,
@@ -51,6 +51,7 @@ def encode(settings: Settings) -> JsonObject:
             ],
             "always_allow": list(settings.tools.always_allow),
         },
+        "presets": [dataclasses.asdict(p) for p in settings.presets],
     }
 
 
@@ -164,6 +165,33 @@ def _decode_tools(raw: object, problems: list[str]) -> ToolSettings:
     return ToolSettings(tuple(user_tools), tuple(servers), tuple(allow))  # type: ignore[arg-type]
 
 
+def _decode_presets(raw: object, problems: list[str]) -> tuple[Preset, ...]:
+    """The "presets" section; a file without one (written before presets existed) has none."""
+    if not isinstance(raw, list):
+        problems.append("presets: not a list; none loaded")
+        return ()
+    fields = {f.name for f in dataclasses.fields(Preset)}
+    presets: list[Preset] = []
+    seen: set[str] = set()
+    for i, item in enumerate(raw):
+        where = f"presets #{i + 1}"
+        if not isinstance(item, dict):
+            problems.append(f"{where}: not an object; dropped")
+            continue
+        problems.extend(_unknown(where, k) for k in item if k not in fields)
+        try:
+            preset = Preset(**{k: v for k, v in item.items() if k in fields})
+        except (SettingsError, TypeError) as exc:
+            problems.append(f"{where}: dropped: {exc}")
+            continue
+        if preset.name.casefold() in seen:
+            problems.append(f"{where}: a second preset named {preset.name!r} was dropped")
+            continue
+        seen.add(preset.name.casefold())
+        presets.append(preset)
+    return tuple(presets)
+
+
 def decode(data: JsonObject) -> tuple[Settings, list[str]]:
     """Build settings from a current-version document, keeping every valid value.
 
@@ -202,5 +230,6 @@ def decode(data: JsonObject) -> tuple[Settings, list[str]]:
     network = _decode_section("network", Network, data.get("network", {}), problems)
     ui = _decode_section("ui", Ui, data.get("ui", {}), problems)
     tools = _decode_tools(data.get("tools", {}), problems)
-    settings = Settings(tuple(endpoints), active, model, network, ui, models, tools)  # type: ignore[arg-type]
+    presets = _decode_presets(data.get("presets", []), problems)
+    settings = Settings(tuple(endpoints), active, model, network, ui, models, tools, presets)  # type: ignore[arg-type]
     return settings, problems

@@ -12,7 +12,7 @@ from keyring.backends import fail
 from PySide6.QtCore import Qt
 
 from desktop_chat.storage.secrets import KeyStore
-from desktop_chat.storage.settings import Endpoint, Settings
+from desktop_chat.storage.settings import Endpoint, Preset, Settings
 from desktop_chat.storage.settings_document import encode
 from desktop_chat.storage.settings_file import load_settings, save_settings
 from desktop_chat.storage.tool_settings import UserTool
@@ -389,3 +389,10 @@ def press_apply_keeps(qtbot, dialog: SettingsDialog, applied: list[Settings]) ->
     qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Apply), Qt.LeftButton)
     qtbot.waitUntil(lambda: len(applied) > before, timeout=10_000)
     return applied[-1]
+
+
+def test_ok_keeps_the_prompt_presets(qtbot, loop):
+    base = Settings(presets=(Preset("terse", "Answer in one line."),))
+    dialog, applied = open_dialog(qtbot, base)
+    settings = press(qtbot, dialog, applied)
+    assert settings.presets == base.presets
