@@ -21,6 +21,7 @@ SUBCOMMANDS = (
 def build_parser() -> argparse.ArgumentParser:
     from desktop_chat.cli import (
         ask,
+        completion,
         doctor,
         endpoints,
         history,
@@ -52,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_parsers(sub)
     doctor.add_parser(sub)
     update_check.add_parser(sub)
+    completion.add_parser(sub, parser)
     return parser
 
 
