@@ -12,6 +12,31 @@ import logging
 import desktop_chat
 from desktop_chat.logs import setup_logging
 
+EPILOG = """\
+examples:
+  desktop-chat ask "What is SSE?"              the demo answers until an endpoint is saved
+  echo "hi" | desktop-chat ask                 the prompt from stdin
+  cat notes.md | desktop-chat ask "summarize"  stdin, a blank line, then the instruction
+  desktop-chat endpoint add work --preset OpenAI --model gpt-4o-mini
+  desktop-chat endpoint set-key work           the key is read from stdin, into the keyring
+  desktop-chat models --endpoint work
+  desktop-chat doctor --online                 what is set up, and each endpoint tested
+  desktop-chat COMMAND --help                  each command's options
+
+environment:
+  DESKTOP_CHAT_API_KEY   the key to send, instead of the saved endpoint's (ask, models, doctor)
+  DESKTOP_CHAT_HOME      keep settings, history and logs in this folder (as --profile-dir)
+  HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY   used while network.proxy_mode is system
+
+exit status:
+  0    done
+  1    the command could not do what was asked (a failed turn or test, no keyring)
+  2    the command line or the settings need fixing (usage, an unreadable settings
+       file, a name that is not saved, a key held back for another address)
+  130  interrupted (Ctrl-C)
+  141  stdout's reader went away (| head)
+"""
+
 SUBCOMMANDS = (
     "ask", "models", "preset", "endpoint", "config", "mcp", "tool", "history", "doctor",
     "update-check", "completion",
@@ -34,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="desktop-chat",
         description="A desktop client for LLM APIs. With no command, opens the window.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--version", action="version", version=f"desktop-chat {desktop_chat.__version__}"

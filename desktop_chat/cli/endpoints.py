@@ -81,8 +81,8 @@ def _load() -> Settings:
         result = load_settings(paths.settings_path())
     except SettingsFileError as exc:  # left as it is: every command says so until it is fixed
         raise CliError(str(exc), 2) from exc
-    except SettingsError as exc:  # a newer version's file
-        raise CliError(str(exc), 1) from exc
+    except SettingsError as exc:  # a newer version's file: a settings problem too
+        raise CliError(str(exc), 2) from exc
     if result.notice:
         _err(f"warning: {result.notice}")
     _loaded[:] = [result.settings]

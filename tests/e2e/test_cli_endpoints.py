@@ -373,7 +373,7 @@ def test_a_settings_file_from_a_newer_version_is_left_alone() -> None:
     path.parent.mkdir(parents=True)
     path.write_text('{"version": 7}', encoding="utf-8")
     result = run_cli("config", "set", "ui.theme", "dark")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.startswith("desktop-chat: the settings file has format version 7")
     assert result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr
