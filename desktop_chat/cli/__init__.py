@@ -37,6 +37,8 @@ exit status:
   141  stdout's reader went away (| head)
 """
 
+CLI_LOG = "cli.log"  # in the profile's log folder (see `desktop-chat doctor`)
+
 SUBCOMMANDS = (
     "ask", "models", "preset", "endpoint", "config", "mcp", "tool", "history", "doctor",
     "update-check", "completion",
@@ -69,8 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--profile-dir", metavar="DIR", help="keep settings, history and logs in DIR (portable)"
     )
     parser.add_argument(
-        "-v", "--verbose", action="store_true", help="log each HTTP attempt and retry to stderr"
-    )
+        "-v", "--verbose", action="store_true",
+        help=f"log each HTTP attempt and retry to stderr and to the log file ({CLI_LOG})",
+    )  # fmt: skip
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     ask.add_parser(sub)
     models.add_parser(sub)
@@ -82,6 +85,24 @@ def build_parser() -> argparse.ArgumentParser:
     update_check.add_parser(sub)
     completion.add_parser(sub, parser)
     return parser
+
+
+def _setup_logging(*, verbose: bool) -> None:
+    """Notices a person needs are printed by the commands; the log is for --verbose.
+
+    Verbose runs are logged to the profile's log file too (its own file: the window rotates
+    its log, and two processes rotating one file would lose lines).
+    """
+    if not verbose:
+        setup_logging(level=logging.CRITICAL + 1)
+        return
+    from desktop_chat import paths
+
+    try:
+        setup_logging(level=logging.INFO, log_file=paths.log_dir() / CLI_LOG)
+    except OSError as exc:  # a read-only profile must not stop the command
+        setup_logging(level=logging.INFO)
+        logging.getLogger(__name__).warning("cannot write the log file: %s", exc)
 
 
 def command_of(argv: list[str]) -> str | None:
@@ -103,12 +124,11 @@ def main(argv: list[str]) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
-    # Notices a person needs are printed by the commands; the log is for --verbose.
-    setup_logging(level=logging.INFO if args.verbose else logging.CRITICAL + 1)
     if args.profile_dir:
         from desktop_chat.paths import set_profile_dir
 
         set_profile_dir(args.profile_dir)
+    _setup_logging(verbose=args.verbose)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -114,6 +114,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="give up when the reply carries no answer content for S seconds",
     )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+        help="as `desktop-chat -v`: log each HTTP attempt to stderr and to the log file",
+    )  # fmt: skip
     saved = parser.add_argument_group("history")
     saved.add_argument(
         "-c", "--continue", dest="continue_", action="store_true",

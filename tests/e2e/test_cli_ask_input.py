@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from desktop_chat import paths
 from tests.support.sse_server import Reply, ScriptedServer
 from tests.support.streams import openai_stream
 
@@ -137,3 +139,20 @@ def test_presets_are_added_listed_used_and_removed(sse_server: ScriptedServer) -
     again = desktop_chat("preset", "remove", "terse")
     assert again.returncode == 2
     assert again.stderr == "desktop-chat: no preset named 'terse'\n"
+
+
+def test_ask_v_logs_each_attempt_to_stderr_and_a_private_log_file(
+    sse_server: ScriptedServer,
+) -> None:
+    sse_server.script(Reply(chunks=openai_stream(["ok"])))
+    where = ["--protocol", "openai", "--base-url", sse_server.url + "/v1", "--model", "m"]
+    result = desktop_chat("ask", "-v", *where, "--no-history", "hi")
+    assert result.returncode == 0, result.stderr
+    assert "INFO desktop_chat.core.engine: POST" in result.stderr
+    profile = paths.profile_dir()
+    assert profile is not None
+    log_file = profile / "logs" / "cli.log"
+    text = log_file.read_text(encoding="utf-8")
+    assert "/v1/chat/completions (attempt 1)" in text
+    assert KEY not in text
+    assert stat.S_IMODE(log_file.stat().st_mode) == 0o600
