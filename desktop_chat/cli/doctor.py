@@ -62,7 +62,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser = sub.add_parser(
         "doctor",
         help="report the set-up and test the endpoints",
-        description="Report the version, profile, files, keyring, proxy and TLS settings and "
+        description="Report the version, profile, files, keyring, proxy and TLS settings and\n"
         "each endpoint's key; with --online, test each endpoint layer by layer.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -38,7 +38,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     parser = sub.add_parser(
         "preset",
         help="manage saved system prompts (ask --preset NAME)",
-        description="Saved system prompts with a model and options, for `ask --preset NAME` "
+        description="Saved system prompts with a model and options, for `ask --preset NAME`\n"
         "and the window's system-prompt menu.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
