@@ -1,10 +1,21 @@
-"""Logging set-up shared by the faces, with a filter that keeps secrets out of every record."""
+"""Logging set-up shared by the faces, with a filter that keeps secrets out of every record.
+
+Log files are the owner's alone (0600, in a 0700 folder: they name hosts and models) and
+rotated: at `LOG_MAX_BYTES` the file moves to `.1` (and so on, `LOG_BACKUPS` kept), so a long
+life of the app never fills the disk.
+"""
 
 from __future__ import annotations
 
+import io
 import logging
+import logging.handlers
+import os
 import re
 from pathlib import Path
+
+LOG_MAX_BYTES = 1024 * 1024
+LOG_BACKUPS = 3
 
 # Bearer tokens, x-api-key values and the common provider key shapes.
 _SECRET = re.compile(
@@ -26,7 +37,23 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def setup_logging(*, level: int = logging.WARNING, log_file: Path | None = None) -> None:
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose every file, the first and each after a rotation, is created 0600."""
+
+    def _open(self) -> io.TextIOWrapper:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(self.baseFilename, flags, 0o600)
+        os.chmod(self.baseFilename, 0o600)  # a file from an earlier version may be wider open
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)
+
+
+def setup_logging(
+    *,
+    level: int = logging.WARNING,
+    log_file: Path | None = None,
+    max_bytes: int = LOG_MAX_BYTES,
+) -> None:
+    """Log at `level` to stderr and, with `log_file`, at INFO to that rotated private file."""
     root = logging.getLogger("desktop_chat")
     root.setLevel(logging.DEBUG if log_file else level)
     root.propagate = False
@@ -34,8 +61,10 @@ def setup_logging(*, level: int = logging.WARNING, log_file: Path | None = None)
         root.removeHandler(handler)
     handlers: list[logging.Handler] = []
     if log_file is not None:
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.FileHandler(log_file, encoding="utf-8")
+        log_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        file_handler = _PrivateRotatingFileHandler(
+            log_file, maxBytes=max_bytes, backupCount=LOG_BACKUPS, encoding="utf-8"
+        )
         file_handler.setLevel(logging.INFO)
         handlers.append(file_handler)
     console = logging.StreamHandler()

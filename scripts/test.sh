@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck disable=SC2046
 bash scripts/ensure-apt.sh $(cat scripts/qt-runtime-packages.txt) \
-  xvfb xauth dbus-daemon gnome-keyring libsecret-1-0
+  xvfb xauth dbus-daemon gnome-keyring libsecret-1-0 zsh fish
 [ -x .venv/bin/python ] || "${PYTHON:-python3}" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
 

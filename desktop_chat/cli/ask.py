@@ -14,6 +14,12 @@ With `--run-tools` the calls the model makes are run (approved by `--approve`) u
 Exit codes: 0 success, 1 the turn failed (or the step limit ended the tool loop), 2 a usage or
 settings problem, 130 interrupted, 141 stdout's reader went away.
 
+The prompt is the argument, or stdin when no argument is given (`echo hi | desktop-chat ask`).
+Given both, as `llm` does, stdin is the material and the argument the instruction: the message
+is stdin's text, a blank line, then the argument (`cat notes.md | desktop-chat ask "summarize"`).
+Stdin is read only when it is not a terminal, and not when `--run-tools --approve ask` needs it
+for the answers.
+
 The offline demo answers only when asked for (`--demo`) or when no endpoint is saved at all:
 with endpoints saved but none active, a script is told so rather than handed a canned answer.
 """
@@ -28,7 +34,7 @@ import math
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO, TypeVar
+from typing import TYPE_CHECKING, BinaryIO, TextIO, TypeVar
 
 from desktop_chat.cli.error import CliError
 from desktop_chat.core.accumulator import Accumulator
@@ -53,7 +59,19 @@ if TYPE_CHECKING:
     from desktop_chat.storage.settings import Network, Settings
 
 KEY_VARIABLE = "DESKTOP_CHAT_API_KEY"
+MAX_STDIN_BYTES = 16 * 1024 * 1024  # what a pipe may carry into one message
+DEFAULT_MAX_TOKENS = 1024
 _T = TypeVar("_T")
+
+EXAMPLES = """\
+examples:
+  desktop-chat ask "What is SSE?"
+  echo "Why is the sky blue?" | desktop-chat ask
+  cat notes.md | desktop-chat ask "summarize"       stdin, a blank line, then the instruction
+  git diff | desktop-chat ask --preset reviewer "review this"
+  desktop-chat ask --system-file prompts/terse.md --endpoint work --model gpt-4o "Hi"
+  desktop-chat ask --json -c "and in one word?"     continue the last conversation
+"""
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -61,8 +79,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "ask",
         help="stream one answer to the terminal",
         description="Stream one answer to stdout. With nothing configured, the demo answers.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("prompt", help="what to ask")
+    parser.add_argument(
+        "prompt", nargs="?", help="what to ask (default: stdin); with stdin too, the instruction"
+    )
     parser.add_argument("--protocol", choices=PROTOCOLS)
     parser.add_argument(
         "--base-url",
@@ -80,8 +102,16 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--demo", action="store_true", help="ask the built-in offline demo endpoint"
     )
     parser.add_argument("--system", default="", metavar="TEXT", help="system prompt")
+    parser.add_argument("--system-file", metavar="FILE", help="read the system prompt from FILE")
+    parser.add_argument(
+        "--preset", metavar="NAME",
+        help="a saved preset (see `preset list`): its system prompt, model and options, "
+        "for those not given here",
+    )  # fmt: skip
     parser.add_argument("--tools", metavar="FILE", help="JSON list of OpenAI-format tools")
-    parser.add_argument("--max-tokens", type=int, default=1024, metavar="N")
+    parser.add_argument(
+        "--max-tokens", type=int, metavar="N", help=f"default: {DEFAULT_MAX_TOKENS}"
+    )
     parser.add_argument("--temperature", type=float)
     reasoning = parser.add_argument_group("reasoning (default: the saved endpoint's)")
     reasoning.add_argument(
@@ -104,6 +134,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="give up when the reply carries no answer content for S seconds",
     )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+        help="as `desktop-chat -v`: log each HTTP attempt to stderr and to the log file",
+    )  # fmt: skip
     saved = parser.add_argument_group("history")
     saved.add_argument(
         "-c", "--continue", dest="continue_", action="store_true",
@@ -155,6 +189,7 @@ def _run(args: argparse.Namespace) -> int:
     if loaded.notice:
         print(f"desktop-chat: {loaded.notice}", file=sys.stderr)
     try:
+        _fill_in(args, loaded.settings)
         tools = _read_tools(args.tools) if args.tools else ()
         if args.max_tokens < 1:
             raise CliError("--max-tokens must be at least 1", 2)
@@ -464,6 +499,73 @@ def _failure_status(error: ChatError) -> int:
 
 def _cost(price: ModelPrice | None, turn: AssistantTurn) -> float | None:
     return None if price is None else price.cost(turn)
+
+
+def _fill_in(args: argparse.Namespace, settings: Settings) -> None:
+    """Settle the prompt, the system prompt and the options from stdin, files and the preset.
+
+    What the command line gives wins; the preset fills in the rest; then the defaults.
+    """
+    from desktop_chat.cli.presets import read_system_file
+
+    if args.system and args.system_file:
+        raise CliError("give either --system or --system-file, not both", 2)
+    if args.system_file:
+        args.system = read_system_file(args.system_file)
+    if args.preset:
+        preset = settings.preset(args.preset)
+        if preset is None:
+            raise CliError(f"no preset named {args.preset!r} (see `desktop-chat preset list`)", 2)
+        explicit_system = args.system or args.system_file
+        args.system = args.system if explicit_system else preset.system
+        args.model = args.model or preset.model or None
+        args.temperature = _pick(args.temperature, preset.temperature)
+        args.max_tokens = _pick(args.max_tokens, preset.max_tokens)
+    args.max_tokens = _pick(args.max_tokens, DEFAULT_MAX_TOKENS)
+    args.prompt = _prompt(args)
+
+
+def _prompt(args: argparse.Namespace) -> str:
+    """The message to send: the argument, stdin, or stdin's material then the argument."""
+    answers_on_stdin = args.run_tools and args.approve == "ask" and args.prompt is not None
+    material = None if answers_on_stdin or _is_terminal(sys.stdin) else _read_stdin()
+    if material is not None and not material.strip():
+        material = None  # an empty pipe (or /dev/null) adds nothing
+    if args.prompt is None and material is None:
+        raise CliError(
+            "nothing to ask: give the prompt as an argument or on stdin "
+            '(`desktop-chat ask "..."`, `echo ... | desktop-chat ask`)',
+            2,
+        )
+    if material is None:
+        return str(args.prompt)
+    material = material.rstrip("\n")
+    return material if args.prompt is None else f"{material}\n\n{args.prompt}"
+
+
+def _is_terminal(stream: TextIO | None) -> bool:
+    try:
+        return stream is None or stream.isatty()
+    except ValueError:  # closed
+        return True
+
+
+def _read_stdin() -> str | None:
+    """Stdin's text, bounded; None when there is no stdin to read."""
+    buffer: BinaryIO | None = getattr(sys.stdin, "buffer", None)  # None: a test's StringIO
+    raw: bytes | str
+    try:
+        raw = buffer.read(MAX_STDIN_BYTES + 1) if buffer is not None else sys.stdin.read()
+    except (OSError, ValueError):
+        return None  # no stdin at all (closed): nothing was piped
+    if isinstance(raw, str):
+        return raw
+    if len(raw) > MAX_STDIN_BYTES:
+        raise CliError(f"stdin holds more than {MAX_STDIN_BYTES // 1024**2} MiB: too much", 2)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CliError(f"stdin is not UTF-8 text (byte {exc.start})", 2) from exc
 
 
 def _read_tools(path: str) -> tuple[Tool, ...]:

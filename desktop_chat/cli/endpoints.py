@@ -487,3 +487,6 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     p = esub.add_parser("delete-key", help="delete an endpoint's API key")
     p.add_argument("name", metavar="NAME")
     p.set_defaults(func=cmd_delete_key)
+    from desktop_chat.cli.doctor import add_endpoint_test  # the doctor's check, for one endpoint
+
+    add_endpoint_test(esub)

@@ -51,8 +51,8 @@ def _run(args: argparse.Namespace) -> int:
         settings = load_settings(paths.settings_path()).settings
     except SettingsFileError as exc:
         raise CliError(str(exc), 2) from exc
-    except SettingsError as exc:  # a newer version's file
-        raise CliError(str(exc), 1) from exc
+    except SettingsError as exc:  # a newer version's file: a settings problem too
+        raise CliError(str(exc), 2) from exc
     try:
         result = asyncio.run(check_release(settings.network))
     except FeedUnknown as exc:

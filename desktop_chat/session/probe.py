@@ -7,6 +7,7 @@ Qt-free, so the window, the settings dialog and their tests share one mapping fr
 from __future__ import annotations
 
 import asyncio
+import time
 from contextlib import aclosing
 from dataclasses import dataclass
 
@@ -22,10 +23,12 @@ from desktop_chat.core.errors import (
     NotFoundError,
     RateLimitError,
     ServerError,
+    StreamCutError,
     TimeoutError_,
 )
 from desktop_chat.core.events import ReasoningDelta, TextDelta
 from desktop_chat.core.retry import RetryPolicy
+from desktop_chat.session.reach import LAYERS, Check, not_reached, reach, summary
 from desktop_chat.storage.engine_config import endpoint_config, retry_policy, transport_config
 from desktop_chat.storage.settings import Endpoint, Network
 
@@ -40,11 +43,14 @@ def make_engine(network: Network, *, max_retries: int | None = None) -> Engine:
 
 @dataclass(frozen=True, slots=True)
 class ProbeResult:
-    """What "Test connection" found: a verdict for a person, and the models listed (if any)."""
+    """What "Test connection" found: a verdict for a person, the models listed (if any), and a
+    check per layer (DNS, TCP, TLS, HTTP, auth, stream; empty when the settings were unusable).
+    """
 
     ok: bool
     verdict: str
     models: tuple[str, ...] = ()
+    checks: tuple[Check, ...] = ()
 
 
 def verdict_for(error: ChatError, step: str, *, key_sent: bool = True) -> str:
@@ -93,7 +99,7 @@ async def probe(
     *,
     time_limit: float = PROBE_TIME_LIMIT,
 ) -> ProbeResult:
-    """List the models, then ask for a one-token answer and stop at its first text.
+    """Check the layers below HTTP, list the models, then ask for a one-token answer.
 
     Retries are off so the verdict comes at once and names the real cause. The answer is closed
     as soon as text arrives, so a server that ignores the token limit is not read to its end,
@@ -104,50 +110,117 @@ async def probe(
         engine = make_engine(network, max_retries=0)
     except ChatError as error:
         return ProbeResult(False, verdict_for(error, "Preparing the connection"))
+    test = _Test(engine, endpoint_config(endpoint, key), endpoint)
     try:
-        return await _probe(engine, endpoint_config(endpoint, key), endpoint, model, time_limit)
+        async with asyncio.timeout(time_limit):
+            return await test.run(network, model)
+    except TimeoutError:
+        late = TimeoutError_(f"The test gave up after {time_limit:g} s")
+        test.failed(test.layer, "no answer in time")
+        return test.result(verdict_for(late, test.step, key_sent=test.key_sent))
     finally:
         await engine.aclose()
 
 
-async def _probe(
-    engine: Engine, config: EndpointConfig, endpoint: Endpoint, model: str, time_limit: float
-) -> ProbeResult:
-    """The test itself; `step` names what was running when it failed or ran out of time."""
-    models: tuple[str, ...] = ()
-    listing_note = ""
-    step = "Listing the models"
-    try:
-        async with asyncio.timeout(time_limit):
-            try:
-                models = tuple(await engine.list_models(config))
-            except (NotFoundError, MalformedStreamError, BadRequestError) as error:
-                # Many compatible servers stream fine but offer no model list.
-                listing_note = f"(no model list: {error.message})"
-            chosen = model or endpoint.default_model or (models[0] if models else "")
-            if not chosen:
-                return ProbeResult(
-                    False,
-                    f"? Connected, but no model to test with {listing_note}: set a default model",
-                )
-            step = f"Streaming from {chosen!r}"
-            await _first_text(engine, config, chosen)
-    except TimeoutError:
-        late = TimeoutError_(f"The test gave up after {time_limit:g} s")
-        return ProbeResult(False, verdict_for(late, step, key_sent=bool(config.api_key)), models)
-    except ChatError as error:
-        return ProbeResult(False, verdict_for(error, step, key_sent=bool(config.api_key)), models)
-    listed = f"{len(models)} models listed" if models else listing_note or "no models listed"
-    return ProbeResult(True, f"✓ Connection works: {listed}; {chosen!r} answered.", models)
+class _Test:
+    """One run of the test: what it has found so far, layer by layer."""
+
+    def __init__(self, engine: Engine, config: EndpointConfig, endpoint: Endpoint) -> None:
+        self.engine = engine
+        self.config = config
+        self.endpoint = endpoint
+        self.key_sent = bool(config.api_key)
+        self.checks: list[Check] = []
+        self.models: tuple[str, ...] = ()
+        self.step = "Connecting"  # what is running, for the verdict when it fails
+        self.layer = "DNS"  # the layer being tested, for the check when time runs out
+
+    def failed(self, layer: str, detail: str) -> None:
+        self.checks.append(Check(layer, "failed", detail))
+
+    def result(self, verdict: str, *, ok: bool = False) -> ProbeResult:
+        checks = tuple(self.checks)
+        checks = tuple(sorted(checks + not_reached(checks), key=lambda c: LAYERS.index(c.layer)))
+        return ProbeResult(ok, f"{verdict}\n{summary(checks)}", self.models, checks)
+
+    async def run(self, network: Network, model: str) -> ProbeResult:
+        self.checks.extend(await reach(network, self.endpoint.base_url))
+        if self.checks[-1].outcome == "failed":
+            last = self.checks[-1]
+            return self.result(f"✗ {last.layer} failed — {_ADVICE[last.layer]}.\n{last.detail}")
+        self.layer, self.step = "HTTP", "Listing the models"
+        listing_note = ""
+        try:
+            self.models = tuple(await self.engine.list_models(self.config))
+            listed = f"the model list answered: {len(self.models)} models"
+        except (NotFoundError, MalformedStreamError, BadRequestError) as error:
+            # Many compatible servers stream fine but offer no model list.
+            listing_note = f"(no model list: {error.message})"
+            listed = f"no model list ({error.cause_label})"
+        except ChatError as error:
+            return self._refused(error)
+        chosen = model or self.endpoint.default_model or (self.models[0] if self.models else "")
+        if not chosen:
+            self.checks.append(Check("HTTP", "ok", listed))
+            return self.result(
+                f"? Connected, but no model to test with {listing_note}: set a default model"
+            )
+        self.layer, self.step = "stream", f"Streaming from {chosen!r}"
+        try:
+            waited = await _first_text(self.engine, self.config, chosen)
+        except (StreamCutError, MalformedStreamError, TimeoutError_) as error:
+            self.checks += [Check("HTTP", "ok", listed), _auth_ok(self.key_sent)]
+            self.failed("stream", str(error))
+            return self.result(verdict_for(error, self.step, key_sent=self.key_sent))
+        except ChatError as error:
+            return self._refused(error)
+        self.checks += [Check("HTTP", "ok", listed), _auth_ok(self.key_sent)]
+        self.checks.append(Check("stream", "ok", f"{chosen!r} answered in {waited:.2f} s"))
+        summary_text = (
+            f"{len(self.models)} models listed"
+            if self.models
+            else listing_note or "no models listed"
+        )
+        return self.result(f"✓ Connection works: {summary_text}; {chosen!r} answered.", ok=True)
+
+    def _refused(self, error: ChatError) -> ProbeResult:
+        """A request failed before its answer began: at HTTP, or by the key it carried."""
+        if isinstance(error, AuthenticationError):
+            self.checks.append(Check("HTTP", "ok", f"answered HTTP {error.status}"))
+            self.failed("auth", _auth_refusal(error, self.key_sent))
+        else:
+            self.failed("HTTP", str(error))
+        return self.result(verdict_for(error, self.step, key_sent=self.key_sent))
 
 
-async def _first_text(engine: Engine, config: EndpointConfig, model: str) -> None:
+_ADVICE = {
+    "DNS": "the host name does not resolve: check the base URL (and the proxy)",
+    "TCP": "nothing accepts connections there: check the port, the firewall and the proxy",
+    "TLS": "the secure connection was refused: check the certificate, the CA file and the clock",
+}
+
+
+def _auth_ok(key_sent: bool) -> Check:
+    return Check("auth", "ok", "the key was accepted" if key_sent else "no key sent, none asked")
+
+
+def _auth_refusal(error: ChatError, key_sent: bool) -> str:
+    said = f": {error.provider_message}" if error.provider_message else ""
+    if key_sent:
+        return f"the key was refused (HTTP {error.status}){said}"
+    return f"the endpoint wants a key and none is stored (HTTP {error.status}){said}"
+
+
+async def _first_text(engine: Engine, config: EndpointConfig, model: str) -> float:
     """Ask for one token; return at the first text or reasoning (closing the stream), or at its end.
 
     Reasoning counts: a reasoning model thinks before it writes, and either proves it answers.
+    Returns the seconds waited.
     """
+    started = time.monotonic()
     request = ChatRequest(model, Conversation(messages=[Message("user", "Hi")]), max_tokens=1)
     async with aclosing(engine.stream(config, request)) as events:
         async for event in events:
             if isinstance(event, TextDelta | ReasoningDelta):
-                return
+                break
+    return time.monotonic() - started

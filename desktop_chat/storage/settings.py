@@ -1,4 +1,4 @@
-"""Declare the user's settings: endpoints, network and ui options, tools, presets.
+"""Declare the user's settings: endpoints, network and ui options, tools, prompt presets.
 
 Each network/ui option is declared once, as a dataclass field with its type, default and a
 description in the field metadata; :data:`OPTIONS` is derived from those declarations and drives
@@ -10,6 +10,10 @@ Invariants:
   values and URL parts that would carry a secret are refused (`validation`).
 - Endpoint names are unique, compared case-insensitively (they name keyring entries); names
   are looked up through an index, never by scanning the endpoints.
+- Prompt presets (``Preset``) are unique by name, compared case-insensitively, like endpoints.
+
+``PRESETS`` are the providers `endpoint add --preset` knows; ``Preset`` is the user's own saved
+system prompt with its model and options (``ask --preset``, the window's system-prompt menu).
 
 The file that holds them, its format and its migrations are `settings_file`'s.
 """
@@ -143,6 +147,48 @@ class Endpoint:
         if not all(isinstance(p, ModelPrice) for p in self.prices.values()):
             raise SettingsError("prices must map model ids to prices")
         object.__setattr__(self, "prices", {str(k).strip(): v for k, v in self.prices.items()})
+
+
+@dataclass(frozen=True, slots=True)
+class Preset:
+    """A saved system prompt with the model and options to use it with; unset ones are left be.
+
+    Empty ``model`` and None ``temperature`` / ``max_tokens`` leave the conversation's own
+    choice (the endpoint's default model, the provider's temperature) as it is.
+    """
+
+    name: str
+    system: str
+    model: str = ""
+    temperature: float | None = None
+    max_tokens: int | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise SettingsError("a preset needs a name")
+        name = self.name.strip()
+        if len(name) > 64 or any(ord(c) < 32 or ord(c) == 127 for c in name):
+            raise SettingsError(f"preset name {name[:64]!r} is too long or has control characters")
+        object.__setattr__(self, "name", name)
+        if not isinstance(self.system, str):
+            raise SettingsError(f"preset {name!r}: the system prompt must be text")
+        if not isinstance(self.model, str):
+            raise SettingsError(f"preset {name!r}: the model must be text")
+        object.__setattr__(self, "model", self.model.strip())
+        temperature = self.temperature
+        if temperature is not None and (
+            isinstance(temperature, bool)
+            or not isinstance(temperature, int | float)
+            or not 0 <= temperature <= 2
+        ):
+            raise SettingsError(f"preset {name!r}: the temperature must be between 0 and 2")
+        if temperature is not None:
+            object.__setattr__(self, "temperature", float(temperature))
+        tokens = self.max_tokens
+        if tokens is not None and (
+            isinstance(tokens, bool) or not isinstance(tokens, int) or not 1 <= tokens <= 10**7
+        ):
+            raise SettingsError(f"preset {name!r}: max_tokens must be a whole number from 1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,6 +364,7 @@ class Settings:
     ui: Ui = field(default_factory=Ui)
     models_cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
     tools: ToolSettings = field(default_factory=ToolSettings)
+    presets: tuple[Preset, ...] = ()
     # Endpoints by case-folded name, so that a lookup never scans them all.
     _by_name: dict[str, Endpoint] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -338,6 +385,10 @@ class Settings:
             raise SettingsError("a model can only be chosen together with an endpoint")
         cache = {name: tuple(models) for name, models in self.models_cache.items()}
         object.__setattr__(self, "models_cache", cache)
+        object.__setattr__(self, "presets", tuple(self.presets))
+        preset_names = {p.name.casefold() for p in self.presets}
+        if len(preset_names) != len(self.presets):
+            raise SettingsError("two presets have the same name")
 
     def endpoint(self, name: str) -> Endpoint | None:
         """Return the endpoint called ``name`` (case-insensitively), or None."""
@@ -397,6 +448,27 @@ class Settings:
     def with_tools(self, tools: ToolSettings) -> Settings:
         """Return settings with the tool section replaced."""
         return dataclasses.replace(self, tools=tools)
+
+    def preset(self, name: str) -> Preset | None:
+        """Return the preset called ``name`` (case-insensitively), or None."""
+        folded = name.strip().casefold()
+        return next((p for p in self.presets if p.name.casefold() == folded), None)
+
+    def with_preset(self, preset: Preset) -> Settings:
+        """Return settings with ``preset`` added, or replacing its namesake in place."""
+        old = self.preset(preset.name)
+        if old is None:
+            return dataclasses.replace(self, presets=(*self.presets, preset))
+        return dataclasses.replace(
+            self, presets=tuple(preset if p is old else p for p in self.presets)
+        )
+
+    def without_preset(self, name: str) -> Settings:
+        """Return settings without the preset ``name``."""
+        old = self.preset(name)
+        if old is None:
+            raise SettingsError(f"no preset named {name!r}")
+        return dataclasses.replace(self, presets=tuple(p for p in self.presets if p is not old))
 
     def with_option(self, key: str, value: object) -> Settings:
         """Return settings with the option ``key`` (e.g. ``network.max_retries``) set, validated."""

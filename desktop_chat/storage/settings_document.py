@@ -17,7 +17,7 @@ import typing
 from collections.abc import Iterable, Iterator
 
 from desktop_chat.storage.price import ModelPrice
-from desktop_chat.storage.settings import OPTIONS, Endpoint, Network, Settings, Ui
+from desktop_chat.storage.settings import OPTIONS, Endpoint, Network, Preset, Settings, Ui
 from desktop_chat.storage.tool_settings import McpServer, ToolSettings, UserTool
 from desktop_chat.storage.validation import (
     KEY_HINT,
@@ -96,6 +96,7 @@ def encode(settings: Settings) -> JsonObject:
             ],
             "always_allow": list(settings.tools.always_allow),
         },
+        "presets": [dataclasses.asdict(p) for p in settings.presets],
     }
 
 
@@ -279,6 +280,34 @@ def _decode_tools(raw: object, problems: Problems) -> ToolSettings:
     return ToolSettings(tuple(user_tools), tuple(servers), tuple(allow))  # type: ignore[arg-type]
 
 
+def _decode_presets(raw: object, problems: Problems) -> tuple[Preset, ...]:
+    """The "presets" section; a file without one (written before presets existed) has none."""
+    if not isinstance(raw, list):
+        problems.append("presets: not a list; none loaded")
+        return ()
+    fields = {f.name for f in dataclasses.fields(Preset)}
+    presets: list[Preset] = []
+    seen: set[str] = set()
+    for i, item in enumerate(raw):
+        where = f"presets #{i + 1}"
+        with problems.at(i):
+            if not isinstance(item, dict):
+                problems.append(f"{where}: not an object; dropped")
+                continue
+            _unknown_fields(where, item, fields, problems)
+            try:
+                preset = Preset(**{k: v for k, v in item.items() if k in fields})
+            except (SettingsError, TypeError) as exc:
+                problems.append(f"{where}: dropped: {exc}")
+                continue
+            if preset.name.casefold() in seen:
+                problems.append(f"{where}: a second preset named {preset.name!r} was dropped")
+                continue
+        seen.add(preset.name.casefold())
+        presets.append(preset)
+    return tuple(presets)
+
+
 def decode(data: JsonObject) -> tuple[Settings, Problems]:
     """Build settings from a current-version document, keeping every valid value.
 
@@ -324,5 +353,7 @@ def decode(data: JsonObject) -> tuple[Settings, Problems]:
         ui = _decode_section("ui", Ui, data.get("ui", {}), problems)
     with problems.at("tools"):
         tools = _decode_tools(data.get("tools", {}), problems)
-    settings = Settings(tuple(endpoints), active, model, network, ui, models, tools)  # type: ignore[arg-type]
+    with problems.at("presets"):
+        presets = _decode_presets(data.get("presets", []), problems)
+    settings = Settings(tuple(endpoints), active, model, network, ui, models, tools, presets)  # type: ignore[arg-type]
     return settings, problems

@@ -12,9 +12,12 @@ File format, version 1 (``paths.settings_path()``)::
      "network": {<Network fields>}, "ui": {<Ui fields>},
      "models_cache": {"OpenAI": ["gpt-4o", ...]},
      "tools": {"user_tools": [<UserTool>], "mcp_servers": [<McpServer>],
-               "always_allow": ["builtin:calculator", "mcp:time:get_current_time"]}}
+               "always_allow": ["builtin:calculator", "mcp:time:get_current_time"]},
+     "presets": [{"name": "terse", "system": "Answer in one line.", "model": "",
+                  "temperature": null, "max_tokens": null}]}
 
-The "tools" section is optional: a file without it loads with no extra tools. An endpoint
+The "tools" and "presets" sections are optional: a file without them loads with no extra tools
+and no presets. An endpoint
 without "output_limit_field" loads with "auto", one without "key_origin" (the origin its key is
 bound to) with its base URL's origin, one without reasoning, caching or price fields with none
 of them; an MCP server without "keyring_headers" (the

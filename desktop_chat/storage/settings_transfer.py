@@ -125,10 +125,10 @@ def write_export(text: str, path: Path) -> None:
 def imported(current: Settings, checked: Checked, mode: Mode) -> Settings:
     """Return ``current`` with the checked file merged in, or replacing its configuration.
 
-    Merge: endpoints, tools and MCP servers of the file are added or replace their namesakes,
-    "always allow" entries are added, and the options the file names are set. Replace: the
-    configuration is the file's, and only this profile's state is kept. Either way, when no
-    endpoint is in use afterwards, the file's (or else the first) becomes the one in use.
+    Merge: endpoints, tools, MCP servers and presets of the file are added or replace their
+    namesakes, "always allow" entries are added, and the options the file names are set.
+    Replace: the configuration is the file's, and only this profile's state is kept. Either way,
+    when no endpoint is in use afterwards, the file's (or else the first) becomes the one in use.
     """
     incoming = checked.settings
     endpoints = tuple(_rebound(current, ep) for ep in incoming.endpoints)
@@ -143,12 +143,15 @@ def imported(current: Settings, checked: Checked, mode: Mode) -> Settings:
             incoming.ui,
             {k: v for k, v in current.models_cache.items() if k in names},
             incoming.tools,
+            incoming.presets,
         )
     else:
         result = current
         for ep in endpoints:
             result = result.with_endpoint(ep)
         result = result.with_tools(_merged_tools(current.tools, incoming.tools))
+        for preset in incoming.presets:
+            result = result.with_preset(preset)
         for section in ("network", "ui"):
             given = checked.document.get(section)
             for name in given if isinstance(given, dict) else ():
@@ -186,6 +189,7 @@ def changes(before: Settings, after: Settings) -> Iterator[str]:
         ("endpoint", before.endpoints, after.endpoints),
         ("MCP server", before.tools.mcp_servers, after.tools.mcp_servers),
         ("tool", before.tools.user_tools, after.tools.user_tools),
+        ("preset", before.presets, after.presets),
     )
     for kind, old_items, new_items in pairs:
         old = {item.name.casefold(): item for item in old_items}

@@ -32,7 +32,7 @@ from desktop_chat.storage.validation import SettingsError
 
 LOCK_WAIT_S = 10.0
 _MISSING = object()
-_NAMED_LISTS = {("endpoints",), ("tools", "user_tools"), ("tools", "mcp_servers")}
+_NAMED_LISTS = {("endpoints",), ("tools", "user_tools"), ("tools", "mcp_servers"), ("presets",)}
 _SET_LISTS = {("tools", "always_allow")}
 
 

@@ -379,6 +379,7 @@ class MainWindow(QMainWindow):
         settings = self.settings
         self.theme.set_choice(settings.ui.theme)
         self.composer.set_ctrl_enter_sends(settings.ui.send_with_ctrl_enter)
+        self.top_bar.set_presets(settings.presets)
         self.target.show_settings()
 
     # --- what a turn needs ----------------------------------------------------------------------

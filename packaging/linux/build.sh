@@ -10,7 +10,8 @@
 #   desktop-chat-VERSION-linux-ARCH.tar.gz   the bundle, a .desktop entry, icons, and
 #                                            install-desktop-entry.sh to add it to the menu
 #   desktop-chat_VERSION_DEBARCH.deb         /opt/desktop-chat, /usr/bin/desktop-chat,
-#                                            the menu entry, hicolor icons, AppStream metainfo
+#                                            the menu entry, hicolor icons, AppStream metainfo,
+#                                            bash, zsh and fish completion
 #   desktop-chat-VERSION.cdx.json            CycloneDX SBOM of every locked dependency
 #   SHA256SUMS                               checksums of the files above
 set -euo pipefail
@@ -49,6 +50,13 @@ install -Dm644 resources/icons/desktop-chat.svg "$share/icons/hicolor/scalable/a
 for png in resources/icons/hicolor/*/apps/desktop-chat.png; do
   install -Dm644 "$png" "$share/icons/${png#resources/icons/}"
 done
+# Shell completion, generated from the command line's own parser (`desktop-chat completion`),
+# where bash-completion, zsh and fish look for the scripts of installed packages.
+mkdir -p "$share/bash-completion/completions" "$share/zsh/vendor-completions" \
+  "$share/fish/vendor_completions.d"
+"$python" -m desktop_chat completion bash >"$share/bash-completion/completions/desktop-chat"
+"$python" -m desktop_chat completion zsh >"$share/zsh/vendor-completions/_desktop-chat"
+"$python" -m desktop_chat completion fish >"$share/fish/vendor_completions.d/desktop-chat.fish"
 
 echo "== tar.gz"
 name=desktop-chat-$version-linux-$arch

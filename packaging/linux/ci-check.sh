@@ -65,6 +65,15 @@ for size in 16 32 48 64 128 256 512; do
 done
 test -s /usr/share/icons/hicolor/scalable/apps/desktop-chat.svg
 
+step "shell completion"
+completions=/usr/share/bash-completion/completions/desktop-chat
+test -s /usr/share/zsh/vendor-completions/_desktop-chat
+test -s /usr/share/fish/vendor_completions.d/desktop-chat.fish
+"$app" completion bash | cmp - "$completions"  # the frozen app knows the same commands
+# shellcheck disable=SC2016
+bash -c 'source "$1"; COMP_WORDS=(desktop-chat do); COMP_CWORD=1; _shtab_desktop_chat
+  [ "${COMPREPLY[*]}" = doctor ]' _ "$completions"
+
 profile=$(mktemp -d)
 unpacked=$(mktemp -d)
 trap 'rm -rf "$profile" "$unpacked"; [ -n "${KEEP_INSTALLED:-}" ] || $sudo dpkg -r desktop-chat >/dev/null 2>&1' EXIT

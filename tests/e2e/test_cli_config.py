@@ -65,7 +65,7 @@ def test_export_has_no_secret_and_no_per_user_state_and_names_the_keys_needed(
     assert key not in text
     assert header.split()[1] not in text
     doc = json.loads(text)
-    assert set(doc) == {"version", "endpoints", "network", "ui", "tools"}
+    assert set(doc) == {"version", "endpoints", "network", "ui", "tools", "presets"}
     assert [ep["name"] for ep in doc["endpoints"]] == ["Work", "Local"]
     assert all("key_origin" not in ep for ep in doc["endpoints"])
     assert doc["network"]["max_retries"] == 5

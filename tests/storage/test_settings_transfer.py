@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 
-from desktop_chat.storage.settings import Endpoint, Settings
+from desktop_chat.storage.settings import Endpoint, Preset, Settings
 from desktop_chat.storage.settings_document import decode
 from desktop_chat.storage.settings_file import load_settings
 from desktop_chat.storage.settings_position import line_map, line_of, path_text
-from desktop_chat.storage.settings_transfer import check_file, exported, imported
+from desktop_chat.storage.settings_transfer import changes, check_file, exported, imported
 from desktop_chat.storage.tool_settings import McpServer, ToolSettings, UserTool
 from desktop_chat.storage.validation import SettingsFileError, SettingsVersionError
 
@@ -95,7 +96,7 @@ def settings_here() -> Settings:
 
 def test_an_export_has_no_state_and_loads_as_settings(tmp_path: Path) -> None:
     document = exported(settings_here())
-    assert set(document) == {"version", "endpoints", "network", "ui", "tools"}
+    assert set(document) == {"version", "endpoints", "network", "ui", "tools", "presets"}
     assert all("key_origin" not in ep for ep in document["endpoints"])  # type: ignore[attr-defined]
     path = write(tmp_path, json.dumps(document))
     loaded = load_settings(path)
@@ -164,3 +165,19 @@ def test_a_file_the_previous_release_wrote_loads_as_it_did_and_exports_without_s
     document = exported(checked.settings)
     assert "models_cache" not in json.dumps(document)
     assert "key_origin" not in json.dumps(document)
+
+
+def test_presets_travel_merged_by_name_or_replaced(tmp_path: Path) -> None:
+    here = dataclasses.replace(
+        settings_here(), presets=(Preset("Terse", "Be brief."), Preset("Mine", "Only here."))
+    )
+    doc = exported(Settings(presets=(Preset("terse", "Be very brief.", model="o3"),)))
+    path = write(tmp_path, json.dumps(doc))
+    merged = imported(here, check_file(path), "merge")
+    assert [(p.name, p.system) for p in merged.presets] == [
+        ("terse", "Be very brief."),
+        ("Mine", "Only here."),
+    ]
+    assert "preset 'terse': changed" in list(changes(here, merged))
+    replaced = imported(here, check_file(path), "replace")
+    assert [p.name for p in replaced.presets] == ["terse"]

@@ -23,7 +23,7 @@ from desktop_chat import paths
 from desktop_chat.core.conversation import AssistantTurn
 from desktop_chat.core.events import AttemptStarted, TextDelta, Usage
 from desktop_chat.storage.secrets import KeyStore
-from desktop_chat.storage.settings import Network, Settings
+from desktop_chat.storage.settings import Network, Preset, Settings
 from desktop_chat.storage.settings_file import load_settings
 from desktop_chat.tools.events import StepStarted
 from desktop_chat.ui.chat.status_bar import StatusBar
@@ -85,6 +85,31 @@ def test_options_reach_the_request(qtbot, open_window, sse_server):
     assert body["messages"][0] == {"role": "system", "content": "Answer in French."}
     assert body["temperature"] == 0.3
     assert 77 in (body.get("max_tokens"), body.get("max_completion_tokens"))
+
+
+def test_a_preset_from_the_system_prompt_menu_reaches_the_request(qtbot, open_window, sse_server):
+    sse_server.script(Reply(chunks=openai_stream(["ok"])))
+    terse = Preset("terse", "Answer in one line.", "m-small", 0.2, 50)
+    window = open_window(dataclasses.replace(local(sse_server), presets=(terse,)), keyed())
+    seen = outcomes(window)
+    menu = window.top_bar.system_button.menu()
+    assert [action.text() for action in menu.actions()] == ["terse"]
+    menu.actions()[0].trigger()
+    assert window.top_bar.system_prompt() == "Answer in one line."
+    assert window.top_bar.system_button.text() == "System prompt •"
+    send(qtbot, window, "hi")
+    wait_outcome(qtbot, seen, window=window)
+    body = sse_server.requests[-1].json()
+    assert body["messages"][0] == {"role": "system", "content": "Answer in one line."}
+    assert (body["model"], body["temperature"]) == ("m-small", 0.2)
+    assert 50 in (body.get("max_tokens"), body.get("max_completion_tokens"))
+
+
+def test_with_no_presets_the_menu_says_how_to_add_one(qtbot, open_window, sse_server):
+    window = open_window(local(sse_server), keyed())
+    (hint,) = window.top_bar.system_button.menu().actions()
+    assert hint.text() == "No presets: desktop-chat preset add NAME"
+    assert not hint.isEnabled()
 
 
 def test_escape_stops_at_once_and_keeps_the_partial_answer(qtbot, open_window, sse_server):

@@ -12,7 +12,7 @@ from keyring.backends import fail
 from PySide6.QtCore import Qt
 
 from desktop_chat.storage.secrets import KeyStore
-from desktop_chat.storage.settings import Endpoint, Settings
+from desktop_chat.storage.settings import Endpoint, Preset, Settings
 from desktop_chat.storage.settings_document import encode
 from desktop_chat.storage.settings_file import load_settings, save_settings
 from desktop_chat.storage.tool_settings import UserTool
@@ -200,6 +200,8 @@ def test_test_connection_lists_models_and_streams_one_token(
     qtbot.waitUntil(lambda: editor.test_result.text().startswith("✓"), timeout=10_000)
     assert "2 models listed" in editor.test_result.text()
     assert "'m-large' answered" in editor.test_result.text()
+    assert "DNS ✓  TCP ✓  TLS –  HTTP ✓  auth ✓  stream ✓" in editor.test_result.text()
+    assert "✓ auth: the key was accepted" in editor.test_result.toolTip()
     probe = sse_server.requests[-1].json()
     assert probe["max_tokens"] == 1 or probe.get("max_completion_tokens") == 1
     assert sse_server.requests[-1].headers["authorization"] == f"Bearer {KEY}"
@@ -233,7 +235,9 @@ def test_connection_refused_is_explained(qtbot, loop):
     editor = dialog.endpoints
     qtbot.mouseClick(editor.test_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: editor.test_result.text().startswith("✗"), timeout=10_000)
-    assert "could not connect" in editor.test_result.text()
+    assert "✗ TCP failed — nothing accepts connections there" in editor.test_result.text()
+    assert "DNS ✓  TCP ✗  TLS –  HTTP –" in editor.test_result.text()
+    assert "✗ TCP: 127.0.0.1 port 9: Connection refused" in editor.test_result.toolTip()
 
 
 def test_output_limit_field_is_offered_for_openai_tested_and_saved(
@@ -385,3 +389,10 @@ def press_apply_keeps(qtbot, dialog: SettingsDialog, applied: list[Settings]) ->
     qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Apply), Qt.LeftButton)
     qtbot.waitUntil(lambda: len(applied) > before, timeout=10_000)
     return applied[-1]
+
+
+def test_ok_keeps_the_prompt_presets(qtbot, loop):
+    base = Settings(presets=(Preset("terse", "Answer in one line."),))
+    dialog, applied = open_dialog(qtbot, base)
+    settings = press(qtbot, dialog, applied)
+    assert settings.presets == base.presets

@@ -3,11 +3,14 @@
 The bar only holds choices and says when they change; the window decides what they mean (which
 key to read, when to fetch a model list). The system prompt, temperature, max tokens and
 reasoning belong to the conversation on screen: a new chat keeps them, as most people reuse
-their set-up. Reasoning left at "endpoint" uses the endpoint's own default (Settings).
+their set-up. Reasoning left at "endpoint" uses the endpoint's own default (Settings). The system
+prompt's menu offers the saved presets (`desktop-chat preset add`): choosing one fills in its
+prompt and the options it sets, and its model as if the user had picked it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from PySide6.QtCore import Qt, Signal
@@ -16,6 +19,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPlainTextEdit,
     QSizePolicy,
     QSpinBox,
@@ -23,6 +27,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from desktop_chat.storage.settings import Preset
 
 DEMO_LABEL = "Offline demo"
 DEFAULT_MAX_TOKENS = 4096
@@ -85,6 +91,10 @@ class TopBar(QWidget):
         self.system_button.setAccessibleName("Show system prompt")
         self.system_button.setToolTip("Instructions sent before the conversation")
         self.system_button.toggled.connect(self._on_system_toggled)
+        self.preset_menu = QMenu("Presets", self.system_button)
+        self.system_button.setMenu(self.preset_menu)
+        self.system_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.set_presets(())
 
         self.temperature = QDoubleSpinBox(self)
         self.temperature.setRange(_NO_TEMPERATURE, 2.0)
@@ -235,6 +245,28 @@ class TopBar(QWidget):
 
     def set_system_prompt(self, text: str) -> None:
         self.system_edit.setPlainText(text)
+
+    def set_presets(self, presets: Sequence[Preset]) -> None:
+        """Offer `presets` in the system prompt's menu (a hint to add some when there are none)."""
+        self.preset_menu.clear()
+        for preset in presets:
+            action = self.preset_menu.addAction(preset.name)
+            action.setToolTip(preset.system)
+            action.triggered.connect(lambda _checked=False, p=preset: self.apply_preset(p))
+        if not presets:
+            hint = self.preset_menu.addAction("No presets: desktop-chat preset add NAME")
+            hint.setEnabled(False)
+
+    def apply_preset(self, preset: Preset) -> None:
+        """Use the preset's prompt and the options it sets; its model as a choice of the user's."""
+        self.set_system_prompt(preset.system)
+        if preset.temperature is not None:
+            self.set_temperature(preset.temperature)
+        if preset.max_tokens is not None:
+            self.max_tokens.setValue(preset.max_tokens)
+        if preset.model and preset.model != self.current_model():
+            self.model_combo.setEditText(preset.model)
+            self.model_chosen.emit(preset.model)
 
     def temperature_value(self) -> float | None:
         """Return the temperature, or None to leave it to the provider."""

@@ -137,7 +137,9 @@ class SettingsDialog(QDialog):
             tools = self.tools.tool_settings()
         except SettingsError as exc:
             raise SettingsError(f"Tools: {exc}", section="tools") from exc
-        settings = Settings(tuple(endpoints), active, model, base.network, base.ui, cache, tools)
+        settings = Settings(
+            tuple(endpoints), active, model, base.network, base.ui, cache, tools, base.presets
+        )
         for key, value in {**self.network.values(), **self.appearance.values()}.items():
             settings = settings.with_option(key, value)
         return settings

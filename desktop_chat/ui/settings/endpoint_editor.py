@@ -453,6 +453,8 @@ class EndpointEditor(QWidget):
             return
         if self.current() is draft:
             self.test_result.setText(result.verdict)
+            # Each layer's finding in full, for whoever needs more than the one-line summary.
+            self.test_result.setToolTip("\n".join(check.line() for check in result.checks))
         if result.models:
             self.models_found[endpoint.name] = result.models
 
