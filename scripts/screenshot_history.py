@@ -1,12 +1,10 @@
-"""Render the history sidebar searching a Chinese word, for the README.
+"""Render the window with its sidebar searching a Chinese word, for the README.
 
 Usage: .venv/bin/python scripts/screenshot_history.py [--out docs/images/history-search.png]
 (offscreen; a CJK font such as fonts-wqy-microhei must be installed, or the text shows as boxes)
 
-A history with a few Chinese and English conversations is made in a temporary directory through
-the real store. `subject()` builds what is photographed and returns it with its sidebar; to
-photograph the whole window instead, make it build the MainWindow on that history and return
-the window and the window's sidebar.
+A profile with a few Chinese and English conversations is made in a temporary directory through
+the real store; the real window opens on it (the offline demo as its endpoint) at 1366x768.
 """
 
 from __future__ import annotations
@@ -21,12 +19,14 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QWidget
+import asyncio
 
+import qasync
+from PySide6.QtWidgets import QApplication
+
+from desktop_chat import paths
 from desktop_chat.core.conversation import Message
 from desktop_chat.storage.history import ConversationInfo, HistoryStore, StoredMessage
-from desktop_chat.ui.chat.transcript import Transcript
-from desktop_chat.ui.history.sidebar import HistorySidebar
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERY = "天气"
@@ -64,58 +64,45 @@ def fill(store: HistoryStore) -> None:
         store.insert_conversation(info, messages)
 
 
-def subject(store: HistoryStore) -> tuple[QWidget, HistorySidebar]:
-    """The widget to photograph and the sidebar inside it."""
-    frame = QWidget()
-    frame.setWindowTitle("Desktop Chat")
-    row = QHBoxLayout(frame)
-    row.setContentsMargins(0, 0, 0, 0)
-    row.setSpacing(0)
-    sidebar = HistorySidebar(store, frame)
-    transcript = Transcript(frame)
-    row.addWidget(sidebar)
-    row.addWidget(transcript, 1)
-    first = store.conversations(limit=1)[0]
-    assert first.leaf_id is not None
-    for stored in store.path(first.leaf_id):
-        transcript.add_message(stored.message.role, stored.message.text)
-    sidebar.set_current(first.id)
-    frame.resize(960, 600)
-    return frame, sidebar
-
-
-def settle(app: QApplication, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        app.processEvents()
-        time.sleep(0.01)
-
-
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images" / "history-search.png")
     args = parser.parse_args(argv)
     app = QApplication(sys.argv[:1])
+    app.setQuitOnLastWindowClosed(False)  # the loop ends with shoot(), not with the window
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
     with tempfile.TemporaryDirectory(prefix="dc-shot-") as directory:
-        store = HistoryStore.open(Path(directory) / "history.sqlite3")
+        os.environ["DESKTOP_CHAT_HOME"] = directory
+        store = HistoryStore.open(paths.history_path())
         try:
             fill(store)
-            widget, sidebar = subject(store)
-            widget.show()
-            settle(app, 0.3)
-            sidebar.focus_search()
-            sidebar.search_field.insert(QUERY)  # as an input method commits it
-            settle(app, 0.6)  # past the search's debounce
-            if sidebar.results_model.rowCount() == 0:
-                raise SystemExit(f"screenshot: no result for {QUERY!r}")
-            args.out.parent.mkdir(parents=True, exist_ok=True)
-            if not widget.grab().save(str(args.out)):
-                raise SystemExit(f"screenshot: cannot write {args.out}")
-            found = sidebar.results_model.rowCount()
-            sys.stdout.write(f"{args.out} ({found} results for {QUERY})\n")
-            widget.close()
         finally:
             store.close()
+        return loop.run_until_complete(shoot(args.out))
+
+
+async def shoot(out: Path) -> int:
+    from desktop_chat.storage.secrets import KeyStore
+    from desktop_chat.ui.main_window import open_main_window
+
+    window = await open_main_window(keystore=KeyStore(session_only=True))
+    sidebar = window.sidebar
+    assert sidebar is not None
+    window.resize(1366, 768)
+    await asyncio.sleep(0.3)
+    sidebar.focus_search()
+    sidebar.search_field.insert(QUERY)  # as an input method commits it
+    await asyncio.sleep(0.6)  # past the search's debounce
+    found = sidebar.results_model.rowCount()
+    if found == 0:
+        raise SystemExit(f"screenshot: no result for {QUERY!r}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(out)):
+        raise SystemExit(f"screenshot: cannot write {out}")
+    sys.stdout.write(f"{out} ({found} results for {QUERY})\n")
+    window.close()
+    await window.aclose()
     return 0
 
 
