@@ -12,9 +12,9 @@ the OS cache after the first run):
   QListWidget filled with every conversation;
 - search, newest 50 hits: FTS5 (`store.search`) against `LIKE '%q%'` over the messages, for an
   English word, a two-character Chinese query and a word no message holds;
-- opening the 1,000-message conversation: `store.path` of its leaf, then the transcript fed
-  message by message with `Transcript.add_message` until painted; and the same messages drawn
-  at once (only the last SHOWN_KEEP, as folding would leave them), to show where the time goes;
+- opening the 1,000-message conversation as the window does (`ChatController.open_conversation`
+  on the real store, until painted: every message loaded, the last SHOWN_KEEP drawn, the rest
+  folded), against feeding the transcript message by message with `Transcript.add_message`;
 - scrolling the sidebar to its end: the time of each `fetchMore` page, with the view's layout;
 - bytes on disk per message, and how they split between tables and indexes.
 """
@@ -29,6 +29,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -46,7 +47,6 @@ from PySide6.QtWidgets import QApplication, QListWidget, QWidget
 from benchmarks.history_profile import CHINESE_QUERY, ENGLISH_QUERY, Profile, cached
 from desktop_chat.storage.history import HistoryStore
 from desktop_chat.ui.chat.folding import SHOWN_KEEP
-from desktop_chat.ui.chat.message_block import MessageBlock
 from desktop_chat.ui.chat.transcript import Transcript
 from desktop_chat.ui.history.sidebar import HistorySidebar
 
@@ -142,23 +142,28 @@ def open_one_by_one(app: QApplication, store: HistoryStore, profile: Profile) ->
 
 
 def open_at_once(app: QApplication, store: HistoryStore, profile: Profile) -> None:
-    """What a bulk load would cost: every message kept, only the last SHOWN_KEEP drawn."""
-    info = store.conversation(profile.long_id)
-    assert info is not None
-    assert info.leaf_id is not None
+    """What the window does: ChatController.open_conversation on the real store, until painted
+    (the session loads every message; the transcript draws the last ones, folds the rest)."""
+    from desktop_chat.ui.chat.composer import Composer
+    from desktop_chat.ui.chat.status_bar import StatusBar
+    from desktop_chat.ui.chat_controller import ChatController
+
     view = Transcript()
     view.resize(900, 700)
     watch = PaintWatch(view.view.viewport())
     view.show()
-    regions = view._regions
-    regions.blocks.extend(
-        MessageBlock(m.message.role, m.message.text) for m in store.path(info.leaf_id)
+    controller = ChatController(
+        view, Composer(), StatusBar(), _no_target, lambda: ("", None, 1024), history=store
     )
-    with view._edit():
-        regions.draw_from(max(0, len(regions.blocks) - SHOWN_KEEP))
+    controller.open_conversation(profile.long_id)
     until_painted(app, watch)
+    assert view.first_shown == view.count() - SHOWN_KEEP  # the rest folded
     view.close()
     view.deleteLater()
+
+
+def _no_target() -> NoReturn:
+    raise AssertionError("opening a conversation sends nothing")
 
 
 def scroll_pages(app: QApplication, store: HistoryStore) -> list[float]:
@@ -267,8 +272,8 @@ def main(argv: list[str]) -> int:
             timed(lambda: store.messages(profile.long_id), repeat),
         ))  # fmt: skip
         print(row(
-            f"open it: path + a bulk draw of the last {SHOWN_KEEP} (what a Transcript load"
-            " would cost) (naive: today's Transcript.add_message one by one)",
+            f"open it in the window: open_conversation, the last {SHOWN_KEEP} drawn"
+            " (naive: Transcript.add_message one by one)",
             timed(lambda: open_at_once(app, store, profile), repeat),
             timed(lambda: open_one_by_one(app, store, profile), repeat),
         ))  # fmt: skip
