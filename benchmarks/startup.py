@@ -8,11 +8,15 @@ Two figures, each the median of --rounds runs (the commands alternate, so all se
 - *ready*: spawn until the window holds all its widgets with the composer focused (the moment
   the app would start its background work), reported by the app process itself.
 
+With --history, the app also starts on a profile holding the generated history of 10,000
+conversations and 1,000,000 messages (benchmarks/history_profile.py): its *ready* then includes
+the sidebar's first page and reopening the latest conversation.
+
 Issue target: shown at most 1.5x the bare window. Bytecode is compiled first: a user's Python
 caches it after the first start (and the installers ship it), while this machine sets
 PYTHONDONTWRITEBYTECODE, which would otherwise make every run compile the package again.
 
-    .venv/bin/python benchmarks/startup.py [--rounds 7]
+    .venv/bin/python benchmarks/startup.py [--rounds 7] [--history]
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -59,9 +64,10 @@ sys.exit(run(sys.argv[1:]))
 """
 
 
-def time_to_ready(display: str) -> float:
+def time_to_ready(display: str, profile_dir: str | None = None) -> float:
     """Return the seconds from spawn until the app reports its window assembled."""
-    with tempfile.TemporaryDirectory(prefix="dc-ready-") as profile:
+    with tempfile.TemporaryDirectory(prefix="dc-ready-") as empty:
+        profile = profile_dir or empty
         env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
         started = time.time()
         result = subprocess.run(
@@ -78,30 +84,61 @@ def time_to_ready(display: str) -> float:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument(
+        "--history", action="store_true", help="also start on a 10,000-conversation history"
+    )
     args = parser.parse_args(argv)
     compileall.compile_dir(ROOT / "desktop_chat", quiet=1)
-    commands = {
-        "bare PySide6 window": [sys.executable, "-c", BARE_WINDOW],
-        "desktop-chat (python -m)": [sys.executable, "-m", "desktop_chat"],
-    }
-    xvfb, display = start_xvfb()
-    shown: dict[str, list[float]] = {name: [] for name in commands}
-    ready: list[float] = []
-    try:
-        for _ in range(args.rounds):
-            for name, command in commands.items():
-                shown[name].append(time_to_window(command, display))
-            ready.append(time_to_ready(display))
-    finally:
-        stop(xvfb)
-    bare = statistics.median(shown["bare PySide6 window"])
-    rows = [(f"{name}: shown", statistics.median(values)) for name, values in shown.items()]
-    rows.append(("desktop-chat (python -m): ready", statistics.median(ready)))
+    with (
+        tempfile.TemporaryDirectory(prefix="dc-start-") as empty,
+        tempfile.TemporaryDirectory(prefix="dc-history-") as full,
+    ):
+        commands = {
+            "bare PySide6 window": [sys.executable, "-c", BARE_WINDOW],
+            "desktop-chat (python -m)": [
+                sys.executable,
+                "-m",
+                "desktop_chat",
+                "--profile-dir",
+                empty,
+            ],
+        }
+        profiles = {"desktop-chat (python -m)": empty}
+        if args.history:
+            sys.path.insert(0, str(ROOT))
+            from benchmarks.history_profile import cached
+
+            shutil.copy(cached(10_000, 1_000_000).path, Path(full) / "history.sqlite3")
+            name = "desktop-chat, 10,000 conversations"
+            commands[name] = [sys.executable, "-m", "desktop_chat", "--profile-dir", full]
+            profiles[name] = full
+        rows = measure(commands, profiles, args.rounds)
+    bare = rows[0][1]
     print(f"| start-up (median of {args.rounds}) | s | x bare window shown |")
     print("|---|--:|--:|")
     for name, median in rows:
         print(f"| {name} | {median:.3f} | {median / bare:.2f} |")
     return 0
+
+
+def measure(
+    commands: dict[str, list[str]], profiles: dict[str, str], rounds: int
+) -> list[tuple[str, float]]:
+    """The median seconds to *shown* of each command and to *ready* of each app profile."""
+    xvfb, display = start_xvfb()
+    shown: dict[str, list[float]] = {name: [] for name in commands}
+    ready: dict[str, list[float]] = {name: [] for name in profiles}
+    try:
+        for _ in range(rounds):
+            for name, command in commands.items():
+                shown[name].append(time_to_window(command, display))
+            for name, profile in profiles.items():
+                ready[name].append(time_to_ready(display, profile))
+    finally:
+        stop(xvfb)
+    rows = [(f"{name}: shown", statistics.median(values)) for name, values in shown.items()]
+    rows += [(f"{name}: ready", statistics.median(values)) for name, values in ready.items()]
+    return rows
 
 
 if __name__ == "__main__":
