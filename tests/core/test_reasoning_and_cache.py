@@ -13,7 +13,7 @@ from desktop_chat.core.retry import RetryPolicy
 from desktop_chat.core.transport import TransportConfig
 from tests.support.engine import Sleeps
 from tests.support.sse_server import Reply, ScriptedServer
-from tests.support.streams import anthropic_stream, openai_stream
+from tests.support.streams import anthropic_stream, openai_stream, responses_stream
 
 KEY = "sk-test-0123456789abcdef"
 HISTORY = Conversation(
@@ -67,6 +67,24 @@ async def test_openai_sends_the_endpoints_effort_unless_the_conversation_chooses
     chosen = dataclasses.replace(request, reasoning_effort="high")
     body = await body_sent(sse_server, openai(sse_server, reasoning_effort="low"), chosen)
     assert body["reasoning_effort"] == "high"
+
+
+async def test_the_responses_api_sends_reasoning_effort_with_a_summary(
+    sse_server: ScriptedServer,
+) -> None:
+    for _ in range(3):
+        sse_server.script(Reply(chunks=responses_stream(["ok"])))
+    request = ChatRequest("o4", HISTORY)
+    responses = EndpointConfig("openai-responses", sse_server.url + "/v1", KEY)
+    plain = await body_sent(sse_server, responses, request)
+    assert "reasoning" not in plain
+    default = dataclasses.replace(responses, reasoning_effort="low")
+    body = await body_sent(sse_server, default, request)
+    assert body["reasoning"] == {"effort": "low", "summary": "auto"}
+    off = await body_sent(
+        sse_server, default, dataclasses.replace(request, reasoning_effort="none")
+    )
+    assert off["reasoning"] == {"effort": "none"}
 
 
 async def test_openai_cached_tokens_reach_the_turn(sse_server: ScriptedServer) -> None:

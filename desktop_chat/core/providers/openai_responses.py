@@ -38,6 +38,7 @@ from desktop_chat.core.providers.base import (
     HTTPRequest,
     join_url,
     loads,
+    reasoning_of,
     stream_error,
 )
 from desktop_chat.core.sse import SSEEvent
@@ -250,6 +251,13 @@ class OpenAIResponses:
             body["instructions"] = request.conversation.system
         if request.temperature is not None:
             body["temperature"] = request.temperature
+        effort = reasoning_of(endpoint, request).effort
+        if effort:
+            # A summary is asked for only with an effort chosen: models that do not reason may
+            # refuse the parameter, and "none" has nothing to summarise.
+            body["reasoning"] = {"effort": effort} | (
+                {"summary": "auto"} if effort != "none" else {}
+            )
         if request.tools:
             body["tools"] = [render_tool(tool) for tool in request.tools]
         headers = {"Accept": "text/event-stream", **self._auth(endpoint)}
