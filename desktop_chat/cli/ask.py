@@ -402,10 +402,10 @@ def _conversation(
         store = open_store()
         conversation_id = None
         if args.continue_:
-            latest = store.conversations(limit=1)
-            if not latest:
+            latest = store.latest()  # changed last, pinned or not
+            if latest is None:
                 raise CliError("there is no saved conversation to continue", 1)
-            conversation_id = latest[0].id
+            conversation_id = latest.id
         elif args.conversation:
             conversation_id = resolve(store, args.conversation)
         system, earlier = args.system, list[Message]()

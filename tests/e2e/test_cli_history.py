@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from desktop_chat.storage.history import HistoryStore
 from tests.support.chatgpt_export import export
 from tests.support.sse_server import Reply, ScriptedServer
 from tests.support.streams import openai_stream
@@ -115,6 +116,24 @@ def test_continue_sends_the_earlier_messages(sse_server: ScriptedServer) -> None
         {"role": "user", "content": "third"},
     ]
     assert listed()[0]["messages"] == 6
+
+
+def test_continue_takes_the_conversation_changed_last_even_beside_a_pinned_one(
+    sse_server: ScriptedServer, profile: Path
+) -> None:
+    sse_server.script(*(Reply(chunks=openai_stream([f"answer {n}"])) for n in range(3)))
+    assert ask(sse_server, "pinned one").returncode == 0
+    (pinned,) = listed()
+    store = HistoryStore.open(history_file(profile))
+    try:
+        store.pin(str(pinned["id"]))
+    finally:
+        store.close()
+    assert ask(sse_server, "latest one").returncode == 0
+    result = ask(sse_server, "-c", "go on")
+    assert result.returncode == 0, result.stderr
+    sent = sse_server.requests[2].json()["messages"]  # type: ignore[index]
+    assert [m["content"] for m in sent] == ["latest one", "answer 1", "go on"]
 
 
 def test_no_history_saves_nothing_and_continue_needs_a_conversation(
