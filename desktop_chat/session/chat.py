@@ -275,11 +275,12 @@ class ChatSession:
         error: ChatError | None = None,
         *,
         stopped: str = "",
+        cost: float | None = None,
     ) -> None:
         """The streaming entry becomes `message`: what arrived, also of a stopped or failed turn.
 
-        `turn` carries usage and timings for the history; `error` or `stopped` (the reason) mark
-        it interrupted.
+        `turn` carries usage and timings for the history, `cost` what it cost at the user's
+        price; `error` or `stopped` (the reason) mark it interrupted.
         """
         if self.live_index is not None and self.live_index < len(self.ids):
             node = self.tree[self.ids[self.live_index]]
@@ -293,7 +294,7 @@ class ChatSession:
                 if stopped:
                     saving.interrupt(turn, stopped, message=message, kind="stopped")
                 else:
-                    saving.finish(turn, error, message=message)
+                    saving.finish(turn, error, message=message, cost=cost)
                 self._note(saving)
         self.live_index = None
         self._settle_tool()

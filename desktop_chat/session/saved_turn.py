@@ -259,6 +259,11 @@ def details_text(meta: Meta, state: State) -> str:
         tokens_in, tokens_out = usage.get("input_tokens"), usage.get("output_tokens")
         lines.append(f"Tokens: {tokens_in if tokens_in is not None else '?'} in, "
                      f"{tokens_out if tokens_out is not None else '?'} out")  # fmt: skip
+        cached = usage.get("cached_input_tokens")
+        if cached:
+            lines.append(f"Read from the prompt cache: {cached} input tokens")
+    if isinstance(meta.get("cost"), int | float):
+        lines.append(f"Cost: {meta['cost']:.4f} (at your price for the model)")
     timings = meta.get("timings")
     if isinstance(timings, dict):
         first, total = timings.get("first_token_s"), timings.get("total_s")

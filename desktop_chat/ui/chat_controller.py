@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from desktop_chat.session.message_tree import Node
     from desktop_chat.session.target import Target
     from desktop_chat.storage.history import HistoryStore
+    from desktop_chat.storage.price import ModelPrice
     from desktop_chat.ui.tools.session import ToolSession
     from desktop_chat.ui.tools.turn import ToolTurnView
 
@@ -107,6 +108,7 @@ class ChatController(QObject):
         self._resolve = resolve
         self._options = options
         self._endpoint_name = endpoint_name  # saved with each answer
+        self._price: ModelPrice | None = None  # the user's price for the turn's model
         self._render_error_shown = False
         self._retry_deadline = 0.0
         self._retry_cause = ""
@@ -320,6 +322,7 @@ class ChatController(QObject):
             reasoning_effort=options.reasoning_effort, thinking_budget=options.thinking_budget,
         )  # fmt: skip
         self.status.set_price(target.price)
+        self._price = target.price
         runner: TurnRunner = engine_turn
         self._tool_turn = None
         if partial is None and self.tools is not None and self.tools.active():
@@ -519,7 +522,8 @@ class ChatController(QObject):
                 log.exception("closing the tool calls failed")
                 self._render_failed(exc)
         stopped = "Stopped by you" if outcome == "stopped" else ""
-        self.session.end_answer(message, turn, error, stopped=stopped)
+        cost = None if self._price is None else self._price.cost(turn)
+        self.session.end_answer(message, turn, error, stopped=stopped, cost=cost)
         self.composer.set_streaming(False)
         try:
             draw()

@@ -8,7 +8,7 @@ from pathlib import Path
 from desktop_chat.core.conversation import AssistantTurn, Conversation, Message
 from desktop_chat.core.errors import ChatError
 from desktop_chat.core.events import AttemptStarted, ReasoningDelta, TextDelta
-from desktop_chat.session.saved_turn import FLUSH_EVERY, SavedTurn, earlier_messages
+from desktop_chat.session.saved_turn import FLUSH_EVERY, SavedTurn, details_text, earlier_messages
 from desktop_chat.storage.history import HistoryStore
 
 
@@ -82,3 +82,14 @@ def test_earlier_messages_leave_out_an_empty_interrupted_answer(tmp_path: Path) 
     assert system == "sys"
     assert [m.text for m in messages] == ["hi"]
     assert leaf == saved.message_id
+
+
+def test_the_details_of_an_earlier_answer_name_its_cache_reads_and_cost() -> None:
+    meta = {
+        "model": "claude-test",
+        "usage": {"input_tokens": 900_100, "output_tokens": 1000, "cached_input_tokens": 900_000},
+        "cost": 0.2853,
+    }
+    text = details_text(meta, "complete")  # type: ignore[arg-type]
+    assert "Read from the prompt cache: 900000 input tokens" in text
+    assert "Cost: 0.2853" in text

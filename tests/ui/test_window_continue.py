@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import json
 
+import pytest
+
 from desktop_chat.session.continuation import CONTINUE_PROMPT
 from desktop_chat.storage.price import ModelPrice
 from desktop_chat.storage.settings import Network
@@ -128,6 +130,12 @@ def test_thinking_usage_cache_and_cost_in_the_status_bar(qtbot, open_window, sse
     assert (
         total == f"conversation: in 1,800,200 (cached 1,800,000) · out 2,000 · cost {2 * cost:.4f}"
     )
+    store, conversation_id = window.history, window.chat.conversation_id
+    assert store is not None
+    assert conversation_id is not None
+    saved = [m.meta for m in store.messages(conversation_id) if m.message.role == "assistant"]
+    assert [meta["cost"] for meta in saved] == [pytest.approx(cost)] * 2
+    assert saved[0]["usage"]["cached_input_tokens"] == 900_000
     window.chat.new_chat()
     assert window.status.total_label.text() == ""
 
