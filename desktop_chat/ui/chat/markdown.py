@@ -100,6 +100,7 @@ class RenderStats:
 
     blocks: int = 0
     code_lines: int = 0
+    characters: int = 0  # of Markdown parsed: what a streamed frame costs grows with it
     frames: int = 0  # streamed frames drawn (counted by the view)
 
 
@@ -168,12 +169,21 @@ class CodeHighlighter:
 
 @dataclass(slots=True)
 class RenderContext:
-    """Per-render state: how to link code blocks, their numbering, and the code they hold."""
+    """Per-render state: how to link code blocks, their numbering, and the code they hold.
+
+    A long block is drawn in pieces (markdown_stream.py). `continued` says the first block
+    rendered goes on from a piece before it: no top margin, no code label or table head, and
+    fenced code keeps the earlier pieces' number, its code being `code_before` and this piece.
+    `followed` says the last block goes on in a piece after it: no bottom margin.
+    """
 
     code_link: Callable[[int], str] | None = None
     next_code: int = 0
     code: dict[int, str] = field(default_factory=dict)
     in_safe_link: bool = False
+    continued: bool = False
+    followed: bool = False
+    code_before: str = ""
 
 
 class MarkdownRenderer:
@@ -209,20 +219,20 @@ class MarkdownRenderer:
 
     def parse(self, source: str) -> list[Token]:
         """Parse Markdown (already passed through `sanitize_text`) into block tokens."""
+        self.stats.characters += len(source)
         return self._markdown_it()[0].parse(source, {})
 
     def render(self, tokens: Sequence[Token], context: RenderContext) -> str:
         """Render a balanced run of tokens; fenced code is numbered from `context.next_code`."""
-        self.stats.blocks += sum(1 for t in tokens if t.level == 0 and t.nesting >= 0)
+        starts = [i for i, t in enumerate(tokens) if t.level == 0 and t.nesting >= 0]
+        self.stats.blocks += len(starts)
+        if starts and (context.continued or context.followed):
+            tokens = _mark_pieces(list(tokens), starts, context)
         md, renderer = self._markdown_it()
         html: str = renderer.render(tokens, md.options, {"dc": context})
         # Newlines here are only layout between tags, which Qt would turn into stray spaces;
         # soft breaks render as spaces and code lines as "&#10;", so none carries meaning.
         return html.replace("\n", "")
-
-    def render_markdown(self, source: str, context: RenderContext) -> str:
-        """Parse and render a whole Markdown text."""
-        return self.render(self.parse(sanitize_text(source)), context)
 
     def typing_html(self, text: str) -> str:
         """Show a line that is still being typed as plain text ("" for none)."""
@@ -275,7 +285,25 @@ class MarkdownRenderer:
 
     def _fence(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         token = tokens[idx]
-        return self._numbered_code(token.content, fence_language(token.info), env["dc"])
+        context: RenderContext = env["dc"]
+        if not token.meta.get(_CONTINUED) and not token.meta.get(_FOLLOWED):
+            return self._numbered_code(token.content, fence_language(token.info), context)
+        code = token.content[:-1] if token.content.endswith("\n") else token.content
+        if token.meta.get(_CONTINUED):
+            number = context.next_code - 1
+            context.code[number] = context.code_before + "\n" + code
+        else:
+            number = context.next_code
+            context.next_code += 1
+            context.code[number] = code
+        return self.code_html(
+            code,
+            fence_language(token.info),
+            number,
+            context,
+            first=not token.meta.get(_CONTINUED),
+            last=not token.meta.get(_FOLLOWED),
+        )
 
     def _code_block(
         self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
@@ -336,13 +364,65 @@ class MarkdownRenderer:
     def _table_open(
         self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
     ) -> str:
+        meta = tokens[idx].meta
+        # The pieces of a long table are tables of their own, as wide as the view, so that
+        # their columns line up.
+        width = ' width="100%"' if meta else ""
+        top = 0 if meta.get(_CONTINUED) else 6
+        bottom = 0 if meta.get(_FOLLOWED) else 6
         return (
-            '<table border="1" cellspacing="0" cellpadding="4"'
+            f'<table border="1" cellspacing="0" cellpadding="4"{width}'
             f' style="border-color:{self.theme.border}; border-style:solid;'
-            ' border-collapse:collapse; margin-top:6px; margin-bottom:6px;">'
+            f' border-collapse:collapse; margin-top:{top}px; margin-bottom:{bottom}px;">'
         )
 
     def _blockquote_open(
         self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
     ) -> str:
         return f'<blockquote style="color:{self.theme.muted};">'
+
+
+_CONTINUED, _FOLLOWED = "dc_continued", "dc_followed"
+_MARGINS = {_CONTINUED: "margin-top:0px", _FOLLOWED: "margin-bottom:0px"}
+_BOX_OPENS = frozenset({"paragraph_open", "heading_open", "bullet_list_open", "ordered_list_open"})
+
+
+def _mark_pieces(tokens: list[Token], starts: list[int], context: RenderContext) -> list[Token]:
+    """Mark the first block as continued and the last as followed, as `context` says.
+
+    A continued table loses its head row: the piece before it showed it.
+    """
+    marks = []
+    if context.continued:
+        marks.append((starts[0], _CONTINUED))
+    if context.followed:
+        marks.append((starts[-1], _FOLLOWED))
+    for index, mark in marks:
+        token = tokens[index]
+        token.meta[mark] = True
+        if token.type in _BOX_OPENS:
+            style = token.attrGet("style")
+            token.attrSet("style", f"{style}; {_MARGINS[mark]}" if style else _MARGINS[mark])
+        elif token.type == "table_open":
+            _equal_columns(tokens, index)
+    head = starts[0]
+    if context.continued and tokens[head].type == "table_open":
+        stop = next((i for i in range(head, len(tokens)) if tokens[i].type == "thead_close"), None)
+        if stop is not None:
+            del tokens[head + 1 : stop + 1]
+    return tokens
+
+
+def _equal_columns(tokens: list[Token], table: int) -> None:
+    """Give every cell of the table at `table` an equal share of its width."""
+    cells: list[Token] = []
+    columns = 0
+    for token in tokens[table + 1 :]:
+        if token.type == "table_close":
+            break
+        if token.type in ("th_open", "td_open"):
+            cells.append(token)
+        elif token.type == "tr_close" and not columns:
+            columns = len(cells)
+    for cell in cells:
+        cell.attrSet("width", f"{100 // max(columns, 1)}%")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from desktop_chat.session.tool_step import CallRecord
 from desktop_chat.ui.chat.markdown import MarkdownRenderer, RenderContext
+from desktop_chat.ui.chat.markdown_stream import render_markdown
 from desktop_chat.ui.chat.message_html import (
     Action,
     actions_html,
@@ -104,10 +105,10 @@ def message_html(
             href = links.href("reasoning", index)
             parts.append(reasoning_toggle_html(href, block.reasoning_open, theme))
             if block.reasoning_open:
-                thoughts = renderer.render_markdown(block.reasoning, RenderContext())
+                thoughts = render_markdown(renderer, block.reasoning, RenderContext())
                 parts.append(reasoning_html(thoughts, theme))
         context = RenderContext(code_link=lambda n: links.href("code", index, n))
-        parts.append(renderer.render_markdown(block.text, context))
+        parts.append(render_markdown(renderer, block.text, context))
         block.code = context.code
         if block.error:
             parts.append(error_html(block.error, links.href("retry"), theme))
