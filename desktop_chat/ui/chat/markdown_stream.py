@@ -44,6 +44,9 @@ if TYPE_CHECKING:
 PIECE = 1024  # characters of a long block after which it is cut at a safe boundary
 PIECE_LOOSE = 2048  # ... after which any line of code, or any word, starts a new piece
 PIECE_HARD = 4096  # ... after which any letter does (an unbroken token)
+# A table is parsed whole at every step and inserted again as each row completes (a rescan of
+# the document's frames): it is cut sooner.
+TABLE_PIECE = 512
 WINDOW = 16_384  # characters parsed at a time while catching up with a burst
 # Characters of block markers: list bullets and numbers, headings, quotes, fences, rules, tables.
 _MAYBE_MARKER = re.compile(r"[\s\d.)\-+*=#>|:`~_]*")
@@ -303,7 +306,7 @@ class MarkdownStream:
             return None
         begin = lines[block.map[0]]
         end = lines[block.map[1]] if block.map[1] < len(lines) else len(text)
-        if end - begin < PIECE:
+        if end - begin < TABLE_PIECE:
             return None
         certain = min(certain, block.map[1])  # lines of this block only
         if block.type in ("bullet_list_open", "ordered_list_open"):
@@ -312,11 +315,13 @@ class MarkdownStream:
                 for t in tokens[first + 1 :]
                 if t.type == "list_item_open" and t.level == 1 and t.map
             ]
-            return self._first_line(items[1:], lines, begin, certain, "")
+            return self._first_line(items[1:], lines, begin, certain, "", PIECE)
         if block.type == "table_open":
             rows = [t.map[0] for t in tokens[first + 1 :] if t.type == "tr_open" and t.map]
             head = text[begin : lines[block.map[0] + 2]] if len(lines) > block.map[0] + 2 else ""
-            return self._first_line(rows[2:], lines, begin, certain, head) if head else None
+            if not head:
+                return None
+            return self._first_line(rows[2:], lines, begin, certain, head, TABLE_PIECE)
         if block.type == "fence":
             return self._fence_cut(block, lines, begin, certain, text)
         if block.type == "paragraph_open" or (
@@ -329,12 +334,12 @@ class MarkdownStream:
 
     @staticmethod
     def _first_line(
-        candidates: list[int], lines: list[int], begin: int, certain: int, prefix: str
+        candidates: list[int], lines: list[int], begin: int, certain: int, prefix: str, size: int
     ) -> tuple[int, str] | None:
         for line in candidates:
             if line >= certain:
                 return None
-            if lines[line] - begin >= PIECE:
+            if lines[line] - begin >= size:
                 return lines[line], prefix
         return None
 
