@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -141,3 +142,24 @@ def test_text_pieces_are_short_deterministic_and_varied() -> None:
     assert "\n" in joined
     assert '"' in joined
     assert any(ord(char) > 0xFFFF for char in joined)  # beyond the BMP: 4-byte UTF-8
+
+
+def test_ui_benchmark_quick_mode_draws_every_shape() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "ui_stream.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    rows = [
+        line.split("|")[1].strip() for line in done.stdout.splitlines() if line.startswith("| ")
+    ]
+    shapes = ["list of", "code block of", "table of", "paragraph of", "unbroken token of"]
+    for shape in shapes:
+        assert [r for r in rows if r.startswith(shape) and "not drawn" not in r], shape
+    assert "Transcript, 1000 messages" in rows

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pytest
 from markdown_it.token import Token
 
-from desktop_chat.ui.chat import markdown_stream
+from desktop_chat.ui.chat import block_pieces
 from desktop_chat.ui.chat.markdown import MarkdownRenderer, RenderContext, Theme, sanitize_text
 from desktop_chat.ui.chat.markdown_stream import MarkdownStream, render_markdown
 
@@ -237,7 +237,7 @@ def test_long_open_fence_is_cut_into_pieces_that_are_drawn_once() -> None:
         step = stream.step()
         pieces += step.finished.count("<pre")
         # Each step highlights the open piece again, never the whole block so far.
-        piece_lines = markdown_stream.PIECE_LOOSE // len(line) + 2
+        piece_lines = block_pieces.PIECE_LOOSE // len(line) + 2
         assert renderer.stats.code_lines - before <= 2 * piece_lines
     assert pieces >= 2
     assert stream.code == {0: "\n".join(lines)}

@@ -18,6 +18,8 @@ from html import escape
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
+from desktop_chat.ui.chat.block_pieces import CONTINUED, FOLLOWED, mark_pieces
+
 # markdown-it and Pygments load on the first render, not before the window is shown.
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -227,7 +229,9 @@ class MarkdownRenderer:
         starts = [i for i, t in enumerate(tokens) if t.level == 0 and t.nesting >= 0]
         self.stats.blocks += len(starts)
         if starts and (context.continued or context.followed):
-            tokens = _mark_pieces(list(tokens), starts, context)
+            tokens = mark_pieces(
+                list(tokens), starts, continued=context.continued, followed=context.followed
+            )
         md, renderer = self._markdown_it()
         html: str = renderer.render(tokens, md.options, {"dc": context})
         # Newlines here are only layout between tags, which Qt would turn into stray spaces;
@@ -286,10 +290,10 @@ class MarkdownRenderer:
     def _fence(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         token = tokens[idx]
         context: RenderContext = env["dc"]
-        if not token.meta.get(_CONTINUED) and not token.meta.get(_FOLLOWED):
+        if not token.meta.get(CONTINUED) and not token.meta.get(FOLLOWED):
             return self._numbered_code(token.content, fence_language(token.info), context)
         code = token.content[:-1] if token.content.endswith("\n") else token.content
-        if token.meta.get(_CONTINUED):
+        if token.meta.get(CONTINUED):
             number = context.next_code - 1
             context.code[number] = context.code_before + "\n" + code
         else:
@@ -301,8 +305,8 @@ class MarkdownRenderer:
             fence_language(token.info),
             number,
             context,
-            first=not token.meta.get(_CONTINUED),
-            last=not token.meta.get(_FOLLOWED),
+            first=not token.meta.get(CONTINUED),
+            last=not token.meta.get(FOLLOWED),
         )
 
     def _code_block(
@@ -368,8 +372,8 @@ class MarkdownRenderer:
         # The pieces of a long table are tables of their own, as wide as the view, so that
         # their columns line up.
         width = ' width="100%"' if meta else ""
-        top = 0 if meta.get(_CONTINUED) else 6
-        bottom = 0 if meta.get(_FOLLOWED) else 6
+        top = 0 if meta.get(CONTINUED) else 6
+        bottom = 0 if meta.get(FOLLOWED) else 6
         return (
             f'<table border="1" cellspacing="0" cellpadding="4"{width}'
             f' style="border-color:{self.theme.border}; border-style:solid;'
@@ -380,49 +384,3 @@ class MarkdownRenderer:
         self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
     ) -> str:
         return f'<blockquote style="color:{self.theme.muted};">'
-
-
-_CONTINUED, _FOLLOWED = "dc_continued", "dc_followed"
-_MARGINS = {_CONTINUED: "margin-top:0px", _FOLLOWED: "margin-bottom:0px"}
-_BOX_OPENS = frozenset({"paragraph_open", "heading_open", "bullet_list_open", "ordered_list_open"})
-
-
-def _mark_pieces(tokens: list[Token], starts: list[int], context: RenderContext) -> list[Token]:
-    """Mark the first block as continued and the last as followed, as `context` says.
-
-    A continued table loses its head row: the piece before it showed it.
-    """
-    marks = []
-    if context.continued:
-        marks.append((starts[0], _CONTINUED))
-    if context.followed:
-        marks.append((starts[-1], _FOLLOWED))
-    for index, mark in marks:
-        token = tokens[index]
-        token.meta[mark] = True
-        if token.type in _BOX_OPENS:
-            style = token.attrGet("style")
-            token.attrSet("style", f"{style}; {_MARGINS[mark]}" if style else _MARGINS[mark])
-        elif token.type == "table_open":
-            _equal_columns(tokens, index)
-    head = starts[0]
-    if context.continued and tokens[head].type == "table_open":
-        stop = next((i for i in range(head, len(tokens)) if tokens[i].type == "thead_close"), None)
-        if stop is not None:
-            del tokens[head + 1 : stop + 1]
-    return tokens
-
-
-def _equal_columns(tokens: list[Token], table: int) -> None:
-    """Give every cell of the table at `table` an equal share of its width."""
-    cells: list[Token] = []
-    columns = 0
-    for token in tokens[table + 1 :]:
-        if token.type == "table_close":
-            break
-        if token.type in ("th_open", "td_open"):
-            cells.append(token)
-        elif token.type == "tr_close" and not columns:
-            columns = len(cells)
-    for cell in cells:
-        cell.attrSet("width", f"{100 // max(columns, 1)}%")

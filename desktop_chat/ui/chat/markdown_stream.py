@@ -7,13 +7,10 @@ the text from the start of the last unfinished block, renders the blocks that ha
 exactly once, and re-renders the open tail, usually one paragraph or list.
 
 A long block (a list, table, code block or paragraph) would still make every step cost as much
-as the block so far: 232 ms per step late in a 1,000-item list. So it is cut into pieces of about
-PIECE characters, at boundaries that nothing typed later can move: before a list item, a table
-row or a line of code, after a sentence, before a word, and inside an unbroken token as a last
-resort (PIECE_HARD). Each piece is finished and rendered once; the rest of the block is parsed
-alone, behind the lines that make it the same kind of block (the fence's opening line, the
-table's head). The pieces are drawn as one block: no margin between them, one code label, one
-table head, columns of equal width.
+as the block so far: 232 ms per step late in a 1,000-item list. So it is cut into pieces of a
+few KB at boundaries that nothing typed later can move (block_pieces.py). Each piece is
+finished and rendered once; the rest of the block is parsed alone, behind the lines that make it
+the same kind of block (the fence's opening line, the table's head).
 
 A whole message is rendered the same way (`render_markdown`), so a message drawn again later
 looks as it did while streaming. The price: Markdown that spans a cut (emphasis or a string
@@ -36,25 +33,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from desktop_chat.ui.chat.block_pieces import find_cut
 from desktop_chat.ui.chat.markdown import MarkdownRenderer, RenderContext, sanitize_text
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
 
-PIECE = 1024  # characters of a long block after which it is cut at a safe boundary
-PIECE_LOOSE = 2048  # ... after which any line of code, or any word, starts a new piece
-PIECE_HARD = 4096  # ... after which any letter does (an unbroken token)
-# A table is parsed whole at every step and inserted again as each row completes (a rescan of
-# the document's frames): it is cut sooner.
-TABLE_PIECE = 512
 WINDOW = 16_384  # characters parsed at a time while catching up with a burst
 # Characters of block markers: list bullets and numbers, headings, quotes, fences, rules, tables.
 _MAYBE_MARKER = re.compile(r"[\s\d.)\-+*=#>|:`~_]*")
-_LETTER = r"(?=[^\W\d_])"  # a paragraph piece starts with a letter: never a block marker
-_SENTENCE_END = re.compile(r"(?:[.?!:;] |[。！？；])" + _LETTER)
-_WORD_START = re.compile(r"\s" + _LETTER)
-_ANY_LETTER = re.compile(_LETTER)
-_CANDIDATES_TRIED = 64  # cut candidates checked per step; more only once more text arrived
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,15 +97,6 @@ def _certain_lines(text: str) -> int:
     lines = text.count("\n")
     partial = text[text.rfind("\n") + 1 :]
     return lines + 1 if partial and not _MAYBE_MARKER.fullmatch(partial) else lines
-
-
-def _balanced(text: str, start: int, stop: int) -> bool:
-    """Tell whether no code span, emphasis or link text is open at `stop` (a cheap guess)."""
-    return (
-        text.count("`", start, stop) % 2 == 0
-        and text.count("*", start, stop) % 2 == 0
-        and text.count("[", start, stop) == text.count("]", start, stop)
-    )
 
 
 class MarkdownStream:
@@ -270,7 +248,7 @@ class MarkdownStream:
             # A long block is cut as it was while it was the last one; blocks before it finish.
             long_block, cut = None, None
             for index in starts:
-                cut = self._find_cut(tokens, index, certain, text, lines)
+                cut = find_cut(tokens, index, certain, text, lines)
                 if cut is not None:
                     long_block = index
                     break
@@ -292,97 +270,6 @@ class MarkdownStream:
         """Drop the first `offset` characters of the source; parse the rest behind `prefix`."""
         self._source = self._source[offset:]
         self._prefix = prefix
-
-    def _find_cut(
-        self, tokens: list[Token], first: int, certain: int, text: str, lines: list[int]
-    ) -> tuple[int, str] | None:
-        """Where the open block may be cut: (offset in `text`, prefix to parse the rest with).
-
-        The first boundary far enough from the block's start whose lines are certain; what
-        follows it cannot move it, so streaming and rendering at once cut in the same places.
-        """
-        block = tokens[first]
-        if not block.map:
-            return None
-        begin = lines[block.map[0]]
-        end = lines[block.map[1]] if block.map[1] < len(lines) else len(text)
-        if end - begin < TABLE_PIECE:
-            return None
-        certain = min(certain, block.map[1])  # lines of this block only
-        if block.type in ("bullet_list_open", "ordered_list_open"):
-            items = [
-                t.map[0]
-                for t in tokens[first + 1 :]
-                if t.type == "list_item_open" and t.level == 1 and t.map
-            ]
-            return self._first_line(items[1:], lines, begin, certain, "", PIECE)
-        if block.type == "table_open":
-            rows = [t.map[0] for t in tokens[first + 1 :] if t.type == "tr_open" and t.map]
-            head = text[begin : lines[block.map[0] + 2]] if len(lines) > block.map[0] + 2 else ""
-            if not head:
-                return None
-            return self._first_line(rows[2:], lines, begin, certain, head, TABLE_PIECE)
-        if block.type == "fence":
-            return self._fence_cut(block, lines, begin, certain, text)
-        if block.type == "paragraph_open" or (
-            block.type == "heading_open" and block.markup in ("=", "-")
-        ):
-            last = block.map[1] - (block.type == "heading_open")  # not the setext underline
-            end = lines[last] if last < len(lines) else len(text)
-            return self._paragraph_cut(text, begin, min(end, len(text)))
-        return None
-
-    @staticmethod
-    def _first_line(
-        candidates: list[int], lines: list[int], begin: int, certain: int, prefix: str, size: int
-    ) -> tuple[int, str] | None:
-        for line in candidates:
-            if line >= certain:
-                return None
-            if lines[line] - begin >= size:
-                return lines[line], prefix
-        return None
-
-    @staticmethod
-    def _fence_cut(
-        fence: Token, lines: list[int], begin: int, certain: int, text: str
-    ) -> tuple[int, str] | None:
-        """Cut before a line of code: after a blank line past PIECE, any line past PIECE_LOOSE."""
-        assert fence.map is not None
-        code = fence.content.split("\n")
-        count = len(code) - fence.content.endswith("\n")  # lines, the last maybe partial
-        opening = fence.map[0]
-        prefix = text[begin : lines[opening + 1]] if len(lines) > opening + 1 else ""
-        for index in range(1, count):
-            line = opening + 1 + index
-            if line >= certain or line >= len(lines) or not prefix:
-                return None
-            size = lines[line] - begin
-            if size >= PIECE_LOOSE or (size >= PIECE and not code[index - 1].strip()):
-                return lines[line], prefix
-        return None
-
-    @staticmethod
-    def _paragraph_cut(text: str, begin: int, end: int) -> tuple[int, str] | None:
-        """Cut after a sentence past PIECE, before a word past PIECE_LOOSE, or past PIECE_HARD.
-
-        A cut needs the letter after it, which starts the next piece, so it is certain.
-        """
-        found = []
-        for pattern, size, balanced in (
-            (_SENTENCE_END, PIECE, True),
-            (_WORD_START, PIECE_LOOSE, True),
-            (_ANY_LETTER, PIECE_HARD, False),
-        ):
-            start = begin + size
-            for tried, match in enumerate(pattern.finditer(text, start, end)):
-                if tried == _CANDIDATES_TRIED:
-                    break
-                cut = match.end()
-                if cut < end and (not balanced or _balanced(text, begin, cut)):
-                    found.append(cut)
-                    break
-        return (min(found), "") if found else None
 
     def _promote(self, finished: str) -> tuple[str, str]:
         """Keep a settled table that finished exactly as shown: (its HTML, what follows it).

@@ -7,8 +7,9 @@ import statistics
 
 import pytest
 
+from desktop_chat.ui.chat.block_pieces import PIECE_HARD
 from desktop_chat.ui.chat.markdown import MarkdownRenderer, RenderContext, Theme
-from desktop_chat.ui.chat.markdown_stream import PIECE_HARD, MarkdownStream, render_markdown
+from desktop_chat.ui.chat.markdown_stream import MarkdownStream, render_markdown
 from tests.ui.chat.long_blocks import CODE, LIST, PARAGRAPH, SHAPES, TABLE, TOKEN
 
 

@@ -10,7 +10,7 @@ from PySide6.QtGui import QTextBlockFormat
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from desktop_chat.ui.chat.markdown_stream import PIECE_HARD
+from desktop_chat.ui.chat.block_pieces import PIECE_HARD
 from desktop_chat.ui.chat.transcript import Transcript
 from tests.support.transcript import click_link, drain, text
 from tests.ui.chat.long_blocks import SHAPES
