@@ -182,6 +182,7 @@ class ChatController(QObject):
         self.session.clear()
         if self.tools is not None:
             self.tools.reset()
+        self.status.clear_figures()
         self.status.set_state("Ready")
 
     def conversation(self) -> Conversation:
