@@ -186,6 +186,7 @@ class RenderContext:
     continued: bool = False
     followed: bool = False
     code_before: str = ""
+    copied_code: int | None = None  # the code block just copied: its link says so for a moment
 
 
 class MarkdownRenderer:
@@ -270,9 +271,10 @@ class MarkdownRenderer:
             copy = ""
             if context.code_link is not None:
                 href = attr(context.code_link(number))
+                link = "Copied" if context.copied_code == number else "Copy code"
                 copy = (
                     f' &nbsp;<a href="{href}" style="color:{theme.link}"'
-                    ' title="Copy this code block to the clipboard">Copy code</a>'
+                    f' title="Copy this code block to the clipboard">{link}</a>'
                 )
             parts.append(
                 f'<p style="margin-top:8px; margin-bottom:0px; color:{theme.muted};">'

@@ -44,6 +44,8 @@ class MessageBlock:
     calls: list[CallRecord] | None = None  # a tool entry: the calls of one step, drawn live
     notice: str = ""  # a tool entry's closing line (the step limit)
     error: str = ""  # an answer that failed before any content: its error box stands in for it
+    copied: bool = False  # just copied: its Copy link says "Copied" for a moment
+    copied_code: int | None = None  # the code block just copied, likewise
 
     @property
     def markdown(self) -> str:
@@ -107,7 +109,9 @@ def message_html(
             if block.reasoning_open:
                 thoughts = render_markdown(renderer, block.reasoning, RenderContext())
                 parts.append(reasoning_html(thoughts, theme))
-        context = RenderContext(code_link=lambda n: links.href("code", index, n))
+        context = RenderContext(
+            code_link=lambda n: links.href("code", index, n), copied_code=block.copied_code
+        )
         parts.append(render_markdown(renderer, block.text, context))
         block.code = context.code
         if block.error:
@@ -122,7 +126,8 @@ def action_line_html(
     """Return the line of action links under a message; a failed answer's Retry is in its box."""
     actions = []
     if block.markdown or block.role != "assistant":  # an answer that never came has no text
-        actions.append(Action(links.href("copy", index), "Copy", "Copy this message as Markdown"))
+        label = "Copied" if block.copied else "Copy"
+        actions.append(Action(links.href("copy", index), label, "Copy this message as Markdown"))
     if block.role == "user":
         actions.append(Action(links.href("edit", index), "Edit", "Edit this message and resend"))
     if block.regenerate and not block.error:

@@ -38,6 +38,7 @@ from desktop_chat.ui.chat.transcript_menu import show_menu
 from desktop_chat.ui.chat.transcript_regions import Regions
 
 FRAME_MS = 16
+COPIED_MS = 1500  # how long a Copy link says "Copied"
 
 
 class Transcript(QWidget):
@@ -412,6 +413,7 @@ class Transcript(QWidget):
         index, block = args[0], self._blocks[args[0]]
         if name == "copy":
             self.copy_requested.emit(index)
+            self._show_copied(block, True, None)
         elif name == "edit" and block.role == "user":
             self.edit_requested.emit(index)
         elif name == "regenerate" and block.regenerate:
@@ -426,6 +428,22 @@ class Transcript(QWidget):
             code = block.code[args[1]]
             QGuiApplication.clipboard().setText(code)
             self.code_copied.emit(code)
+            self._show_copied(block, False, args[1])
+
+    def _show_copied(self, block: MessageBlock, copied: bool, code: int | None) -> None:
+        """Say "Copied" on the link just used; put it back after COPIED_MS."""
+        index = next((i for i, b in enumerate(self._blocks) if b is block), None)
+        live = self._live is not None and self._live.index == index
+        if index is None or index < self._regions.first or live:
+            return  # gone, folded away, or still streaming
+        redraw_message = code != block.copied_code  # the code link is part of the message
+        block.copied, block.copied_code = copied, code
+        with self._edit():
+            if redraw_message:
+                self._regions.redraw(index)
+            self._regions.redraw_actions(index, self._error[0] if self._error else None)
+        if copied or code is not None:
+            QTimer.singleShot(COPIED_MS, self, lambda: self._show_copied(block, False, None))
 
     def _on_context_menu_requested(self, pos: QPoint) -> None:
         show_menu(self._view, pos, self._blocks, self._run_action, first=self._regions.first)
