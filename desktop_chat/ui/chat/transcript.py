@@ -79,6 +79,10 @@ class Transcript(QWidget):
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._on_frame)
         self._end = EndFollower(self._view.verticalScrollBar())
+        self._copied: MessageBlock | None = None  # its link says "Copied" until the timer ends
+        self._copied_timer = QTimer(self)
+        self._copied_timer.setSingleShot(True)
+        self._copied_timer.timeout.connect(self._on_copied_shown)
         self._view.verticalScrollBar().valueChanged.connect(self._on_scrolled)
 
     # -- public API ----------------------------------------------------------------------------
@@ -121,6 +125,8 @@ class Transcript(QWidget):
     def clear(self) -> None:
         """Remove every message."""
         self._timer.stop()
+        self._copied_timer.stop()
+        self._copied = None
         self._live = None
         self._finishing = None
         self._error = None
@@ -443,7 +449,15 @@ class Transcript(QWidget):
                 self._regions.redraw(index)
             self._regions.redraw_actions(index, self._error[0] if self._error else None)
         if copied or code is not None:
-            QTimer.singleShot(COPIED_MS, self, lambda: self._show_copied(block, False, None))
+            if self._copied is not None and self._copied is not block:
+                self._on_copied_shown()
+            self._copied = block
+            self._copied_timer.start(COPIED_MS)
+
+    def _on_copied_shown(self) -> None:
+        block, self._copied = self._copied, None
+        if block is not None:
+            self._show_copied(block, False, None)
 
     def _on_context_menu_requested(self, pos: QPoint) -> None:
         show_menu(self._view, pos, self._blocks, self._run_action, first=self._regions.first)
