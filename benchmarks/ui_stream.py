@@ -1,6 +1,6 @@
 """Measure how smoothly the Transcript streams a long answer into a short and a long conversation.
 
-Usage: .venv/bin/python benchmarks/ui_stream.py [--tokens N] [--repeat N] [--quick]
+Usage: .venv/bin/python benchmarks/ui_stream.py [--tokens N] [--repeat N] [--quick] [--only WHAT]
 (QT_QPA_PLATFORM defaults to offscreen here.)
 
 A ~20,000-token Markdown answer (paragraphs, headings, lists, a table, code blocks) is delivered
@@ -10,7 +10,12 @@ between ticks: p50/p99/max), and how much CPU this process used in each gap: on 
 the wall gaps also hold time the process was not scheduled at all. Each row is the median of
 --repeat runs. The naive baseline redraws the whole conversation with QTextBrowser.setMarkdown on
 every token; it is capped to a few tokens because it is quadratic, and its per-token cost is
-extrapolated (a lower bound: each token costs more than the last). Prints a Markdown table.
+extrapolated (a lower bound: each token costs more than the last).
+
+Long blocks: one answer that is a single long block (a 1,000-item list, a 2,000-line code block,
+a 500-row table, a 100 KB paragraph of inline code spans, a 1 MB unbroken token) streamed at a
+model's pace, 250 tokens/s (the token comes in 4 KB pieces), after a 10-message conversation.
+--quick shrinks every shape twenty-fold. Prints Markdown tables.
 """
 
 from __future__ import annotations
@@ -35,6 +40,9 @@ from PySide6.QtWidgets import QApplication, QTextBrowser
 from desktop_chat.ui.chat.transcript import Transcript
 
 DEADLINE_S = 300.0  # no single run may take longer than this
+MODEL_RATE = 250.0  # tokens per second of a fast model
+TOKEN_PIECE = 4096  # characters per piece of the unbroken token
+BLOCK_DEADLINE_S = 150.0  # a long block still not drawn by then is reported as such
 
 
 def qt_app() -> QApplication:
@@ -87,6 +95,43 @@ def history(count: int) -> list[tuple[str, str]]:
     return messages
 
 
+def block_shapes(scale: int = 1) -> dict[str, list[str]]:
+    """Answers that are one long block each, split into tokens; `scale` divides their size."""
+
+    def words(text: str) -> list[str]:
+        return re.findall(r"\n|[ \t]+|[^\s]+", text)
+
+    items = "".join(
+        f"- Item {i}: a point about `value_{i}` with **some** words\n" for i in range(1000 // scale)
+    )
+    code = "".join(
+        f"    total_{i} = compute(items[{i}], factor={i % 7})  # step {i}\n" if i % 10 else "\n"
+        for i in range(2000 // scale)
+    )
+    rows = "".join(
+        f"| row {i} | `key_{i}` | {i * 3} | a short note on row {i} |\n"
+        for i in range(500 // scale)
+    )
+    sentence = "Call `fn_{0}()` then `check({0})` before the *next* step. "
+    paragraph: list[str] = []
+    size = 0
+    while size < 100_000 // scale:
+        paragraph.append(sentence.format(len(paragraph)))
+        size += len(paragraph[-1])
+    token = "".join(f"{i:08x}" for i in range(1_000_000 // scale // 8))
+    return {
+        f"list of {1000 // scale} items": words("Here is the list:\n\n" + items),
+        f"code block of {2000 // scale} lines": words(f"```python\ndef run():\n{code}```\n"),
+        f"table of {500 // scale} rows": words(
+            "| name | key | value | note |\n|---|---|--:|---|\n" + rows
+        ),
+        f"paragraph of {size // 1000} KB, inline spans": words("".join(paragraph)),
+        f"unbroken token of {len(token) // 1000} KB": [
+            token[i : i + TOKEN_PIECE] for i in range(0, len(token), TOKEN_PIECE)
+        ],
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class Result:
     """One run: wall and CPU time until the answer was drawn, and the heartbeat gaps."""
@@ -96,6 +141,7 @@ class Result:
     cpu_s: float
     gaps_ms: list[float]
     cpu_gaps_ms: list[float]  # CPU time this process used between the same ticks
+    finished: bool = True  # drawn before the deadline
 
     def per_token_us(self) -> float:
         return self.wall_s / self.tokens * 1e6
@@ -139,11 +185,13 @@ def drive(
     feed: Callable[[str], None],
     done: Callable[[], None],
     busy: Callable[[], bool] = lambda: False,
+    rate: float | None = None,
+    deadline_s: float = DEADLINE_S,
 ) -> Result:
-    """Feed one token per event-loop turn, call `done`, wait until not `busy`.
+    """Feed one token per event-loop turn (or `rate` tokens/s), call `done`, wait until not `busy`.
 
     Measures wall and CPU time until drawn; heartbeat gaps keep being recorded for 100 ms
-    more, so a long final render shows.
+    more, so a long final render shows. A run past `deadline_s` stops where it is, unfinished.
     """
     ticks: list[tuple[float, float]] = []
 
@@ -161,33 +209,38 @@ def drive(
 
     def produce() -> None:
         i = state["i"]
-        if i < len(tokens) and time.perf_counter() - start < DEADLINE_S:
-            feed(tokens[i])
-            state["i"] = i + 1
+        late = time.perf_counter() - start > deadline_s
+        if i < len(tokens) and not late:
+            due = i + 1 if rate is None else int((time.perf_counter() - start) * rate) + 1
+            for token in tokens[i : min(due, len(tokens))]:
+                feed(token)
+            state["i"] = max(i, min(due, len(tokens)))
             return
         if i == len(tokens):
             done()
             state["i"] = i + 1
             producer.setInterval(1)  # only waiting for the drawing now: do not spin
-        if not busy() or time.perf_counter() - start > DEADLINE_S:
+        if not busy() or late:
             producer.stop()
             state["end"] = time.perf_counter()
             state["cpu"] = time.process_time()
             QTimer.singleShot(100, loop.quit)
 
     producer = QTimer()
-    producer.setInterval(0)
+    producer.setInterval(0 if rate is None else 1)
     producer.timeout.connect(produce)
     heartbeat.start()
     tick()
     producer.start()
     loop.exec()
     heartbeat.stop()
-    if state["i"] <= len(tokens) or busy():
+    finished = state["i"] > len(tokens) and not busy()
+    if not finished and deadline_s == DEADLINE_S:
         raise SystemExit(f"run exceeded {DEADLINE_S} s after {state['i']} tokens")
     gaps = [(b[0] - a[0]) * 1000 for a, b in itertools.pairwise(ticks)]
     cpu_gaps = [(b[1] - a[1]) * 1000 for a, b in itertools.pairwise(ticks)]
-    return Result(len(tokens), state["end"] - start, state["cpu"] - cpu_start, gaps, cpu_gaps)
+    wall, cpu = state["end"] - start, state["cpu"] - cpu_start
+    return Result(len(tokens), wall, cpu, gaps, cpu_gaps, finished)
 
 
 def settle(app: QApplication, seconds: float) -> None:
@@ -198,7 +251,13 @@ def settle(app: QApplication, seconds: float) -> None:
         time.sleep(0.005)
 
 
-def run_transcript(app: QApplication, prior: int, tokens: list[str]) -> Result:
+def run_transcript(
+    app: QApplication,
+    prior: int,
+    tokens: list[str],
+    rate: float | None = None,
+    deadline_s: float = DEADLINE_S,
+) -> Result:
     """Stream into a Transcript that already holds `prior` messages."""
     view = Transcript()
     view.resize(900, 700)
@@ -216,13 +275,14 @@ def run_transcript(app: QApplication, prior: int, tokens: list[str]) -> Result:
     laid_out = time.perf_counter() - started
     print(f"loading {prior} messages: {loaded:.2f} s, laid out: {laid_out:.2f} s", file=sys.stderr)
     view.begin_assistant()
-    result = drive(tokens, view.append_text, view.finish, lambda: view.busy)
-    if view.message_markdown(view.count() - 1) != "".join(tokens):
+    result = drive(tokens, view.append_text, view.finish, lambda: view.busy, rate, deadline_s)
+    if result.finished and view.message_markdown(view.count() - 1) != "".join(tokens):
         raise SystemExit("streamed text differs from the input")
     shown = view.view.toPlainText()
     headings = re.findall(r"^## (Part \d+)", "".join(tokens), re.MULTILINE)
     if [h for h in headings if h + ":" in shown] != headings:
         raise SystemExit("not every section of the answer was drawn")
+    view.clear()  # a deadline may have left it drawing
     view.close()
     view.deleteLater()
     app.processEvents()
@@ -253,9 +313,16 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs per row; medians are shown")
     parser.add_argument("--quick", action="store_true", help="2,000 tokens, one run")
+    parser.add_argument(
+        "--only", choices=("answer", "blocks"), help="only the long answer, or only long blocks"
+    )
     args = parser.parse_args()
     count, repeat = (2_000, 1) if args.quick else (args.tokens, max(1, args.repeat))
     app = qt_app()
+    if args.only != "answer":
+        blocks(app, 20 if args.quick else 1)
+    if args.only == "blocks":
+        return
     tokens = answer_tokens(count)
     runs: dict[int, list[Result]] = {10: [], 1000: []}
     for _ in range(repeat):  # interleaved, so a noisy neighbour hits both sizes alike
@@ -281,6 +348,20 @@ def main() -> None:
         f"\nper-token cost ratio, 1,000 / 10 messages: {wall[1] / wall[0]:.2f} (wall),"
         f" {cpu[1] / cpu[0]:.2f} (CPU)"
     )
+
+
+def blocks(app: QApplication, scale: int) -> None:
+    """Stream each long-block answer at a model's pace; print one row per shape."""
+    print(f"long blocks at {MODEL_RATE:.0f} tokens/s after 10 messages; 1 run each\n")
+    print(
+        "| shape | tokens | total s | per token µs | CPU per token µs |"
+        " block p50 ms | p99 ms (range) | max ms (range) | CPU block p99 / max ms |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, tokens in block_shapes(scale).items():
+        result = run_transcript(app, 10, tokens, MODEL_RATE, BLOCK_DEADLINE_S)
+        label = name if result.finished else f"{name} (not drawn after {result.wall_s:.0f} s)"
+        print(row(label, [result]), flush=True)
 
 
 if __name__ == "__main__":

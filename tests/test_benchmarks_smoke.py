@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -176,3 +177,24 @@ def test_history_benchmark_runs_quick_on_a_generated_profile(tmp_path: Path) -> 
     finally:
         db.close()
     assert counts == (100, 10_000, 10_000)
+
+
+def test_ui_benchmark_quick_mode_draws_every_shape() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "ui_stream.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    rows = [
+        line.split("|")[1].strip() for line in done.stdout.splitlines() if line.startswith("| ")
+    ]
+    shapes = ["list of", "code block of", "table of", "paragraph of", "unbroken token of"]
+    for shape in shapes:
+        assert [r for r in rows if r.startswith(shape) and "not drawn" not in r], shape
+    assert "Transcript, 1000 messages" in rows

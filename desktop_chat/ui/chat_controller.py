@@ -226,6 +226,7 @@ class ChatController(QObject):
         index = self.session.index_of(message_id) if message_id else None
         if index is not None:
             self.transcript.scroll_to(index)
+        self.status.conversation_cleared()
         self.status.set_state("Ready")
 
     def abandon(self) -> None:

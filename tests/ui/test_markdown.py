@@ -13,6 +13,7 @@ from desktop_chat.ui.chat.markdown import (
     is_safe_link,
     sanitize_text,
 )
+from desktop_chat.ui.chat.markdown_stream import render_markdown
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def renderer() -> MarkdownRenderer:
 
 
 def render(renderer: MarkdownRenderer, source: str, **context: object) -> str:
-    return renderer.render_markdown(source, RenderContext(**context))  # type: ignore[arg-type]
+    return render_markdown(renderer, source, RenderContext(**context))  # type: ignore[arg-type]
 
 
 def test_headings(renderer: MarkdownRenderer) -> None:
@@ -66,8 +67,8 @@ def test_output_has_no_layout_newlines(renderer: MarkdownRenderer) -> None:
 
 def test_fenced_code_is_highlighted_numbered_and_linked(renderer: MarkdownRenderer) -> None:
     context = RenderContext(code_link=lambda n: f"act:code/{n}")
-    html = renderer.render_markdown(
-        "```python\ndef f():\n    return 1\n```\n\n~~~\nplain\n~~~\n", context
+    html = render_markdown(
+        renderer, "```python\ndef f():\n    return 1\n```\n\n~~~\nplain\n~~~\n", context
     )
     assert '<span style="color:#008000;font-weight:600">def</span>' in html
     assert html.count("Copy code</a>") == 2
@@ -97,7 +98,7 @@ def test_code_keeps_leading_blank_line_and_drops_one_trailing_newline(
     renderer: MarkdownRenderer,
 ) -> None:
     context = RenderContext()
-    renderer.render_markdown("```\n\nx\n\n```\n", context)
+    render_markdown(renderer, "```\n\nx\n\n```\n", context)
     assert context.code == {0: "\nx\n"}
 
 

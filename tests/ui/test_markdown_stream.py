@@ -8,9 +8,9 @@ from collections.abc import Sequence
 import pytest
 from markdown_it.token import Token
 
-from desktop_chat.ui.chat import markdown_stream
-from desktop_chat.ui.chat.markdown import MarkdownRenderer, RenderContext, Theme
-from desktop_chat.ui.chat.markdown_stream import MarkdownStream
+from desktop_chat.ui.chat import block_pieces
+from desktop_chat.ui.chat.markdown import MarkdownRenderer, RenderContext, Theme, sanitize_text
+from desktop_chat.ui.chat.markdown_stream import MarkdownStream, render_markdown
 
 CORPUS = """# Title with `code`
 
@@ -126,7 +126,8 @@ def stream_in_pieces(stream: MarkdownStream, text: str, cuts: Sequence[int]) -> 
 
 
 def one_shot(text: str) -> str:
-    return MarkdownRenderer(Theme()).render_markdown(text, RenderContext(code_link=str))
+    renderer = MarkdownRenderer(Theme())
+    return renderer.render(renderer.parse(sanitize_text(text)), RenderContext(code_link=str))
 
 
 @pytest.mark.parametrize("seed", range(25))
@@ -223,30 +224,33 @@ def test_open_fence_renders_as_code_so_far() -> None:
     assert 'href="x:code/0"' in step.tail
 
 
-def test_long_open_fence_settles_old_lines_and_replaces_them_when_closed() -> None:
+def test_long_open_fence_is_cut_into_pieces_that_are_drawn_once() -> None:
     renderer = MarkdownRenderer(Theme())
-    stream = MarkdownStream(renderer)
+    stream = MarkdownStream(renderer, code_link=str)
     stream.feed("```python\n")
     stream.step()
-    settled_runs = 0
-    for i in range(120):
+    lines = [f"line_{i} = {i}" for i in range(400)]
+    pieces = 0
+    for line in lines:
         before = renderer.stats.code_lines
-        stream.feed(f"line_{i} = {i}\n")
+        stream.feed(line + "\n")
         step = stream.step()
-        settled_runs += bool(step.settled)
-        redrawn = renderer.stats.code_lines - before
-        # Each step re-highlights a bounded window, not the whole block so far.
-        limit = markdown_stream.KEEP_LINES + markdown_stream.SETTLE_LINES * 2 + 2
-        assert redrawn <= limit
-    assert settled_runs >= 5
-    assert len(stream.settled_html) == settled_runs
+        pieces += step.finished.count("<pre")
+        # Each step highlights the open piece again, never the whole block so far.
+        piece_lines = block_pieces.PIECE_LOOSE // len(line) + 2
+        assert renderer.stats.code_lines - before <= 2 * piece_lines
+    assert pieces >= 2
+    assert stream.code == {0: "\n".join(lines)}
     stream.feed("```\n\nNext paragraph.")
     step = stream.step()
-    assert step.replace_settled
-    assert step.finished.count("<pre") == 1
-    assert "line_0" in step.finished
-    assert "line_119" in step.finished
-    assert stream.settled_html == []
+    assert step.finished.count("<pre") == 1  # only the last piece was left to finish
+    assert "Copy code" not in step.finished  # one label, above the first piece
+    assert "".join(stream.finished_html).count("Copy code") == 1
+    assert stream.code == {0: "\n".join(lines)}
+    stream.close()
+    assert "".join(stream.finished_html) == render_markdown(
+        MarkdownRenderer(Theme()), stream.raw, RenderContext(code_link=str)
+    )
 
 
 def test_open_table_is_redrawn_only_when_a_row_completes() -> None:

@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QPalette, QTextCharFormat, QT
 from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.qtbot import QtBot
 
+from desktop_chat.ui.chat import block_pieces
 from desktop_chat.ui.chat.markdown import MarkdownRenderer, RenderContext
 from desktop_chat.ui.chat.transcript import Transcript
 from tests.support.gui import POPUP_ON_OFFSCREEN
@@ -239,7 +240,9 @@ def test_long_open_fence_streams_and_ends_exact(qtbot: QtBot, transcript: Transc
     drain(qtbot, transcript)
     assert "\n".join(lines) in text(transcript)
     assert text(transcript).count("Copy code") == 1
-    assert transcript.stats.code_lines < 150 * 6  # bounded re-highlighting, not 150²/2
+    # Bounded re-highlighting: each frame at most one piece of the block, not all of it.
+    piece_lines = block_pieces.PIECE_LOOSE // min(map(len, lines)) + 1
+    assert transcript.stats.code_lines <= 150 + transcript.stats.frames * piece_lines
 
 
 def test_reset_stream_discards_the_failed_attempt(qtbot: QtBot, transcript: Transcript) -> None:

@@ -18,6 +18,8 @@ from html import escape
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
+from desktop_chat.ui.chat.block_pieces import CONTINUED, FOLLOWED, mark_pieces
+
 # markdown-it and Pygments load on the first render, not before the window is shown.
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -100,6 +102,7 @@ class RenderStats:
 
     blocks: int = 0
     code_lines: int = 0
+    characters: int = 0  # of Markdown parsed: what a streamed frame costs grows with it
     frames: int = 0  # streamed frames drawn (counted by the view)
 
 
@@ -168,12 +171,22 @@ class CodeHighlighter:
 
 @dataclass(slots=True)
 class RenderContext:
-    """Per-render state: how to link code blocks, their numbering, and the code they hold."""
+    """Per-render state: how to link code blocks, their numbering, and the code they hold.
+
+    A long block is drawn in pieces (markdown_stream.py). `continued` says the first block
+    rendered goes on from a piece before it: no top margin, no code label or table head, and
+    fenced code keeps the earlier pieces' number, its code being `code_before` and this piece.
+    `followed` says the last block goes on in a piece after it: no bottom margin.
+    """
 
     code_link: Callable[[int], str] | None = None
     next_code: int = 0
     code: dict[int, str] = field(default_factory=dict)
     in_safe_link: bool = False
+    continued: bool = False
+    followed: bool = False
+    code_before: str = ""
+    copied_code: int | None = None  # the code block just copied: its link says so for a moment
 
 
 class MarkdownRenderer:
@@ -209,20 +222,22 @@ class MarkdownRenderer:
 
     def parse(self, source: str) -> list[Token]:
         """Parse Markdown (already passed through `sanitize_text`) into block tokens."""
+        self.stats.characters += len(source)
         return self._markdown_it()[0].parse(source, {})
 
     def render(self, tokens: Sequence[Token], context: RenderContext) -> str:
         """Render a balanced run of tokens; fenced code is numbered from `context.next_code`."""
-        self.stats.blocks += sum(1 for t in tokens if t.level == 0 and t.nesting >= 0)
+        starts = [i for i, t in enumerate(tokens) if t.level == 0 and t.nesting >= 0]
+        self.stats.blocks += len(starts)
+        if starts and (context.continued or context.followed):
+            tokens = mark_pieces(
+                list(tokens), starts, continued=context.continued, followed=context.followed
+            )
         md, renderer = self._markdown_it()
         html: str = renderer.render(tokens, md.options, {"dc": context})
         # Newlines here are only layout between tags, which Qt would turn into stray spaces;
         # soft breaks render as spaces and code lines as "&#10;", so none carries meaning.
         return html.replace("\n", "")
-
-    def render_markdown(self, source: str, context: RenderContext) -> str:
-        """Parse and render a whole Markdown text."""
-        return self.render(self.parse(sanitize_text(source)), context)
 
     def typing_html(self, text: str) -> str:
         """Show a line that is still being typed as plain text ("" for none)."""
@@ -256,9 +271,10 @@ class MarkdownRenderer:
             copy = ""
             if context.code_link is not None:
                 href = attr(context.code_link(number))
+                link = "Copied" if context.copied_code == number else "Copy code"
                 copy = (
                     f' &nbsp;<a href="{href}" style="color:{theme.link}"'
-                    ' title="Copy this code block to the clipboard">Copy code</a>'
+                    f' title="Copy this code block to the clipboard">{link}</a>'
                 )
             parts.append(
                 f'<p style="margin-top:8px; margin-bottom:0px; color:{theme.muted};">'
@@ -275,7 +291,25 @@ class MarkdownRenderer:
 
     def _fence(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         token = tokens[idx]
-        return self._numbered_code(token.content, fence_language(token.info), env["dc"])
+        context: RenderContext = env["dc"]
+        if not token.meta.get(CONTINUED) and not token.meta.get(FOLLOWED):
+            return self._numbered_code(token.content, fence_language(token.info), context)
+        code = token.content[:-1] if token.content.endswith("\n") else token.content
+        if token.meta.get(CONTINUED):
+            number = context.next_code - 1
+            context.code[number] = context.code_before + "\n" + code
+        else:
+            number = context.next_code
+            context.next_code += 1
+            context.code[number] = code
+        return self.code_html(
+            code,
+            fence_language(token.info),
+            number,
+            context,
+            first=not token.meta.get(CONTINUED),
+            last=not token.meta.get(FOLLOWED),
+        )
 
     def _code_block(
         self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
@@ -336,10 +370,16 @@ class MarkdownRenderer:
     def _table_open(
         self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
     ) -> str:
+        meta = tokens[idx].meta
+        # The pieces of a long table are tables of their own, as wide as the view, so that
+        # their columns line up.
+        width = ' width="100%"' if meta else ""
+        top = 0 if meta.get(CONTINUED) else 6
+        bottom = 0 if meta.get(FOLLOWED) else 6
         return (
-            '<table border="1" cellspacing="0" cellpadding="4"'
+            f'<table border="1" cellspacing="0" cellpadding="4"{width}'
             f' style="border-color:{self.theme.border}; border-style:solid;'
-            ' border-collapse:collapse; margin-top:6px; margin-bottom:6px;">'
+            f' border-collapse:collapse; margin-top:{top}px; margin-bottom:{bottom}px;">'
         )
 
     def _blockquote_open(

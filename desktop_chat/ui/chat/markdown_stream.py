@@ -1,4 +1,4 @@
-"""Split a growing Markdown message into finished blocks, rendered once, and an open tail.
+"""Split a growing Markdown message into finished pieces, rendered once, and an open tail.
 
 Re-rendering a whole message per frame costs time that grows with the message: 283 ms per update
 was measured late in a long answer. A top-level block is finished as soon as the next top-level
@@ -6,15 +6,20 @@ block has certainly begun: nothing typed later can change it. So each step parse
 the text from the start of the last unfinished block, renders the blocks that have just finished
 exactly once, and re-renders the open tail, usually one paragraph or list.
 
-Two kinds of tail get a "settled" part that is not redrawn every step:
-- An open code fence can grow long. Its older lines are settled in runs, highlighted once; only
-  the last few lines are highlighted again per step. Runs are highlighted separately, so a string
-  spanning two runs may be coloured wrongly for a moment: when the fence finishes, the whole
-  block is highlighted once more and replaces the runs.
-- An open table: QTextDocument rescans the whole document for its tables (frames) whenever a
-  table is inserted or removed (QTextDocumentPrivate::scan_frames), a cost that grows with the
-  conversation. So the table of complete rows is settled and redrawn only when a row completes;
-  the row being typed is shown as plain text below it.
+A long block (a list, table, code block or paragraph) would still make every step cost as much
+as the block so far: 232 ms per step late in a 1,000-item list. So it is cut into pieces of a
+few KB at boundaries that nothing typed later can move (block_pieces.py). Each piece is
+finished and rendered once; the rest of the block is parsed alone, behind the lines that make it
+the same kind of block (the fence's opening line, the table's head).
+
+A whole message is rendered the same way (`render_markdown`), so a message drawn again later
+looks as it did while streaming. The price: Markdown that spans a cut (emphasis or a string
+in code) is drawn as if the block ended there; cuts prefer places where that is rare.
+
+An open table: QTextDocument rescans the whole document for its tables (frames) whenever a
+table is inserted or removed (QTextDocumentPrivate::scan_frames), a cost that grows with the
+conversation. So the table of complete rows is settled and redrawn only when a row completes;
+the row being typed is shown as plain text below it.
 
 Known limit: a link reference definition applies only to blocks parsed together with it.
 """
@@ -22,23 +27,19 @@ Known limit: a link reference definition applies only to blocks parsed together 
 from __future__ import annotations
 
 import re
+import sys
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from desktop_chat.ui.chat.markdown import (
-    MarkdownRenderer,
-    RenderContext,
-    fence_language,
-    sanitize_text,
-)
+from desktop_chat.ui.chat.block_pieces import find_cut
+from desktop_chat.ui.chat.markdown import MarkdownRenderer, RenderContext, sanitize_text
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
 
-KEEP_LINES = 6  # lines of an open fence that are re-highlighted on every step
-SETTLE_LINES = 8  # settle at least this many lines at once, so runs are not tiny
+WINDOW = 16_384  # characters parsed at a time while catching up with a burst
 # Characters of block markers: list bullets and numbers, headings, quotes, fences, rules, tables.
 _MAYBE_MARKER = re.compile(r"[\s\d.)\-+*=#>|:`~_]*")
 
@@ -50,7 +51,7 @@ class Step:
     If `promoted` is set, the settled part (a table) is final as it stands, and it joins the
     finished blocks without being redrawn; `finished` then holds only the blocks after it.
     `finished` is appended after the earlier finished HTML. The settled part is replaced by
-    `settled` if `replace_settled` (a fence finished, a table grew), else `settled` is appended
+    `settled` if `replace_settled` (a table grew or was cut), else `settled` is appended
     to it. The tail is replaced by `tail` when `tail_changed`.
     """
 
@@ -83,28 +84,40 @@ def _top_level_starts(tokens: list[Token]) -> list[int]:
     return [i for i, t in enumerate(tokens) if t.level == 0 and t.nesting >= 0]
 
 
-def _line_offset(text: str, line: int) -> int:
-    offset = 0
-    for _ in range(line):
-        offset = text.index("\n", offset) + 1
-    return offset
+def _line_starts(text: str) -> list[int]:
+    return [0, *(match.end() for match in re.finditer("\n", text))]
+
+
+def _certain_lines(text: str) -> int:
+    """Count the lines of `text` whose kind of block is certain.
+
+    A partial last line made of marker characters only can still become something else ("2"
+    may be "2. item", continuing a list), so it does not count until it is longer or complete.
+    """
+    lines = text.count("\n")
+    partial = text[text.rfind("\n") + 1 :]
+    return lines + 1 if partial and not _MAYBE_MARKER.fullmatch(partial) else lines
 
 
 class MarkdownStream:
     """Accumulate streamed Markdown and turn it into incremental HTML steps."""
 
     def __init__(
-        self, renderer: MarkdownRenderer, code_link: Callable[[int], str] | None = None
+        self,
+        renderer: MarkdownRenderer,
+        code_link: Callable[[int], str] | None = None,
+        *,
+        context: RenderContext | None = None,
     ) -> None:
         self._renderer = renderer
-        self._context = RenderContext(code_link=code_link)
+        self._context = context if context is not None else RenderContext(code_link=code_link)
         self._raw: list[str] = []
         self._pending: deque[str] = deque()
         self._backlog = 0
         self._held_cr = False
-        self._source = ""
-        self._stable = 0  # offset in _source where the unfinished part begins
-        self._settled_lines = 0  # lines of the open fence at _stable already settled
+        self._source = ""  # the text not finished yet, from the start of the open block
+        self._prefix = ""  # lines parsed before it that continue a cut block
+        self._continued = False  # the open block goes on from a finished piece
         self._table_rows = ""  # source of the complete rows of the open table, as settled
         self._tail = ""
         self._dirty = False
@@ -174,41 +187,25 @@ class MarkdownStream:
     def step(self, limit: int | None = None) -> Step:
         """Take in up to `limit` fed characters (all if None) and parse the unfinished part.
 
-        Newly finished blocks are rendered once; the tail is rendered again.
+        Newly finished blocks and pieces are rendered once; the tail is rendered again.
         """
         if not self._dirty:
             return Step()
         consumed = self._take(limit)
         self._dirty = self._backlog > 0
-        open_text = self._source[self._stable :]
-        tokens = self._renderer.parse(open_text)
-        # A block is finished once a later block has begun for sure. A partial line made of
-        # marker characters only can still become something else ("2" may be "2. item",
-        # continuing a list), so it does not count until it is longer or complete.
-        complete_lines = open_text.count("\n")
-        partial = open_text[open_text.rfind("\n") + 1 :]
-        if partial and not _MAYBE_MARKER.fullmatch(partial):
-            complete_lines += 1
-        starts = [
-            i for i in _top_level_starts(tokens) if (tokens[i].map or [0])[0] < complete_lines
-        ]
-        finished = promoted = ""
+        finished, tokens = self._advance(final=False)
+        promoted = ""
         replace = False
-        if len(starts) > 1:
-            cut = starts[-1]
-            finished = self._finish(tokens[:cut])
-            line_map = tokens[cut].map
-            offset = _line_offset(open_text, line_map[0] if line_map else 0)
-            self._stable += offset
-            open_text = open_text[offset:]
-            tokens = tokens[cut:]
+        if finished:
             promoted, finished = self._promote(finished)
             replace = self._drop_settled()
+        if tokens is None:
+            tokens = self._renderer.parse(self._prefix + self._source)
         if tokens and tokens[0].type == "table_open":
-            replace_table, settled, tail = self._render_open_table(open_text, tokens)
+            replace_table, settled, tail = self._render_open_table()
             replace = replace or replace_table
         else:
-            settled, tail = self._render_tail(tokens)
+            settled, tail = "", self._render_tail(tokens)
         tail_changed = tail != self._tail
         self._tail = tail
         return Step(finished, replace, settled, tail, tail_changed, consumed, promoted)
@@ -221,14 +218,58 @@ class MarkdownStream:
             self._backlog += 1
         consumed = self._take(None)
         self._dirty = False
-        tokens = self._renderer.parse(self._source[self._stable :])
-        finished = self._finish(tokens) if tokens else ""
-        self._stable = len(self._source)
+        finished, tokens = self._advance(final=True)
+        if tokens is None:
+            tokens = self._renderer.parse(self._prefix + self._source)
+        if tokens:
+            finished += self._finish(tokens)
+        self._source = self._prefix = ""
+        self._continued = False
         promoted, finished = self._promote(finished)
         replace = self._drop_settled()
         tail_changed = bool(self._tail)
         self._tail = ""
         return Step(finished, replace, "", "", tail_changed, consumed, promoted)
+
+    def _advance(self, *, final: bool) -> tuple[str, list[Token] | None]:
+        """Finish every block and piece of the source that is certain; return their HTML.
+
+        Parses at most WINDOW characters at a time, so a burst costs in proportion to its size.
+        Also returns the tokens of what is left when the last parse covered all of it.
+        """
+        done: list[str] = []
+        while True:
+            whole = len(self._source) <= WINDOW
+            text = self._prefix + (self._source if whole else self._source[:WINDOW])
+            tokens = self._renderer.parse(text)
+            certain = sys.maxsize if final and whole else _certain_lines(text)
+            starts = [i for i in _top_level_starts(tokens) if (tokens[i].map or [0])[0] < certain]
+            lines = _line_starts(text)
+            # A long block is cut as it was while it was the last one; blocks before it finish.
+            long_block, cut = None, None
+            for index in starts:
+                cut = find_cut(tokens, index, certain, text, lines)
+                if cut is not None:
+                    long_block = index
+                    break
+            if cut is not None and long_block == starts[0]:
+                offset, prefix = cut
+                done.append(self._finish(self._renderer.parse(text[:offset]), followed=True))
+                self._skip(offset - len(self._prefix), prefix)
+                self._continued = True
+            elif len(starts) > 1:
+                until = starts[-1] if long_block is None else long_block
+                line = (tokens[until].map or [0])[0]
+                done.append(self._finish(tokens[:until]))
+                self._skip(lines[line] - len(self._prefix), "")
+                self._continued = False
+            else:
+                return "".join(done), tokens if whole else None
+
+    def _skip(self, offset: int, prefix: str) -> None:
+        """Drop the first `offset` characters of the source; parse the rest behind `prefix`."""
+        self._source = self._source[offset:]
+        self._prefix = prefix
 
     def _promote(self, finished: str) -> tuple[str, str]:
         """Keep a settled table that finished exactly as shown: (its HTML, what follows it).
@@ -242,8 +283,16 @@ class MarkdownStream:
         self._table_rows = ""
         return table, finished[len(table) :]
 
-    def _finish(self, tokens: list[Token]) -> str:
-        html = self._renderer.render(tokens, self._context)
+    def _finish(self, tokens: list[Token], *, followed: bool = False) -> str:
+        """Render blocks as final; the first goes on from a piece if the open block was cut."""
+        context = self._context
+        context.continued, context.followed = self._continued, followed
+        try:
+            html = self._renderer.render(tokens, context)
+        finally:
+            context.continued = context.followed = False
+        if followed and tokens and tokens[0].type == "fence":
+            context.code_before = context.code[context.next_code - 1]
         self.finished_blocks += len(_top_level_starts(tokens))
         if html:
             self.finished_html.append(html)
@@ -252,15 +301,26 @@ class MarkdownStream:
     def _drop_settled(self) -> bool:
         had = bool(self.settled_html)
         self.settled_html.clear()
-        self._settled_lines = 0
         self._table_rows = ""
         return had
 
-    def _render_open_table(self, open_text: str, tokens: list[Token]) -> tuple[bool, str, str]:
+    def _open_context(self) -> RenderContext:
+        """A context for drawing the tail: its code numbers are not committed."""
+        context = self._context
+        return RenderContext(
+            context.code_link,
+            context.next_code,
+            context.code,
+            continued=self._continued,
+            code_before=context.code_before,
+        )
+
+    def _render_open_table(self) -> tuple[bool, str, str]:
         """Settle the complete rows of an open table; show the row being typed as text.
 
         Returns (replace_settled, settled, tail).
         """
+        open_text = self._source
         rows_end = open_text.rfind("\n") + 1
         rows, typing = open_text[:rows_end], open_text[rows_end:]
         if rows == self._table_rows:
@@ -269,43 +329,27 @@ class MarkdownStream:
             # Behind the stream (a burst): more rows follow within a frame or two, so redraw
             # the table once caught up, not for every row; the new rows show as text meanwhile.
             return False, "", self._renderer.typing_html(rows[len(self._table_rows) :] + typing)
-        row_tokens = self._renderer.parse(rows) if rows else []
+        row_tokens = self._renderer.parse(self._prefix + rows) if rows else []
         if len(_top_level_starts(row_tokens)) != 1 or row_tokens[0].type != "table_open":
             # The delimiter row is still being typed: no table yet, and none in the tail.
             return self._drop_settled(), "", self._renderer.typing_html(open_text)
         self._table_rows = rows
-        context = RenderContext(self._context.code_link, self._context.next_code, self.code)
-        table = self._renderer.render(row_tokens, context)
+        table = self._renderer.render(row_tokens, self._open_context())
         self.settled_html[:] = [table]
         return True, table, self._renderer.typing_html(typing)
 
-    def _render_tail(self, tokens: list[Token]) -> tuple[str, str]:
-        """Render the tail without committing its code numbers; settle old lines of a fence."""
-        context = RenderContext(self._context.code_link, self._context.next_code, self.code)
-        if len(tokens) != 1 or tokens[0].type != "fence":
-            return "", self._renderer.render(tokens, context)
-        fence = tokens[0]
-        language = fence_language(fence.info)
-        code = fence.content[:-1] if fence.content.endswith("\n") else fence.content
-        number = context.next_code
-        self.code[number] = code
-        lines = code.split("\n")
-        settled = ""
-        start = self._settled_lines
-        if len(lines) - KEEP_LINES - start >= SETTLE_LINES:
-            cut = len(lines) - KEEP_LINES
-            # Prefer to cut after a blank line: strings and comments rarely span one.
-            for i in range(cut, start + SETTLE_LINES // 2, -1):
-                if not lines[i - 1].strip():
-                    cut = i
-                    break
-            settled = self._renderer.code_html(
-                "\n".join(lines[start:cut]), language, number, context, first=start == 0, last=False
-            )
-            self.settled_html.append(settled)
-            self._settled_lines = start = cut
-        self._renderer.stats.blocks += 1
-        tail = self._renderer.code_html(
-            "\n".join(lines[start:]), language, number, context, first=start == 0, last=True
-        )
-        return settled, tail
+    def _render_tail(self, tokens: list[Token]) -> str:
+        """Render the tail without committing its code numbers."""
+        if not tokens:
+            return ""
+        return self._renderer.render(tokens, self._open_context())
+
+
+def render_markdown(
+    renderer: MarkdownRenderer, source: str, context: RenderContext | None = None
+) -> str:
+    """Render a whole Markdown text, cut into the same pieces as when it was streamed."""
+    stream = MarkdownStream(renderer, context=context)
+    stream.feed(source)
+    stream.close()
+    return "".join(stream.finished_html)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from desktop_chat.session.tool_step import CallRecord
 from desktop_chat.ui.chat.markdown import MarkdownRenderer, RenderContext
+from desktop_chat.ui.chat.markdown_stream import render_markdown
 from desktop_chat.ui.chat.message_html import (
     Action,
     actions_html,
@@ -46,6 +47,8 @@ class MessageBlock:
     notice: str = ""  # a tool entry's closing line (the step limit)
     error: str = ""  # an answer that failed before any content: its error box stands in for it
     versions: tuple[int, int] = (1, 1)  # its position among its versions, and their number
+    copied: bool = False  # just copied: its Copy link says "Copied" for a moment
+    copied_code: int | None = None  # the code block just copied, likewise
 
     @property
     def markdown(self) -> str:
@@ -107,10 +110,12 @@ def message_html(
             href = links.href("reasoning", index)
             parts.append(reasoning_toggle_html(href, block.reasoning_open, theme))
             if block.reasoning_open:
-                thoughts = renderer.render_markdown(block.reasoning, RenderContext())
+                thoughts = render_markdown(renderer, block.reasoning, RenderContext())
                 parts.append(reasoning_html(thoughts, theme))
-        context = RenderContext(code_link=lambda n: links.href("code", index, n))
-        parts.append(renderer.render_markdown(block.text, context))
+        context = RenderContext(
+            code_link=lambda n: links.href("code", index, n), copied_code=block.copied_code
+        )
+        parts.append(render_markdown(renderer, block.text, context))
         block.code = context.code
         if block.error:
             parts.append(error_html(block.error, links.href("retry"), theme))
@@ -124,7 +129,8 @@ def action_line_html(
     """Return the line of action links under a message; a failed answer's Retry is in its box."""
     actions = []
     if block.markdown or block.role != "assistant":  # an answer that never came has no text
-        actions.append(Action(links.href("copy", index), "Copy", "Copy this message as Markdown"))
+        label = "Copied" if block.copied else "Copy"
+        actions.append(Action(links.href("copy", index), label, "Copy this message as Markdown"))
     if block.role == "user":
         actions.append(Action(links.href("edit", index), "Edit", "Edit this message and resend"))
     if block.resumable and not block.error:

@@ -95,20 +95,24 @@ class StatusBar(QStatusBar):
         self._price = price
 
     def conversation_cleared(self) -> None:
-        """A new conversation: its totals start from nothing."""
+        """A new conversation: its totals start from nothing, the last answer's figures go."""
+        self.clear_figures()
         self._totals = [0, 0, 0]  # input, cached input, output
         self._total_cost: float | None = None
         self.total_label.setText("")
 
     def turn_started(self) -> None:
         """Start timing a new turn and clear the figures of the last one."""
-        self._reset()
+        self.clear_figures()
         self._started = self._clock()
-        self.ttft_label.setText("")
-        self.speed_label.setText("")
-        self.usage_label.setText("")
-        self.attempts_label.setText("")
         self.set_state("Waiting…")
+
+    def clear_figures(self) -> None:
+        """Forget the last turn's figures and any passing message (a new chat)."""
+        self._reset()
+        for label in (self.ttft_label, self.speed_label, self.usage_label, self.attempts_label):
+            label.setText("")
+        self.clearMessage()
 
     def record(self, events: list[StreamEvent]) -> None:
         """Update the live figures from a batch of the turn's events."""

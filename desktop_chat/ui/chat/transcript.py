@@ -38,6 +38,7 @@ from desktop_chat.ui.chat.transcript_menu import show_menu
 from desktop_chat.ui.chat.transcript_regions import Regions
 
 FRAME_MS = 16
+COPIED_MS = 1500  # how long a Copy link says "Copied"
 
 
 class Transcript(QWidget):
@@ -80,6 +81,10 @@ class Transcript(QWidget):
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._on_frame)
         self._end = EndFollower(self._view.verticalScrollBar())
+        self._copied: MessageBlock | None = None  # its link says "Copied" until the timer ends
+        self._copied_timer = QTimer(self)
+        self._copied_timer.setSingleShot(True)
+        self._copied_timer.timeout.connect(self._on_copied_shown)
         self._view.verticalScrollBar().valueChanged.connect(self._on_scrolled)
 
     # -- public API ----------------------------------------------------------------------------
@@ -122,6 +127,8 @@ class Transcript(QWidget):
     def clear(self) -> None:
         """Remove every message."""
         self._timer.stop()
+        self._copied_timer.stop()
+        self._copied = None
         self._live = None
         self._finishing = None
         self._error = None
@@ -481,6 +488,7 @@ class Transcript(QWidget):
         index, block = args[0], self._blocks[args[0]]
         if name == "copy":
             self.copy_requested.emit(index)
+            self._show_copied(block, True, None)
         elif name == "edit" and block.role == "user":
             self.edit_requested.emit(index)
         elif name == "regenerate" and block.regenerate:
@@ -499,6 +507,30 @@ class Transcript(QWidget):
             code = block.code[args[1]]
             QGuiApplication.clipboard().setText(code)
             self.code_copied.emit(code)
+            self._show_copied(block, False, args[1])
+
+    def _show_copied(self, block: MessageBlock, copied: bool, code: int | None) -> None:
+        """Say "Copied" on the link just used; put it back after COPIED_MS."""
+        index = next((i for i, b in enumerate(self._blocks) if b is block), None)
+        live = self._live is not None and self._live.index == index
+        if index is None or index < self._regions.first or live:
+            return  # gone, folded away, or still streaming
+        redraw_message = code != block.copied_code  # the code link is part of the message
+        block.copied, block.copied_code = copied, code
+        with self._edit():
+            if redraw_message:
+                self._regions.redraw(index)
+            self._regions.redraw_actions(index, self._error[0] if self._error else None)
+        if copied or code is not None:
+            if self._copied is not None and self._copied is not block:
+                self._on_copied_shown()
+            self._copied = block
+            self._copied_timer.start(COPIED_MS)
+
+    def _on_copied_shown(self) -> None:
+        block, self._copied = self._copied, None
+        if block is not None:
+            self._show_copied(block, False, None)
 
     def _on_context_menu_requested(self, pos: QPoint) -> None:
         show_menu(self._view, pos, self._blocks, self._run_action, first=self._regions.first)

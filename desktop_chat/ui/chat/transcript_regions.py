@@ -68,6 +68,13 @@ class Regions:
         self.writer.truncate(self.blocks[index].actions)
         self.writer.append(self.actions_html(index))
 
+    def redraw_actions(self, index: int, stop: int | None) -> None:
+        """Redraw the action line of message `index`; the last one's ends at `stop` (None: end)."""
+        if index + 1 < len(self.blocks):
+            stop = self.blocks[index + 1].start
+        delta = self.writer.replace(self.blocks[index].actions, stop, self.actions_html(index))
+        self.shift_from(index + 1, delta)
+
     def truncate(self, index: int) -> None:
         """Drop messages index.. from the list and the document (whatever follows them too)."""
         if index < self.first:  # into the folded part: draw the last ones left anew

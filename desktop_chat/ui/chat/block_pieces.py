@@ -1,0 +1,179 @@
+"""Where a long Markdown block is cut into pieces, and how the pieces are drawn as one block.
+
+A long block is cut into pieces of about PIECE characters (markdown_stream.py says why), at
+boundaries that nothing typed later can move: before a list item or a table row, before a line
+of code, after a sentence, before a word, and inside an unbroken token as a last resort. Each
+piece is then parsed on its own, behind the lines that make it the same kind of block (the
+fence's opening line, the table's head), and drawn with no margin between it and its
+neighbours, one code label, one table head, and columns of equal width, so the pieces read as
+one block.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
+
+PIECE = 1024  # characters of a long block after which it is cut at a safe boundary
+PIECE_LOOSE = 2048  # ... after which any line of code, or any word, starts a new piece
+PIECE_HARD = 4096  # ... after which any letter does (an unbroken token)
+# A table is parsed whole at every step and inserted again as each row completes (a rescan of
+# the document's frames): it is cut sooner.
+TABLE_PIECE = 512
+_LETTER = r"(?=[^\W\d_])"  # a paragraph piece starts with a letter: never a block marker
+_SENTENCE_END = re.compile(r"(?:[.?!:;] |[。！？；])" + _LETTER)
+_WORD_START = re.compile(r"\s" + _LETTER)
+_ANY_LETTER = re.compile(_LETTER)
+_CANDIDATES_TRIED = 64  # cut candidates checked per step; more only once more text arrived
+
+
+def _balanced(text: str, start: int, stop: int) -> bool:
+    """Tell whether no code span, emphasis or link text is open at `stop` (a cheap guess)."""
+    return (
+        text.count("`", start, stop) % 2 == 0
+        and text.count("*", start, stop) % 2 == 0
+        and text.count("[", start, stop) == text.count("]", start, stop)
+    )
+
+
+def find_cut(
+    tokens: list[Token], first: int, certain: int, text: str, lines: list[int]
+) -> tuple[int, str] | None:
+    """Where the open block may be cut: (offset in `text`, prefix to parse the rest with).
+
+    The first boundary far enough from the block's start whose lines are certain; what
+    follows it cannot move it, so streaming and rendering at once cut in the same places.
+    """
+    block = tokens[first]
+    if not block.map:
+        return None
+    begin = lines[block.map[0]]
+    end = lines[block.map[1]] if block.map[1] < len(lines) else len(text)
+    if end - begin < TABLE_PIECE:
+        return None
+    certain = min(certain, block.map[1])  # lines of this block only
+    if block.type in ("bullet_list_open", "ordered_list_open"):
+        items = [
+            t.map[0]
+            for t in tokens[first + 1 :]
+            if t.type == "list_item_open" and t.level == 1 and t.map
+        ]
+        return _first_line(items[1:], lines, begin, certain, "", PIECE)
+    if block.type == "table_open":
+        rows = [t.map[0] for t in tokens[first + 1 :] if t.type == "tr_open" and t.map]
+        head = text[begin : lines[block.map[0] + 2]] if len(lines) > block.map[0] + 2 else ""
+        if not head:
+            return None
+        return _first_line(rows[2:], lines, begin, certain, head, TABLE_PIECE)
+    if block.type == "fence":
+        return _fence_cut(block, lines, begin, certain, text)
+    if block.type == "paragraph_open" or (
+        block.type == "heading_open" and block.markup in ("=", "-")
+    ):
+        last = block.map[1] - (block.type == "heading_open")  # not the setext underline
+        end = lines[last] if last < len(lines) else len(text)
+        return _paragraph_cut(text, begin, min(end, len(text)))
+    return None
+
+
+def _first_line(
+    candidates: list[int], lines: list[int], begin: int, certain: int, prefix: str, size: int
+) -> tuple[int, str] | None:
+    for line in candidates:
+        if line >= certain:
+            return None
+        if lines[line] - begin >= size:
+            return lines[line], prefix
+    return None
+
+
+def _fence_cut(
+    fence: Token, lines: list[int], begin: int, certain: int, text: str
+) -> tuple[int, str] | None:
+    """Cut before a line of code: after a blank line past PIECE, any line past PIECE_LOOSE."""
+    assert fence.map is not None
+    code = fence.content.split("\n")
+    count = len(code) - fence.content.endswith("\n")  # lines, the last maybe partial
+    opening = fence.map[0]
+    prefix = text[begin : lines[opening + 1]] if len(lines) > opening + 1 else ""
+    for index in range(1, count):
+        line = opening + 1 + index
+        if line >= certain or line >= len(lines) or not prefix:
+            return None
+        size = lines[line] - begin
+        if size >= PIECE_LOOSE or (size >= PIECE and not code[index - 1].strip()):
+            return lines[line], prefix
+    return None
+
+
+def _paragraph_cut(text: str, begin: int, end: int) -> tuple[int, str] | None:
+    """Cut after a sentence past PIECE, before a word past PIECE_LOOSE, or past PIECE_HARD.
+
+    A cut needs the letter after it, which starts the next piece, so it is certain.
+    """
+    found = []
+    for pattern, size, balanced in (
+        (_SENTENCE_END, PIECE, True),
+        (_WORD_START, PIECE_LOOSE, True),
+        (_ANY_LETTER, PIECE_HARD, False),
+    ):
+        start = begin + size
+        for tried, match in enumerate(pattern.finditer(text, start, end)):
+            if tried == _CANDIDATES_TRIED:
+                break
+            cut = match.end()
+            if cut < end and (not balanced or _balanced(text, begin, cut)):
+                found.append(cut)
+                break
+    return (min(found), "") if found else None
+
+
+CONTINUED, FOLLOWED = "dc_continued", "dc_followed"
+_MARGINS = {CONTINUED: "margin-top:0px", FOLLOWED: "margin-bottom:0px"}
+_BOX_OPENS = frozenset({"paragraph_open", "heading_open", "bullet_list_open", "ordered_list_open"})
+
+
+def mark_pieces(
+    tokens: list[Token], starts: list[int], *, continued: bool, followed: bool
+) -> list[Token]:
+    """Mark the first block (of those at `starts`) as continued, the last one as followed.
+
+    A continued table loses its head row: the piece before it showed it.
+    """
+    marks = []
+    if continued:
+        marks.append((starts[0], CONTINUED))
+    if followed:
+        marks.append((starts[-1], FOLLOWED))
+    for index, mark in marks:
+        token = tokens[index]
+        token.meta[mark] = True
+        if token.type in _BOX_OPENS:
+            style = token.attrGet("style")
+            token.attrSet("style", f"{style}; {_MARGINS[mark]}" if style else _MARGINS[mark])
+        elif token.type == "table_open":
+            _equal_columns(tokens, index)
+    head = starts[0]
+    if continued and tokens[head].type == "table_open":
+        stop = next((i for i in range(head, len(tokens)) if tokens[i].type == "thead_close"), None)
+        if stop is not None:
+            del tokens[head + 1 : stop + 1]
+    return tokens
+
+
+def _equal_columns(tokens: list[Token], table: int) -> None:
+    """Give every cell of the table at `table` an equal share of its width."""
+    cells: list[Token] = []
+    columns = 0
+    for token in tokens[table + 1 :]:
+        if token.type == "table_close":
+            break
+        if token.type in ("th_open", "td_open"):
+            cells.append(token)
+        elif token.type == "tr_close" and not columns:
+            columns = len(cells)
+    for cell in cells:
+        cell.attrSet("width", f"{100 // max(columns, 1)}%")

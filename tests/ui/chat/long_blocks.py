@@ -1,0 +1,44 @@
+"""Answers that are one long block each, as the benchmark streams them, in test sizes."""
+
+from __future__ import annotations
+
+LIST = "Here is the list:\n\n" + "".join(
+    f"- Item {i}: a point about `value_{i}` with **some** words\n" for i in range(300)
+)
+ORDERED = "".join(f"{i + 1}. Step {i}, then *the* next one\n" for i in range(200))
+CODE = (
+    "```python\ndef run():\n"
+    + "".join(
+        f"    total_{i} = compute(items[{i}], factor={i % 7})  # step {i}\n" if i % 10 else "\n"
+        for i in range(400)
+    )
+    + "```\n"
+)
+TABLE = "| name | key | value | note |\n|---|---|--:|---|\n" + "".join(
+    f"| row {i} | `key_{i}` | {i * 3} | a short note on row {i} |\n" for i in range(200)
+)
+PARAGRAPH = "".join(
+    f"Call `fn_{i}()` then `check({i})` before the *next* step. " for i in range(400)
+)
+TOKEN = "".join(f"{i:08x}" for i in range(50_000 // 8))
+MIXED = (
+    "Intro paragraph.\n\n"
+    + LIST[:4000]
+    + "\n"
+    + CODE[:3000]
+    + "```\n\n"
+    + TABLE[:3000]
+    + "\nAfter the table.\n\n"
+    + PARAGRAPH[:6000]
+    + "\n\n"
+    + ORDERED[:2500]
+)
+SHAPES = {
+    "list": LIST,
+    "ordered": ORDERED,
+    "code": CODE,
+    "table": TABLE,
+    "paragraph": PARAGRAPH,
+    "token": TOKEN,
+    "mixed": MIXED,
+}

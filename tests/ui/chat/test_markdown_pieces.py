@@ -1,0 +1,115 @@
+"""A long block streams in pieces: each drawn once, the same as the whole answer drawn at once."""
+
+from __future__ import annotations
+
+import random
+import statistics
+
+import pytest
+
+from desktop_chat.ui.chat.block_pieces import PIECE_HARD
+from desktop_chat.ui.chat.markdown import MarkdownRenderer, RenderContext, Theme
+from desktop_chat.ui.chat.markdown_stream import MarkdownStream, render_markdown
+from tests.ui.chat.long_blocks import CODE, LIST, PARAGRAPH, SHAPES, TABLE, TOKEN
+
+
+def streamed(text: str, seed: int) -> tuple[MarkdownStream, MarkdownRenderer]:
+    """Stream `text` in random pieces, each step taking in a random budget."""
+    rng = random.Random(seed)
+    renderer = MarkdownRenderer(Theme())
+    stream = MarkdownStream(renderer, code_link=str)
+    at = 0
+    while at < len(text):
+        size = rng.choice([1, 3, 17, 80, 400, 3000])
+        stream.feed(text[at : at + size])
+        at += size
+        stream.step(rng.choice([None, 64, 700]))
+    stream.close()
+    return stream, renderer
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("shape", SHAPES)
+def test_streamed_pieces_equal_the_whole_answer_drawn_at_once(shape: str, seed: int) -> None:
+    text = SHAPES[shape]
+    stream, _ = streamed(text, seed)
+    context = RenderContext(code_link=str)
+
+    whole = render_markdown(MarkdownRenderer(Theme()), text, context)
+
+    assert "".join(stream.finished_html) == whole
+    assert stream.code == context.code
+    assert stream.raw == text
+
+
+@pytest.mark.parametrize("shape", ["list", "code", "table", "paragraph", "token"])
+def test_a_long_block_is_drawn_in_pieces(shape: str) -> None:
+    stream, _ = streamed(SHAPES[shape], 0)
+
+    assert len(stream.finished_html) > 4
+    assert max(map(len, stream.finished_html)) < 12 * PIECE_HARD  # HTML of one piece
+
+
+def test_pieces_of_a_code_block_keep_one_label_and_all_of_its_code() -> None:
+    stream, _ = streamed(CODE, 1)
+    html = "".join(stream.finished_html)
+
+    assert html.count("Copy code") == 1
+    assert html.count("<pre") == len(stream.finished_html)
+    code = CODE.removeprefix("```python\n").removesuffix("\n```\n")
+    assert stream.code == {0: code}
+
+
+def test_pieces_of_a_table_show_its_head_once() -> None:
+    stream, _ = streamed(TABLE, 2)
+    html = "".join(stream.finished_html)
+
+    assert html.count("<thead>") == 1
+    assert html.count("</th>") == 4
+    assert html.count("<tr>") == 201
+    assert html.count("<table") == len(stream.finished_html)
+
+
+def words(text: str) -> list[str]:
+    return [w + " " for w in text.split(" ")]
+
+
+def parsed_per_step(
+    renderer: MarkdownRenderer, stream: MarkdownStream, tokens: list[str]
+) -> list[int]:
+    counts = []
+    for token in tokens:
+        before = renderer.stats.characters
+        stream.feed(token)
+        stream.step()
+        counts.append(renderer.stats.characters - before)
+    return counts
+
+
+@pytest.mark.parametrize(
+    ("name", "unit"),
+    [
+        ("list item", LIST.splitlines(keepends=True)[2:]),
+        ("code line", CODE.splitlines(keepends=True)[:-1]),
+        ("table row", TABLE.splitlines(keepends=True)),
+        ("sentence", [s + ". " for s in PARAGRAPH.split(". ") if s]),
+    ],
+)
+def test_the_work_per_step_does_not_grow_with_the_block(name: str, unit: list[str]) -> None:
+    renderer = MarkdownRenderer(Theme())
+    stream = MarkdownStream(renderer)
+    # The Nth unit streams word by word; what a step parses is what it costs.
+    per_unit = [
+        sum(parsed_per_step(renderer, stream, words(u.rstrip(" ")))) / len(words(u)) for u in unit
+    ]
+    early, late = per_unit[20:60], per_unit[-40:]
+
+    assert max(late) < 3 * PIECE_HARD, name
+    assert statistics.mean(late) < 2 * statistics.mean(early), name
+
+
+def test_an_unbroken_token_is_cut_for_display_only() -> None:
+    stream, _ = streamed(TOKEN, 3)
+
+    assert all(len(html) < PIECE_HARD + 200 for html in stream.finished_html)
+    assert stream.raw == TOKEN

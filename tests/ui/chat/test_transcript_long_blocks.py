@@ -1,0 +1,95 @@
+"""Long blocks in the real transcript: the same document as drawn at once, and Copy exact."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtGui import QTextBlockFormat
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from desktop_chat.ui.chat.block_pieces import PIECE_HARD
+from desktop_chat.ui.chat.transcript import Transcript
+from tests.support.transcript import click_link, drain, text
+from tests.ui.chat.long_blocks import SHAPES
+
+BIG_TOKEN = "".join(f"{i:08x}" for i in range(1_000_000 // 8))  # 1 MB, not one space
+
+
+@pytest.fixture
+def views(qtbot: QtBot) -> Iterator[tuple[Transcript, Transcript]]:
+    pair = (Transcript(frame_ms=1), Transcript(frame_ms=1))
+    for view in pair:
+        qtbot.addWidget(view)
+        view.resize(700, 500)
+        view.show()
+    yield pair
+    for view in pair:
+        view.clear()
+
+
+def shown_lines(view: Transcript) -> list[str]:
+    """The document's text by block, without the zero-height blocks kept in front of tables."""
+    lines = []
+    block = view.view.document().begin()
+    fixed = QTextBlockFormat.LineHeightTypes.FixedHeight.value
+    while block.isValid():
+        spacer = block.blockFormat().lineHeightType() == fixed and not block.text()
+        if not spacer:
+            lines.append(block.text())
+        block = block.next()
+    return lines
+
+
+def block_lengths(view: Transcript) -> list[int]:
+    lengths = []
+    block = view.view.document().begin()
+    while block.isValid():
+        lengths.append(block.length())
+        block = block.next()
+    return lengths
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_streamed_long_block_is_the_document_drawn_at_once(
+    qtbot: QtBot, views: tuple[Transcript, Transcript], shape: str
+) -> None:
+    answer = SHAPES[shape]
+    live, whole = views
+    rng = random.Random(shape)
+    live.begin_assistant()
+    at = 0
+    while at < len(answer):
+        size = rng.choice([1, 5, 40, 300])
+        live.append_text(answer[at : at + size])
+        at += size
+        if rng.random() < 0.2:
+            QApplication.processEvents()
+    live.finish()
+    drain(qtbot, live)
+
+    whole.add_message("assistant", answer)
+
+    assert shown_lines(live) == shown_lines(whole)
+    assert live.message_markdown(0) == answer
+
+
+def test_copy_of_a_message_with_a_1_mb_token_is_the_token(
+    qtbot: QtBot, views: tuple[Transcript, Transcript]
+) -> None:
+    view, _ = views
+    view.begin_assistant()
+    for at in range(0, len(BIG_TOKEN), 4096):
+        view.append_text(BIG_TOKEN[at : at + 4096])
+    view.finish()
+    qtbot.waitUntil(lambda: not view.busy, timeout=60_000)
+
+    # Broken up for display: no block holds more than a piece, and no character is lost.
+    assert max(block_lengths(view)) <= 2 * PIECE_HARD
+    assert BIG_TOKEN in text(view).replace("\n", "")
+    with qtbot.waitSignal(view.copy_requested, timeout=5000) as copied:
+        click_link(qtbot, view, "Copy")
+    assert copied.args == [0]
+    assert view.message_markdown(0) == BIG_TOKEN
