@@ -19,7 +19,7 @@ from desktop_chat.session.continuation import (
 )
 from tests.support.engine import Sleeps
 from tests.support.sse_server import Reply, ScriptedServer
-from tests.support.streams import anthropic_stream, openai_stream
+from tests.support.streams import anthropic_stream, openai_stream, responses_stream
 
 QUESTION = Conversation("Be exact.", [Message("user", "Go on")])
 WORD = "The answer is forty-t"
@@ -53,6 +53,9 @@ async def run_continuation(
     if protocol == "anthropic":
         server.script(Reply(chunks=anthropic_stream(pieces)))
         endpoint = EndpointConfig("anthropic", server.url, "sk-test")
+    elif protocol == "openai-responses":
+        server.script(Reply(chunks=responses_stream(pieces)))
+        endpoint = EndpointConfig("openai-responses", server.url + "/v1", "sk-test")
     else:
         server.script(Reply(chunks=openai_stream(pieces)))
         endpoint = EndpointConfig("openai", server.url + "/v1", "sk-test")
@@ -94,6 +97,20 @@ async def test_openai_is_asked_to_go_on_and_repeats_are_dropped(
     shown, seam, turn, body = await run_continuation(sse_server, "openai", partial, pieces)
     assert shown == seam.text == turn.text == joined
     assert body["messages"][-2:] == [  # type: ignore[index]
+        {"role": "assistant", "content": partial},
+        {"role": "user", "content": CONTINUE_PROMPT},
+    ]
+
+
+@pytest.mark.parametrize(("partial", "pieces", "joined"), OPENAI_SEAMS)
+async def test_the_responses_api_is_asked_to_go_on_likewise(
+    sse_server: ScriptedServer, partial: str, pieces: list[str], joined: str
+) -> None:
+    shown, seam, turn, body = await run_continuation(
+        sse_server, "openai-responses", partial, pieces
+    )
+    assert shown == seam.text == turn.text == joined
+    assert body["input"][-2:] == [  # type: ignore[index]
         {"role": "assistant", "content": partial},
         {"role": "user", "content": CONTINUE_PROMPT},
     ]
