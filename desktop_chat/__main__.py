@@ -23,12 +23,17 @@ BROKEN_PIPE = 141  # 128 + SIGPIPE, as for a C program whose reader went away
 
 
 def main() -> None:
+    sys.unraisablehook = _redeliver_interrupt
     try:
         code = run(sys.argv[1:])
     except KeyboardInterrupt:
         code = interrupted()
     except BrokenPipeError:
         code = reader_gone()
+    except Exception as exc:
+        if not _caused_by_interrupt(exc):
+            raise
+        code = interrupted()  # Ctrl-C wrapped by Python (in __set_name__, say) on the way up
     if code == INTERRUPTED:
         _end_by_sigint()
     sys.exit(code)
@@ -62,8 +67,32 @@ def interrupted() -> int:
     return INTERRUPTED
 
 
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
 def _ignore(_: object) -> None:
     pass
+
+
+_report_unraisable = sys.unraisablehook
+
+
+def _redeliver_interrupt(unraisable: sys.UnraisableHookArgs) -> None:
+    """A Ctrl-C that lands in a callback which cannot raise (an import lock's weakref callback,
+    a finalizer) would be printed as "Exception ignored" and then lost: deliver it again, so it
+    is raised where the code can act on it."""
+    if issubclass(unraisable.exc_type, KeyboardInterrupt):
+        signal.raise_signal(signal.SIGINT)
+        return
+    _report_unraisable(unraisable)
 
 
 def _end_by_sigint() -> None:
