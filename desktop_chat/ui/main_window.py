@@ -302,6 +302,7 @@ class MainWindow(QMainWindow):
     def _open_saved(self, conversation_id: str, message_id: str) -> None:
         self.chat.open_conversation(conversation_id, message_id or None)
         self._show_current()
+        self._show_system_prompt()
         if not message_id:
             self.focus_composer()
 
@@ -313,6 +314,20 @@ class MainWindow(QMainWindow):
     def _on_conversation_deleted(self, conversation_id: str) -> None:
         if self.chat.conversation_id == conversation_id:
             self.new_chat()
+
+    def _show_system_prompt(self) -> None:
+        """The opened conversation goes on with its own system prompt, shown in the top bar."""
+        from desktop_chat.storage.history_schema import HistoryError
+
+        conversation_id = self.chat.conversation_id
+        if self.history is None or conversation_id is None:
+            return
+        try:
+            info = self.history.conversation(conversation_id)
+        except HistoryError:
+            return  # the conversation itself could not be read: open_conversation said so
+        if info is not None:
+            self.top_bar.system_edit.setPlainText(info.system)
 
     def _show_current(self) -> None:
         if self.sidebar is not None:
@@ -332,6 +347,7 @@ class MainWindow(QMainWindow):
         if latest is not None:
             self.chat.open_conversation(latest.id)
             self._show_current()
+            self._show_system_prompt()
 
     def _make_shortcuts(self) -> None:
         shortcuts = (

@@ -75,3 +75,28 @@ def test_deleting_the_open_conversation_leaves_a_new_chat(qtbot, open_window, ss
     sidebar.deleted.emit(conversation_id)
     assert window.chat.conversation_id is None
     assert "to be deleted" not in window.transcript_text()
+
+
+def test_an_opened_conversation_goes_on_with_its_own_system_prompt(qtbot, open_window, sse_server):
+    sse_server.script(*(Reply(chunks=openai_stream([text])) for text in ("A1", "B1", "A2")))
+    window = open_window(local(sse_server), keyed())
+    sidebar = window.sidebar
+    assert sidebar is not None
+    seen = outcomes(window)
+    window.top_bar.system_edit.setPlainText("Answer in French.")
+    send(qtbot, window, "first")
+    wait_outcome(qtbot, seen, window=window)
+    first = window.chat.conversation_id
+    window.new_chat()
+    window.top_bar.system_edit.setPlainText("Answer in German.")
+    send(qtbot, window, "second")
+    wait_outcome(qtbot, seen, 2, window=window)
+
+    sidebar.open_requested.emit(first, "")
+    assert window.top_bar.system_prompt() == "Answer in French."
+    send(qtbot, window, "more")
+    wait_outcome(qtbot, seen, 3, window=window)
+    assert sse_server.requests[2].json()["messages"][0] == {
+        "role": "system",
+        "content": "Answer in French.",
+    }
