@@ -17,12 +17,16 @@ _CJK = (
     "\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff"
     "\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f"
 )
-_CJK_CHAR = re.compile(f"([{_CJK}])")
+_CJK_RUN = re.compile(f"[{_CJK}]+")
 
 
 def indexed(text: str) -> str:
-    """The text as indexed: each CJK character apart."""
-    return _CJK_CHAR.sub(_SPLIT + r"\1" + _SPLIT, text.replace(_SPLIT, " "))
+    """The text as indexed: each CJK character apart (one substitution per run of them)."""
+    return _CJK_RUN.sub(_apart, text.replace(_SPLIT, " "))
+
+
+def _apart(run: re.Match[str]) -> str:
+    return _SPLIT + _SPLIT.join(run.group()) + _SPLIT
 
 
 def match_query(query: str) -> str | None:
