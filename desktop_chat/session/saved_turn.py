@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, TextIO
 
 from desktop_chat.core.conversation import AssistantTurn, Conversation, Message
@@ -18,6 +19,7 @@ from desktop_chat.core.errors import ChatError
 from desktop_chat.core.events import AttemptStarted, ReasoningDelta, StreamEvent, TextDelta
 from desktop_chat.storage.history import HistoryStore, Meta, State
 from desktop_chat.storage.history_schema import HistoryError
+from desktop_chat.storage.history_search import indexed
 
 if TYPE_CHECKING:
     from desktop_chat.tools.events import Step
@@ -63,6 +65,10 @@ class SavedTurn:
         self.message_id = message_id
         self._text: list[str] = []
         self._reasoning: list[str] = []
+        # The text so far, and the same prepared for the search index batch by batch: splitting
+        # a long answer for CJK search at its end would stall the window (20 ms per 160 KB).
+        self._streamed: list[str] = []
+        self._searchable: list[str] = []
         self._started = time.monotonic()
         self._first: float | None = None
         self._task: asyncio.Task[None] | None = None
@@ -96,8 +102,8 @@ class SavedTurn:
             self._first = self._first or time.monotonic()
             self._reasoning.append(event.text)
         elif isinstance(event, AttemptStarted) and event.attempt > 1:
-            self._text.clear()
-            self._reasoning.clear()
+            for kept in (self._text, self._reasoning, self._streamed, self._searchable):
+                kept.clear()
             self._guard(self._store.restart, self.message_id)
 
     def flush(self) -> None:
@@ -105,7 +111,16 @@ class SavedTurn:
             text, reasoning = "".join(self._text), "".join(self._reasoning)
             self._text.clear()
             self._reasoning.clear()
+            self._streamed.append(text)
+            self._searchable.append(indexed(text))
             self._guard(self._store.append, self.message_id, text, reasoning)
+
+    def _prepared(self, message: Message) -> str | None:
+        """The search text prepared while streaming, if `message` is what streamed."""
+        rest = "".join(self._text)  # not written yet: `finish` writes the whole text
+        if "".join(self._streamed) + rest != message.text:
+            return None  # joined to a partial, cut for tools...: prepared at the end instead
+        return "".join(self._searchable) + indexed(rest)
 
     def _guard(self, write: Callable[..., None], *args: object) -> None:
         if self.error is not None:
@@ -172,7 +187,10 @@ class SavedTurn:
             }  # fmt: skip
         state: State = "complete" if error is None else "interrupted"
         kept = message or turn.to_message()
-        self._guard(self._store.finish, self.message_id, kept, state, meta)
+        searchable = self._prepared(kept)
+        self._guard(
+            partial(self._store.finish, searchable=searchable), self.message_id, kept, state, meta
+        )
 
     def interrupt(
         self,

@@ -302,9 +302,20 @@ class HistoryStore:
             )
 
     def finish(
-        self, message_id: str, message: Message, state: State, meta: Meta | None = None
+        self,
+        message_id: str,
+        message: Message,
+        state: State,
+        meta: Meta | None = None,
+        *,
+        searchable: str | None = None,
     ) -> None:
-        """Store the answer as it ended, with `meta` (usage, stop reason, error...) merged in."""
+        """Store the answer as it ended, with `meta` (usage, stop reason, error...) merged in.
+
+        `searchable` is the message's text already prepared for the search index (`indexed`),
+        when the caller made it piece by piece as the answer streamed: a long answer's text then
+        needs no pass at its end, on the caller's (the window's) thread.
+        """
         now = time.time()
         with self._write() as db:
             row = db.execute(
@@ -326,7 +337,7 @@ class HistoryStore:
                 ),
             )  # fmt: skip
             db.execute("DELETE FROM message_search WHERE rowid = ?", (row[0],))
-            _index(db, row[0], message)
+            _index(db, row[0], message, searchable)
             db.execute("UPDATE conversations SET updated = ? WHERE id = ?", (now, row[2]))
 
     def insert_conversation(
@@ -489,12 +500,16 @@ def _info(row: tuple[object, ...]) -> ConversationInfo:
     )  # fmt: skip
 
 
-def _index(db: sqlite3.Connection, n: int | None, message: Message) -> None:
-    body = "\n".join(
-        part for part in (message.text, *(r.content for r in message.tool_results)) if part
-    )
-    if body:
-        db.execute("INSERT INTO message_search (rowid, body) VALUES (?, ?)", (n, indexed(body)))
+def _index(
+    db: sqlite3.Connection, n: int | None, message: Message, searchable: str | None = None
+) -> None:
+    if searchable is None or message.tool_results:
+        body = "\n".join(
+            part for part in (message.text, *(r.content for r in message.tool_results)) if part
+        )
+        searchable = indexed(body) if body else ""
+    if searchable:
+        db.execute("INSERT INTO message_search (rowid, body) VALUES (?, ?)", (n, searchable))
 
 
 def _alive(pid: object, updated: float) -> bool:

@@ -93,3 +93,16 @@ def test_the_details_of_an_earlier_answer_name_its_cache_reads_and_cost() -> Non
     text = details_text(meta, "complete")  # type: ignore[arg-type]
     assert "Read from the prompt cache: 900000 input tokens" in text
     assert "Cost: 0.2853" in text
+
+
+def test_an_answer_prepared_for_search_in_batches_is_found_across_their_seams(
+    tmp_path: Path,
+) -> None:
+    store, saved = begin(tmp_path)
+    for piece in ("今天天", "气很好, hel", "lo world"):
+        saved.on_event(TextDelta(piece))
+        saved.flush()
+    saved.on_event(TextDelta(" 再见"))  # not flushed: prepared at the end
+    saved.finish(AssistantTurn(text="今天天气很好, hello world 再见"))
+    for query in ("天气", "hello", "再见"):
+        assert [hit.message_id for hit in store.search(query)] == [saved.message_id], query
