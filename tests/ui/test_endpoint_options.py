@@ -51,3 +51,20 @@ def test_openai_effort_is_saved_and_a_bad_price_line_is_named(qtbot, loop):
     assert saved is not None
     assert saved.reasoning_effort == "medium"
     assert saved.prices == {"o4": ModelPrice(1.1, 4.4)}
+
+
+def test_a_duplicated_endpoint_keeps_every_option_under_a_name_of_its_own(qtbot, loop):
+    claude = Endpoint(
+        "Claude", "anthropic", "https://api.anthropic.com", "claude-x",
+        thinking_budget=2048, prompt_caching=True, prices={"claude-x": ModelPrice(3, 15, 0.3)},
+    )  # fmt: skip
+    dialog, applied = open_dialog(qtbot, Settings((claude,)), KeyStore(session_only=True))
+    dialog.endpoints.duplicate_endpoint()
+    copy = dialog.endpoints.current()
+    assert copy is not None
+    assert (copy.original, copy.name, copy.copy_key_from) == (None, "Claude copy", "Claude")
+    saved = press(qtbot, dialog, applied, "Apply").endpoint("Claude copy")
+    assert saved is not None
+    assert (saved.protocol, saved.default_model) == ("anthropic", "claude-x")
+    assert (saved.thinking_budget, saved.prompt_caching) == (2048, True)
+    assert saved.prices == claude.prices

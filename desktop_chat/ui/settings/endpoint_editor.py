@@ -8,6 +8,7 @@ in the password field and its draft until then; it is never written anywhere but
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable, Coroutine
 
@@ -230,22 +231,14 @@ class EndpointEditor(QWidget):
         source = self.current()
         if source is None:
             return
-        copy = EndpointDraft(
-            None,
-            self._unique(f"{source.name} copy"),
-            source.protocol,
-            source.base_url,
-            source.default_model,
-            source.headers_text,
-            key_text=source.key_text,
+        # Every field as the source has it, new ones included, but a name of its own and the
+        # source's stored key taken as a copy (unless the source is dropping its key).
+        copy = dataclasses.replace(
+            source,
+            original=None,
+            name=self._unique(f"{source.name} copy"),
+            clear_key=False,
             copy_key_from=source.original if not source.clear_key else None,
-            output_limit_field=source.output_limit_field,
-            key_origin=source.key_origin,
-            move_key=source.move_key,
-            reasoning_effort=source.reasoning_effort,
-            thinking_budget=source.thinking_budget,
-            prompt_caching=source.prompt_caching,
-            prices_text=source.prices_text,
         )
         self.drafts.insert(self.list.currentRow() + 1, copy)
         self._reload_list(self.list.currentRow() + 1)
