@@ -32,13 +32,22 @@ Where the limits come from (checked 2026-12):
 
 from __future__ import annotations
 
+import base64
 import mimetypes
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from desktop_chat.core.conversation import IMAGE_TYPES, PDF_TYPE, Attachment
-from desktop_chat.core.errors import AttachmentError
+from desktop_chat.core.conversation import (
+    IMAGE_TYPES,
+    PDF_TYPE,
+    Attachment,
+    AttachmentKind,
+    Conversation,
+    Message,
+)
+from desktop_chat.core.errors import AttachmentError, BadRequestError, ChatError
 from desktop_chat.image_header import image_size, image_type
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # the largest file read as an attachment
@@ -124,6 +133,123 @@ def fit_image(image: Attachment, limits: ImageLimits, fitter: ImageFitter | None
     ):
         raise AttachmentError(f"{image.name} could not be made small enough to send")
     return fitted
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A user message as a protocol sends it: its text with the text files in it, and parts."""
+
+    text: str
+    images: tuple[Attachment, ...] = ()  # fitted to the protocol
+    pdfs: tuple[Attachment, ...] = ()
+
+    @property
+    def has_parts(self) -> bool:
+        return bool(self.images or self.pdfs)
+
+
+def outgoing(message: Message, protocol: str, fitter: ImageFitter | None) -> Outgoing:
+    """What of `message` goes to `protocol`: images fitted, PDFs checked, text files inlined.
+
+    Text files come first, each a fenced block under its name, then the message's own text, so
+    the question follows the material it is about. Raises AttachmentError before anything is
+    sent when an attachment cannot go.
+    """
+    if not message.attachments:
+        return Outgoing(message.text)
+    limits = limits_for(protocol)
+    images: list[Attachment] = []
+    pdfs: list[Attachment] = []
+    blocks: list[str] = []
+    for attachment in message.attachments:
+        if attachment.kind == "image":
+            images.append(fit_image(attachment, limits.image, fitter))
+        elif attachment.kind == "pdf":
+            if attachment.size > limits.pdf_max_bytes:
+                raise AttachmentError(
+                    f"{attachment.name} ({human_size(attachment.size)}) is larger than this "
+                    f"provider takes in one request ({human_size(limits.pdf_max_bytes)} of PDF)"
+                )
+            pdfs.append(attachment)
+        else:
+            blocks.append(text_block(attachment))
+    text = "\n\n".join([*blocks, message.text] if message.text else blocks)
+    return Outgoing(text, tuple(images), tuple(pdfs))
+
+
+_BACKTICKS = re.compile(r"`{3,}")
+
+
+def text_block(attachment: Attachment, limit: int = TEXT_MAX_CHARS) -> str:
+    """A text file as its name and a fenced block; over `limit` characters, cut and said so.
+
+    The fence is longer than any run of backticks in the file, so a Markdown file with code
+    blocks of its own stays one block.
+    """
+    text = attachment.data.decode("utf-8", "replace").removeprefix("\ufeff")
+    total = len(text)
+    if total > limit:
+        text = text[:limit]
+    fence = "`" * max([3, *(len(run) + 1 for run in _BACKTICKS.findall(text))])
+    block = f"{attachment.name}:\n{fence}\n{text.rstrip(chr(10))}\n{fence}"
+    if total > limit:
+        block += (
+            f"\n[{attachment.name} was cut: the first {limit:,} of its {total:,} characters "
+            f"are above]"
+        )
+    return block
+
+
+def data_url(attachment: Attachment) -> str:
+    """`data:image/png;base64,...`: how OpenAI's APIs take inline images and files."""
+    return f"data:{attachment.media_type};base64,{base64_text(attachment)}"
+
+
+def base64_text(attachment: Attachment) -> str:
+    return base64.b64encode(attachment.data).decode("ascii")
+
+
+_REFUSED = {
+    "image": re.compile(r"image|vision|multi-?modal", re.IGNORECASE),
+    "pdf": re.compile(r"pdf|document|file", re.IGNORECASE),
+}
+_KIND_WORDS = {"image": ("image", "images"), "pdf": ("PDF", "PDFs")}
+
+
+def name_refused_attachments(error: ChatError, conversation: Conversation) -> None:
+    """Say which attachments a provider's 400 is about, when it is about images or PDFs.
+
+    A model without vision answers "image input is not supported" or the like, naming no file;
+    the person needs to know which of theirs it was and what to do. Changes `error` in place
+    (its message); the provider's own words stay in `provider_message`.
+    """
+    if not isinstance(error, BadRequestError) or not error.provider_message:
+        return
+    for kind in ("image", "pdf"):
+        if not _REFUSED[kind].search(error.provider_message):
+            continue
+        names = _names_of(conversation, kind)
+        if not names:
+            continue
+        one, many = _KIND_WORDS[kind]
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        word = one if len(names) == 1 else many
+        error.message = (
+            f"The model refused the {word} {shown}: it may not take {many}. Choose a model that "
+            f"does, or send the message without the {word}"
+        )
+        error.args = (error.message,)
+        return
+
+
+def _names_of(conversation: Conversation, kind: AttachmentKind) -> list[str]:
+    """The names of the attachments of `kind` sent, the newest message's first, each once."""
+    names: list[str] = []
+    for message in reversed(conversation.messages):
+        for attachment in message.attachments:
+            if attachment.kind == kind and attachment.name not in names:
+                names.append(attachment.name)
+    return names
 
 
 def attachment_from_file(path: Path, name: str | None = None) -> Attachment:
