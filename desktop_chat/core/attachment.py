@@ -99,6 +99,30 @@ class ImageFitter(Protocol):
     def fit(self, image: Attachment, limits: ImageLimits) -> Attachment: ...
 
 
+class RememberingFitter:
+    """An `ImageFitter` that fits each image once: every turn sends the conversation's images
+    again, and decoding and scaling a large photo takes a tenth of a second or more.
+
+    Keeps the last `capacity` results (each within the protocol's byte limit), by content and
+    limits.
+    """
+
+    def __init__(self, fitter: ImageFitter, capacity: int = 32) -> None:
+        self._fitter = fitter
+        self._capacity = capacity
+        self._done: dict[tuple[str, ImageLimits], Attachment] = {}
+
+    def fit(self, image: Attachment, limits: ImageLimits) -> Attachment:
+        key = (image.sha256, limits)
+        fitted = self._done.pop(key, None)
+        if fitted is None:
+            fitted = self._fitter.fit(image, limits)
+        self._done[key] = fitted  # newest last
+        while len(self._done) > self._capacity:
+            del self._done[next(iter(self._done))]
+        return fitted
+
+
 def limits_for(protocol: str) -> ProtocolLimits:
     return LIMITS.get(protocol, _OPENAI)  # an OpenAI-compatible server: OpenAI's limits
 
