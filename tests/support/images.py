@@ -8,6 +8,7 @@ as a header of any size (enough for everything that only reads the header).
 from __future__ import annotations
 
 import base64
+import random
 import struct
 import zlib
 
@@ -43,19 +44,24 @@ PDF_ONE_PAGE = (
 )
 
 
-def png(width: int, height: int, grey: int = 0x80) -> bytes:
-    """A whole, decodable greyscale PNG of one colour."""
+def png(width: int, height: int, grey: int = 0x80, *, noise: bool = False) -> bytes:
+    """A whole, decodable greyscale PNG of one colour, or of noise that does not compress
+    (the same noise every time: a seeded generator)."""
 
     def chunk(kind: bytes, body: bytes) -> bytes:
         crc = zlib.crc32(kind + body) & 0xFFFFFFFF
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
 
-    row = b"\x00" + bytes([grey]) * width  # filter byte "none", then the pixels
+    if noise:
+        rng = random.Random(width * 65536 + height)
+        pixels = b"".join(b"\x00" + rng.randbytes(width) for _ in range(height))
+    else:
+        pixels = (b"\x00" + bytes([grey]) * width) * height  # filter byte "none", the pixels
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
     return (
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(row * height, 9))
+        + chunk(b"IDAT", zlib.compress(pixels, 9))
         + chunk(b"IEND", b"")
     )
 
