@@ -274,7 +274,7 @@ async def _ask_once(
         except CliError as exc:
             print(f"desktop-chat: {exc}", file=sys.stderr)
             return exc.code
-        fitter = _fitter(args)
+        fitter = _fitter(args, conversation)
         try:
             printer.attachments = _attachments_sent(
                 conversation.messages[-1], target.endpoint.protocol, fitter
@@ -545,10 +545,12 @@ def _read_attachments(paths: list[str]) -> tuple[Attachment, ...]:
         raise CliError(str(exc), 2) from exc
 
 
-def _fitter(args: argparse.Namespace) -> ImageFitter | None:
-    """The image fitter `__main__` handed in, remembering its work, when an image is attached."""
+def _fitter(args: argparse.Namespace, conversation: Conversation) -> ImageFitter | None:
+    """The image fitter `__main__` handed in, remembering its work, when the conversation sent
+    holds an image (attached now, or to an earlier message of a continued conversation)."""
     given: ImageFitter | None = getattr(args, "image_fitter", None)
-    if given is None or not any(a.kind == "image" for a in args.attachments):
+    images = (a for m in conversation.messages for a in m.attachments if a.kind == "image")
+    if given is None or next(images, None) is None:
         return None
     return RememberingFitter(given)
 

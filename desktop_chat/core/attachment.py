@@ -93,7 +93,9 @@ class ImageFitter(Protocol):
     `limits.fit_long_side` and whose size at most `limits.max_bytes`. It keeps the aspect ratio
     and never enlarges. It raises AttachmentError naming the file when the image cannot be
     decoded or not be made that small. It is called only for an image that needs it, while the
-    request is built, on the thread that builds it.
+    request is built, on the thread that builds it. Every turn resends the conversation's
+    images: wrap a fitter in `RememberingFitter` (one per conversation or window) so each is
+    fitted once.
     """
 
     def fit(self, image: Attachment, limits: ImageLimits) -> Attachment: ...

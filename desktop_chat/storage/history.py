@@ -277,7 +277,7 @@ class HistoryStore:
             if message.role == "user" and parent_id is None:
                 db.execute(
                     "UPDATE conversations SET title = ? WHERE id = ? AND title_set = 0",
-                    (make_title(message.text), conversation_id),
+                    (make_title(message.text or _names(message)), conversation_id),
                 )
         return message_id
 
@@ -466,6 +466,11 @@ class HistoryStore:
                         "SELECT n, text FROM messages WHERE id = ?", (message_id,)
                     ).fetchone()
                     _index(db, n, Message("assistant", text=text))
+
+
+def _names(message: Message) -> str:
+    """A question of attachments alone is titled by their names."""
+    return ", ".join(attachment.name for attachment in message.attachments)
 
 
 def make_title(text: str) -> str:

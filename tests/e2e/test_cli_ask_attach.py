@@ -179,3 +179,19 @@ def test_the_attachments_are_saved_with_the_question(
     assert stored["name"] == "big.png"
     original = base64.b64decode(document["attachments"][stored["sha256"]])
     assert original == png(5000, 2500)  # the original, not the copy sent
+
+
+def test_continuing_resends_an_earlier_image_fitted(
+    sse_server: ScriptedServer, files: Path
+) -> None:
+    sse_server.script(
+        Reply(chunks=openai_stream(["A wide image."])), Reply(chunks=openai_stream(["Grey."]))
+    )
+    first = ask(*target(sse_server, "openai"), "--attach", str(files / "big.png"), "what is it?")
+    assert first.returncode == 0, first.stderr
+    again = ask(*target(sse_server, "openai"), "-c", "and its colour?")
+    assert again.returncode == 0, again.stderr
+    messages = json.loads(sse_server.requests[1].body)["messages"]
+    assert [m["role"] for m in messages] == ["user", "assistant", "user"]
+    url = messages[0]["content"][0]["image_url"]["url"]
+    assert image_size(base64.b64decode(url.split("base64,")[1])) == (2048, 1024)

@@ -192,3 +192,12 @@ async def test_the_session_saves_the_original_never_the_copy_sent(
     reopened.load(conversation_id)
     assert reopened.messages[0].attachments == (big,)
     assert reopened.messages[1].text == "A line."
+
+
+def test_a_question_of_attachments_alone_is_titled_by_their_names(tmp_path: Path) -> None:
+    store = HistoryStore.open(tmp_path / "history.sqlite3")
+    cid = store.create_conversation()
+    store.add_message(cid, None, Message("user", "", attachments=(IMAGE, PDF)))
+    info = store.conversation(cid)
+    assert info is not None
+    assert info.title == "chart.png, paper.pdf"
