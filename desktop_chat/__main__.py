@@ -17,6 +17,11 @@ import os
 import signal
 import sys
 import warnings
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from desktop_chat.core.attachment import ImageLimits
+    from desktop_chat.core.conversation import Attachment
 
 INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a process ended by Ctrl-C
 BROKEN_PIPE = 141  # 128 + SIGPIPE, as for a C program whose reader went away
@@ -47,7 +52,29 @@ def run(argv: list[str]) -> int:
         from desktop_chat.ui.app import run_gui  # Qt is paid for only when the window opens
 
         return run_gui(argv)
-    return main(argv)
+    return main(argv, image_fitter=QtImageFitter())
+
+
+class QtImageFitter:
+    """The window's image fitter for the command line, Qt loaded on its first image.
+
+    `ask --attach` downscales with the same Qt image code as the window (QImage needs no
+    QApplication), but most commands and most images never need it, and importing QtGui costs
+    a tenth of a second. Where Qt cannot load (a server without its libraries), an image that
+    needs downscaling is refused by name rather than sent too large.
+    """
+
+    def fit(self, image: Attachment, limits: ImageLimits) -> Attachment:
+        from desktop_chat.core.errors import AttachmentError
+
+        try:
+            from desktop_chat.ui.image_fitter import QImageFitter
+        except ImportError as exc:
+            raise AttachmentError(
+                f"{image.name} is larger than the provider takes, and Qt's image code, which "
+                f"makes images smaller, cannot be loaded here ({exc})"
+            ) from None
+        return QImageFitter().fit(image, limits)
 
 
 def interrupted() -> int:

@@ -6,11 +6,17 @@ block, table, CJK line) in the real OpenAI Chat Completions chunk shape, after a
 (or the one ``tool_choice`` names) with plausible arguments; when the last message is a
 tool result it answers by quoting that result. No key, no network.
 
+Attachments are acknowledged, so the whole flow can be tried offline: for an image its type
+and pixel size (from its header: `image_header`), for a PDF its pages and size, for a text
+file (sent inline as a fenced block under its name, as the app sends it) its name and lines.
+
 ``DESKTOP_CHAT_DEMO_TPS`` overrides the pace (pieces per second; 0 means full speed).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import json
 import logging
@@ -23,6 +29,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from desktop_chat.httpserver import LoopbackHTTPServer, QuietHandler
+from desktop_chat.image_header import image_size, image_type
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +68,18 @@ print(greet("world"))
 
 你好，世界！这是离线演示的回答。
 """
+
+_ATTACHED = """You attached:
+
+{items}
+"""
+
+# A text file as the app sends it: its name on a line, then a fenced block (3+ backticks).
+_FILE_BLOCK = re.compile(
+    r"^([^\n`]+):\n(`{3,})\n(.*?)\n\2(?:\n\[[^\n]* was cut: [^\n]*\])?$", re.M | re.S
+)
+_PDF_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+_DATA_URL = re.compile(r"data:([\w.+/-]+);base64,(.*)", re.S)
 
 _TOOL_ANSWER = """The `{name}` tool returned:
 
@@ -208,10 +227,16 @@ class _DemoHandler(QuietHandler):
             ok = ok and stream.send_reasoning(thinking)
             ok = ok and stream.send_text(_tool_answer(name, _text(last)))
         else:
-            question = _text(_last_user(messages))
+            asked = _last_user(messages)
+            question, files = _without_files(_text(asked))
             thinking = f"Thinking about “{_one_line(question, 40)}”: show what the window renders."
             echo = _escape_markdown(_one_line(question, 80)) or "an empty message"
             answer = _ANSWER.replace("{echo}", echo)
+            seen = [*_parts_seen(asked), *files]
+            if seen:  # after the echo, before "Things to try"
+                items = "\n".join(f"- {_escape_markdown(item)}" for item in seen)
+                head, tail = answer.split("\n\nThings to try", 1)
+                answer = f"{head}\n\n{_ATTACHED.replace('{items}', items)}\nThings to try{tail}"
             ok = ok and stream.send_reasoning(thinking) and stream.send_text(answer)
         if not ok or not stream.send({}, finish_reason=finish):
             return
@@ -383,6 +408,73 @@ def _text(message: dict[str, object]) -> str:
     if isinstance(content, list):
         return "".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
     return ""
+
+
+def _without_files(text: str) -> tuple[str, list[str]]:
+    """The message's own text, and a line for each text file sent inline in it."""
+    files = [
+        f"a text file: {name}, {_count(len(body.splitlines()), 'line')}"
+        for name, _, body in _FILE_BLOCK.findall(text)
+    ]
+    return _FILE_BLOCK.sub("", text).strip(), files
+
+
+def _parts_seen(message: dict[str, object]) -> list[str]:
+    """A line for each image and file part of a user message."""
+    content = message.get("content")
+    seen: list[str] = []
+    for part in content if isinstance(content, list) else []:
+        if not isinstance(part, dict):
+            continue
+        if part.get("type") == "image_url":
+            image_url = part.get("image_url")
+            url = image_url.get("url") if isinstance(image_url, dict) else None
+            seen.append(_image_seen(str(url or "")))
+        elif part.get("type") == "file":
+            file = part.get("file")
+            if isinstance(file, dict):
+                seen.append(
+                    _file_seen(str(file.get("filename") or "a file"), file.get("file_data"))
+                )
+    return seen
+
+
+def _decoded(url: object) -> tuple[str, bytes] | None:
+    found = _DATA_URL.fullmatch(url) if isinstance(url, str) else None
+    if found is None:
+        return None
+    try:
+        return found.group(1), base64.b64decode(found.group(2), validate=True)
+    except binascii.Error:
+        return None
+
+
+def _image_seen(url: str) -> str:
+    decoded = _decoded(url)
+    if decoded is None:
+        return "an image given by address, which the offline demo cannot fetch"
+    data = decoded[1]
+    kind, size = image_type(data), image_size(data)
+    if kind is None or size is None:
+        return f"an image the demo cannot read ({decoded[0]}, {_count(len(data), 'byte')})"
+    name = kind.removeprefix("image/").upper()
+    return f"an image: {name}, {size[0]} × {size[1]} pixels ({_count(len(data), 'byte')})"
+
+
+def _file_seen(name: str, file_data: object) -> str:
+    decoded = _decoded(file_data)
+    if decoded is None:
+        return f"a file: {name}"
+    media_type, data = decoded
+    if media_type == "application/pdf":
+        pages = len(_PDF_PAGE.findall(data))
+        counted = f"{_count(pages, 'page')}, " if pages else ""
+        return f"a PDF: {name}, {counted}{_count(len(data), 'byte')}"
+    return f"a file: {name} ({media_type}, {_count(len(data), 'byte')})"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
 def _last_user(messages: list[dict[str, object]]) -> dict[str, object]:

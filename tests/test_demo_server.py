@@ -364,3 +364,43 @@ def test_tool_arguments_follow_the_schema() -> None:
     }
     assert tool_arguments({"type": "object", "properties": {"a": {}}}) == {}
     assert tool_arguments(None) == {}
+
+
+def test_attachments_are_acknowledged(client: httpx.Client) -> None:
+    import base64
+
+    from tests.support.images import PDF_ONE_PAGE, JPEG_37x21, WEBP_LOSSY_37x21, gif_header, png
+
+    def image(data: bytes, media_type: str) -> dict[str, object]:
+        url = f"data:{media_type};base64,{base64.b64encode(data).decode()}"
+        return {"type": "image_url", "image_url": {"url": url}}
+
+    pdf = base64.b64encode(PDF_ONE_PAGE).decode()
+    content = [
+        image(png(640, 480), "image/png"),
+        image(JPEG_37x21, "image/jpeg"),
+        image(WEBP_LOSSY_37x21, "image/webp"),
+        image(gif_header(3, 2), "image/gif"),
+        image(b"not an image", "image/png"),
+        {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}},
+        {
+            "type": "file",
+            "file": {"filename": "paper.pdf", "file_data": f"data:application/pdf;base64,{pdf}"},
+        },
+        {"type": "text", "text": "notes.md:\n````\n# Notes\n```\ncode\n```\n````\n\nSum it up"},
+    ]
+    text = joined(chat(client, messages=[{"role": "user", "content": content}]), "content")
+    assert "You wrote: “Sum it up”." in text
+    assert "You attached:\n\n- an image: PNG, 640 × 480 pixels (" in text
+    assert "- an image: JPEG, 37 × 21 pixels (653 bytes)" in text
+    assert "- an image: WEBP, 37 × 21 pixels" in text
+    assert "- an image: GIF, 3 × 2 pixels" in text
+    assert "- an image the demo cannot read (image/png, 12 bytes)" in text
+    assert "- an image given by address, which the offline demo cannot fetch" in text
+    assert f"- a PDF: paper.pdf, 1 page, {len(PDF_ONE_PAGE)} bytes" in text
+    assert "- a text file: notes.md, 4 lines\n\nThings to try" in text
+
+
+def test_a_message_without_attachments_has_no_list(client: httpx.Client) -> None:
+    text = joined(chat(client, messages=[{"role": "user", "content": "hi"}]), "content")
+    assert "You attached" not in text

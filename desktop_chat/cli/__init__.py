@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+from typing import TYPE_CHECKING
 
 import desktop_chat
 from desktop_chat.logs import setup_logging
+
+if TYPE_CHECKING:
+    from desktop_chat.core.attachment import ImageFitter
 
 EPILOG = """\
 examples:
@@ -137,14 +141,16 @@ def command_of(argv: list[str]) -> str | None:
     return None
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], *, image_fitter: ImageFitter | None = None) -> int:
     """Run the command in `argv`; with none, print the help (exit 2).
 
     Opening the window when no command is given is `desktop_chat.__main__`'s choice, above both
-    faces: the command line never imports the window.
+    faces: the command line never imports the window. `image_fitter` downscales attached
+    images (`ask --attach`); `__main__` hands in Qt's, which only `ui` may import.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.image_fitter = image_fitter
     if args.profile_dir:
         from desktop_chat.paths import set_profile_dir
 

@@ -6,13 +6,21 @@ Plain output: the answer's text on stdout as it arrives; notices (retries, tool 
      "usage": {"input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens"},
      "attempts"}
 and "cost" when the endpoint has a price for the model and the provider reported the tokens;
+with --attach, "attachments": [{"name", "media_type", "bytes", "bytes_sent"}] as sent (an image
+also "pixels": [width, height] as sent and "original_pixels"; a text file sent cut, "cut": true);
 when the turn failed, also "error": {"type", "message", "status", "provider_message"};
 Ctrl-C prints the object too, with what had arrived and "error": {"type": "interrupted", ...}.
 With `--run-tools` the calls the model makes are run (approved by `--approve`) until it answers;
 `--json` then adds "steps": [{"text", "tool_calls": [{"id", "name", "arguments", "result",
 "is_error", "approved"}]}] and "step_limit_reached", the other fields describing the last turn.
 Exit codes: 0 success, 1 the turn failed (or the step limit ended the tool loop), 2 a usage or
-settings problem, 130 interrupted, 141 stdout's reader went away.
+settings problem (an attachment that cannot be read or sent included: nothing is sent then),
+130 interrupted, 141 stdout's reader went away.
+
+`--attach FILE` (repeatable) sends images (PNG, JPEG, GIF, WebP), PDFs and UTF-8 text files
+with the message, as the window does (core/attachment.py); the prompt may then be left out. An
+image over the protocol's limits is downscaled with Qt's image code, which `desktop_chat.__main__`
+hands in (`image_fitter`) and which loads only when an image needs it.
 
 The prompt is the argument, or stdin when no argument is given (`echo hi | desktop-chat ask`).
 Given both, as `llm` does, stdin is the material and the argument the instruction: the message
@@ -38,12 +46,20 @@ from typing import TYPE_CHECKING, BinaryIO, TextIO, TypeVar
 
 from desktop_chat.cli.error import CliError
 from desktop_chat.core.accumulator import Accumulator
-from desktop_chat.core.conversation import AssistantTurn, Conversation, Message, Tool
+from desktop_chat.core.attachment import (
+    TEXT_MAX_CHARS,
+    ImageFitter,
+    RememberingFitter,
+    attachment_from_file,
+    outgoing,
+)
+from desktop_chat.core.conversation import AssistantTurn, Attachment, Conversation, Message, Tool
 from desktop_chat.core.engine import ChatRequest, Engine
-from desktop_chat.core.errors import ChatError, ConfigurationError
+from desktop_chat.core.errors import AttachmentError, ChatError, ConfigurationError
 from desktop_chat.core.events import RetryScheduled, StreamEvent, TextDelta
 from desktop_chat.core.retry import RetryPolicy
 from desktop_chat.core.transport import TransportConfig
+from desktop_chat.image_header import image_size
 from desktop_chat.session.target import Target, address_target, demo_target, saved_target
 from desktop_chat.storage.validation import (
     LIMIT_FIELDS,
@@ -69,6 +85,7 @@ examples:
   echo "Why is the sky blue?" | desktop-chat ask
   cat notes.md | desktop-chat ask "summarize"       stdin, a blank line, then the instruction
   git diff | desktop-chat ask --preset reviewer "review this"
+  desktop-chat ask --attach chart.png --attach notes.md "what changed?"
   desktop-chat ask --system-file prompts/terse.md --endpoint work --model gpt-4o "Hi"
   desktop-chat ask --json -c "and in one word?"     continue the last conversation
 """
@@ -109,6 +126,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "for those not given here",
     )  # fmt: skip
     parser.add_argument("--tools", metavar="FILE", help="JSON list of OpenAI-format tools")
+    parser.add_argument(
+        "--attach", action="append", default=[], metavar="FILE",
+        help="send FILE with the message: an image (PNG, JPEG, GIF, WebP), a PDF or a text "
+        "file (repeatable)",
+    )  # fmt: skip
     parser.add_argument(
         "--max-tokens", type=int, metavar="N", help=f"default: {DEFAULT_MAX_TOKENS}"
     )
@@ -202,6 +224,7 @@ def _run(args: argparse.Namespace) -> int:
             raise CliError("--no-history cannot continue a conversation (-c, --conversation)", 2)
         if args.continue_ and args.conversation:
             raise CliError("give either -c/--continue or --conversation ID, not both", 2)
+        args.attachments = _read_attachments(args.attach)
         transport, policy = _engine_settings(args, loaded.settings.network)
     except CliError as exc:
         print(f"desktop-chat: {exc}", file=sys.stderr)
@@ -226,7 +249,7 @@ async def _ask(
             printer.saved.interrupt(printer.partial, "interrupted (Ctrl-C)")
             printer.saved.warn(sys.stderr)
         if args.json:
-            _print_json(printer.partial, interrupted=True)
+            _print_json(printer.partial, interrupted=True, attachments=printer.attachments)
         print("desktop-chat: interrupted", file=sys.stderr)
         return 130
 
@@ -251,9 +274,20 @@ async def _ask_once(
         except CliError as exc:
             print(f"desktop-chat: {exc}", file=sys.stderr)
             return exc.code
+        fitter = _fitter(args, conversation)
+        try:
+            printer.attachments = _attachments_sent(
+                conversation.messages[-1], target.endpoint.protocol, fitter
+            )
+        except AttachmentError as exc:
+            if printer.saved is not None:
+                printer.saved.finish(AssistantTurn(), exc)
+            print(f"desktop-chat: {exc}", file=sys.stderr)
+            return 2
         request = ChatRequest(
             target.model, conversation, args.max_tokens, args.temperature, tools,
             reasoning_effort=args.reasoning_effort, thinking_budget=args.thinking_budget,
+            image_fitter=fitter,
         )  # fmt: skip
         try:
             engine = Engine(transport, policy)
@@ -277,7 +311,7 @@ async def _ask_once(
                 printer.saved.finish(partial, exc, cost=_cost(target.price, partial))
                 printer.saved.warn(sys.stderr)
             if args.json:
-                _print_json(partial, error=exc, price=target.price)
+                _print_json(partial, error=exc, price=target.price, attachments=printer.attachments)
             print(f"desktop-chat: {exc}", file=sys.stderr)
             return _failure_status(exc)
         finally:
@@ -287,7 +321,7 @@ async def _ask_once(
             printer.saved.finish(turn, cost=_cost(target.price, turn))
             printer.saved.warn(sys.stderr)
         if args.json:
-            _print_json(turn, price=target.price)
+            _print_json(turn, price=target.price, attachments=printer.attachments)
         else:
             for call in turn.tool_calls:
                 print(f"tool call: {call.name}({call.arguments})", file=sys.stderr)
@@ -310,6 +344,7 @@ class _Printer:
         self._mid_line = False
         self._turn = Accumulator()
         self.saved: SavedTurn | None = None  # the answer as saved in the history, if it is
+        self.attachments: list[dict[str, object]] = []  # as sent, for --json
 
     @property
     def partial(self) -> AssistantTurn:
@@ -376,7 +411,9 @@ async def _ask_with_tools(
         partial = None if error is None else error.partial
         turn = result.turn if result is not None else partial or AssistantTurn()
         extra = {"steps": steps_json(outcome.steps), "step_limit_reached": limit}
-        _print_json(turn, error=error, extra=extra, price=target.price)
+        _print_json(
+            turn, error=error, extra=extra, price=target.price, attachments=printer.attachments
+        )
     if error is not None:
         print(f"desktop-chat: {error}", file=sys.stderr)
         return _failure_status(error)
@@ -391,7 +428,7 @@ def _conversation(
     The question is committed to the history before the request goes out, and the answer is
     saved as it streams (`printer.saved`); with --run-tools, its steps once the loop has ended.
     """
-    question = Message("user", text=args.prompt)
+    question = Message("user", text=args.prompt, attachments=args.attachments)
     if args.no_history:
         return Conversation(args.system, [question])
     from desktop_chat.cli.history import open_store, resolve
@@ -456,6 +493,7 @@ def _print_json(
     *,
     interrupted: bool = False,
     price: ModelPrice | None = None,
+    attachments: list[dict[str, object]] | None = None,
 ) -> None:
     from desktop_chat.session.saved_turn import usage_of
 
@@ -485,16 +523,64 @@ def _print_json(
         result["error"] = {
             "type": "interrupted", "message": message, "status": None, "provider_message": None
         }  # fmt: skip
+    if attachments:
+        result["attachments"] = attachments
     result.update(extra or {})
     sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
     sys.stdout.flush()
 
 
 def _failure_status(error: ChatError) -> int:
-    """2 for a request the provider's rules refuse before sending (a thinking budget), else 1."""
+    """2 for a request the provider's rules refuse before sending (a thinking budget, an
+    attachment it cannot take), else 1."""
     partial = error.partial
     unsent = partial is not None and partial.attempts == 0
-    return 2 if isinstance(error, ConfigurationError) and unsent else 1
+    return 2 if isinstance(error, ConfigurationError | AttachmentError) and unsent else 1
+
+
+def _read_attachments(paths: list[str]) -> tuple[Attachment, ...]:
+    try:
+        return tuple(attachment_from_file(Path(path)) for path in paths)
+    except AttachmentError as exc:
+        raise CliError(str(exc), 2) from exc
+
+
+def _fitter(args: argparse.Namespace, conversation: Conversation) -> ImageFitter | None:
+    """The image fitter `__main__` handed in, remembering its work, when the conversation sent
+    holds an image (attached now, or to an earlier message of a continued conversation)."""
+    given: ImageFitter | None = getattr(args, "image_fitter", None)
+    images = (a for m in conversation.messages for a in m.attachments if a.kind == "image")
+    if given is None or next(images, None) is None:
+        return None
+    return RememberingFitter(given)
+
+
+def _attachments_sent(
+    question: Message, protocol: str, fitter: ImageFitter | None
+) -> list[dict[str, object]]:
+    """What of each attachment goes out, for --json; raises AttachmentError before sending.
+
+    The images are fitted here, once: the request's fitter remembers them.
+    """
+    sent = iter(outgoing(question, protocol, fitter).images)
+    report: list[dict[str, object]] = []
+    for attachment in question.attachments:
+        item: dict[str, object] = {
+            "name": attachment.name, "media_type": attachment.media_type,
+            "bytes": attachment.size, "bytes_sent": attachment.size,
+        }  # fmt: skip
+        if attachment.kind == "image":
+            image = next(sent)
+            item.update(media_type=image.media_type, bytes_sent=image.size)
+            item["pixels"] = list(image_size(image.data) or ())
+            item["original_pixels"] = list(image_size(attachment.data) or ())
+        elif attachment.kind == "text":
+            text = attachment.data.decode("utf-8", "replace").removeprefix("\ufeff")
+            item["bytes_sent"] = len(text[:TEXT_MAX_CHARS].encode())
+            if len(text) > TEXT_MAX_CHARS:
+                item["cut"] = True
+        report.append(item)
+    return report
 
 
 def _cost(price: ModelPrice | None, turn: AssistantTurn) -> float | None:
@@ -531,6 +617,8 @@ def _prompt(args: argparse.Namespace) -> str:
     material = None if answers_on_stdin or _is_terminal(sys.stdin) else _read_stdin()
     if material is not None and not material.strip():
         material = None  # an empty pipe (or /dev/null) adds nothing
+    if args.prompt is None and material is None and args.attach:
+        return ""  # the attachments are the message
     if args.prompt is None and material is None:
         raise CliError(
             "nothing to ask: give the prompt as an argument or on stdin "

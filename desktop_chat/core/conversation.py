@@ -1,16 +1,62 @@
 """Provider-neutral conversation: what was said, by whom, with which tool calls and results.
 
 Providers render this into their own wire format; storage persists it; the window shows it.
+
+Attachments: a user message carries `attachments`, each an `Attachment` holding the file's
+ORIGINAL bytes, as the user gave them. The transcript shows these and the history stores these
+(once per content, by `sha256`). What goes to a provider may differ: images are downscaled to
+the protocol's limits on the way out (core/attachment.py, through an `ImageFitter`), text files
+are sent as a fenced block in the message's text, PDFs as a document or file part. That copy is
+made per request and never kept.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Literal
 
 Role = Literal["user", "assistant", "tool"]
+AttachmentKind = Literal["image", "pdf", "text"]
 JSONValue = object  # parsed JSON: dict | list | str | int | float | bool | None
+
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+PDF_TYPE = "application/pdf"
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """One file attached to a user message: its name, its media type and its original bytes.
+
+    `name` is the file name as the user sees it (no directory: a pasted image gets one made up,
+    "image.png"). `media_type` is one of IMAGE_TYPES, PDF_TYPE, or a text type (text/plain,
+    text/markdown, text/x-python, application/json...): anything that is neither image nor PDF
+    is sent as UTF-8 text. Build one from a file with `core.attachment.attachment_from_file`,
+    which checks the type; built by hand, the caller vouches for it.
+    """
+
+    name: str
+    media_type: str
+    data: bytes = field(repr=False)
+
+    @property
+    def kind(self) -> AttachmentKind:
+        """How it is sent: "image" (an image part), "pdf" (a document part), "text" (as text)."""
+        if self.media_type in IMAGE_TYPES:
+            return "image"
+        if self.media_type == PDF_TYPE:
+            return "pdf"
+        return "text"
+
+    @property
+    def sha256(self) -> str:
+        """The content's hash in hex: the history stores each content once under it."""
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
 
 
 @dataclass(slots=True)
@@ -58,7 +104,7 @@ class ThinkingBlock:
 
 @dataclass(slots=True)
 class Message:
-    """One turn. User: text. Assistant: text, reasoning, tool_calls. Tool: tool_results.
+    """One turn. User: text, attachments. Assistant: text, reasoning, tool_calls. Tool: results.
 
     `reasoning` is the thinking as people read it, all blocks joined. `thinking_blocks` is the
     same thinking as the provider sent it, in order, with signatures and redacted blocks; it is
@@ -73,6 +119,7 @@ class Message:
     tool_calls: list[ToolCall] = field(default_factory=list)
     tool_results: list[ToolResult] = field(default_factory=list)
     thinking_blocks: tuple[ThinkingBlock, ...] = ()
+    attachments: tuple[Attachment, ...] = ()  # user messages only, in the order given
 
 
 @dataclass(slots=True)

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from desktop_chat.core.accumulator import Accumulator
+from desktop_chat.core.attachment import name_refused_attachments
 from desktop_chat.core.body import ACCEPT_ENCODING, body_chunks, read_body
 from desktop_chat.core.conversation import AssistantTurn
 from desktop_chat.core.errors import (
@@ -166,6 +167,7 @@ class Engine:
                 return
             except ChatError as error:
                 error.redact(endpoint.api_key)
+                name_refused_attachments(error, request.conversation)
                 if not policy.should_retry(error, attempt):
                     error.advice = error.advice or wait_refusal(policy, error, attempt)
                     raise

@@ -17,7 +17,10 @@ ChatError                      base; .message is one human sentence, .retryable 
 ├── StreamCutError             the stream ended before its terminal marker (retryable)
 ├── MalformedStreamError       the stream is not what the protocol allows (not retryable)
 │   └── ResponseTooLargeError  a line, an event, a model list over its limit (not retryable)
-└── ConfigurationError         bad base URL, missing key: fix the settings first (not retryable)
+├── ConfigurationError         bad base URL, missing key: fix the settings first (not retryable)
+└── AttachmentError            an attachment cannot be sent: unreadable, of a type we do not send,
+                               too large for the protocol, or an image that could not be made
+                               small enough (raised before sending; not retryable)
 
 `partial` is the turn as far as it streamed, for the caller to show or keep.
 `advice`, when set, is one more clause after the rest: what the client did about it ("the server
@@ -177,6 +180,14 @@ class ResponseTooLargeError(MalformedStreamError):
 
 class ConfigurationError(ChatError):
     pass
+
+
+class AttachmentError(ChatError):
+    """The message names the attachment and says what to do: nothing was sent."""
+
+    @property
+    def cause_label(self) -> str:
+        return "attachment"
 
 
 _STATUS_MESSAGES: dict[int, tuple[type[HTTPStatusError], str]] = {

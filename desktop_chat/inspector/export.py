@@ -3,6 +3,11 @@
 The key never leaves: in a cURL command the key header refers to an environment variable
 (`"Authorization: Bearer ${OPENAI_API_KEY}"`, `"x-api-key: ${ANTHROPIC_API_KEY}"`), which the
 shell expands when the command runs; every other secret-looking header stays redacted.
+
+The body is always whole, attachments included, so the command repeats the request. A long
+body (an image, a PDF) goes on the command's standard input as a quoted here-document: a single
+argument is limited to 128 KiB on Linux (MAX_ARG_STRLEN), which `--data-raw` would exceed. The
+here-document ends the body with a newline, which JSON ignores.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ _BEARER_HEADERS = {"authorization"}
 _KEY_HEADERS = {"x-api-key", "api-key", "x-goog-api-key"}
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9!#%&'*+.^_`|~-]+$")
 _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+MAX_ARGUMENT = 100_000  # characters of body passed as an argument; more goes on stdin
+_END = "DESKTOP_CHAT_BODY"
 
 
 def key_variable(request: RequestTrace) -> str:
@@ -49,9 +56,14 @@ def curl_command(request: RequestTrace, *, variable: str | None = None) -> str:
         else:
             shown = REDACTED if is_secret_header(name) else value
             parts.append(f"-H {shlex.quote(f'{name}: {shown}')}")
-    if request.body:
+    if not request.body:
+        return " \\\n  ".join(parts)
+    if len(request.body) <= MAX_ARGUMENT or "\n" in request.body:
         parts.append(f"--data-raw {shlex.quote(request.body)}")
-    return " \\\n  ".join(parts)
+        return " \\\n  ".join(parts)
+    # The engine sends JSON on one line, so no line of it can end the here-document early.
+    parts.append("--data-binary @-")
+    return " \\\n  ".join(parts) + f" <<'{_END}'\n{request.body}\n{_END}"
 
 
 def _with_variable(name: str, prefix: str, variable: str) -> str:

@@ -8,7 +8,8 @@ Times are seconds from the start of the entry's request (`t`) or of the whole an
 Entry kinds, for filtering:
     step       a tool-loop step began, or the step limit stopped the loop
     attempt    an HTTP attempt began
-    request    the request as sent (method, URL, redacted headers, JSON body)
+    request    the request as sent (method, URL, redacted headers, JSON body with attachment
+               data shortened: attachment_data)
     response   the status line and headers arrived
     sse        one raw server-sent event, with its parsed JSON
     text       a piece of answer text
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 
 from desktop_chat.core.conversation import JSONValue
 from desktop_chat.core.events import RequestSent, ResponseStarted, WireEvent
+from desktop_chat.inspector.attachment_data import shown_body, shown_body_text
 
 KINDS = (
     "step",
@@ -131,7 +133,7 @@ class Entry:
             return sse_text(event)
         if isinstance(event, RequestSent):
             head = [f"{event.method} {event.url}", *(f"{k}: {v}" for k, v in event.headers)]
-            return "\n".join(head) + "\n\n" + event.body
+            return "\n".join(head) + "\n\n" + shown_body_text(event.body)
         if isinstance(event, ResponseStarted):
             return "\n".join([f"HTTP {event.status}", *(f"{k}: {v}" for k, v in event.headers)])
         for attribute in ("text", "arguments", "signature"):
@@ -150,7 +152,7 @@ class Entry:
                 "method": event.method,
                 "url": event.url,
                 "headers": dict(event.headers),
-                "body": loads_or_text(event.body),
+                "body": shown_body(event.body),
             }
         if isinstance(event, ResponseStarted):
             headers = dict(event.headers)

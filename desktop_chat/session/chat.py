@@ -7,6 +7,11 @@ message, an assistant answer (empty while it streams), and with tools, per step 
 entry and a tool entry. A view subscribes to the callbacks and mirrors each change; the session
 never knows the view (the window's chat controller is one such view).
 
+A user message may carry attachments (`send(text, attachments=...)`, `Message.attachments`):
+the originals, as the user gave them. They are saved with the message and come back with it on
+`load`, and `conversation()` hands them to the provider on every turn of the branch; fitting
+them to the protocol happens while the request is built (core/attachment.py).
+
 Retrying a failed turn replaces it: a failure is no version worth stepping back to, and keeping
 it would leave a sibling that only says "error". Regenerating after a failure is a retry too.
 
@@ -22,7 +27,7 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Generic, ParamSpec
 
-from desktop_chat.core.conversation import AssistantTurn, Conversation, Message
+from desktop_chat.core.conversation import AssistantTurn, Attachment, Conversation, Message
 from desktop_chat.session.message_tree import MessageTree, Node, call_meta, call_records
 from desktop_chat.session.saved_turn import SavedTurn
 from desktop_chat.storage.history_schema import HistoryError
@@ -86,20 +91,23 @@ class ChatSession:
 
     # --- what the user does ---------------------------------------------------------------------
 
-    def send(self, text: str, system: str = "") -> bool:
+    def send(self, text: str, system: str = "", attachments: tuple[Attachment, ...] = ()) -> bool:
         """Add `text` as the next user message (a new version of the edited one, when editing).
 
-        Returns False for blank text; the caller then starts a turn (`begin_answer`). `system`
-        is kept with a conversation this message starts.
+        Returns False for blank text without attachments; the caller then starts a turn
+        (`begin_answer`). `system` is kept with a conversation this message starts.
+        `attachments` (originals, as the user gave them) go with the message: into the history,
+        back with it on `load`, and to the provider on every later turn of this branch.
         """
-        if not text.strip():
+        if not text.strip() and not attachments:
             return False
         parent = self.ids[-1] if self.ids else None
         if self.edit_index is not None:
             parent = self.tree[self.ids[self.edit_index]].parent
             self._truncate(self.edit_index)
             self.edit_index = None
-        node = self._new_node(parent, Message("user", text=text), system=system)
+        message = Message("user", text=text, attachments=attachments)
+        node = self._new_node(parent, message, system=system)
         self._show(node)
         return True
 

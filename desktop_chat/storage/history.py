@@ -31,6 +31,7 @@ from typing import Any, Literal, cast
 
 from desktop_chat import paths
 from desktop_chat.core.conversation import Message, Role, ThinkingBlock, ToolCall, ToolResult
+from desktop_chat.storage import history_attachments
 from desktop_chat.storage.history_schema import HistoryError, connect
 from desktop_chat.storage.history_search import indexed, match_query, shown
 from desktop_chat.storage.validation import SECRET_VALUE, looks_secret
@@ -265,6 +266,8 @@ class HistoryStore:
                     state, pid, _dumps(scrub(meta or {})), now, now,
                 ),
             )  # fmt: skip
+            if message.attachments:
+                history_attachments.save(db, message_id, message.attachments)
             if state != "streaming":
                 _index(db, cursor.lastrowid, message)
             db.execute(
@@ -274,7 +277,7 @@ class HistoryStore:
             if message.role == "user" and parent_id is None:
                 db.execute(
                     "UPDATE conversations SET title = ? WHERE id = ? AND title_set = 0",
-                    (make_title(message.text), conversation_id),
+                    (make_title(message.text or _names(message)), conversation_id),
                 )
         return message_id
 
@@ -369,13 +372,15 @@ class HistoryStore:
                         _dumps(scrub(stored.meta)), stored.created, stored.updated,
                     ),
                 )  # fmt: skip
+                if m.attachments:
+                    history_attachments.save(db, stored.id, m.attachments)
                 _index(db, cursor.lastrowid, m)
             db.execute("UPDATE conversations SET leaf_id = ? WHERE id = ?", (info.leaf_id, info.id))
         return True
 
     def message(self, message_id: str) -> StoredMessage | None:
         rows = self._read(f"SELECT {_COLUMNS} FROM messages WHERE id = ?", (message_id,))
-        return _stored(rows[0]) if rows else None
+        return self._attached([_stored(rows[0])])[0] if rows else None
 
     def messages(self, conversation_id: str) -> list[StoredMessage]:
         """Every message of the conversation, all branches, oldest first."""
@@ -383,7 +388,7 @@ class HistoryStore:
             f"SELECT {_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY n",
             (conversation_id,),
         )
-        return [_stored(row) for row in rows]
+        return self._attached([_stored(row) for row in rows])
 
     def path(self, leaf_id: str) -> list[StoredMessage]:
         """The messages from the root down to `leaf_id`."""
@@ -396,7 +401,7 @@ class HistoryStore:
             " ORDER BY up.depth DESC",
             (leaf_id,),
         )
-        return [_stored(row) for row in rows]
+        return self._attached([_stored(row) for row in rows])
 
     def siblings(self, message_id: str) -> tuple[list[str], int]:
         """The versions of a message (same parent, oldest first) and its index among them."""
@@ -426,6 +431,20 @@ class HistoryStore:
         )
         return [SearchHit(str(r[0]), str(r[1]), str(r[2]), shown(str(r[3]))) for r in rows]
 
+    def _attached(self, stored: list[StoredMessage]) -> list[StoredMessage]:
+        """`stored`, its user messages given their attachments (history_attachments)."""
+        ids = [item.id for item in stored if item.message.role == "user"]
+        if not ids:
+            return stored
+        try:
+            found = history_attachments.load(self._db, ids)
+        except sqlite3.Error as exc:
+            raise HistoryError(f"cannot read the history: {exc}") from exc
+        for item in stored:
+            if item.id in found:
+                item.message.attachments = found[item.id]
+        return stored
+
     def _read(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
         try:
             return list(self._db.execute(sql, params).fetchall())
@@ -447,6 +466,11 @@ class HistoryStore:
                         "SELECT n, text FROM messages WHERE id = ?", (message_id,)
                     ).fetchone()
                     _index(db, n, Message("assistant", text=text))
+
+
+def _names(message: Message) -> str:
+    """A question of attachments alone is titled by their names."""
+    return ", ".join(attachment.name for attachment in message.attachments)
 
 
 def make_title(text: str) -> str:

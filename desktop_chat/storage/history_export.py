@@ -6,22 +6,40 @@ JSON export, one file for one conversation or for all::
      "conversations": [{"id", "title", "title_set", "pinned", "system", "created", "updated",
                         "leaf_id", "messages": [{"id", "parent_id", "role", "text", "reasoning",
                         "reasoning_signature", "thinking_blocks", "tool_calls", "tool_results",
-                        "state", "meta", "created", "updated"}]}]}
+                        "attachments": [{"name", "media_type", "sha256"}],
+                        "state", "meta", "created", "updated"}]}],
+     "attachments": {"<sha256>": "<the content, base64>"}}
+
+Each attachment's content is in the file once, under its SHA-256, however many messages carry
+it; an import checks every content against its hash. An export without "attachments" (made
+before they existed) imports as messages without any.
 
 Every branch is kept; importing the file back gives the same conversations field for field.
 Metadata passes through `history.scrub` on the way out and in, so no key travels.
 Markdown shows the branch on screen (the conversation's leaf), naming each message's version
 (``version 2 of 3``) where there are several; reasoning and tool calls only when asked.
+Attachments are named in Markdown, not included.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import cast
 
-from desktop_chat.core.conversation import Message, Role, ThinkingBlock, ToolCall, ToolResult
+from desktop_chat.core.attachment import human_size
+from desktop_chat.core.conversation import (
+    Attachment,
+    Message,
+    Role,
+    ThinkingBlock,
+    ToolCall,
+    ToolResult,
+)
 from desktop_chat.storage.history import (
     ConversationInfo,
     HistoryStore,
@@ -38,12 +56,24 @@ _STATES = ("complete", "streaming", "interrupted")
 
 def export_json(store: HistoryStore, ids: Iterable[str]) -> dict[str, object]:
     conversations = []
+    contents: dict[str, str] = {}
     for conversation_id in ids:
         info = store.conversation(conversation_id)
         if info is None:
             raise HistoryError(f"no conversation {conversation_id} in the history")
-        conversations.append(_conversation_json(info, store.messages(conversation_id)))
-    return {"format": FORMAT, "version": VERSION, "conversations": conversations}
+        messages = store.messages(conversation_id)
+        conversations.append(_conversation_json(info, messages))
+        for stored in messages:
+            for attachment in stored.message.attachments:
+                digest = attachment.sha256
+                if digest not in contents:
+                    contents[digest] = base64.b64encode(attachment.data).decode("ascii")
+    document: dict[str, object] = {
+        "format": FORMAT, "version": VERSION, "conversations": conversations
+    }  # fmt: skip
+    if contents:
+        document["attachments"] = contents
+    return document
 
 
 def all_ids(store: HistoryStore) -> list[str]:
@@ -69,16 +99,33 @@ def import_json(store: HistoryStore, document: object) -> tuple[int, int]:
     conversations = document.get("conversations")
     if not isinstance(conversations, list):
         raise HistoryError('the export has no "conversations" list')
+    contents = _contents(document.get("attachments", {}))
     parsed = []
     for index, item in enumerate(conversations):
         try:
-            parsed.append(_parse_conversation(item))
+            parsed.append(_parse_conversation(item, contents))
         except (KeyError, TypeError, ValueError) as exc:
             raise HistoryError(
                 f"conversation {index + 1} of the export is not valid: {exc!r}"
             ) from exc
     added = sum(store.insert_conversation(info, messages) for info, messages in parsed)
     return added, len(parsed) - added
+
+
+def _contents(value: object) -> dict[str, bytes]:
+    """The export's attachment contents by hash, each checked against its hash."""
+    if not isinstance(value, dict):
+        raise HistoryError('the export\'s "attachments" is not an object')
+    contents: dict[str, bytes] = {}
+    for digest, text in value.items():
+        try:
+            data = base64.b64decode(_str(text), validate=True)
+        except (TypeError, binascii.Error) as exc:
+            raise HistoryError(f"attachment {digest} of the export is not base64: {exc}") from exc
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise HistoryError(f"attachment {digest} of the export does not match its hash")
+        contents[digest] = data
+    return contents
 
 
 def _conversation_json(info: ConversationInfo, messages: list[StoredMessage]) -> dict[str, object]:
@@ -105,14 +152,22 @@ def _message_json(stored: StoredMessage) -> dict[str, object]:
             {"call_id": r.call_id, "content": r.content, "is_error": r.is_error}
             for r in m.tool_results
         ],
+        "attachments": [
+            {"name": a.name, "media_type": a.media_type, "sha256": a.sha256}
+            for a in m.attachments
+        ],
         "state": stored.state, "meta": scrub(stored.meta),
         "created": stored.created, "updated": stored.updated,
     }  # fmt: skip
 
 
-def _parse_conversation(item: object) -> tuple[ConversationInfo, list[StoredMessage]]:
+def _parse_conversation(
+    item: object, contents: dict[str, bytes]
+) -> tuple[ConversationInfo, list[StoredMessage]]:
     data = _object(item)
-    messages = [_parse_message(str(data["id"]), m) for m in cast(list[object], data["messages"])]
+    messages = [
+        _parse_message(str(data["id"]), m, contents) for m in cast(list[object], data["messages"])
+    ]
     info = ConversationInfo(
         _str(data["id"]), _str(data["title"]), bool(data["title_set"]), bool(data["pinned"]),
         _str(data["system"]), _num(data["created"]), _num(data["updated"]),
@@ -121,7 +176,7 @@ def _parse_conversation(item: object) -> tuple[ConversationInfo, list[StoredMess
     return info, messages
 
 
-def _parse_message(conversation_id: str, item: object) -> StoredMessage:
+def _parse_message(conversation_id: str, item: object, contents: dict[str, bytes]) -> StoredMessage:
     d = _object(item)
     role = _str(d["role"])
     state = _str(d["state"])
@@ -144,6 +199,10 @@ def _parse_message(conversation_id: str, item: object) -> StoredMessage:
             ToolResult(_str(r["call_id"]), _str(r["content"]), bool(r["is_error"]))
             for r in map(_object, _list(d["tool_results"]))
         ],
+        attachments=tuple(
+            Attachment(_str(a["name"]), _str(a["media_type"]), contents[_str(a["sha256"])])
+            for a in map(_object, _list(d.get("attachments", [])))
+        ),
     )
     parent = d["parent_id"]
     return StoredMessage(
@@ -201,6 +260,11 @@ def markdown(store: HistoryStore, conversation_id: str, *, details: bool = False
             lines += ["> " + line for line in m.reasoning.splitlines()] + [""]
         if m.text:
             lines.append(m.text)
+        if m.attachments:
+            lines += [""] + [
+                f"- Attached: {a.name} ({a.media_type}, {human_size(a.size)})"
+                for a in m.attachments
+            ]
         if details:
             for call in m.tool_calls:
                 lines += ["", f"Tool call `{call.name}`:", "```json", call.arguments, "```"]

@@ -29,7 +29,7 @@ from desktop_chat.storage.aside import aside_name
 
 Migration = Callable[[sqlite3.Connection], None]
 
-CURRENT_VERSION = 1
+CURRENT_VERSION = 2
 
 _V1 = """
 CREATE TABLE conversations (
@@ -73,6 +73,31 @@ END;
 """
 
 
+# Attachments: each content once (`attachment_blobs`, by its SHA-256), linked to the messages
+# that carry it in their order. A blob goes when its last link does (the trigger), and a link
+# when its message does (the cascade), so deleting conversations frees their files.
+_V2 = """
+CREATE TABLE attachment_blobs (
+    sha256 TEXT PRIMARY KEY,                -- hex, of `data`
+    size INTEGER NOT NULL,
+    data BLOB NOT NULL                      -- the original bytes, never a downscaled copy
+);
+CREATE TABLE message_attachments (
+    message_id TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    sha256 TEXT NOT NULL REFERENCES attachment_blobs (sha256),
+    PRIMARY KEY (message_id, position)
+);
+CREATE INDEX message_attachments_by_blob ON message_attachments (sha256);
+CREATE TRIGGER attachment_blobs_unused AFTER DELETE ON message_attachments BEGIN
+    DELETE FROM attachment_blobs WHERE sha256 = old.sha256
+        AND NOT EXISTS (SELECT 1 FROM message_attachments WHERE sha256 = old.sha256);
+END;
+"""
+
+
 def _statements(script: str) -> list[str]:
     """Split a script into statements (a trigger's body holds semicolons of its own)."""
     statements, pending = [], ""
@@ -90,7 +115,12 @@ def _to_v1(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
-MIGRATIONS: dict[int, Migration] = {0: _to_v1}
+def _to_v2(db: sqlite3.Connection) -> None:
+    for statement in _statements(_V2):
+        db.execute(statement)
+
+
+MIGRATIONS: dict[int, Migration] = {0: _to_v1, 1: _to_v2}
 
 
 class HistoryError(Exception):

@@ -11,7 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from desktop_chat.core.conversation import AssistantTurn, Message, ToolCall, ToolResult
+from desktop_chat.core.conversation import (
+    AssistantTurn,
+    Attachment,
+    Message,
+    ToolCall,
+    ToolResult,
+)
 from desktop_chat.core.engine import ChatRequest, EndpointConfig, Engine
 from desktop_chat.core.errors import ChatError
 from desktop_chat.core.events import StreamEvent, TextDelta
@@ -291,3 +297,12 @@ def test_a_history_that_fails_to_write_is_said_once_and_the_conversation_goes_on
     assert len(failures) == 1
     assert failures[0].startswith("The conversation is no longer saved: cannot write the history")
     assert session.store is None
+
+
+def test_a_message_with_attachments_is_sent_even_without_text() -> None:
+    session = ChatSession()
+    image = Attachment("a.png", "image/png", b"\x89PNG")
+    assert not session.send("  ")
+    assert session.send("", attachments=(image,))
+    assert session.messages[-1].attachments == (image,)
+    assert session.conversation().messages[-1].attachments == (image,)

@@ -262,7 +262,9 @@ def test_a_failed_migration_leaves_the_file_at_its_version(tmp_path: Path) -> No
     connect(path).db.close()
     before = path.read_bytes()
     with pytest.raises(HistoryError, match="step failed"):
-        connect(path, migrations={**MIGRATIONS, CURRENT_VERSION: broken}, target=2)
+        connect(
+            path, migrations={**MIGRATIONS, CURRENT_VERSION: broken}, target=CURRENT_VERSION + 1
+        )
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA user_version").fetchone()[0] == CURRENT_VERSION
     assert db.execute("SELECT name FROM sqlite_master WHERE name = 'half'").fetchone() is None

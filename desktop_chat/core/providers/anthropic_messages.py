@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from desktop_chat.core.attachment import ImageFitter, base64_text, outgoing
 from desktop_chat.core.conversation import Conversation, Message, ThinkingBlock, Tool
 from desktop_chat.core.errors import ChatError, ConfigurationError
 from desktop_chat.core.events import (
@@ -83,7 +84,42 @@ def _assistant_blocks(message: Message) -> list[dict[str, object]]:
     return blocks
 
 
-def render_messages(conversation: Conversation) -> list[dict[str, object]]:
+def user_content(message: Message, fitter: ImageFitter | None = None) -> object:
+    """A user message's content: its text, or `image` and `document` blocks and the text.
+
+    Blocks are base64 sources; a PDF's block carries the file name as its title. Images and
+    documents come before the text, as Anthropic's guides advise.
+    """
+    out = outgoing(message, "anthropic", fitter)
+    if not out.has_parts:
+        return out.text
+    blocks: list[dict[str, object]] = [
+        {
+            "type": "image",
+            "source": {
+                "type": "base64",
+                "media_type": image.media_type,
+                "data": base64_text(image),
+            },
+        }
+        for image in out.images
+    ]
+    blocks.extend(
+        {
+            "type": "document",
+            "source": {"type": "base64", "media_type": pdf.media_type, "data": base64_text(pdf)},
+            "title": pdf.name,
+        }
+        for pdf in out.pdfs
+    )
+    if out.text:
+        blocks.append({"type": "text", "text": out.text})
+    return blocks
+
+
+def render_messages(
+    conversation: Conversation, fitter: ImageFitter | None = None
+) -> list[dict[str, object]]:
     """The history as Messages API turns; tool results travel in a user turn.
 
     A final assistant turn is a prefill: the API refuses one that ends in whitespace.
@@ -91,7 +127,7 @@ def render_messages(conversation: Conversation) -> list[dict[str, object]]:
     messages: list[dict[str, object]] = []
     for message in conversation.messages:
         if message.role == "user":
-            messages.append({"role": "user", "content": message.text})
+            messages.append({"role": "user", "content": user_content(message, fitter)})
         elif message.role == "assistant":
             blocks = _assistant_blocks(message)
             if blocks:  # a stopped answer with nothing in it: the API rejects empty content
@@ -253,7 +289,7 @@ class AnthropicParser:
 
 class AnthropicMessages:
     def chat_request(self, endpoint: EndpointConfig, request: ChatRequest) -> HTTPRequest:
-        messages = render_messages(request.conversation)
+        messages = render_messages(request.conversation, request.image_fitter)
         body: dict[str, object] = {
             "model": request.model,
             "max_tokens": request.max_tokens,

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from desktop_chat.core.attachment import ImageFitter
 from desktop_chat.core.conversation import Conversation, Tool
 from desktop_chat.core.errors import (
     AuthenticationError,
@@ -54,6 +55,9 @@ class ChatRequest:
     # This conversation's reasoning choice; None: the endpoint's default (see `reasoning_of`).
     reasoning_effort: str | None = None
     thinking_budget: int | None = None
+    # Downscales an attached image over the protocol's limits (core/attachment.py); None: an
+    # image goes as it is when within the hard limits, else the request is refused.
+    image_fitter: ImageFitter | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from desktop_chat.core.conversation import Conversation, Tool
+from desktop_chat.core.attachment import ImageFitter, data_url, outgoing
+from desktop_chat.core.conversation import Conversation, Message, Tool
 from desktop_chat.core.errors import ChatError
 from desktop_chat.core.events import (
     ReasoningDelta,
@@ -30,14 +31,38 @@ from desktop_chat.core.providers.base import (
 from desktop_chat.core.sse import SSEEvent
 
 
-def render_messages(conversation: Conversation) -> list[dict[str, object]]:
+def user_content(message: Message, fitter: ImageFitter | None = None) -> object:
+    """A user message's content: its text, or parts when it has images or PDFs.
+
+    Images are `image_url` parts with a data: URL, PDFs `file` parts with the file's name and a
+    data: URL (OpenAI's file inputs; a compatible server without them answers 400, which names
+    the file, see errors.attachment_refused). The parts come before the text they go with.
+    """
+    out = outgoing(message, "openai", fitter)
+    if not out.has_parts:
+        return out.text
+    parts: list[dict[str, object]] = [
+        {"type": "image_url", "image_url": {"url": data_url(image)}} for image in out.images
+    ]
+    parts.extend(
+        {"type": "file", "file": {"filename": pdf.name, "file_data": data_url(pdf)}}
+        for pdf in out.pdfs
+    )
+    if out.text:
+        parts.append({"type": "text", "text": out.text})
+    return parts
+
+
+def render_messages(
+    conversation: Conversation, fitter: ImageFitter | None = None
+) -> list[dict[str, object]]:
     """The history as Chat Completions messages (reasoning is not sent back: servers reject it)."""
     messages: list[dict[str, object]] = []
     if conversation.system:
         messages.append({"role": "system", "content": conversation.system})
     for message in conversation.messages:
         if message.role == "user":
-            messages.append({"role": "user", "content": message.text})
+            messages.append({"role": "user", "content": user_content(message, fitter)})
         elif message.role == "assistant":
             if not (message.text or message.tool_calls):
                 continue  # a stopped answer with nothing in it: providers reject empty turns
@@ -186,7 +211,7 @@ class OpenAIChat:
     def chat_request(self, endpoint: EndpointConfig, request: ChatRequest) -> HTTPRequest:
         body: dict[str, object] = {
             "model": request.model,
-            "messages": render_messages(request.conversation),
+            "messages": render_messages(request.conversation, request.image_fitter),
             "stream": True,
             **usage_option(endpoint.base_url),
             limit_field(endpoint.base_url, endpoint.output_limit_field): request.max_tokens,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from desktop_chat.core.attachment import ImageFitter, data_url, outgoing
 from desktop_chat.core.conversation import Conversation, Message, ThinkingBlock, Tool
 from desktop_chat.core.errors import BadRequestError, ChatError
 from desktop_chat.core.events import (
@@ -86,12 +87,30 @@ def _reasoning_items(message: Message) -> list[dict[str, object]]:
     return items
 
 
-def render_input(conversation: Conversation) -> list[dict[str, object]]:
+def user_content(message: Message, fitter: ImageFitter | None = None) -> object:
+    """A user message's content: its text, or `input_image`/`input_file` parts and the text."""
+    out = outgoing(message, "openai-responses", fitter)
+    if not out.has_parts:
+        return out.text
+    parts: list[dict[str, object]] = [
+        {"type": "input_image", "image_url": data_url(image)} for image in out.images
+    ]
+    parts.extend(
+        {"type": "input_file", "filename": pdf.name, "file_data": data_url(pdf)} for pdf in out.pdfs
+    )
+    if out.text:
+        parts.append({"type": "input_text", "text": out.text})
+    return parts
+
+
+def render_input(
+    conversation: Conversation, fitter: ImageFitter | None = None
+) -> list[dict[str, object]]:
     """The history as input items; the system prompt goes in `instructions`, not here."""
     items: list[dict[str, object]] = []
     for message in conversation.messages:
         if message.role == "user":
-            items.append({"role": "user", "content": message.text})
+            items.append({"role": "user", "content": user_content(message, fitter)})
         elif message.role == "assistant":
             if message.text or message.tool_calls:  # reasoning alone is refused: it must lead
                 items.extend(_reasoning_items(message))  # to the output that followed it
@@ -242,7 +261,7 @@ class OpenAIResponses:
     def chat_request(self, endpoint: EndpointConfig, request: ChatRequest) -> HTTPRequest:
         body: dict[str, object] = {
             "model": request.model,
-            "input": render_input(request.conversation),
+            "input": render_input(request.conversation, request.image_fitter),
             "stream": True,
             "store": False,
             "max_output_tokens": request.max_tokens,

@@ -9,7 +9,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import QWidget
 
 from desktop_chat.core.conversation import JSONValue
-from desktop_chat.inspector.trace import RequestTrace, loads_or_text
+from desktop_chat.inspector.attachment_data import shown_body
+from desktop_chat.inspector.trace import RequestTrace
 from desktop_chat.ui.inspector.json import JsonTree
 
 
@@ -20,7 +21,7 @@ def request_tree(request: RequestTrace) -> dict[str, JSONValue]:
             "method": request.method or None,
             "url": request.url or None,
             "headers": dict(request.headers),
-            "body": loads_or_text(request.body) if request.body else None,
+            "body": shown_body(request.body) if request.body else None,
         },
         "response": {
             "status": request.status,
