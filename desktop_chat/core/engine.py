@@ -151,7 +151,14 @@ class Engine:
         the parsed events of each SSE event (for the inspector; off, it costs nothing).
         """
         provider = provider_for(endpoint.protocol)
-        http = provider.chat_request(endpoint, request)
+        if request.image_fitter is not None and any(
+            a.kind == "image" for m in request.conversation.messages for a in m.attachments
+        ):
+            # Downscaling a large photo takes up to a second: not on the event loop's thread,
+            # which is the window's.
+            http = await asyncio.to_thread(provider.chat_request, endpoint, request)
+        else:
+            http = provider.chat_request(endpoint, request)
         policy = self.policy
         attempt = 1
         while True:

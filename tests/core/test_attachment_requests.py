@@ -3,12 +3,15 @@ receives them, and the errors that name an attachment."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import itertools
 import json
+import time
 
 import pytest
 
-from desktop_chat.core.attachment import TEXT_MAX_CHARS, ImageLimits, text_block
+from desktop_chat.core.attachment import TEXT_MAX_CHARS, ImageFitter, ImageLimits, text_block
 from desktop_chat.core.conversation import Attachment, Conversation, Message
 from desktop_chat.core.engine import ChatRequest, EndpointConfig, Engine
 from desktop_chat.core.errors import AttachmentError, BadRequestError, ChatError
@@ -41,7 +44,7 @@ class HalvingFitter:
 
 
 async def send(
-    server: ScriptedServer, protocol: str, *messages: Message, fitter: HalvingFitter | None = None
+    server: ScriptedServer, protocol: str, *messages: Message, fitter: ImageFitter | None = None
 ) -> dict[str, object]:
     server.script(Reply(chunks=STREAMS[protocol]))
     engine = Engine(policy=RetryPolicy(max_retries=0))
@@ -284,3 +287,31 @@ def test_the_fence_outgrows_the_files_own_fences() -> None:
     assert text_block(Attachment("a.txt", "text/plain", "\ufeffbom".encode())) == (
         "a.txt:\n```\nbom\n```"
     )
+
+
+class SlowFitter:
+    """A fitter that takes as long as a large photo does on a busy machine."""
+
+    def fit(self, image: Attachment, limits: ImageLimits) -> Attachment:
+        time.sleep(0.8)
+        return Attachment(image.name, "image/png", png(limits.fit_long_side, 7))
+
+
+async def test_images_are_fitted_off_the_event_loop(sse_server: ScriptedServer) -> None:
+    """The event loop is the window's thread: fitting on it would freeze the window."""
+    ticks: list[float] = []
+
+    async def tick() -> None:
+        for _ in range(200):  # bounded: 200 ticks of 10 ms
+            ticks.append(time.monotonic())
+            await asyncio.sleep(0.01)
+
+    ticking = asyncio.create_task(tick())
+    big = Attachment("photo.png", "image/png", png(5000, 20))
+    await send(
+        sse_server, "anthropic", Message("user", "x", attachments=(big,)), fitter=SlowFitter()
+    )
+    ticking.cancel()
+    gaps = [later - earlier for earlier, later in itertools.pairwise(ticks)]
+    assert len(ticks) > 20
+    assert max(gaps) < 0.5  # the loop kept turning while the image was fitted

@@ -195,3 +195,22 @@ def test_continuing_resends_an_earlier_image_fitted(
     assert [m["role"] for m in messages] == ["user", "assistant", "user"]
     url = messages[0]["content"][0]["image_url"]["url"]
     assert image_size(base64.b64decode(url.split("base64,")[1])) == (2048, 1024)
+
+
+@pytest.mark.parametrize(("name", "loads_qt"), [("chart.png", False), ("big.png", True)])
+def test_qt_is_loaded_only_for_an_image_that_needs_downscaling(
+    files: Path, name: str, loads_qt: bool
+) -> None:
+    code = (
+        "import sys\n"
+        "from desktop_chat.__main__ import run\n"
+        f"code = run(['ask', '--demo', '--no-history', '--attach', {str(files / name)!r}, 'hi'])\n"
+        "print('PySide6' in sys.modules, code)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True, text=True, timeout=60, check=False,
+        env={**os.environ, "DESKTOP_CHAT_DEMO_TPS": "0"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == f"{loads_qt} 0"
