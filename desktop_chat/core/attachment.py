@@ -35,6 +35,7 @@ from __future__ import annotations
 import base64
 import mimetypes
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -48,6 +49,7 @@ from desktop_chat.core.conversation import (
     Message,
 )
 from desktop_chat.core.errors import AttachmentError, BadRequestError, ChatError
+from desktop_chat.i18n import _, ngettext
 from desktop_chat.image_header import image_size, image_type
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # the largest file read as an attachment
@@ -134,7 +136,9 @@ def fit_image(image: Attachment, limits: ImageLimits, fitter: ImageFitter | None
     size = image_size(image.data)
     if size is None or image_type(image.data) != image.media_type:
         raise AttachmentError(
-            f"{image.name} cannot be sent: it is not a readable {_type_name(image)} image"
+            _("{name} cannot be sent: it is not a readable {type} image").format(
+                name=image.name, type=_type_name(image)
+            )
         )
     long_side = max(size)
     within_hard = long_side <= (limits.max_long_side or long_side) and (
@@ -146,8 +150,10 @@ def fit_image(image: Attachment, limits: ImageLimits, fitter: ImageFitter | None
         if within_hard:
             return image
         raise AttachmentError(
-            f"{image.name} ({size[0]}×{size[1]} px, {human_size(image.size)}) is larger than "
-            f"the provider takes, and it cannot be made smaller here"
+            _(
+                "{name} ({width}×{height} px, {size}) is larger than the provider takes, "
+                "and it cannot be made smaller here"
+            ).format(name=image.name, width=size[0], height=size[1], size=human_size(image.size))
         )
     fitted = fitter.fit(image, limits)
     fitted_size = image_size(fitted.data)
@@ -157,7 +163,9 @@ def fit_image(image: Attachment, limits: ImageLimits, fitter: ImageFitter | None
         or fitted.size > limits.max_bytes
         or fitted.media_type not in IMAGE_TYPES
     ):
-        raise AttachmentError(f"{image.name} could not be made small enough to send")
+        raise AttachmentError(
+            _("{name} could not be made small enough to send").format(name=image.name)
+        )
     return fitted
 
 
@@ -193,8 +201,14 @@ def outgoing(message: Message, protocol: str, fitter: ImageFitter | None) -> Out
         elif attachment.kind == "pdf":
             if attachment.size > limits.pdf_max_bytes:
                 raise AttachmentError(
-                    f"{attachment.name} ({human_size(attachment.size)}) is larger than this "
-                    f"provider takes in one request ({human_size(limits.pdf_max_bytes)} of PDF)"
+                    _(
+                        "{name} ({size}) is larger than this provider takes in one request "
+                        "({limit} of PDF)"
+                    ).format(
+                        name=attachment.name,
+                        size=human_size(attachment.size),
+                        limit=human_size(limits.pdf_max_bytes),
+                    )
                 )
             pdfs.append(attachment)
         else:
@@ -239,7 +253,22 @@ _REFUSED = {
     "image": re.compile(r"image|vision|multi-?modal", re.IGNORECASE),
     "pdf": re.compile(r"pdf|document|file", re.IGNORECASE),
 }
-_KIND_WORDS = {"image": ("image", "images"), "pdf": ("PDF", "PDFs")}
+_REFUSAL: dict[AttachmentKind, Callable[[int], str]] = {
+    "image": lambda n: ngettext(
+        "The model refused the image {names}: it may not take images. Choose a model that "
+        "does, or send the message without the image",
+        "The model refused the images {names}: it may not take images. Choose a model that "
+        "does, or send the message without the images",
+        n,
+    ),
+    "pdf": lambda n: ngettext(
+        "The model refused the PDF {names}: it may not take PDFs. Choose a model that does, "
+        "or send the message without the PDF",
+        "The model refused the PDFs {names}: it may not take PDFs. Choose a model that does, "
+        "or send the message without the PDFs",
+        n,
+    ),
+}
 
 
 def name_refused_attachments(error: ChatError, conversation: Conversation) -> None:
@@ -257,13 +286,10 @@ def name_refused_attachments(error: ChatError, conversation: Conversation) -> No
         names = _names_of(conversation, kind)
         if not names:
             continue
-        one, many = _KIND_WORDS[kind]
-        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-        word = one if len(names) == 1 else many
-        error.message = (
-            f"The model refused the {word} {shown}: it may not take {many}. Choose a model that "
-            f"does, or send the message without the {word}"
-        )
+        shown = ", ".join(names[:3])
+        if len(names) > 3:
+            shown = _("{names} and {count} more").format(names=shown, count=len(names) - 3)
+        error.message = _REFUSAL[kind](len(names)).format(names=shown)
         error.args = (error.message,)
         return
 
@@ -289,9 +315,15 @@ def attachment_from_file(path: Path, name: str | None = None) -> Attachment:
         with path.open("rb") as file:
             data = file.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise AttachmentError(f"{shown} cannot be read: {exc.strerror or exc}") from None
+        raise AttachmentError(
+            _("{name} cannot be read: {reason}").format(name=shown, reason=exc.strerror or exc)
+        ) from None
     if len(data) > MAX_FILE_BYTES:
-        raise AttachmentError(f"{shown} is too large to attach (over {human_size(MAX_FILE_BYTES)})")
+        raise AttachmentError(
+            _("{name} is too large to attach (over {limit})").format(
+                name=shown, limit=human_size(MAX_FILE_BYTES)
+            )
+        )
     return attachment_from_bytes(shown, data)
 
 
@@ -310,13 +342,15 @@ def attachment_from_bytes(name: str, data: bytes) -> Attachment:
         else:
             return Attachment(name, _text_type(name), data)
     raise AttachmentError(
-        f"{name} cannot be attached: only images (PNG, JPEG, GIF, WebP), PDFs and UTF-8 text "
-        f"files can be sent"
+        _(
+            "{name} cannot be attached: only images (PNG, JPEG, GIF, WebP), PDFs and UTF-8 "
+            "text files can be sent"
+        ).format(name=name)
     )
 
 
 def _text_type(name: str) -> str:
-    guessed, _ = mimetypes.guess_type(name, strict=False)
+    guessed, _encoding = mimetypes.guess_type(name, strict=False)
     if guessed and (guessed.startswith("text/") or guessed.endswith(("json", "xml", "yaml"))):
         return guessed
     return "text/plain"

@@ -31,6 +31,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from desktop_chat.i18n import N_, _
+
 if TYPE_CHECKING:  # the accumulator's events import this module
     from desktop_chat.core.conversation import AssistantTurn
 
@@ -64,7 +66,7 @@ class ChatError(Exception):
     @property
     def cause_label(self) -> str:
         """A few words for retry notices: "rate limited", "connection lost"."""
-        return "error"
+        return _("error")
 
     def __str__(self) -> str:
         parts = [self.message]
@@ -113,7 +115,7 @@ class RateLimitError(HTTPStatusError):
 
     @property
     def cause_label(self) -> str:
-        return "rate limited"
+        return _("rate limited")
 
 
 class ConflictError(HTTPStatusError):
@@ -123,7 +125,7 @@ class ConflictError(HTTPStatusError):
 class RedirectError(HTTPStatusError):
     @property
     def cause_label(self) -> str:
-        return "redirected"
+        return _("redirected")
 
 
 class ServerError(HTTPStatusError):
@@ -131,13 +133,15 @@ class ServerError(HTTPStatusError):
 
     @property
     def cause_label(self) -> str:
-        return "server error" if self.status is None else f"server error {self.status}"
+        if self.status is None:
+            return _("server error")
+        return _("server error {status}").format(status=self.status)
 
 
 class OverloadedError(ServerError):
     @property
     def cause_label(self) -> str:
-        return "server overloaded"
+        return _("server overloaded")
 
 
 class ConnectionFailedError(ChatError):
@@ -145,7 +149,7 @@ class ConnectionFailedError(ChatError):
 
     @property
     def cause_label(self) -> str:
-        return "connection failed"
+        return _("connection failed")
 
 
 class TimeoutError_(ChatError):
@@ -155,7 +159,7 @@ class TimeoutError_(ChatError):
 
     @property
     def cause_label(self) -> str:
-        return "timed out"
+        return _("timed out")
 
 
 class StreamCutError(ChatError):
@@ -163,19 +167,19 @@ class StreamCutError(ChatError):
 
     @property
     def cause_label(self) -> str:
-        return "connection lost"
+        return _("connection lost")
 
 
 class MalformedStreamError(ChatError):
     @property
     def cause_label(self) -> str:
-        return "malformed stream"
+        return _("malformed stream")
 
 
 class ResponseTooLargeError(MalformedStreamError):
     @property
     def cause_label(self) -> str:
-        return "too large"
+        return _("too large")
 
 
 class ConfigurationError(ChatError):
@@ -187,24 +191,24 @@ class AttachmentError(ChatError):
 
     @property
     def cause_label(self) -> str:
-        return "attachment"
+        return _("attachment")
 
 
 _STATUS_MESSAGES: dict[int, tuple[type[HTTPStatusError], str]] = {
-    400: (BadRequestError, "The provider rejected the request"),
-    401: (AuthenticationError, "The API key was rejected: check the key for this endpoint"),
-    403: (AuthenticationError, "The API key has no access to this model or endpoint"),
-    404: (NotFoundError, "Not found: check the model name and the base URL"),
-    408: (ConflictError, "The server timed out waiting for the request"),
-    409: (ConflictError, "The server reported a conflict"),
-    413: (BadRequestError, "The request is too large for the provider"),
-    422: (BadRequestError, "The provider could not process the request"),
-    429: (RateLimitError, "Rate limited by the provider"),
-    529: (OverloadedError, "The provider is overloaded"),
+    400: (BadRequestError, N_("The provider rejected the request")),
+    401: (AuthenticationError, N_("The API key was rejected: check the key for this endpoint")),
+    403: (AuthenticationError, N_("The API key has no access to this model or endpoint")),
+    404: (NotFoundError, N_("Not found: check the model name and the base URL")),
+    408: (ConflictError, N_("The server timed out waiting for the request")),
+    409: (ConflictError, N_("The server reported a conflict")),
+    413: (BadRequestError, N_("The request is too large for the provider")),
+    422: (BadRequestError, N_("The provider could not process the request")),
+    429: (RateLimitError, N_("Rate limited by the provider")),
+    529: (OverloadedError, N_("The provider is overloaded")),
 }
 
 
-_LIMIT_FIELD_FIX = (
+_LIMIT_FIELD_FIX = N_(
     "The model wants max_completion_tokens instead of max_tokens: set the endpoint's output "
     "limit field to max_completion_tokens (Settings → Endpoints, or `desktop-chat endpoint edit "
     "NAME --output-limit-field max_completion_tokens`)"
@@ -232,7 +236,9 @@ def error_for_status(
         if status == 400 and _wants_max_completion_tokens(provider_message):
             message = _LIMIT_FIELD_FIX
     elif status >= 500:
-        cls, message = ServerError, "The provider's server failed"
+        cls, message = ServerError, N_("The provider's server failed")
     else:
-        cls, message = BadRequestError, "The provider refused the request"
-    return cls(message, status=status, provider_message=provider_message, retry_after=retry_after)
+        cls, message = BadRequestError, N_("The provider refused the request")
+    return cls(
+        _(message), status=status, provider_message=provider_message, retry_after=retry_after
+    )

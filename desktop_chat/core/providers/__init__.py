@@ -7,6 +7,7 @@ from desktop_chat.core.providers.anthropic_messages import AnthropicMessages
 from desktop_chat.core.providers.base import Provider
 from desktop_chat.core.providers.openai_chat import OpenAIChat
 from desktop_chat.core.providers.openai_responses import OpenAIResponses
+from desktop_chat.i18n import _
 
 PROTOCOLS: dict[str, Provider] = {
     "openai": OpenAIChat(),
@@ -20,4 +21,8 @@ def provider_for(protocol: str) -> Provider:
         return PROTOCOLS[protocol]
     except KeyError:
         names = ", ".join(PROTOCOLS)
-        raise ConfigurationError(f"Unknown protocol {protocol!r}: use one of {names}") from None
+        raise ConfigurationError(
+            _("Unknown protocol {protocol!r}: use one of {names}").format(
+                protocol=protocol, names=names
+            )
+        ) from None

@@ -46,6 +46,7 @@ from desktop_chat.core.providers.base import (
 )
 from desktop_chat.core.providers.openai_responses import is_reasoning_item
 from desktop_chat.core.sse import SSEEvent
+from desktop_chat.i18n import _
 
 API_VERSION = "2023-06-01"
 MIN_THINKING_BUDGET = 1024
@@ -179,21 +180,21 @@ def mark_cacheable(messages: list[dict[str, object]]) -> None:
 def thinking_problem(budget: int, request: ChatRequest) -> str | None:
     """Why the API would refuse extended thinking with `budget` in `request`, or None."""
     if budget < MIN_THINKING_BUDGET:
-        return (
-            f"Anthropic's extended thinking needs a budget of at least {MIN_THINKING_BUDGET:,} "
-            f"tokens, not {budget:,}: raise the thinking budget, or set it to 0 for no thinking"
-        )
+        return _(
+            "Anthropic's extended thinking needs a budget of at least {minimum:,} tokens, not "
+            "{budget:,}: raise the thinking budget, or set it to 0 for no thinking"
+        ).format(minimum=MIN_THINKING_BUDGET, budget=budget)
     if budget >= request.max_tokens:
-        return (
-            f"The thinking budget ({budget:,} tokens) must be below the maximum tokens "
-            f"({request.max_tokens:,}), which count the thinking too: raise the max tokens "
+        return _(
+            "The thinking budget ({budget:,} tokens) must be below the maximum tokens "
+            "({max_tokens:,}), which count the thinking too: raise the max tokens "
             "(Max tokens, --max-tokens) or lower the budget"
-        )
+        ).format(budget=budget, max_tokens=request.max_tokens)
     if request.temperature is not None and request.temperature != 1:
-        return (
-            f"Anthropic's extended thinking accepts no temperature but 1, not "
-            f"{request.temperature:g}: leave the temperature at its default, or turn thinking off"
-        )
+        return _(
+            "Anthropic's extended thinking accepts no temperature but 1, not {temperature:g}: "
+            "leave the temperature at its default, or turn thinking off"
+        ).format(temperature=request.temperature)
     return None
 
 

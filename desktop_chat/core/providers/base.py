@@ -23,6 +23,7 @@ from desktop_chat.core.errors import (
 )
 from desktop_chat.core.events import StreamEvent
 from desktop_chat.core.sse import SSEEvent
+from desktop_chat.i18n import N_, _
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,10 +129,14 @@ def loads(data: str) -> dict[str, Any]:
         value = json.loads(data)
     except ValueError as exc:
         raise MalformedStreamError(
-            f"The server sent data that is not valid JSON ({exc}): {data[:120]!r}"
+            _("The server sent data that is not valid JSON ({reason}): {data!r}").format(
+                reason=exc, data=data[:120]
+            )
         ) from exc
     if not isinstance(value, dict):
-        raise MalformedStreamError(f"The server sent an unexpected value: {data[:120]!r}")
+        raise MalformedStreamError(
+            _("The server sent an unexpected value: {data!r}").format(data=data[:120])
+        )
     return value
 
 
@@ -175,12 +180,13 @@ _ERROR_TYPES: dict[str, type[ChatError]] = {
 }
 
 
+IN_STREAM = N_("The provider reported an error in the stream")
+
+
 def stream_error(error: object) -> ChatError:
     """An error object found inside a stream, as the ChatError a person should read."""
     if not isinstance(error, dict):
-        return ServerError(
-            "The provider reported an error in the stream", provider_message=str(error)
-        )
+        return ServerError(_(IN_STREAM), provider_message=str(error))
     message = str(error.get("message") or "") or None
     code = error.get("code")
     if isinstance(code, int) and 400 <= code < 600:
@@ -189,7 +195,5 @@ def stream_error(error: object) -> ChatError:
     if cls is None:
         cls = _ERROR_TYPES.get(str(error.get("type") or ""), ServerError)
     if cls is OverloadedError:
-        return OverloadedError("The provider is overloaded", provider_message=message)
-    if cls is ServerError:
-        return ServerError("The provider reported an error in the stream", provider_message=message)
-    return cls("The provider reported an error in the stream", provider_message=message)
+        return OverloadedError(_("The provider is overloaded"), provider_message=message)
+    return cls(_(IN_STREAM), provider_message=message)

@@ -43,6 +43,7 @@ from desktop_chat.core.providers.base import (
     stream_error,
 )
 from desktop_chat.core.sse import SSEEvent
+from desktop_chat.i18n import _
 
 # `response.failed` codes the client may retry; every other code (an invalid prompt or image,
 # a policy refusal) fails the same way again.
@@ -154,7 +155,7 @@ def _failure(response: object) -> ChatError:
     if code in _RETRYABLE_FAILURES or not isinstance(code, str):
         return stream_error(error)
     message = str(error.get("message") or code)
-    return BadRequestError("The provider could not answer", provider_message=message)
+    return BadRequestError(_("The provider could not answer"), provider_message=message)
 
 
 class ResponsesParser:
