@@ -35,6 +35,7 @@ from desktop_chat.core.events import (
     Usage,
     WireEvent,
 )
+from desktop_chat.i18n import N_, _
 from desktop_chat.inspector.tool_calls import LoopCallEvent, ToolCallBook
 from desktop_chat.inspector.trace import (
     REDACTED,
@@ -57,7 +58,7 @@ from desktop_chat.tools.events import (
 log = logging.getLogger(__name__)
 
 SUMMARY_CHARS = 160
-STOPPED_BY_USER = "Stopped by you"
+STOPPED_BY_USER = N_("Stopped by you")
 
 Handler = Callable[[object, float], None]
 
@@ -136,7 +137,7 @@ class Inspection:
             if request is not None and request.outcome in ("streaming", "done"):
                 request.outcome = "failed"
                 request.error = text
-            self._add("error", at, f"Failed: {text}", text)
+            self._add("error", at, _("Failed: {error}").format(error=text), text)
         elif request is not None and request.outcome == "streaming":
             request.outcome = "done"
         self.revision += 1
@@ -148,7 +149,7 @@ class Inspection:
         request = self._request
         if request is not None and request.outcome == "streaming":
             request.outcome = "stopped"
-        self._add("stop", at, STOPPED_BY_USER, STOPPED_BY_USER)
+        self._add("stop", at, _(STOPPED_BY_USER), _(STOPPED_BY_USER))
         self.revision += 1
 
     @property
@@ -233,12 +234,15 @@ class Inspection:
         assert isinstance(event, StepStarted)
         self._close()
         self._step = event.step
-        self._add("step", at, f"Step {event.step} of {event.max_steps}", event)
+        summary = _("Step {step} of {steps}").format(step=event.step, steps=event.max_steps)
+        self._add("step", at, summary, event)
 
     def _attempt_started(self, event: object, at: float) -> None:
         assert isinstance(event, AttemptStarted)
         request = self._open(event.attempt, event.max_attempts, at)
-        summary = f"Attempt {event.attempt} of {event.max_attempts}"
+        summary = _("Attempt {attempt} of {attempts}").format(
+            attempt=event.attempt, attempts=event.max_attempts
+        )
         self._add("attempt", at, summary, event, request)
 
     def _request_sent(self, event: object, at: float) -> None:
@@ -253,7 +257,9 @@ class Inspection:
         )
         request.method, request.url = event.method, event.url
         request.headers, request.body = event.headers, event.body
-        summary = f"{event.method} {event.url} ({len(event.body):,} characters)"
+        summary = _("{method} {url} ({count:,} characters)").format(
+            method=event.method, url=event.url, count=len(event.body)
+        )
         self._add("request", at, summary, event, request, 0.0)
 
     def _response_started(self, event: object, at: float) -> None:
@@ -298,13 +304,17 @@ class Inspection:
     def _signature(self, event: object, at: float) -> None:
         assert isinstance(event, ReasoningSignature)
         request = self._current(at)
-        summary = f"Signature of the reasoning ({len(event.signature)} characters)"
+        summary = _("Signature of the reasoning ({count} characters)").format(
+            count=len(event.signature)
+        )
         self._add("reasoning", at, summary, event, request, self._token(request, at))
 
     def _redacted(self, event: object, at: float) -> None:
         assert isinstance(event, RedactedThinking)
         request = self._current(at)
-        summary = f"Redacted thinking ({len(event.data)} characters, encrypted)"
+        summary = _("Redacted thinking ({count} characters, encrypted)").format(
+            count=len(event.data)
+        )
         self._add("reasoning", at, summary, event, request, self._token(request, at))
 
     def _call_start(self, event: object, at: float) -> None:
@@ -314,7 +324,8 @@ class Inspection:
         call = self._book.begin(event.id, event.name, event.index, self._step, request, t)
         request.calls_by_index[event.index] = call
         request.tool_calls.append(call)
-        self._add("tool", at, f"Call {event.name} ({event.id}) began", event, request, t)
+        summary = _("Call {name} ({id}) began").format(name=event.name, id=event.id)
+        self._add("tool", at, summary, event, request, t)
 
     def _call_delta(self, event: object, at: float) -> None:
         assert isinstance(event, ToolCallDelta)
@@ -324,7 +335,9 @@ class Inspection:
         if call is not None:
             call.pieces.append(event.arguments)
         name = call.name if call is not None else f"#{event.index}"
-        summary = f"{name} arguments += {event.arguments[:SUMMARY_CHARS]!r}"
+        summary = _("{name} arguments += {piece!r}").format(
+            name=name, piece=event.arguments[:SUMMARY_CHARS]
+        )
         self._add("tool", at, summary, event, request, t)
 
     def _call_end(self, event: object, at: float) -> None:
@@ -333,12 +346,18 @@ class Inspection:
         t = request.stream_end
         call = request.calls_by_index.get(event.index)
         if call is None:
-            self._add("tool", at, f"Call #{event.index} ended", event, request, t)
+            ended = _("Call #{index} ended").format(index=event.index)
+            self._add("tool", at, ended, event, request, t)
             return
         call.complete = True
         call.parsed, call.parse_error = parse_arguments(call.arguments)
-        verdict = "valid JSON" if call.parse_error is None else f"not JSON: {call.parse_error}"
-        self._add("tool", at, f"{call.name} arguments complete, {verdict}", event, request, t)
+        if call.parse_error is None:
+            summary = _("{name} arguments complete, valid JSON").format(name=call.name)
+        else:
+            summary = _("{name} arguments complete, not JSON: {problem}").format(
+                name=call.name, problem=call.parse_error
+            )
+        self._add("tool", at, summary, event, request, t)
 
     def _usage(self, event: object, at: float) -> None:
         assert isinstance(event, Usage)
@@ -351,11 +370,13 @@ class Inspection:
             count if count is not None else "—"
             for count in (event.input_tokens, event.output_tokens)
         ]
-        summary = f"Tokens in {counts[0]}, out {counts[1]}"
+        summary = _("Tokens in {input}, out {output}").format(input=counts[0], output=counts[1])
         if event.cached_input_tokens:
-            summary += f"; {event.cached_input_tokens} of the input read from the prompt cache"
+            summary += _("; {count} of the input read from the prompt cache").format(
+                count=event.cached_input_tokens
+            )
         if event.cache_write_tokens:
-            summary += f"; {event.cache_write_tokens} written to it"
+            summary += _("; {count} written to it").format(count=event.cache_write_tokens)
         self._add("usage", at, summary, event, request, request.stream_end)
 
     def _stop(self, event: object, at: float) -> None:
@@ -364,14 +385,15 @@ class Inspection:
         request.stop_reason = event.reason
         if request.outcome == "streaming":
             request.outcome = "done"
-        self._add("stop", at, f"Stop: {event.reason}", event, request, request.stream_end)
+        stop = _("Stop: {reason}").format(reason=event.reason)
+        self._add("stop", at, stop, event, request, request.stream_end)
 
     def _stream_error(self, event: object, at: float) -> None:
         assert isinstance(event, StreamError)
         request = self._current(at)
         request.outcome = "failed"
         request.error = self._scrub(str(event.error))
-        summary = f"Error in the stream: {request.error}"
+        summary = _("Error in the stream: {error}").format(error=request.error)
         self._add("error", at, summary, event, request, request.stream_end)
 
     def _retry(self, event: object, at: float) -> None:
@@ -382,9 +404,14 @@ class Inspection:
         request.retry_delay = event.delay
         for call in request.tool_calls:
             call.void = True
-        summary = (
-            f"Attempt {event.attempt} of {event.max_attempts} failed ({event.cause.cause_label}):"
-            f" {request.error}; retrying in {event.delay:.2f} s"
+        summary = _(
+            "Attempt {attempt} of {attempts} failed ({cause}): {error}; retrying in {delay:.2f} s"
+        ).format(
+            attempt=event.attempt,
+            attempts=event.max_attempts,
+            cause=event.cause.cause_label,
+            error=request.error,
+            delay=event.delay,
         )
         self._add("retry", at, summary, event, request)
         self._request = None  # the next AttemptStarted opens the next one

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
+from desktop_chat.i18n import _, ngettext
 from desktop_chat.inspector.trace import (
     ParseProblem,
     RequestTrace,
@@ -70,26 +71,34 @@ class ToolCallBook:
             for unanswered in event.unanswered:
                 self.find(unanswered.id, unanswered.name, step).not_run = "step limit"
             count = len(event.unanswered)
-            return None, f"Step limit of {event.max_steps} reached; {count} call(s) not run", event
+            summary = ngettext(
+                "Step limit of {steps} reached; {count} call not run",
+                "Step limit of {steps} reached; {count} calls not run",
+                count,
+            ).format(steps=event.max_steps, count=count)
+            return None, summary, event
         if isinstance(event, ToolCallReady):
             call = self.find(event.call.id, event.call.name, step)
             return call, self._ready(call, event), event
         call = self.find(event.call_id, "?", step)
         if isinstance(event, ToolCallApproved):
             call.approval = event.how
-            summary = f"{call.name} approved ({event.how})"
+            summary = _("{name} approved ({how})").format(name=call.name, how=event.how)
             if event.how == "edited":
                 call.edited_arguments = self._scrub(event.arguments)
                 event = dataclasses.replace(event, arguments=call.edited_arguments)
-                summary += f" with arguments {call.edited_arguments[:SUMMARY_CHARS]}"
+                summary += _(" with arguments {arguments}").format(
+                    arguments=call.edited_arguments[:SUMMARY_CHARS]
+                )
             return call, summary, event
         if isinstance(event, ToolCallDenied):
             call.approval = "denied"
             call.denial_reason = event.reason
-            return call, f"{call.name} denied: {event.reason}", event
+            denied = _("{name} denied: {reason}").format(name=call.name, reason=event.reason)
+            return call, denied, event
         if isinstance(event, ToolCallStarted):
             call.running = True
-            return call, f"{call.name} running", event
+            return call, _("{name} running").format(name=call.name), event
         call.running = False
         content = self._scrub(event.result.content)
         if content != event.result.content:
@@ -97,9 +106,13 @@ class ToolCallBook:
                 event, result=dataclasses.replace(event.result, content=content)
             )
         call.result, call.is_error, call.duration = content, event.is_error, event.duration
-        outcome = "error result" if event.is_error else "result"
         took = format_seconds(event.duration)
-        summary = f"{call.name} {outcome} after {took}: {content[:SUMMARY_CHARS]!r}"
+        template = (
+            _("{name} error result after {took}: {content!r}")
+            if event.is_error
+            else _("{name} result after {took}: {content!r}")
+        )
+        summary = template.format(name=call.name, took=took, content=content[:SUMMARY_CHARS])
         return call, summary, event
 
     def _ready(self, call: ToolCallTrace, event: ToolCallReady) -> str:
@@ -113,12 +126,14 @@ class ToolCallBook:
         call.known_tool = event.tool is not None
         call.schema_problems = tuple(str(problem) for problem in event.schema_errors)
         if not call.known_tool:
-            verdict = "no such tool is offered"
+            verdict = _("no such tool is offered")
         elif call.parse_error is not None:
-            verdict = f"arguments not JSON: {call.parse_error}"
+            verdict = _("arguments not JSON: {problem}").format(problem=call.parse_error)
         elif call.schema_problems:
-            problems = "; ".join(call.schema_problems)
-            verdict = f"{len(call.schema_problems)} schema problem(s): {problems}"
+            count = len(call.schema_problems)
+            verdict = ngettext(
+                "{count} schema problem: {problems}", "{count} schema problems: {problems}", count
+            ).format(count=count, problems="; ".join(call.schema_problems))
         else:
-            verdict = "arguments match the schema"
-        return f"{call.name} checked: {verdict}"
+            verdict = _("arguments match the schema")
+        return _("{name} checked: {verdict}").format(name=call.name, verdict=verdict)

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 from desktop_chat.core.conversation import JSONValue
 from desktop_chat.core.events import RequestSent, ResponseStarted, WireEvent
+from desktop_chat.i18n import N_, _
 from desktop_chat.inspector.attachment_data import shown_body, shown_body_text
 
 KINDS = (
@@ -215,20 +216,32 @@ class ToolCallTrace:
     def state(self) -> str:
         """Where the call is: streaming, complete, checked, approved, denied, running, done..."""
         if self.void:
-            return "discarded (attempt retried)"
+            return _("discarded (attempt retried)")
         if self.result is not None:
             if self.approval == "denied":
-                return "denied"
-            return "failed" if self.is_error else "done"
+                return _("denied")
+            return _("failed") if self.is_error else _("done")
         if self.not_run is not None:
-            return f"not run ({self.not_run})"
+            return _("not run ({reason})").format(reason=self.not_run)
         if self.running:
-            return "running"
+            return _("running")
         if self.approval is not None:
-            return "denied" if self.approval == "denied" else f"approved ({self.approval})"
+            if self.approval == "denied":
+                return _("denied")
+            return _("approved ({how})").format(how=self.approval)
         if self.checked:
-            return "awaiting approval"
-        return "arguments complete" if self.complete else "streaming arguments"
+            return _("awaiting approval")
+        return _("arguments complete") if self.complete else _("streaming arguments")
+
+
+# The words for a request's outcome, as a person reads them.
+OUTCOMES = {
+    "streaming": N_("streaming"),
+    "done": N_("done"),
+    "retried": N_("retried"),
+    "failed": N_("failed"),
+    "stopped": N_("stopped"),
+}
 
 
 @dataclass(slots=True, eq=False)
@@ -264,11 +277,12 @@ class RequestTrace:
     @property
     def label(self) -> str:
         """A line for a request picker: step, attempt, status, duration."""
-        parts = [f"Step {self.step}", f"attempt {self.attempt}"]
-        parts.append(f"HTTP {self.status}" if self.status is not None else "no response")
+        parts = [_("Step {step}").format(step=self.step)]
+        parts.append(_("attempt {attempt}").format(attempt=self.attempt))
+        parts.append(f"HTTP {self.status}" if self.status is not None else _("no response"))
         parts.append(format_seconds(self.stream_end))
         if self.outcome != "done":
-            parts.append(self.outcome)
+            parts.append(_(OUTCOMES.get(self.outcome, self.outcome)))
         return " · ".join(parts)
 
     def summary_line(self) -> str:
@@ -276,19 +290,23 @@ class RequestTrace:
         if self.status is not None:
             parts = [f"HTTP {self.status}"]
         else:
-            parts = ["no response yet" if self.outcome == "streaming" else "no response"]
+            parts = [_("no response yet") if self.outcome == "streaming" else _("no response")]
         parts.append(f"TTFB {format_seconds(self.ttfb)}")
-        parts.append(f"first token {format_seconds(self.first_token)}")
-        parts.append(f"last token {format_seconds(self.last_token)}")
-        parts.append(f"attempt {self.attempt} of {self.max_attempts}")
+        parts.append(_("first token {time}").format(time=format_seconds(self.first_token)))
+        parts.append(_("last token {time}").format(time=format_seconds(self.last_token)))
+        parts.append(
+            _("attempt {attempt} of {attempts}").format(
+                attempt=self.attempt, attempts=self.max_attempts
+            )
+        )
         if self.outcome == "retried" and self.retry_delay is not None:
-            parts.append(f"retried after {self.retry_delay:.2f} s")
+            parts.append(_("retried after {delay:.2f} s").format(delay=self.retry_delay))
         elif self.outcome == "stopped":
-            parts.append("stopped by you")
+            parts.append(_("stopped by you"))
         elif self.outcome == "failed" and self.error is not None:
-            parts.append(f"failed: {self.error}")
+            parts.append(_("failed: {error}").format(error=self.error))
         else:
-            parts.append(self.outcome)
+            parts.append(_(OUTCOMES.get(self.outcome, self.outcome)))
         return " · ".join(parts)
 
 

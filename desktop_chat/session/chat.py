@@ -28,6 +28,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Generic, ParamSpec
 
 from desktop_chat.core.conversation import AssistantTurn, Attachment, Conversation, Message
+from desktop_chat.i18n import N_, _
 from desktop_chat.session.message_tree import MessageTree, Node, call_meta, call_records
 from desktop_chat.session.saved_turn import SavedTurn
 from desktop_chat.storage.history_schema import HistoryError
@@ -39,8 +40,8 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 
-CUT_OFF = "The answer was cut off before it was complete (the app was closed or stopped)."
-NO_ANSWER = "No answer was saved for this message."
+CUT_OFF = N_("The answer was cut off before it was complete (the app was closed or stopped).")
+NO_ANSWER = N_("No answer was saved for this message.")
 
 
 class Callbacks(Generic[P]):
@@ -165,7 +166,9 @@ class ChatSession:
             return None
         self.edit_index = index
         number = sum(1 for m in self.messages[: index + 1] if m.role == "user")
-        return f"Editing message {number}: sending makes a new version (the earlier one stays)"
+        return _(
+            "Editing message {number}: sending makes a new version (the earlier one stays)"
+        ).format(number=number)
 
     def cancel_edit(self) -> None:
         self.edit_index = None
@@ -379,7 +382,7 @@ class ChatSession:
             stored = self.store.message(saving.message_id) if self.store is not None else None
             if stored is not None:
                 message = stored.message
-            saving.interrupt(AssistantTurn(), reason or CUT_OFF, message=message)
+            saving.interrupt(AssistantTurn(), _(reason or CUT_OFF), message=message)
             self._note(saving)
 
     def _note(self, saving: SavedTurn) -> None:
@@ -400,7 +403,9 @@ class ChatSession:
     def _failed(self, exc: HistoryError) -> None:
         if self.store is not None:
             self.store = None
-            self.history_failed.emit(f"The conversation is no longer saved: {exc}")
+            self.history_failed.emit(
+                _("The conversation is no longer saved: {error}").format(error=exc)
+            )
 
     def _show(self, node: Node) -> None:
         self.ids.append(node.id)
@@ -420,7 +425,7 @@ class ChatSession:
         node = self.tree[self.ids[-1]]
         error = node.meta.get("error")
         if node.message.role == "user":
-            return NO_ANSWER
+            return _(NO_ANSWER)
         if node.state != "interrupted" or node.message.role != "assistant":
             return ""
         if isinstance(error, dict):
