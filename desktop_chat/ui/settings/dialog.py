@@ -16,7 +16,7 @@ import logging
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import QEvent, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -98,14 +98,21 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.buttons)
         self.finished.connect(self._on_finished)
         self._retranslate()
+        self._name_buttons()
 
     def changeEvent(self, event: QEvent) -> None:
         if is_language_change(event):
             self._retranslate()
+            # The button box sets its words on the same event, maybe after this dialog.
+            QTimer.singleShot(0, self, self._name_buttons)
         super().changeEvent(event)
 
+    def _name_buttons(self) -> None:
+        """Name Qt's standard buttons (OK, Cancel, Apply) by the words Qt gave them."""
+        for button in self.buttons.buttons():
+            button.setAccessibleName(button.text().replace("&", ""))
+
     def _retranslate(self) -> None:
-        # Qt translates its standard buttons (OK, Cancel, Apply) itself, names included.
         self.setWindowTitle(_("Settings"))
         self.setAccessibleName(_("Settings"))
         self.tabs.setAccessibleName(_("Settings pages"))

@@ -23,6 +23,15 @@ from desktop_chat.i18n import N_, _
 from desktop_chat.storage.validation import MAX_THINKING_BUDGET, REASONING_EFFORTS
 from desktop_chat.ui.settings.endpoint_draft import EndpointDraft
 
+# The API's values, in words a person reads; the value sent stays the API's.
+EFFORTS = {
+    "": N_("not sent"),
+    "none": N_("none"),
+    "minimal": N_("minimal"),
+    "low": N_("low"),
+    "medium": N_("medium"),
+    "high": N_("high"),
+}
 PRICES_TIP = N_(
     "What you pay per million tokens, one model a line: model = input/output or "
     "model = input/output/cached input.\nThe status bar and `ask --json` then show what each "
@@ -38,7 +47,7 @@ class EndpointOptions:
         self._labels: list[QLabel] = []
         self.effort_combo = QComboBox(parent)
         for effort in REASONING_EFFORTS:
-            self.effort_combo.addItem(effort, effort)  # the API's own words, but "" (not sent)
+            self.effort_combo.addItem("", effort)
         self.effort_combo.activated.connect(edited)
         self._row(parent, self.effort_combo)
         self.thinking_spin = QSpinBox(parent)
@@ -72,7 +81,8 @@ class EndpointOptions:
         ):
             label.setText(text)
         self.effort_combo.setAccessibleName(_("Default reasoning effort"))
-        self.effort_combo.setItemText(self.effort_combo.findData(""), _("not sent"))
+        for index, effort in enumerate(REASONING_EFFORTS):
+            self.effort_combo.setItemText(index, _(EFFORTS.get(effort, effort)))
         self.effort_combo.setToolTip(
             _(
                 "reasoning_effort for reasoning models (o-series, gpt-5, ...); a conversation "

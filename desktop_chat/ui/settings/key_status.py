@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from desktop_chat.i18n import _
+from desktop_chat.i18n import N_, _
 from desktop_chat.storage.secrets import KeyStore, KeyStoreError, refusal
 from desktop_chat.ui.settings.endpoint_draft import EndpointDraft
 
@@ -54,6 +54,8 @@ class KeyStatus:
             try:
                 usable = await store.aavailable()
                 where = await asyncio.to_thread(store.backend_name)
+                if store.session_only:  # the others are the keyrings' own names
+                    where = N_("session memory (not saved)")
                 reason = None if usable else refusal(await asyncio.to_thread(store.backend))
                 self._keyring = (usable, where, reason)
             except KeyStoreError as exc:
@@ -94,7 +96,7 @@ class KeyStatus:
         else:
             text = _("No key stored. Keys are kept in the {where}, never in the settings file.")
         return KeyView(
-            text.format(where=where, name=repr(draft.copy_key_from)),
+            text.format(where=_(where), name=repr(draft.copy_key_from)),
             placeholder=_("stored — type to replace") if stored else _("no key"),
             can_forget=bool(stored or draft.key_text or draft.copy_key_from),
         )
