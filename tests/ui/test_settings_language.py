@@ -40,9 +40,9 @@ def test_chinese_chosen_in_settings_applies_to_the_open_window(qtbot, open_windo
     qtbot.waitUntil(lambda: dialog.windowTitle() == "设置", timeout=3000)
     assert dialog.tabs.tabText(2) == "外观(&A)"
     assert box.itemText(0) == "跟随系统"
-    assert untranslated(dialog, ("English",)) == []
     apply = dialog.buttons.button(dialog.buttons.StandardButton.Apply)
     qtbot.waitUntil(lambda: apply.accessibleName() == "应用", timeout=3000)
+    assert untranslated(dialog, ("English",)) == []
 
     box.setCurrentIndex(box.findData("en"))
     press(qtbot, dialog, applied, "Ok")
