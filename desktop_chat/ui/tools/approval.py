@@ -17,7 +17,7 @@ import time
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from desktop_chat.i18n import _
@@ -68,6 +68,15 @@ class ApprovalPanel(QScrollArea):
         if is_language_change(event):
             self._retranslate()
         super().changeEvent(event)
+
+    def sizeHint(self) -> QSize:
+        """As tall as the cards (a card growing for an edit included), at most MAX_HEIGHT."""
+        hint = super().sizeHint()
+        inner = self.widget()
+        if inner is None:
+            return hint
+        wanted = inner.sizeHint().height() + 2 * self.frameWidth()
+        return QSize(hint.width(), min(wanted, MAX_HEIGHT))
 
     def _retranslate(self) -> None:
         self.setAccessibleName(_("Tool calls waiting for you"))
@@ -171,6 +180,7 @@ class ApprovalPanel(QScrollArea):
             card.focus_primary()
             self.ensureWidgetVisible(card)
         self._share_mnemonics()
+        self.updateGeometry()
         self.cards_changed.emit(len(self._cards))
         return card
 
@@ -188,6 +198,7 @@ class ApprovalPanel(QScrollArea):
         elif had_focus:
             next(iter(self._cards.values())).focus_primary()
         self._share_mnemonics()
+        self.updateGeometry()
         self.cards_changed.emit(len(self._cards))
 
     def _share_mnemonics(self) -> None:
@@ -204,6 +215,8 @@ class ApprovalPanel(QScrollArea):
 
     def _keep_in_view(self, card: ToolCard) -> None:
         """Scroll so the edit, with its own buttons, shows whole (once the card is laid out)."""
+
+        self.updateGeometry()
 
         def scroll() -> None:
             if shiboken6.isValid(card) and card.editing():
