@@ -10,6 +10,7 @@ from desktop_chat import i18n
 from desktop_chat.ui.language import apply_language
 from tests.support.settings_dialog import press
 from tests.support.visible_text import untranslated
+from tests.ui.test_settings_keyboard import KEPT
 
 
 @pytest.fixture(autouse=True)
@@ -42,7 +43,10 @@ def test_chinese_chosen_in_settings_applies_to_the_open_window(qtbot, open_windo
     assert box.itemText(0) == "跟随系统"
     apply = dialog.buttons.button(dialog.buttons.StandardButton.Apply)
     qtbot.waitUntil(lambda: apply.accessibleName() == "应用", timeout=3000)
-    assert untranslated(dialog, ("English",)) == []
+    for page in (dialog.appearance, dialog.network, dialog.endpoints, dialog.tools):
+        dialog.tabs.setCurrentWidget(page)
+        assert untranslated(dialog, KEPT) == []
+    dialog.tabs.setCurrentWidget(dialog.appearance)
 
     box.setCurrentIndex(box.findData("en"))
     press(qtbot, dialog, applied, "Ok")

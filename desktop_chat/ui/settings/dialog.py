@@ -18,9 +18,12 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import QEvent, QTimer, Signal
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
+    QLineEdit,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
@@ -103,8 +106,10 @@ class SettingsDialog(QDialog):
     def changeEvent(self, event: QEvent) -> None:
         if is_language_change(event):
             self._retranslate()
-            # The button box sets its words on the same event, maybe after this dialog.
+            # The button box and the pages set their words on the same event, maybe after
+            # this dialog: names taken from theirs wait until they have.
             QTimer.singleShot(0, self, self._name_buttons)
+            QTimer.singleShot(0, self, self._rename_inner_editors)
         super().changeEvent(event)
 
     def _name_buttons(self) -> None:
@@ -127,6 +132,17 @@ class SettingsDialog(QDialog):
         self.session_button.setToolTip(
             _("Keys stay in memory until the app quits; nothing is saved")
         )
+        name_inner_editors(self)
+
+    def _rename_inner_editors(self) -> None:
+        """Give the editors inside spin boxes and combo boxes their control's name again.
+
+        `name_inner_editors` names them once; after a language change the name must follow.
+        """
+        for control in self.findChildren(QAbstractSpinBox) + self.findChildren(QComboBox):
+            editor = control.findChild(QLineEdit)
+            if editor is not None:
+                editor.setAccessibleName(control.accessibleName())
         name_inner_editors(self)
 
     def _say(self, message: str) -> None:
