@@ -116,3 +116,16 @@ def test_tab_goes_down_each_form_in_reading_order(qtbot, loop):
         assert len(inside) >= 3
         tops = [w.mapTo(dialog, w.rect().topLeft()).y() for w in inside]
         assert tops == sorted(tops), [f"{type(w).__name__} {w.accessibleName()}" for w in inside]
+
+
+@pytest.mark.parametrize("row", [0, 1])
+def test_tab_goes_down_the_server_editor_in_reading_order(qtbot, loop, row):
+    dialog = opened(qtbot)
+    dialog.tabs.setCurrentWidget(dialog.tools)
+    editor = dialog.tools.open_server_editor(row)
+    qtbot.waitUntil(editor.isVisible)
+    editor.secret_rows.add_row("X-Team")
+    chain = tab_chain(editor)
+    tops = [w.mapTo(editor, w.rect().topLeft()).y() for w in chain]
+    assert tops == sorted(tops), [f"{type(w).__name__} {w.accessibleName()}" for w in chain]
+    editor.reject()

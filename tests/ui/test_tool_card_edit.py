@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QPlainTextEdit, QVBoxLayout, QWidget
 
 from desktop_chat.ui.tools.approval import ApprovalPanel
 from tests.support.gui import click
+from tests.support.keyboard import nameless, tab_chain
 from tests.ui.test_tool_approval import pending
 
 
@@ -56,3 +57,18 @@ def test_the_edit_buttons_stay_in_view_and_the_decisions_wait(qtbot, loop, panel
     for button in (card.run_button, card.deny_button, card.edit_button):
         assert button.isEnabled(), button.text()
     assert card.edit_button.hasFocus()
+
+
+def test_tab_reads_a_card_top_to_bottom_and_left_to_right(qtbot, loop, panel):
+    loop.create_task(panel.approve(pending("read_text_file", '{"path": "/tmp/x"}')))
+    qtbot.waitUntil(lambda: len(panel.cards()) == 1)
+    card = panel.cards()[0]
+    qtbot.waitUntil(card.edit_button.isVisible)
+    for editing in (False, True):
+        if editing:
+            click(qtbot, card.edit_button)
+            qtbot.waitUntil(lambda: in_view(panel, card.run_edited))
+        chain = tab_chain(card)
+        spots = [(w.mapTo(card, QPoint(0, 0)).y(), w.mapTo(card, QPoint(0, 0)).x()) for w in chain]
+        assert spots == sorted(spots), [w.accessibleName() for w in chain]
+        assert nameless(card) == []

@@ -22,6 +22,7 @@ import json
 import re
 import time
 from html import escape
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -149,6 +150,12 @@ class ToolCard(QFrame):
         column.addWidget(self.edit_box)
         column.addWidget(self.result_edit)
         column.addLayout(buttons)
+        # Tab reads the card as it is laid out: top to bottom, left to right.
+        order = (self.arguments, self.editor, self.cancel_edit, self.run_edited, self.result_edit,
+                 self.file_button, self.run_button, self.edit_button, self.deny_button,
+                 self.always_button, self.skip_button, self.cancel_button)  # fmt: skip
+        for first, second in pairwise(order):
+            QWidget.setTabOrder(first, second)
         self._decision_buttons = (
             self.run_button,
             self.edit_button,
