@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from html import escape
 from itertools import pairwise
 from pathlib import Path
@@ -86,7 +87,6 @@ class ToolCard(QFrame):
         self._primary = N_("&Send result") if self.needs_person else N_("&Run")
         if not pending.valid and tool is not None:
             self._primary = N_("&Report the problem")  # the loop sends the problem as the result
-        self._edit_state = ""
 
         self.title = QLabel(self)
         self.title.setTextFormat(Qt.TextFormat.RichText)
@@ -165,7 +165,7 @@ class ToolCard(QFrame):
         )
         self._retranslate()
 
-    def _button(self, clicked: object, icon_name: str = "") -> QPushButton:
+    def _button(self, clicked: Callable[[], object], icon_name: str = "") -> QPushButton:
         button = QPushButton(self)
         button.setAutoDefault(False)
         if icon_name:
