@@ -9,8 +9,8 @@ import pytest
 from desktop_chat import i18n
 from desktop_chat.ui.language import apply_language
 from tests.support.settings_dialog import press
+from tests.support.settings_sample import KEPT
 from tests.support.visible_text import untranslated
-from tests.ui.test_settings_keyboard import KEPT
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QPlainTextEdit, QVBoxLayout, QWidget
 from desktop_chat.ui.tools.approval import ApprovalPanel
 from tests.support.gui import click
 from tests.support.keyboard import nameless, tab_chain
-from tests.ui.test_tool_approval import pending
+from tests.support.tool_calls import pending
 
 
 @pytest.fixture
