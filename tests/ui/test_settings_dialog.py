@@ -290,14 +290,14 @@ def test_a_running_connection_test_can_be_cancelled(qtbot, loop, sse_server: Scr
     editor = dialog.endpoints
     qtbot.mouseClick(editor.test_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: len(sse_server.requests) == 2, timeout=5_000)
-    assert editor.test_button.text() == "Cancel test"
+    assert editor.test_button.accessibleName() == "Cancel test"
     assert editor.test_result.text() == "Testing…"
     qtbot.wait(100)  # the answer's headers are in: the test now waits for its first text
     cancelled_at = time.monotonic()
     qtbot.mouseClick(editor.test_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: editor.test_result.text() == "Test cancelled.", timeout=5_000)
     assert time.monotonic() - cancelled_at < 0.1
-    assert editor.test_button.text() == "Test connection"
+    assert editor.test_button.accessibleName() == "Test connection"
 
     sse_server.script(Reply(chunks=openai_stream(["H"])))  # and it can be run again
     qtbot.mouseClick(editor.test_button, Qt.LeftButton)

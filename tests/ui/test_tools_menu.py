@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu
 
 from desktop_chat.storage.tool_settings import McpServer, ToolSettings, UserTool
+from desktop_chat.ui.language import apply_language
 from desktop_chat.ui.tools.session import DEFAULT_ENABLED
 from tests.support.gui import POPUP_ON_OFFSCREEN
 from tests.support.sse_server import Reply
@@ -95,3 +96,21 @@ def test_turn_all_off(qtbot, open_window, sse_server):
     off = next(a for a in window.tools.menu.choices.actions() if a.text() == "Turn all off")
     off.trigger()
     assert window.tools.menu.text() == "Tools (0)"
+
+
+def test_the_menu_follows_the_language(qtbot, open_window, sse_server):
+    window = window_with_tools(open_window, sse_server)
+    menu = window.tools.menu
+    try:
+        apply_language("zh_CN")
+        qtbot.waitUntil(lambda: menu.text() == "工具（0）", timeout=2000)
+        assert menu.accessibleName() == "工具：已启用 0 个"
+        menu.rebuild()
+        sections = [a.text() for a in menu.choices.actions() if a.isSeparator() and a.text()]
+        assert sections == ["内置", "你的工具（由你输入结果）", "MCP 服务器"]
+        texts = [a.text() for a in menu.choices.actions() if a.isCheckable()]
+        assert texts[:2] == ["当前日期和时间 (current_time)", "计算器 (calculator)"]
+        assert menu.action_for("user:lookup").toolTip() == "Look a word up"  # the user's words
+    finally:
+        apply_language("en")
+    qtbot.waitUntil(lambda: menu.text() == "Tools (0)", timeout=2000)

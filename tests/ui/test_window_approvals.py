@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+
+from desktop_chat.ui.language import apply_language
 from tests.support.gui import click
+from tests.support.keyboard import duplicate_mnemonics, mnemonic
+from tests.support.visible_text import untranslated
 from tests.support.window import opened, outcomes, send, settings_for, wait_card, wait_outcome
 from tests.support.wire import BOTH
 
@@ -41,3 +46,49 @@ def test_every_call_of_a_step_gets_its_card_at_once(qtbot, open_window, sse_serv
         ("t1", "Not run: the user denied this call."),
     ]
     assert window.tools.panel.cards() == []
+
+
+@BOTH
+def test_cards_take_no_letter_twice_in_the_window_and_speak_chinese(
+    qtbot, open_window, sse_server, wire
+):
+    sse_server.script(
+        wire.calls(
+            ("c1", "calculator", ['{"expression": "1+1"}']),
+            ("c2", "current_time", ['{"timezone": "UTC"}']),
+        ),
+        wire.text("Done."),
+    )
+    window = opened(
+        open_window, settings_for(wire, sse_server), "builtin:calculator", "builtin:current_time"
+    )
+    seen = outcomes(window)
+    send(qtbot, window, "1+1 and the time?")
+    wait_card(qtbot, window, count=2)
+    first, second = window.tools.panel.cards()
+    qtbot.waitUntil(second.edit_button.isVisible)
+    assert duplicate_mnemonics(window) == {}
+    assert mnemonic(first.edit_button.text()) == "i"  # Alt+E is the Endpoint box's
+    assert mnemonic(second.edit_button.text()) is None  # one card carries the letters
+    second.deny_button.setFocus()
+    qtbot.waitUntil(lambda: mnemonic(second.edit_button.text()) == "i")
+    assert mnemonic(first.edit_button.text()) is None
+    assert duplicate_mnemonics(window) == {}
+    try:
+        apply_language("zh_CN")
+        qtbot.waitUntil(lambda: second.deny_button.text() == "拒绝(&D)", timeout=2000)
+        names = ("calculator", "current_time", "expression", "timezone", "UTC")  # the model's
+        assert untranslated(window.tools.panel, names) == []
+        assert first.deny_button.text() == "拒绝"
+        assert duplicate_mnemonics(window) == {}
+    finally:
+        apply_language("en")
+    qtbot.waitUntil(lambda: second.deny_button.text() == "&Deny", timeout=2000)
+    # Through the window system, as a person's key press comes: that is where shortcuts live.
+    qtbot.keyClick(window.windowHandle(), Qt.Key.Key_I, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(second.editing, timeout=2000)  # a mnemonic clicks as an animation does
+    assert not first.editing()
+    click(qtbot, second.cancel_edit)
+    click(qtbot, second.deny_button)
+    click(qtbot, first.run_button)
+    assert wait_outcome(qtbot, seen, window=window) == "finished"

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from desktop_chat.i18n import N_, _
 from desktop_chat.storage.validation import SettingsFileError
 
 if TYPE_CHECKING:
@@ -20,9 +21,9 @@ if TYPE_CHECKING:
     from desktop_chat.ui.settings.keeper import SettingsKeeper, Spawn
 
 BANNER = "read-only"  # the key of the window's banner for settings it cannot save
-KEEP_ASIDE = "Keep it aside and start afresh"
-KEEP_ASIDE_SAVE = "Keep it aside and save these settings"
-TITLE = "The settings file cannot be read"
+KEEP_ASIDE = N_("Keep it aside and start afresh")
+KEEP_ASIDE_SAVE = N_("Keep it aside and save these settings")
+TITLE = N_("The settings file cannot be read")
 
 
 class BrokenSettingsDialog(QMessageBox):
@@ -32,27 +33,29 @@ class BrokenSettingsDialog(QMessageBox):
         super().__init__(parent)
         self.setObjectName("broken-settings")
         self.setIcon(QMessageBox.Icon.Warning)
-        self.setWindowTitle(TITLE)
+        self.setWindowTitle(_(TITLE))
         self.setText(error.summary)
         if at_start:
-            what = (
+            what = _(
                 "Desktop Chat started with default settings and saves nothing until this is "
-                f"settled. Fix {error.path} in a text editor and start again, or keep the file "
-                "aside (it is renamed, nothing is deleted) and start afresh."
+                "settled. Fix {path} in a text editor and start again, or keep the file aside "
+                "(it is renamed, nothing is deleted) and start afresh."
             )
         else:
-            what = (
+            what = _(
                 "It was changed outside the window. The settings in use stay as they are but "
-                f"are not saved until this is settled. Fix {error.path}, or keep the file aside "
-                "(it is renamed, nothing is deleted) and save the settings in use."
+                "are not saved until this is settled. Fix {path}, or keep the file aside (it is "
+                "renamed, nothing is deleted) and save the settings in use."
             )
-        self.setInformativeText(what)
+        self.setInformativeText(what.format(path=error.path))
         # QMessageBox sizes itself to its short first line; the path needs room to read.
         self.setStyleSheet("QLabel#qt_msgbox_informativelabel { min-width: 30em; }")
         self.keep_button = self.addButton(
-            KEEP_ASIDE if at_start else KEEP_ASIDE_SAVE, QMessageBox.ButtonRole.AcceptRole
+            _(KEEP_ASIDE) if at_start else _(KEEP_ASIDE_SAVE), QMessageBox.ButtonRole.AcceptRole
         )
-        self.leave_button = self.addButton("Leave it as it is", QMessageBox.ButtonRole.RejectRole)
+        self.leave_button = self.addButton(
+            _("Leave it as it is"), QMessageBox.ButtonRole.RejectRole
+        )
         self.setDefaultButton(self.leave_button)
         self.setEscapeButton(self.leave_button)
 
@@ -83,8 +86,10 @@ class FileNotices:
 
     def offer_fresh_start(self, error: SettingsFileError, *, at_start: bool) -> None:
         """Show what is wrong (dialog and banner) and keep the file aside if the person chooses."""
-        keep = KEEP_ASIDE if at_start else KEEP_ASIDE_SAVE
-        text = f"{error.summary}. The file is left as it is and settings are not saved."
+        keep = _(KEEP_ASIDE) if at_start else _(KEEP_ASIDE_SAVE)
+        text = _("{problem}. The file is left as it is and settings are not saved.").format(
+            problem=error.summary
+        )
         self._banners.show_notice(
             BANNER,
             text,
@@ -112,7 +117,9 @@ class FileNotices:
             done = await self._keeper.replace_broken()
         except OSError as exc:
             self._banners.show_notice(
-                "settings", f"Could not keep the settings file aside: {exc}", warning=True
+                "settings",
+                _("Could not keep the settings file aside: {problem}").format(problem=exc),
+                warning=True,
             )
             return
         self._kept_aside()

@@ -3,8 +3,10 @@
 Cancel forgets every change.
 
 Open it with `open()` and listen to `settings_applied`: a nested `exec()` inside a coroutine would
-freeze every other task. Applying first writes keys to the keyring (the only place keys go), then
-emits the new `Settings`; the window saves the file and uses them from the next request on.
+freeze every other task. The language is chosen on the Appearance page and applied by the window
+when the settings are; the dialog and its pages then set their words again (LanguageChange).
+Applying first writes keys to the keyring (the only place keys go), then emits the new
+`Settings`; the window saves the file and uses them from the next request on.
 """
 
 from __future__ import annotations
@@ -14,23 +16,28 @@ import logging
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QTimer, Signal
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
+    QLineEdit,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop_chat.i18n import N_, _
 from desktop_chat.session.key_moves import KeyChange, apply_key_changes, has_key_work
 from desktop_chat.storage.origin import origin_of
 from desktop_chat.storage.secrets import KeyringUnavailable, KeyStore, KeyStoreError
 from desktop_chat.storage.settings import Endpoint, Network, Settings
 from desktop_chat.storage.validation import Section, SettingsError
 from desktop_chat.ui.accessibility import name_inner_editors
+from desktop_chat.ui.language import is_language_change
 from desktop_chat.ui.message_label import message_label
 from desktop_chat.ui.settings.endpoint_draft import EndpointDraft
 from desktop_chat.ui.settings.endpoint_editor import EndpointEditor
@@ -50,8 +57,6 @@ class SettingsDialog(QDialog):
         self, settings: Settings, keystore: KeyStore, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Settings")
-        self.setAccessibleName("Settings")
         self.setModal(True)
         self.resize(820, 560)
         self._base = settings
@@ -68,17 +73,13 @@ class SettingsDialog(QDialog):
             settings.tools, self._spawn, self, network=self._draft_network, keystore=keystore
         )
         self.tabs = QTabWidget(self)
-        self.tabs.setAccessibleName("Settings pages")
-        self.tabs.addTab(self.endpoints, "&Endpoints")
-        self.tabs.addTab(self.network, "&Network")
-        self.tabs.addTab(self.appearance, "&Appearance")
-        self.tabs.addTab(self.tools, "T&ools")
+        for page in (self.endpoints, self.network, self.appearance, self.tools):
+            self.tabs.addTab(page, "")
 
-        self.message = message_label(self, "Settings message")
+        self.message = message_label(self, "")
+        self._said = ""  # the message shown, if it is one of ours (N_), to say again translated
         # Offered when the keyring refuses what OK would save, whichever page it came from.
-        self.session_button = QPushButton("Keep keys for this session only", self)
-        self.session_button.setAccessibleName("Keep keys for this session only")
-        self.session_button.setToolTip("Keys stay in memory until the app quits; nothing is saved")
+        self.session_button = QPushButton(self)
         self.session_button.clicked.connect(self.use_session_memory)
         self.session_button.hide()
         self.buttons = QDialogButtonBox(
@@ -91,8 +92,6 @@ class SettingsDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         apply_button = self.buttons.button(QDialogButtonBox.StandardButton.Apply)
         apply_button.clicked.connect(lambda: self._spawn(self.apply(close=False)))
-        for button in self.buttons.buttons():
-            button.setAccessibleName(button.text().replace("&", ""))
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         message_row = QHBoxLayout()
@@ -101,7 +100,55 @@ class SettingsDialog(QDialog):
         layout.addLayout(message_row)
         layout.addWidget(self.buttons)
         self.finished.connect(self._on_finished)
+        self._retranslate()
+        self._name_buttons()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if is_language_change(event):
+            self._retranslate()
+            # The button box and the pages set their words on the same event, maybe after
+            # this dialog: names taken from theirs wait until they have.
+            QTimer.singleShot(0, self, self._name_buttons)
+            QTimer.singleShot(0, self, self._rename_inner_editors)
+        super().changeEvent(event)
+
+    def _name_buttons(self) -> None:
+        """Name Qt's standard buttons (OK, Cancel, Apply) by the words Qt gave them."""
+        for button in self.buttons.buttons():
+            button.setAccessibleName(button.text().replace("&", ""))
+
+    def _retranslate(self) -> None:
+        self.setWindowTitle(_("Settings"))
+        self.setAccessibleName(_("Settings"))
+        self.tabs.setAccessibleName(_("Settings pages"))
+        for index, text in enumerate((_("&Endpoints"), _("&Network"), _("&Appearance"),
+                                      _("T&ools"))):  # fmt: skip
+            self.tabs.setTabText(index, text)
+        self.message.setAccessibleName(_("Settings message"))
+        if self._said:
+            self.message.setText(_(self._said))
+        self.session_button.setText(_("Keep keys for this session only"))
+        self.session_button.setAccessibleName(_("Keep keys for this session only"))
+        self.session_button.setToolTip(
+            _("Keys stay in memory until the app quits; nothing is saved")
+        )
         name_inner_editors(self)
+
+    def _rename_inner_editors(self) -> None:
+        """Give the editors inside spin boxes and combo boxes their control's name again.
+
+        `name_inner_editors` names them once; after a language change the name must follow.
+        """
+        for control in self.findChildren(QAbstractSpinBox) + self.findChildren(QComboBox):
+            editor = control.findChild(QLineEdit)
+            if editor is not None:
+                editor.setAccessibleName(control.accessibleName())
+        name_inner_editors(self)
+
+    def _say(self, message: str) -> None:
+        """Show one of the dialog's own messages (marked N_), kept to follow the language."""
+        self._said = message
+        self.message.setText(_(message) if message else "")
 
     # --- building the settings ------------------------------------------------------------------
 
@@ -120,8 +167,9 @@ class SettingsDialog(QDialog):
             try:
                 endpoint = draft.to_endpoint()
             except SettingsError as exc:
-                where = f"Endpoint {draft.name or '(unnamed)'!r}"
-                raise SettingsError(f"{where}: {exc}", section="endpoints") from exc
+                name = repr(draft.name) if draft.name else _("(unnamed)")
+                where = _("Endpoint {name}: {problem}").format(name=name, problem=exc)
+                raise SettingsError(where, section="endpoints") from exc
             endpoints.append(endpoint)
             if draft.original is not None:
                 renames[draft.original] = endpoint.name
@@ -136,7 +184,8 @@ class SettingsDialog(QDialog):
         try:
             tools = self.tools.tool_settings()
         except SettingsError as exc:
-            raise SettingsError(f"Tools: {exc}", section="tools") from exc
+            problem = _("Tools: {problem}").format(problem=exc)
+            raise SettingsError(problem, section="tools") from exc
         settings = Settings(
             tuple(endpoints), active, model, base.network, base.ui, cache, tools, base.presets
         )
@@ -171,24 +220,27 @@ class SettingsDialog(QDialog):
                 self._show_problem(str(exc), pages.get(exc.section))
                 return False
             work = self._has_key_work() or self.tools.has_secret_work()
-            self.message.setText("Saving keys…" if work else "")
-            remedy = "clear the key field"
+            self._say(N_("Saving keys…") if work else "")
+            remedy = _(
+                "Press “Keep keys for this session only” to keep them in memory until the app "
+                "quits, or clear the key field."
+            )
             try:
                 await self._write_keys()
-                remedy = "remove the secret header values typed on the Tools page"
+                remedy = _(
+                    "Press “Keep keys for this session only” to keep them in memory until the "
+                    "app quits, or remove the secret header values typed on the Tools page."
+                )
                 await self.tools.write_secrets(self._keystore)  # MCP servers' secret headers
             except KeyringUnavailable as exc:
-                self._show_problem(
-                    f"{exc}\nPress “Keep keys for this session only” to keep them in memory "
-                    f"until the app quits, or {remedy}."
-                )
+                self._show_problem(f"{exc}\n{remedy}")
                 self.session_button.show()
                 return False
             except KeyStoreError as exc:
                 self._show_problem(str(exc))
                 return False
             self._base = settings
-            self.message.setText("Settings applied." if not close else "")
+            self._say(N_("Settings applied.") if not close else "")
             self.settings_applied.emit(settings)
             self.endpoints.refresh_key_status(reload=True)
             if close:
@@ -225,11 +277,11 @@ class SettingsDialog(QDialog):
             source = saved.name
             if usable and await store.aget(source) is not None:
                 self.endpoints.select(draft.name)
-                return (
-                    f"Endpoint {draft.name!r}: its key was saved for {draft.key_origin}, and the "
-                    f"endpoint now points at {new}. Tick “Send the stored key to {new}” to send "
-                    "it there, type a key for the new address, or forget the stored key."
-                )
+                return _(
+                    "Endpoint {name}: its key was saved for {saved}, and the endpoint now points "
+                    "at {new}. Tick “Send the stored key to {new}” to send it there, type a key "
+                    "for the new address, or forget the stored key."
+                ).format(name=repr(draft.name), saved=draft.key_origin, new=new)
             draft.key_origin = new
         return None
 
@@ -266,13 +318,12 @@ class SettingsDialog(QDialog):
         self._keystore.use_session_memory()
         self.endpoints.session_button.hide()
         self.session_button.hide()
-        self.message.setText(
-            "Keys will be kept in memory until Desktop Chat quits. Press OK to use them."
-        )
+        self._say(N_("Keys will be kept in memory until Desktop Chat quits. Press OK to use them."))
         self.endpoints.refresh_key_status(reload=True)
 
     def _show_problem(self, text: str, page: QWidget | None = None) -> None:
         """Say why the settings were not applied, on the page that holds the problem if any."""
+        self._said = ""
         self.message.setText(text)
         if page is not None:
             self.tabs.setCurrentWidget(page)

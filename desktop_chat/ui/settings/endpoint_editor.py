@@ -3,6 +3,7 @@
 The page edits drafts, never the settings: the dialog turns drafts into `Endpoint`s (which
 validate) and writes keys to the keyring when the user presses OK or Apply. A typed key lives only
 in the password field and its draft until then; it is never written anywhere but the keyring.
+Its words are set in `_retranslate`, again on each language change.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 from collections.abc import Callable, Coroutine
 
 import shiboken6
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,11 +29,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_chat.i18n import N_, _
 from desktop_chat.session.probe import probe
 from desktop_chat.storage.origin import origin_of
 from desktop_chat.storage.secrets import KeyStore, KeyStoreError
 from desktop_chat.storage.settings import PRESETS, Network
 from desktop_chat.storage.validation import SettingsError
+from desktop_chat.ui.language import is_language_change
 from desktop_chat.ui.message_label import message_label
 from desktop_chat.ui.settings.endpoint_draft import EndpointDraft
 from desktop_chat.ui.settings.endpoint_options import EndpointOptions
@@ -41,16 +44,16 @@ from desktop_chat.ui.settings.key_status import KeyStatus
 log = logging.getLogger(__name__)
 
 PROTOCOLS = (
-    ("openai", "OpenAI-compatible (Chat Completions)"),
-    ("openai-responses", "OpenAI Responses API"),
-    ("anthropic", "Anthropic Messages"),
+    ("openai", N_("OpenAI-compatible (Chat Completions)")),
+    ("openai-responses", N_("OpenAI Responses API")),
+    ("anthropic", N_("Anthropic Messages")),
 )
 LIMIT_FIELDS = (
-    ("auto", "Automatic (by host)"),
-    ("max_completion_tokens", "max_completion_tokens"),
+    ("auto", N_("Automatic (by host)")),
+    ("max_completion_tokens", "max_completion_tokens"),  # field names stay as they are
     ("max_tokens", "max_tokens"),
 )
-LIMIT_FIELD_TIP = (
+LIMIT_FIELD_TIP = N_(
     "The request field that limits the answer's length.\n"
     "Automatic: max_completion_tokens for api.openai.com and Azure OpenAI, max_tokens elsewhere.\n"
     "max_completion_tokens: OpenAI's current field; its reasoning models (o1, o3, gpt-5) "
@@ -91,16 +94,12 @@ class EndpointEditor(QWidget):
 
     def _build(self) -> None:
         self.list = QListWidget(self)
-        self.list.setAccessibleName("Endpoints")
         self.list.currentRowChanged.connect(self._show_row)
-        self.add_button = QPushButton("Add", self)
-        self.add_button.setAccessibleName("Add endpoint")
+        self.add_button = QPushButton(self)
         self.add_button.clicked.connect(self.add_endpoint)
-        self.duplicate_button = QPushButton("Duplicate", self)
-        self.duplicate_button.setAccessibleName("Duplicate endpoint")
+        self.duplicate_button = QPushButton(self)
         self.duplicate_button.clicked.connect(self.duplicate_endpoint)
-        self.remove_button = QPushButton("Remove", self)
-        self.remove_button.setAccessibleName("Remove endpoint")
+        self.remove_button = QPushButton(self)
         self.remove_button.clicked.connect(self.remove_endpoint)
         buttons = QHBoxLayout()
         for button in (self.add_button, self.duplicate_button, self.remove_button):
@@ -111,82 +110,65 @@ class EndpointEditor(QWidget):
 
         self.form_widget = QWidget(self)
         form = QFormLayout(self.form_widget)
-        self.name_edit = self._line(form, "Name", "Endpoint name", "e.g. OpenAI work")
+        self._form = form
+        self._labels: dict[QWidget, QLabel] = {}  # control -> its label, to retranslate
+        self.name_edit = self._line()
         self.preset_combo = QComboBox(self)
-        self.preset_combo.setAccessibleName("Preset")
-        self.preset_combo.addItem("Choose a preset…", "")
+        self.preset_combo.addItem("", "")
         for preset in PRESETS:
             self.preset_combo.addItem(preset, preset)
         self.preset_combo.activated.connect(self._apply_preset)
-        form.addRow("&Preset", self.preset_combo)
+        self._row(self.preset_combo)
         self.protocol_combo = QComboBox(self)
-        self.protocol_combo.setAccessibleName("Protocol")
-        for value, label in PROTOCOLS:
-            self.protocol_combo.addItem(label, value)
+        for value, _label in PROTOCOLS:
+            self.protocol_combo.addItem("", value)
         self.protocol_combo.activated.connect(self._form_edited)
-        form.addRow("P&rotocol", self.protocol_combo)
-        self.url_edit = self._line(form, "Base URL", "Base URL", "https://api.openai.com/v1")
+        self._row(self.protocol_combo)
+        self.url_edit = self._line()
         self.limit_combo = QComboBox(self)
-        self.limit_combo.setAccessibleName("Output limit field")
-        self.limit_combo.setToolTip(LIMIT_FIELD_TIP)
         for value, label in LIMIT_FIELDS:
             self.limit_combo.addItem(label, value)
         self.limit_combo.activated.connect(self._form_edited)
-        form.addRow("&Output limit field", self.limit_combo)
-        self._form = form
-        self.model_edit = self._line(
-            form,
-            "Default model",
-            "Default model",
-            "a model id, e.g. gpt-4o-mini or claude-sonnet-4-5",
-        )
+        self._row(self.limit_combo)
+        self.model_edit = self._line()
         self.headers_edit = QPlainTextEdit(self)
-        self.headers_edit.setAccessibleName("Extra headers")
-        self.headers_edit.setPlaceholderText("One per line: Header-Name: value (no keys here)")
         self.headers_edit.setTabChangesFocus(True)
         self.headers_edit.setMaximumHeight(70)
         self.headers_edit.textChanged.connect(self._form_edited)
-        form.addRow("Extra &headers", self.headers_edit)
+        self._row(self.headers_edit)
         self.options = EndpointOptions(self, form, self._form_edited)
         self.key_edit = QLineEdit(self)
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.key_edit.setAccessibleName("API key")
         self.key_edit.textEdited.connect(self._key_edited)
-        self.clear_key_button = QPushButton("Forget stored key", self)
-        self.clear_key_button.setAccessibleName("Forget stored API key")
+        self.clear_key_button = QPushButton(self)
         self.clear_key_button.clicked.connect(self._forget_key)
         key_row = QHBoxLayout()
         key_row.addWidget(self.key_edit, 1)
         key_row.addWidget(self.clear_key_button)
-        key_label = QLabel("API &key", self)
-        key_label.setBuddy(self.key_edit)
-        form.addRow(key_label, key_row)
-        self.key_status = message_label(self, "Key storage")
+        self._row(self.key_edit, key_row)
+        self.key_status = message_label(self, "")
         form.addRow("", self.key_status)
         # Shown when the base URL moved to another origin: the stored key stays where it was
         # stored for until the user says otherwise.
         self.move_key_check = QCheckBox(self)
-        self.move_key_check.setAccessibleName("Send the stored key to the new address")
         self.move_key_check.toggled.connect(self._move_key_toggled)
         self.move_key_check.hide()
         form.addRow("", self.move_key_check)
-        self.session_button = QPushButton("Keep keys for this session only", self)
-        self.session_button.setAccessibleName("Keep keys for this session only")
-        self.session_button.setToolTip("Keys stay in memory until the app quits; nothing is saved")
+        self.session_button = QPushButton(self)
         self.session_button.clicked.connect(self.session_memory_requested)
         self.session_button.hide()
         form.addRow("", self.session_button)
-        self.test_button = QPushButton("Test connection", self)
-        self.test_button.setAccessibleName("Test connection")
+        self.test_button = QPushButton(self)
         self.test_button.clicked.connect(self.test_connection)
+        self._testing = False
         form.addRow("", self.test_button)
-        self.test_result = message_label(self, "Connection test result")
+        self.test_result = message_label(self, "")
         form.addRow("", self.test_result)
-        self.error_label = message_label(self, "Endpoint problem")
+        self.error_label = message_label(self, "")
         self.error_label.setStyleSheet("color: palette(bright-text);")
         form.addRow("", self.error_label)
 
-        self.empty_label = QLabel("No endpoints yet. Press Add, then choose a preset.", self)
+        self.empty_label = QLabel(self)
         self.empty_label.setWordWrap(True)
         layout = QHBoxLayout(self)
         layout.addLayout(left, 1)
@@ -194,14 +176,72 @@ class EndpointEditor(QWidget):
         right.addWidget(self.empty_label)
         right.addWidget(self.form_widget, 1)
         layout.addLayout(right, 2)
+        self._retranslate()
 
-    def _line(self, form: QFormLayout, label: str, name: str, placeholder: str) -> QLineEdit:
+    def _line(self) -> QLineEdit:
         edit = QLineEdit(self)
-        edit.setAccessibleName(name)
-        edit.setPlaceholderText(placeholder)
         edit.textEdited.connect(self._form_edited)
-        form.addRow(f"&{label}", edit)
+        self._row(edit)
         return edit
+
+    def _row(self, control: QWidget, row: QHBoxLayout | None = None) -> None:
+        label = QLabel(self)
+        label.setBuddy(control)
+        self._labels[control] = label
+        self._form.addRow(label, row if row is not None else control)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if is_language_change(event):
+            self._retranslate()
+        super().changeEvent(event)
+
+    def _retranslate(self) -> None:
+        self.list.setAccessibleName(_("Endpoints"))
+        for button, text, name in (
+            (self.add_button, _("Add"), _("Add endpoint")),
+            (self.duplicate_button, _("Duplicate"), _("Duplicate endpoint")),
+            (self.remove_button, _("Remove"), _("Remove endpoint")),
+            (self.clear_key_button, _("Forget stored key"), _("Forget stored API key")),
+            (self.session_button, _("Keep keys for this session only"),
+             _("Keep keys for this session only")),
+        ):  # fmt: skip
+            button.setText(text)
+            button.setAccessibleName(name)
+        self.session_button.setToolTip(
+            _("Keys stay in memory until the app quits; nothing is saved")
+        )
+        self._show_test_running(self._testing)
+        for control, label, name, placeholder in (
+            (self.name_edit, _("Na&me"), _("Endpoint name"), _("e.g. OpenAI work")),
+            (self.preset_combo, _("&Preset"), _("Preset"), ""),
+            (self.protocol_combo, _("P&rotocol"), _("Protocol"), ""),
+            (self.url_edit, _("&Base URL"), _("Base URL"), "https://api.openai.com/v1"),
+            (self.limit_combo, _("Output &limit field"), _("Output limit field"), ""),
+            (self.model_edit, _("&Default model"), _("Default model"),
+             _("a model id, e.g. gpt-4o-mini or claude-sonnet-4-5")),
+            (self.headers_edit, _("Extra &headers"), _("Extra headers"),
+             _("One per line: Header-Name: value (no keys here)")),
+            (self.key_edit, _("API &key"), _("API key"), ""),
+        ):  # fmt: skip
+            self._labels[control].setText(label)
+            control.setAccessibleName(name)
+            if isinstance(control, QLineEdit | QPlainTextEdit) and placeholder:
+                control.setPlaceholderText(placeholder)
+        self.preset_combo.setItemText(0, _("Choose a preset…"))
+        for index, (_value, label) in enumerate(PROTOCOLS):
+            self.protocol_combo.setItemText(index, _(label))
+        self.limit_combo.setItemText(0, _(LIMIT_FIELDS[0][1]))
+        self.limit_combo.setToolTip(_(LIMIT_FIELD_TIP))
+        self.key_status.setAccessibleName(_("Key storage"))
+        self.move_key_check.setAccessibleName(_("Send the stored key to the new address"))
+        self.test_result.setAccessibleName(_("Connection test result"))
+        self.error_label.setAccessibleName(_("Endpoint problem"))
+        self.empty_label.setText(_("No endpoints yet. Press Add, then choose a preset."))
+        self.options.retranslate()
+        draft = self.current()
+        if draft is not None:
+            self._show_move_key(draft)
+            self.refresh_key_status()
 
     # --- list operations ------------------------------------------------------------------------
 
@@ -217,7 +257,7 @@ class EndpointEditor(QWidget):
 
     def add_endpoint(self, preset: str = "") -> EndpointDraft:
         """Append a new endpoint (from `preset` when given) and select it."""
-        draft = EndpointDraft(None, self._unique(preset or "New endpoint"))
+        draft = EndpointDraft(None, self._unique(preset or _("New endpoint")))
         if preset in PRESETS:
             draft.protocol, draft.base_url = PRESETS[preset]
         self.drafts.append(draft)
@@ -236,7 +276,7 @@ class EndpointEditor(QWidget):
         copy = dataclasses.replace(
             source,
             original=None,
-            name=self._unique(f"{source.name} copy"),
+            name=self._unique(_("{name} copy").format(name=source.name)),
             clear_key=False,
             copy_key_from=source.original if not source.clear_key else None,
         )
@@ -265,7 +305,7 @@ class EndpointEditor(QWidget):
     def _reload_list(self, row: int) -> None:
         self._loading = True
         self.list.clear()
-        self.list.addItems([d.name or "(unnamed)" for d in self.drafts])
+        self.list.addItems([d.name or _("(unnamed)") for d in self.drafts])
         self._loading = False
         has_any = bool(self.drafts)
         self.form_widget.setVisible(has_any)
@@ -314,7 +354,7 @@ class EndpointEditor(QWidget):
         self.options.store(draft)
         item = self.list.currentItem()
         if item is not None:
-            item.setText(draft.name or "(unnamed)")
+            item.setText(draft.name or _("(unnamed)"))
         self._show_limit_row()
         self._show_move_key(draft)
         self.error_label.clear()
@@ -327,8 +367,9 @@ class EndpointEditor(QWidget):
         show = draft.origin_moved() and has_key and not draft.key_text and not draft.clear_key
         if show:
             self.move_key_check.setText(
-                f"Send the stored key to {origin_of(draft.base_url)} (it was saved for "
-                f"{draft.key_origin})"
+                _("Send the stored key to {new} (it was saved for {saved})").format(
+                    new=origin_of(draft.base_url), saved=draft.key_origin
+                )
             )
         self.move_key_check.setVisible(show)
 
@@ -351,7 +392,8 @@ class EndpointEditor(QWidget):
         protocol, url = PRESETS[preset]
         self.protocol_combo.setCurrentIndex(self.protocol_combo.findData(protocol))
         self.url_edit.setText(url)
-        if draft.original is None and draft.name.startswith("New endpoint"):
+        automatic = (_("New endpoint"), "New endpoint")  # named by Add, in either language
+        if draft.original is None and draft.name.startswith(automatic):
             draft.name = ""  # let the preset name it, unless the user already did
             self.name_edit.setText(self._unique(preset))
         self._form_edited()
@@ -424,7 +466,7 @@ class EndpointEditor(QWidget):
             self.test_result.setText(f"✗ {exc}")
             return
         self._show_test_running(True)
-        self.test_result.setText("Testing…")
+        self.test_result.setText(_("Testing…"))
         try:
             key = draft.key_text or None
             source = draft.original or draft.copy_key_from
@@ -437,7 +479,7 @@ class EndpointEditor(QWidget):
             result = await probe(self._network(), endpoint, key)
         except asyncio.CancelledError:
             if shiboken6.isValid(self.test_result):
-                self.test_result.setText("Test cancelled.")
+                self.test_result.setText(_("Test cancelled."))
             raise
         finally:
             if shiboken6.isValid(self.test_button):
@@ -452,9 +494,9 @@ class EndpointEditor(QWidget):
             self.models_found[endpoint.name] = result.models
 
     def _show_test_running(self, running: bool) -> None:
-        label = "Cancel test" if running else "Test connection"
-        self.test_button.setText(label)
-        self.test_button.setAccessibleName(label)
+        self._testing = running
+        self.test_button.setText(_("Cancel te&st") if running else _("Te&st connection"))
+        self.test_button.setAccessibleName(_("Cancel test") if running else _("Test connection"))
 
     def _spawn(self, coro: Coroutine[object, object, None]) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(coro)

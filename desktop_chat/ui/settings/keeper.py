@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from desktop_chat import paths
+from desktop_chat.i18n import _
 from desktop_chat.storage.settings import Settings
 from desktop_chat.storage.settings_file import load_settings, save_settings, set_aside
 from desktop_chat.storage.validation import SettingsError, SettingsFileError
@@ -97,12 +98,14 @@ class SettingsKeeper(QObject):
             aside = await asyncio.to_thread(set_aside, exc.path)
             self._broken = False
             self.start_saving(Settings())
-            return f"The settings file that could not be read is kept as {aside}."
+            return _("The settings file that could not be read is kept as {path}.").format(
+                path=aside
+            )
         self._broken = False
         self._on_disk = result.settings
         self._take_up(result.settings)
         self.start_saving(result.settings)
-        return "The settings file can be read again and is in use."
+        return _("The settings file can be read again and is in use.")
 
     def watch(self) -> None:
         """Follow what other processes write to the file (not when read-only)."""
@@ -144,7 +147,9 @@ class SettingsKeeper(QObject):
             except (OSError, SettingsError) as exc:
                 log.warning("could not save the settings: %s", exc)
                 self.save_failed.emit(
-                    f"Could not save the settings: {exc}. They apply until you quit."
+                    _("Could not save the settings: {problem}. They apply until you quit.").format(
+                        problem=exc
+                    )
                 )
                 return
             for copy in copies:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from desktop_chat.i18n import N_, _
 from desktop_chat.storage.secrets import KeyStore, KeyStoreError, refusal
 from desktop_chat.ui.settings.endpoint_draft import EndpointDraft
 
@@ -18,7 +19,7 @@ class KeyView:
     """The key row as shown: status text, field placeholder, and which buttons make sense."""
 
     text: str
-    placeholder: str = "no key"
+    placeholder: str = ""  # "": none to say
     can_forget: bool = False
     offer_session: bool = False
 
@@ -53,6 +54,8 @@ class KeyStatus:
             try:
                 usable = await store.aavailable()
                 where = await asyncio.to_thread(store.backend_name)
+                if store.session_only:  # the others are the keyrings' own names
+                    where = N_("session memory (not saved)")
                 reason = None if usable else refusal(await asyncio.to_thread(store.backend))
                 self._keyring = (usable, where, reason)
             except KeyStoreError as exc:
@@ -68,31 +71,33 @@ class KeyStatus:
     def describe(self, draft: EndpointDraft) -> KeyView:
         """Say where the key of `draft` is, or will be, kept."""
         if self._keyring is None:
-            return KeyView("Asking the keyring…")
+            return KeyView(_("Asking the keyring…"), _("no key"))
         usable, where, reason = self._keyring
         if not usable:
             return KeyView(
-                f"Keys cannot be saved: {reason or 'no usable keyring'}. You can keep keys in "
-                "memory for this session only; they are never written to disk.",
-                placeholder="cannot be stored: no keyring",
+                _(
+                    "Keys cannot be saved: {reason}. You can keep keys in memory for this "
+                    "session only; they are never written to disk."
+                ).format(reason=reason or _("no usable keyring")),
+                placeholder=_("cannot be stored: no keyring"),
                 offer_session=True,
             )
         stored = False if draft.clear_key else self._stored.get(draft.original or "", False)
         if isinstance(stored, str):
-            return KeyView(stored)
+            return KeyView(stored, _("no key"))
         if draft.key_text:
-            text = f"The new key will be saved in the {where} when you press OK or Apply."
+            text = _("The new key will be saved in the {where} when you press OK or Apply.")
         elif draft.clear_key:
-            text = f"The stored key will be removed from the {where}."
+            text = _("The stored key will be removed from the {where}.")
         elif stored:
-            text = f"A key is stored in the {where}. Type a new one to replace it."
+            text = _("A key is stored in the {where}. Type a new one to replace it.")
         elif draft.copy_key_from:
-            text = f"The key of {draft.copy_key_from!r} will be copied in the {where}."
+            text = _("The key of {name} will be copied in the {where}.")
         else:
-            text = f"No key stored. Keys are kept in the {where}, never in the settings file."
+            text = _("No key stored. Keys are kept in the {where}, never in the settings file.")
         return KeyView(
-            text,
-            placeholder="stored — type to replace" if stored else "no key",
+            text.format(where=_(where), name=repr(draft.copy_key_from)),
+            placeholder=_("stored — type to replace") if stored else _("no key"),
             can_forget=bool(stored or draft.key_text or draft.copy_key_from),
         )
 

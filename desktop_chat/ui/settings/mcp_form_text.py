@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import shlex
 
+from desktop_chat.i18n import N_, _
 from desktop_chat.storage.validation import SecretValueError, SettingsError
 
-MOVE_HINT = "press “Move to secret headers”"
+MOVE_HINT = N_("press “Move to secret headers”")
 
 
 def split_args(text: str) -> tuple[str, ...]:
@@ -19,7 +20,8 @@ def split_args(text: str) -> tuple[str, ...]:
     try:
         return tuple(shlex.split(text))
     except ValueError as exc:  # "No closing quotation", "No escaped character"
-        raise SettingsError(f"the arguments cannot be split like a shell line: {exc}") from None
+        problem = _("the arguments cannot be split like a shell line: {problem}")
+        raise SettingsError(problem.format(problem=exc)) from None
 
 
 def parse_env(text: str) -> dict[str, str]:
@@ -31,8 +33,10 @@ def parse_env(text: str) -> dict[str, str]:
         name, sep, value = line.partition("=")
         if not sep or not name.strip():
             raise SettingsError(
-                f"environment line {number} ({line.strip()!r}) wants NAME=value; list variables "
-                "to hand on from the app's environment under “Pass from environment”"
+                _(
+                    "environment line {number} ({line}) wants NAME=value; list variables to "
+                    "hand on from the app's environment under “Pass from environment”"
+                ).format(number=number, line=repr(line.strip()))
             )
         env[name.strip()] = value
     return env
@@ -46,7 +50,11 @@ def parse_headers(text: str) -> dict[str, str]:
             continue
         name, sep, value = line.partition(":")
         if not sep or not name.strip():
-            raise SettingsError(f"header line {number} ({line.strip()!r}) wants Name: value")
+            raise SettingsError(
+                _("header line {number} ({line}) wants Name: value").format(
+                    number=number, line=repr(line.strip())
+                )
+            )
         headers[name.strip()] = value.strip()
     return headers
 
@@ -69,8 +77,8 @@ def in_form_words(exc: SettingsError) -> SettingsError:
     if not isinstance(exc, SecretValueError):
         return exc
     if exc.kind == "env":
-        return exc.with_remedy(f"add {exc.name} to “Pass from environment”")
-    return exc.with_remedy(MOVE_HINT)
+        return exc.with_remedy(_("add {name} to “Pass from environment”").format(name=exc.name))
+    return exc.with_remedy(_(MOVE_HINT))
 
 
 def secret_plain_header(exc: SettingsError) -> str | None:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING
 
 import shiboken6
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -34,10 +35,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_chat.i18n import N_, _
 from desktop_chat.storage.secrets import MCP_HEADER_SERVICE, KeyStoreError, mcp_header_entry
 from desktop_chat.storage.settings import Network
 from desktop_chat.storage.tool_settings import McpServer, check_tool_name
 from desktop_chat.storage.validation import SettingsError
+from desktop_chat.ui.language import is_language_change
 from desktop_chat.ui.message_label import message_label
 from desktop_chat.ui.settings.mcp_form_text import (
     in_form_words,
@@ -56,7 +59,7 @@ if TYPE_CHECKING:
 
 Spawn = Callable[[Coroutine[object, object, None]], "asyncio.Task[None]"]
 
-TRANSPORTS = (("stdio", "Run a command (stdio)"), ("http", "Streamable HTTP (URL)"))
+TRANSPORTS = (("stdio", N_("Run a command (stdio)")), ("http", N_("Streamable HTTP (URL)")))
 
 
 class McpServerEditor(QDialog):
@@ -77,8 +80,7 @@ class McpServerEditor(QDialog):
         super().__init__(parent)
         self._keystore = keystore  # where stored values of secret headers are looked up
         self.known = known or KnownValues()
-        self.setWindowTitle("Edit MCP server" if server else "Add MCP server")
-        self.setAccessibleName(self.windowTitle())
+        self._editing = server is not None
         self.setModal(True)
         self.resize(700, 560)
         self.result_server: McpServer | None = None
@@ -96,60 +98,89 @@ class McpServerEditor(QDialog):
                 self._check = spawn(self._check_stored())
         self._transport_changed()
         self.finished.connect(lambda _result: self.tester.stop())
+        self._retranslate()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if is_language_change(event):
+            self._retranslate()
+        super().changeEvent(event)
+
+    def _retranslate(self) -> None:
+        self.setWindowTitle(_("Edit MCP server") if self._editing else _("Add MCP server"))
+        self.setAccessibleName(self.windowTitle())
+        for control, label, name, placeholder in (
+            (self.name_edit, _("&Name"), _("Server name"),
+             _("e.g. time (letters, digits, _ or -)")),
+            (self.transport_combo, _("T&ransport"), _("Transport"), ""),
+            (self.command_edit, _("&Command"), _("Command"),
+             _("program to run, e.g. uvx or python")),
+            (self.args_edit, _("&Arguments"), _("Arguments"),
+             _("e.g. -m mcp_server_time (quoted like a shell line)")),
+            (self.env_edit, _("&Environment"), _("Environment"), _("NAME=value, one per line")),
+            (self.pass_env_edit, _("&Pass from environment"), _("Pass from environment"),
+             _("names, e.g. GITHUB_TOKEN HOME")),
+            (self.cwd_edit, _("&Working directory"), _("Working directory"),
+             _("the app's current directory")),
+            (self.url_edit, _("&URL"), _("URL"), "http://127.0.0.1:8000/mcp"),
+            (self.headers_edit, _("&Headers"), _("Headers"),
+             _("Name: value, one per line (secret ones go below)")),
+            (self.secret_rows, _("&Secret headers"), _("Secret headers"), ""),
+        ):  # fmt: skip
+            self._labels[control].setText(label)
+            control.setAccessibleName(name)
+            if isinstance(control, QLineEdit | QPlainTextEdit) and placeholder:
+                control.setPlaceholderText(placeholder)
+        for index, (_value, text) in enumerate(TRANSPORTS):
+            self.transport_combo.setItemText(index, _(text))
+        self.pass_env_edit.setToolTip(
+            _(
+                "Variables handed on from Desktop Chat's own environment when the server "
+                "starts; their values (secrets included) never enter the settings file"
+            )
+        )
+        self.browse_button.setText(_("Browse…"))
+        self.browse_button.setAccessibleName(_("Choose working directory"))
+        self.problem.setAccessibleName(_("Server problem"))
+        self.move_button.setText(_("&Move to secret headers"))
+        self.move_button.setAccessibleName(_("Move to secret headers"))
+        self.move_button.setToolTip(_("Keep this header's value in the system keyring instead"))
+        self.tester.retranslate()
+        self.secret_rows.retranslate()
         self._validate()
 
     # --- layout ---------------------------------------------------------------------------------
 
     def _build(self) -> None:
         self.form = QFormLayout()
-        self.name_edit = self._line("&Name", "Server name", "e.g. time (letters, digits, _ or -)")
+        self._labels: dict[QWidget, QLabel] = {}  # control -> its label, to retranslate
+        self.name_edit = self._line()
         self.transport_combo = QComboBox(self)
-        self.transport_combo.setAccessibleName("Transport")
-        for value, label in TRANSPORTS:
-            self.transport_combo.addItem(label, value)
+        for value, _label in TRANSPORTS:
+            self.transport_combo.addItem("", value)
         self.transport_combo.currentIndexChanged.connect(self._transport_changed)
-        self.form.addRow("&Transport", self.transport_combo)
-        self.command_edit = self._line("&Command", "Command", "program to run, e.g. uvx or python")
-        self.args_edit = self._line(
-            "&Arguments", "Arguments", "e.g. -m mcp_server_time (quoted like a shell line)"
-        )
-        self.env_edit = self._text("&Environment", "Environment", "NAME=value, one per line")
-        self.pass_env_edit = self._line(
-            "&Pass from environment", "Pass from environment", "names, e.g. GITHUB_TOKEN HOME"
-        )
-        self.pass_env_edit.setToolTip(
-            "Variables handed on from Desktop Chat's own environment when the server starts; "
-            "their values (secrets included) never enter the settings file"
-        )
+        self._row(self.transport_combo)
+        self.command_edit = self._line()
+        self.args_edit = self._line()
+        self.env_edit = self._text()
+        self.pass_env_edit = self._line()
         self.cwd_edit = QLineEdit(self)
-        self.cwd_edit.setAccessibleName("Working directory")
-        self.cwd_edit.setPlaceholderText("the app's current directory")
         self.cwd_edit.textChanged.connect(self._validate)
-        self.browse_button = QPushButton("Browse…", self)
-        self.browse_button.setAccessibleName("Choose working directory")
+        self.browse_button = QPushButton(self)
         self.browse_button.clicked.connect(self._browse_cwd)
         cwd_row = QHBoxLayout()
         cwd_row.addWidget(self.cwd_edit, 1)
         cwd_row.addWidget(self.browse_button)
-        cwd_label = QLabel("&Working directory", self)
-        cwd_label.setBuddy(self.cwd_edit)
         self._cwd_row = self.form.rowCount()
-        self.form.addRow(cwd_label, cwd_row)
-        self.url_edit = self._line("&URL", "URL", "http://127.0.0.1:8000/mcp")
-        self.headers_edit = self._text(
-            "&Headers", "Headers", "Name: value, one per line (secret ones go below)"
-        )
+        self._row(self.cwd_edit, cwd_row)
+        self.url_edit = self._line()
+        self.headers_edit = self._text()
         self.secret_rows = SecretHeaderRows(self)
         self.secret_rows.tab_after = self.headers_edit
         self.secret_rows.changed.connect(self._validate)
-        secret_label = QLabel("&Secret headers", self)
-        secret_label.setBuddy(self.secret_rows)
-        self.form.addRow(secret_label, self.secret_rows)
+        self._row(self.secret_rows)
 
-        self.problem = message_label(self, "Server problem")
-        self.move_button = QPushButton("&Move to secret headers", self)
-        self.move_button.setAccessibleName("Move to secret headers")
-        self.move_button.setToolTip("Keep this header's value in the system keyring instead")
+        self.problem = message_label(self, "")
+        self.move_button = QPushButton(self)
         self.move_button.clicked.connect(self._move_to_secret)
         self.move_button.hide()
         self._file_dialog: QFileDialog | None = None
@@ -181,24 +212,26 @@ class McpServerEditor(QDialog):
         layout.addStretch()
         layout.addWidget(self.buttons)
 
-    def _line(self, label: str, name: str, placeholder: str) -> QLineEdit:
+    def _row(self, control: QWidget, row: QHBoxLayout | None = None) -> None:
+        label = QLabel(self)
+        label.setBuddy(control)
+        self._labels[control] = label
+        self.form.addRow(label, row if row is not None else control)
+
+    def _line(self) -> QLineEdit:
         edit = QLineEdit(self)
-        edit.setAccessibleName(name)
-        edit.setPlaceholderText(placeholder)
         edit.textChanged.connect(self._validate)
-        self.form.addRow(label, edit)
+        self._row(edit)
         return edit
 
-    def _text(self, label: str, name: str, placeholder: str) -> QPlainTextEdit:
+    def _text(self) -> QPlainTextEdit:
         edit = QPlainTextEdit(self)
-        edit.setAccessibleName(name)
-        edit.setPlaceholderText(placeholder)
         edit.setTabChangesFocus(True)
         # A fixed height keeps the form compact: an expanding editor would spread its rows.
         edit.setFixedHeight(64)
         edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         edit.textChanged.connect(self._validate)
-        self.form.addRow(label, edit)
+        self._row(edit)
         return edit
 
     def _fill(self, server: McpServer) -> None:
@@ -222,10 +255,16 @@ class McpServerEditor(QDialog):
         """Build the server shown; raise SettingsError naming the first problem."""
         name = check_tool_name(self.name_edit.text().strip(), "MCP server")
         if name.casefold() in self._taken:
-            raise SettingsError(f"an MCP server named {name!r} exists; choose another name")
+            raise SettingsError(
+                _("an MCP server named {name} exists; choose another name").format(name=repr(name))
+            )
         if self.is_http():
             if not self.url_edit.text().strip():
-                raise SettingsError("enter the URL of the server, e.g. http://127.0.0.1:8000/mcp")
+                raise SettingsError(
+                    _("enter the URL of the server, e.g. {example}").format(
+                        example="http://127.0.0.1:8000/mcp"
+                    )
+                )
             headers = parse_headers(self.headers_edit.toPlainText())
             secret = self.secret_rows.names()
             url = self.url_edit.text().strip()
@@ -235,7 +274,7 @@ class McpServerEditor(QDialog):
                 raise in_form_words(exc) from None
         command = self.command_edit.text().strip()
         if not command:
-            raise SettingsError("enter the command that starts the server")
+            raise SettingsError(_("enter the command that starts the server"))
         args = split_args(self.args_edit.text())
         env = parse_env(self.env_edit.toPlainText())
         passed = tuple(re.split(r"[\s,]+", self.pass_env_edit.text().strip()))
@@ -294,7 +333,8 @@ class McpServerEditor(QDialog):
 
     def _browse_cwd(self) -> None:
         # open() + a signal: a nested exec() would freeze every asyncio task.
-        dialog = QFileDialog(self, "Choose the server's working directory", self.cwd_edit.text())
+        title = _("Choose the server's working directory")
+        dialog = QFileDialog(self, title, self.cwd_edit.text())
         dialog.setFileMode(QFileDialog.FileMode.Directory)
         dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
         dialog.fileSelected.connect(self.cwd_edit.setText)

@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QPushButton, QTreeWidget, QTreeWidgetItem
 
+from desktop_chat.i18n import N_, _, ngettext
 from desktop_chat.storage.secrets import MCP_HEADER_SERVICE, KeyStoreError, mcp_header_entry
 from desktop_chat.storage.settings import Network
 from desktop_chat.storage.tool_settings import McpServer
@@ -61,24 +62,42 @@ class ServerTest(QObject):
         self._keystore = keystore
         self._known = known
         self._task: asyncio.Task[None] | None = None
-        self.button = QPushButton("&Test", parent)
-        self.button.setAccessibleName("Test server")
-        self.button.setToolTip("Start or connect to the server and list its tools")
+        self._said = ""  # the status shown, if one of ours (N_), to say again translated
+        self.button = QPushButton(parent)
         self.button.clicked.connect(self._clicked)
-        self.status = message_label(parent, "Test result")
+        self.status = message_label(parent, "")
         self.tools_view = QTreeWidget(parent)
-        self.tools_view.setAccessibleName("Tools of the server")
-        self.tools_view.setHeaderLabels(["Tool", "Description"])
         self.tools_view.setRootIsDecorated(False)
         self.tools_view.setColumnWidth(0, 170)
         self.tools_view.hide()
-        self.stderr_label = QLabel("Last output of the server (stderr):", parent)
+        self.stderr_label = QLabel(parent)
         self.stderr_label.hide()
         self.stderr_view = QPlainTextEdit(parent)
         self.stderr_view.setReadOnly(True)
-        self.stderr_view.setAccessibleName("Last output of the server")
         self.stderr_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.stderr_view.hide()
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Set the words in the current language (the editor calls it on a change)."""
+        self._show_running(self.running())
+        self.button.setToolTip(_("Start or connect to the server and list its tools"))
+        self.status.setAccessibleName(_("Test result"))
+        if self._said:
+            self.status.setText(_(self._said))
+        self.tools_view.setAccessibleName(_("Tools of the server"))
+        self.tools_view.setHeaderLabels([_("Tool"), _("Description")])
+        self.stderr_label.setText(_("Last output of the server (stderr):"))
+        self.stderr_view.setAccessibleName(_("Last output of the server"))
+        self.stderr_view.setPlaceholderText(_("The server wrote nothing to stderr."))
+
+    def _show_running(self, running: bool) -> None:
+        self.button.setText(_("S&top") if running else _("&Test"))
+        self.button.setAccessibleName(_("Stop test") if running else _("Test server"))
+
+    def _say(self, message: str) -> None:
+        self._said = message
+        self.status.setText(_(message))
 
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
@@ -87,7 +106,7 @@ class ServerTest(QObject):
         """Cancel a running test; its task stops the server in the background."""
         if self._task is not None and not self._task.done():
             self._task.cancel()
-            self.status.setText("Test stopped.")
+            self._say(N_("Test stopped."))
 
     def _clicked(self) -> None:
         if self.running():
@@ -96,13 +115,13 @@ class ServerTest(QObject):
         try:
             server, typed = self._form()
         except SettingsError as exc:
+            self._said = ""
             self.status.setText(f"✗ {exc}")
             return
         for widget in (self.tools_view, self.stderr_label, self.stderr_view):
             widget.hide()
-        self.status.setText("Starting the server…" if not server.url else "Connecting…")
-        self.button.setText("S&top")
-        self.button.setAccessibleName("Stop test")
+        self._say(N_("Starting the server…") if not server.url else N_("Connecting…"))
+        self._show_running(True)
         self._task = self._spawn(self._run(server, typed))
 
     async def _run(self, server: McpServer, typed: dict[str, str]) -> None:
@@ -110,8 +129,7 @@ class ServerTest(QObject):
             await self._connect(server, typed)
         finally:
             if shiboken6.isValid(self.button):
-                self.button.setText("&Test")
-                self.button.setAccessibleName("Test server")
+                self._show_running(False)
 
     async def _connect(self, server: McpServer, typed: dict[str, str]) -> None:
         from desktop_chat.storage.engine_config import transport_config
@@ -121,7 +139,8 @@ class ServerTest(QObject):
         try:
             values = await self._header_values(server, typed)
         except KeyStoreError as exc:
-            self._show_failure(f"MCP server {server.name!r} could not start: {exc}", "", server.url)
+            failure = _("MCP server {name} could not start: {problem}")
+            self._show_failure(failure.format(name=repr(server.name), problem=exc), "", server.url)
             return
         keystore = self._keystore if self._known.source == server.name else None
         connection = McpConnection(
@@ -161,10 +180,21 @@ class ServerTest(QObject):
     def _show_tools(self, tools: list[tuple[str, str]]) -> None:
         if not shiboken6.isValid(self.status):
             return
-        count = f"{len(tools)} tool{'s' if len(tools) != 1 else ''}"
-        self.status.setText(f"✓ Connected; the server offers {count}." if tools else
-                            "✓ Connected, but the server offers no tools.")  # fmt: skip
-        self.summary = f"✓ {count}" + (": " + ", ".join(n for n, _ in tools) if tools else "")
+        n = len(tools)
+        self._said = ""
+        self.status.setText(
+            ngettext(
+                "✓ Connected; the server offers {n} tool.",
+                "✓ Connected; the server offers {n} tools.",
+                n,
+            ).format(n=n)
+            if tools
+            else _("✓ Connected, but the server offers no tools.")
+        )
+        count = ngettext("{n} tool", "{n} tools", n).format(n=n)
+        self.summary = f"✓ {count}" + (
+            ": " + ", ".join(name for name, _d in tools) if tools else ""
+        )
         self.tools_view.clear()
         for name, description in tools:
             item = QTreeWidgetItem([name, " ".join(description.split())])
@@ -175,10 +205,10 @@ class ServerTest(QObject):
     def _show_failure(self, message: str, stderr: str = "", url: str = "") -> None:
         if not shiboken6.isValid(self.status):
             return
+        self._said = ""
         self.status.setText(f"✗ {message}")
         self.summary = ""
         if stderr or not url:
             self.stderr_view.setPlainText(stderr)
-            self.stderr_view.setPlaceholderText("The server wrote nothing to stderr.")
             self.stderr_label.show()
             self.stderr_view.show()

@@ -1,11 +1,13 @@
-"""The Network and Appearance pages of Settings: retries, timeouts, proxy, TLS; theme and keys.
+"""The Network and Appearance pages of Settings: retries, timeouts, proxy, TLS; theme, language.
 
-Limits and descriptions come from the option declarations in `storage.settings.OPTIONS`, so the
-dialog, `desktop-chat config` and the file's validation can never disagree.
+Limits come from the option declarations in `storage.settings.OPTIONS`, so the dialog,
+`desktop-chat config` and the file's validation can never disagree; the words are the dialog's
+own, translated, and set again when the language changes (the language is chosen here).
 """
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,26 +22,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_chat.i18n import LANGUAGES, N_, _
 from desktop_chat.storage.settings import OPTIONS, Network, Ui
 from desktop_chat.storage.validation import SettingsError
+from desktop_chat.ui.language import is_language_change
 
 PROXY_MODES = (
-    ("system", "Use the system proxy (environment, NO_PROXY honoured)"),
-    ("none", "No proxy"),
-    ("custom", "Custom proxy"),
+    ("system", N_("Use the system proxy (environment, NO_PROXY honoured)")),
+    ("none", N_("No proxy")),
+    ("custom", N_("Custom proxy")),
 )
-THEMES = (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark"))
+THEMES = (("system", N_("Follow the system")), ("light", N_("Light")), ("dark", N_("Dark")))
+# Each language is named in its own words (i18n.LANGUAGES), so a reader finds theirs whatever
+# the window speaks now; only "follow the system" is translated.
+SYSTEM_LANGUAGE = N_("Follow the system")
 
 
-def _limits(key: str) -> tuple[float, float, str]:
+def _limits(key: str) -> tuple[float, float]:
     option = OPTIONS[key]
     lo = option.lo if option.lo is not None else 0.0
     hi = option.hi if option.hi is not None else 1e9
-    return float(lo), float(hi), option.description
-
-
-def _tip(name: str) -> str:
-    return OPTIONS[f"network.{name}"].description
+    return float(lo), float(hi)
 
 
 def _check_ca_bundle(path: str) -> None:
@@ -59,72 +62,99 @@ class NetworkPage(QWidget):
         super().__init__(parent)
         form = QFormLayout(self)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self._labels: dict[QWidget, QLabel] = {}  # control -> its label, to retranslate
         self.max_retries = QSpinBox(self)
-        lo, hi, tip = _limits("network.max_retries")
+        lo, hi = _limits("network.max_retries")
         self.max_retries.setRange(int(lo), int(hi))
-        self._add(form, "Max &retries", self.max_retries, "Maximum retries", tip)
-        self.backoff_base = self._seconds(form, "network.backoff_base", "&First retry delay")
-        self.backoff_max = self._seconds(form, "network.backoff_max", "Longest retry &delay")
-        self.connect_timeout = self._seconds(form, "network.connect_timeout", "&Connect timeout")
-        self.read_timeout = self._seconds(form, "network.read_timeout", "R&ead timeout")
-        self.total_timeout = self._seconds(form, "network.total_timeout", "&Total time limit")
+        self._add(form, self.max_retries)
+        self.backoff_base = self._seconds(form, "network.backoff_base")
+        self.backoff_max = self._seconds(form, "network.backoff_max")
+        self.connect_timeout = self._seconds(form, "network.connect_timeout")
+        self.read_timeout = self._seconds(form, "network.read_timeout")
+        self.total_timeout = self._seconds(form, "network.total_timeout")
         self.total_timeout.setMinimum(0.0)
-        self.total_timeout.setSpecialValueText("no limit")
 
         self.proxy_mode = QComboBox(self)
-        for value, label in PROXY_MODES:
-            self.proxy_mode.addItem(label, value)
+        for value, _label in PROXY_MODES:
+            self.proxy_mode.addItem("", value)
         self.proxy_mode.currentIndexChanged.connect(self._update_enabled)
-        self._add(form, "&Proxy", self.proxy_mode, "Proxy mode", _tip("proxy_mode"))
+        self._add(form, self.proxy_mode)
         self.proxy_url = QLineEdit(self)
-        self.proxy_url.setPlaceholderText("http://host:3128 or socks5://host:1080")
-        self._add(
-            form,
-            "Proxy &URL",
-            self.proxy_url,
-            "Proxy URL",
-            _tip("proxy_url"),
-        )
+        self._add(form, self.proxy_url)
 
-        self.verify_tls = QCheckBox("Verify TLS certificates", self)
-        self._add(
-            form,
-            "",
-            self.verify_tls,
-            "Verify TLS certificates",
-            _tip("verify_tls"),
-        )
+        self.verify_tls = QCheckBox(self)
+        form.addRow("", self.verify_tls)
         self.verify_tls.toggled.connect(self._update_enabled)
         self.ca_bundle = QLineEdit(self)
-        self.ca_bundle.setPlaceholderText("system certificate store")
-        self.ca_browse = QPushButton("Browse…", self)
-        self.ca_browse.setAccessibleName("Choose CA bundle file")
+        self.ca_browse = QPushButton(self)
         self.ca_browse.clicked.connect(self._browse_ca)
         row = QHBoxLayout()
         row.addWidget(self.ca_bundle, 1)
         row.addWidget(self.ca_browse)
-        self.ca_bundle.setAccessibleName("Custom CA bundle")
-        self.ca_bundle.setToolTip(_tip("ca_bundle"))
-        ca_label = QLabel("Custom CA &bundle", self)
+        ca_label = QLabel(self)
         ca_label.setBuddy(self.ca_bundle)
+        self._labels[self.ca_bundle] = ca_label
         form.addRow(ca_label, row)
         self._file_dialog: QFileDialog | None = None
+        self._retranslate()
         self.set_network(network)
 
-    def _add(self, form: QFormLayout, label: str, widget: QWidget, name: str, tip: str) -> None:
-        widget.setAccessibleName(name)
-        widget.setToolTip(tip)
+    def _add(self, form: QFormLayout, widget: QWidget) -> None:
+        label = QLabel(self)
+        label.setBuddy(widget)
+        self._labels[widget] = label
         form.addRow(label, widget)
 
-    def _seconds(self, form: QFormLayout, key: str, label: str) -> QDoubleSpinBox:
+    def _seconds(self, form: QFormLayout, key: str) -> QDoubleSpinBox:
         box = QDoubleSpinBox(self)
-        lo, hi, tip = _limits(key)
-        box.setRange(lo, hi)
+        box.setRange(*_limits(key))
         box.setDecimals(1)
-        box.setSuffix(" s")
         box.setSingleStep(0.5)
-        self._add(form, label, box, label.replace("&", ""), tip)
+        self._add(form, box)
         return box
+
+    def changeEvent(self, event: QEvent) -> None:
+        if is_language_change(event):
+            self._retranslate()
+        super().changeEvent(event)
+
+    def _retranslate(self) -> None:
+        rows: list[tuple[QWidget, str, str, str]] = [  # control, label, name, tooltip
+            (self.max_retries, _("&Max retries"), _("Maximum retries"),
+             _("How many times a failed request is tried again")),
+            (self.backoff_base, _("&First retry delay"), _("First retry delay"),
+             _("Seconds before the first retry; each later one waits twice as long")),
+            (self.backoff_max, _("Longest retry &delay"), _("Longest retry delay"),
+             _("Seconds a retry waits at most")),
+            (self.connect_timeout, _("&Connect timeout"), _("Connect timeout"),
+             _("Seconds to wait for the connection to the server")),
+            (self.read_timeout, _("&Read timeout"), _("Read timeout"),
+             _("Seconds to wait for the next piece of an answer")),
+            (self.total_timeout, _("&Total time limit"), _("Total time limit"),
+             _("Seconds an answer may take in all, retries included")),
+            (self.proxy_mode, _("&Proxy"), _("Proxy mode"),
+             _("Use the system's proxy (from the environment), none, or one of your own")),
+            (self.proxy_url, _("Proxy &URL"), _("Proxy URL"), _("The proxy for “Custom proxy”")),
+            (self.ca_bundle, _("Custom CA &bundle"), _("Custom CA bundle"),
+             _("A PEM file of extra CA certificates; empty: the system's certificate store")),
+        ]  # fmt: skip
+        for widget, text, name, tip in rows:
+            self._labels[widget].setText(text)
+            widget.setAccessibleName(name)
+            widget.setToolTip(tip)
+        seconds = (self.backoff_base, self.backoff_max, self.connect_timeout, self.read_timeout)
+        for box in (*seconds, self.total_timeout):
+            box.setSuffix(_(" s"))
+        self.total_timeout.setSpecialValueText(_("no limit"))
+        for index, (_value, label) in enumerate(PROXY_MODES):
+            self.proxy_mode.setItemText(index, _(label))
+        self.proxy_url.setPlaceholderText(_("http://host:3128 or socks5://host:1080"))
+        self.verify_tls.setText(_("&Verify TLS certificates"))
+        self.verify_tls.setAccessibleName(_("Verify TLS certificates"))
+        self.verify_tls.setToolTip(_("Check the server's TLS certificate"))
+        self.ca_bundle.setPlaceholderText(_("system certificate store"))
+        self.ca_browse.setText(_("Bro&wse…"))
+        self.ca_browse.setAccessibleName(_("Choose CA bundle file"))
 
     def set_network(self, network: Network) -> None:
         self.max_retries.setValue(network.max_retries)
@@ -170,8 +200,11 @@ class NetworkPage(QWidget):
 
     def _browse_ca(self) -> None:
         # open() + a signal: a nested exec() would freeze every asyncio task.
-        dialog = QFileDialog(self, "Choose a CA bundle (PEM)")
-        dialog.setNameFilters(["PEM certificates (*.pem *.crt *.cer)", "All files (*)"])
+        dialog = QFileDialog(self, _("Choose a CA bundle (PEM)"))
+        dialog.setNameFilters(
+            [_("PEM certificates ({patterns})").format(patterns="*.pem *.crt *.cer"),
+             _("All files ({patterns})").format(patterns="*")]
+        )  # fmt: skip
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         dialog.fileSelected.connect(self.ca_bundle.setText)
         dialog.finished.connect(dialog.deleteLater)
@@ -180,25 +213,54 @@ class NetworkPage(QWidget):
 
 
 class AppearancePage(QWidget):
-    """Edit the `Ui` options: theme and the send chord."""
+    """Edit the `Ui` options: theme, language and the send chord."""
 
     def __init__(self, ui: Ui, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         form = QFormLayout(self)
         self.theme = QComboBox(self)
-        for value, label in THEMES:
-            self.theme.addItem(label, value)
-        self.theme.setAccessibleName("Theme")
-        self.theme.setToolTip(OPTIONS["ui.theme"].description)
+        for value, _label in THEMES:
+            self.theme.addItem("", value)
         self.theme.setCurrentIndex(max(0, self.theme.findData(ui.theme)))
-        form.addRow("&Theme", self.theme)
-        self.ctrl_enter = QCheckBox("Send with Ctrl+Enter (Enter adds a line)", self)
-        self.ctrl_enter.setAccessibleName("Send with Ctrl+Enter")
+        self.theme_label = QLabel(self)
+        self.theme_label.setBuddy(self.theme)
+        form.addRow(self.theme_label, self.theme)
+        self.language = QComboBox(self)
+        self.language.addItem("", "system")
+        for code, name in LANGUAGES.items():
+            self.language.addItem(name, code)
+        self.language.setCurrentIndex(max(0, self.language.findData(ui.language)))
+        self.language_label = QLabel(self)
+        self.language_label.setBuddy(self.language)
+        form.addRow(self.language_label, self.language)
+        self.ctrl_enter = QCheckBox(self)
         self.ctrl_enter.setChecked(ui.send_with_ctrl_enter)
         form.addRow("", self.ctrl_enter)
+        self._retranslate()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if is_language_change(event):
+            self._retranslate()
+        super().changeEvent(event)
+
+    def _retranslate(self) -> None:
+        self.theme_label.setText(_("&Theme"))
+        self.theme.setAccessibleName(_("Theme"))
+        self.theme.setToolTip(_("The window's colours: the system's, light or dark"))
+        for index, (_value, label) in enumerate(THEMES):
+            self.theme.setItemText(index, _(label))
+        self.language_label.setText(_("&Language"))
+        self.language.setAccessibleName(_("Language"))
+        self.language.setToolTip(
+            _("The language of the window; applied as soon as you press OK or Apply")
+        )
+        self.language.setItemText(0, _(SYSTEM_LANGUAGE))
+        self.ctrl_enter.setText(_("&Send with Ctrl+Enter (Enter adds a line)"))
+        self.ctrl_enter.setAccessibleName(_("Send with Ctrl+Enter"))
 
     def values(self) -> dict[str, object]:
         return {
             "ui.theme": str(self.theme.currentData()),
+            "ui.language": str(self.language.currentData()),
             "ui.send_with_ctrl_enter": self.ctrl_enter.isChecked(),
         }

@@ -14,14 +14,21 @@ from itertools import pairwise
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from desktop_chat.i18n import N_, _
 from desktop_chat.storage.validation import SettingsError, check_header_name
 from desktop_chat.ui.settings.mcp_header_secrets import KnownValues
 
 NAME_WIDTH = 160
-STORED = "stored in the keyring — leave empty to keep"
-PENDING = "saved to the keyring on OK — leave empty to keep"
-MISSING = "nothing in the keyring yet — enter the value"
-NEW = "value (kept in the keyring)"
+STORED = N_("stored in the keyring — leave empty to keep")
+PENDING = N_("saved to the keyring on OK — leave empty to keep")
+MISSING = N_("nothing in the keyring yet — enter the value")
+NEW = N_("value (kept in the keyring)")
+TIPS = {  # the placeholder, as a sentence
+    STORED: N_("Stored in the keyring — leave empty to keep"),
+    PENDING: N_("Saved to the keyring on OK — leave empty to keep"),
+    MISSING: N_("Nothing in the keyring yet — enter the value"),
+    NEW: N_("Value (kept in the keyring)"),
+}
 
 
 @dataclass(slots=True)
@@ -44,19 +51,13 @@ class SecretHeaderRows(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setAccessibleName("Secret headers")
         self.known = KnownValues()
         self.missing: set[str] = set()  # casefolded stored headers found empty in the keyring
         self.rows: list[_Row] = []
         self.tab_after: QWidget | None = None  # the control that comes before the rows
         self._rows_layout = QVBoxLayout()
         self._rows_layout.setContentsMargins(0, 0, 0, 0)
-        self.add_button = QPushButton("Add secret header", self)
-        self.add_button.setAccessibleName("Add secret header")
-        self.add_button.setToolTip(
-            "A header whose value is a secret, such as Authorization: the settings file keeps "
-            "its name, the system keyring its value"
-        )
+        self.add_button = QPushButton(self)
         self.add_button.clicked.connect(lambda: self.add_row().name_edit.setFocus())
         button_row = QHBoxLayout()
         button_row.addWidget(self.add_button)
@@ -66,6 +67,22 @@ class SecretHeaderRows(QWidget):
         layout.addLayout(self._rows_layout)
         layout.addLayout(button_row)
         self.setFocusProxy(self.add_button)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Set the words in the current language (the editor calls it on a change)."""
+        self.setAccessibleName(_("Secret headers"))
+        self.add_button.setText(_("Add secret header"))
+        self.add_button.setAccessibleName(_("Add secret header"))
+        self.add_button.setToolTip(
+            _(
+                "A header whose value is a secret, such as Authorization: the settings file "
+                "keeps its name, the system keyring its value"
+            )
+        )
+        for number, row in enumerate(self.rows, 1):
+            self._name(row, number)
+            self._placeholder(row)
 
     def show_server(self, headers: tuple[str, ...], known: KnownValues) -> None:
         """Show a row per header of a saved server, values left empty."""
@@ -78,11 +95,10 @@ class SecretHeaderRows(QWidget):
     def add_row(self, name: str = "", value: str = "") -> _Row:
         number = len(self.rows) + 1
         name_edit = QLineEdit(name, self)
-        name_edit.setPlaceholderText("header, e.g. Authorization")
         name_edit.setFixedWidth(NAME_WIDTH)
         value_edit = QLineEdit(value, self)
         value_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        remove_button = QPushButton("Remove", self)
+        remove_button = QPushButton(self)
         row = _Row(name_edit, value_edit, remove_button)
         name_edit.textChanged.connect(lambda _text: self._edited(row))
         value_edit.textChanged.connect(lambda _text: self.changed.emit())
@@ -132,14 +148,22 @@ class SecretHeaderRows(QWidget):
             if not name and not value:
                 continue
             if not name:
-                raise SettingsError(f"secret header {number} has a value but no name")
+                raise SettingsError(
+                    _("secret header {number} has a value but no name").format(number=number)
+                )
             name = check_header_name(name)
             if not value.isprintable():  # the value itself is never part of a message
-                raise SettingsError(f"the value of secret header {name!r} has control characters")
+                raise SettingsError(
+                    _("the value of secret header {name} has control characters").format(
+                        name=repr(name)
+                    )
+                )
             if not value and not self.known.has_value(name):
                 raise SettingsError(
-                    f"enter the value of secret header {name!r}; it is kept in the system "
-                    "keyring, never in the settings file"
+                    _(
+                        "enter the value of secret header {name}; it is kept in the system "
+                        "keyring, never in the settings file"
+                    ).format(name=repr(name))
                 )
             names.append(name)
         return tuple(names)
@@ -162,13 +186,17 @@ class SecretHeaderRows(QWidget):
             text = MISSING if key in self.missing else STORED
         else:
             text = NEW
-        row.value_edit.setPlaceholderText(text)
-        row.value_edit.setToolTip(text[0].upper() + text[1:])
+        row.value_edit.setPlaceholderText(_(text))
+        row.value_edit.setToolTip(_(TIPS[text]))
 
     def _name(self, row: _Row, number: int) -> None:
-        row.name_edit.setAccessibleName(f"Name of secret header {number}")
-        row.value_edit.setAccessibleName(f"Value of secret header {number}")
-        row.remove_button.setAccessibleName(f"Remove secret header {number}")
+        row.name_edit.setPlaceholderText(_("header, e.g. Authorization"))
+        row.remove_button.setText(_("Remove"))
+        row.name_edit.setAccessibleName(_("Name of secret header {number}").format(number=number))
+        row.value_edit.setAccessibleName(_("Value of secret header {number}").format(number=number))
+        row.remove_button.setAccessibleName(
+            _("Remove secret header {number}").format(number=number)
+        )
 
     def _drop(self, row: _Row) -> None:
         self.rows.remove(row)

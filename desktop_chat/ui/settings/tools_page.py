@@ -18,6 +18,7 @@ import dataclasses
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
@@ -28,8 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_chat.i18n import _
 from desktop_chat.storage.settings import Network
 from desktop_chat.storage.tool_settings import McpServer, ToolSettings, UserTool
+from desktop_chat.ui.language import is_language_change
 from desktop_chat.ui.settings.mcp_header_secrets import HeaderSecrets
 from desktop_chat.ui.settings.mcp_server_editor import McpServerEditor
 from desktop_chat.ui.settings.user_tool_editor import UserToolEditor
@@ -71,9 +74,7 @@ class ToolsPage(QWidget):
         self._tasks: set[asyncio.Task[None]] = set()
         self._tested: dict[str, str] = {}  # server name -> summary of its last successful test
 
-        self.server_list, server_box, buttons = self._group(
-            "MCP servers", "MCP servers", ("Add", "Edit", "Duplicate", "Remove"), "server"
-        )
+        self.server_list, self.server_box, buttons = self._group(4)
         self.add_server_button, self.edit_server_button = buttons[:2]
         self.duplicate_server_button, self.remove_server_button = buttons[2:]
         self.add_server_button.clicked.connect(lambda: self.open_server_editor(None))
@@ -81,52 +82,41 @@ class ToolsPage(QWidget):
         self.duplicate_server_button.clicked.connect(self.duplicate_server)
         self.remove_server_button.clicked.connect(self.remove_server)
         self.server_list.itemActivated.connect(lambda _item: self.edit_server())
-        self.edit_server_button.setToolTip("Edit the server; its Test button lists its tools")
 
-        self.tool_list, tool_box, buttons = self._group(
-            "Your tools (you type the result)", "User-defined tools", ("Add", "Edit", "Remove"),
-            "tool",
-        )  # fmt: skip
+        self.tool_list, self.tool_box, buttons = self._group(3)
         self.add_tool_button, self.edit_tool_button, self.remove_tool_button = buttons
         self.add_tool_button.clicked.connect(lambda: self.open_tool_editor(None))
         self.edit_tool_button.clicked.connect(self.edit_tool)
         self.remove_tool_button.clicked.connect(self.remove_tool)
         self.tool_list.itemActivated.connect(lambda _item: self.edit_tool())
 
-        self.allow_list, allow_box, buttons = self._group(
-            "Always allowed (run without asking)", "Always allowed tools", ("Ask again",),
-            "always allowed tool",
-        )  # fmt: skip
+        self.allow_list, self.allow_box, buttons = self._group(1)
         (self.ask_again_button,) = buttons
-        self.ask_again_button.setToolTip("Ask before each call of this tool again")
         self.ask_again_button.clicked.connect(self.ask_again)
-        hint = QLabel("Tools you allow with “Always allow this tool” in the chat appear here.")
-        hint.setWordWrap(True)
-        column = allow_box.layout()
+        self.allow_hint = QLabel(self.allow_box)
+        self.allow_hint.setWordWrap(True)
+        column = self.allow_box.layout()
         assert isinstance(column, QVBoxLayout)
-        column.insertWidget(0, hint)
+        column.insertWidget(0, self.allow_hint)
         self.allow_list.setMaximumHeight(90)
 
         top = QHBoxLayout()
-        top.addWidget(server_box, 3)
-        top.addWidget(tool_box, 2)
+        top.addWidget(self.server_box, 3)
+        top.addWidget(self.tool_box, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(top, 1)
-        layout.addWidget(allow_box)
+        layout.addWidget(self.allow_box)
+        self._retranslate()
         self._reload()
 
-    def _group(
-        self, title: str, name: str, labels: tuple[str, ...], noun: str
-    ) -> tuple[QListWidget, QGroupBox, list[QPushButton]]:
-        box = QGroupBox(title, self)
+    def _group(self, count: int) -> tuple[QListWidget, QGroupBox, list[QPushButton]]:
+        box = QGroupBox(self)
         listing = QListWidget(box)
-        listing.setAccessibleName(name)
         listing.currentRowChanged.connect(self._update_buttons)
         buttons: list[QPushButton] = []
         row = QHBoxLayout()
-        for label in labels:
-            button = QPushButton(label, box)
-            button.setAccessibleName(f"{label} {noun}")
+        for _n in range(count):
+            button = QPushButton(box)
             row.addWidget(button)
             buttons.append(button)
         row.addStretch()
@@ -134,6 +124,37 @@ class ToolsPage(QWidget):
         column.addWidget(listing, 1)
         column.addLayout(row)
         return listing, box, buttons
+
+    def changeEvent(self, event: QEvent) -> None:
+        if is_language_change(event):
+            self._retranslate()
+            self._reload()
+        super().changeEvent(event)
+
+    def _retranslate(self) -> None:
+        self.server_box.setTitle(_("MCP servers"))
+        self.server_list.setAccessibleName(_("MCP servers"))
+        self.tool_box.setTitle(_("Your tools (you type the result)"))
+        self.tool_list.setAccessibleName(_("User-defined tools"))
+        self.allow_box.setTitle(_("Always allowed (run without asking)"))
+        self.allow_list.setAccessibleName(_("Always allowed tools"))
+        self.allow_hint.setText(
+            _("Tools you allow with “Always allow this tool” in the chat appear here.")
+        )
+        for button, text, name in (
+            (self.add_server_button, _("Add"), _("Add server")),
+            (self.edit_server_button, _("Edit"), _("Edit server")),
+            (self.duplicate_server_button, _("Duplicate"), _("Duplicate server")),
+            (self.remove_server_button, _("Remove"), _("Remove server")),
+            (self.add_tool_button, _("Add"), _("Add tool")),
+            (self.edit_tool_button, _("Edit"), _("Edit tool")),
+            (self.remove_tool_button, _("Remove"), _("Remove tool")),
+            (self.ask_again_button, _("Ask again"), _("Ask again for the selected tool")),
+        ):
+            button.setText(text)
+            button.setAccessibleName(name)
+        self.edit_server_button.setToolTip(_("Edit the server; its Test button lists its tools"))
+        self.ask_again_button.setToolTip(_("Ask before each call of this tool again"))
 
     def tool_settings(self) -> ToolSettings:
         """The tool settings shown (may raise SettingsError, e.g. for a duplicate name)."""
@@ -160,13 +181,14 @@ class ToolsPage(QWidget):
             listing.addItems(items)
             listing.setCurrentRow(min(max(keep, 0), len(items) - 1))
         for row, tool in enumerate(self.user_tools):
-            self.tool_list.item(row).setToolTip(tool.description or "(no description)")
+            self.tool_list.item(row).setToolTip(tool.description or _("(no description)"))
         self._update_buttons()
 
     def _server_text(self, server: McpServer) -> str:
         text = f"{server.name}  —  {server.transport}: {_where(server)}"
         if server.keyring_headers:
-            text += f"  (secret headers: {', '.join(server.keyring_headers)})"
+            headers = ", ".join(server.keyring_headers)
+            text += "  " + _("(secret headers: {headers})").format(headers=headers)
         tested = self._tested.get(server.name)
         return f"{text}\n    {tested}" if tested else text
 

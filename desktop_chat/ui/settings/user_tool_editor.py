@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QColor, QFontDatabase, QTextCharFormat, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (
     QDialog,
@@ -24,9 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_chat.i18n import _
 from desktop_chat.storage.tool_settings import UserTool
 from desktop_chat.storage.validation import SettingsError
 from desktop_chat.tools.schema import ToolSchemaError, check_schema, check_tool_name
+from desktop_chat.ui.language import is_language_change
 from desktop_chat.ui.message_label import message_label
 
 TEMPLATE = {
@@ -48,7 +51,9 @@ def parse_schema(text: str) -> dict[str, object]:
         schema = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ToolSchemaError(
-            f"JSON syntax error at line {exc.lineno}, column {exc.colno}: {exc.msg}",
+            _("JSON syntax error at line {line}, column {column}: {problem}").format(
+                line=exc.lineno, column=exc.colno, problem=exc.msg
+            ),
             exc.lineno,
             exc.colno,
         ) from None
@@ -68,8 +73,7 @@ class UserToolEditor(QDialog):
         self, tool: UserTool | None, taken: set[str], parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Edit tool" if tool else "Add tool")
-        self.setAccessibleName(self.windowTitle())
+        self._editing = tool is not None
         self.setModal(True)
         self.resize(600, 560)
         self.result_tool: UserTool | None = None
@@ -78,24 +82,23 @@ class UserToolEditor(QDialog):
 
         form = QFormLayout()
         self.name_edit = QLineEdit(self)
-        self.name_edit.setAccessibleName("Tool name")
-        self.name_edit.setPlaceholderText("e.g. lookup_order (letters, digits, _ or -)")
-        form.addRow("&Name", self.name_edit)
+        self.name_label = QLabel(self)
+        self.name_label.setBuddy(self.name_edit)
+        form.addRow(self.name_label, self.name_edit)
         self.description_edit = QPlainTextEdit(self)
-        self.description_edit.setAccessibleName("Tool description")
-        self.description_edit.setPlaceholderText("What the tool does and when to use it")
         self.description_edit.setTabChangesFocus(True)
         self.description_edit.setMaximumHeight(70)
-        form.addRow("&Description", self.description_edit)
+        self.description_label = QLabel(self)
+        self.description_label.setBuddy(self.description_edit)
+        form.addRow(self.description_label, self.description_edit)
         self.schema_edit = QPlainTextEdit(self)
-        self.schema_edit.setAccessibleName("Parameters JSON Schema")
         self.schema_edit.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.schema_edit.setTabChangesFocus(True)
         self.schema_edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        schema_label = QLabel("&Parameters\n(JSON Schema)", self)
-        schema_label.setBuddy(self.schema_edit)
-        form.addRow(schema_label, self.schema_edit)
-        self.problem = message_label(self, "Tool problem")
+        self.schema_label = QLabel(self)
+        self.schema_label.setBuddy(self.schema_edit)
+        form.addRow(self.schema_label, self.schema_edit)
+        self.problem = message_label(self, "")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -117,6 +120,25 @@ class UserToolEditor(QDialog):
             self.schema_edit.textChanged,
         ):
             signal.connect(self._validate)
+        self._retranslate()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if is_language_change(event):
+            self._retranslate()
+        super().changeEvent(event)
+
+    def _retranslate(self) -> None:
+        self.setWindowTitle(_("Edit tool") if self._editing else _("Add tool"))
+        self.setAccessibleName(self.windowTitle())
+        self.name_label.setText(_("&Name"))
+        self.name_edit.setAccessibleName(_("Tool name"))
+        self.name_edit.setPlaceholderText(_("e.g. lookup_order (letters, digits, _ or -)"))
+        self.description_label.setText(_("&Description"))
+        self.description_edit.setAccessibleName(_("Tool description"))
+        self.description_edit.setPlaceholderText(_("What the tool does and when to use it"))
+        self.schema_label.setText(_("&Parameters\n(JSON Schema)"))
+        self.schema_edit.setAccessibleName(_("Parameters JSON Schema"))
+        self.problem.setAccessibleName(_("Tool problem"))
         self._validate()
 
     def tool(self) -> UserTool:
@@ -124,9 +146,13 @@ class UserToolEditor(QDialog):
         name = self.name_edit.text().strip()
         check_tool_name(name)
         if name.casefold() in self._builtins:
-            raise ToolSchemaError(f"{name!r} is the name of a built-in tool; choose another")
+            raise ToolSchemaError(
+                _("{name} is the name of a built-in tool; choose another").format(name=repr(name))
+            )
         if name.casefold() in self._taken:
-            raise ToolSchemaError(f"a tool named {name!r} exists; choose another name")
+            raise ToolSchemaError(
+                _("a tool named {name} exists; choose another name").format(name=repr(name))
+            )
         schema = parse_schema(self.schema_edit.toPlainText())
         return UserTool(name, self.description_edit.toPlainText().strip(), schema)
 

@@ -5,6 +5,9 @@ button click resolves, so nothing blocks the event loop (no dialog `exec()`). A 
 after approval to show the running call with its elapsed time and a Cancel button, and goes
 once the loop reports the call finished. Stopping the turn cancels the awaits, which removes
 their cards. Focus moves to the first card when cards appear.
+
+One card at a time carries the mnemonics (the one holding the focus, else the first), so that
+Alt+R runs the call the user is looking at and no letter is taken twice in the window.
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ import time
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from desktop_chat.i18n import _
+from desktop_chat.ui.language import is_language_change
 from desktop_chat.ui.tools.card import ToolCard
 
 if TYPE_CHECKING:
@@ -35,7 +40,6 @@ class ApprovalPanel(QScrollArea):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setAccessibleName("Tool calls waiting for you")
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -44,8 +48,7 @@ class ApprovalPanel(QScrollArea):
         self._column = QVBoxLayout(inner)
         self._column.setContentsMargins(8, 4, 8, 0)
         self._column.setSpacing(6)
-        self.heading = QLabel("<b>The model wants to use tools</b>", inner)
-        self.heading.setAccessibleName("Tool calls heading")
+        self.heading = QLabel(inner)
         self._column.addWidget(self.heading)
         self.setWidget(inner)
         self._cards: dict[str, ToolCard] = {}
@@ -55,7 +58,30 @@ class ApprovalPanel(QScrollArea):
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._tick)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._on_focus_changed)
+        self._retranslate()
         self.hide()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if is_language_change(event):
+            self._retranslate()
+        super().changeEvent(event)
+
+    def sizeHint(self) -> QSize:
+        """As tall as the cards (a card growing for an edit included), at most MAX_HEIGHT."""
+        hint = super().sizeHint()
+        inner = self.widget()
+        if inner is None:
+            return hint
+        wanted = inner.sizeHint().height() + 2 * self.frameWidth()
+        return QSize(hint.width(), min(wanted, MAX_HEIGHT))
+
+    def _retranslate(self) -> None:
+        self.setAccessibleName(_("Tool calls waiting for you"))
+        self.heading.setText("<b>{}</b>".format(_("The model wants to use tools")))
+        self.heading.setAccessibleName(_("Tool calls heading"))
 
     # --- what the tool loop awaits --------------------------------------------------------------
 
@@ -145,6 +171,7 @@ class ApprovalPanel(QScrollArea):
         card = ToolCard(pending, self.widget())
         card.cancel_clicked.connect(self.cancel_requested)
         card.file_chosen.connect(self.file_picked)
+        card.editing_changed.connect(lambda _shown: self._keep_in_view(card))
         first = not self._cards
         self._cards[card.call_id] = card
         self._column.addWidget(card)
@@ -152,6 +179,8 @@ class ApprovalPanel(QScrollArea):
         if focus and (first or not self._has_focus()):
             card.focus_primary()
             self.ensureWidgetVisible(card)
+        self._share_mnemonics()
+        self.updateGeometry()
         self.cards_changed.emit(len(self._cards))
         return card
 
@@ -168,7 +197,34 @@ class ApprovalPanel(QScrollArea):
             self.hide()
         elif had_focus:
             next(iter(self._cards.values())).focus_primary()
+        self._share_mnemonics()
+        self.updateGeometry()
         self.cards_changed.emit(len(self._cards))
+
+    def _share_mnemonics(self) -> None:
+        """Give the mnemonics to the card holding the focus, else to the first card."""
+        focused = QApplication.focusWidget()
+        cards = list(self._cards.values())
+        holder = next((c for c in cards if focused is not None and c.isAncestorOf(focused)), None)
+        for card in cards:
+            card.set_keyed(card is (holder or cards[0]))
+
+    def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if shiboken6.isValid(self) and new is not None and self.isAncestorOf(new):
+            self._share_mnemonics()
+
+    def _keep_in_view(self, card: ToolCard) -> None:
+        """Scroll so the edit, with its own buttons, shows whole (once the card is laid out)."""
+
+        self.updateGeometry()
+
+        def scroll() -> None:
+            if shiboken6.isValid(card) and card.editing():
+                self.ensureWidgetVisible(card.edit_box, 0, 8)
+            elif shiboken6.isValid(card):
+                self.ensureWidgetVisible(card.edit_button, 0, 8)
+
+        QTimer.singleShot(0, self, scroll)
 
     def _has_focus(self) -> bool:
         focused = QApplication.focusWidget()

@@ -5,17 +5,29 @@ Run, Edit arguments (a JSON editor checked against the tool's schema before it c
 and Always allow. For a user-defined tool it holds a field for the result the user types; for
 read_text_file a file picker. Once approved it shows the elapsed time and a Cancel button.
 The card only emits what the user chose; the panel turns that into the loop's decision.
+
+While the arguments are edited the card's other decisions are disabled: Run would run the
+arguments the model sent, not those on screen. The edit ends with its own two buttons, right
+under an editor that grows with its text up to EDITOR_LINES and then scrolls.
+
+Mnemonics: several cards can be shown at once, and a letter may be taken once per window, so
+only the card the panel calls `keyed` (the one with the focus, else the first) carries them.
+Their letters avoid the window's own (Endpoint, Model, Temperature, max toKens, reasoNing,
+thinkinG): Alt+E used to reach the Endpoint box instead of Edit arguments.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
+from collections.abc import Callable
 from html import escape
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -28,13 +40,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_chat.i18n import N_, _
 from desktop_chat.ui.chat.tool_call_html import pretty_arguments
+from desktop_chat.ui.icons import icon
+from desktop_chat.ui.language import is_language_change
 from desktop_chat.ui.message_label import message_label
 
 if TYPE_CHECKING:
     from desktop_chat.tools.events import PendingCall
+    from desktop_chat.tools.registry import ToolEntry
 
 READ_FILE = "read_text_file"
+EDITOR_LINES = (3, 10)  # the argument editor's height, in lines: at least, at most
+_MNEMONIC = re.compile(r"\(&[^)]\)|&(?=[^&])")  # "(&R)" of a Chinese label, or "&" before a letter
+
+
+def plain(text: str) -> str:
+    """`text` without its mnemonic, in either convention ("&Run", "运行(&R)")."""
+    return _MNEMONIC.sub("", text)
 
 
 class ToolCard(QFrame):
@@ -44,6 +67,7 @@ class ToolCard(QFrame):
     answered = Signal(object)  # str, or None when the user declines to answer
     cancel_clicked = Signal(str)  # call id
     file_chosen = Signal(str)  # a path the user picked for read_text_file
+    editing_changed = Signal(bool)  # the argument editor opened or closed
 
     def __init__(self, pending: PendingCall, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,37 +76,34 @@ class ToolCard(QFrame):
         self.started: float | None = None
         self._had_focus = False
         self.typed_answer: str | None = None
+        self.keyed = True  # carries the mnemonics (see the module docstring)
         tool = pending.tool
         self.name = pending.call.name
         self.needs_person = tool is not None and tool.needs_person
         self.setObjectName("toolCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setAccessibleName(f"Tool call {self.name}")
-        origin = tool.origin if tool is not None else "not offered"
+        # What the state line says, kept untranslated so it follows a language change.
+        self._state = N_("The model wants to run this tool.")
+        self._primary = N_("&Send result") if self.needs_person else N_("&Run")
+        if not pending.valid and tool is not None:
+            self._primary = N_("&Report the problem")  # the loop sends the problem as the result
 
-        self.title = QLabel(f"<b>{_escape(self.name)}</b> · {_escape(origin)}", self)
+        self.title = QLabel(self)
         self.title.setTextFormat(Qt.TextFormat.RichText)
-        self.title.setAccessibleName("Tool and origin")
-        self.state_label = message_label(self, "Call state", "The model wants to run this tool.")
+        self.state_label = message_label(self, "")
         self.arguments = QPlainTextEdit(pretty_arguments(pending.call.arguments), self)
         self.arguments.setReadOnly(True)
-        self.arguments.setAccessibleName(f"Arguments of {self.name}")
         self.arguments.setTabChangesFocus(True)
         self._fit(self.arguments, 6)
-        self.problem = message_label(self, "Problem with the arguments", _problem_text(pending))
+        self.problem = message_label(self, "")
         self.problem.setObjectName("toolProblem")
-        self.problem.setVisible(bool(self.problem.text()))
 
         self.editor = QPlainTextEdit(self)
-        self.editor.setAccessibleName(f"Edited arguments of {self.name} (JSON)")
         self.editor.setTabChangesFocus(True)
         self.editor.textChanged.connect(self._check_edit)
-        self.editor.setFixedHeight(8 * self.editor.fontMetrics().lineSpacing() + 12)
-        self.edit_status = message_label(self, "Edited arguments check")
-        self.run_edited = self._button("Run &with these arguments", "Run with the edited arguments")
-        self.run_edited.clicked.connect(self._on_run_edited)
-        self.cancel_edit = self._button("Back", "Leave the arguments as the model sent them")
-        self.cancel_edit.clicked.connect(lambda: self._show_editor(False))
+        self.edit_status = message_label(self, "")
+        self.run_edited = self._button(self._on_run_edited, "play")
+        self.cancel_edit = self._button(lambda: self._show_editor(False))
         edit_row = QHBoxLayout()
         edit_row.addWidget(self.edit_status, 1)
         edit_row.addWidget(self.cancel_edit)
@@ -95,34 +116,20 @@ class ToolCard(QFrame):
         self.edit_box.hide()
 
         self.result_edit = QPlainTextEdit(self)
-        self.result_edit.setAccessibleName(f"Result of {self.name}")
-        self.result_edit.setPlaceholderText("Type the result the model should receive")
         self.result_edit.setTabChangesFocus(True)
         self.result_edit.setFixedHeight(4 * self.result_edit.fontMetrics().lineSpacing() + 12)
         self.result_edit.setVisible(self.needs_person)
 
-        primary = "&Send result" if self.needs_person else "&Run"
-        if not pending.valid and pending.tool is not None:
-            primary = "&Report the problem"  # the loop sends the problem back as the result
-        self.run_button = self._button(primary, f"Run {self.name}")
-        self.run_button.clicked.connect(self._on_run)
-        self.edit_button = self._button("&Edit arguments", f"Edit the arguments of {self.name}")
-        self.edit_button.clicked.connect(lambda: self._show_editor(True))
-        self.deny_button = self._button("&Deny", f"Deny {self.name}")
-        self.deny_button.clicked.connect(lambda: self.decided.emit("deny", ""))
-        self.always_button = self._button(
-            "&Always allow this tool", f"Always allow {self.name} without asking"
-        )
+        self.run_button = self._button(self._on_run, "play")
+        self.edit_button = self._button(lambda: self._show_editor(True), "pencil")
+        self.deny_button = self._button(lambda: self.decided.emit("deny", ""), "ban")
+        self.always_button = self._button(lambda: self.decided.emit("always", ""))
         self.always_button.setEnabled(pending.valid)
-        self.always_button.clicked.connect(lambda: self.decided.emit("always", ""))
-        self.file_button = self._button("Choose &file…", "Choose the file the tool may read")
-        self.file_button.clicked.connect(self.choose_file)
-        self.file_button.setVisible(self.name == READ_FILE and pending.tool is not None)
-        self.skip_button = self._button("Do&n't answer", f"Send no result for {self.name}")
-        self.skip_button.clicked.connect(lambda: self.answered.emit(None))
+        self.file_button = self._button(self.choose_file, "file")
+        self.file_button.setVisible(self.name == READ_FILE and tool is not None)
+        self.skip_button = self._button(lambda: self.answered.emit(None))
         self.skip_button.hide()
-        self.cancel_button = self._button("&Cancel", f"Cancel the running call of {self.name}")
-        self.cancel_button.clicked.connect(lambda: self.cancel_clicked.emit(self.call_id))
+        self.cancel_button = self._button(lambda: self.cancel_clicked.emit(self.call_id), "x")
         self.cancel_button.hide()
 
         buttons = QHBoxLayout()
@@ -134,7 +141,7 @@ class ToolCard(QFrame):
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
         column = QVBoxLayout(self)
-        column.setContentsMargins(8, 6, 8, 6)
+        column.setContentsMargins(8, 8, 8, 8)
         column.setSpacing(4)
         column.addWidget(self.title)
         column.addWidget(self.state_label)
@@ -143,6 +150,12 @@ class ToolCard(QFrame):
         column.addWidget(self.edit_box)
         column.addWidget(self.result_edit)
         column.addLayout(buttons)
+        # Tab reads the card as it is laid out: top to bottom, left to right.
+        order = (self.arguments, self.editor, self.cancel_edit, self.run_edited, self.result_edit,
+                 self.file_button, self.run_button, self.edit_button, self.deny_button,
+                 self.always_button, self.skip_button, self.cancel_button)  # fmt: skip
+        for first, second in pairwise(order):
+            QWidget.setTabOrder(first, second)
         self._decision_buttons = (
             self.run_button,
             self.edit_button,
@@ -150,22 +163,81 @@ class ToolCard(QFrame):
             self.always_button,
             self.file_button,
         )
-        self.setAccessibleDescription(
-            f"{self.name} from {origin} with arguments {pending.call.arguments or '{}'}"
-        )
+        self._retranslate()
 
-    def _button(self, text: str, name: str) -> QPushButton:
-        button = QPushButton(text, self)
-        button.setAccessibleName(name)
-        button.setToolTip(name)
+    def _button(self, clicked: Callable[[], object], icon_name: str = "") -> QPushButton:
+        button = QPushButton(self)
         button.setAutoDefault(False)
+        if icon_name:
+            button.setIcon(icon(icon_name))
+            button.setIconSize(QSize(16, 16))
+        button.clicked.connect(clicked)
         return button
 
-    def _fit(self, editor: QPlainTextEdit, lines: int) -> None:
-        """Show up to `lines` lines (as many as the text has, at least two), then scroll."""
-        shown = min(max(editor.toPlainText().count("\n") + 1, 2), lines)
+    def _fit(self, editor: QPlainTextEdit, lines: int, least: int = 2) -> None:
+        """Show up to `lines` lines (as many as the text has, at least `least`), then scroll."""
+        shown = min(max(editor.toPlainText().count("\n") + 1, least), lines)
         frame = 2 * (editor.frameWidth() + int(editor.document().documentMargin()))
         editor.setFixedHeight(int((shown + 0.6) * editor.fontMetrics().lineSpacing()) + frame)
+
+    # --- words ----------------------------------------------------------------------------------
+
+    def changeEvent(self, event: QEvent) -> None:
+        if is_language_change(event):
+            self._retranslate()
+        super().changeEvent(event)
+
+    def set_keyed(self, keyed: bool) -> None:
+        """Carry the mnemonics (this card has the focus, or is first) or give them up."""
+        if keyed != self.keyed:
+            self.keyed = keyed
+            self._retranslate()
+
+    def _retranslate(self) -> None:
+        name = self.name
+        tool = self.pending.tool
+        origin = _origin(tool)
+        self.setAccessibleName(_("Tool call {name}").format(name=name))
+        self.setAccessibleDescription(
+            _("{name} from {origin} with arguments {arguments}").format(
+                name=name, origin=origin, arguments=self.pending.call.arguments or "{}"
+            )
+        )
+        self.title.setText(f"<b>{_escape(name)}</b> · {_escape(origin)}")
+        self.title.setAccessibleName(_("Tool and origin"))
+        self.state_label.setAccessibleName(_("Call state"))
+        self._show_state()
+        self.arguments.setAccessibleName(_("Arguments of {name}").format(name=name))
+        self.problem.setAccessibleName(_("Problem with the arguments"))
+        self.problem.setText(_problem_text(self.pending))
+        self.problem.setVisible(bool(self.problem.text()))
+        self.editor.setAccessibleName(_("Edited arguments of {name} (JSON)").format(name=name))
+        self.edit_status.setAccessibleName(_("Edited arguments check"))
+        if self.edit_box.isVisibleTo(self):
+            self.edited_arguments()
+        self.result_edit.setAccessibleName(_("Result of {name}").format(name=name))
+        self.result_edit.setPlaceholderText(_("Type the result the model should receive"))
+        for button, text, tip in (
+            (self.run_edited, _("R&un with these arguments"), _("Run with the edited arguments")),
+            (self.cancel_edit, _("Cance&l edit"), _("Leave the arguments as the model sent them")),
+            (self.run_button, _(self._primary), _("Run {name}")),
+            (self.edit_button, _("Ed&it arguments"), _("Edit the arguments of {name}")),
+            (self.deny_button, _("&Deny"), _("Deny {name}")),
+            (self.always_button, _("&Always allow this tool"),
+             _("Always allow {name} without asking")),
+            (self.file_button, _("Choose &file…"), _("Choose the file the tool may read")),
+            (self.skip_button, _("Don't ans&wer"), _("Send no result for {name}")),
+            (self.cancel_button, _("&Cancel"), _("Cancel the running call of {name}")),
+        ):  # fmt: skip
+            button.setText(text if self.keyed else plain(text))
+            button.setAccessibleName(tip.format(name=name))
+            button.setToolTip(tip.format(name=name))
+
+    def _show_state(self) -> None:
+        if self.started is not None:
+            self.tick(time.monotonic())
+        else:
+            self.state_label.setText(_(self._state))
 
     # --- what the panel asks of a card ----------------------------------------------------------
 
@@ -181,24 +253,29 @@ class ToolCard(QFrame):
         for button in self._decision_buttons:
             button.hide()
         self.result_edit.show()
-        self.run_button.setText("&Send result")
+        self._primary = N_("&Send result")
         self.run_button.show()
         self.skip_button.show()
-        self.state_label.setText("Type the result the model should receive.")
+        self._state = N_("Type the result the model should receive.")
+        self._retranslate()
 
     def set_waiting(self, text: str) -> None:
-        """Approved: no more decisions, just wait for the call to start."""
+        """Approved: no more decisions, just wait for the call to start.
+
+        `text` is a message marked with N_(), translated here and again on a language change.
+        """
         focused = QApplication.focusWidget()
         self._had_focus = focused is not None and self.isAncestorOf(focused)
         for button in (*self._decision_buttons, self.skip_button):
             button.hide()
         self.edit_box.hide()
         self.result_edit.setReadOnly(True)
-        self.state_label.setText(text)
+        self._state = text
+        self._show_state()
 
     def set_running(self, now: float | None = None) -> None:
         had_focus = self._had_focus
-        self.set_waiting("Running…")
+        self.set_waiting(N_("Running…"))
         self.started = time.monotonic() if now is None else now
         self.cancel_button.setVisible(not self.needs_person)
         if self.cancel_button.isVisible() and (had_focus or self._had_focus):
@@ -206,7 +283,8 @@ class ToolCard(QFrame):
 
     def tick(self, now: float) -> None:
         if self.started is not None:
-            self.state_label.setText(f"Running… {now - self.started:.1f} s")
+            seconds = f"{now - self.started:.1f}"
+            self.state_label.setText(_("Running… {seconds} s").format(seconds=seconds))
 
     # --- user actions ---------------------------------------------------------------------------
 
@@ -218,16 +296,24 @@ class ToolCard(QFrame):
                 return
         self.decided.emit("run", "")
 
+    def editing(self) -> bool:
+        return self.edit_box.isVisibleTo(self)
+
     def _show_editor(self, shown: bool) -> None:
         if shown and not self.editor.toPlainText():
             self.editor.setPlainText(pretty_arguments(self.pending.call.arguments))
         self.edit_box.setVisible(shown)
         self.arguments.setVisible(not shown)
+        # Run would run what the model sent, not what is on screen: decide after the edit.
+        for button in (self.run_button, self.edit_button, self.deny_button, self.file_button):
+            button.setEnabled(not shown)
+        self.always_button.setEnabled(not shown and self.pending.valid)
         if shown:
             self._check_edit()
             self.editor.setFocus()
         else:
             self.edit_button.setFocus()
+        self.editing_changed.emit(shown)
 
     def edited_arguments(self) -> str | None:
         """The editor's arguments as compact JSON, or None (with the reason shown) if unusable."""
@@ -242,11 +328,12 @@ class ToolCard(QFrame):
         if problems:
             self.edit_status.setText(f"⚠ {describe_problems(problems)}")
             return None
-        self.edit_status.setText("✓ valid arguments")
+        self.edit_status.setText(_("✓ valid arguments"))
         return json.dumps(parsed.value, ensure_ascii=False)
 
     def _check_edit(self) -> None:
-        if self.edit_box.isVisible():
+        self._fit(self.editor, EDITOR_LINES[1], EDITOR_LINES[0])
+        if self.edit_box.isVisibleTo(self):
             self.run_edited.setEnabled(self.edited_arguments() is not None)
 
     def _on_run_edited(self) -> None:
@@ -258,7 +345,7 @@ class ToolCard(QFrame):
 
     def choose_file(self) -> None:
         """Open a file dialog (open(), never exec(): the event loop must keep running)."""
-        dialog = QFileDialog(self, f"Choose the file {self.name} may read")
+        dialog = QFileDialog(self, _("Choose the file {name} may read").format(name=self.name))
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         asked = self.pending.arguments.get("path") if self.pending.arguments else None
         if isinstance(asked, str) and asked:
@@ -283,9 +370,20 @@ class ToolCard(QFrame):
             self.decided.emit("edit", json.dumps({"path": path}, ensure_ascii=False))
 
 
+def _origin(tool: ToolEntry | None) -> str:
+    """Where the tool comes from, in the reader's language (`ToolEntry.origin` in English)."""
+    if tool is None:
+        return _("not offered")
+    if tool.source.startswith("mcp:"):
+        return _("MCP server {name}").format(name=repr(tool.source.removeprefix("mcp:")))
+    if tool.source == "builtin":
+        return _("built-in")
+    return _("user-defined") if tool.source == "user" else tool.source
+
+
 def _problem_text(pending: PendingCall) -> str:
     if pending.tool is None:
-        return "⚠ The model asked for a tool that is not offered."
+        return _("⚠ The model asked for a tool that is not offered.")
     if pending.parse_error:
         return f"⚠ {pending.parse_error}"
     if pending.schema_errors:

@@ -8,9 +8,11 @@ whether it is connected (and how many tools it offers) or why it failed. The men
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QEvent, QPoint
 from PySide6.QtWidgets import QMenu, QToolButton, QWidget
 
+from desktop_chat.i18n import _, ngettext
+from desktop_chat.ui.language import is_language_change
 from desktop_chat.ui.tools.session import BUILTINS, ToolSession
 
 
@@ -21,26 +23,36 @@ class ToolsMenu(QToolButton):
         super().__init__(parent)
         self.session = session
         self.choices = QMenu(self)
-        self.choices.setAccessibleName("Tools offered to the model")
         self.choices.setToolTipsVisible(True)
         self.choices.aboutToShow.connect(self.rebuild)
-        self.setToolTip("Choose the tools the model may call in this conversation")
         self.clicked.connect(self.open_menu)
         session.enabled_changed.connect(self.update_label)
         session.server_failed.connect(lambda _name, _error: self.update_label())
         session.server_started.connect(lambda _name, _count: self.update_label())
         self.update_label()
 
+    def changeEvent(self, event: QEvent) -> None:
+        if is_language_change(event):
+            self.update_label()
+        super().changeEvent(event)
+
     def update_label(self) -> None:
         count = len(self.session.active())
-        self.setText(f"Tools ({count})")
-        self.setAccessibleName(f"Tools: {count} enabled")
+        self.choices.setAccessibleName(_("Tools offered to the model"))
+        self.setText(_("Tools ({count})").format(count=count))
+        self.setAccessibleName(_("Tools: {count} enabled").format(count=count))
         errors = self.session.server_errors
         failed = [k for k in self.session.active() if k.startswith("mcp:") and k[4:] in errors]
-        self.setToolTip(
-            "Choose the tools the model may call in this conversation"
-            + (f" — {len(failed)} server(s) failed to start" if failed else "")
-        )
+        tip = _("Choose the tools the model may call in this conversation")
+        if failed:
+            tip = ngettext(
+                "Choose the tools the model may call in this conversation — {n} server failed "
+                "to start",
+                "Choose the tools the model may call in this conversation — {n} servers failed "
+                "to start",
+                len(failed),
+            ).format(n=len(failed))
+        self.setToolTip(tip)
 
     def open_menu(self) -> None:
         self.rebuild()
@@ -51,31 +63,34 @@ class ToolsMenu(QToolButton):
         menu, session = self.choices, self.session
         menu.clear()
         tools = session.tool_settings()
-        menu.addSection("Built-in")
+        menu.addSection(_("Built-in"))
         for name, label in BUILTINS:
-            self._add(f"builtin:{name}", f"{label} ({name})", "Runs inside the app")
-        menu.addSection("Your tools (you type the result)")
+            self._add(f"builtin:{name}", f"{_(label)} ({name})", _("Runs inside the app"))
+        menu.addSection(_("Your tools (you type the result)"))
         if not tools.user_tools:
-            self._empty("None defined — add them in Settings")
+            self._empty(_("None defined — add them in Settings"))
         for tool in tools.user_tools:
-            self._add(f"user:{tool.name}", tool.name, tool.description or "No description")
-        menu.addSection("MCP servers")
+            self._add(f"user:{tool.name}", tool.name, tool.description or _("No description"))
+        menu.addSection(_("MCP servers"))
         if not tools.mcp_servers:
-            self._empty("None configured — add them in Settings")
+            self._empty(_("None configured — add them in Settings"))
         for server in tools.mcp_servers:
             key = f"mcp:{server.name}"
             error = session.server_errors.get(server.name)
             connection = session.connected(server.name)
             what = server.url or " ".join((server.command, *server.args))
             if error:
-                label, tip = f"{server.name} — failed to start", error
+                label, tip = _("{name} — failed to start").format(name=server.name), error
             elif connection is not None:
-                label, tip = f"{server.name} — {len(connection.tools)} tools", what
+                count = len(connection.tools)
+                label = ngettext("{name} — {n} tool", "{name} — {n} tools", count)
+                label, tip = label.format(name=server.name, n=count), what
             else:
-                label, tip = server.name, f"Started when a message needs it: {what}"
+                tip = _("Started when a message needs it: {what}").format(what=what)
+                label = server.name
             self._add(key, label, tip)
         menu.addSeparator()
-        none = menu.addAction("Turn all off")
+        none = menu.addAction(_("Turn all off"))
         none.setEnabled(bool(session.active()))
         none.triggered.connect(self._all_off)
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop_chat.i18n import N_
 from desktop_chat.storage.settings import Settings
 from desktop_chat.storage.tool_settings import McpServer, ToolSettings
 
@@ -36,9 +37,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BUILTINS = (
-    ("current_time", "Current date and time"),
-    ("calculator", "Calculator"),
-    ("read_text_file", "Read a text file you pick"),
+    ("current_time", N_("Current date and time")),
+    ("calculator", N_("Calculator")),
+    ("read_text_file", N_("Read a text file you pick")),
 )
 # None enabled: a request offers no tools until the user turns them on for the conversation.
 DEFAULT_ENABLED: frozenset[str] = frozenset()

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from desktop_chat.core.accumulator import Accumulator
 from desktop_chat.core.conversation import AssistantTurn, Message, ToolCall
 from desktop_chat.core.events import ToolCallDelta, ToolCallStart
+from desktop_chat.i18n import _, ngettext
 from desktop_chat.session.tool_step import ToolStep, closing_message
 
 if TYPE_CHECKING:
@@ -121,18 +122,22 @@ class ToolTurnView:
         self._ready.clear()
         self._preparing.clear()
         self.chat.begin_answer()  # the next step's assistant entry streams
-        self.status.set_state("Waiting…")
+        self.status.set_state(_("Waiting…"))
 
     def _show_preparing(self, event: ToolCallStart | ToolCallDelta) -> None:
         if isinstance(event, ToolCallStart):
             self._preparing[event.index] = (event.name, 0)
         else:
-            name, size = self._preparing.get(event.index, ("a tool", 0))
+            name, size = self._preparing.get(event.index, (_("a tool"), 0))
             self._preparing[event.index] = (name, size + len(event.arguments))
         names = ", ".join(name for name, _size in self._preparing.values())
         size = sum(size for _name, size in self._preparing.values())
         self.transcript.set_notice(
-            f"Preparing a call to {names}… ({size} characters of arguments so far)"
+            ngettext(
+                "Preparing a call to {names}… ({n} character of arguments so far)",
+                "Preparing a call to {names}… ({n} characters of arguments so far)",
+                size,
+            ).format(names=names, n=size)
         )
 
     def _open_entry(self) -> None:
@@ -157,7 +162,7 @@ class ToolTurnView:
         origin = event.tool.origin if event.tool is not None else None
         self._step.ready(event.call, origin, problem)
         self._dirty = True
-        self.status.set_state("Waiting for approval…")
+        self.status.set_state(_("Waiting for approval…"))
 
     def _on_call_event(self, event: object) -> None:
         panel, events, step = self.session.approval, self._events, self._step
@@ -168,7 +173,7 @@ class ToolTurnView:
         elif isinstance(event, events.ToolCallStarted):
             step.started(event.call_id)
             self._starting.append(event.call_id)
-            self.status.set_state("Running tools…")
+            self.status.set_state(_("Running tools…"))
         elif isinstance(event, events.ToolCallFinished):
             cancelled = event.is_error and self.session.was_cancelled(event.call_id)
             step.finished(

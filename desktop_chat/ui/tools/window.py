@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QBoxLayout, QWidget
 
+from desktop_chat.i18n import _
 from desktop_chat.ui.tools.approval import ApprovalPanel
 from desktop_chat.ui.tools.menu import ToolsMenu
 from desktop_chat.ui.tools.session import ToolSession
@@ -70,7 +71,9 @@ class WindowTools:
 
     def _on_server_failed(self, name: str, error: str) -> None:
         self._banners.show_notice(
-            f"mcp:{name}", f"{error}. The conversation goes on without its tools.", warning=True
+            f"mcp:{name}",
+            _("{error}. The conversation goes on without its tools.").format(error=error),
+            warning=True,
         )
 
     async def aclose(self) -> None:
