@@ -6,7 +6,9 @@ of code, after a sentence, before a word, and inside an unbroken token as a last
 piece is then parsed on its own, behind the lines that make it the same kind of block (the
 fence's opening line, the table's head), and drawn with no margin between it and its
 neighbours, one code label, one table head, and columns of equal width, so the pieces read as
-one block.
+one block. A heading goes on behind its `#` marks, a quote behind its `>` marks: a quote is cut
+before a line of it (after a paragraph of it past PIECE, any line past PIECE_LOOSE), and a long
+line of a quote, or a long heading, where a paragraph is.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ _SENTENCE_END = re.compile(r"(?:[.?!:;] |[。！？；])" + _LETTER)
 _WORD_START = re.compile(r"\s" + _LETTER)
 _ANY_LETTER = re.compile(_LETTER)
 _CANDIDATES_TRIED = 64  # cut candidates checked per step; more only once more text arrived
+_QUOTE_MARKS = re.compile(r" {0,3}>(?:[ \t]{0,3}>)*[ \t]?")  # what makes a line part of a quote
 
 
 def _balanced(text: str, start: int, stop: int) -> bool:
@@ -70,6 +73,11 @@ def find_cut(
         return _first_line(rows[2:], lines, begin, certain, head, TABLE_PIECE)
     if block.type == "fence":
         return _fence_cut(block, lines, begin, certain, text)
+    if block.type == "blockquote_open":
+        return _quote_cut(block, lines, begin, certain, text)
+    if block.type == "heading_open" and block.markup.startswith("#"):
+        cut = _paragraph_cut(text, begin, min(end, len(text)))
+        return None if cut is None else (cut[0], block.markup + " ")
     if block.type == "paragraph_open" or (
         block.type == "heading_open" and block.markup in ("=", "-")
     ):
@@ -109,6 +117,30 @@ def _fence_cut(
     return None
 
 
+def _quote_cut(
+    quote: Token, lines: list[int], begin: int, certain: int, text: str
+) -> tuple[int, str] | None:
+    """Cut before a line of the quote (after one of its paragraphs past PIECE, any line past
+    PIECE_LOOSE), or in a long line of it where a paragraph is cut, going on behind its marks."""
+    assert quote.map is not None
+    for line in range(quote.map[0], min(certain, quote.map[1], len(lines))):
+        start = lines[line]
+        stop = lines[line + 1] if line + 1 < len(lines) else len(text)
+        marks = _QUOTE_MARKS.match(text, start, stop)
+        if marks is None:
+            continue  # a lazy line, going on with the paragraph above: no place to cut
+        size = start - begin
+        after_paragraph = _QUOTE_MARKS.fullmatch(text, lines[line - 1], start - 1)
+        if line > quote.map[0] and (
+            size >= PIECE_LOOSE or (size >= PIECE and after_paragraph is not None)
+        ):
+            return start, ""
+        cut = _paragraph_cut(text, marks.end(), stop)
+        if cut is not None:
+            return cut[0], marks.group()
+    return None
+
+
 def _paragraph_cut(text: str, begin: int, end: int) -> tuple[int, str] | None:
     """Cut after a sentence past PIECE, before a word past PIECE_LOOSE, or past PIECE_HARD.
 
@@ -133,7 +165,9 @@ def _paragraph_cut(text: str, begin: int, end: int) -> tuple[int, str] | None:
 
 CONTINUED, FOLLOWED = "dc_continued", "dc_followed"
 _MARGINS = {CONTINUED: "margin-top:0px", FOLLOWED: "margin-bottom:0px"}
-_BOX_OPENS = frozenset({"paragraph_open", "heading_open", "bullet_list_open", "ordered_list_open"})
+_BOX_OPENS = frozenset(
+    {"paragraph_open", "heading_open", "bullet_list_open", "ordered_list_open", "blockquote_open"}
+)
 
 
 def mark_pieces(
@@ -152,8 +186,11 @@ def mark_pieces(
         token = tokens[index]
         token.meta[mark] = True
         if token.type in _BOX_OPENS:
-            style = token.attrGet("style")
-            token.attrSet("style", f"{style}; {_MARGINS[mark]}" if style else _MARGINS[mark])
+            _add_style(token, _MARGINS[mark])
+            if token.type == "blockquote_open":  # and the paragraph inside it on that side
+                inner = _inner_paragraph(tokens, index, last=mark == FOLLOWED)
+                if inner is not None:
+                    _add_style(inner, _MARGINS[mark])
         elif token.type == "table_open":
             _equal_columns(tokens, index)
     head = starts[0]
@@ -162,6 +199,25 @@ def mark_pieces(
         if stop is not None:
             del tokens[head + 1 : stop + 1]
     return tokens
+
+
+def _add_style(token: Token, style: str) -> None:
+    old = token.attrGet("style")
+    token.attrSet("style", f"{old}; {style}" if old else style)
+
+
+def _inner_paragraph(tokens: list[Token], quote: int, *, last: bool) -> Token | None:
+    """The first (or last) paragraph directly inside the quote opened at `quote`."""
+    level = tokens[quote].level + 1
+    found = None
+    for token in tokens[quote + 1 :]:
+        if token.type == "blockquote_close" and token.level == level - 1:
+            break
+        if token.type == "paragraph_open" and token.level == level:
+            found = token
+            if not last:
+                break
+    return found
 
 
 def _equal_columns(tokens: list[Token], table: int) -> None:

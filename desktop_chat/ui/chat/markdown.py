@@ -385,4 +385,8 @@ class MarkdownRenderer:
     def _blockquote_open(
         self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
     ) -> str:
-        return f'<blockquote style="color:{self.theme.muted};">'
+        style = f"color:{self.theme.muted};"
+        margins = tokens[idx].attrGet("style")  # a quote drawn in pieces (block_pieces.py)
+        if margins:
+            style += f" {margins};"
+        return f'<blockquote style="{style}">'

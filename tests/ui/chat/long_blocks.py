@@ -33,6 +33,13 @@ MIXED = (
     + "\n\n"
     + ORDERED[:2500]
 )
+HEADING = "# " + "".join(f"Step {i} calls `fn_{i}()` before the *next* one. " for i in range(200))
+QUOTE = "".join(
+    f"> Point {i}: `check({i})` before the *next* step, then go on.\n"
+    + (">\n" if i % 4 == 3 else "")
+    for i in range(300)
+)
+QUOTE_LINE = "> " + PARAGRAPH + "\n"
 SHAPES = {
     "list": LIST,
     "ordered": ORDERED,
@@ -41,4 +48,7 @@ SHAPES = {
     "paragraph": PARAGRAPH,
     "token": TOKEN,
     "mixed": MIXED,
+    "heading": HEADING,
+    "quote": QUOTE,
+    "quote line": QUOTE_LINE,
 }

@@ -10,7 +10,17 @@ import pytest
 from desktop_chat.ui.chat.block_pieces import PIECE_HARD
 from desktop_chat.ui.chat.markdown import MarkdownRenderer, RenderContext, Theme
 from desktop_chat.ui.chat.markdown_stream import MarkdownStream, render_markdown
-from tests.ui.chat.long_blocks import CODE, LIST, PARAGRAPH, SHAPES, TABLE, TOKEN
+from tests.ui.chat.long_blocks import (
+    CODE,
+    HEADING,
+    LIST,
+    PARAGRAPH,
+    QUOTE,
+    QUOTE_LINE,
+    SHAPES,
+    TABLE,
+    TOKEN,
+)
 
 
 def streamed(text: str, seed: int) -> tuple[MarkdownStream, MarkdownRenderer]:
@@ -42,7 +52,9 @@ def test_streamed_pieces_equal_the_whole_answer_drawn_at_once(shape: str, seed: 
     assert stream.raw == text
 
 
-@pytest.mark.parametrize("shape", ["list", "code", "table", "paragraph", "token"])
+@pytest.mark.parametrize(
+    "shape", ["list", "code", "table", "paragraph", "token", "heading", "quote", "quote line"]
+)
 def test_a_long_block_is_drawn_in_pieces(shape: str) -> None:
     stream, _ = streamed(SHAPES[shape], 0)
 
@@ -93,6 +105,9 @@ def parsed_per_step(
         ("code line", CODE.splitlines(keepends=True)[:-1]),
         ("table row", TABLE.splitlines(keepends=True)),
         ("sentence", [s + ". " for s in PARAGRAPH.split(". ") if s]),
+        ("heading sentence", [s + ". " for s in HEADING.split(". ") if s]),
+        ("quote line", QUOTE.splitlines(keepends=True)),
+        ("quoted sentence", [s + ". " for s in QUOTE_LINE.split(". ") if s]),
     ],
 )
 def test_the_work_per_step_does_not_grow_with_the_block(name: str, unit: list[str]) -> None:
@@ -113,3 +128,20 @@ def test_an_unbroken_token_is_cut_for_display_only() -> None:
 
     assert all(len(html) < PIECE_HARD + 200 for html in stream.finished_html)
     assert stream.raw == TOKEN
+
+
+def test_pieces_of_a_heading_and_a_quote_read_as_one() -> None:
+    heading, _ = streamed(HEADING, 1)
+    quote, _ = streamed(QUOTE, 2)
+    quote_line, _ = streamed(QUOTE_LINE, 3)
+
+    pieces = heading.finished_html
+    assert all(html.startswith("<h1") for html in pieces)
+    assert all("margin-top:0px" in html for html in pieces[1:])
+    assert all("margin-bottom:0px" in html for html in pieces[:-1])
+    for stream in (quote, quote_line):
+        pieces = stream.finished_html
+        assert all(html.startswith("<blockquote") for html in pieces)
+        assert all(html.count("margin-top:0px") == 2 for html in pieces[1:])  # quote and text
+        assert all(html.count("margin-bottom:0px") == 2 for html in pieces[:-1])
+    assert sum(html.count("<p") for html in quote.finished_html) == 300 // 4
