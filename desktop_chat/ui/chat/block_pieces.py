@@ -8,7 +8,10 @@ fence's opening line, the table's head), and drawn with no margin between it and
 neighbours, one code label, one table head, and columns of equal width, so the pieces read as
 one block. A heading goes on behind its `#` marks, a quote behind its `>` marks: a quote is cut
 before a line of it (after a paragraph of it past PIECE, any line past PIECE_LOOSE), and a long
-line of a quote, or a long heading, where a paragraph is.
+line of a quote, or a long heading, where a paragraph is. A long list item's text is cut where a
+paragraph is, and goes on as an item of a list of its own, drawn without a bullet or number:
+behind another marker (a list ends where the marker changes) and a word joiner (U+2060), which
+says "the rest of an item" and is dropped before drawing.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ _SENTENCE_END = re.compile(r"(?:[.?!:;] |[。！？；])" + _LETTER)
 _WORD_START = re.compile(r"\s" + _LETTER)
 _ANY_LETTER = re.compile(_LETTER)
 _CANDIDATES_TRIED = 64  # cut candidates checked per step; more only once more text arrived
+_ITEM_MARKER = re.compile(r" {0,3}(?:[-+*]|\d{1,9}[.)])[ \t]+")
+GOES_ON = "\u2060"  # starts the rest of a list item cut in its text (see above)
 _QUOTE_MARKS = re.compile(r" {0,3}>(?:[ \t]{0,3}>)*[ \t]?")  # what makes a line part of a quote
 
 
@@ -60,11 +65,20 @@ def find_cut(
     certain = min(certain, block.map[1])  # lines of this block only
     if block.type in ("bullet_list_open", "ordered_list_open"):
         items = [
-            t.map[0]
-            for t in tokens[first + 1 :]
-            if t.type == "list_item_open" and t.level == 1 and t.map
+            index
+            for index in range(first + 1, len(tokens))
+            if tokens[index].type == "list_item_open" and tokens[index].level == 1
         ]
-        return _first_line(items[1:], lines, begin, certain, "", PIECE)
+        starts = [line for index in items[1:] if (line := (tokens[index].map or [0])[0])]
+        found = [
+            cut
+            for cut in (
+                _first_line(starts, lines, begin, certain, "", PIECE),
+                _item_cut(tokens, items, lines, certain, text),
+            )
+            if cut is not None
+        ]
+        return min(found) if found else None
     if block.type == "table_open":
         rows = [t.map[0] for t in tokens[first + 1 :] if t.type == "tr_open" and t.map]
         head = text[begin : lines[block.map[0] + 2]] if len(lines) > block.map[0] + 2 else ""
@@ -96,6 +110,37 @@ def _first_line(
         if lines[line] - begin >= size:
             return lines[line], prefix
     return None
+
+
+def _item_cut(
+    tokens: list[Token], items: list[int], lines: list[int], certain: int, text: str
+) -> tuple[int, str] | None:
+    """Cut in the text of a long item where a paragraph is cut; see the module's docstring."""
+    for index in items:
+        inner = tokens[index + 1] if index + 1 < len(tokens) else None
+        if inner is None or inner.type != "paragraph_open" or not inner.map:
+            continue
+        if inner.map[0] >= certain:
+            return None
+        start = lines[inner.map[0]]
+        stop = lines[inner.map[1]] if inner.map[1] < len(lines) else len(text)
+        marker = _ITEM_MARKER.match(text, start, stop)
+        cut = None if marker is None else _paragraph_cut(text, marker.end(), stop)
+        if cut is not None:
+            return cut[0], _going_on(tokens[index], tokens[index + 2].content)
+    return None
+
+
+def _going_on(item: Token, text: str) -> str:
+    """The prefix the rest of `item` goes on behind: a marker other than its list's own.
+
+    An item that is itself the rest of one keeps its marker, already another than its list's.
+    """
+    marker = item.markup
+    if not text.startswith(GOES_ON):
+        swapped = {"-": "*", ".": ")", ")": "."}
+        marker = swapped.get(marker, "-")
+    return f"{item.info}{marker} {GOES_ON}"
 
 
 def _fence_cut(
@@ -194,11 +239,34 @@ def mark_pieces(
         elif token.type == "table_open":
             _equal_columns(tokens, index)
     head = starts[0]
+    if continued and tokens[head].type in ("bullet_list_open", "ordered_list_open"):
+        _rest_of_item(tokens, head)
     if continued and tokens[head].type == "table_open":
         stop = next((i for i in range(head, len(tokens)) if tokens[i].type == "thead_close"), None)
         if stop is not None:
             del tokens[head + 1 : stop + 1]
     return tokens
+
+
+def _rest_of_item(tokens: list[Token], head: int) -> None:
+    """Draw the list at `head` without its marker if it holds the rest of a cut item."""
+    inline = next((t for t in tokens[head + 1 : head + 4] if t.type == "inline"), None)
+    if inline is None or not inline.content.startswith(GOES_ON):
+        return
+    inline.content = inline.content[len(GOES_ON) :]
+    text = inline.children[0] if inline.children else None
+    if text is not None and text.content.startswith(GOES_ON):
+        text.content = text.content[len(GOES_ON) :]
+    _add_style(tokens[head], "list-style-type:none")
+    close = next(
+        (i for i in range(head + 1, len(tokens)) if tokens[i].level == 0 and tokens[i].nesting < 0),
+        None,
+    )
+    following = tokens[close + 1] if close is not None and close + 1 < len(tokens) else None
+    if following is not None and following.type in ("bullet_list_open", "ordered_list_open"):
+        # The item's own list goes on after it, behind its own marker: no gap between them.
+        _add_style(tokens[head], _MARGINS[FOLLOWED])
+        _add_style(following, _MARGINS[CONTINUED])
 
 
 def _add_style(token: Token, style: str) -> None:

@@ -40,6 +40,7 @@ QUOTE = "".join(
     for i in range(300)
 )
 QUOTE_LINE = "> " + PARAGRAPH + "\n"
+ITEM = "Two points:\n\n- " + PARAGRAPH + "\n- And a short one\n\n1. " + PARAGRAPH + "\n2. Last\n"
 SHAPES = {
     "list": LIST,
     "ordered": ORDERED,
@@ -51,4 +52,5 @@ SHAPES = {
     "heading": HEADING,
     "quote": QUOTE,
     "quote line": QUOTE_LINE,
+    "item": ITEM,
 }

@@ -13,6 +13,7 @@ from desktop_chat.ui.chat.markdown_stream import MarkdownStream, render_markdown
 from tests.ui.chat.long_blocks import (
     CODE,
     HEADING,
+    ITEM,
     LIST,
     PARAGRAPH,
     QUOTE,
@@ -53,7 +54,8 @@ def test_streamed_pieces_equal_the_whole_answer_drawn_at_once(shape: str, seed: 
 
 
 @pytest.mark.parametrize(
-    "shape", ["list", "code", "table", "paragraph", "token", "heading", "quote", "quote line"]
+    "shape",
+    ["list", "code", "table", "paragraph", "token", "heading", "quote", "quote line", "item"],
 )
 def test_a_long_block_is_drawn_in_pieces(shape: str) -> None:
     stream, _ = streamed(SHAPES[shape], 0)
@@ -108,6 +110,11 @@ def parsed_per_step(
         ("heading sentence", [s + ". " for s in HEADING.split(". ") if s]),
         ("quote line", QUOTE.splitlines(keepends=True)),
         ("quoted sentence", [s + ". " for s in QUOTE_LINE.split(". ") if s]),
+        (
+            "sentence of a list item",
+            ["- " + s + ". " for s in PARAGRAPH.split(". ")[:1]]
+            + [s + ". " for s in PARAGRAPH.split(". ")[1:] if s],
+        ),
     ],
 )
 def test_the_work_per_step_does_not_grow_with_the_block(name: str, unit: list[str]) -> None:
@@ -145,3 +152,17 @@ def test_pieces_of_a_heading_and_a_quote_read_as_one() -> None:
         assert all(html.count("margin-top:0px") == 2 for html in pieces[1:])  # quote and text
         assert all(html.count("margin-bottom:0px") == 2 for html in pieces[:-1])
     assert sum(html.count("<p") for html in quote.finished_html) == 300 // 4
+
+
+def test_the_rest_of_a_long_list_item_goes_on_without_a_bullet_or_number() -> None:
+    stream, _ = streamed(ITEM, 4)
+    html = "".join(stream.finished_html)
+    rests = html.count("list-style-type:none")
+
+    assert rests > 10  # both long items, each in many pieces
+    # Each list: its start, the rests of its long item, then the list again behind its marker.
+    assert html.count("<ul") + html.count("<ol") == rests + 4
+    assert "\u2060" not in html
+    assert '<ul style="margin-top:0px"><li>And a short one</li>' in html
+    assert '<ol start="2"' in html  # "2. Last" keeps its number
+    assert stream.raw == ITEM
