@@ -195,6 +195,7 @@ def test_ui_benchmark_quick_mode_draws_every_shape() -> None:
         line.split("|")[1].strip() for line in done.stdout.splitlines() if line.startswith("| ")
     ]
     shapes = ["list of", "code block of", "table of", "paragraph of", "unbroken token of"]
+    shapes += ["list item of", "table cell of", "heading of", "quote of", "code line of"]
     for shape in shapes:
         assert [r for r in rows if r.startswith(shape) and "not drawn" not in r], shape
     assert "Transcript, 1000 messages" in rows

@@ -25,6 +25,7 @@ are in `history_schema`; export and import in `history_export`.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import sys
@@ -46,6 +47,7 @@ State = Literal["complete", "streaming", "interrupted"]
 Meta = dict[str, object]
 TITLE_CHARS = 60
 ORPHAN_AFTER = 60.0  # seconds without a write, where a process cannot be asked
+log = logging.getLogger(__name__)
 RECHECK = 100  # newest messages checked for a missing search entry on open (see above)
 
 
@@ -124,6 +126,8 @@ class HistoryStore:
     def close(self) -> None:
         try:
             self.catch_up()
+        except HistoryError as exc:  # written by the next open instead (RECHECK)
+            log.warning("the search index could not catch up: %s", exc)
         finally:
             self._db.close()
 
@@ -514,10 +518,15 @@ class HistoryStore:
             )
             if message.text or message.tool_results:
                 missing.append((int(cast(int, n)), message))
-        if missing:
+        if not missing:
+            return
+        try:
             with self._write() as db:
                 for n, message in missing:
+                    db.execute("DELETE FROM message_search WHERE rowid = ?", (n,))  # a race
                     _index(db, n, message)
+        except HistoryError as exc:  # another process holds the file: the next open tries again
+            log.warning("the search index could not catch up: %s", exc)
 
 
 def make_title(text: str) -> str:

@@ -75,6 +75,7 @@ def find_cut(
             for cut in (
                 _first_line(starts, lines, begin, certain, "", PIECE),
                 _item_cut(tokens, items, lines, certain, text),
+                _nested_cut(tokens, items, lines, begin, certain),
             )
             if cut is not None
         ]
@@ -128,6 +129,27 @@ def _item_cut(
         cut = None if marker is None else _paragraph_cut(text, marker.end(), stop)
         if cut is not None:
             return cut[0], _going_on(tokens[index], tokens[index + 2].content)
+    return None
+
+
+def _nested_cut(
+    tokens: list[Token], items: list[int], lines: list[int], begin: int, certain: int
+) -> tuple[int, str] | None:
+    """Cut before an item of a list nested in an item, past PIECE: the rest goes on in the
+    rest of that item (its text a word joiner alone), so it is nested as deep as before."""
+    outer = None
+    for index in range(items[0] if items else len(tokens), len(tokens)):
+        token = tokens[index]
+        if token.type == "list_item_open" and token.level == 1:
+            outer = index
+        elif (
+            token.type == "list_item_open" and token.level == 3 and token.map and outer is not None
+        ):
+            line = token.map[0]
+            if line >= certain:
+                return None
+            if lines[line] - begin >= PIECE and tokens[outer + 1].type == "paragraph_open":
+                return lines[line], _going_on(tokens[outer], tokens[outer + 2].content) + "\n"
     return None
 
 
@@ -257,6 +279,9 @@ def _rest_of_item(tokens: list[Token], head: int) -> None:
     text = inline.children[0] if inline.children else None
     if text is not None and text.content.startswith(GOES_ON):
         text.content = text.content[len(GOES_ON) :]
+    if not inline.content:  # only a nested list goes on in it: no empty line above that
+        at = tokens.index(inline)
+        del tokens[at - 1 : at + 2]
     _add_style(tokens[head], "list-style-type:none")
     close = next(
         (i for i in range(head + 1, len(tokens)) if tokens[i].level == 0 and tokens[i].nesting < 0),

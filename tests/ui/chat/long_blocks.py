@@ -41,6 +41,11 @@ QUOTE = "".join(
 )
 QUOTE_LINE = "> " + PARAGRAPH + "\n"
 ITEM = "Two points:\n\n- " + PARAGRAPH + "\n- And a short one\n\n1. " + PARAGRAPH + "\n2. Last\n"
+NESTED = (
+    "- The parts:\n"
+    + "".join(f"  - Part {i}: a point about `value_{i}` with **some** words\n" for i in range(200))
+    + "- After the parts\n"
+)
 SHAPES = {
     "list": LIST,
     "ordered": ORDERED,
@@ -53,4 +58,5 @@ SHAPES = {
     "quote": QUOTE,
     "quote line": QUOTE_LINE,
     "item": ITEM,
+    "nested": NESTED,
 }

@@ -15,6 +15,7 @@ from tests.ui.chat.long_blocks import (
     HEADING,
     ITEM,
     LIST,
+    NESTED,
     PARAGRAPH,
     QUOTE,
     QUOTE_LINE,
@@ -55,7 +56,18 @@ def test_streamed_pieces_equal_the_whole_answer_drawn_at_once(shape: str, seed: 
 
 @pytest.mark.parametrize(
     "shape",
-    ["list", "code", "table", "paragraph", "token", "heading", "quote", "quote line", "item"],
+    [
+        "list",
+        "code",
+        "table",
+        "paragraph",
+        "token",
+        "heading",
+        "quote",
+        "quote line",
+        "item",
+        "nested",
+    ],
 )
 def test_a_long_block_is_drawn_in_pieces(shape: str) -> None:
     stream, _ = streamed(SHAPES[shape], 0)
@@ -110,6 +122,7 @@ def parsed_per_step(
         ("heading sentence", [s + ". " for s in HEADING.split(". ") if s]),
         ("quote line", QUOTE.splitlines(keepends=True)),
         ("quoted sentence", [s + ". " for s in QUOTE_LINE.split(". ") if s]),
+        ("nested item", NESTED.splitlines(keepends=True)[1:-1]),
         (
             "sentence of a list item",
             ["- " + s + ". " for s in PARAGRAPH.split(". ")[:1]]
@@ -166,3 +179,16 @@ def test_the_rest_of_a_long_list_item_goes_on_without_a_bullet_or_number() -> No
     assert '<ul style="margin-top:0px"><li>And a short one</li>' in html
     assert '<ol start="2"' in html  # "2. Last" keeps its number
     assert stream.raw == ITEM
+
+
+def test_the_pieces_of_a_nested_list_stay_nested() -> None:
+    stream, _ = streamed(NESTED, 5)
+    pieces = stream.finished_html
+
+    assert len(pieces) > 4
+    for html in pieces[1:-1]:  # the rest of the outer item: its nested list, no text, no marker
+        assert "list-style-type:none" in html[: html.index(">")]
+        assert html.count("<ul") == 2
+        assert "<p>" not in html
+    assert "The parts:" in pieces[0]
+    assert "After the parts" in pieces[-1]
