@@ -168,19 +168,27 @@ def _going_on(item: Token, text: str) -> str:
 def _fence_cut(
     fence: Token, lines: list[int], begin: int, certain: int, text: str
 ) -> tuple[int, str] | None:
-    """Cut before a line of code: after a blank line past PIECE, any line past PIECE_LOOSE."""
+    """Cut before a line of code: after a blank line past PIECE, any line past PIECE_LOOSE.
+
+    A line longer than PIECE_HARD is cut every PIECE_HARD characters, for display only: the
+    rest goes on behind the fence's opening line and a word joiner, which says that the code
+    goes on in the same line (markdown.py joins it so for "Copy code").
+    """
     assert fence.map is not None
     code = fence.content.split("\n")
     count = len(code) - fence.content.endswith("\n")  # lines, the last maybe partial
     opening = fence.map[0]
     prefix = text[begin : lines[opening + 1]] if len(lines) > opening + 1 else ""
-    for index in range(1, count):
+    for index in range(count):
         line = opening + 1 + index
         if line >= certain or line >= len(lines) or not prefix:
             return None
         size = lines[line] - begin
-        if size >= PIECE_LOOSE or (size >= PIECE and not code[index - 1].strip()):
+        if index and (size >= PIECE_LOOSE or (size >= PIECE and not code[index - 1].strip())):
             return lines[line], prefix
+        stop = lines[line + 1] - 1 if line + 1 < len(lines) else len(text)
+        if stop - lines[line] > PIECE_HARD:
+            return lines[line] + PIECE_HARD, prefix + GOES_ON
     return None
 
 

@@ -18,7 +18,7 @@ from html import escape
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
-from desktop_chat.ui.chat.block_pieces import CONTINUED, FOLLOWED, mark_pieces
+from desktop_chat.ui.chat.block_pieces import CONTINUED, FOLLOWED, GOES_ON, mark_pieces
 
 # markdown-it and Pygments load on the first render, not before the window is shown.
 if TYPE_CHECKING:
@@ -297,7 +297,10 @@ class MarkdownRenderer:
         code = token.content[:-1] if token.content.endswith("\n") else token.content
         if token.meta.get(CONTINUED):
             number = context.next_code - 1
-            context.code[number] = context.code_before + "\n" + code
+            # A long line cut for display goes on in the same line (block_pieces.py).
+            seam = "" if code.startswith(GOES_ON) else "\n"
+            code = code.removeprefix(GOES_ON)
+            context.code[number] = context.code_before + seam + code
         else:
             number = context.next_code
             context.next_code += 1

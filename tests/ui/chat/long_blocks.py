@@ -46,6 +46,11 @@ NESTED = (
     + "".join(f"  - Part {i}: a point about `value_{i}` with **some** words\n" for i in range(200))
     + "- After the parts\n"
 )
+CODE_LINE = (
+    "```json\n{"
+    + ", ".join(f'"key_{i}": [{i}, {i * 3}, "v{i}"]' for i in range(1200))
+    + "}\nshort line\n```\n"
+)
 SHAPES = {
     "list": LIST,
     "ordered": ORDERED,
@@ -59,4 +64,5 @@ SHAPES = {
     "quote line": QUOTE_LINE,
     "item": ITEM,
     "nested": NESTED,
+    "code line": CODE_LINE,
 }

@@ -12,6 +12,7 @@ from desktop_chat.ui.chat.markdown import MarkdownRenderer, RenderContext, Theme
 from desktop_chat.ui.chat.markdown_stream import MarkdownStream, render_markdown
 from tests.ui.chat.long_blocks import (
     CODE,
+    CODE_LINE,
     HEADING,
     ITEM,
     LIST,
@@ -67,6 +68,7 @@ def test_streamed_pieces_equal_the_whole_answer_drawn_at_once(shape: str, seed: 
         "quote line",
         "item",
         "nested",
+        "code line",
     ],
 )
 def test_a_long_block_is_drawn_in_pieces(shape: str) -> None:
@@ -192,3 +194,26 @@ def test_the_pieces_of_a_nested_list_stay_nested() -> None:
         assert "<p>" not in html
     assert "The parts:" in pieces[0]
     assert "After the parts" in pieces[-1]
+
+
+def test_a_long_line_of_code_is_cut_for_display_only() -> None:
+    stream, _ = streamed(CODE_LINE, 6)
+    html = "".join(stream.finished_html)
+
+    assert len(stream.finished_html) > 8
+    assert html.count("Copy code") == 1
+    assert "\u2060" not in html
+    code = CODE_LINE.removeprefix("```json\n").removesuffix("\n```\n")
+    assert stream.code == {0: code}  # "Copy code" gives the line whole
+
+
+def test_the_work_per_step_in_a_long_line_of_code_does_not_grow() -> None:
+    renderer = MarkdownRenderer(Theme())
+    stream = MarkdownStream(renderer)
+    parts = [part + ", " for part in CODE_LINE.split(", ")[:-1]]  # 1,200 parts, 38 KB
+    per_part = [sum(parsed_per_step(renderer, stream, [part])) for part in parts]
+    # Past the first piece (~130 parts), what a step parses cycles with the pieces.
+    middle, late = per_part[260:520], per_part[-260:]
+
+    assert max(late) < 3 * PIECE_HARD
+    assert statistics.mean(late) < 1.5 * statistics.mean(middle)
