@@ -170,7 +170,7 @@ def _fence_cut(
 ) -> tuple[int, str] | None:
     """Cut before a line of code: after a blank line past PIECE, any line past PIECE_LOOSE.
 
-    A line longer than PIECE_HARD is cut every PIECE_HARD characters, for display only: the
+    A line longer than PIECE_LOOSE is cut every PIECE_LOOSE characters, for display only: the
     rest goes on behind the fence's opening line and a word joiner, which says that the code
     goes on in the same line (markdown.py joins it so for "Copy code").
     """
@@ -187,8 +187,8 @@ def _fence_cut(
         if index and (size >= PIECE_LOOSE or (size >= PIECE and not code[index - 1].strip())):
             return lines[line], prefix
         stop = lines[line + 1] - 1 if line + 1 < len(lines) else len(text)
-        if stop - lines[line] > PIECE_HARD:
-            return lines[line] + PIECE_HARD, prefix + GOES_ON
+        if stop - lines[line] > PIECE_LOOSE:  # highlighted anew each frame: cut sooner
+            return lines[line] + PIECE_LOOSE, prefix + GOES_ON
     return None
 
 
