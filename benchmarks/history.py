@@ -15,6 +15,9 @@ the OS cache after the first run):
 - opening the 1,000-message conversation as the window does (`ChatController.open_conversation`
   on the real store, until painted: every message loaded, the last SHOWN_KEEP drawn, the rest
   folded), against feeding the transcript message by message with `Transcript.add_message`;
+- opening it at a search hit near its start (message HIT_AT): only what is there is drawn, the
+  later messages folded below, against drawing every message from the hit down (as the
+  transcript did before);
 - scrolling the sidebar to its end: the time of each `fetchMore` page, with the view's layout;
 - bytes on disk per message, and how they split between tables and indexes.
 """
@@ -52,6 +55,7 @@ from desktop_chat.ui.history.sidebar import HistorySidebar
 
 DEADLINE_S = 60.0  # no single wait for a paint may take longer
 TARGET_MS = 200.0
+HIT_AT = 10  # the message a search hit opens the long conversation at, far up
 ABSENT = "zebra"  # in no message: LIKE reads them all, as for a rare word or a typo
 
 
@@ -158,6 +162,38 @@ def open_at_once(app: QApplication, store: HistoryStore, profile: Profile) -> No
     controller.open_conversation(profile.long_id)
     until_painted(app, watch)
     assert view.first_shown == view.count() - SHOWN_KEEP  # the rest folded
+    view.close()
+    view.deleteLater()
+
+
+def open_at_hit(app: QApplication, store: HistoryStore, profile: Profile, naive: bool) -> None:
+    """Open the long conversation at message HIT_AT, as the sidebar's search does, until
+    painted; `naive` unfolds every message from there to the end instead."""
+    from desktop_chat.ui.chat.composer import Composer
+    from desktop_chat.ui.chat.status_bar import StatusBar
+    from desktop_chat.ui.chat_controller import ChatController
+
+    info = store.conversation(profile.long_id)
+    assert info is not None
+    assert info.leaf_id is not None
+    hit = store.path(info.leaf_id)[HIT_AT].id
+    view = Transcript()
+    view.resize(900, 700)
+    watch = PaintWatch(view.view.viewport())
+    view.show()
+    controller = ChatController(
+        view, Composer(), StatusBar(), _no_target, lambda: ("", None, 1024), history=store
+    )
+    if naive:
+        controller.open_conversation(profile.long_id)
+        with view._edit():
+            view._regions.unfold(view.first_shown - HIT_AT)
+        view.scroll_to(HIT_AT)
+    else:
+        controller.open_conversation(profile.long_id, hit)
+        assert view.folded_below > 0  # the later ones folded below the hit
+    until_painted(app, watch)
+    assert view.first_shown == HIT_AT
     view.close()
     view.deleteLater()
 
@@ -276,6 +312,12 @@ def main(argv: list[str]) -> int:
             " (naive: Transcript.add_message one by one)",
             timed(lambda: open_at_once(app, store, profile), repeat),
             timed(lambda: open_one_by_one(app, store, profile), repeat),
+        ))  # fmt: skip
+        print(row(
+            f"open it at a search hit, message {HIT_AT}: what is there drawn, the rest folded"
+            " (naive: every message from the hit down drawn)",
+            timed(lambda: open_at_hit(app, store, profile, naive=False), repeat),
+            timed(lambda: open_at_hit(app, store, profile, naive=True), repeat),
         ))  # fmt: skip
         pages = scroll_pages(app, store)
         print(row(

@@ -15,6 +15,9 @@ extrapolated (a lower bound: each token costs more than the last).
 Long blocks: one answer that is a single long block (a 1,000-item list, a 2,000-line code block,
 a 500-row table, a 100 KB paragraph of inline code spans, a 1 MB unbroken token) streamed at a
 model's pace, 250 tokens/s (the token comes in 4 KB pieces), after a 10-message conversation.
+Shapes a block's pieces could not cut before (`--only uncut` runs just these): one list item,
+table cell, heading or quote of 30 KB, a list of 500 items nested in one item, and a 30 KB
+line of code; 30 KB, not 100, so that each arrives in about 30 s.
 --quick shrinks every shape twenty-fold. Prints Markdown tables.
 """
 
@@ -98,9 +101,6 @@ def history(count: int) -> list[tuple[str, str]]:
 def block_shapes(scale: int = 1) -> dict[str, list[str]]:
     """Answers that are one long block each, split into tokens; `scale` divides their size."""
 
-    def words(text: str) -> list[str]:
-        return re.findall(r"\n|[ \t]+|[^\s]+", text)
-
     items = "".join(
         f"- Item {i}: a point about `value_{i}` with **some** words\n" for i in range(1000 // scale)
     )
@@ -119,6 +119,12 @@ def block_shapes(scale: int = 1) -> dict[str, list[str]]:
         paragraph.append(sentence.format(len(paragraph)))
         size += len(paragraph[-1])
     token = "".join(f"{i:08x}" for i in range(1_000_000 // scale // 8))
+    return {**cut_shapes(scale, items, code, rows, paragraph, size, token), **uncut_shapes(scale)}
+
+
+def cut_shapes(
+    scale: int, items: str, code: str, rows: str, paragraph: list[str], size: int, token: str
+) -> dict[str, list[str]]:
     return {
         f"list of {1000 // scale} items": words("Here is the list:\n\n" + items),
         f"code block of {2000 // scale} lines": words(f"```python\ndef run():\n{code}```\n"),
@@ -130,6 +136,43 @@ def block_shapes(scale: int = 1) -> dict[str, list[str]]:
             token[i : i + TOKEN_PIECE] for i in range(0, len(token), TOKEN_PIECE)
         ],
     }
+
+
+UNCUT_KB = 30  # kilobytes of each shape pieces could not cut before
+NESTED = 500  # items of the nested list (30 KB)
+
+
+def uncut_shapes(scale: int = 1) -> dict[str, list[str]]:
+    """One long list item, table cell, heading, quote, nested list and line of code."""
+    size = UNCUT_KB * 1000 // scale
+    sentence = "Call `fn_{0}()` then `check({0})` before the *next* step. "
+    prose = ""
+    while len(prose) < size:
+        prose += sentence.format(len(prose) // len(sentence))
+    quote = "".join(
+        f"> {sentence.format(i)}{sentence.format(i + 1)}\n" + (">\n" if i % 3 == 2 else "")
+        for i in range(size // (2 * len(sentence)))
+    )
+    nested = "".join(
+        f"  - Item {i}: a point about `value_{i}` with **some** words\n"
+        for i in range(NESTED // scale)
+    )
+    line = ", ".join(f'"key_{i}": [{i}, {i * 3}, "v{i}"]' for i in range(size // 28))
+    return {
+        f"list item of {UNCUT_KB // scale} KB": words(f"Here is the list:\n\n- {prose}\n"),
+        f"table cell of {UNCUT_KB // scale} KB": words(
+            f"| name | note |\n|---|---|\n| first | {prose} |\n"
+        ),
+        f"heading of {UNCUT_KB // scale} KB": words(f"# {prose}\n"),
+        f"quote of {UNCUT_KB // scale} KB": words(quote),
+        f"list of {NESTED // scale} items nested in one": words(f"- The parts:\n{nested}"),
+        f"code line of {UNCUT_KB // scale} KB": words(f"```json\n{{{line}}}\n```\n"),
+    }
+
+
+def words(text: str) -> list[str]:
+    """The text as a model streams it: words, runs of spaces, newlines."""
+    return re.findall(r"\n|[ \t]+|[^\s]+", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,14 +357,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per row; medians are shown")
     parser.add_argument("--quick", action="store_true", help="2,000 tokens, one run")
     parser.add_argument(
-        "--only", choices=("answer", "blocks"), help="only the long answer, or only long blocks"
+        "--only",
+        choices=("answer", "blocks", "uncut"),
+        help="only the long answer, only long blocks, or only the shapes pieces did not cut",
     )
     args = parser.parse_args()
     count, repeat = (2_000, 1) if args.quick else (args.tokens, max(1, args.repeat))
     app = qt_app()
     if args.only != "answer":
-        blocks(app, 20 if args.quick else 1)
-    if args.only == "blocks":
+        blocks(app, 20 if args.quick else 1, uncut_only=args.only == "uncut")
+    if args.only in ("blocks", "uncut"):
         return
     tokens = answer_tokens(count)
     runs: dict[int, list[Result]] = {10: [], 1000: []}
@@ -350,7 +395,7 @@ def main() -> None:
     )
 
 
-def blocks(app: QApplication, scale: int) -> None:
+def blocks(app: QApplication, scale: int, *, uncut_only: bool = False) -> None:
     """Stream each long-block answer at a model's pace; print one row per shape."""
     print(f"long blocks at {MODEL_RATE:.0f} tokens/s after 10 messages; 1 run each\n")
     print(
@@ -358,7 +403,8 @@ def blocks(app: QApplication, scale: int) -> None:
         " block p50 ms | p99 ms (range) | max ms (range) | CPU block p99 / max ms |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for name, tokens in block_shapes(scale).items():
+    shapes = uncut_shapes(scale) if uncut_only else block_shapes(scale)
+    for name, tokens in shapes.items():
         result = run_transcript(app, 10, tokens, MODEL_RATE, BLOCK_DEADLINE_S)
         label = name if result.finished else f"{name} (not drawn after {result.wall_s:.0f} s)"
         print(row(label, [result]), flush=True)

@@ -160,7 +160,7 @@ def test_history_benchmark_runs_quick_on_a_generated_profile(tmp_path: Path) -> 
     rows = [line for line in done.stdout.splitlines() if line.startswith("| ")][1:]
     labels = [row.split("|")[1].strip() for row in rows]
     assert [label.split(" ")[0] for label in labels] == [
-        "open", "sidebar", "search", "search", "search", "store.path", "open", "sidebar"
+        "open", "sidebar", "search", "search", "search", "store.path", "open", "open", "sidebar"
     ]  # fmt: skip
     for row in rows:
         assert float(row.split("|")[2]) > 0, row
@@ -195,6 +195,7 @@ def test_ui_benchmark_quick_mode_draws_every_shape() -> None:
         line.split("|")[1].strip() for line in done.stdout.splitlines() if line.startswith("| ")
     ]
     shapes = ["list of", "code block of", "table of", "paragraph of", "unbroken token of"]
+    shapes += ["list item of", "table cell of", "heading of", "quote of", "code line of"]
     for shape in shapes:
         assert [r for r in rows if r.startswith(shape) and "not drawn" not in r], shape
     assert "Transcript, 1000 messages" in rows

@@ -352,7 +352,7 @@ class ChatSession:
                     self.conversation_id, node.parent, node.message,
                     state="streaming", meta=node.meta, message_id=node.id,
                 )  # fmt: skip
-                self.saving = SavedTurn(store, self.conversation_id, node.id)
+                self.saving = SavedTurn(store, self.conversation_id, node.id, index_later=True)
                 self.saving.start_flushing()
                 return
             store.add_message(

@@ -4,11 +4,16 @@ Shared by `ask` and the window (through `ChatSession`). The answer's deltas are 
 and written in one `append` every `FLUSH_EVERY` seconds, so a process killed mid-answer loses at
 most that much of it; a retry that restarts the answer empties the saved text too. A write that
 fails stops the saving, not the answer: `warn` then says once that it was not saved, and why.
+
+With `index_later` (the window) the answer's search entry is written INDEX_AFTER seconds after
+its end, when no other answer streams, instead of in the same turn as its end (see
+`HistoryStore.catch_up`): the window draws the answer's end then.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -25,6 +30,9 @@ if TYPE_CHECKING:
     from desktop_chat.tools.events import Step
 
 FLUSH_EVERY = 0.15  # seconds
+INDEX_AFTER = 1.0  # seconds after an answer's end; any search catches up before that anyway
+
+log = logging.getLogger(__name__)
 
 
 def earlier_messages(
@@ -57,9 +65,16 @@ class SavedTurn:
     """The answer being written: feed it every stream event, then `finish` or `interrupt`."""
 
     def __init__(
-        self, store: HistoryStore, conversation_id: str, message_id: str, meta: Meta | None = None
+        self,
+        store: HistoryStore,
+        conversation_id: str,
+        message_id: str,
+        meta: Meta | None = None,
+        *,
+        index_later: bool = False,
     ) -> None:
         self._store = store
+        self._index_later = index_later
         self._meta = meta or {}  # the turn's endpoint, model, options: for its later steps too
         self.conversation_id = conversation_id
         self.message_id = message_id
@@ -187,10 +202,9 @@ class SavedTurn:
             }  # fmt: skip
         state: State = "complete" if error is None else "interrupted"
         kept = message or turn.to_message()
-        searchable = self._prepared(kept)
-        self._guard(
-            partial(self._store.finish, searchable=searchable), self.message_id, kept, state, meta
-        )
+        later = self._later()
+        write = partial(self._store.finish, searchable=self._prepared(kept), index_later=later)
+        self._guard(write, self.message_id, kept, state, meta)
 
     def interrupt(
         self,
@@ -211,7 +225,8 @@ class SavedTurn:
             "error": {"type": kind, "message": reason},
         }  # fmt: skip
         kept = message or turn.to_message()
-        self._guard(self._store.finish, self.message_id, kept, "interrupted", meta)
+        write = partial(self._store.finish, index_later=self._later())
+        self._guard(write, self.message_id, kept, "interrupted", meta)
 
     def finish_steps(
         self, steps: Sequence[Step], turn: AssistantTurn, error: ChatError | None = None
@@ -248,6 +263,17 @@ class SavedTurn:
             self._ended, self._first, self._started = False, None, time.monotonic()
         self.finish(turn, error)
 
+    def _later(self) -> bool:
+        """Whether to leave the search entry for later, and if so have it caught up then."""
+        if not self._index_later:
+            return False
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        loop.call_later(INDEX_AFTER, _catch_up, self._store)
+        return True
+
     def _end(self) -> bool:
         """Stop the flushing; True if the answer had ended already (nothing more to write)."""
         self._stop()
@@ -260,6 +286,15 @@ class SavedTurn:
         end = time.monotonic()
         first = None if self._first is None else round(self._first - self._started, 3)
         return {"first_token_s": first, "total_s": round(end - self._started, 3)}
+
+
+def _catch_up(store: HistoryStore) -> None:
+    if store.streaming:
+        return  # the answer streaming now catches up when it ends
+    try:
+        store.catch_up()
+    except HistoryError as exc:  # the next search tries again, and says so if it fails too
+        log.warning("the search index could not catch up: %s", exc)
 
 
 def details_text(meta: Meta, state: State) -> str:

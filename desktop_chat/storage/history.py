@@ -10,6 +10,13 @@ starts empty (`start_answer`, state "streaming"), grows by `append` (the caller 
 every ~150 ms), and ends with `finish` (complete or interrupted). An answer left "streaming" by
 a process that no longer runs is marked interrupted when the store is opened.
 
+Search index behind: `finish(index_later=True)` writes the answer but leaves its full-text entry
+for `catch_up`, which the window runs once the answer is drawn. FTS5 tokenizes and commits a long
+answer's entry in one go (5-18 ms for 185 KB here, most of it the commit's segment flush and
+merge), and at the answer's end that lands in the frame that draws it. Every search catches up
+first, so a search never misses an answer; a process killed before catching up leaves the entry
+to the next `open`, which indexes the last RECHECK messages that lack one.
+
 No key is ever written: metadata (options, headers) goes through `scrub`, which drops fields
 whose name suggests a credential and values that look like one. The schema and its migrations
 are in `history_schema`; export and import in `history_export`.
@@ -18,6 +25,7 @@ are in `history_schema`; export and import in `history_export`.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import sys
@@ -40,6 +48,8 @@ State = Literal["complete", "streaming", "interrupted"]
 Meta = dict[str, object]
 TITLE_CHARS = 60
 ORPHAN_AFTER = 60.0  # seconds without a write, where a process cannot be asked
+log = logging.getLogger(__name__)
+RECHECK = 100  # newest messages checked for a missing search entry on open (see above)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +113,11 @@ class HistoryStore:
     def __init__(self, db: sqlite3.Connection, notice: str | None = None) -> None:
         self._db = db
         self.notice = notice
+        # Finished answers whose search entry is still to be written: rowid -> prepared text.
+        self._behind: dict[int, tuple[str, str | None]] = {}
+        self.streaming: set[str] = set()  # answers this process is writing
         self._settle_orphans()
+        self._index_missing()
 
     @classmethod
     def open(cls, path: Path | None = None) -> HistoryStore:
@@ -111,7 +125,36 @@ class HistoryStore:
         return cls(opened.db, opened.notice)
 
     def close(self) -> None:
-        self._db.close()
+        try:
+            self.catch_up()
+        except HistoryError as exc:  # written by the next open instead (RECHECK)
+            log.warning("the search index could not catch up: %s", exc)
+        finally:
+            self._db.close()
+
+    @property
+    def behind(self) -> int:
+        """How many finished answers still wait for their search entry."""
+        return len(self._behind)
+
+    def catch_up(self) -> None:
+        """Write the search entries `finish(index_later=True)` left behind."""
+        if not self._behind:
+            return
+        with self._write() as db:
+            for n, (message_id, searchable) in self._behind.items():
+                row = db.execute(
+                    "SELECT text, tool_results FROM messages WHERE n = ? AND id = ?",
+                    (n, message_id),
+                ).fetchone()
+                if row is not None:  # else deleted meanwhile
+                    # Another process opening the file may have indexed it already (RECHECK).
+                    db.execute("DELETE FROM message_search WHERE rowid = ?", (n,))
+                    message = Message(
+                        "assistant", text=str(row[0]), tool_results=_results(_loads(row[1]))
+                    )
+                    _index(db, n, message, searchable)
+        self._behind.clear()
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -148,6 +191,7 @@ class HistoryStore:
             query = match_query(search)
             if query is None:
                 return []
+            self.catch_up()
             where = (
                 "WHERE c.id IN (SELECT m.conversation_id FROM message_search s"
                 " JOIN messages m ON m.n = s.rowid WHERE message_search MATCH ?)"
@@ -251,6 +295,8 @@ class HistoryStore:
         message_id = message_id or uuid.uuid4().hex
         now = time.time() if created is None else created
         pid = os.getpid() if state == "streaming" else None
+        if state == "streaming":
+            self.streaming.add(message_id)
         with self._write() as db:
             cursor = db.execute(
                 "INSERT INTO messages (id, conversation_id, parent_id, role, text, reasoning,"
@@ -312,14 +358,17 @@ class HistoryStore:
         meta: Meta | None = None,
         *,
         searchable: str | None = None,
+        index_later: bool = False,
     ) -> None:
         """Store the answer as it ended, with `meta` (usage, stop reason, error...) merged in.
 
         `searchable` is the message's text already prepared for the search index (`indexed`),
         when the caller made it piece by piece as the answer streamed: a long answer's text then
-        needs no pass at its end, on the caller's (the window's) thread.
+        needs no pass at its end, on the caller's (the window's) thread. With `index_later` the
+        search entry waits for `catch_up` (see the module's docstring).
         """
         now = time.time()
+        self.streaming.discard(message_id)
         with self._write() as db:
             row = db.execute(
                 "SELECT n, meta, conversation_id FROM messages WHERE id = ?", (message_id,)
@@ -340,7 +389,11 @@ class HistoryStore:
                 ),
             )  # fmt: skip
             db.execute("DELETE FROM message_search WHERE rowid = ?", (row[0],))
-            _index(db, row[0], message, searchable)
+            if index_later:
+                self._behind[row[0]] = (message_id, searchable)
+            else:
+                self._behind.pop(row[0], None)
+                _index(db, row[0], message, searchable)
             db.execute("UPDATE conversations SET updated = ? WHERE id = ?", (now, row[2]))
 
     def insert_conversation(
@@ -420,6 +473,7 @@ class HistoryStore:
         query = match_query(text)
         if query is None:
             return []
+        self.catch_up()
         rows = self._read(
             # Newest first, in FTS5's own rowid order (= messages.n): no sort over every match.
             "SELECT m.conversation_id, m.id, c.title,"
@@ -467,6 +521,32 @@ class HistoryStore:
                     ).fetchone()
                     _index(db, n, Message("assistant", text=text))
 
+    def _index_missing(self) -> None:
+        """Index the newest messages that lack a search entry (left behind by a killed process)."""
+        rows = self._read(
+            "SELECT n, role, text, tool_results FROM messages"
+            " WHERE n > (SELECT coalesce(max(n), 0) FROM messages) - ? AND state != 'streaming'"
+            " AND n NOT IN (SELECT rowid FROM message_search WHERE rowid > ("
+            "  SELECT coalesce(max(n), 0) FROM messages) - ?)",
+            (RECHECK, RECHECK),
+        )
+        missing = []
+        for n, role, text, results in rows:
+            message = Message(
+                cast(Role, role), text=str(text), tool_results=_results(_loads(results))
+            )
+            if message.text or message.tool_results:
+                missing.append((int(cast(int, n)), message))
+        if not missing:
+            return
+        try:
+            with self._write() as db:
+                for n, message in missing:
+                    db.execute("DELETE FROM message_search WHERE rowid = ?", (n,))  # a race
+                    _index(db, n, message)
+        except HistoryError as exc:  # another process holds the file: the next open tries again
+            log.warning("the search index could not catch up: %s", exc)
+
 
 def _names(message: Message) -> str:
     """A question of attachments alone is titled by their names."""
@@ -496,7 +576,7 @@ def _stored(row: tuple[object, ...]) -> StoredMessage:
         reasoning=str(row[5]),
         reasoning_signature=str(row[6]),
         tool_calls=[ToolCall(c["id"], c["name"], c["arguments"]) for c in calls],
-        tool_results=[ToolResult(r["call_id"], r["content"], r["is_error"]) for r in results],
+        tool_results=_results(results),
         thinking_blocks=tuple(
             ThinkingBlock(b["text"], b["signature"], b["redacted_data"]) for b in blocks
         ),
@@ -506,6 +586,10 @@ def _stored(row: tuple[object, ...]) -> StoredMessage:
         cast(State, row[10]), float(cast(float, row[12])), float(cast(float, row[13])),
         _loads(row[11]),
     )  # fmt: skip
+
+
+def _results(results: list[dict[str, Any]]) -> list[ToolResult]:
+    return [ToolResult(r["call_id"], r["content"], r["is_error"]) for r in results]
 
 
 def _loads(value: object) -> Any:

@@ -113,6 +113,7 @@ class MainWindow(QMainWindow):
             assert keystore is not None
             assert theme is not None
             self.assemble(settings, keystore, theme, notice=notice, read_only=read_only)
+            self._reopen_latest()
 
     def assemble(
         self,
@@ -250,7 +251,6 @@ class MainWindow(QMainWindow):
         self.file_notices = FileNotices(
             self, self.banners, keeper, self.spawn, kept_aside=self._kept_aside
         )
-        self._reopen_latest()
 
     # --- construction helpers -------------------------------------------------------------------
 
@@ -611,7 +611,8 @@ def show_main_window(
     """Load the settings, show the window, then build its contents with the composer focused.
 
     Needs no event loop, so the app can show the window before the loop and the network stack
-    are loaded; `paint_first` then paints the frame before its contents are made. That is only
+    are loaded; `paint_first` then paints the frame before its contents are made, and those
+    (the sidebar's first page) before the latest conversation is reopened. That is only
     for a caller with no event loop running: processing events inside a task would run other
     tasks' callbacks within it. With `self_test` the demo endpoint is used at full speed and
     nothing is saved.
@@ -649,6 +650,9 @@ def show_main_window(
     )
     window.activateWindow()
     window.focus_composer()
+    if paint_first:  # the sidebar's first page shows before the latest conversation is drawn
+        app.processEvents()
+    window._reopen_latest()
     if unreadable is not None and not self_test:
         window.file_notices.offer_fresh_start(unreadable, at_start=True)
     return window

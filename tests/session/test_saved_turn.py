@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from desktop_chat.core.conversation import AssistantTurn, Conversation, Message
 from desktop_chat.core.errors import ChatError
 from desktop_chat.core.events import AttemptStarted, ReasoningDelta, TextDelta
+from desktop_chat.session import saved_turn
 from desktop_chat.session.saved_turn import FLUSH_EVERY, SavedTurn, details_text, earlier_messages
 from desktop_chat.storage.history import HistoryStore
 
@@ -106,3 +109,43 @@ def test_an_answer_prepared_for_search_in_batches_is_found_across_their_seams(
     saved.finish(AssistantTurn(text="今天天气很好, hello world 再见"))
     for query in ("天气", "hello", "再见"):
         assert [hit.message_id for hit in store.search(query)] == [saved.message_id], query
+
+
+def test_the_window_indexes_an_answer_after_its_end_when_no_other_streams(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(saved_turn, "INDEX_AFTER", 0.05)
+    store = HistoryStore.open(tmp_path / "history.sqlite3")
+    cid = store.create_conversation()
+
+    def answer(text: str) -> SavedTurn:
+        question = store.add_message(cid, None, Message("user", text="q"))
+        saved = SavedTurn(store, cid, store.start_answer(cid, question), index_later=True)
+        saved.on_event(TextDelta(text))
+        return saved
+
+    async def stream() -> tuple[int, int, int]:
+        first = answer("aurora")
+        first.finish(AssistantTurn(text="aurora"))
+        at_end = store.behind  # the answer's end wrote no search entry
+        second = answer("borealis")  # streams when the first one's catch-up comes due
+        await asyncio.sleep(0.2)
+        while_streaming = store.behind
+        second.finish(AssistantTurn(text="borealis"))
+        await asyncio.sleep(0.2)
+        return at_end, while_streaming, store.behind
+
+    assert asyncio.run(stream()) == (1, 1, 0)
+    assert store.search("aurora")
+    assert store.search("borealis")
+
+
+def test_ask_indexes_its_answer_at_the_end(tmp_path: Path) -> None:
+    store, saved = begin(tmp_path)
+    saved.on_event(TextDelta("at once"))
+
+    async def end() -> None:
+        saved.finish(AssistantTurn(text="at once"))
+
+    asyncio.run(end())
+    assert store.behind == 0

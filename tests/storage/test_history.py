@@ -134,6 +134,72 @@ def test_streaming_append_finish_and_search(store: HistoryStore) -> None:
     assert store.search("怎么样 天气")[0].message_id == q
 
 
+def indexed_rows(store: HistoryStore) -> set[int]:
+    return {row[0] for row in store._db.execute("SELECT rowid FROM message_search")}
+
+
+def answered(store: HistoryStore, text: str) -> tuple[str, str]:
+    cid = store.create_conversation()
+    q = store.add_message(cid, None, Message("user", text="question"))
+    a = store.start_answer(cid, q)
+    store.append(a, text)
+    return cid, a
+
+
+def test_an_answer_indexed_later_is_written_without_its_search_entry_until_caught_up(
+    store: HistoryStore,
+) -> None:
+    _cid, a = answered(store, "quasar 天气")
+    before = indexed_rows(store)
+    assert a in store.streaming
+    store.finish(a, Message("assistant", text="quasar 天气"), "complete", index_later=True)
+    assert a not in store.streaming
+    assert store.behind == 1
+    assert indexed_rows(store) == before  # the end of the answer wrote no search entry
+    store.catch_up()
+    assert store.behind == 0
+    assert len(indexed_rows(store)) == len(before) + 1
+    assert [h.message_id for h in store.search("quasar")] == [a]
+
+
+def test_every_search_catches_up_first(store: HistoryStore) -> None:
+    cid, a = answered(store, "nebula")
+    store.finish(a, Message("assistant", text="nebula"), "complete", index_later=True)
+    assert [h.message_id for h in store.search("nebula")] == [a]
+    _cid, b = answered(store, "pulsar")
+    store.finish(b, Message("assistant", text="pulsar"), "complete", index_later=True)
+    assert [c.id for c in store.conversations(search="pulsar")] == [_cid]
+    assert cid != _cid
+
+
+def test_an_entry_left_behind_for_a_deleted_answer_is_dropped(store: HistoryStore) -> None:
+    cid, a = answered(store, "comet")
+    store.finish(a, Message("assistant", text="comet"), "complete", index_later=True)
+    store.delete(cid)
+    store.catch_up()
+    assert indexed_rows(store) == set()
+    assert store.search("comet") == []
+
+
+def test_entries_left_behind_are_written_on_close_or_on_the_next_open(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    store = HistoryStore.open(path)
+    _cid, a = answered(store, "closed nicely")
+    store.finish(a, Message("assistant", text="closed nicely"), "complete", index_later=True)
+    store.close()
+    killed = HistoryStore.open(path)
+    _cid, b = answered(killed, "killed before")
+    killed.finish(b, Message("assistant", text="killed before"), "complete", index_later=True)
+    # Killed here, before catching up: the next process to open the file writes the entry.
+    reopened = HistoryStore.open(path)
+    assert reopened.behind == 0
+    assert [h.message_id for h in reopened.search("nicely")] == [a]
+    assert [h.message_id for h in reopened.search("killed")] == [b]
+    killed.close()  # had it lived on, its own catch-up writes the same entry once, not twice
+    assert [h.message_id for h in reopened.search("killed")] == [b]
+    assert len(indexed_rows(reopened)) == 4
+
+
 @pytest.mark.parametrize(
     ("text", "query"),
     [("日本語のテキストです", "テキスト"), ("한국어 문장입니다", "한국"), ("hello world", "wor")],

@@ -91,6 +91,25 @@ def test_a_match_in_a_folded_message_is_drawn_and_found(
     assert bar.count.text() == "1 of 1"
 
 
+def test_after_a_jump_up_a_match_folded_below_is_drawn_and_found(
+    qtbot: QtBot, transcript: Transcript
+) -> None:
+    for i in range(300):
+        words = "the needle is here" if i == 290 else "nothing to see"
+        transcript.add_message("user" if i % 2 == 0 else "assistant", f"{words} {i}")
+    transcript.scroll_to(3)  # a search hit far up: the end is folded below it
+    assert transcript.folded_below > 10
+    bar = FindBar(transcript)
+    bar.open()
+
+    bar.field.setText("needle")
+    qtbot.keyClick(bar.field, Qt.Key.Key_Return)
+
+    assert transcript.folded_below == 0
+    assert bar.matches == 1
+    assert selected(transcript) == "needle"
+
+
 def test_ctrl_f_opens_it_in_the_window_and_esc_closes_it(
     qtbot: QtBot, open_window: WindowFactory
 ) -> None:

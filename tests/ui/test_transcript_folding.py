@@ -156,3 +156,81 @@ def test_a_theme_change_redraws_only_what_was_drawn(long_view: Transcript) -> No
     assert long_view.first_shown == first
     assert numbers_shown(long_view) == list(range(first, 300))
     assert text(long_view).startswith(f"{first} earlier messages")
+
+
+def test_a_jump_far_up_draws_what_is_there_and_folds_what_lies_below(
+    qtbot: QtBot, long_view: Transcript
+) -> None:
+    long_view.scroll_to(10)
+    assert numbers_shown(long_view) == list(range(10, 10 + SHOW_MORE))  # not the 230 below
+    assert long_view.first_shown == 10
+    assert long_view.folded_below == 300 - 10 - SHOW_MORE
+    assert text(long_view).startswith("10 earlier messages · Show earlier\n")
+    assert text(long_view).endswith(f"{long_view.folded_below} later messages · Show later")
+    assert 0 <= screen_y(long_view, "question 10:") < 100  # at the top of the view
+    assert "question 10:" in text(long_view)
+    with qtbot.waitSignal(long_view.copy_requested, timeout=WAIT_MS) as copied:
+        click_link(qtbot, long_view, "Copy")  # the last drawn message's own action
+    assert copied.args == [10 + SHOW_MORE - 1]
+
+
+def test_a_jump_costs_the_same_whatever_lies_below(qtbot: QtBot) -> None:
+    drawn = []
+    for count in (200, 1000):
+        view = Transcript(frame_ms=1)
+        qtbot.addWidget(view)
+        view.resize(700, 500)
+        for i in range(count):
+            view.add_message("user" if i % 2 == 0 else "assistant", body(i))
+        before = view.stats.characters
+        view.scroll_to(10)
+        drawn.append((view.stats.characters - before, len(numbers_shown(view))))
+        view.clear()
+    assert drawn[0] == drawn[1]
+
+
+def test_scrolling_down_after_a_jump_draws_the_later_ones_in_place(
+    qtbot: QtBot, long_view: Transcript
+) -> None:
+    long_view.scroll_to(10)
+    bar = long_view.view.verticalScrollBar()
+    last = f"answer {10 + SHOW_MORE - 1} "
+    bar.setValue(bar.maximum())  # the user scrolls down to the fold line at the bottom
+    where = screen_y(long_view, last)
+    qtbot.waitUntil(lambda: long_view.folded_below < 300 - 10 - SHOW_MORE, timeout=WAIT_MS)
+    QApplication.processEvents()
+    assert numbers_shown(long_view) == list(range(10, 10 + 2 * SHOW_MORE))
+    assert screen_y(long_view, last) == where  # more appeared below, the view did not move
+    for _ in range(3):  # 170 left, 60 a click
+        click_link(qtbot, long_view, "Show later")
+    assert long_view.folded_below == 0
+    assert numbers_shown(long_view) == list(range(10, 300))
+    assert "later message" not in text(long_view)
+
+
+def test_a_new_message_after_a_jump_draws_the_end_again(
+    qtbot: QtBot, long_view: Transcript
+) -> None:
+    long_view.scroll_to(10)
+    long_view.add_message("user", "question 300: back at the end")
+    assert long_view.folded_below == 0
+    shown = numbers_shown(long_view)
+    assert shown == list(range(shown[0], 301))
+    assert len(shown) <= SHOWN_MAX
+    long_view.scroll_to(10)
+    index = long_view.begin_assistant()
+    stream(qtbot, long_view, ["streamed ", "done"])
+    long_view.finish()
+    drain(qtbot, long_view)
+    assert "question 300: back at the end\nCopy · Edit\nAssistant\nstreamed done\n" in text(
+        long_view
+    )
+    assert long_view.folded_below == 0
+    long_view.scroll_to(20)
+    long_view.replace_from(index)  # regenerate: the end is drawn again, without the answer
+    assert numbers_shown(long_view)[-1] == 300
+    assert "streamed" not in text(long_view)
+    long_view.scroll_to(30)
+    long_view.show_error("refused")
+    assert text(long_view).count("refused") == 1
+    assert long_view.folded_below == 0

@@ -6,7 +6,12 @@ of code, after a sentence, before a word, and inside an unbroken token as a last
 piece is then parsed on its own, behind the lines that make it the same kind of block (the
 fence's opening line, the table's head), and drawn with no margin between it and its
 neighbours, one code label, one table head, and columns of equal width, so the pieces read as
-one block.
+one block. A heading goes on behind its `#` marks, a quote behind its `>` marks: a quote is cut
+before a line of it (after a paragraph of it past PIECE, any line past PIECE_LOOSE), and a long
+line of a quote, or a long heading, where a paragraph is. A long list item's text is cut where a
+paragraph is, and goes on as an item of a list of its own, drawn without a bullet or number:
+behind another marker (a list ends where the marker changes) and a word joiner (U+2060), which
+says "the rest of an item" and is dropped before drawing.
 """
 
 from __future__ import annotations
@@ -28,6 +33,9 @@ _SENTENCE_END = re.compile(r"(?:[.?!:;] |[。！？；])" + _LETTER)
 _WORD_START = re.compile(r"\s" + _LETTER)
 _ANY_LETTER = re.compile(_LETTER)
 _CANDIDATES_TRIED = 64  # cut candidates checked per step; more only once more text arrived
+_ITEM_MARKER = re.compile(r" {0,3}(?:[-+*]|\d{1,9}[.)])[ \t]+")
+GOES_ON = "\u2060"  # starts the rest of a list item cut in its text (see above)
+_QUOTE_MARKS = re.compile(r" {0,3}>(?:[ \t]{0,3}>)*[ \t]?")  # what makes a line part of a quote
 
 
 def _balanced(text: str, start: int, stop: int) -> bool:
@@ -57,11 +65,21 @@ def find_cut(
     certain = min(certain, block.map[1])  # lines of this block only
     if block.type in ("bullet_list_open", "ordered_list_open"):
         items = [
-            t.map[0]
-            for t in tokens[first + 1 :]
-            if t.type == "list_item_open" and t.level == 1 and t.map
+            index
+            for index in range(first + 1, len(tokens))
+            if tokens[index].type == "list_item_open" and tokens[index].level == 1
         ]
-        return _first_line(items[1:], lines, begin, certain, "", PIECE)
+        starts = [line for index in items[1:] if (line := (tokens[index].map or [0])[0])]
+        found = [
+            cut
+            for cut in (
+                _first_line(starts, lines, begin, certain, "", PIECE),
+                _item_cut(tokens, items, lines, certain, text),
+                _nested_cut(tokens, items, lines, begin, certain),
+            )
+            if cut is not None
+        ]
+        return min(found) if found else None
     if block.type == "table_open":
         rows = [t.map[0] for t in tokens[first + 1 :] if t.type == "tr_open" and t.map]
         head = text[begin : lines[block.map[0] + 2]] if len(lines) > block.map[0] + 2 else ""
@@ -70,6 +88,11 @@ def find_cut(
         return _first_line(rows[2:], lines, begin, certain, head, TABLE_PIECE)
     if block.type == "fence":
         return _fence_cut(block, lines, begin, certain, text)
+    if block.type == "blockquote_open":
+        return _quote_cut(block, lines, begin, certain, text)
+    if block.type == "heading_open" and block.markup.startswith("#"):
+        cut = _paragraph_cut(text, begin, min(end, len(text)))
+        return None if cut is None else (cut[0], block.markup + " ")
     if block.type == "paragraph_open" or (
         block.type == "heading_open" and block.markup in ("=", "-")
     ):
@@ -90,22 +113,106 @@ def _first_line(
     return None
 
 
+def _item_cut(
+    tokens: list[Token], items: list[int], lines: list[int], certain: int, text: str
+) -> tuple[int, str] | None:
+    """Cut in the text of a long item where a paragraph is cut; see the module's docstring."""
+    for index in items:
+        inner = tokens[index + 1] if index + 1 < len(tokens) else None
+        if inner is None or inner.type != "paragraph_open" or not inner.map:
+            continue
+        if inner.map[0] >= certain:
+            return None
+        start = lines[inner.map[0]]
+        stop = lines[inner.map[1]] if inner.map[1] < len(lines) else len(text)
+        marker = _ITEM_MARKER.match(text, start, stop)
+        cut = None if marker is None else _paragraph_cut(text, marker.end(), stop)
+        if cut is not None:
+            return cut[0], _going_on(tokens[index], tokens[index + 2].content)
+    return None
+
+
+def _nested_cut(
+    tokens: list[Token], items: list[int], lines: list[int], begin: int, certain: int
+) -> tuple[int, str] | None:
+    """Cut before an item of a list nested in an item, past PIECE: the rest goes on in the
+    rest of that item (its text a word joiner alone), so it is nested as deep as before."""
+    outer = None
+    for index in range(items[0] if items else len(tokens), len(tokens)):
+        token = tokens[index]
+        if token.type == "list_item_open" and token.level == 1:
+            outer = index
+        elif (
+            token.type == "list_item_open" and token.level == 3 and token.map and outer is not None
+        ):
+            line = token.map[0]
+            if line >= certain:
+                return None
+            if lines[line] - begin >= PIECE and tokens[outer + 1].type == "paragraph_open":
+                return lines[line], _going_on(tokens[outer], tokens[outer + 2].content) + "\n"
+    return None
+
+
+def _going_on(item: Token, text: str) -> str:
+    """The prefix the rest of `item` goes on behind: a marker other than its list's own.
+
+    An item that is itself the rest of one keeps its marker, already another than its list's.
+    """
+    marker = item.markup
+    if not text.startswith(GOES_ON):
+        swapped = {"-": "*", ".": ")", ")": "."}
+        marker = swapped.get(marker, "-")
+    return f"{item.info}{marker} {GOES_ON}"
+
+
 def _fence_cut(
     fence: Token, lines: list[int], begin: int, certain: int, text: str
 ) -> tuple[int, str] | None:
-    """Cut before a line of code: after a blank line past PIECE, any line past PIECE_LOOSE."""
+    """Cut before a line of code: after a blank line past PIECE, any line past PIECE_LOOSE.
+
+    A line longer than PIECE_LOOSE is cut every PIECE_LOOSE characters, for display only: the
+    rest goes on behind the fence's opening line and a word joiner, which says that the code
+    goes on in the same line (markdown.py joins it so for "Copy code").
+    """
     assert fence.map is not None
     code = fence.content.split("\n")
     count = len(code) - fence.content.endswith("\n")  # lines, the last maybe partial
     opening = fence.map[0]
     prefix = text[begin : lines[opening + 1]] if len(lines) > opening + 1 else ""
-    for index in range(1, count):
+    for index in range(count):
         line = opening + 1 + index
         if line >= certain or line >= len(lines) or not prefix:
             return None
         size = lines[line] - begin
-        if size >= PIECE_LOOSE or (size >= PIECE and not code[index - 1].strip()):
+        if index and (size >= PIECE_LOOSE or (size >= PIECE and not code[index - 1].strip())):
             return lines[line], prefix
+        stop = lines[line + 1] - 1 if line + 1 < len(lines) else len(text)
+        if stop - lines[line] > PIECE_LOOSE:  # highlighted anew each frame: cut sooner
+            return lines[line] + PIECE_LOOSE, prefix + GOES_ON
+    return None
+
+
+def _quote_cut(
+    quote: Token, lines: list[int], begin: int, certain: int, text: str
+) -> tuple[int, str] | None:
+    """Cut before a line of the quote (after one of its paragraphs past PIECE, any line past
+    PIECE_LOOSE), or in a long line of it where a paragraph is cut, going on behind its marks."""
+    assert quote.map is not None
+    for line in range(quote.map[0], min(certain, quote.map[1], len(lines))):
+        start = lines[line]
+        stop = lines[line + 1] if line + 1 < len(lines) else len(text)
+        marks = _QUOTE_MARKS.match(text, start, stop)
+        if marks is None:
+            continue  # a lazy line, going on with the paragraph above: no place to cut
+        size = start - begin
+        after_paragraph = _QUOTE_MARKS.fullmatch(text, lines[line - 1], start - 1)
+        if line > quote.map[0] and (
+            size >= PIECE_LOOSE or (size >= PIECE and after_paragraph is not None)
+        ):
+            return start, ""
+        cut = _paragraph_cut(text, marks.end(), stop)
+        if cut is not None:
+            return cut[0], marks.group()
     return None
 
 
@@ -133,7 +240,9 @@ def _paragraph_cut(text: str, begin: int, end: int) -> tuple[int, str] | None:
 
 CONTINUED, FOLLOWED = "dc_continued", "dc_followed"
 _MARGINS = {CONTINUED: "margin-top:0px", FOLLOWED: "margin-bottom:0px"}
-_BOX_OPENS = frozenset({"paragraph_open", "heading_open", "bullet_list_open", "ordered_list_open"})
+_BOX_OPENS = frozenset(
+    {"paragraph_open", "heading_open", "bullet_list_open", "ordered_list_open", "blockquote_open"}
+)
 
 
 def mark_pieces(
@@ -152,16 +261,64 @@ def mark_pieces(
         token = tokens[index]
         token.meta[mark] = True
         if token.type in _BOX_OPENS:
-            style = token.attrGet("style")
-            token.attrSet("style", f"{style}; {_MARGINS[mark]}" if style else _MARGINS[mark])
+            _add_style(token, _MARGINS[mark])
+            if token.type == "blockquote_open":  # and the paragraph inside it on that side
+                inner = _inner_paragraph(tokens, index, last=mark == FOLLOWED)
+                if inner is not None:
+                    _add_style(inner, _MARGINS[mark])
         elif token.type == "table_open":
             _equal_columns(tokens, index)
     head = starts[0]
+    if continued and tokens[head].type in ("bullet_list_open", "ordered_list_open"):
+        _rest_of_item(tokens, head)
     if continued and tokens[head].type == "table_open":
         stop = next((i for i in range(head, len(tokens)) if tokens[i].type == "thead_close"), None)
         if stop is not None:
             del tokens[head + 1 : stop + 1]
     return tokens
+
+
+def _rest_of_item(tokens: list[Token], head: int) -> None:
+    """Draw the list at `head` without its marker if it holds the rest of a cut item."""
+    inline = next((t for t in tokens[head + 1 : head + 4] if t.type == "inline"), None)
+    if inline is None or not inline.content.startswith(GOES_ON):
+        return
+    inline.content = inline.content[len(GOES_ON) :]
+    text = inline.children[0] if inline.children else None
+    if text is not None and text.content.startswith(GOES_ON):
+        text.content = text.content[len(GOES_ON) :]
+    if not inline.content:  # only a nested list goes on in it: no empty line above that
+        at = tokens.index(inline)
+        del tokens[at - 1 : at + 2]
+    _add_style(tokens[head], "list-style-type:none")
+    close = next(
+        (i for i in range(head + 1, len(tokens)) if tokens[i].level == 0 and tokens[i].nesting < 0),
+        None,
+    )
+    following = tokens[close + 1] if close is not None and close + 1 < len(tokens) else None
+    if following is not None and following.type in ("bullet_list_open", "ordered_list_open"):
+        # The item's own list goes on after it, behind its own marker: no gap between them.
+        _add_style(tokens[head], _MARGINS[FOLLOWED])
+        _add_style(following, _MARGINS[CONTINUED])
+
+
+def _add_style(token: Token, style: str) -> None:
+    old = token.attrGet("style")
+    token.attrSet("style", f"{old}; {style}" if old else style)
+
+
+def _inner_paragraph(tokens: list[Token], quote: int, *, last: bool) -> Token | None:
+    """The first (or last) paragraph directly inside the quote opened at `quote`."""
+    level = tokens[quote].level + 1
+    found = None
+    for token in tokens[quote + 1 :]:
+        if token.type == "blockquote_close" and token.level == level - 1:
+            break
+        if token.type == "paragraph_open" and token.level == level:
+            found = token
+            if not last:
+                break
+    return found
 
 
 def _equal_columns(tokens: list[Token], table: int) -> None:

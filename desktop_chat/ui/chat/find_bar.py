@@ -170,6 +170,9 @@ class FindBar(QFrame):
         """Draw folded messages again from the oldest one whose text holds `needle`."""
         transcript = self._transcript
         wanted = needle.casefold()
+        below = range(transcript.count() - transcript.folded_below, transcript.count())
+        if any(wanted in transcript.message_markdown(index).casefold() for index in below):
+            transcript.show_later(len(below))  # after a jump up (to a search hit)
         for index in range(transcript.first_shown):
             if wanted in transcript.message_markdown(index).casefold():
                 transcript.show_earlier(transcript.first_shown - index)

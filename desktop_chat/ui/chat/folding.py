@@ -4,7 +4,8 @@ Streaming costs more in a bigger document: each table a streamed answer inserts 
 the whole document for frames (`QTextDocumentPrivate::scan_frames`), ~3 ms at 1,000 messages
 against ~0.3 ms at 60. So the transcript draws at most SHOWN_MAX messages; past that it folds
 all but the last SHOWN_KEEP into one line at the top. Scrolling to the top, or that line's link,
-draws SHOW_MORE of them again, and the view stays on what the user was reading.
+draws SHOW_MORE of them again, and the view stays on what the user was reading. A jump far up
+(to a search hit) draws only what is there, with the later messages folded below it the same way.
 """
 
 from __future__ import annotations
@@ -32,6 +33,17 @@ def earlier_html(count: int, href: str, theme: Theme) -> str:
         f"{text(f'{count} earlier {noun}')} · "
         f'<a href="{attr(href)}" style="color:{theme.link};" title="Draw earlier messages">'
         f"{text('Show earlier')}</a></small></p>"
+    )
+
+
+def later_html(count: int, href: str, theme: Theme) -> str:
+    """Return the line that stands for `count` messages folded below those drawn (a jump up)."""
+    noun = "message" if count == 1 else "messages"
+    return (
+        f'<p style="margin-top:6px; margin-bottom:6px; color:{theme.muted};"><small>'
+        f"{text(f'{count} later {noun}')} · "
+        f'<a href="{attr(href)}" style="color:{theme.link};" title="Draw later messages">'
+        f"{text('Show later')}</a></small></p>"
     )
 
 

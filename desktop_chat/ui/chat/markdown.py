@@ -18,7 +18,7 @@ from html import escape
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
-from desktop_chat.ui.chat.block_pieces import CONTINUED, FOLLOWED, mark_pieces
+from desktop_chat.ui.chat.block_pieces import CONTINUED, FOLLOWED, GOES_ON, mark_pieces
 
 # markdown-it and Pygments load on the first render, not before the window is shown.
 if TYPE_CHECKING:
@@ -297,7 +297,10 @@ class MarkdownRenderer:
         code = token.content[:-1] if token.content.endswith("\n") else token.content
         if token.meta.get(CONTINUED):
             number = context.next_code - 1
-            context.code[number] = context.code_before + "\n" + code
+            # A long line cut for display goes on in the same line (block_pieces.py).
+            seam = "" if code.startswith(GOES_ON) else "\n"
+            code = code.removeprefix(GOES_ON)
+            context.code[number] = context.code_before + seam + code
         else:
             number = context.next_code
             context.next_code += 1
@@ -385,4 +388,8 @@ class MarkdownRenderer:
     def _blockquote_open(
         self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
     ) -> str:
-        return f'<blockquote style="color:{self.theme.muted};">'
+        style = f"color:{self.theme.muted};"
+        margins = tokens[idx].attrGet("style")  # a quote drawn in pieces (block_pieces.py)
+        if margins:
+            style += f" {margins};"
+        return f'<blockquote style="{style}">'

@@ -117,6 +117,18 @@ class Transcript(QWidget):
         """The index of the first message drawn; the ones before it are folded away."""
         return self._regions.first
 
+    @property
+    def folded_below(self) -> int:
+        """How many of the last messages are folded below those drawn (after a jump up)."""
+        return self._regions.below
+
+    def show_later(self, count: int = SHOW_MORE) -> None:
+        """Draw up to `count` messages folded below the last one drawn; the view stays put."""
+        if self._regions.below:
+            self._end.following = False  # drawing more at the end must not scroll there
+            with self._edit():
+                self._regions.unfold_below(count)
+
     def show_earlier(self, count: int = SHOW_MORE) -> None:
         """Draw up to `count` folded messages above the first one drawn; the view stays put."""
         if self._regions.first > 0:
@@ -304,9 +316,13 @@ class Transcript(QWidget):
         """Bring message `index` into view at the top, drawing folded messages as needed."""
         if not 0 <= index < len(self._blocks):
             return
-        if index < self._regions.first:
+        regions = self._regions
+        if not regions.first <= index < regions.stop:
             with self._edit():
-                self._regions.unfold(self._regions.first - index)
+                if self._live is None and self._error is None:
+                    regions.reveal(index)  # far up: what lies below it is not drawn
+                else:  # the end is being drawn: keep it, and everything up to `index`
+                    regions.unfold(regions.first - index)
         self._end.following = index == len(self._blocks) - 1
         bar = self._view.verticalScrollBar()
         cursor = self._view.textCursor()
@@ -316,6 +332,7 @@ class Transcript(QWidget):
         bar.setValue(min(bar.maximum(), top))
 
     def _append_error(self, message: str) -> None:
+        self._regions.show_end()
         marker = self._writer.end()
         retry = self._links.href("retry")
         self._writer.append(error_html(message, retry, self._renderer.theme))
@@ -396,6 +413,7 @@ class Transcript(QWidget):
 
     def _before_new_message(self) -> None:
         """Remove the error box, and Regenerate from what is no longer the last message."""
+        self._regions.show_end()
         self._drop_error()
         if self._blocks and self._blocks[-1].error:
             # Its Retry would answer the new message instead: keep the failure as a quiet line.
@@ -422,6 +440,13 @@ class Transcript(QWidget):
     def _on_scrolled(self, value: int) -> None:
         if value == 0 and self._regions.first > 0 and not self._end.following:
             QTimer.singleShot(0, self.show_earlier)  # not inside the scroll bar's own signal
+        elif self._regions.below and value == self._view.verticalScrollBar().maximum():
+            QTimer.singleShot(0, self._on_bottom_reached)
+
+    def _on_bottom_reached(self) -> None:
+        bar = self._view.verticalScrollBar()
+        if bar.value() == bar.maximum():  # still there: not drawn by an earlier call
+            self.show_later()
 
     def _shift_others(self, delta: int) -> None:
         """Move the markers after the finished messages: the live message's, the error box's."""
@@ -482,6 +507,9 @@ class Transcript(QWidget):
             return
         if name == "earlier":
             self.show_earlier()
+            return
+        if name == "later":
+            self.show_later()
             return
         if not args or not 0 <= args[0] < len(self._blocks):
             return

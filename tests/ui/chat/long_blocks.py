@@ -33,6 +33,24 @@ MIXED = (
     + "\n\n"
     + ORDERED[:2500]
 )
+HEADING = "# " + "".join(f"Step {i} calls `fn_{i}()` before the *next* one. " for i in range(200))
+QUOTE = "".join(
+    f"> Point {i}: `check({i})` before the *next* step, then go on.\n"
+    + (">\n" if i % 4 == 3 else "")
+    for i in range(300)
+)
+QUOTE_LINE = "> " + PARAGRAPH + "\n"
+ITEM = "Two points:\n\n- " + PARAGRAPH + "\n- And a short one\n\n1. " + PARAGRAPH + "\n2. Last\n"
+NESTED = (
+    "- The parts:\n"
+    + "".join(f"  - Part {i}: a point about `value_{i}` with **some** words\n" for i in range(200))
+    + "- After the parts\n"
+)
+CODE_LINE = (
+    "```json\n{"
+    + ", ".join(f'"key_{i}": [{i}, {i * 3}, "v{i}"]' for i in range(1200))
+    + "}\nshort line\n```\n"
+)
 SHAPES = {
     "list": LIST,
     "ordered": ORDERED,
@@ -41,4 +59,10 @@ SHAPES = {
     "paragraph": PARAGRAPH,
     "token": TOKEN,
     "mixed": MIXED,
+    "heading": HEADING,
+    "quote": QUOTE,
+    "quote line": QUOTE_LINE,
+    "item": ITEM,
+    "nested": NESTED,
+    "code line": CODE_LINE,
 }

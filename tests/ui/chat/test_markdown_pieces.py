@@ -10,7 +10,20 @@ import pytest
 from desktop_chat.ui.chat.block_pieces import PIECE_HARD
 from desktop_chat.ui.chat.markdown import MarkdownRenderer, RenderContext, Theme
 from desktop_chat.ui.chat.markdown_stream import MarkdownStream, render_markdown
-from tests.ui.chat.long_blocks import CODE, LIST, PARAGRAPH, SHAPES, TABLE, TOKEN
+from tests.ui.chat.long_blocks import (
+    CODE,
+    CODE_LINE,
+    HEADING,
+    ITEM,
+    LIST,
+    NESTED,
+    PARAGRAPH,
+    QUOTE,
+    QUOTE_LINE,
+    SHAPES,
+    TABLE,
+    TOKEN,
+)
 
 
 def streamed(text: str, seed: int) -> tuple[MarkdownStream, MarkdownRenderer]:
@@ -42,7 +55,22 @@ def test_streamed_pieces_equal_the_whole_answer_drawn_at_once(shape: str, seed: 
     assert stream.raw == text
 
 
-@pytest.mark.parametrize("shape", ["list", "code", "table", "paragraph", "token"])
+@pytest.mark.parametrize(
+    "shape",
+    [
+        "list",
+        "code",
+        "table",
+        "paragraph",
+        "token",
+        "heading",
+        "quote",
+        "quote line",
+        "item",
+        "nested",
+        "code line",
+    ],
+)
 def test_a_long_block_is_drawn_in_pieces(shape: str) -> None:
     stream, _ = streamed(SHAPES[shape], 0)
 
@@ -93,6 +121,15 @@ def parsed_per_step(
         ("code line", CODE.splitlines(keepends=True)[:-1]),
         ("table row", TABLE.splitlines(keepends=True)),
         ("sentence", [s + ". " for s in PARAGRAPH.split(". ") if s]),
+        ("heading sentence", [s + ". " for s in HEADING.split(". ") if s]),
+        ("quote line", QUOTE.splitlines(keepends=True)),
+        ("quoted sentence", [s + ". " for s in QUOTE_LINE.split(". ") if s]),
+        ("nested item", NESTED.splitlines(keepends=True)[1:-1]),
+        (
+            "sentence of a list item",
+            ["- " + s + ". " for s in PARAGRAPH.split(". ")[:1]]
+            + [s + ". " for s in PARAGRAPH.split(". ")[1:] if s],
+        ),
     ],
 )
 def test_the_work_per_step_does_not_grow_with_the_block(name: str, unit: list[str]) -> None:
@@ -113,3 +150,70 @@ def test_an_unbroken_token_is_cut_for_display_only() -> None:
 
     assert all(len(html) < PIECE_HARD + 200 for html in stream.finished_html)
     assert stream.raw == TOKEN
+
+
+def test_pieces_of_a_heading_and_a_quote_read_as_one() -> None:
+    heading, _ = streamed(HEADING, 1)
+    quote, _ = streamed(QUOTE, 2)
+    quote_line, _ = streamed(QUOTE_LINE, 3)
+
+    pieces = heading.finished_html
+    assert all(html.startswith("<h1") for html in pieces)
+    assert all("margin-top:0px" in html for html in pieces[1:])
+    assert all("margin-bottom:0px" in html for html in pieces[:-1])
+    for stream in (quote, quote_line):
+        pieces = stream.finished_html
+        assert all(html.startswith("<blockquote") for html in pieces)
+        assert all(html.count("margin-top:0px") == 2 for html in pieces[1:])  # quote and text
+        assert all(html.count("margin-bottom:0px") == 2 for html in pieces[:-1])
+    assert sum(html.count("<p") for html in quote.finished_html) == 300 // 4
+
+
+def test_the_rest_of_a_long_list_item_goes_on_without_a_bullet_or_number() -> None:
+    stream, _ = streamed(ITEM, 4)
+    html = "".join(stream.finished_html)
+    rests = html.count("list-style-type:none")
+
+    assert rests > 10  # both long items, each in many pieces
+    # Each list: its start, the rests of its long item, then the list again behind its marker.
+    assert html.count("<ul") + html.count("<ol") == rests + 4
+    assert "\u2060" not in html
+    assert '<ul style="margin-top:0px"><li>And a short one</li>' in html
+    assert '<ol start="2"' in html  # "2. Last" keeps its number
+    assert stream.raw == ITEM
+
+
+def test_the_pieces_of_a_nested_list_stay_nested() -> None:
+    stream, _ = streamed(NESTED, 5)
+    pieces = stream.finished_html
+
+    assert len(pieces) > 4
+    for html in pieces[1:-1]:  # the rest of the outer item: its nested list, no text, no marker
+        assert "list-style-type:none" in html[: html.index(">")]
+        assert html.count("<ul") == 2
+        assert "<p>" not in html
+    assert "The parts:" in pieces[0]
+    assert "After the parts" in pieces[-1]
+
+
+def test_a_long_line_of_code_is_cut_for_display_only() -> None:
+    stream, _ = streamed(CODE_LINE, 6)
+    html = "".join(stream.finished_html)
+
+    assert len(stream.finished_html) > 8
+    assert html.count("Copy code") == 1
+    assert "\u2060" not in html
+    code = CODE_LINE.removeprefix("```json\n").removesuffix("\n```\n")
+    assert stream.code == {0: code}  # "Copy code" gives the line whole
+
+
+def test_the_work_per_step_in_a_long_line_of_code_does_not_grow() -> None:
+    renderer = MarkdownRenderer(Theme())
+    stream = MarkdownStream(renderer)
+    parts = [part + ", " for part in CODE_LINE.split(", ")[:-1]]  # 1,200 parts, 38 KB
+    per_part = [sum(parsed_per_step(renderer, stream, [part])) for part in parts]
+    # Past the first piece (~130 parts), what a step parses cycles with the pieces.
+    middle, late = per_part[260:520], per_part[-260:]
+
+    assert max(late) < 3 * PIECE_HARD
+    assert statistics.mean(late) < 1.5 * statistics.mean(middle)
