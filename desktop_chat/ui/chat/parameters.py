@@ -23,14 +23,15 @@ from PySide6.QtWidgets import (
     QToolButton,
 )
 
-from desktop_chat.i18n import _
+from desktop_chat.i18n import N_, _
 from desktop_chat.ui.chat.popover import Popover, form_label
 from desktop_chat.ui.language import is_language_change
 
 DEFAULT_MAX_TOKENS = 4096
 NO_TEMPERATURE = -0.1  # the spin box minimum, shown as "default": let the provider choose
 ENDPOINT_BUDGET = -1  # the thinking spin box minimum, shown as "endpoint": its default
-EFFORTS = ("none", "minimal", "low", "medium", "high")  # wire values, shown as they are sent
+EFFORTS = ("none", "minimal", "low", "medium", "high")  # the values sent (reasoning_effort)
+EFFORT_NAMES = (N_("none"), N_("minimal"), N_("low"), N_("medium"), N_("high"))
 
 
 class ParametersPanel(Popover):
@@ -131,6 +132,8 @@ class ParametersPanel(Popover):
         self.max_tokens.setAccessibleName(_("Maximum tokens"))
         self.max_tokens.setToolTip(_("The longest answer, in tokens"))
         self.effort_combo.setItemText(0, _("endpoint"))
+        for index, name in enumerate(EFFORT_NAMES, start=1):
+            self.effort_combo.setItemText(index, _(name))
         self.effort_combo.setAccessibleName(_("Reasoning effort"))
         self.effort_combo.setToolTip(
             _(

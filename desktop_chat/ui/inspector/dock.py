@@ -17,6 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QItemSelection, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
     QComboBox,
     QDockWidget,
@@ -173,6 +174,7 @@ class InspectorDock(QDockWidget):
 
     def _retranslate(self) -> None:
         self._show_title()
+        self._name_title_buttons()
         self.picker.setAccessibleName(_("Request"))
         self.picker.setToolTip(_("Which HTTP attempt to show (step · attempt · status · duration)"))
         if self.picker.count():
@@ -196,6 +198,18 @@ class InspectorDock(QDockWidget):
         self._update_kinds_label()
         self._seen = -1  # the summary is drawn again in the new language
         self.refresh()
+
+    def _name_title_buttons(self) -> None:
+        # Qt names its own float and close buttons once, in the language of the moment.
+        for name, text in (
+            ("qt_dockwidget_floatbutton", _("Float or dock the inspector")),
+            ("qt_dockwidget_closebutton", _("Close the inspector")),
+        ):
+            button = self.findChild(QAbstractButton, name)
+            if button is not None:
+                button.setAccessibleName(text)
+                button.setAccessibleDescription("")
+                button.setToolTip(text)
 
     def _show_title(self) -> None:
         title = self._title
