@@ -10,7 +10,7 @@ its answers since the last new chat) follow; a tool turn counts its final reques
 
 The state word is kept as its English message id and translated when shown, so it follows a
 language change like every figure here (all drawn again on `QEvent.LanguageChange`). Errors shown
-here and retry waits are also announced to screen readers (announcer.py).
+here and retry waits are also announced to screen readers (accessibility.announce).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from desktop_chat.core.events import (
 from desktop_chat.i18n import N_, _, ngettext
 from desktop_chat.storage.price import ModelPrice
 from desktop_chat.tools.events import StepStarted
-from desktop_chat.ui.announcer import announce
+from desktop_chat.ui.accessibility import announce
 from desktop_chat.ui.language import is_language_change
 from desktop_chat.ui.message_label import message_label
 
