@@ -22,7 +22,7 @@ import logging
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QUrl, Signal
+from PySide6.QtCore import QByteArray, QEvent, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QMainWindow, QVBoxLayout, QWidget
 
@@ -65,6 +65,7 @@ FIRST_RUN_HINT = N_(
 # Below this width of the window's middle (the inspector docked beside it takes its share), the
 # history sidebar folds to its strip so the conversation keeps a readable column.
 FOLD_SIDEBAR_BELOW = 880
+LAYOUT_VERSION = 1  # of the window layout kept between runs (window_state_path)
 SHORTCUTS = (  # (name, keys, method); the names are the actions' texts
     (N_("New chat"), "Ctrl+N", "new_chat"),
     (N_("Settings"), "Ctrl+,", "open_settings"),
@@ -242,6 +243,7 @@ class MainWindow(QMainWindow):
             lambda: self.chat.last_error,
         )
         self.inspector.dock_moved.connect(self._fit_sidebar)
+        self._restore_layout()
         self.chat.set_observer_factory(self.inspector.observe)
         self.chat.inspect_requested.connect(self.inspector.show_message)
         self.chat.turn_ended.connect(self.inspector.turn_ended)
@@ -522,6 +524,44 @@ class MainWindow(QMainWindow):
             self._sidebar_folded_by_width = False
             self._toggle_sidebar_keeping_focus()
 
+    def _restore_layout(self) -> None:
+        """Put the inspector back where it was last time (docked where, floating, its size).
+
+        Qt keeps the placement of a dock not made yet and applies it when the dock is made
+        (link.py: restoreDockWidget). The file is a cache: one Qt cannot read is left to be
+        replaced on the next close.
+        """
+        from desktop_chat import paths
+
+        try:
+            data = paths.window_state_path().read_bytes()
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            log.warning("window layout not read: %s", exc)
+            return
+        if not self.restoreState(QByteArray(data), LAYOUT_VERSION):
+            log.warning("window layout not restored: written by another version")
+
+    def _save_layout(self) -> None:
+        """Keep where the inspector is for the next start (the self-test saves nothing)."""
+        import os
+        import tempfile
+
+        from desktop_chat import paths
+
+        if self.demo_only:
+            return
+        path = paths.window_state_path()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            with os.fdopen(handle, "wb") as file:
+                file.write(self.saveState(LAYOUT_VERSION).data())
+            os.replace(temporary, path)
+        except OSError as exc:  # a layout is worth a log line, not a word to the user
+            log.warning("window layout not saved: %s", exc)
+
     def _toggle_sidebar_keeping_focus(self) -> None:
         # The sidebar's toggle moves the focus (right for a click); a resize must not.
         assert self.sidebar is not None
@@ -563,6 +603,7 @@ class MainWindow(QMainWindow):
         if self.settings_dialog is not None:
             self.settings_dialog.reject()
         event.accept()
+        self._save_layout()
         self.settings_keeper.close()
         if self._closed_future is not None and not self._closed_future.done():
             self._closed_future.set_result(None)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
+from desktop_chat import paths
 from desktop_chat.storage.settings import Endpoint, Settings
 from desktop_chat.ui.chat.top_bar import DEMO_LABEL, TopBar
 from desktop_chat.ui.main_window import MainWindow
@@ -247,6 +248,28 @@ def test_the_inspector_docks_floats_and_tabs_and_comes_back_where_it_was(qtbot: 
     window.inspector.open_dock()
     assert dock.isFloating()
     dock.setFloating(False)
+
+
+def test_the_inspector_opens_where_it_was_in_the_last_run(qtbot: QtBot, open_window):
+    first: MainWindow = open_window()
+    dock = first.inspector.open_dock()
+    first.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+    first.close()
+    assert paths.window_state_path().is_file()
+    second: MainWindow = open_window()
+    again = second.inspector.open_dock()
+    assert second.dockWidgetArea(again) == Qt.DockWidgetArea.LeftDockWidgetArea
+
+
+def test_a_layout_qt_cannot_read_is_passed_over(qtbot: QtBot, open_window):
+    path = paths.window_state_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"not a layout")
+    window: MainWindow = open_window()
+    dock = window.inspector.open_dock()
+    assert window.dockWidgetArea(dock) == Qt.DockWidgetArea.RightDockWidgetArea
+    window.close()
+    assert path.read_bytes() != b"not a layout"  # replaced by the layout of this run
 
 
 # --- screen readers -------------------------------------------------------------------------

@@ -108,7 +108,7 @@ class TopBar(QWidget):
         self.overflow_menu = QMenu(self.overflow_button)
         self.overflow_button.clicked.connect(self._open_overflow)
         self.overflow_button.hide()
-        # Right to left: the first to fold away when the bar narrows.
+        # Left to right, as shown; they fold away from the right when the bar narrows.
         self._foldable: list[QWidget] = [self.settings_button]
 
         row = self._row = QHBoxLayout(self)
@@ -132,7 +132,7 @@ class TopBar(QWidget):
         self._row.insertWidget(index, button)
         QWidget.setTabOrder(before or self.params_button, button)
         QWidget.setTabOrder(button, self.settings_button)
-        self._foldable.append(button)
+        self._foldable.insert(len(self._foldable) - 1, button)
         self._fold()
 
     def show_reasoning_for(self, protocol: str) -> None:
@@ -271,7 +271,7 @@ class TopBar(QWidget):
 
     def folded(self) -> list[QWidget]:
         """The buttons now in the overflow menu, left to right."""
-        return [w for w in reversed(self._foldable) if w.property("folded")]
+        return [w for w in self._foldable if w.property("folded")]
 
     def _fold(self) -> None:
         """Show as many foldable buttons as fit; the rest go into the overflow menu."""
@@ -279,7 +279,7 @@ class TopBar(QWidget):
         room = self.width() - margins.left() - margins.right()
         room -= self.picker_button.sizeHint().width() + self.params_button.sizeHint().width()
         room -= SPACING
-        keep = [*reversed(self._foldable)]  # left to right
+        keep = self._foldable
         widths = [w.sizeHint().width() + SPACING for w in keep]
         overflow = self.overflow_button.sizeHint().width() + SPACING
         shown = len(keep)
@@ -301,10 +301,8 @@ class TopBar(QWidget):
             if not isinstance(widget, QToolButton):
                 continue
             choices = getattr(widget, "choices", None)
-            if isinstance(choices, QMenu):  # a button that opens a menu of its own
-                sub = menu.addMenu(widget.text() or widget.accessibleName())
-                sub.aboutToShow.connect(choices.aboutToShow.emit)
-                sub.aboutToShow.connect(lambda s=sub, c=choices: _mirror(c, s))
+            if isinstance(choices, QMenu):  # a button that opens a menu of its own: a submenu
+                menu.addMenu(choices).setText(widget.text() or widget.accessibleName())
             elif widget.defaultAction() is not None:
                 menu.addAction(widget.defaultAction())
             else:
@@ -376,10 +374,3 @@ class TopBar(QWidget):
         self._update_picker()
         if not self._quiet and self.current_model():
             self.model_chosen.emit(self.current_model())
-
-
-def _mirror(source: QMenu, target: QMenu) -> None:
-    """Fill `target` with `source`'s entries (the actions themselves, so they stay in step)."""
-    target.clear()
-    for action in source.actions():
-        target.addAction(action)

@@ -157,8 +157,8 @@ def install_inspector(
 
     The dock can be moved to either side or the bottom, floated as a window of its own, or
     tabbed with another dock; hidden and shown again it comes back where it was (Qt keeps its
-    place). The caller feeds the link each turn (`observe`, `turn_ended`, `show_message`,
-    `add_secret`).
+    place), and so it does in the next run (the window keeps its layout). The caller feeds the
+    link each turn (`observe`, `turn_ended`, `show_message`, `add_secret`).
     """
     del after  # the top bar puts the button after the window's other buttons itself
     toggle = QAction(icon("scan-search"), "", window)
@@ -177,8 +177,9 @@ def install_inspector(
             | QDockWidget.DockWidgetFeature.DockWidgetClosable
         )
         window.setDockOptions(window.dockOptions() | QMainWindow.DockOption.AllowTabbedDocks)
-        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        window.resizeDocks([dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
+        if not window.restoreDockWidget(dock):  # where it was last time, else at the right
+            window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            window.resizeDocks([dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
         dock.visibilityChanged.connect(lambda _visible: toggle.setChecked(dock.isVisible()))
         dock.visibilityChanged.connect(lambda _visible: link.dock_moved.emit())
         dock.topLevelChanged.connect(lambda _floating: link.dock_moved.emit())
