@@ -24,6 +24,7 @@ PROFILE_ENV = "DESKTOP_CHAT_HOME"
 SETTINGS_FILE = "settings.json"
 HISTORY_FILE = "history.sqlite3"
 MODELS_CACHE_FILE = "models-cache.json"
+WINDOW_STATE_FILE = "window-state.bin"
 LOG_DIR = "logs"
 KEYRING_ID_FILE = "keyring-id"
 
@@ -106,3 +107,8 @@ def log_dir() -> Path:
 def keyring_id_path() -> Path:
     """Return the file holding a portable profile's keyring id (normal mode has none)."""
     return _config_dir() / KEYRING_ID_FILE
+
+
+def window_state_path() -> Path:
+    """Return where the window keeps its layout (where the inspector was): disposable, a cache."""
+    return _cache_dir() / WINDOW_STATE_FILE

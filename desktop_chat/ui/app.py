@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from desktop_chat import paths
+from desktop_chat import i18n, paths
+from desktop_chat.i18n import _
 
 if TYPE_CHECKING:
     import asyncio
@@ -34,14 +35,20 @@ ORG_DOMAIN = "desktop-chat.local"
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """Read the GUI's options; unknown words are an error, as the CLI would report them."""
-    parser = argparse.ArgumentParser(prog="desktop-chat", description="Open the chat window.")
+    # The help speaks the terminal's language; the window then follows its own setting.
+    i18n.set_language(i18n.match_language(i18n.environment_preferences()))
+    parser = argparse.ArgumentParser(prog="desktop-chat", description=_("Open the chat window."))
     parser.add_argument(
-        "--profile-dir", metavar="DIR", help="keep settings, history and logs in DIR (portable)"
+        "--profile-dir",
+        metavar="DIR",
+        help=_("keep settings, history and logs in DIR (portable)"),
     )
     parser.add_argument(
         "--self-test",
         action="store_true",
-        help="open the window, stream one answer from the offline demo, check it, exit 0 if good",
+        help=_(
+            "open the window, stream one answer from the offline demo, check it, exit 0 if good"
+        ),
     )
     parser.add_argument(
         "--self-test-timeout", type=float, default=60.0, metavar="SECONDS", help=argparse.SUPPRESS

@@ -39,6 +39,7 @@ from desktop_chat.core.events import (
     StreamEvent,
     TextDelta,
 )
+from desktop_chat.i18n import N_, _
 from desktop_chat.session.chat import CUT_OFF, ChatSession
 from desktop_chat.session.continuation import ContinuedAnswer, can_continue
 from desktop_chat.session.target import TargetError
@@ -113,6 +114,7 @@ class ChatController(QObject):
         self._retry_deadline = 0.0
         self._retry_cause = ""
         self._retry_template = ""
+        self._retry_values: dict[str, object] = {}
         self._retry_text = ""
         self._countdown = QTimer(self)
         self._countdown.setInterval(250)
@@ -200,7 +202,7 @@ class ChatController(QObject):
     def switch_version(self, index: int, step: int) -> None:
         """Show the previous (`step` -1) or next (1) version of message `index`."""
         if self.streaming:
-            self.status.showMessage("Versions can be switched once the answer has ended", 3000)
+            self.status.showMessage(_("Versions can be switched once the answer has ended"), 3000)
             return
         self.composer.cancel_edit()
         with self._drawn_at_once():
@@ -218,7 +220,9 @@ class ChatController(QObject):
             with self._drawn_at_once():
                 self.session.load(conversation_id, message_id)
         except HistoryError as exc:
-            self.history_failed.emit(f"The conversation could not be opened: {exc}")
+            self.history_failed.emit(
+                _("The conversation could not be opened: {error}").format(error=exc)
+            )
             return
         if self.tools is not None:
             self.tools.reset()
@@ -227,7 +231,7 @@ class ChatController(QObject):
         if index is not None:
             self.transcript.scroll_to(index)
         self.status.conversation_cleared()
-        self.status.set_state("Ready")
+        self.status.set_state(N_("Ready"))
 
     def abandon(self) -> None:
         """The window closes: an answer in progress is saved as it is, marked interrupted."""
@@ -257,7 +261,7 @@ class ChatController(QObject):
     def copy_message(self, index: int) -> None:
         """Copy message `index` to the clipboard as Markdown."""
         QGuiApplication.clipboard().setText(self.transcript.message_markdown(index))
-        self.status.showMessage("Message copied as Markdown", 3000)
+        self.status.showMessage(_("Message copied as Markdown"), 3000)
 
     def new_chat(self) -> None:
         """Start an empty conversation (stopping any answer in progress)."""
@@ -267,7 +271,7 @@ class ChatController(QObject):
         if self.tools is not None:
             self.tools.reset()
         self.status.conversation_cleared()
-        self.status.set_state("Ready")
+        self.status.set_state(N_("Ready"))
 
     def conversation(self) -> Conversation:
         """The conversation to send, without replaced answers and empty (failed) ones."""
@@ -405,13 +409,13 @@ class ChatController(QObject):
 
         box = QMessageBox(
             QMessageBox.Icon.Information,
-            "Saved answer",
+            _("Saved answer"),
             details_text(node.meta, node.state),
             QMessageBox.StandardButton.Close,
             self.transcript,
         )
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.setAccessibleName("Saved answer details")
+        box.setAccessibleName(_("Saved answer details"))
         self.details_box = box
         box.open()  # not exec(): a nested event loop would stall the asyncio tasks
 
@@ -467,33 +471,36 @@ class ChatController(QObject):
                 self._continued.restart()
                 self._show_partial()
             self._countdown.stop()
-            cause = self._retry_cause or "retrying"
-            self._retry_text = f"{cause} — attempt {event.attempt} of {event.max_attempts}…"
+            cause = self._retry_cause or _("retrying")
+            self._retry_text = _("{cause} — attempt {attempt} of {attempts}…").format(
+                cause=cause, attempt=event.attempt, attempts=event.max_attempts
+            )
             self.transcript.set_notice(self._retry_text)
+            self.status.announce(self._retry_text)
         return event
 
     def _on_turn_finished(self, turn: AssistantTurn) -> None:
         status = ""
         if turn.stop_reason in _CUT_OFF:
-            status = (
+            status = _(
                 "Cut off at the max tokens limit: Continue it, or raise Max tokens for longer "
                 "answers"
             )
         step_limit = self._tool_turn is not None and bool(self._tool_turn.step_limit)
         self._end_live(turn, lambda: self.transcript.finish(status), "finished")
-        self.status.turn_ended("Stopped at the step limit" if step_limit else "Done", turn)
+        self.status.turn_ended(N_("Stopped at the step limit") if step_limit else N_("Done"), turn)
         self.turn_ended.emit("finished")
 
     def _on_turn_stopped(self, turn: AssistantTurn) -> None:
         self._end_live(turn, lambda: self.transcript.finish("stopped"), "stopped")
-        self.status.turn_ended("Stopped", turn)
+        self.status.turn_ended(N_("Stopped"), turn)
         self.turn_ended.emit("stopped")
 
     def _on_turn_failed(self, error: ChatError, partial: AssistantTurn) -> None:
         if self._explain is not None:
             error = self._explain(error)
         self._fail(str(error), partial, error)
-        self.status.turn_ended("Failed", partial)
+        self.status.turn_ended(N_("Failed"), partial)
         self.turn_ended.emit("failed")
 
     def _fail(self, message: str, partial: AssistantTurn, error: ChatError | None = None) -> None:
@@ -559,28 +566,41 @@ class ChatController(QObject):
         if not self._render_error_shown:
             self._render_error_shown = True
             self.render_failed.emit(
-                f"Part of the answer could not be displayed ({type(exc).__name__}: {exc}). "
-                "The answer is still received in full."
+                _(
+                    "Part of the answer could not be displayed ({error}). "
+                    "The answer is still received in full."
+                ).format(error=f"{type(exc).__name__}: {exc}")
             )
 
     # --- retry countdown ------------------------------------------------------------------------
 
     def _start_countdown(self, event: RetryScheduled) -> None:
         self._retry_deadline = time.monotonic() + event.delay
-        self._retry_cause = event.cause.cause_label
-        replaced = " (the partial answer will be replaced)" if event.partial_text else ""
-        self._retry_template = (
-            f"{event.cause.cause_label} — retrying in {{seconds}} s, "
-            f"attempt {event.attempt + 1} of {event.max_attempts}{replaced}"
+        self._retry_cause = _(event.cause.cause_label)
+        template = (
+            _(
+                "{cause} — retrying in {seconds} s, attempt {attempt} of {attempts} "
+                "(the partial answer will be replaced)"
+            )
+            if event.partial_text
+            else _("{cause} — retrying in {seconds} s, attempt {attempt} of {attempts}")
         )
+        self._retry_values = {
+            "cause": self._retry_cause,
+            "attempt": event.attempt + 1,
+            "attempts": event.max_attempts,
+        }
+        self._retry_template = template
         self._countdown.start()
         self._tick_countdown()
+        # Once, when the wait begins: a reader speaking every second would drown the rest.
+        self.status.announce(self._retry_text)
 
     def _tick_countdown(self) -> None:
         seconds = max(0, math.ceil(self._retry_deadline - time.monotonic()))
-        self._retry_text = self._retry_template.format(seconds=seconds)
+        self._retry_text = self._retry_template.format(seconds=seconds, **self._retry_values)
         self.transcript.set_notice(self._retry_text)
-        self.status.set_state(f"Retrying in {seconds} s…")
+        self.status.set_state(N_("Retrying in {seconds} s…"), seconds=seconds)
         if seconds <= 0:
             self._countdown.stop()
 

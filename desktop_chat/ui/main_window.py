@@ -22,16 +22,16 @@ import logging
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtCore import QByteArray, QEvent, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QMainWindow, QVBoxLayout, QWidget
 
-from desktop_chat.i18n import current_language
+from desktop_chat.i18n import N_, _, current_language
 from desktop_chat.storage.secrets import KeyStore
 from desktop_chat.storage.settings import Settings
 from desktop_chat.storage.settings_file import load_settings
 from desktop_chat.storage.validation import SettingsError, SettingsFileError
-from desktop_chat.ui.language import apply_language, resolve
+from desktop_chat.ui.language import apply_language, is_language_change, resolve
 
 if TYPE_CHECKING:
     import asyncio
@@ -58,9 +58,21 @@ log = logging.getLogger(__name__)
 # asyncio, Qt's enum namespace and the chat's own modules are imported where they are first used
 # (tests/ui/test_startup_imports.py keeps it so).
 
-FIRST_RUN_HINT = (
+FIRST_RUN_HINT = N_(
     "You are talking to the built-in offline demo, so you can try everything without a key. "
     "Add a provider and its API key in Settings to talk to a real model."
+)
+# Below this width of the window's middle (the inspector docked beside it takes its share), the
+# history sidebar folds to its strip so the conversation keeps a readable column.
+FOLD_SIDEBAR_BELOW = 880
+LAYOUT_VERSION = 1  # of the window layout kept between runs (window_state_path)
+SHORTCUTS = (  # (name, keys, method); the names are the actions' texts
+    (N_("New chat"), "Ctrl+N", "new_chat"),
+    (N_("Settings"), "Ctrl+,", "open_settings"),
+    (N_("Focus composer"), "Ctrl+L", "focus_composer"),
+    (N_("Find in conversation"), "Ctrl+F", "_find"),
+    (N_("Stop or cancel"), "Esc", "_on_escape"),
+    (N_("Quit"), "Ctrl+Q", "close"),  # Cmd+Q on macOS
 )
 
 
@@ -106,7 +118,9 @@ class MainWindow(QMainWindow):
         self._tasks: set[asyncio.Task[object]] = set()
         self._closed_future: asyncio.Future[None] | None = None
         self._key_warning_shown = False
-        self.setWindowTitle("Desktop Chat")
+        self._sidebar_folded_by_width = False
+        self._narrow = False
+        self.setWindowTitle("Desktop Chat")  # the product's name, the same in every language
         self.setAccessibleName("Desktop Chat")
         self.resize(1100, 780)
         if settings is not None:
@@ -229,6 +243,8 @@ class MainWindow(QMainWindow):
             lambda: self.chat.messages,
             lambda: self.chat.last_error,
         )
+        self.inspector.dock_moved.connect(self._fit_sidebar)
+        self._restore_layout()
         self.chat.set_observer_factory(self.inspector.observe)
         self.chat.inspect_requested.connect(self.inspector.show_message)
         self.chat.turn_ended.connect(self.inspector.turn_ended)
@@ -238,7 +254,7 @@ class MainWindow(QMainWindow):
 
         if notice:
             self.banners.show_notice(
-                "settings", notice, warning=True, action=("Open Settings", self.open_settings)
+                "settings", notice, warning=True, action=(_("Open Settings"), self.open_settings)
             )
         if read_only is not None:
             self.banners.show_notice("read-only", read_only, warning=True)
@@ -266,7 +282,9 @@ class MainWindow(QMainWindow):
         except HistoryError as exc:
             self.banners.show_notice(
                 "history",
-                f"History is off: {exc}. Conversations in this window are not saved.",
+                _("History is off: {error}. Conversations in this window are not saved.").format(
+                    error=exc
+                ),
                 warning=True,
             )
             return None
@@ -352,21 +370,17 @@ class MainWindow(QMainWindow):
             self._show_system_prompt()
 
     def _make_shortcuts(self) -> None:
-        shortcuts = (
-            ("New chat", QKeySequence("Ctrl+N"), self.new_chat),
-            ("Settings", QKeySequence("Ctrl+,"), self.open_settings),
-            ("Focus composer", QKeySequence("Ctrl+L"), self.focus_composer),
-            ("Find in conversation", QKeySequence("Ctrl+F"), self.find_bar.open),
-            ("Stop or cancel", QKeySequence("Esc"), self._on_escape),
-            ("Quit", QKeySequence("Ctrl+Q"), self.close),  # Cmd+Q on macOS
-        )
+        """The window's keys; `actions_by_name` finds each by its English name."""
         self.actions_by_name: dict[str, QAction] = {}
-        for name, keys, slot in shortcuts:
-            action = QAction(name, self)
-            action.setShortcut(keys)
-            action.triggered.connect(slot)
+        for name, keys, method in SHORTCUTS:
+            action = QAction(_(name), self)
+            action.setShortcut(QKeySequence(keys))
+            action.triggered.connect(getattr(self, method))
             self.addAction(action)
             self.actions_by_name[name] = action
+
+    def _find(self) -> None:
+        self.find_bar.open()
 
     def _set_tab_order(self) -> None:
         bar = self.top_bar
@@ -377,13 +391,8 @@ class MainWindow(QMainWindow):
                 if side is not None
                 else ()
             ),
-            bar.endpoint_combo,
-            bar.model_combo,
-            bar.refresh_button,
-            bar.system_button,
-            bar.system_edit,
-            bar.temperature,
-            bar.max_tokens,
+            bar.picker_button,
+            bar.params_button,
             bar.settings_button,
             self.transcript.view,
             self.composer.editor,
@@ -409,10 +418,12 @@ class MainWindow(QMainWindow):
             self._key_warning_shown = True
             self.banners.show_notice(
                 "keyring",
-                f"{reason} The request is sent without a key. In Settings you can keep a key "
-                "for this session only.",
+                _(
+                    "{reason} The request is sent without a key. In Settings you can keep a key "
+                    "for this session only."
+                ).format(reason=reason),
                 warning=True,
-                action=("Open Settings", self.open_settings),
+                action=(_("Open Settings"), self.open_settings),
             )
 
     # --- settings -------------------------------------------------------------------------------
@@ -458,21 +469,106 @@ class MainWindow(QMainWindow):
     def _on_settings_changed_outside(self) -> None:
         self._apply_settings_to_widgets()
         self._update_first_run_hint()
-        self.status.showMessage("Settings changed outside the window; now in use", 5000)
+        self.status.showMessage(_("Settings changed outside the window; now in use"), 5000)
 
     def _update_first_run_hint(self) -> None:
         if self.settings.endpoints or self.demo_only:
             self.banners.dismiss("first-run")
         elif self.banners.banner("first-run") is None:
-            self.banners.show_notice(
-                "first-run", FIRST_RUN_HINT, action=("Open Settings", self.open_settings)
-            )
+            self._show_first_run_hint()
+
+    def _show_first_run_hint(self) -> None:
+        self.banners.show_notice(
+            "first-run", _(FIRST_RUN_HINT), action=(_("Open Settings"), self.open_settings)
+        )
 
     def _kept_aside(self) -> None:
         self.read_only = self.demo_only
 
     def _on_scheme_changed(self, _scheme: str) -> None:
         self.banners.set_colors(self.theme.colors)
+
+    # --- language and width ---------------------------------------------------------------------
+
+    def changeEvent(self, event: QEvent) -> None:
+        if is_language_change(event) and hasattr(self, "actions_by_name"):
+            for name, action in self.actions_by_name.items():
+                action.setText(_(name))
+            hint = self.banners.banner("first-run")
+            if hint is not None and hint.label.text() != _(FIRST_RUN_HINT):
+                self._show_first_run_hint()  # the one notice a new user reads first
+        super().changeEvent(event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_sidebar()
+
+    def _fit_sidebar(self) -> None:
+        """Fold the history sidebar when the window is too narrow for it, and unfold it when
+        there is room again, unless the user folded it."""
+        sidebar = getattr(self, "sidebar", None)
+        if sidebar is None:
+            return
+        room = self.width()
+        dock = self.inspector.dock if hasattr(self, "inspector") else None
+        if dock is not None and dock.isVisible() and not dock.isFloating():
+            room -= dock.width()
+        narrow = room < FOLD_SIDEBAR_BELOW
+        if narrow == self._narrow:
+            return  # only a crossing acts: a fold or unfold by hand in between is respected
+        self._narrow = narrow
+        if narrow and not sidebar.collapsed:
+            self._sidebar_folded_by_width = True
+            self._toggle_sidebar_keeping_focus()
+        elif not narrow and sidebar.collapsed and self._sidebar_folded_by_width:
+            self._sidebar_folded_by_width = False
+            self._toggle_sidebar_keeping_focus()
+
+    def _restore_layout(self) -> None:
+        """Put the inspector back where it was last time (docked where, floating, its size).
+
+        Qt keeps the placement of a dock not made yet and applies it when the dock is made
+        (link.py: restoreDockWidget). The file is a cache: one Qt cannot read is left to be
+        replaced on the next close.
+        """
+        from desktop_chat import paths
+
+        try:
+            data = paths.window_state_path().read_bytes()
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            log.warning("window layout not read: %s", exc)
+            return
+        if not self.restoreState(QByteArray(data), LAYOUT_VERSION):
+            log.warning("window layout not restored: written by another version")
+
+    def _save_layout(self) -> None:
+        """Keep where the inspector is for the next start (the self-test saves nothing)."""
+        import os
+        import tempfile
+
+        from desktop_chat import paths
+
+        if self.demo_only:
+            return
+        path = paths.window_state_path()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            with os.fdopen(handle, "wb") as file:
+                file.write(self.saveState(LAYOUT_VERSION).data())
+            os.replace(temporary, path)
+        except OSError as exc:  # a layout is worth a log line, not a word to the user
+            log.warning("window layout not saved: %s", exc)
+
+    def _toggle_sidebar_keeping_focus(self) -> None:
+        # The sidebar's toggle moves the focus (right for a click); a resize must not.
+        assert self.sidebar is not None
+        focused = QApplication.focusWidget()
+        self.sidebar.toggle_collapsed()
+        if focused is not None and focused.isVisible():
+            focused.setFocus()
 
     # --- keys, links, focus ---------------------------------------------------------------------
 
@@ -507,6 +603,7 @@ class MainWindow(QMainWindow):
         if self.settings_dialog is not None:
             self.settings_dialog.reject()
         event.accept()
+        self._save_layout()
         self.settings_keeper.close()
         if self._closed_future is not None and not self._closed_future.done():
             self._closed_future.set_result(None)
@@ -579,7 +676,7 @@ class MainWindow(QMainWindow):
         """
         import asyncio
 
-        for _ in range(max(1, int(within / poll))):
+        for _attempt in range(max(1, int(within / poll))):
             if not self.transcript.busy:
                 return True
             await asyncio.sleep(poll)
@@ -627,7 +724,7 @@ def show_main_window(
         on_disk = settings
     except SettingsError as exc:  # unreadable, or a newer version's: left as it is
         settings = Settings()
-        read_only = f"{exc}. Settings changes are not saved in this session."
+        read_only = _("{error}. Settings changes are not saved in this session.").format(error=exc)
         unreadable = exc if isinstance(exc, SettingsFileError) else None
     app = QApplication.instance()
     assert isinstance(app, QApplication)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Coroutine
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 
+from desktop_chat.i18n import _
 from desktop_chat.storage.settings import Network, Settings
 from desktop_chat.ui.banner import BannerArea
 
@@ -59,7 +60,7 @@ async def _check(network: Network, notices: BannerArea, delay: float) -> None:
         log.info("update check: %s", exc)
         return
     except (FeedUnknown, ConfigurationError) as exc:
-        notices.show_notice(BANNER_KEY, f"Update check: {exc}.")
+        notices.show_notice(BANNER_KEY, _("Update check: {error}.").format(error=exc))
         return
     log.info("update check: latest %s, this %s", result.latest, result.current)
     if result.newer:
@@ -70,6 +71,8 @@ async def _check(network: Network, notices: BannerArea, delay: float) -> None:
 
         notices.show_notice(
             BANNER_KEY,
-            f"Desktop Chat {result.latest} is available (this is {result.current}).",
-            action=("Open release page", open_page),
+            _("Desktop Chat {latest} is available (this is {current}).").format(
+                latest=result.latest, current=result.current
+            ),
+            action=(_("Open release page"), open_page),
         )

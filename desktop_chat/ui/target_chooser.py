@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from desktop_chat.core.errors import ChatError
+from desktop_chat.i18n import _
 from desktop_chat.storage.endpoint_key import WINDOW_REMEDY
 from desktop_chat.storage.secrets import KeyStore, KeyStoreError
 from desktop_chat.storage.settings import Endpoint, Settings
 from desktop_chat.ui.bridge import KeyLookupError
 from desktop_chat.ui.chat.status_bar import StatusBar
-from desktop_chat.ui.chat.top_bar import DEMO_LABEL, TopBar
+from desktop_chat.ui.chat.top_bar import TopBar
 from desktop_chat.ui.engines import DemoEndpoint, EngineHolder, ModelLists
 
 if TYPE_CHECKING:
@@ -69,10 +70,14 @@ class TargetChooser(QObject):
     # --- pickers --------------------------------------------------------------------------------
 
     def show_settings(self) -> None:
-        """List the endpoints (the demo alone when there are none) and the chosen model."""
+        """List the endpoints and the demo, and the chosen model.
+
+        The demo is always offered, so it stays a try away, but it is chosen only when there is
+        no endpoint: with endpoints and none active, the first one is.
+        """
         settings = self._settings()
         names = [] if self.demo_only else [ep.name for ep in settings.endpoints]
-        current = (settings.active_endpoint or "") if names else ""
+        current = (settings.active_endpoint or names[0]) if names else ""
         self.top_bar.set_endpoints(names, current)
         self.show_models()
 
@@ -94,7 +99,7 @@ class TargetChooser(QObject):
             listed.insert(0, current)
         self.top_bar.set_models(listed, current)
         self.top_bar.show_reasoning_for(endpoint.protocol if endpoint else "openai")
-        self.status.set_target(endpoint.name if endpoint else DEMO_LABEL, current)
+        self.status.set_target(endpoint.name if endpoint else "", current)
 
     def fetch_models(self, *, force: bool = False) -> None:
         """Fetch the chosen endpoint's model list in the background (cache first, unless forced)."""
@@ -105,7 +110,7 @@ class TargetChooser(QObject):
         try:
             engine = self.engines.get(self._settings().network)
         except ChatError as exc:
-            self.status.showMessage(f"Could not fetch the model list: {exc}", 8000)
+            self.status.show_error(_("Could not fetch the model list: {error}").format(error=exc))
             return
         target = self._target(endpoint, "")
         self.top_bar.set_busy_fetching(True)
@@ -114,7 +119,7 @@ class TargetChooser(QObject):
     def _on_models_fetched(self, name: str, models: list[str], error: str) -> None:
         self.top_bar.set_busy_fetching(False)
         if error:
-            self.status.showMessage(f"Could not fetch the model list: {error}", 8000)
+            self.status.show_error(_("Could not fetch the model list: {error}").format(error=error))
             return
         settings = self._settings()
         if name and settings.endpoint(name) is not None:
@@ -133,7 +138,7 @@ class TargetChooser(QObject):
         endpoint = self.current_endpoint()
         if endpoint is not None:
             self.settings_changed.emit(self._settings().with_active(endpoint.name, model))
-        self.status.set_target(endpoint.name if endpoint else DEMO_LABEL, model)
+        self.status.set_target(endpoint.name if endpoint else "", model)
 
     # --- the next turn --------------------------------------------------------------------------
 
@@ -143,7 +148,9 @@ class TargetChooser(QObject):
 
         model = self.top_bar.current_model()
         if not model:
-            raise TargetError("Choose a model first (type its id in the Model box).")
+            raise TargetError(
+                _("Choose a model first: open the endpoint and model picker and type its id.")
+            )
         engine = self._turn_engine = self.engines.get(self._settings().network)
         return engine, self._target(self.current_endpoint(), model)
 

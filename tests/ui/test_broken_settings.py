@@ -177,4 +177,6 @@ def test_with_endpoints_but_none_active_the_window_does_not_pick_the_demo(qtbot,
     assert window.settings.active_endpoint is None
     assert window.target.current_endpoint() == alpha
     combo = window.top_bar.endpoint_combo
-    assert DEMO_LABEL not in [combo.itemText(i) for i in range(combo.count())]
+    # The demo stays a try away, listed last, but is not chosen over a saved endpoint.
+    assert [combo.itemText(i) for i in range(combo.count())] == ["Alpha", "Beta", DEMO_LABEL]
+    assert combo.currentText() == "Alpha"

@@ -92,11 +92,12 @@ def test_a_preset_from_the_system_prompt_menu_reaches_the_request(qtbot, open_wi
     terse = Preset("terse", "Answer in one line.", "m-small", 0.2, 50)
     window = open_window(dataclasses.replace(local(sse_server), presets=(terse,)), keyed())
     seen = outcomes(window)
-    menu = window.top_bar.system_button.menu()
+    menu = window.top_bar.preset_menu
     assert [action.text() for action in menu.actions()] == ["terse"]
     menu.actions()[0].trigger()
     assert window.top_bar.system_prompt() == "Answer in one line."
-    assert window.top_bar.system_button.text() == "System prompt •"
+    assert window.top_bar.params_button.text() == "•"  # a prompt is set, the panel shut
+    assert window.top_bar.params_button.accessibleDescription() == "A system prompt is set"
     send(qtbot, window, "hi")
     wait_outcome(qtbot, seen, window=window)
     body = sse_server.requests[-1].json()
@@ -107,7 +108,7 @@ def test_a_preset_from_the_system_prompt_menu_reaches_the_request(qtbot, open_wi
 
 def test_with_no_presets_the_menu_says_how_to_add_one(qtbot, open_window, sse_server):
     window = open_window(local(sse_server), keyed())
-    (hint,) = window.top_bar.system_button.menu().actions()
+    (hint,) = window.top_bar.preset_menu.actions()
     assert hint.text() == "No presets: desktop-chat preset add NAME"
     assert not hint.isEnabled()
 

@@ -192,12 +192,13 @@ def test_a_continuation_that_fails_keeps_the_partial_answer_and_offers_continue_
 def test_the_top_bar_offers_the_reasoning_control_the_endpoint_takes(qtbot, open_window):
     window = open_window()
     bar = window.top_bar
+    panel = bar.parameters  # the parameters popover, shut: what it would show
     bar.show_reasoning_for("anthropic")
-    assert bar.thinking_budget.isVisibleTo(window)
-    assert not bar.effort_combo.isVisibleTo(window)
+    assert bar.thinking_budget.isVisibleTo(panel)
+    assert not bar.effort_combo.isVisibleTo(panel)
     bar.show_reasoning_for("openai-responses")
-    assert bar.effort_combo.isVisibleTo(window)
-    assert not bar.thinking_budget.isVisibleTo(window)
+    assert bar.effort_combo.isVisibleTo(panel)
+    assert not bar.thinking_budget.isVisibleTo(panel)
 
 
 def test_a_continued_answer_is_saved_whole_and_reopens_as_one_answer(

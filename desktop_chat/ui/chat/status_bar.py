@@ -7,6 +7,10 @@ it reports one and the number of streamed pieces (marked "≈") until then.
 Usage shows the prompt tokens with the part read from the prompt cache, and, when the user
 entered a price for the model (Settings), what the answer cost. The conversation's totals (all
 its answers since the last new chat) follow; a tool turn counts its final request alone.
+
+The state word is kept as its English message id and translated when shown, so it follows a
+language change like every figure here (all drawn again on `QEvent.LanguageChange`). Errors shown
+here and retry waits are also announced to screen readers (accessibility.announce).
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 
 from desktop_chat.core.conversation import AssistantTurn
 from desktop_chat.core.events import (
@@ -25,9 +30,14 @@ from desktop_chat.core.events import (
     TextDelta,
     Usage,
 )
+from desktop_chat.i18n import N_, _, ngettext
 from desktop_chat.storage.price import ModelPrice
 from desktop_chat.tools.events import StepStarted
+from desktop_chat.ui.accessibility import announce
+from desktop_chat.ui.language import is_language_change
 from desktop_chat.ui.message_label import message_label
+
+DEMO = N_("Offline demo")
 
 
 class StatusBar(QStatusBar):
@@ -39,13 +49,17 @@ class StatusBar(QStatusBar):
         super().__init__(parent)
         self._clock = clock
         self.setSizeGripEnabled(False)
-        self.target_label = self._label("Endpoint and model")
-        self.state_label = self._label("Answer state")
-        self.ttft_label = self._label("Time to first token")
-        self.speed_label = self._label("Tokens per second")
-        self.usage_label = self._label("Token usage")
-        self.attempts_label = self._label("Attempts")
-        self.total_label = self._label("Conversation usage")
+        self.target_label = self._label()
+        # Endpoint and model names can be long: elided rather than widening the window.
+        self.target_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.state_label = self._label()
+        self.ttft_label = self._label()
+        self.speed_label = self._label()
+        self.usage_label = self._label()
+        self.attempts_label = self._label()
+        self.total_label = self._label()
+        self._target = ("", "")
+        self._state: tuple[str, dict[str, object]] = ("", {})
         self.addWidget(self.target_label, 1)
         for label in (
             self.state_label,
@@ -59,12 +73,34 @@ class StatusBar(QStatusBar):
         self._price: ModelPrice | None = None
         self.conversation_cleared()
         self._reset()
-        self.set_state("Ready")
+        self.set_state(N_("Ready"))
+        self._retranslate()
 
-    def _label(self, name: str) -> QLabel:
-        label = message_label(self, name, wrap=False)  # model and endpoint names come from outside
+    def _label(self) -> QLabel:
+        label = message_label(self, "", wrap=False)  # model and endpoint names come from outside
         label.setContentsMargins(6, 0, 6, 0)
         return label
+
+    def changeEvent(self, event: QEvent) -> None:
+        if is_language_change(event):
+            self._retranslate()
+        super().changeEvent(event)
+
+    def _retranslate(self) -> None:
+        for label, name in (
+            (self.target_label, _("Endpoint and model")),
+            (self.state_label, _("Answer state")),
+            (self.ttft_label, _("Time to first token")),
+            (self.speed_label, _("Tokens per second")),
+            (self.usage_label, _("Token usage")),
+            (self.attempts_label, _("Attempts")),
+            (self.total_label, _("Conversation usage")),
+        ):
+            label.setAccessibleName(name)
+        self.set_target(*self._target)
+        self.set_state(self._state[0], **self._state[1])
+        self._show_figures()
+        self._show_totals()
 
     def _reset(self) -> None:
         self._started = 0.0
@@ -81,14 +117,31 @@ class StatusBar(QStatusBar):
     # --- what the window tells us ---------------------------------------------------------------
 
     def set_target(self, endpoint: str, model: str) -> None:
-        """Show where the next request goes."""
-        text = f"{endpoint} · {model}" if model else f"{endpoint} · no model chosen"
+        """Show where the next request goes; endpoint "" is the offline demo."""
+        self._target = (endpoint, model)
+        shown = endpoint or _(DEMO)
+        text = _("{endpoint} · {model}").format(endpoint=shown, model=model or _("no model chosen"))
         self.target_label.setText(text)
         self.target_label.setToolTip(text)
 
-    def set_state(self, state: str) -> None:
-        """Show a short state word: Ready, Waiting…, Streaming…, Stopped, Failed."""
-        self.state_label.setText(state)
+    def set_state(self, state: str, **values: object) -> None:
+        """Show a short state: Ready, Waiting…, Streaming…, Stopped, Failed.
+
+        `state` is the English message id (marked with N_ where it is written), translated
+        here with its `values` filled in, so the state follows a language change.
+        """
+        self._state = (state, values)
+        shown = _(state) if state else ""  # _("") would be the catalogue's header
+        self.state_label.setText(shown.format(**values) if values else shown)
+
+    def show_error(self, text: str, timeout: int = 8000) -> None:
+        """Show a passing error message and announce it to screen readers at once."""
+        self.showMessage(text, timeout)
+        announce(self, text, urgent=True)
+
+    def announce(self, text: str) -> None:
+        """Tell screen readers `text` (a retry's wait) without showing anything new."""
+        announce(self, text)
 
     def set_price(self, price: ModelPrice | None) -> None:
         """The price of the model the next answers come from (None: no cost shown)."""
@@ -99,13 +152,13 @@ class StatusBar(QStatusBar):
         self.clear_figures()
         self._totals = [0, 0, 0]  # input, cached input, output
         self._total_cost: float | None = None
-        self.total_label.setText("")
+        self._show_totals()
 
     def turn_started(self) -> None:
         """Start timing a new turn and clear the figures of the last one."""
         self.clear_figures()
         self._started = self._clock()
-        self.set_state("Waiting…")
+        self.set_state(N_("Waiting…"))
 
     def clear_figures(self) -> None:
         """Forget the last turn's figures and any passing message (a new chat)."""
@@ -121,7 +174,7 @@ class StatusBar(QStatusBar):
             if isinstance(event, TextDelta | ReasoningDelta):
                 if self._first_token is None:
                     self._first_token = now
-                    self.set_state("Streaming…")
+                    self.set_state(N_("Streaming…"))
                 self._pieces += 1
                 self._last_token = now
             elif isinstance(event, Usage):
@@ -135,9 +188,9 @@ class StatusBar(QStatusBar):
                 self._attempt, self._max_attempts = event.attempt, event.max_attempts
                 self._first_token, self._pieces, self._output = None, 0, None
                 if event.attempt > 1:
-                    self.set_state("Waiting…")
+                    self.set_state(N_("Waiting…"))
             elif isinstance(event, RetryScheduled):
-                self.set_state("Retrying…")
+                self.set_state(N_("Retrying…"))
             elif isinstance(event, StepStarted) and event.step > 1:
                 # A tool turn's next request: time its first token from now, not from Send.
                 self._started, self._first_token, self._pieces = now, None, 0
@@ -165,28 +218,35 @@ class StatusBar(QStatusBar):
         self._cost = None if self._price is None else self._price.cost(turn)
         if self._cost is not None:
             self._total_cost = (self._total_cost or 0.0) + self._cost
+        self._show_totals()
+
+    def _show_totals(self) -> None:
         shown_in, cached, shown_out = self._totals
-        text = f"conversation: in {shown_in:,}"
-        text += f" (cached {cached:,})" if cached else ""
-        text += f" · out {shown_out:,}"
-        if self._total_cost is not None:
-            text += f" · cost {_money(self._total_cost)}"
+        if not (shown_in or cached or shown_out or self._total_cost is not None):
+            self.total_label.setText("")
+            return
+        text = _("conversation: {usage}").format(
+            usage=_usage(f"{shown_in:,}", cached, f"{shown_out:,}", self._total_cost)
+        )
         self.total_label.setText(text)
 
     def _show_figures(self) -> None:
         if self._first_token is not None:
-            self.ttft_label.setText(f"first token {self._first_token - self._started:.2f} s")
+            seconds = f"{self._first_token - self._started:.2f}"
+            self.ttft_label.setText(_("first token {seconds} s").format(seconds=seconds))
         self.speed_label.setText(self._speed_text())
         if self._input is not None or self._output is not None:
             shown_in = "–" if self._input is None else f"{self._input:,}"
             shown_out = "–" if self._output is None else f"{self._output:,}"
-            cached = f" (cached {self._cached:,})" if self._cached else ""
-            cost = "" if self._cost is None else f" · cost {_money(self._cost)}"
-            self.usage_label.setText(f"in {shown_in}{cached} · out {shown_out}{cost}")
+            self.usage_label.setText(_usage(shown_in, self._cached, shown_out, self._cost))
         if self._attempt > 1:
-            self.attempts_label.setText(f"attempt {self._attempt} of {self._max_attempts}")
+            self.attempts_label.setText(
+                _("attempt {attempt} of {attempts}").format(
+                    attempt=self._attempt, attempts=self._max_attempts
+                )
+            )
         elif self._attempt == 1:
-            self.attempts_label.setText("1 attempt")
+            self.attempts_label.setText(ngettext("{n} attempt", "{n} attempts", 1).format(n=1))
 
     def _speed_text(self) -> str:
         if self._first_token is None:
@@ -198,6 +258,20 @@ class StatusBar(QStatusBar):
             return f"{self._output / span:.1f} tok/s"
         # Streamed pieces approximate tokens, so say so.
         return f"≈{self._pieces / span:.1f} tok/s"
+
+
+def _usage(shown_in: str, cached: int | None, shown_out: str, cost: float | None) -> str:
+    """Tokens in (and read from the cache), out, and the cost when a price is known."""
+    text = (
+        _("in {input} (cached {cached}) · out {output}").format(
+            input=shown_in, cached=f"{cached:,}", output=shown_out
+        )
+        if cached
+        else _("in {input} · out {output}").format(input=shown_in, output=shown_out)
+    )
+    if cost is not None:
+        text = _("{usage} · cost {cost}").format(usage=text, cost=_money(cost))
+    return text
 
 
 def _money(amount: float) -> str:

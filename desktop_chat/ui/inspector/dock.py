@@ -14,9 +14,10 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelection, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
     QComboBox,
     QDockWidget,
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_chat.i18n import _, ngettext
 from desktop_chat.inspector.export import curl_command, jsonl_lines
 from desktop_chat.inspector.inspection import Inspection
 from desktop_chat.inspector.trace import KINDS, RequestTrace
@@ -40,6 +42,7 @@ from desktop_chat.ui.inspector.details import EntryDetails
 from desktop_chat.ui.inspector.model import ENTRY_ROLE, EntryFilter, EntryModel
 from desktop_chat.ui.inspector.request import RequestView
 from desktop_chat.ui.inspector.tools import ToolCallsView
+from desktop_chat.ui.language import is_language_change
 from desktop_chat.ui.message_label import message_label
 
 POLL_MS = 100
@@ -49,8 +52,11 @@ SaveChooser = Callable[[QWidget, str], str | None]
 
 def ask_save_path(parent: QWidget, suggested: str) -> str | None:
     """Ask where to save, with the platform's dialog (from a button click, never a coroutine)."""
-    path, _ = QFileDialog.getSaveFileName(
-        parent, "Save events as JSON Lines", suggested, "JSON Lines (*.jsonl);;All files (*)"
+    path, _filter = QFileDialog.getSaveFileName(
+        parent,
+        _("Save events as JSON Lines"),
+        suggested,
+        _("JSON Lines (*.jsonl);;All files (*)"),
     )
     return path or None
 
@@ -68,7 +74,7 @@ class InspectorDock(QDockWidget):
         choose_save_path: SaveChooser = ask_save_path,
         poll_ms: int = POLL_MS,
     ) -> None:
-        super().__init__("Inspector", parent)
+        super().__init__(parent)
         self.setObjectName("inspectorDock")
         self.choose_save_path = choose_save_path
         self.inspection: Inspection | None = None
@@ -77,23 +83,18 @@ class InspectorDock(QDockWidget):
         self._requests_shown = 0
 
         self.picker = QComboBox()
-        self.picker.setAccessibleName("Request")
-        self.picker.setToolTip("Which HTTP attempt to show (step · attempt · status · duration)")
         self.picker.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
-        self.picker.setMinimumContentsLength(24)
-        self.copy_button = QPushButton("Copy as cURL")
-        self.copy_button.setAccessibleName("Copy request as cURL command")
-        self.save_button = QPushButton("Save JSONL…")
-        self.save_button.setAccessibleName("Save events as JSON Lines")
-        self.summary = message_label(None, "Request summary")
+        self.picker.setMinimumContentsLength(16)
+        self.copy_button = QPushButton()
+        self.save_button = QPushButton()
+        self.summary = message_label(None, "")
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.notice = message_label(None, "Inspector notice")
+        self.notice = message_label(None, "")
         self.notice.hide()
 
         self.kinds_button = QPushButton()
-        self.kinds_button.setAccessibleName("Event kinds shown")
         self.kinds_menu = QMenu(self.kinds_button)
         self.kind_actions: dict[str, QAction] = {}
         for kind in KINDS:
@@ -104,8 +105,6 @@ class InspectorDock(QDockWidget):
             self.kind_actions[kind] = action
         self.kinds_button.setMenu(self.kinds_menu)
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search events")
-        self.search.setAccessibleName("Search events")
         self.search.setClearButtonEnabled(True)
 
         self.model = EntryModel(self)
@@ -115,7 +114,6 @@ class InspectorDock(QDockWidget):
         # every row again (a 40,000-row timeline took ~0.1 s per refresh).
         self.view = QTableView()
         self.view.setModel(self.proxy)
-        self.view.setAccessibleName("Event timeline")
         self.view.setShowGrid(False)
         self.view.setWordWrap(False)
         self.view.verticalHeader().hide()
@@ -133,10 +131,8 @@ class InspectorDock(QDockWidget):
         self.request_view = RequestView()
         self.tool_view = ToolCallsView()
         self.tabs = QTabWidget()
-        self.tabs.setAccessibleName("Inspector views")
-        self.tabs.addTab(self.details, "Event")
-        self.tabs.addTab(self.request_view, "Request")
-        self.tabs.addTab(self.tool_view, "Tool calls")
+        for page in (self.details, self.request_view, self.tool_view):
+            self.tabs.addTab(page, "")
 
         top = QHBoxLayout()
         top.addWidget(self.picker, 1)
@@ -168,8 +164,58 @@ class InspectorDock(QDockWidget):
         self.copy_button.clicked.connect(self.copy_curl)
         self.save_button.clicked.connect(self.save_jsonl)
         self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
-        self._update_kinds_label()
+        self._retranslate()
         self.show_inspection(None)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if is_language_change(event):
+            self._retranslate()
+        super().changeEvent(event)
+
+    def _retranslate(self) -> None:
+        self._show_title()
+        self._name_title_buttons()
+        self.picker.setAccessibleName(_("Request"))
+        self.picker.setToolTip(_("Which HTTP attempt to show (step · attempt · status · duration)"))
+        if self.picker.count():
+            self.picker.setItemText(0, _("All requests"))
+        self.copy_button.setText(_("Copy as cURL"))
+        self.copy_button.setAccessibleName(_("Copy request as cURL command"))
+        self.save_button.setText(_("Save JSONL…"))
+        self.save_button.setAccessibleName(_("Save events as JSON Lines"))
+        self.summary.setAccessibleName(_("Request summary"))
+        self.notice.setAccessibleName(_("Inspector notice"))
+        self.kinds_button.setAccessibleName(_("Event kinds shown"))
+        self.search.setPlaceholderText(_("Search events"))
+        self.search.setAccessibleName(_("Search events"))
+        self.view.setAccessibleName(_("Event timeline"))
+        self.tabs.setAccessibleName(_("Inspector views"))
+        for index, text in enumerate((_("Event"), _("Request"), _("Tool calls"))):
+            self.tabs.setTabText(index, text)
+        self.model.headerDataChanged.emit(
+            Qt.Orientation.Horizontal, 0, self.model.columnCount() - 1
+        )
+        self._update_kinds_label()
+        self._seen = -1  # the summary is drawn again in the new language
+        self.refresh()
+
+    def _name_title_buttons(self) -> None:
+        # Qt names its own float and close buttons once, in the language of the moment.
+        for name, text in (
+            ("qt_dockwidget_floatbutton", _("Float or dock the inspector")),
+            ("qt_dockwidget_closebutton", _("Close the inspector")),
+        ):
+            button = self.findChild(QAbstractButton, name)
+            if button is not None:
+                button.setAccessibleName(text)
+                button.setAccessibleDescription("")
+                button.setToolTip(text)
+
+    def _show_title(self) -> None:
+        title = self._title
+        self.setWindowTitle(
+            _("Inspector — {title}").format(title=title) if title else _("Inspector")
+        )
 
     # --- what the window calls ---------------------------------------------------------------
 
@@ -177,12 +223,12 @@ class InspectorDock(QDockWidget):
         """Show `inspection` (the live answer, or an older one); None empties the pane."""
         self.inspection = inspection
         self._title = title
-        self.setWindowTitle(f"Inspector — {title}" if title else "Inspector")
+        self._show_title()
         self._seen = -1
         self._requests_shown = 0
         self.picker.blockSignals(True)
         self.picker.clear()
-        self.picker.addItem("All requests")
+        self.picker.addItem(_("All requests"))
         self.picker.blockSignals(False)
         self.proxy.set_request(None)
         self.model.set_entries(inspection.entries if inspection is not None else [])
@@ -196,7 +242,7 @@ class InspectorDock(QDockWidget):
         inspection = self.inspection
         if inspection is None:
             self._seen = -1
-            self.summary.setText("No answer to inspect yet.")
+            self.summary.setText(_("No answer to inspect yet."))
             self.request_view.show_request(None)
             self._update_buttons()
             return
@@ -228,11 +274,11 @@ class InspectorDock(QDockWidget):
         """Put the selected request as a cURL command on the clipboard; return it."""
         request = self.selected_request()
         if request is None or not request.method:
-            self._say("There is no request to copy yet.")
+            self._say(_("There is no request to copy yet."))
             return None
         command = curl_command(request)
         QGuiApplication.clipboard().setText(command)
-        self._say("Copied the request as a cURL command; the key is read from the environment.")
+        self._say(_("Copied the request as a cURL command; the key is read from the environment."))
         self.copied.emit(command)
         return command
 
@@ -254,9 +300,13 @@ class InspectorDock(QDockWidget):
         try:
             _write_atomically(path, jsonl_lines(request if request is not None else inspection))
         except OSError as exc:
-            self._say(f"Could not save {path.name}: {exc.strerror or exc}")
+            self._say(
+                _("Could not save {name}: {error}").format(
+                    name=path.name, error=exc.strerror or exc
+                )
+            )
             return None
-        self._say(f"Saved {path}")
+        self._say(_("Saved {path}").format(path=path))
         self.saved.emit(str(path))
         return path
 
@@ -284,17 +334,19 @@ class InspectorDock(QDockWidget):
 
     def _summary(self, inspection: Inspection, request: RequestTrace | None) -> str:
         if request is None:
-            return "Waiting for the first request…"
+            return _("Waiting for the first request…")
         line = request.summary_line()
         if self.picker.currentIndex() <= 0 and len(inspection.requests) > 1:
-            line = f"{len(inspection.requests)} requests; latest: {line}"
+            line = _("{count} requests; latest: {line}").format(
+                count=len(inspection.requests), line=line
+            )
         calls = len(inspection.tool_calls)
         if calls:
-            line += f" · {calls} tool call{'s' if calls != 1 else ''}"
+            line += " · " + ngettext("{n} tool call", "{n} tool calls", calls).format(n=calls)
         if inspection.error is not None and inspection.error != request.error:
-            line += f" · failed: {inspection.error}"
+            line += " · " + _("failed: {error}").format(error=inspection.error)
         elif inspection.stopped and request.outcome != "stopped":
-            line += " · stopped by you"  # between attempts or tool steps
+            line += " · " + _("stopped by you")  # between attempts or tool steps
         return line
 
     def _update_buttons(self) -> None:
@@ -308,8 +360,11 @@ class InspectorDock(QDockWidget):
 
     def _update_kinds_label(self) -> None:
         shown = sum(action.isChecked() for action in self.kind_actions.values())
-        label = "all" if shown == len(KINDS) else f"{shown} of {len(KINDS)}"
-        self.kinds_button.setText(f"Kinds: {label}")
+        self.kinds_button.setText(
+            _("Kinds: all")
+            if shown == len(KINDS)
+            else _("Kinds: {shown} of {count}").format(shown=shown, count=len(KINDS))
+        )
 
     def _on_kinds_toggled(self, checked: bool) -> None:
         self.proxy.set_kinds(k for k, action in self.kind_actions.items() if action.isChecked())

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from desktop_chat.core.conversation import JSONValue
+from desktop_chat.i18n import _
+from desktop_chat.ui.language import is_language_change
 
 MAX_CHILDREN = 500
 PREVIEW_CHARS = 200
@@ -85,19 +88,29 @@ def preview(value: JSONValue) -> str:
 class JsonTree(QTreeWidget):
     """Show a JSON value as a tree; expand the first `depth` levels at once."""
 
-    def __init__(self, parent: QWidget | None = None, *, name: str = "JSON tree") -> None:
+    def __init__(self, parent: QWidget | None = None, *, name: str = "") -> None:
         super().__init__(parent)
         self.setColumnCount(3)
-        self.setHeaderLabels(["Key", "Value", "Type"])
         self.setUniformRowHeights(True)
         self.setAlternatingRowColors(True)
-        self.setAccessibleName(name)
+        self._name = name  # an English message id; translated when shown
+        self._retranslate()
         header = self.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.setColumnWidth(0, 160)
         self.setColumnWidth(2, 70)
         self.itemExpanded.connect(self._on_item_expanded)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if is_language_change(event):
+            self._retranslate()
+        super().changeEvent(event)
+
+    def _retranslate(self) -> None:
+        self.setHeaderLabels([_("Key"), _("Value"), _("Type")])
+        if self._name:
+            self.setAccessibleName(_(self._name))
 
     def show_value(self, value: JSONValue, depth: int = 1) -> None:
         """Replace the tree with `value`; containers at the top are expanded `depth` levels."""

@@ -14,18 +14,21 @@ import bisect
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QToolButton, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolButton, QWidget
 
+from desktop_chat.i18n import _
 from desktop_chat.inspector.inspection import Inspection
+from desktop_chat.ui.icons import icon
+from desktop_chat.ui.language import is_language_change
 
 if TYPE_CHECKING:
     from desktop_chat.core.conversation import Message
     from desktop_chat.ui.chat.top_bar import TopBar
     from desktop_chat.ui.inspector.dock import InspectorDock
 
-DOCK_WIDTH = 520
+DOCK_WIDTH = 420
 
 
 class InspectorLink(QObject):
@@ -34,6 +37,8 @@ class InspectorLink(QObject):
     The chat calls `observe` as each turn starts and `turn_ended` as it ends; `messages` and
     `last_error` read the conversation the turns belong to.
     """
+
+    dock_moved = Signal()  # the dock was shown, hidden, floated or docked: the width changed
 
     def __init__(
         self,
@@ -118,6 +123,29 @@ class InspectorLink(QObject):
         return line if len(line) <= 60 else line[:59] + "…"
 
 
+class _InspectorButton(QToolButton):
+    """The top bar's Inspector button: its action's icon and text, retranslated."""
+
+    def __init__(self, action: QAction, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setDefaultAction(action)
+        self.setIconSize(QSize(16, 16))
+        self.setAutoRaise(True)
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self._retranslate()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if is_language_change(event):
+            self._retranslate()
+        super().changeEvent(event)
+
+    def _retranslate(self) -> None:
+        action = self.defaultAction()
+        action.setText(_("Inspector"))
+        action.setToolTip(_("Show every request, its streamed events and tool calls (Ctrl+I)"))
+        self.setAccessibleName(_("Inspector"))
+
+
 def install_inspector(
     window: QMainWindow,
     top_bar: TopBar,
@@ -125,23 +153,37 @@ def install_inspector(
     messages: Callable[[], Sequence[Message]],
     last_error: Callable[[], str],
 ) -> InspectorLink:
-    """Ctrl+I and a button in `top_bar` (tabbed to after `after`) open the dock at the right.
+    """Ctrl+I and a button in `top_bar` (after `after`) open the dock at the right.
 
-    The caller feeds the link each turn (`observe`, `turn_ended`, `show_message`, `add_secret`).
+    The dock can be moved to either side or the bottom, floated as a window of its own, or
+    tabbed with another dock; hidden and shown again it comes back where it was (Qt keeps its
+    place), and so it does in the next run (the window keeps its layout). The caller feeds the
+    link each turn (`observe`, `turn_ended`, `show_message`, `add_secret`).
     """
-    toggle = QAction("Inspector", window)
+    del after  # the top bar puts the button after the window's other buttons itself
+    toggle = QAction(icon("scan-search"), "", window)
     toggle.setCheckable(True)
     toggle.setShortcut(QKeySequence("Ctrl+I"))
-    toggle.setToolTip("Show every request, its streamed events and tool calls (Ctrl+I)")
     window.addAction(toggle)
+    link: InspectorLink
 
     def make_dock() -> InspectorDock:
         from desktop_chat.ui.inspector.dock import InspectorDock
 
         dock = InspectorDock(window)
-        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        window.resizeDocks([dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        window.setDockOptions(window.dockOptions() | QMainWindow.DockOption.AllowTabbedDocks)
+        if not window.restoreDockWidget(dock):  # where it was last time, else at the right
+            window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            window.resizeDocks([dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
         dock.visibilityChanged.connect(lambda _visible: toggle.setChecked(dock.isVisible()))
+        dock.visibilityChanged.connect(lambda _visible: link.dock_moved.emit())
+        dock.topLevelChanged.connect(lambda _floating: link.dock_moved.emit())
+        dock.dockLocationChanged.connect(lambda _area: link.dock_moved.emit())
         return dock
 
     link = InspectorLink(messages, last_error, make_dock, window)
@@ -153,10 +195,5 @@ def install_inspector(
             link.dock.hide()
 
     toggle.toggled.connect(toggled)
-    button = QToolButton(top_bar)
-    button.setDefaultAction(toggle)
-    button.setAccessibleName("Inspector")
-    top_bar.add_before_settings(button)
-    QWidget.setTabOrder(after, button)
-    QWidget.setTabOrder(button, top_bar.settings_button)
+    top_bar.add_before_settings(_InspectorButton(toggle, top_bar))
     return link

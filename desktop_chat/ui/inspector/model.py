@@ -20,10 +20,11 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
+from desktop_chat.i18n import N_, _
 from desktop_chat.inspector.trace import KINDS, Entry, RequestTrace, format_seconds
 from desktop_chat.ui.theme import DARK_COLORS, LIGHT_COLORS
 
-COLUMNS = ("Time", "Req.", "Kind", "Event")
+COLUMNS = (N_("Time"), N_("Req."), N_("Kind"), N_("Event"))
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 _LOUD = frozenset({"error", "retry"})
 _QUIET = frozenset({"sse", "attempt"})
@@ -97,7 +98,9 @@ class EntryModel(QAbstractTableModel):
             return entry.summary
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == 1 and entry.request is not None:
-                return f"Step {entry.request.step}, attempt {entry.request.attempt}"
+                return _("Step {step}, attempt {attempt}").format(
+                    step=entry.request.step, attempt=entry.request.attempt
+                )
             return entry.summary if column == 3 else None
         if role == Qt.ItemDataRole.ForegroundRole:
             palette = QGuiApplication.palette()
@@ -118,7 +121,7 @@ class EntryModel(QAbstractTableModel):
             and role == Qt.ItemDataRole.DisplayRole
             and 0 <= section < len(COLUMNS)
         ):
-            return COLUMNS[section]
+            return _(COLUMNS[section])
         return None
 
 

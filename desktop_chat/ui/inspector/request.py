@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QWidget
 
 from desktop_chat.core.conversation import JSONValue
+from desktop_chat.i18n import N_
 from desktop_chat.inspector.attachment_data import shown_body
 from desktop_chat.inspector.trace import RequestTrace
 from desktop_chat.ui.inspector.json import JsonTree
@@ -42,7 +43,7 @@ class RequestView(JsonTree):
     """The selected request (or the latest) as a tree; the body is a collapsible JSON tree."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, name="Request and response")
+        super().__init__(parent, name=N_("Request and response"))
         self._shown: tuple[object, ...] | None = None
 
     def show_request(self, request: RequestTrace | None) -> None:

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import json
 
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
 
+from desktop_chat.i18n import N_, _
 from desktop_chat.inspector.trace import ToolCallTrace, format_seconds
 from desktop_chat.ui.inspector.model import error_color
+from desktop_chat.ui.language import is_language_change
 
 PREVIEW_CHARS = 300
 TOOLTIP_CHARS = 4000
-FIELDS = ("Arguments", "Parsed", "Schema", "Approval", "Result")
+FIELDS = (N_("Arguments"), N_("Parsed"), N_("Schema"), N_("Approval"), N_("Result"))
 
 
 def _clip(text: str, limit: int = PREVIEW_CHARS) -> str:
@@ -29,38 +32,50 @@ def details(call: ToolCallTrace) -> dict[str, tuple[str, bool]]:
     """The text of each detail row of a call, and whether it reports a problem."""
     rows: dict[str, tuple[str, bool]] = {"Arguments": (call.arguments, False)}
     if call.parse_error is not None:
-        rows["Parsed"] = (f"Not a JSON object: {call.parse_error}", True)
+        rows["Parsed"] = (_("Not a JSON object: {error}").format(error=call.parse_error), True)
     elif call.complete:
         rows["Parsed"] = (json.dumps(call.parsed, ensure_ascii=False), False)
     else:
-        rows["Parsed"] = ("(arguments still streaming)", False)
+        rows["Parsed"] = (_("(arguments still streaming)"), False)
     if not call.checked:
-        rows["Schema"] = ("(not checked yet)", False)
+        rows["Schema"] = (_("(not checked yet)"), False)
     elif not call.known_tool:
-        rows["Schema"] = ("No tool of this name is offered", True)
+        rows["Schema"] = (_("No tool of this name is offered"), True)
     elif call.schema_problems:
         rows["Schema"] = ("; ".join(call.schema_problems), True)
     elif call.parse_error is None:
-        rows["Schema"] = ("The arguments match the tool's schema", False)
+        rows["Schema"] = (_("The arguments match the tool's schema"), False)
     else:
-        rows["Schema"] = ("(not checked: the arguments are not JSON)", True)
+        rows["Schema"] = (_("(not checked: the arguments are not JSON)"), True)
     if call.approval == "denied":
-        rows["Approval"] = (f"Denied: {call.denial_reason}", True)
+        rows["Approval"] = (_("Denied: {reason}").format(reason=call.denial_reason), True)
     elif call.approval == "edited":
-        rows["Approval"] = (f"Approved with edited arguments: {call.edited_arguments}", False)
+        rows["Approval"] = (
+            _("Approved with edited arguments: {arguments}").format(
+                arguments=call.edited_arguments
+            ),
+            False,
+        )
     elif call.approval is not None:
-        how = "always allowed" if call.approval == "always" else "approved when asked"
-        rows["Approval"] = (how.capitalize(), False)
+        how = _("Always allowed") if call.approval == "always" else _("Approved when asked")
+        rows["Approval"] = (how, False)
     else:
-        rows["Approval"] = (f"Not run: {call.not_run}" if call.not_run else "(not yet)", False)
+        rows["Approval"] = (
+            _("Not run: {reason}").format(reason=call.not_run) if call.not_run else _("(not yet)"),
+            False,
+        )
     if call.result is not None:
-        label = "Error" if call.is_error else "Result"
+        template = (
+            _("Error after {duration}: {result}")
+            if call.is_error
+            else _("Result after {duration}: {result}")
+        )
         rows["Result"] = (
-            f"{label} after {format_seconds(call.duration)}: {call.result}",
+            template.format(duration=format_seconds(call.duration), result=call.result),
             call.is_error,
         )
     else:
-        rows["Result"] = ("(running)" if call.running else "(none yet)", False)
+        rows["Result"] = (_("(running)") if call.running else _("(none yet)"), False)
     return rows
 
 
@@ -70,14 +85,25 @@ class ToolCallsView(QTreeWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setColumnCount(4)
-        self.setHeaderLabels(["Tool", "Id", "State", "Duration"])
-        self.setAccessibleName("Tool calls")
+        self._retranslate()
         self.setUniformRowHeights(True)
         self.setWordWrap(False)
         self.setColumnWidth(0, 170)
         self.setColumnWidth(1, 150)
         self.setColumnWidth(2, 150)
         self._items: list[tuple[ToolCallTrace, QTreeWidgetItem, list[QTreeWidgetItem]]] = []
+
+    def changeEvent(self, event: QEvent) -> None:
+        if is_language_change(event):
+            self._retranslate()
+        super().changeEvent(event)
+
+    def _retranslate(self) -> None:
+        self.setHeaderLabels([_("Tool"), _("Id"), _("State"), _("Duration")])
+        self.setAccessibleName(_("Tool calls"))
+        for _call, _item, children in getattr(self, "_items", []):
+            for child in children:
+                child.setText(0, "")  # drawn again by the next sync, in the new language
 
     def show_calls(self, calls: list[ToolCallTrace]) -> None:
         """Show `calls` from scratch (another inspection)."""
@@ -102,7 +128,8 @@ class ToolCallsView(QTreeWidget):
             _set(item, 2, call.state)
             _set(item, 3, format_seconds(call.duration) if call.duration is not None else "")
             for child, (field, (text, bad)) in zip(children, details(call).items(), strict=True):
-                if _set(child, 0, f"{field}: {_clip(text)}"):
+                shown = _("{field}: {text}").format(field=_(field), text=_clip(text))
+                if _set(child, 0, shown):
                     child.setToolTip(0, text[:TOOLTIP_CHARS])
                     child.setForeground(0, alarm if bad else normal)
 

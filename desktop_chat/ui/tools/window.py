@@ -53,9 +53,7 @@ class WindowTools:
             layout.insertWidget(layout.indexOf(above), self.panel, 0)
         self.session = ToolSession(settings, self.panel, window, keystore=keystore)
         self.menu = ToolsMenu(self.session, top_bar)
-        top_bar.add_before_settings(self.menu)
-        QWidget.setTabOrder(top_bar.max_tokens, self.menu)
-        QWidget.setTabOrder(self.menu, top_bar.settings_button)
+        top_bar.add_before_settings(self.menu)  # in the tab order there too
         self.session.always_allowed.connect(self._save_always_allow)
         self.session.server_failed.connect(self._on_server_failed)
         self.session.server_started.connect(lambda name, _count: banners.dismiss(f"mcp:{name}"))
