@@ -28,7 +28,12 @@ PROXY_MODES = (
     ("none", "No proxy"),
     ("custom", "Custom proxy"),
 )
-THEMES = (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark"))
+THEMES = (
+    ("system", "Follow the system"),
+    ("light", "Light"),
+    ("dark", "Dark"),
+    ("high-contrast", "High contrast"),
+)
 
 
 def _limits(key: str) -> tuple[float, float, str]:
