@@ -124,6 +124,15 @@ DARK_COLORS = colors("dark")
 HIGH_CONTRAST_COLORS = colors("high-contrast")
 
 
+def scheme_of(painted: QPalette) -> str:
+    """The scheme whose palette `painted` is; a palette of none of ours is judged by lightness."""
+    window = painted.color(QPalette.ColorRole.Window).name()
+    for scheme in SCHEMES:
+        if color_table(scheme)["Window"] == window:
+            return scheme
+    return "dark" if painted.color(QPalette.ColorRole.Window).lightness() < 128 else "light"
+
+
 def palette(scheme: str) -> QPalette:
     """The QPalette of `scheme`: every role of ROLES, with disabled text greyed."""
     table = color_table(scheme)
