@@ -153,12 +153,15 @@ def palette(scheme: str) -> QPalette:
 
 
 def style_sheet(scheme: str) -> str:
-    """The application's style sheet: a focus ring on whatever has the keyboard's focus.
+    """The application's style sheet: visible edges, and a ring on what has the keyboard's focus.
 
-    Fusion marks a focused button or list row too faintly to find (a tint of the accent), so
-    tool buttons, push buttons and list rows draw a 2 px ring in the accent colour (a selected
-    row's ring is in the text colour, to stand out from both the selection and the page).
-    Each rule keeps the widget's size: the ring replaces a border of the same width.
+    Fusion draws the edge of an input a shade darker than the window, which vanishes in the dark
+    theme: text inputs get an edge in the Mid colour instead, and the ring when focused (spin
+    boxes keep Fusion's, which a styled edge would strip of their arrows). Fusion marks a
+    focused button or list row too faintly to find (a tint of the accent), so tool buttons,
+    push buttons and list rows draw a 2 px ring in the accent colour (a selected row's ring is
+    in the text colour, to stand out from both the selection and the page). Each rule keeps the
+    widget's size: the ring replaces a border of the same width.
     """
     t = color_table(scheme)
     return f"""
@@ -168,13 +171,19 @@ QToolButton:pressed, QToolButton:checked {{ background: {t["Midlight"]}; }}
 QToolButton:focus {{ border-color: {t["Highlight"]}; }}
 QPushButton {{
     background: {t["Button"]}; color: {t["ButtonText"]};
-    border: 1px solid {t["Mid"]}; border-radius: 4px; padding: 4px 12px; min-height: 18px;
+    border: 1px solid {t["Mid"]}; border-radius: 4px; padding: 4px 8px; min-height: 18px;
 }}
 QPushButton:hover {{ background: {t["AlternateBase"]}; }}
 QPushButton:pressed, QPushButton:checked {{ background: {t["Midlight"]}; }}
 QPushButton:default {{ border-color: {t["Highlight"]}; }}
 QPushButton:disabled {{ color: {t["Disabled"]}; }}
-QPushButton:focus {{ border: 2px solid {t["Highlight"]}; padding: 3px 11px; }}
+QPushButton:focus {{ border: 2px solid {t["Highlight"]}; padding: 3px 7px; }}
+QLineEdit, QPlainTextEdit {{
+    background: {t["Base"]}; border: 1px solid {t["Mid"]}; border-radius: 4px; padding: 2px;
+}}
+QLineEdit:focus, QPlainTextEdit:focus {{
+    border: 2px solid {t["Highlight"]}; padding: 1px;
+}}
 QAbstractItemView::item {{ border: 2px solid transparent; }}
 QAbstractItemView::item:focus {{ border-color: {t["Highlight"]}; }}
 QAbstractItemView::item:selected {{
