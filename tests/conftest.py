@@ -12,10 +12,10 @@ import pytest
 
 pytest_plugins = ["tests.support.sse_server", "tests.support.keyring_session"]
 
-# The `not gui` run (scripts/test.sh) has neither Qt nor pytest-qt: every test under tests/ui and
-# tests/visual is a GUI test, and the modules there import Qt when collected.
+# The `not gui` run (scripts/test.sh) has neither Qt nor pytest-qt: every test under tests/ui is a
+# GUI test, and the modules there import Qt when collected.
 WITHOUT_QT = importlib.util.find_spec("PySide6") is None
-collect_ignore = ["ui", "visual"] if WITHOUT_QT else []
+collect_ignore = ["ui"] if WITHOUT_QT else []
 
 _SCRUBBED = (
     "DESKTOP_CHAT_API_KEY",

@@ -18,9 +18,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractScrollArea,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QFocusFrame,
+    QLineEdit,
+    QPlainTextEdit,
+    QProxyStyle,
+    QStyle,
+    QStyleHintReturn,
+    QStyleOption,
+    QTabBar,
+    QWidget,
+)
 
 SCHEMES = ("light", "dark", "high-contrast")
 CHOICES = ("system", *SCHEMES)
@@ -184,6 +200,9 @@ QLineEdit, QPlainTextEdit {{
 QLineEdit:focus, QPlainTextEdit:focus {{
     border: 2px solid {t["Highlight"]}; padding: 1px;
 }}
+QComboBox QLineEdit, QComboBox QLineEdit:focus, QAbstractSpinBox QLineEdit,
+QAbstractSpinBox QLineEdit:focus {{ border: none; padding: 0; background: transparent; }}
+QFocusFrame {{ border: 2px solid {t["Highlight"]}; border-radius: 4px; margin: 2px; }}
 QAbstractItemView::item {{ border: 2px solid transparent; }}
 QAbstractItemView::item:focus {{ border-color: {t["Highlight"]}; }}
 QAbstractItemView::item:selected {{
@@ -213,6 +232,69 @@ def _scheme_for(color_scheme: Qt.ColorScheme, more_contrast: bool) -> str:
     return "dark" if color_scheme == Qt.ColorScheme.Dark else "light"
 
 
+class FocusRing(QObject):
+    """Ring the widget with the keyboard's focus where the style sheet draws no ring itself.
+
+    One QFocusFrame follows the focus round the application: it sits in the focused widget's
+    parent, above it, and is painted by the style sheet's `QFocusFrame` rule, its ring on the
+    widget's own edge (a list or the transcript fills its parent, which would clip a ring drawn
+    outside). Buttons and text inputs ring themselves (style_sheet), so the frame leaves them.
+    """
+
+    def __init__(self, app: QApplication) -> None:
+        super().__init__(app)
+        self._frame: QFocusFrame | None = None
+        self._style = _FrameAbove()  # the frame's alone: every other widget keeps Fusion
+        app.focusChanged.connect(self._on_focus_changed)
+
+    @property
+    def ringed(self) -> QWidget | None:
+        """The widget the frame is round now, if any."""
+        frame = self._live_frame()
+        return frame.widget() if frame is not None and frame.isVisible() else None
+
+    def _live_frame(self) -> QFocusFrame | None:
+        # The frame is a child of the last widget's parent: deleted with it.
+        if self._frame is not None and not shiboken6.isValid(self._frame):
+            self._frame = None
+        return self._frame
+
+    def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        frame = self._live_frame()
+        if new is None or not _wants_frame(new):
+            if frame is not None:
+                frame.setWidget(None)  # type: ignore[arg-type]  # Qt takes None: follow nothing
+            return
+        if frame is None:
+            frame = self._frame = QFocusFrame(new)
+            frame.setStyle(self._style)
+        frame.setWidget(new)
+
+
+class _FrameAbove(QProxyStyle):
+    """Fusion, but a focus frame goes above its widget (Fusion puts it below, out of sight)."""
+
+    def __init__(self) -> None:
+        super().__init__("Fusion")
+
+    def styleHint(  # Qt's name
+        self,
+        hint: QStyle.StyleHint,
+        option: QStyleOption | None = None,
+        widget: QWidget | None = None,
+        returnData: QStyleHintReturn | None = None,
+    ) -> int:
+        if hint == QStyle.StyleHint.SH_FocusFrame_AboveWidget:
+            return 1
+        return super().styleHint(hint, option, widget, returnData)
+
+
+def _wants_frame(widget: QWidget) -> bool:
+    if widget.isWindow() or isinstance(widget, QAbstractButton | QLineEdit | QPlainTextEdit):
+        return False
+    return isinstance(widget, QAbstractScrollArea | QComboBox | QAbstractSpinBox | QTabBar)
+
+
 class ThemeController(QObject):
     """Own the application's style, palette and style sheet; say when the scheme changes."""
 
@@ -229,6 +311,7 @@ class ThemeController(QObject):
         self._system_colors = hints.colorScheme()
         self._more_contrast = _prefers_more_contrast()
         hints.colorSchemeChanged.connect(self._on_system_changed)
+        self.focus_ring = FocusRing(app)
         if hasattr(hints, "accessibility"):
             hints.accessibility().contrastPreferenceChanged.connect(self._on_contrast_changed)
         self.set_choice(choice)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QApplication,
@@ -21,6 +21,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop_chat.ui import theme
 from desktop_chat.ui.chat.safe_browser import theme_from_palette
+from tests.support.window import WindowFactory
 
 # The roles design.md gives a meaning; each theme must set every one of them itself.
 DESIGN_ROLES = (
@@ -216,3 +217,40 @@ def test_keyboard_focus_draws_a_ring_in_every_theme(
     # The current row (selected) is ringed in the text colour, to show on it and the page.
     after = _ring_pixels(items.viewport(), selected_ring)
     assert after > before + 2 * items.viewport().width()
+
+
+def _focus_chain(window: QWidget) -> list[QWidget]:
+    """The widgets Tab visits in `window`, in order (each once), as Qt's focus chain has them."""
+    chain: list[QWidget] = []
+    widget = window.nextInFocusChain()
+    for _ in range(2000):  # the chain is a ring; bounded all the same
+        if widget is None or widget is window:
+            break
+        tabbable = widget.focusPolicy() & Qt.FocusPolicy.TabFocus
+        if tabbable and widget.isVisibleTo(window) and widget.isEnabled():
+            chain.append(widget)
+        widget = widget.nextInFocusChain()
+    return chain
+
+
+def test_every_stop_of_the_window_tab_chain_shows_its_focus(
+    qtbot: QtBot, open_window: WindowFactory
+) -> None:
+    window = open_window()
+    window.resize(1366, 768)
+    chain = _focus_chain(window)
+    assert len(chain) > 5
+    unseen = []
+    for widget in chain:
+        editor: QWidget = window.composer.editor
+        away = window.transcript.view if widget is editor else editor
+        away.setFocus()  # away from the widget, then to it as Tab would
+        qtbot.waitUntil(away.hasFocus, timeout=2000)
+        # With what is drawn round it: a ring may lie just outside the widget.
+        area = QRect(widget.mapTo(window, QPoint(0, 0)), widget.size()).adjusted(-4, -4, 4, 4)
+        before = window.grab(area).toImage()
+        widget.setFocus(Qt.FocusReason.TabFocusReason)
+        qtbot.waitUntil(widget.hasFocus, timeout=2000)
+        if window.grab(area).toImage() == before:
+            unseen.append(f"{type(widget).__name__} {widget.accessibleName()!r}")
+    assert unseen == [], unseen

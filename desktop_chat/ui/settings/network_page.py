@@ -71,7 +71,7 @@ class NetworkPage(QWidget):
         self.backoff_base = self._seconds(form, "network.backoff_base", "&First retry delay")
         self.backoff_max = self._seconds(form, "network.backoff_max", "Longest retry &delay")
         self.connect_timeout = self._seconds(form, "network.connect_timeout", "&Connect timeout")
-        self.read_timeout = self._seconds(form, "network.read_timeout", "R&ead timeout")
+        self.read_timeout = self._seconds(form, "network.read_timeout", "Read t&imeout")
         self.total_timeout = self._seconds(form, "network.total_timeout", "&Total time limit")
         self.total_timeout.setMinimum(0.0)
         self.total_timeout.setSpecialValueText("no limit")

@@ -8,7 +8,7 @@ compare.py. On a mismatch the drawn image and a diff (what differs, in red) are 
 failed/ beside expected/ and named in the failure.
 
 A deliberate change of look updates the images in the same commit:
-    DESKTOP_CHAT_UPDATE_VISUAL=1 pytest tests/visual
+    DESKTOP_CHAT_UPDATE_VISUAL=1 pytest tests/ui/visual
 writes every image afresh (and the test passes); look at them before committing.
 """
 
@@ -30,8 +30,8 @@ from desktop_chat.storage.history import HistoryStore
 from desktop_chat.storage.settings import Settings
 from desktop_chat.ui.theme import SCHEMES
 from tests.support.window import WindowFactory
-from tests.visual import scene
-from tests.visual.compare import CHANNEL_DELTA, MAX_DIFFERING, compare, save
+from tests.ui.visual import scene
+from tests.ui.visual.compare import CHANNEL_DELTA, MAX_DIFFERING, compare, save
 
 HERE = Path(__file__).resolve().parent
 EXPECTED = HERE / "expected"

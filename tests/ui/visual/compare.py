@@ -83,4 +83,6 @@ def save(image: QImage, path: str) -> bool:
     per channel, which the tolerance would have to swallow, and with it a change of a
     surface's colour by a few steps. The images stay exact instead.
     """
-    return image.convertToFormat(QImage.Format.Format_RGB888).save(path, b"PNG", 0)
+    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
+    saved: bool = rgb.save(path, "PNG", 0)  # type: ignore[call-overload]  # the stubs want bytes
+    return saved
