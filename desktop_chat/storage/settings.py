@@ -48,7 +48,7 @@ from desktop_chat.storage.validation import (
 )
 
 ProxyMode = Literal["system", "none", "custom"]
-Theme = Literal["system", "light", "dark"]
+Theme = Literal["system", "light", "dark", "high-contrast"]
 Language = Literal["system", "en", "zh_CN"]
 
 # Providers that speak one of our protocols: (protocol, base URL), each URL as the provider's
@@ -240,7 +240,10 @@ class Network:
 class Ui:
     """How the window looks and behaves."""
 
-    theme: Theme = field(default="system", metadata=_meta("Colour theme: system, light or dark"))
+    theme: Theme = field(
+        default="system",
+        metadata=_meta("Colour theme: system, light, dark or high-contrast"),
+    )
     language: Language = field(
         default="system",
         metadata=_meta("Language of the window: system (follow the system locale), en or zh_CN"),

@@ -134,7 +134,7 @@ def test_options_come_from_the_dataclass_declarations() -> None:
     assert OPTIONS["network.max_retries"].default == Network().max_retries == 3
     assert OPTIONS["network.total_timeout"].nullable
     assert OPTIONS["network.proxy_mode"].choices == ("system", "none", "custom")
-    assert OPTIONS["ui.theme"].choices == ("system", "light", "dark")
+    assert OPTIONS["ui.theme"].choices == ("system", "light", "dark", "high-contrast")
     assert Settings().option_values() == {k: o.default for k, o in OPTIONS.items()}
     assert len(OPTIONS) == len(dataclasses.fields(Network)) + len(dataclasses.fields(Ui))
     assert all(o.description for o in OPTIONS.values())
@@ -151,6 +151,7 @@ def test_options_come_from_the_dataclass_declarations() -> None:
         ("network.verify_tls", "off", False),
         ("ui.send_with_ctrl_enter", "Yes", True),
         ("ui.theme", "dark", "dark"),
+        ("ui.theme", "high-contrast", "high-contrast"),
         ("theme", "light", "light"),  # a bare name works when unambiguous
         ("network.proxy_url", "socks5://10.0.0.1:1080", "socks5://10.0.0.1:1080"),
     ],
@@ -171,7 +172,7 @@ def test_option_parses_command_line_text(key: str, text: str, expected: object) 
         ("network.read_timeout", "nan", "a number"),
         ("network.verify_tls", "maybe", "true or false"),
         ("network.connect_timeout", "none", "a number"),  # not nullable
-        ("ui.theme", "purple", "one of system, light, dark"),
+        ("ui.theme", "purple", "one of system, light, dark, high-contrast"),
         ("network.proxy_url", "ftp://host", "http://host:port"),
         ("network.proxy_url", "http://user:pw@proxy:3128", "password"),
     ],

@@ -112,7 +112,7 @@ def theme_from_palette(palette: QPalette) -> Theme:
     return Theme(
         dark=dark,
         text=_hex(text),
-        muted=_mix(text, base, 0.4),
+        muted=_hex(palette.color(QPalette.ColorRole.PlaceholderText)),
         accent=_hex(link),
         link=_hex(link),
         code_background=_mix(base, text, 0.12 if dark else 0.06),

@@ -19,13 +19,15 @@ from datetime import date
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QFont, QPalette, QStandardItem, QStandardItemModel
 
+from desktop_chat.i18n import N_, _, ngettext
 from desktop_chat.storage.history import ConversationInfo, HistoryStore
 from desktop_chat.storage.history_schema import HistoryError
-from desktop_chat.ui.history.dates import PINNED, group_of
+from desktop_chat.ui.history.dates import Group, group_of
+from desktop_chat.ui.icons import icon
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 PAGE = 100
-UNTITLED = "New conversation"
+UNTITLED = N_("New conversation")  # `_()` it where it is shown
 _CONVERSATION_FLAGS = (
     Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable
 )
@@ -55,7 +57,7 @@ class ConversationModel(QStandardItemModel):
         self._infos: list[ConversationInfo] = []  # as read, in the store's order
         self._by_id: dict[str, ConversationInfo] = {}
         self._hidden: set[str] = set()
-        self._last_group: str | None = None  # of the last row shown
+        self._last_group: Group | None = None  # of the last row shown
         self._more = True
         # Bold at the rows' own size: the view takes every row's height from the first one.
         self._heading_font = QFont()
@@ -120,22 +122,28 @@ class ConversationModel(QStandardItemModel):
         if items:
             self.invisibleRootItem().appendRows(items)
 
-    def _heading(self, group: str) -> QStandardItem:
-        item = QStandardItem(group)
+    def _heading(self, group: Group) -> QStandardItem:
+        label = group.label()
+        item = QStandardItem(label)
         item.setFlags(Qt.ItemFlag.NoItemFlags)  # skipped by the arrow keys
         item.setFont(self._heading_font)
         item.setForeground(QPalette().brush(QPalette.ColorRole.PlaceholderText))
-        item.setData(group, Qt.ItemDataRole.AccessibleTextRole)
+        item.setData(label, Qt.ItemDataRole.AccessibleTextRole)
+        if group.pinned:
+            item.setIcon(icon("pin", QPalette.ColorRole.PlaceholderText))
         return item
 
-    def _item(self, info: ConversationInfo, group: str) -> QStandardItem:
-        title = info.title or UNTITLED
+    def _item(self, info: ConversationInfo, group: Group) -> QStandardItem:
+        title = info.title or _(UNTITLED)
         item = QStandardItem(title)
         item.setFlags(_CONVERSATION_FLAGS)
         item.setToolTip(title)
-        where = "pinned" if group == PINNED else group
+        spoken = ngettext(
+            "{title}, {group}, {n} message", "{title}, {group}, {n} messages", info.messages
+        )
         item.setData(
-            f"{title}, {where}, {info.messages} messages", Qt.ItemDataRole.AccessibleTextRole
+            spoken.format(title=title, group=group.label(), n=info.messages),
+            Qt.ItemDataRole.AccessibleTextRole,
         )
         item.setData(info.id, ID_ROLE)
         return item
@@ -152,6 +160,10 @@ class ConversationModel(QStandardItemModel):
         """The headings shown, top to bottom."""
         rows = (self.index(row, 0) for row in range(self.rowCount()))
         return [str(index.data()) for index in rows if index.data(ID_ROLE) is None]
+
+    def retranslate(self) -> None:
+        """Make the rows again in the language now in use (headings, untitled rows, names)."""
+        self._rebuild()
 
     # -- changing ----------------------------------------------------------------------------
 

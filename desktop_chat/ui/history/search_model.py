@@ -18,6 +18,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from desktop_chat.i18n import _
 from desktop_chat.storage.history import HistoryStore, SearchHit
 from desktop_chat.storage.history_schema import HistoryError
 from desktop_chat.ui.history.conversation_model import ID_ROLE, UNTITLED
@@ -30,12 +31,12 @@ MARKS = ("\ue000", "\ue001")  # private use: no message holds them in practice
 Index = QModelIndex | QPersistentModelIndex
 
 
-def snippet_html(title: str, snippet: str, highlight: str) -> str:
-    """A hit as HTML: the title, then the snippet with each match bold on `highlight`."""
+def snippet_html(title: str, snippet: str, highlight: str, ink: str) -> str:
+    """A hit as HTML: the title, then the snippet with each match bold, `ink` on `highlight`."""
     body = html.escape(snippet)
-    body = body.replace(MARKS[0], f'<b style="background-color:{highlight};">')
+    body = body.replace(MARKS[0], f'<b style="background-color:{highlight}; color:{ink};">')
     body = body.replace(MARKS[1], "</b>")
-    return f"<b>{html.escape(title or UNTITLED)}</b><br>{body}"
+    return f"<b>{html.escape(title or _(UNTITLED))}</b><br>{body}"
 
 
 def plain(snippet: str) -> str:
@@ -57,7 +58,8 @@ class SearchModel(QAbstractListModel):
         self._hits: list[SearchHit] = []
         self._more = False
         self.error = ""  # why the last read failed, if it did
-        self.highlight = "#ffe680"
+        self.highlight = "#ffe680"  # the theme's colours for a match: set by the sidebar
+        self.ink = "#1f2328"
 
     @property
     def query(self) -> str:
@@ -77,6 +79,11 @@ class SearchModel(QAbstractListModel):
         self.error = ""
         self.endResetModel()
         self.fetchMore(QModelIndex())
+
+    def retranslate(self) -> None:
+        """Say again what every row says, in the language now in use."""
+        if self._hits:
+            self.dataChanged.emit(self.index(0), self.index(len(self._hits) - 1))
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._hits)
@@ -107,12 +114,13 @@ class SearchModel(QAbstractListModel):
         if not index.isValid() or not 0 <= index.row() < len(self._hits):
             return None
         hit = self._hits[index.row()]
+        title = hit.title or _(UNTITLED)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return f"{hit.title or UNTITLED}: {plain(hit.snippet)}"
+            return _("{title}: {snippet}").format(title=title, snippet=plain(hit.snippet))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return hit.title or UNTITLED
+            return title
         if role == HTML_ROLE:
-            return snippet_html(hit.title, hit.snippet, self.highlight)
+            return snippet_html(hit.title, hit.snippet, self.highlight, self.ink)
         if role == ID_ROLE:
             return hit.conversation_id
         if role == MESSAGE_ROLE:

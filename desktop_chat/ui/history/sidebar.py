@@ -24,26 +24,30 @@ from PySide6.QtWidgets import (
     QLayout,
     QLineEdit,
     QListView,
-    QMenu,
-    QPushButton,
     QStackedWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop_chat.i18n import _, ngettext
 from desktop_chat.storage.history import HistoryStore
 from desktop_chat.storage.history_schema import HistoryError
 from desktop_chat.ui.history.conversation_model import ID_ROLE, UNTITLED, ConversationModel
 from desktop_chat.ui.history.hit_delegate import HitDelegate
+from desktop_chat.ui.history.row_menu import row_menu
 from desktop_chat.ui.history.search_model import MESSAGE_ROLE, SearchModel
 from desktop_chat.ui.history.undo_bar import UndoBar
+from desktop_chat.ui.icons import icon
+from desktop_chat.ui.language import is_language_change
+from desktop_chat.ui.theme import colors, scheme_of
 
 WIDTH = 240
 STRIP = 40  # collapsed: the toggle and New chat alone
 DEBOUNCE_MS = 200
 SEARCH_KEYS = "Ctrl+K"
 TOGGLE_KEYS = "Ctrl+B"
+NEW_CHAT_KEYS = "Ctrl+N"  # the window's shortcut, named in the button's tooltip
 
 
 class HistorySidebar(QWidget):
@@ -55,7 +59,6 @@ class HistorySidebar(QWidget):
 
     def __init__(self, store: HistoryStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setAccessibleName("Conversations")
         self._store = store
         self._current: str | None = None
         self._pending: str | None = None  # hidden, deleted when the undo window closes
@@ -63,20 +66,25 @@ class HistorySidebar(QWidget):
         self.collapsed = False
 
         self.toggle_button = QToolButton(self)
-        self.new_button = QPushButton("New chat", self)
-        self.new_button.setAccessibleName("New chat")
+        self.new_button = QToolButton(self)
+        self.new_button.setIcon(icon("square-pen"))
         self.new_button.clicked.connect(self.new_chat_requested)
+        for button in (self.toggle_button, self.new_button):
+            button.setAutoRaise(True)
+            button.setIconSize(QSize(16, 16))
         self.search_field = QLineEdit(self)
-        self.search_field.setPlaceholderText(f"Search all ({SEARCH_KEYS})")
-        self.search_field.setAccessibleName("Search all conversations")
+        self.search_icon = self.search_field.addAction(
+            icon("search"), QLineEdit.ActionPosition.LeadingPosition
+        )
+        self.search_icon.triggered.connect(self.focus_search)
         self.search_field.setClearButtonEnabled(True)
         self.model = ConversationModel(store, parent=self)
-        self.list = self._view("Saved conversations", self.model)
+        self.list = self._view(self.model)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
         self.list.setUniformItemSizes(True)  # a page is laid out without asking every row
         self.list.setStyleSheet("QListView::item { padding: 3px 4px; }")
         self.results_model = SearchModel(store, parent=self)
-        self.results = self._view("Search results", self.results_model)
+        self.results = self._view(self.results_model)
         self.results.setItemDelegate(HitDelegate(self.results))
         self.results.setWordWrap(True)
         self.results.setResizeMode(QListView.ResizeMode.Adjust)
@@ -106,18 +114,16 @@ class HistorySidebar(QWidget):
         self.model.rebuilt.connect(self._restore_current)
         for model in (self.model, self.results_model):
             model.failed.connect(self._show_error)
-        self.results_model.highlight = self.palette().highlight().color().lighter(160).name()
-        self.search_action = self._action("Search conversations", SEARCH_KEYS, self.focus_search)
-        self.toggle_action = self._action("Show or hide conversations", TOGGLE_KEYS,
-                                          self.toggle_collapsed)  # fmt: skip
-        undo = self._action("Undo delete", "Ctrl+Z", self.undo_delete)
-        undo.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self._mark_matches()
+        self.search_action = self._action(SEARCH_KEYS, self.focus_search)
+        self.toggle_action = self._action(TOGGLE_KEYS, self.toggle_collapsed)
+        self.undo_action = self._action("Ctrl+Z", self.undo_delete)
+        self.undo_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self._show_collapsed(False)
         self.model.fetchMore(QModelIndex())  # the first page now; the view asks for the rest
 
-    def _view(self, name: str, model: ConversationModel | SearchModel) -> QListView:
+    def _view(self, model: ConversationModel | SearchModel) -> QListView:
         view = QListView(self)
-        view.setAccessibleName(name)
         view.setModel(model)
         view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
@@ -131,7 +137,8 @@ class HistorySidebar(QWidget):
         self._top = top = QBoxLayout(QBoxLayout.Direction.LeftToRight)  # a column when collapsed
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.toggle_button)
-        top.addWidget(self.new_button, 1)
+        top.addStretch(1)
+        top.addWidget(self.new_button)
         column = QVBoxLayout(self)
         column.setContentsMargins(4, 4, 4, 4)
         column.setSpacing(4)
@@ -145,13 +152,51 @@ class HistorySidebar(QWidget):
         column.addWidget(self.undo_bar)
         column.addStretch(0)  # takes the height only when the list is hidden (collapsed)
 
-    def _action(self, name: str, keys: str, slot: object) -> QAction:
-        action = QAction(name, self)
+    def _action(self, keys: str, slot: object) -> QAction:
+        action = QAction(self)
         action.setShortcut(QKeySequence(keys))
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         action.triggered.connect(slot)
         self.addAction(action)
         return action
+
+    def changeEvent(self, event: QEvent) -> None:
+        if is_language_change(event):
+            self._retranslate()
+            self.model.retranslate()
+            self.results_model.retranslate()
+            if self.results_model.query:
+                self._search_now()  # says the count again, in the new words
+        elif event.type() == QEvent.Type.PaletteChange:
+            self._mark_matches()
+        super().changeEvent(event)
+
+    def _retranslate(self) -> None:
+        self.setAccessibleName(_("Conversations"))
+        self.list.setAccessibleName(_("Saved conversations"))
+        self.results.setAccessibleName(_("Search results"))
+        self.search_field.setPlaceholderText(_("Search all ({keys})").format(keys=SEARCH_KEYS))
+        self.search_field.setAccessibleName(_("Search all conversations"))
+        self.search_icon.setText(_("Search all conversations"))
+        self.search_icon.setToolTip(self.search_field.placeholderText())
+        self.search_action.setText(_("Search conversations"))
+        self.toggle_action.setText(_("Show or hide conversations"))
+        self.undo_action.setText(_("Undo delete"))
+        self.new_button.setAccessibleName(_("New chat"))
+        self.new_button.setToolTip(_("New chat ({keys})").format(keys=NEW_CHAT_KEYS))
+        if self.collapsed:
+            self.toggle_button.setAccessibleName(_("Show conversations"))
+            tip = _("Show conversations ({keys})")
+        else:
+            self.toggle_button.setAccessibleName(_("Hide conversations"))
+            tip = _("Hide conversations ({keys})")
+        self.toggle_button.setToolTip(tip.format(keys=TOGGLE_KEYS))
+
+    def _mark_matches(self) -> None:
+        """Give search matches the theme's colours for a mark (a palette has no role for it)."""
+        marks = colors(scheme_of(self.palette()))
+        self.results_model.highlight, self.results_model.ink = marks.mark_bg, marks.mark_fg
+        self.results.viewport().update()
 
     def sizeHint(self) -> QSize:
         return QSize(STRIP if self.collapsed else WIDTH, super().sizeHint().height())
@@ -187,12 +232,8 @@ class HistorySidebar(QWidget):
         self._top.setDirection(
             QBoxLayout.Direction.TopToBottom if collapsed else QBoxLayout.Direction.LeftToRight
         )
-        self.new_button.setText("+" if collapsed else "New chat")
-        self.new_button.setToolTip("New chat")
-        self.toggle_button.setText("»" if collapsed else "«")
-        verb = "Show" if collapsed else "Hide"
-        self.toggle_button.setAccessibleName(f"{verb} conversations")
-        self.toggle_button.setToolTip(f"{verb} conversations ({TOGGLE_KEYS})")
+        self.toggle_button.setIcon(icon("panel-left-open" if collapsed else "panel-left-close"))
+        self._retranslate()
         self.setMaximumWidth(STRIP if collapsed else WIDTH)
         self.updateGeometry()
 
@@ -214,8 +255,12 @@ class HistorySidebar(QWidget):
         if self.results_model.error:
             return  # said already
         count = self.results_model.rowCount()
-        more = "" if self.results_model.complete else "+"
-        self._say("No conversation has that" if not count else f"{count}{more} found")
+        if not count:
+            self._say(_("No conversation has that"))
+        elif self.results_model.complete:
+            self._say(ngettext("{count} found", "{count} found", count).format(count=count))
+        else:
+            self._say(_("{count}+ found").format(count=count))
         if count:
             self.results.setCurrentIndex(self.results_model.index(0))
 
@@ -252,13 +297,13 @@ class HistorySidebar(QWidget):
             self._commit_delete()
         row = self.model.row_of(conversation_id)
         info = self.model.info(self.model.index(row, 0)) if row is not None else None
-        title = (info.title if info else "") or UNTITLED
+        title = (info.title if info else "") or _(UNTITLED)
         self._pending = conversation_id
         self.model.set_hidden(conversation_id, True)
         self._select(None, near=row)
         self.undo_bar.offer(title)
         self.undo_bar.setVisible(not self.collapsed)
-        self._say(f"Deleted {title}. Ctrl+Z undoes it.", shown=False)
+        self._say(_("Deleted {title}. Ctrl+Z undoes it.").format(title=title), shown=False)
 
     def undo_delete(self) -> None:
         conversation_id, self._pending = self._pending, None
@@ -268,7 +313,7 @@ class HistorySidebar(QWidget):
         self.model.set_hidden(conversation_id, False)
         self._select(conversation_id)
         self.list.setFocus()
-        self._say("Delete undone", shown=False)
+        self._say(_("Delete undone"), shown=False)
 
     def _commit_delete(self) -> None:
         conversation_id, self._pending = self._pending, None
@@ -297,13 +342,14 @@ class HistorySidebar(QWidget):
         info = self.model.info(index)
         if info is None:
             return
-        menu = QMenu(self.list)
-        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        menu.addAction("Open").triggered.connect(lambda: self._open_index(index))
-        menu.addAction("Rename\tF2").triggered.connect(lambda: self.rename(info.id))
-        label = "Unpin" if info.pinned else "Pin"
-        menu.addAction(label).triggered.connect(lambda: self.pin(info.id, not info.pinned))
-        menu.addAction("Delete\tDel").triggered.connect(lambda: self.delete(info.id))
+        menu = row_menu(
+            self.list,
+            info,
+            open_=lambda: self._open_index(index),
+            rename=lambda: self.rename(info.id),
+            pin=lambda pinned: self.pin(info.id, pinned),
+            delete=lambda: self.delete(info.id),
+        )
         self.context_menu = menu  # for tests, and so it lives while shown
         menu.popup(self.list.viewport().mapToGlobal(pos))
 

@@ -32,7 +32,12 @@ PROXY_MODES = (
     ("none", N_("No proxy")),
     ("custom", N_("Custom proxy")),
 )
-THEMES = (("system", N_("Follow the system")), ("light", N_("Light")), ("dark", N_("Dark")))
+THEMES = (
+    ("system", N_("Follow the system")),
+    ("light", N_("Light")),
+    ("dark", N_("Dark")),
+    ("high-contrast", N_("High contrast")),
+)
 # Each language is named in its own words (i18n.LANGUAGES), so a reader finds theirs whatever
 # the window speaks now; only "follow the system" is translated.
 SYSTEM_LANGUAGE = N_("Follow the system")

@@ -65,14 +65,17 @@ def test_date_groups_in_local_time() -> None:
     def at(day: date, hour: int = 12) -> float:
         return datetime(day.year, day.month, day.day, hour).timestamp()
 
-    assert group_of(at(today, 0), False, today) == "Today"
-    assert group_of(at(today - timedelta(days=1), 23), False, today) == "Yesterday"
-    assert group_of(at(today - timedelta(days=2)), False, today) == "Previous 7 days"
-    assert group_of(at(today - timedelta(days=7)), False, today) == "Previous 7 days"
-    assert group_of(at(today - timedelta(days=8)), False, today) == "November 2026"
-    assert group_of(at(date(2025, 1, 31)), False, today) == "January 2025"
-    assert group_of(at(date(2025, 1, 31)), True, today) == "Pinned"
-    assert group_of(at(today + timedelta(days=1)), False, today) == "Today"
+    def label(day: float, pinned: bool = False) -> str:
+        return group_of(day, pinned, today).label()
+
+    assert label(at(today, 0)) == "Today"
+    assert label(at(today - timedelta(days=1), 23)) == "Yesterday"
+    assert label(at(today - timedelta(days=2))) == "Previous 7 days"
+    assert label(at(today - timedelta(days=7))) == "Previous 7 days"
+    assert label(at(today - timedelta(days=8))) == "November 2026"
+    assert label(at(date(2025, 1, 31))) == "January 2025"
+    assert label(at(date(2025, 1, 31)), True) == "Pinned"
+    assert label(at(today + timedelta(days=1))) == "Today"
 
 
 def test_conversations_show_newest_first_under_date_headings(
@@ -96,7 +99,7 @@ def test_conversations_show_newest_first_under_date_headings(
     assert not heading.flags() & Qt.ItemFlag.ItemIsSelectable
     assert (
         sidebar.model.index(1, 0).data(Qt.ItemDataRole.AccessibleTextRole)
-        == "kept, pinned, 2 messages"
+        == "kept, Pinned, 2 messages"
     )
 
 
@@ -175,7 +178,7 @@ def test_keyboard_opens_renames_and_collapses(qtbot: QtBot, store: HistoryStore)
     qtbot.keyClick(sidebar.list, Qt.Key.Key_Menu)  # the menu of the current row
     menu = sidebar.context_menu
     assert menu.isVisible()
-    assert "Pin" in [action.text() for action in menu.actions()]
+    assert "Pin" in [action.text().replace("&", "") for action in menu.actions()]
     menu.close()
 
     with qtbot.waitSignal(sidebar.new_chat_requested, timeout=2000):
@@ -250,7 +253,7 @@ def test_context_menu_pins_and_the_changed_conversation_moves_up(
 
     sidebar.list.customContextMenuRequested.emit(pos)
     menu = sidebar.context_menu
-    assert [a.text() for a in menu.actions()] == ["Open", "Rename\tF2", "Pin", "Delete\tDel"]
+    assert [a.text() for a in menu.actions()] == ["&Open", "&Rename\tF2", "&Pin", "&Delete\tDel"]
     menu.actions()[2].trigger()
     menu.close()
     assert titles(sidebar.model)[:2] == ["Pinned", "older"]

@@ -1,0 +1,49 @@
+"""No mnemonic is taken twice in one window: the main window, and each page of Settings."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QPushButton, QWidget
+from pytestqt.qtbot import QtBot
+
+from desktop_chat.storage.settings import Settings
+from tests.support.mnemonics import mnemonic, taken_twice
+from tests.support.settings_dialog import open_dialog
+from tests.support.window import WindowFactory
+
+
+def test_a_mnemonic_is_the_letter_after_a_single_ampersand() -> None:
+    assert mnemonic("&Endpoint") == "e"
+    assert mnemonic("Max to&kens") == "k"
+    assert mnemonic("Save && close") is None
+    assert mnemonic("R&&D &Lab") == "l"
+    assert mnemonic("打开(&O)") == "o"
+    assert mnemonic("Plain") is None
+
+
+def test_a_letter_taken_twice_is_found(qtbot: QtBot) -> None:
+    root = QWidget()
+    qtbot.addWidget(root)
+    QLabel("&Endpoint", root)
+    QPushButton("&Edit arguments", root)
+    QPushButton("&Run", root)
+    hidden = QPushButton("&Reset", root)
+    hidden.hide()
+    root.show()
+    clash = taken_twice(root)
+    assert list(clash) == ["e"]
+    assert len(clash["e"]) == 2
+
+
+def test_the_main_window_takes_each_mnemonic_once(open_window: WindowFactory) -> None:
+    window = open_window()
+    assert taken_twice(window) == {}
+    assert window.sidebar is not None
+    window.sidebar.toggle_collapsed()  # the other layout of the sidebar
+    assert taken_twice(window) == {}
+
+
+def test_each_page_of_settings_takes_each_mnemonic_once(qtbot: QtBot, loop: object) -> None:
+    dialog, _ = open_dialog(qtbot, Settings())
+    for index in range(dialog.tabs.count()):
+        dialog.tabs.setCurrentIndex(index)
+        assert taken_twice(dialog) == {}, dialog.tabs.tabText(index)
