@@ -49,6 +49,7 @@ from desktop_chat.storage.validation import (
 
 ProxyMode = Literal["system", "none", "custom"]
 Theme = Literal["system", "light", "dark"]
+Language = Literal["system", "en", "zh_CN"]
 
 # Providers that speak one of our protocols: (protocol, base URL), each URL as the provider's
 # own documentation gives it. Their quirks are the core's to know by host, so that an endpoint
@@ -240,6 +241,10 @@ class Ui:
     """How the window looks and behaves."""
 
     theme: Theme = field(default="system", metadata=_meta("Colour theme: system, light or dark"))
+    language: Language = field(
+        default="system",
+        metadata=_meta("Language of the window: system (follow the system locale), en or zh_CN"),
+    )
     send_with_ctrl_enter: bool = field(
         default=False, metadata=_meta("Send with Ctrl+Enter; Enter then inserts a new line")
     )

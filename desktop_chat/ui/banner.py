@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_chat.i18n import _
+from desktop_chat.ui.language import is_language_change
 from desktop_chat.ui.message_label import message_label
 from desktop_chat.ui.theme import Colors
 
@@ -41,8 +43,7 @@ class Banner(QFrame):
         self.key = key
         self.warning = warning
         self.setObjectName("banner")
-        self.setAccessibleName("Warning" if warning else "Notice")
-        self.label = message_label(self, "Notice text", text)
+        self.label = message_label(self, _("Notice text"), text)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.label.setAccessibleDescription(text)
         layout = QHBoxLayout(self)
@@ -57,11 +58,21 @@ class Banner(QFrame):
             layout.addWidget(self.action_button, 0, Qt.AlignmentFlag.AlignTop)
         self.close_button = QToolButton(self)
         self.close_button.setText("✕")
-        self.close_button.setAccessibleName("Dismiss notice")
-        self.close_button.setToolTip("Dismiss")
         self.close_button.clicked.connect(lambda: self.dismissed.emit(self.key))
         layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
         self.apply_colors(colors)
+        self._retranslate()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if is_language_change(event):
+            self._retranslate()
+        super().changeEvent(event)
+
+    def _retranslate(self) -> None:
+        self.setAccessibleName(_("Warning") if self.warning else _("Notice"))
+        self.label.setAccessibleName(_("Notice text"))
+        self.close_button.setAccessibleName(_("Dismiss notice"))
+        self.close_button.setToolTip(_("Dismiss"))
 
     def apply_colors(self, colors: Colors) -> None:
         bg, fg = (

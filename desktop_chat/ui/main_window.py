@@ -26,10 +26,12 @@ from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QMainWindow, QVBoxLayout, QWidget
 
+from desktop_chat.i18n import current_language
 from desktop_chat.storage.secrets import KeyStore
 from desktop_chat.storage.settings import Settings
 from desktop_chat.storage.settings_file import load_settings
 from desktop_chat.storage.validation import SettingsError, SettingsFileError
+from desktop_chat.ui.language import apply_language, resolve
 
 if TYPE_CHECKING:
     import asyncio
@@ -394,6 +396,8 @@ class MainWindow(QMainWindow):
     def _apply_settings_to_widgets(self) -> None:
         settings = self.settings
         self.theme.set_choice(settings.ui.theme)
+        if resolve(settings.ui.language) != current_language():
+            apply_language(settings.ui.language)
         self.composer.set_ctrl_enter_sends(settings.ui.send_with_ctrl_enter)
         self.top_bar.set_presets(settings.presets)
         self.target.show_settings()
@@ -626,6 +630,7 @@ def show_main_window(
         unreadable = exc if isinstance(exc, SettingsFileError) else None
     app = QApplication.instance()
     assert isinstance(app, QApplication)
+    apply_language(settings.ui.language)  # before any widget is made, so each starts in it
     if settings.ui.theme != "system":  # an override must be in place before the first paint
         _theme_controller(app, settings)
     window = MainWindow(demo_only=self_test, demo_pace=0.0 if self_test else 60.0)

@@ -67,6 +67,7 @@ def full_settings() -> Settings:
         "network.verify_tls": False,
         "network.ca_bundle": "/etc/ssl/corp.pem",
         "ui.theme": "dark",
+        "ui.language": "zh_CN",
         "ui.send_with_ctrl_enter": True,
         "ui.check_for_updates": True,
     }

@@ -1,0 +1,51 @@
+"""Put the window in the reader's language, and change it while the window is open.
+
+Our own sentences come from gettext (desktop_chat/i18n.py says why); Qt's own (the buttons of
+its standard dialogs, a line edit's context menu) from Qt's catalogue for the same language,
+loaded here with a QTranslator. A change reaches every widget as `QEvent.LanguageChange`: each
+widget that shows our text sets it again in `changeEvent`, the way Qt's own widgets do.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QLocale, QTranslator
+
+from desktop_chat import i18n
+
+_qt_translators: list[QTranslator] = []
+
+
+def resolve(choice: str) -> str:
+    """The language code for the `ui.language` setting: "system" asks the platform's locale."""
+    if choice == "system":
+        return i18n.match_language(QLocale.system().uiLanguages())
+    return choice if choice in i18n.LANGUAGES else i18n.SOURCE_LANGUAGE
+
+
+def apply_language(choice: str) -> str:
+    """Switch the app to `choice` ("system", "en", "zh_CN"); returns the code now in use.
+
+    Safe to call again at any time: widgets that are open retranslate themselves.
+    """
+    code = resolve(choice)
+    i18n.set_language(code)
+    QLocale.setDefault(QLocale(code))
+    app = QCoreApplication.instance()
+    if app is None:
+        return code
+    for translator in _qt_translators:
+        app.removeTranslator(translator)
+    _qt_translators.clear()
+    if code != i18n.SOURCE_LANGUAGE:
+        folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+        translator = QTranslator(app)
+        if translator.load(f"qtbase_{code}", folder):
+            app.installTranslator(translator)
+            _qt_translators.append(translator)
+    # Installing a translator already announces a change; a switch with none still must.
+    QCoreApplication.postEvent(app, QEvent(QEvent.Type.LanguageChange))
+    return code
+
+
+def is_language_change(event: QEvent) -> bool:
+    return event.type() == QEvent.Type.LanguageChange
