@@ -149,3 +149,24 @@ def test_after_a_restart_the_sent_image_shows_again(qtbot, open_window, run_asyn
     assert again.chat.messages[0].attachments == (attachment,)
     assert thumbnails(again) == [f"{again.chat.attachment_view.scheme}:thumb/{attachment.sha256}"]
     assert "pasted-image.png" in again.transcript_text()
+
+
+def test_editing_a_message_brings_its_attachments_back_and_resends_them(
+    qtbot, open_window, sse_server
+):
+    sse_server.script(*(Reply(chunks=openai_stream([f"answer {n}"])) for n in (1, 2)))
+    window = open_window(local(sse_server), keyed())
+    seen = outcomes(window)
+    paste_picture(qtbot, window, 12, 12)
+    [attachment] = window.composer.attachments()
+    send(qtbot, window, "first words")
+    assert wait_outcome(qtbot, seen, window=window) == "finished"
+    window.transcript.edit_requested.emit(0)  # the message's Edit link
+    assert window.composer.editing
+    assert window.composer.attachments() == (attachment,)
+    send(qtbot, window, "better words")
+    assert wait_outcome(qtbot, seen, 2, window=window) == "finished"
+    image_part, text_part = last_user_content(sse_server)
+    assert image_part["type"] == "image_url"
+    assert text_part["text"] == "better words"
+    assert window.chat.messages[0].attachments == (attachment,)

@@ -125,6 +125,7 @@ class Composer(QWidget):
 
         self.tray = AttachmentTray(self)
         self.tray.changed.connect(self._on_attachments_changed)
+        self.tray.removed.connect(lambda _attachment: self.show_problem(""))  # it may be about it
         self.problem = message_label(self, "")
         self.problem.setObjectName("attachmentProblem")
         self.problem.setStyleSheet(
