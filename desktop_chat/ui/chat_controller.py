@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 
+from desktop_chat.core.attachment import limits_for
 from desktop_chat.core.conversation import AssistantTurn, Attachment, Conversation, Message
 from desktop_chat.core.errors import ChatError
 from desktop_chat.core.events import (
@@ -151,6 +152,7 @@ class ChatController(QObject):
         composer.send_requested.connect(self.send)
         composer.stop_requested.connect(self.stop)
         composer.edit_cancelled.connect(self._on_edit_cancelled)
+        composer.attachments_changed.connect(self._prepare_images)
 
     @property
     def streaming(self) -> bool:
@@ -206,6 +208,19 @@ class ChatController(QObject):
             self.composer.show_problem(problem)
         return problem is not None
 
+    def _prepare_images(self) -> None:
+        """Fit the composer's images for where the turn goes now, off the window's thread."""
+        images = [a for a in self.composer.attachments() if a.kind == "image"]
+        if not images:
+            return
+        try:
+            _engine, target = self._resolve()
+        except (TargetError, ChatError):
+            return
+        limits = limits_for(target.endpoint.protocol).image
+        for image in images:
+            self.image_fitter.prepare(image, limits)
+
     def stop(self) -> bool:
         """Stop the answer now; what arrived stays, marked as stopped."""
         return self.bridge.stop()
@@ -256,6 +271,7 @@ class ChatController(QObject):
         """The window closes: an answer in progress is saved as it is, marked interrupted."""
         self.session.abandon(CUT_OFF)
         self.bridge.stop()
+        self.image_fitter.close()
 
     def continue_answer(self) -> None:
         """Go on with the last answer, cut short, from where it stopped (in the same place)."""

@@ -91,8 +91,11 @@ def test_a_large_image_goes_fitted_to_the_protocol_and_the_transcript_keeps_the_
     photo = tmp_path / "photo.png"
     photo.write_bytes(png(3000, 2000))
     window.composer.attach_files([photo])
+    fitter = window.chat.image_fitter
+    qtbot.waitUntil(lambda: fitter.fitted == 1, timeout=10_000)  # on a worker, before sending
     send(qtbot, window, "Colour?")
     assert wait_outcome(qtbot, seen, window=window) == "finished"
+    assert fitter.fitted == 1  # the check and the request used the copy made ahead
     image_block = last_user_content(sse_server, "anthropic")[0]
     sent = base64.b64decode(image_block["source"]["data"])
     assert image_size(sent) == (1568, 1045)  # Anthropic's recommended long side
