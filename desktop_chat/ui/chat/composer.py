@@ -19,6 +19,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QMimeData, QSize, Qt, Signal
 from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleAnnouncementEvent,
     QAction,
     QDragEnterEvent,
     QDragMoveEvent,
@@ -254,6 +256,8 @@ class Composer(QWidget):
         self.problem.setText(text)
         self.problem.setAccessibleName(_("Attachment problem"))
         self.problem.setVisible(bool(text))
+        if text and QAccessible.isActive():  # said at once, as a banner or an error box is
+            QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self.problem, text))
 
     def open_picker(self) -> None:
         """Open the file picker (not modal: a nested event loop would stall the answer)."""
