@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 
-from desktop_chat.core.conversation import AssistantTurn, Conversation, Message
+from desktop_chat.core.attachment import limits_for
+from desktop_chat.core.conversation import AssistantTurn, Attachment, Conversation, Message
 from desktop_chat.core.errors import ChatError
 from desktop_chat.core.events import (
     AttemptStarted,
@@ -45,11 +46,14 @@ from desktop_chat.session.continuation import ContinuedAnswer, can_continue
 from desktop_chat.session.target import TargetError
 from desktop_chat.storage.history_schema import HistoryError
 from desktop_chat.ui.bridge import Observer, TurnBridge, TurnRunner, engine_turn
+from desktop_chat.ui.chat.attachment_check import CachingFitter, problem_before_sending
+from desktop_chat.ui.chat.attachment_html import TranscriptAttachments
 from desktop_chat.ui.chat.composer import Composer
 from desktop_chat.ui.chat.message_block import MessageBlock
 from desktop_chat.ui.chat.status_bar import StatusBar
 from desktop_chat.ui.chat.top_bar import TurnOptions
 from desktop_chat.ui.chat.transcript import Transcript
+from desktop_chat.ui.image_fitter import QImageFitter
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMessageBox
@@ -124,6 +128,8 @@ class ChatController(QObject):
         self._observer_factory: ObserverFactory | None = None
         self._explain: Callable[[ChatError], ChatError] | None = None
         self._continued: ContinuedAnswer | None = None  # the answer a Continue streams into
+        self.image_fitter = CachingFitter(QImageFitter())
+        self.attachment_view = TranscriptAttachments(transcript.view, lambda: self.messages, self)
 
         self.session.truncated.connect(transcript.replace_from)
         self.session.added.connect(self._show_added)
@@ -148,6 +154,7 @@ class ChatController(QObject):
         composer.send_requested.connect(self.send)
         composer.stop_requested.connect(self.stop)
         composer.edit_cancelled.connect(self._on_edit_cancelled)
+        composer.attachments_changed.connect(self._prepare_images)
 
     @property
     def streaming(self) -> bool:
@@ -178,12 +185,43 @@ class ChatController(QObject):
     # --- user actions ---------------------------------------------------------------------------
 
     def send(self, text: str) -> bool:
-        """Send `text` as the next user message (replacing from the edited one, when editing)."""
-        if self.streaming or not self.session.send(text, self._options()[0]):
+        """Send `text` and the composer's attachments as the next user message (replacing from
+        the edited one, when editing); attachments that cannot go are said in the composer."""
+        attachments = self.composer.attachments()
+        if self.streaming or self._attachment_problem(text, attachments):
+            return False
+        if not self.session.send(text, self._options()[0], attachments):
             return False
         self.composer.mark_sent()
         self._start_turn()
         return True
+
+    def _attachment_problem(self, text: str, attachments: tuple[Attachment, ...]) -> bool:
+        """Show in the composer why the attachments cannot go where the turn goes, if so."""
+        if not attachments:
+            return False
+        try:
+            _engine, target = self._resolve()
+        except (TargetError, ChatError):
+            return False  # the turn itself says so, as for any message
+        protocol = target.endpoint.protocol
+        problem = problem_before_sending(text, attachments, protocol, self.image_fitter)
+        if problem is not None:
+            self.composer.show_problem(problem)
+        return problem is not None
+
+    def _prepare_images(self) -> None:
+        """Fit the composer's images for where the turn goes now, off the window's thread."""
+        images = [a for a in self.composer.attachments() if a.kind == "image"]
+        if not images:
+            return
+        try:
+            _engine, target = self._resolve()
+        except (TargetError, ChatError):
+            return
+        limits = limits_for(target.endpoint.protocol).image
+        for image in images:
+            self.image_fitter.prepare(image, limits)
 
     def stop(self) -> bool:
         """Stop the answer now; what arrived stays, marked as stopped."""
@@ -237,6 +275,7 @@ class ChatController(QObject):
         """The window closes: an answer in progress is saved as it is, marked interrupted."""
         self.session.abandon(CUT_OFF)
         self.bridge.stop()
+        self.image_fitter.close()
 
     def continue_answer(self) -> None:
         """Go on with the last answer, cut short, from where it stopped (in the same place)."""
@@ -250,7 +289,8 @@ class ChatController(QObject):
         """Put user message `index` in the composer; sending makes a new version of it."""
         label = self.session.begin_edit(index)
         if label is not None:
-            self.composer.begin_edit(self.session.messages[index].text, label)
+            message = self.session.messages[index]
+            self.composer.begin_edit(message.text, label, message.attachments)
 
     def cancel_edit(self) -> bool:
         if not self.composer.editing:
@@ -325,6 +365,7 @@ class ChatController(QObject):
         request = ChatRequest(
             target.model, conversation, options.max_tokens, options.temperature,
             reasoning_effort=options.reasoning_effort, thinking_budget=options.thinking_budget,
+            image_fitter=self.image_fitter,
         )  # fmt: skip
         self.status.set_price(target.price)
         self._price = target.price
@@ -372,6 +413,7 @@ class ChatController(QObject):
         else:
             block = MessageBlock(message.role, message.text, message.reasoning, status)
             block.versions = self.session.versions(index)
+            block.attachments = self.attachment_view.row(message.attachments)
         if self._batch is not None:
             self._batch.append(block)
         elif block.calls is not None:
@@ -383,6 +425,7 @@ class ChatController(QObject):
                 reasoning=block.reasoning,
                 status=block.status,
                 versions=block.versions,
+                attachments=block.attachments,
             )
 
     def _show_cut_off(self) -> None:

@@ -396,6 +396,7 @@ class MainWindow(QMainWindow):
             bar.settings_button,
             self.transcript.view,
             self.composer.editor,
+            self.composer.attach_button,
             self.composer.send_button,
             self.composer.stop_button,
         ]

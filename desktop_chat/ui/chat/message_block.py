@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from desktop_chat.session.tool_step import CallRecord
 from desktop_chat.ui.chat.markdown import MarkdownRenderer, RenderContext
@@ -23,6 +24,9 @@ from desktop_chat.ui.chat.message_html import (
     versions_html,
 )
 from desktop_chat.ui.chat.tool_call_html import tool_calls_html, tool_calls_markdown
+
+if TYPE_CHECKING:
+    from desktop_chat.ui.chat.attachment_html import AttachmentRow
 
 
 @dataclass(slots=True)
@@ -49,6 +53,7 @@ class MessageBlock:
     versions: tuple[int, int] = (1, 1)  # its position among its versions, and their number
     copied: bool = False  # just copied: its Copy link says "Copied" for a moment
     copied_code: int | None = None  # the code block just copied, likewise
+    attachments: AttachmentRow | None = None  # a user message's files, drawn above its text
 
     @property
     def markdown(self) -> str:
@@ -104,6 +109,8 @@ def message_html(
 
         parts.append(tool_calls_html(block.calls, block.notice, theme, toggle))
     elif block.role != "assistant":
+        if block.attachments is not None:
+            parts.append(block.attachments.html(theme))
         parts.append(plain_html(block.text, theme, mono=block.role == "tool"))
     else:
         if block.reasoning:

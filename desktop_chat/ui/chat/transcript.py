@@ -20,6 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QGuiApplication
@@ -36,6 +37,9 @@ from desktop_chat.ui.chat.message_html import error_html, header_html, role_name
 from desktop_chat.ui.chat.safe_browser import EndFollower, SafeBrowser, theme_from_palette
 from desktop_chat.ui.chat.transcript_menu import show_menu
 from desktop_chat.ui.chat.transcript_regions import Regions
+
+if TYPE_CHECKING:
+    from desktop_chat.ui.chat.attachment_html import AttachmentRow
 
 FRAME_MS = 16
 COPIED_MS = 1500  # how long a Copy link says "Copied"
@@ -157,6 +161,7 @@ class Transcript(QWidget):
         reasoning: str = "",
         status: str = "",
         versions: tuple[int, int] = (1, 1),
+        attachments: AttachmentRow | None = None,
     ) -> int:
         """Append a finished message; returns its index. Ends a live message as interrupted.
 
@@ -165,6 +170,7 @@ class Transcript(QWidget):
         self._close_live("interrupted")
         block = MessageBlock(role, text, reasoning, status, regenerate=role == "assistant")
         block.versions = versions
+        block.attachments = attachments
         with self._edit():
             self._before_new_message()
             return self._regions.append(block)
