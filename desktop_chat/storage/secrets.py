@@ -87,13 +87,12 @@ def mcp_header_entry(server: str, header: str) -> str:
 
 def _subject(service: str, name: str, *, english: bool = False) -> str:
     """The secret a message is about, in the current language (in English for a log)."""
-    say = N_ if english else _
     if service == MCP_HEADER_SERVICE:
         server, _sep, header = name.partition("/")
-        return say("the {header} header of MCP server {server!r}").format(
-            header=header, server=server
-        )
-    return say("the key for {name!r}").format(name=name)
+        template = N_("the {header} header of MCP server {server!r}")
+        return (template if english else _(template)).format(header=header, server=server)
+    template = N_("the key for {name!r}")
+    return (template if english else _(template)).format(name=name)
 
 
 class KeyStoreError(Exception):
