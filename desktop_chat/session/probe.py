@@ -28,7 +28,7 @@ from desktop_chat.core.errors import (
 )
 from desktop_chat.core.events import ReasoningDelta, TextDelta
 from desktop_chat.core.retry import RetryPolicy
-from desktop_chat.i18n import N_, _, ngettext
+from desktop_chat.i18n import N_, _
 from desktop_chat.session.reach import LAYERS, Check, not_reached, reach, summary
 from desktop_chat.storage.engine_config import endpoint_config, retry_policy, transport_config
 from desktop_chat.storage.settings import Endpoint, Network
@@ -162,11 +162,7 @@ class _Test:
         try:
             self.models = tuple(await self.engine.list_models(self.config))
             count = len(self.models)
-            listed = ngettext(
-                "the model list answered: {count} model",
-                "the model list answered: {count} models",
-                count,
-            ).format(count=count)
+            listed = _("the model list answered: {count} models").format(count=count)
         except (NotFoundError, MalformedStreamError, BadRequestError) as error:
             # Many compatible servers stream fine but offer no model list.
             listing_note = _("(no model list: {reason})").format(reason=error.message)
@@ -197,7 +193,7 @@ class _Test:
         self.checks.append(Check("stream", "ok", answered))
         count = len(self.models)
         summary_text = (
-            ngettext("{count} model listed", "{count} models listed", count).format(count=count)
+            _("{count} models listed").format(count=count)
             if self.models
             else listing_note or _("no models listed")
         )
