@@ -17,6 +17,8 @@ from contextlib import aclosing
 
 import httpx
 
+from desktop_chat.i18n import _
+
 ACCEPT_ENCODING = "gzip, deflate"
 PIECE = 64 * 1024
 
@@ -66,7 +68,9 @@ class _Inflater:
             wbits = zlib.MAX_WBITS
         else:
             raise httpx.DecodingError(
-                f"the server sent content encoding {encoding!r}, which was not asked for",
+                _("the server sent content encoding {encoding!r}, which was not asked for").format(
+                    encoding=encoding
+                ),
                 request=response.request,
             )
         self._encoding = encoding

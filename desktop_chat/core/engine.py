@@ -61,6 +61,7 @@ from desktop_chat.core.redirect import MAX_REDIRECTS, redirect_target
 from desktop_chat.core.retry import RetryPolicy, retry_after_seconds, wait_refusal
 from desktop_chat.core.sse import SSEDecoder
 from desktop_chat.core.transport import TransportConfig, make_client
+from desktop_chat.i18n import _
 
 __all__ = ["ChatRequest", "EndpointConfig", "Engine"]
 
@@ -131,8 +132,9 @@ class Engine:
                             turn_given = clock()
         except TimeoutError:
             error: ChatError = TimeoutError_(
-                f"The answer took longer than the total timeout of "
-                f"{self.transport.total_timeout:g} s",
+                _("The answer took longer than the total timeout of {seconds} s").format(
+                    seconds=f"{self.transport.total_timeout:g}"
+                ),
                 retryable=False,
             )
             error.partial = accumulator.turn
@@ -218,7 +220,7 @@ class Engine:
                 content_type = response.headers.get("content-type", "")
                 if "json" in content_type:  # a server that ignored "stream": true, or an error
                     raise MalformedStreamError(
-                        "The server answered with JSON instead of an event stream",
+                        _("The server answered with JSON instead of an event stream"),
                         provider_message=provider_message(
                             await read_body(response, MAX_ERROR_BODY)
                         ),
@@ -253,11 +255,13 @@ class Engine:
                             out = []
                             wired = 0
                         if decoder.error is not None:
-                            raise ResponseTooLargeError(f"The answer was stopped: {decoder.error}")
+                            raise ResponseTooLargeError(
+                                _("The answer was stopped: {reason}").format(reason=decoder.error)
+                            )
                         if parser.done:
                             return
                 if not parser.complete:
-                    raise StreamCutError("The stream ended before the answer was complete")
+                    raise StreamCutError(_("The stream ended before the answer was complete"))
         except httpx.HTTPError as exc:
             if wire is not None and wire.events:  # a redirect hop that failed: show the hop
                 yield wire.take()
@@ -310,14 +314,16 @@ class Engine:
                 _raise_transport_error(exc, http.url, started=False)
             if len(content) > MAX_MODEL_LIST:
                 raise ResponseTooLargeError(
-                    f"The endpoint's model list is larger than {MAX_MODEL_LIST // 1024**2} MiB"
+                    _("The endpoint's model list is larger than {size} MiB").format(
+                        size=MAX_MODEL_LIST // 1024**2
+                    )
                 )
             try:
                 entries = json.loads(content)["data"]
                 return sorted(str(entry["id"]) for entry in entries)
             except (ValueError, KeyError, TypeError) as exc:
                 raise MalformedStreamError(
-                    "The endpoint's model list is not in the expected form"
+                    _("The endpoint's model list is not in the expected form")
                 ) from exc
         except ChatError as error:
             error.redact(endpoint.api_key)
@@ -372,9 +378,11 @@ def _redacted(headers: Mapping[str, str], key: str | None) -> tuple[tuple[str, s
 
 def _idle_error(idle: float) -> TimeoutError_:
     return TimeoutError_(
-        f"No answer content for {idle:g} s (the server sent only keep-alives)",
+        _("No answer content for {seconds} s (the server sent only keep-alives)").format(
+            seconds=f"{idle:g}"
+        ),
         retryable=False,
-        advice="raise network.idle_timeout (or --idle-timeout) to wait longer",
+        advice=_("raise network.idle_timeout (or --idle-timeout) to wait longer"),
     )
 
 
@@ -390,22 +398,38 @@ def _raise_transport_error(exc: httpx.HTTPError, url: str, started: bool) -> NoR
     detail = str(exc) or type(exc).__name__
     error: ChatError
     if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
-        error = TimeoutError_(f"Could not connect to {host} in time")
+        error = TimeoutError_(_("Could not connect to {host} in time").format(host=host))
     elif isinstance(exc, httpx.TimeoutException):
-        error = TimeoutError_(f"{host} stopped sending data (read timeout)")
+        error = TimeoutError_(_("{host} stopped sending data (read timeout)").format(host=host))
     elif isinstance(exc, httpx.ProxyError):
-        error = ConnectionFailedError(f"The proxy refused the connection to {host}: {detail}")
+        error = ConnectionFailedError(
+            _("The proxy refused the connection to {host}: {detail}").format(
+                host=host, detail=detail
+            )
+        )
     elif isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
-        error = ConfigurationError(f"The base URL is not valid ({detail})")
+        error = ConfigurationError(_("The base URL is not valid ({detail})").format(detail=detail))
     elif isinstance(exc, httpx.ConnectError):
         if "CERTIFICATE_VERIFY_FAILED" in detail:
-            error = ConfigurationError(f"The TLS certificate of {host} was not accepted: {detail}")
+            error = ConfigurationError(
+                _("The TLS certificate of {host} was not accepted: {detail}").format(
+                    host=host, detail=detail
+                )
+            )
         else:
-            error = ConnectionFailedError(f"Could not connect to {host}: {detail}")
+            error = ConnectionFailedError(
+                _("Could not connect to {host}: {detail}").format(host=host, detail=detail)
+            )
     elif isinstance(exc, httpx.DecodingError):
-        error = MalformedStreamError(f"The response from {host} could not be decoded: {detail}")
+        error = MalformedStreamError(
+            _("The response from {host} could not be decoded: {detail}").format(
+                host=host, detail=detail
+            )
+        )
     elif started:
-        error = StreamCutError(f"The connection to {host} was lost mid-answer")
+        error = StreamCutError(_("The connection to {host} was lost mid-answer").format(host=host))
     else:
-        error = ConnectionFailedError(f"The connection to {host} failed: {detail}")
+        error = ConnectionFailedError(
+            _("The connection to {host} failed: {detail}").format(host=host, detail=detail)
+        )
     raise error from exc

@@ -17,6 +17,7 @@ from __future__ import annotations
 import httpx
 
 from desktop_chat.core.errors import REDACTED, RedirectError
+from desktop_chat.i18n import _
 
 MAX_REDIRECTS = 5
 
@@ -38,30 +39,33 @@ def redirect_target(
     location = response.headers.get("location")
     if not location:
         return RedirectError(
-            "The server answered with a redirect without saying where", status=status
+            _("The server answered with a redirect without saying where"), status=status
         )
     try:
         target = response.url.join(location)
     except httpx.InvalidURL:
         shown = location.replace(key, REDACTED) if key else location
         return RedirectError(
-            f"The server redirected to an invalid address {shown!r}", status=status
+            _("The server redirected to an invalid address {url!r}").format(url=shown),
+            status=status,
         )
     same_origin = origin(target) == origin(response.url)
     keeps_method = status in (307, 308) or (method == "GET" and status in (301, 302, 303))
     if same_origin and keeps_method and may_follow:
         return str(target)
     if not same_origin:
-        advice = (
+        advice = _(
             "redirects to another origin are not followed, so the key stays with its "
             "endpoint: if the service moved, change the endpoint's base URL"
         )
     elif not keeps_method:
-        advice = (
-            f"a {method} is not followed through HTTP {status}, which would turn it into a GET: "
+        advice = _(
+            "a {method} is not followed through HTTP {status}, which would turn it into a GET: "
             "change the endpoint's base URL to the new address"
-        )
+        ).format(method=method, status=status)
     else:
-        advice = f"too many redirects (more than {MAX_REDIRECTS})"
+        advice = _("too many redirects (more than {limit})").format(limit=MAX_REDIRECTS)
     shown = str(target).replace(key, REDACTED) if key else str(target)
-    return RedirectError(f"The server redirected to {shown}", status=status, advice=advice)
+    return RedirectError(
+        _("The server redirected to {url}").format(url=shown), status=status, advice=advice
+    )

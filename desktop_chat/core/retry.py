@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 from desktop_chat.core.errors import ChatError
+from desktop_chat.i18n import _
 
 # A server asking for longer than this is treated as "not now" rather than waited for silently.
 MAX_RETRY_AFTER = 60.0
@@ -53,16 +54,16 @@ def wait_refusal(policy: RetryPolicy, error: ChatError, attempt: int) -> str | N
         return None
     if wait <= MAX_RETRY_AFTER:
         return None
-    return f"the server asked to wait {duration(wait)}; not retrying"
+    return _("the server asked to wait {duration}; not retrying").format(duration=duration(wait))
 
 
 def duration(seconds: float) -> str:
     """A wait for a person: "90 s", "5 min", "3 h"."""
     if seconds < 120:
-        return f"{seconds:.0f} s"
+        return _("{seconds} s").format(seconds=f"{seconds:.0f}")
     if seconds < 2 * 3600:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.0f} h"
+        return _("{minutes} min").format(minutes=f"{seconds / 60:.0f}")
+    return _("{hours} h").format(hours=f"{seconds / 3600:.0f}")
 
 
 def retry_after_seconds(

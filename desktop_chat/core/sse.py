@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from desktop_chat.i18n import _
+
 MAX_LINE = 16 * 1024 * 1024  # bytes of one line
 MAX_EVENT_DATA = 16 * 1024 * 1024  # characters of one event's data
 
@@ -102,10 +104,12 @@ class SSEDecoder:
             for line in text.split("\n"):
                 self._process(line, events)
         except _LimitExceeded:
-            self._stop(f"one event's data is larger than {_size(self._max_data)}")
+            self._stop(
+                _("one event's data is larger than {size}").format(size=_size(self._max_data))
+            )
             return events
         if self._held_size > self._max_line:
-            self._stop(f"one line of the event stream is longer than {_size(self._max_line)}")
+            self._stop(self._line_too_long())
         return events
 
     def close(self) -> list[SSEEvent]:
@@ -121,7 +125,12 @@ class SSEDecoder:
         self._held.append(piece)
         self._held_size += len(piece)
         if self._held_size > self._max_line:
-            self._stop(f"one line of the event stream is longer than {_size(self._max_line)}")
+            self._stop(self._line_too_long())
+
+    def _line_too_long(self) -> str:
+        return _("one line of the event stream is longer than {size}").format(
+            size=_size(self._max_line)
+        )
 
     def _stop(self, error: str) -> None:
         self.error = error
@@ -166,4 +175,4 @@ def _size(limit: int) -> str:
     for unit, scale in (("MiB", 1024 * 1024), ("KiB", 1024)):
         if limit >= scale and limit % scale == 0:
             return f"{limit // scale} {unit}"
-    return f"{limit:,} bytes"
+    return _("{count} bytes").format(count=f"{limit:,}")

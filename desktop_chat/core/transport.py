@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import httpx
 
 from desktop_chat.core.errors import ConfigurationError
+from desktop_chat.i18n import _
 
 #: Reached directly whatever the proxy setting: the names that always mean this machine.
 LOOPBACK_HOSTS = ("localhost", "*.localhost", "127.0.0.1", "[::1]")
@@ -78,14 +79,20 @@ def _context(ca_bundle: str, _stamp: tuple[int, int] | None) -> ssl.SSLContext:
         try:
             context.load_verify_locations(cafile=ca_bundle)
         except FileNotFoundError as exc:
-            raise ConfigurationError(f"The CA bundle {ca_bundle!r} does not exist") from exc
+            raise ConfigurationError(
+                _("The CA bundle {path!r} does not exist").format(path=ca_bundle)
+            ) from exc
         except ssl.SSLError as exc:  # OpenSSL found no certificate, or a broken one
             raise ConfigurationError(
-                f"The CA bundle {ca_bundle!r} holds no usable PEM certificates ({exc.reason})"
+                _("The CA bundle {path!r} holds no usable PEM certificates ({reason})").format(
+                    path=ca_bundle, reason=exc.reason
+                )
             ) from exc
         except OSError as exc:
             raise ConfigurationError(
-                f"The CA bundle {ca_bundle!r} cannot be read: {exc.strerror or exc}"
+                _("The CA bundle {path!r} cannot be read: {reason}").format(
+                    path=ca_bundle, reason=exc.strerror or exc
+                )
             ) from exc
     return context
 
@@ -119,8 +126,9 @@ def _holds_hashed_certificates(capath: str) -> bool:
 def check_ca_bundle(path: str) -> None:
     """Raise ConfigurationError unless `path` is a file of certificates a context can load."""
     if not os.path.isfile(path):  # OpenSSL would read a directory as an empty file
-        what = "is not a file" if os.path.exists(path) else "does not exist"
-        raise ConfigurationError(f"The CA bundle {path!r} {what}")
+        if os.path.exists(path):
+            raise ConfigurationError(_("The CA bundle {path!r} is not a file").format(path=path))
+        raise ConfigurationError(_("The CA bundle {path!r} does not exist").format(path=path))
     tls_verification(TransportConfig(ca_bundle=path))
 
 
@@ -129,7 +137,7 @@ def proxy_url(config: TransportConfig) -> str | None:
     if config.proxy_mode != "custom":
         return None
     if not config.proxy_url:
-        raise ConfigurationError("A custom proxy is selected but no proxy URL is set")
+        raise ConfigurationError(_("A custom proxy is selected but no proxy URL is set"))
     return config.proxy_url
 
 
@@ -187,4 +195,8 @@ def make_client(config: TransportConfig) -> httpx.AsyncClient:
             follow_redirects=False,
         )
     except ValueError as exc:  # httpx rejects a malformed proxy URL here
-        raise ConfigurationError(f"The proxy URL {config.proxy_url!r} is not valid: {exc}") from exc
+        raise ConfigurationError(
+            _("The proxy URL {url!r} is not valid: {reason}").format(
+                url=config.proxy_url, reason=exc
+            )
+        ) from exc

@@ -28,6 +28,7 @@ from desktop_chat.core.errors import (
 )
 from desktop_chat.core.events import ReasoningDelta, TextDelta
 from desktop_chat.core.retry import RetryPolicy
+from desktop_chat.i18n import N_, _
 from desktop_chat.session.reach import LAYERS, Check, not_reached, reach, summary
 from desktop_chat.storage.engine_config import endpoint_config, retry_policy, transport_config
 from desktop_chat.storage.settings import Endpoint, Network
@@ -56,34 +57,36 @@ class ProbeResult:
 def verdict_for(error: ChatError, step: str, *, key_sent: bool = True) -> str:
     """Explain a failure by its cause, with what to check next; `step` names what failed."""
     if isinstance(error, AuthenticationError) and not key_sent:
-        advice = "the endpoint wants an API key and none is stored: type it above"
+        advice = _("the endpoint wants an API key and none is stored: type it above")
     elif isinstance(error, AuthenticationError):
-        advice = "the API key was refused: check the key and that it may use this endpoint"
+        advice = _("the API key was refused: check the key and that it may use this endpoint")
     elif isinstance(error, NotFoundError):
-        advice = "nothing there: check the base URL (and the model name)"
+        advice = _("nothing there: check the base URL (and the model name)")
     elif isinstance(error, RateLimitError):
-        advice = "the key works but the endpoint is rate limiting it: try again later"
+        advice = _("the key works but the endpoint is rate limiting it: try again later")
     elif isinstance(error, ServerError):
-        advice = "the endpoint's server failed: the settings may be right, try again later"
+        advice = _("the endpoint's server failed: the settings may be right, try again later")
     elif isinstance(error, BadRequestError):
-        advice = "the endpoint refused the request: check the model name and the protocol"
+        advice = _("the endpoint refused the request: check the model name and the protocol")
     elif isinstance(error, TimeoutError_):
-        advice = "no answer in time: check the address, the network and the timeouts"
+        advice = _("no answer in time: check the address, the network and the timeouts")
     elif isinstance(error, ConnectionFailedError):
-        advice = "could not connect: check the base URL, the network and the proxy setting"
+        advice = _("could not connect: check the base URL, the network and the proxy setting")
     elif isinstance(error, MalformedStreamError):
-        advice = "the answer is not in the expected form: check the protocol and the base URL"
+        advice = _("the answer is not in the expected form: check the protocol and the base URL")
     elif isinstance(error, ConfigurationError):
-        advice = "the settings cannot be used as they are"
+        advice = _("the settings cannot be used as they are")
     else:
-        advice = "unexpected failure"
+        advice = _("unexpected failure")
     detail = str(error)
     if isinstance(error, AuthenticationError) and not key_sent:
         # The error's own text blames a key; none was sent, so show only what the server said.
         detail = f"HTTP {error.status}" + (
             f": {error.provider_message}" if error.provider_message else ""
         )
-    return f"✗ {step} failed — {advice}.\n{detail}"
+    return _("✗ {step} failed — {advice}.\n{detail}").format(
+        step=step, advice=advice, detail=detail
+    )
 
 
 # The whole test (model list and first token) ends within this, whatever the timeouts say: a
@@ -109,14 +112,16 @@ async def probe(
     try:
         engine = make_engine(network, max_retries=0)
     except ChatError as error:
-        return ProbeResult(False, verdict_for(error, "Preparing the connection"))
+        return ProbeResult(False, verdict_for(error, _("Preparing the connection")))
     test = _Test(engine, endpoint_config(endpoint, key), endpoint)
     try:
         async with asyncio.timeout(time_limit):
             return await test.run(network, model)
     except TimeoutError:
-        late = TimeoutError_(f"The test gave up after {time_limit:g} s")
-        test.failed(test.layer, "no answer in time")
+        late = TimeoutError_(
+            _("The test gave up after {seconds} s").format(seconds=f"{time_limit:g}")
+        )
+        test.failed(test.layer, _("no answer in time"))
         return test.result(verdict_for(late, test.step, key_sent=test.key_sent))
     finally:
         await engine.aclose()
@@ -132,7 +137,7 @@ class _Test:
         self.key_sent = bool(config.api_key)
         self.checks: list[Check] = []
         self.models: tuple[str, ...] = ()
-        self.step = "Connecting"  # what is running, for the verdict when it fails
+        self.step = _("Connecting")  # what is running, for the verdict when it fails
         self.layer = "DNS"  # the layer being tested, for the check when time runs out
 
     def failed(self, layer: str, detail: str) -> None:
@@ -147,25 +152,32 @@ class _Test:
         self.checks.extend(await reach(network, self.endpoint.base_url))
         if self.checks[-1].outcome == "failed":
             last = self.checks[-1]
-            return self.result(f"✗ {last.layer} failed — {_ADVICE[last.layer]}.\n{last.detail}")
-        self.layer, self.step = "HTTP", "Listing the models"
+            return self.result(
+                _("✗ {step} failed — {advice}.\n{detail}").format(
+                    step=last.layer, advice=_(_ADVICE[last.layer]), detail=last.detail
+                )
+            )
+        self.layer, self.step = "HTTP", _("Listing the models")
         listing_note = ""
         try:
             self.models = tuple(await self.engine.list_models(self.config))
-            listed = f"the model list answered: {len(self.models)} models"
+            count = len(self.models)
+            listed = _("the model list answered: {count} models").format(count=count)
         except (NotFoundError, MalformedStreamError, BadRequestError) as error:
             # Many compatible servers stream fine but offer no model list.
-            listing_note = f"(no model list: {error.message})"
-            listed = f"no model list ({error.cause_label})"
+            listing_note = _("(no model list: {reason})").format(reason=error.message)
+            listed = _("no model list ({cause})").format(cause=error.cause_label)
         except ChatError as error:
             return self._refused(error)
         chosen = model or self.endpoint.default_model or (self.models[0] if self.models else "")
         if not chosen:
             self.checks.append(Check("HTTP", "ok", listed))
             return self.result(
-                f"? Connected, but no model to test with {listing_note}: set a default model"
+                _("? Connected, but no model to test with {note}: set a default model").format(
+                    note=listing_note
+                )
             )
-        self.layer, self.step = "stream", f"Streaming from {chosen!r}"
+        self.layer, self.step = "stream", _("Streaming from {model!r}").format(model=chosen)
         try:
             waited = await _first_text(self.engine, self.config, chosen)
         except (StreamCutError, MalformedStreamError, TimeoutError_) as error:
@@ -175,18 +187,24 @@ class _Test:
         except ChatError as error:
             return self._refused(error)
         self.checks += [Check("HTTP", "ok", listed), _auth_ok(self.key_sent)]
-        self.checks.append(Check("stream", "ok", f"{chosen!r} answered in {waited:.2f} s"))
-        summary_text = (
-            f"{len(self.models)} models listed"
-            if self.models
-            else listing_note or "no models listed"
+        answered = _("{model!r} answered in {seconds} s").format(
+            model=chosen, seconds=f"{waited:.2f}"
         )
-        return self.result(f"✓ Connection works: {summary_text}; {chosen!r} answered.", ok=True)
+        self.checks.append(Check("stream", "ok", answered))
+        count = len(self.models)
+        summary_text = (
+            _("{count} models listed").format(count=count)
+            if self.models
+            else listing_note or _("no models listed")
+        )
+        works = _("✓ Connection works: {summary}; {model!r} answered.")
+        return self.result(works.format(summary=summary_text, model=chosen), ok=True)
 
     def _refused(self, error: ChatError) -> ProbeResult:
         """A request failed before its answer began: at HTTP, or by the key it carried."""
         if isinstance(error, AuthenticationError):
-            self.checks.append(Check("HTTP", "ok", f"answered HTTP {error.status}"))
+            answered = _("answered HTTP {status}").format(status=error.status)
+            self.checks.append(Check("HTTP", "ok", answered))
             self.failed("auth", _auth_refusal(error, self.key_sent))
         else:
             self.failed("HTTP", str(error))
@@ -194,21 +212,27 @@ class _Test:
 
 
 _ADVICE = {
-    "DNS": "the host name does not resolve: check the base URL (and the proxy)",
-    "TCP": "nothing accepts connections there: check the port, the firewall and the proxy",
-    "TLS": "the secure connection was refused: check the certificate, the CA file and the clock",
+    "DNS": N_("the host name does not resolve: check the base URL (and the proxy)"),
+    "TCP": N_("nothing accepts connections there: check the port, the firewall and the proxy"),
+    "TLS": N_(
+        "the secure connection was refused: check the certificate, the CA file and the clock"
+    ),
 }
 
 
 def _auth_ok(key_sent: bool) -> Check:
-    return Check("auth", "ok", "the key was accepted" if key_sent else "no key sent, none asked")
+    return Check(
+        "auth", "ok", _("the key was accepted") if key_sent else _("no key sent, none asked")
+    )
 
 
 def _auth_refusal(error: ChatError, key_sent: bool) -> str:
     said = f": {error.provider_message}" if error.provider_message else ""
     if key_sent:
-        return f"the key was refused (HTTP {error.status}){said}"
-    return f"the endpoint wants a key and none is stored (HTTP {error.status}){said}"
+        return _("the key was refused (HTTP {status}){said}").format(status=error.status, said=said)
+    return _("the endpoint wants a key and none is stored (HTTP {status}){said}").format(
+        status=error.status, said=said
+    )
 
 
 async def _first_text(engine: Engine, config: EndpointConfig, model: str) -> float:

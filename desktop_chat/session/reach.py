@@ -21,6 +21,7 @@ import httpx
 
 from desktop_chat.core.errors import ConfigurationError
 from desktop_chat.core.transport import tls_verification
+from desktop_chat.i18n import _
 from desktop_chat.storage.engine_config import transport_config
 from desktop_chat.storage.settings import Network
 
@@ -51,8 +52,9 @@ def summary(checks: tuple[Check, ...]) -> str:
     return "  ".join(f"{check.layer} {check.mark}" for check in checks)
 
 
-def not_reached(after: tuple[Check, ...], why: str = "not reached") -> tuple[Check, ...]:
-    """The layers above those in `after`, each skipped for `why`."""
+def not_reached(after: tuple[Check, ...], why: str | None = None) -> tuple[Check, ...]:
+    """The layers above those in `after`, each skipped for `why` (default: not reached)."""
+    why = _("not reached") if why is None else why
     done = {check.layer for check in after}
     return tuple(Check(layer, "skipped", why) for layer in LAYERS if layer not in done)
 
@@ -83,7 +85,11 @@ async def reach(network: Network, base_url: str) -> tuple[Check, ...]:
     target = httpx.URL(proxy) if proxy else url
     host = target.host
     port = target.port or (443 if target.scheme == "https" else 80)
-    via = f" (the proxy {host}:{port})" if proxy else ""
+    # The host as the checks name it: a proxy is said to be one.
+    quoted, plain = repr(host), host
+    if proxy:
+        quoted = _("{host!r} (the proxy {host}:{port})").format(host=host, port=port)
+        plain = _("{host} (the proxy {host}:{port})").format(host=host, port=port)
     limit = network.connect_timeout
     try:
         async with asyncio.timeout(limit):
@@ -91,18 +97,22 @@ async def reach(network: Network, base_url: str) -> tuple[Check, ...]:
                 host, port, type=socket.SOCK_STREAM
             )
     except socket.gaierror as exc:
-        return (Check("DNS", "failed", f"{host!r}{via} cannot be resolved: {exc.strerror}"),)
+        why = _("{host} cannot be resolved: {reason}").format(host=quoted, reason=exc.strerror)
+        return (Check("DNS", "failed", why),)
     except TimeoutError:
-        return (Check("DNS", "failed", f"no answer for {host!r}{via} within {limit:g} s"),)
+        why = _("no answer for {host} within {seconds} s").format(host=quoted, seconds=f"{limit:g}")
+        return (Check("DNS", "failed", why),)
     addresses = list(dict.fromkeys(str(info[4][0]) for info in found))[:_MAX_ADDRESSES]
-    dns = Check("DNS", "ok", f"{host}{via} is {', '.join(addresses)}")
+    dns = Check(
+        "DNS", "ok", _("{host} is {addresses}").format(host=plain, addresses=", ".join(addresses))
+    )
     tcp = await _connect(addresses, port, limit)
     if tcp.outcome == "failed":
         return dns, tcp
     if url.scheme != "https":
-        return dns, tcp, Check("TLS", "skipped", "plain HTTP, no TLS")
+        return dns, tcp, Check("TLS", "skipped", _("plain HTTP, no TLS"))
     if proxy:
-        return dns, tcp, Check("TLS", "skipped", "inside the proxy's tunnel: see HTTP")
+        return dns, tcp, Check("TLS", "skipped", _("inside the proxy's tunnel: see HTTP"))
     return dns, tcp, await _handshake(network, url.host, port, limit)
 
 
@@ -113,14 +123,21 @@ async def _connect(addresses: list[str], port: int, limit: float) -> Check:
             async with asyncio.timeout(limit):
                 _reader, writer = await asyncio.open_connection(address, port)
         except TimeoutError:
-            failures.append(f"{address} port {port}: no answer within {limit:g} s")
+            failures.append(
+                _("{address} port {port}: no answer within {seconds} s").format(
+                    address=address, port=port, seconds=f"{limit:g}"
+                )
+            )
             continue
         except OSError as exc:  # asyncio's own wording hides the cause: name it by its errno
             why = os.strerror(exc.errno) if exc.errno else str(exc)
-            failures.append(f"{address} port {port}: {why}")
+            failures.append(
+                _("{address} port {port}: {reason}").format(address=address, port=port, reason=why)
+            )
             continue
         writer.transport.abort()  # nothing to say: the connection itself was the test
-        return Check("TCP", "ok", f"connected to {address} port {port}")
+        connected = _("connected to {address} port {port}").format(address=address, port=port)
+        return Check("TCP", "ok", connected)
     return Check("TCP", "failed", "; ".join(failures))
 
 
@@ -137,19 +154,31 @@ async def _handshake(network: Network, host: str, port: int, limit: float) -> Ch
             )
     except ssl.SSLCertVerificationError as exc:
         why = exc.verify_message or exc.reason or str(exc)
-        return Check("TLS", "failed", f"the certificate of {host} is not trusted: {why}")
+        why = _("the certificate of {host} is not trusted: {reason}").format(host=host, reason=why)
+        return Check("TLS", "failed", why)
     except ssl.SSLError as exc:
-        return Check("TLS", "failed", f"the handshake with {host} failed: {exc.reason or exc}")
+        why = _("the handshake with {host} failed: {reason}").format(
+            host=host, reason=exc.reason or exc
+        )
+        return Check("TLS", "failed", why)
     except TimeoutError:
-        return Check("TLS", "failed", f"no handshake with {host} within {limit:g} s")
+        why = _("no handshake with {host} within {seconds} s").format(
+            host=host, seconds=f"{limit:g}"
+        )
+        return Check("TLS", "failed", why)
     except OSError as exc:
-        return Check("TLS", "failed", f"the connection to {host} broke: {exc.strerror or exc}")
+        why = _("the connection to {host} broke: {reason}").format(
+            host=host, reason=exc.strerror or exc
+        )
+        return Check("TLS", "failed", why)
     tls = writer.get_extra_info("ssl_object")
     version = (tls.version() if isinstance(tls, ssl.SSLObject) else None) or "TLS"
     writer.transport.abort()
     if not isinstance(verify, ssl.SSLContext):
-        return Check("TLS", "ok", f"{version}; the certificate is not checked (verify_tls off)")
-    return Check("TLS", "ok", f"{version}; the certificate of {host} is trusted")
+        unchecked = _("{version}; the certificate is not checked (verify_tls off)")
+        return Check("TLS", "ok", unchecked.format(version=version))
+    trusted = _("{version}; the certificate of {host} is trusted")
+    return Check("TLS", "ok", trusted.format(version=version, host=host))
 
 
 def _unverified() -> ssl.SSLContext:

@@ -38,6 +38,7 @@ import httpx
 
 import desktop_chat
 from desktop_chat.core.transport import TransportConfig, make_client
+from desktop_chat.i18n import _
 from desktop_chat.storage.settings import Network
 
 FEED_ENV = "DESKTOP_CHAT_RELEASE_FEED"
@@ -114,15 +115,23 @@ def release_feed(environ: Mapping[str, str] | None = None, stamp: Path = STAMP) 
         except FileNotFoundError:
             url = ""
         except OSError as exc:
-            raise FeedUnknown(f"the release feed {stamp} cannot be read: {exc}") from exc
+            raise FeedUnknown(
+                _("the release feed {path} cannot be read: {reason}").format(path=stamp, reason=exc)
+            ) from exc
         origin = str(stamp)
     if not url:
         raise FeedUnknown(
-            "this build knows no release feed (a source install or a build without one); "
-            f"set {FEED_ENV} to a releases/latest URL to check anyway"
+            _(
+                "this build knows no release feed (a source install or a build without one); "
+                "set {variable} to a releases/latest URL to check anyway"
+            ).format(variable=FEED_ENV)
         )
     if not _is_http_url(url):
-        raise FeedUnknown(f"the release feed in {origin} is not an http(s) URL: {url!r}")
+        raise FeedUnknown(
+            _("the release feed in {origin} is not an http(s) URL: {url!r}").format(
+                origin=origin, url=url
+            )
+        )
     return url
 
 
@@ -131,7 +140,7 @@ def _is_http_url(url: str) -> bool:
         return False
     try:
         parts = urlsplit(url)
-        _ = parts.port  # raises ValueError when out of range
+        _port = parts.port  # raises ValueError when out of range
     except ValueError:
         return False
     return bool(parts.hostname)

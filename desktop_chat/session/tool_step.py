@@ -14,20 +14,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from desktop_chat.core.conversation import AssistantTurn, Message, ToolCall, ToolResult
+from desktop_chat.i18n import N_, _
 
-# state -> (symbol, words); "done" and the failures add their duration.
+# state -> (symbol, words, marked for translation); "done" and the failures add their duration.
 STATES = {
-    "streaming": ("…", "arriving"),
-    "queued": ("…", "waiting for its turn to be approved"),
-    "waiting": ("●", "waiting for approval"),
-    "approved": ("…", "approved, starting"),
-    "running": ("▶", "running"),
-    "done": ("✓", "done"),
-    "failed": ("✗", "failed"),
-    "denied": ("⊘", "denied"),
-    "cancelled": ("■", "cancelled"),
-    "stopped": ("■", "stopped with the answer"),
-    "not run": ("⊘", "not run"),
+    "streaming": ("…", N_("arriving")),
+    "queued": ("…", N_("waiting for its turn to be approved")),
+    "waiting": ("●", N_("waiting for approval")),
+    "approved": ("…", N_("approved, starting")),
+    "running": ("▶", N_("running")),
+    "done": ("✓", N_("done")),
+    "failed": ("✗", N_("failed")),
+    "denied": ("⊘", N_("denied")),
+    "cancelled": ("■", N_("cancelled")),
+    "stopped": ("■", N_("stopped with the answer")),
+    "not run": ("⊘", N_("not run")),
 }
 FINAL_STATES = {"done", "failed", "denied", "cancelled", "stopped", "not run"}
 
@@ -55,12 +56,18 @@ class CallRecord:
     def state_text(self) -> str:
         """The state in words: "done in 0.42 s", "waiting for approval", ..."""
         _symbol, words = STATES.get(self.state, ("", self.state))
+        words = _(words)
         if self.duration is not None and self.state in ("done", "failed", "cancelled"):
-            words += f" {'in' if self.state == 'done' else 'after'} {self.duration:.2f} s"
+            took = (
+                _("{state} in {seconds} s")
+                if self.state == "done"
+                else _("{state} after {seconds} s")
+            )
+            words = took.format(state=words, seconds=f"{self.duration:.2f}")
         if self.how == "edited":
-            words += " (arguments edited)"
+            words = _("{state} (arguments edited)").format(state=words)
         elif self.how == "always":
-            words += " (always allowed)"
+            words = _("{state} (always allowed)").format(state=words)
         return words
 
 
@@ -131,16 +138,16 @@ class ToolStep:
 
     def limit_reached(self, max_steps: int, unanswered: Sequence[ToolCall]) -> str:
         """The loop stopped at its step limit: the calls left get error results; say so."""
-        reason = f"Not run: the limit of {max_steps} steps was reached."
+        reason = _("Not run: the limit of {count} steps was reached.").format(count=max_steps)
         for call in unanswered:
             record = self.call(call.id, call.name, call.arguments)
             record.state, record.result, record.is_error = "not run", reason, True
         self.store_results()
         names = ", ".join(dict.fromkeys(call.name for call in unanswered))
-        self.step_limit = (
-            f"Stopped after {max_steps} steps: the model still wanted to call {names}. "
+        self.step_limit = _(
+            "Stopped after {count} steps: the model still wanted to call {names}. "
             "Those calls were not run; send a message to let it continue."
-        )
+        ).format(count=max_steps, names=names)
         return self.step_limit
 
     def end(self, outcome: str) -> bool:
@@ -150,9 +157,9 @@ class ToolStep:
             record.state = "stopped" if outcome == "stopped" else "not run"
             record.is_error = True
             record.result = (
-                "Not run: the user stopped the answer."
+                _("Not run: the user stopped the answer.")
                 if outcome == "stopped"
-                else "Not run: the answer failed before this call ran."
+                else _("Not run: the answer failed before this call ran.")
             )
         if unanswered:
             self.store_results()

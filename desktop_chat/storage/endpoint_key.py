@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from desktop_chat.core.errors import AuthenticationError, ChatError
+from desktop_chat.i18n import N_, _
 from desktop_chat.storage.origin import origin_of
 from desktop_chat.storage.secrets import KeyringUnavailable, KeyStore, KeyStoreError
 from desktop_chat.storage.settings import Endpoint
@@ -23,7 +24,10 @@ from desktop_chat.storage.settings import Endpoint
 
 @dataclass(frozen=True, slots=True)
 class Remedy:
-    """How the user fixes a missing or held-back key, in the words of one face."""
+    """How the user fixes a missing or held-back key, in the words of one face.
+
+    The window's words are marked for translation and translated where they are shown.
+    """
 
     set_key: str  # e.g. "run `desktop-chat endpoint set-key NAME`"
     move_key: str  # e.g. "run `desktop-chat endpoint edit NAME --move-key`"
@@ -41,8 +45,8 @@ def cli_remedy(endpoint: Endpoint) -> Remedy:
 
 
 WINDOW_REMEDY = Remedy(
-    set_key="type it in Settings → Endpoints",
-    move_key=(
+    set_key=N_("type it in Settings → Endpoints"),
+    move_key=N_(
         "open Settings → Endpoints and tick “Send the stored key to …” below the key, or type a "
         "key for the new address there"
     ),
@@ -54,9 +58,15 @@ class KeyMovedError(KeyStoreError):
 
     def __init__(self, endpoint: Endpoint, remedy: Remedy) -> None:
         super().__init__(
-            f"The key for {endpoint.name!r} was stored for {endpoint.key_origin}, but the endpoint "
-            f"now points at {origin_of(endpoint.base_url)}; the key was not sent. To use it: "
-            f"{remedy.move_key}."
+            _(
+                "The key for {name!r} was stored for {origin}, but the endpoint now points at "
+                "{new_origin}; the key was not sent. To use it: {remedy}."
+            ).format(
+                name=endpoint.name,
+                origin=endpoint.key_origin,
+                new_origin=origin_of(endpoint.base_url),
+                remedy=_(remedy.move_key),
+            )
         )
 
 
@@ -80,10 +90,13 @@ async def endpoint_key(store: KeyStore, endpoint: Endpoint, remedy: Remedy) -> E
     try:
         value = await store.aget(endpoint.name)
     except KeyringUnavailable as exc:
-        why = f"no key was sent, since the keyring could not be read: {exc}"
+        why = _("no key was sent, since the keyring could not be read: {reason}").format(reason=exc)
         return EndpointKey(None, why, str(exc))
     if value is None:
-        return EndpointKey(None, f"no key stored for {endpoint.name!r}: {remedy.set_key}")
+        why = _("no key stored for {name!r}: {remedy}").format(
+            name=endpoint.name, remedy=_(remedy.set_key)
+        )
+        return EndpointKey(None, why)
     if endpoint.key_moved:
         raise KeyMovedError(endpoint, remedy)
     return EndpointKey(value)

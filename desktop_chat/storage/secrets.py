@@ -38,6 +38,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
+from desktop_chat.i18n import N_, _
 from desktop_chat.storage.key_scope import DEFAULT_PROFILE, ProfileIdError, profile_id
 
 if TYPE_CHECKING:
@@ -59,10 +60,21 @@ _NAMES = {
     "keyring.backends.kwallet.DBusKeyring": "KWallet",
     "keyring.backends.kwallet.DBusKeyringKWallet4": "KWallet",
 }
-_NO_KEYRING = (
+_NO_KEYRING = N_(
     "no system keyring was found (on Linux, a Secret Service such as GNOME Keyring or KWallet "
     "must be running in the desktop session)"
 )
+# What could not be done, by verb; "_IN" adds where (the keyring's name).
+_COULD_NOT = {
+    "read": N_("Could not read {what}"),
+    "save": N_("Could not save {what}"),
+    "delete": N_("Could not delete {what}"),
+}
+_COULD_NOT_IN = {
+    "read": N_("Could not read {what} in the {where}"),
+    "save": N_("Could not save {what} in the {where}"),
+    "delete": N_("Could not delete {what} in the {where}"),
+}
 
 
 def mcp_header_entry(server: str, header: str) -> str:
@@ -73,11 +85,14 @@ def mcp_header_entry(server: str, header: str) -> str:
     return f"{server}/{header.casefold()}"
 
 
-def _subject(service: str, name: str) -> str:
+def _subject(service: str, name: str, *, english: bool = False) -> str:
+    """The secret a message is about, in the current language (in English for a log)."""
     if service == MCP_HEADER_SERVICE:
-        server, _, header = name.partition("/")
-        return f"the {header} header of MCP server {server!r}"
-    return f"the key for {name!r}"
+        server, _sep, header = name.partition("/")
+        template = N_("the {header} header of MCP server {server!r}")
+        return (template if english else _(template)).format(header=header, server=server)
+    template = N_("the key for {name!r}")
+    return (template if english else _(template)).format(name=name)
 
 
 class KeyStoreError(Exception):
@@ -102,7 +117,7 @@ def describe_backend(backend: KeyringBackend) -> str:
 
     if isinstance(backend, ChainerBackend):
         chain = list(backend.backends)
-        return describe_backend(chain[0]) if chain else "no keyring"
+        return describe_backend(chain[0]) if chain else _("no keyring")
     name = _NAMES.get(_qualified(backend))
     if name is not None:
         return name
@@ -122,18 +137,18 @@ def refusal(backend: KeyringBackend) -> str | None:
     if isinstance(backend, chainer.ChainerBackend):
         chain = list(backend.backends)
         if not chain:
-            return _NO_KEYRING
+            return _(_NO_KEYRING)
         # The chain writes to its first member but reads from all: every member must be real.
         return next((r for r in map(refusal, chain) if r is not None), None)
     if isinstance(backend, fail.Keyring):
-        return _NO_KEYRING
+        return _(_NO_KEYRING)
     if isinstance(backend, null.Keyring):
-        return "the keyring is switched off (the 'null' backend is selected)"
+        return _("the keyring is switched off (the 'null' backend is selected)")
     if type(backend).__module__.startswith("keyrings.alt"):
-        return (
-            f"the {describe_backend(backend)} backend keeps keys in a plain file, which Desktop "
-            "Chat does not use for API keys"
-        )
+        return _(
+            "the {backend} backend keeps keys in a plain file, which Desktop Chat does not use "
+            "for API keys"
+        ).format(backend=describe_backend(backend))
     return None
 
 
@@ -183,7 +198,9 @@ class KeyStore:
                     self._backend = keyring.get_keyring()
                 except Exception as exc:  # e.g. PYTHON_KEYRING_BACKEND names a missing class
                     raise KeyringUnavailable(
-                        f"No keyring could be chosen ({type(exc).__name__}: {exc})."
+                        _("No keyring could be chosen ({kind}: {reason}).").format(
+                            kind=type(exc).__name__, reason=exc
+                        )
                     ) from exc
                 log.info("keyring backend: %s", describe_backend(self._backend))
             return self._backend
@@ -191,7 +208,7 @@ class KeyStore:
     def backend_name(self) -> str:
         """Name where keys go, for a person ("Secret Service", "session memory", ...)."""
         if self.session_only:
-            return "session memory (not saved)"
+            return _("session memory (not saved)")
         return describe_backend(self.backend())
 
     def available(self) -> bool:
@@ -224,8 +241,8 @@ class KeyStore:
         """Store ``key`` for endpoint ``name``, and check that the keyring really kept it."""
         service = service or self._service
         if not key or not isinstance(key, str):
-            what = _subject(service, name)
-            raise KeyStoreError(f"{what[0].upper()}{what[1:]} cannot be stored empty.")
+            text = _("{what} cannot be stored empty.").format(what=_subject(service, name))
+            raise KeyStoreError(text[:1].upper() + text[1:])
         if self._memory is not None:
             self._memory[service, name] = key
             return
@@ -239,8 +256,9 @@ class KeyStore:
             raise self._translate(exc, "save", service, name) from exc
         if not kept:
             raise KeyStoreError(
-                f"The {self.backend_name()} did not keep {_subject(service, name)}; "
-                "it was not saved."
+                _("The {where} did not keep {what}; it was not saved.").format(
+                    where=self.backend_name(), what=_subject(service, name)
+                )
             )
 
     def delete(self, name: str, *, service: str | None = None) -> bool:
@@ -281,7 +299,11 @@ class KeyStore:
             try:
                 found = profile_id(create=create)
             except ProfileIdError as exc:
-                raise KeyStoreError(f"Could not use {_subject(service, name)}: {exc}.") from exc
+                raise KeyStoreError(
+                    _("Could not use {what}: {reason}.").format(
+                        what=_subject(service, name), reason=exc
+                    )
+                ) from exc
             if found is None:
                 return None
             self._profile = found
@@ -300,23 +322,26 @@ class KeyStore:
         backend.set_password(scoped, name, value)
         if backend.get_password(scoped, name) != value:
             raise KeyStoreError(
-                f"The {self.backend_name()} did not keep the moved copy of "
-                f"{_subject(service, name)}; the entry an earlier version stored was left as it "
-                "was."
+                _(
+                    "The {where} did not keep the moved copy of {what}; the entry an earlier "
+                    "version stored was left as it was."
+                ).format(where=self.backend_name(), what=_subject(service, name))
             )
         try:
             backend.delete_password(service, name)
         except Exception as exc:  # noqa: BLE001  # the copy is kept and read first from now on
             log.warning(
-                "could not delete the earlier entry of %s: %s", _subject(service, name), exc
+                "could not delete the earlier entry of %s: %s",
+                _subject(service, name, english=True),
+                exc,
             )
-        log.info("moved %s to this profile's keyring entry", _subject(service, name))
+        log.info("moved %s to this profile's keyring entry", _subject(service, name, english=True))
         return value
 
     async def aavailable(self) -> bool:
         """Run :meth:`available` in a worker thread; a keyring that does not answer is not."""
         try:
-            return await self._off_thread(self.available, "checking the keyring")
+            return await self._off_thread(self.available, _("checking the keyring"))
         except KeyringUnavailable as exc:
             log.warning("%s", exc)
             return False
@@ -324,20 +349,22 @@ class KeyStore:
     async def aget(self, name: str, *, service: str | None = None) -> str | None:
         """Run :meth:`get` in a worker thread."""
         what = _subject(service or self._service, name)
-        return await self._off_thread(partial(self.get, name, service=service), f"reading {what}")
+        doing = _("reading {what}").format(what=what)
+        return await self._off_thread(partial(self.get, name, service=service), doing)
 
     async def aset(self, name: str, key: str, *, service: str | None = None) -> None:
         """Run :meth:`set` in a worker thread."""
         what = _subject(service or self._service, name)
         # A closure, not functools.partial: the key must not appear in any repr (qasync's
         # executor logs the calls it hands to threads at DEBUG).
-        await self._off_thread(lambda: self.set(name, key, service=service), f"saving {what}")
+        doing = _("saving {what}").format(what=what)
+        await self._off_thread(lambda: self.set(name, key, service=service), doing)
 
     async def adelete(self, name: str, *, service: str | None = None) -> bool:
         """Run :meth:`delete` in a worker thread."""
         what = _subject(service or self._service, name)
         call = partial(self.delete, name, service=service)
-        return await self._off_thread(call, f"deleting {what}")
+        return await self._off_thread(call, _("deleting {what}").format(what=what))
 
     async def _off_thread(self, call: Callable[[], T], doing: str) -> T:
         """Run a blocking keyring call in a thread, waiting at most `answer_within` seconds.
@@ -351,17 +378,23 @@ class KeyStore:
             return await asyncio.wait_for(asyncio.to_thread(call), self.answer_within)
         except TimeoutError:
             raise KeyringUnavailable(
-                f"The system keyring did not answer within {self.answer_within:g} s while "
-                f"{doing} (an unlock prompt may be waiting, or the keyring service is stuck)."
+                _(
+                    "The system keyring did not answer within {seconds} s while {doing} (an "
+                    "unlock prompt may be waiting, or the keyring service is stuck)."
+                ).format(seconds=f"{self.answer_within:g}", doing=doing)
             ) from None
 
     def _usable(self, verb: str, service: str, name: str) -> KeyringBackend:
         backend = self.backend()
         reason = refusal(backend)
         if reason is not None:
-            what = f"Could not {verb} {_subject(service, name)}: {reason}."
+            what = _("{failure}: {reason}.").format(
+                failure=_(_COULD_NOT[verb]).format(what=_subject(service, name)), reason=reason
+            )
             raise KeyringUnavailable(
-                f"{what} No key was stored anywhere." if verb == "save" else what
+                _("{failure} No key was stored anywhere.").format(failure=what)
+                if verb == "save"
+                else what
             )
         return backend
 
@@ -369,7 +402,7 @@ class KeyStore:
         from keyring import errors
 
         where = self.backend_name()
-        what = f"Could not {verb} {_subject(service, name)} in the {where}"
+        what = _(_COULD_NOT_IN[verb]).format(what=_subject(service, name), where=where)
         detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         kind = type(exc).__name__
         if isinstance(exc, errors.KeyringLocked) or kind in (
@@ -377,18 +410,22 @@ class KeyStore:
             "PromptDismissedException",
         ):
             return KeyringLocked(
-                f"{what}: it is locked and was not unlocked. Unlock it (for example by logging in "
-                "to the desktop session) and try again."
+                _(
+                    "{failure}: it is locked and was not unlocked. Unlock it (for example by "
+                    "logging in to the desktop session) and try again."
+                ).format(failure=what)
             )
         # keyring has no error type for a refusal: the backends' own errors (a D-Bus
         # AccessDenied, a Keychain or Credential Manager status) say it only in words.
         if "denied" in str(exc).lower():
-            return KeyringLocked(f"{what}: access was denied ({detail}).")
+            denied = _("{failure}: access was denied ({detail}).")
+            return KeyringLocked(denied.format(failure=what, detail=detail))
         if isinstance(exc, OSError) and exc.strerror:
             detail = exc.strerror  # "No such file or directory" for a bus socket that is gone
         module = type(exc).__module__
         if isinstance(
             exc, errors.NoKeyringError | errors.InitError | OSError | EOFError
         ) or module.startswith(("secretstorage", "jeepney")):
-            return KeyringUnavailable(f"{what}: it could not be reached ({detail}).")
-        return KeyStoreError(f"{what}: {detail}.")
+            unreached = _("{failure}: it could not be reached ({detail}).")
+            return KeyringUnavailable(unreached.format(failure=what, detail=detail))
+        return KeyStoreError(_("{failure}: {reason}.").format(failure=what, reason=detail))

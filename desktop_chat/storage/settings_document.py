@@ -16,6 +16,7 @@ import json
 import typing
 from collections.abc import Iterable, Iterator
 
+from desktop_chat.i18n import _
 from desktop_chat.storage.price import ModelPrice
 from desktop_chat.storage.settings import OPTIONS, Endpoint, Network, Preset, Settings, Ui
 from desktop_chat.storage.tool_settings import McpServer, ToolSettings, UserTool
@@ -102,8 +103,10 @@ def encode(settings: Settings) -> JsonObject:
 
 def _unknown(where: str, key: str) -> str:
     if looks_secret(key):
-        return f"{where}: removed the field {key!r}; {KEY_HINT}"
-    return f"{where}: ignored the unknown field {key!r}"
+        return _("{where}: removed the field {key!r}; {hint}").format(
+            where=where, key=key, hint=_(KEY_HINT)
+        )
+    return _("{where}: ignored the unknown field {key!r}").format(where=where, key=key)
 
 
 def _unknown_fields(
@@ -117,35 +120,40 @@ def _unknown_fields(
 
 def _decode_endpoint(item: object, where: str, problems: Problems) -> Endpoint | None:
     if not isinstance(item, dict):
-        problems.append(f"{where}: not an object; dropped")
+        problems.append(_("{where}: not an object; dropped").format(where=where))
         return None
-    where = f"endpoint {item['name']!r}" if isinstance(item.get("name"), str) else where
+    if isinstance(item.get("name"), str):
+        where = _("endpoint {name!r}").format(name=item["name"])
     fields = {f.name for f in dataclasses.fields(Endpoint)}
     _unknown_fields(where, item, fields, problems)
     model = item.get("default_model", "")
     if not isinstance(model, str):
-        problems.append(f"{where}: default_model must be text; cleared")
+        problems.append(_("{where}: default_model must be text; cleared").format(where=where))
         model = ""
     raw_headers = item.get("extra_headers", {})
     headers: dict[str, str] = {}
     if not isinstance(raw_headers, dict):
-        problems.append(f"{where}: extra_headers must be an object; cleared")
+        problems.append(_("{where}: extra_headers must be an object; cleared").format(where=where))
         raw_headers = {}
     for k, v in raw_headers.items():
         try:
             headers.update([check_header(k, v)])
         except SettingsError as exc:
-            problems.append(f"{where}: dropped a header: {exc}")
+            problems.append(
+                _("{where}: dropped a header: {reason}").format(where=where, reason=exc)
+            )
     try:
         limit_field = check_limit_field(item.get("output_limit_field", "auto"))
     except SettingsError as exc:
-        problems.append(f"{where}: {exc}; using auto")
+        problems.append(_("{where}: {reason}; using auto").format(where=where, reason=exc))
         limit_field = "auto"
     key_origin = item.get("key_origin", "")
     try:
         check_key_origin(key_origin, "http://placeholder")
     except SettingsError as exc:
-        problems.append(f"{where}: {exc}; bound to the base URL's origin")
+        problems.append(
+            _("{where}: {reason}; bound to the base URL's origin").format(where=where, reason=exc)
+        )
         key_origin = ""
     try:
         name, protocol, url = item.get("name"), item.get("protocol"), item.get("base_url")
@@ -160,7 +168,7 @@ def _decode_endpoint(item: object, where: str, problems: Problems) -> Endpoint |
             **_decode_reasoning_and_cost(item, where, problems),  # type: ignore[arg-type]
         )
     except SettingsError as exc:
-        problems.append(f"{where}: dropped: {exc}")
+        problems.append(_("{where}: dropped: {reason}").format(where=where, reason=exc))
         return None
 
 
@@ -172,39 +180,45 @@ def _decode_reasoning_and_cost(
     try:
         values["reasoning_effort"] = check_reasoning_effort(item.get("reasoning_effort", ""))
     except SettingsError as exc:
-        problems.append(f"{where}: {exc}; none sent")
+        problems.append(_("{where}: {reason}; none sent").format(where=where, reason=exc))
     try:
         values["thinking_budget"] = check_thinking_budget(item.get("thinking_budget", 0))
     except SettingsError as exc:
-        problems.append(f"{where}: {exc}; no thinking")
+        problems.append(_("{where}: {reason}; no thinking").format(where=where, reason=exc))
     caching = item.get("prompt_caching", False)
     if isinstance(caching, bool):
         values["prompt_caching"] = caching
     else:
-        problems.append(f"{where}: prompt_caching must be true or false; off")
+        problems.append(_("{where}: prompt_caching must be true or false; off").format(where=where))
     raw = item.get("prices", {})
     if not isinstance(raw, dict):
-        problems.append(f"{where}: prices must be an object; cleared")
+        problems.append(_("{where}: prices must be an object; cleared").format(where=where))
         raw = {}
     prices: dict[str, ModelPrice] = {}
     for model, price in raw.items():
         try:
             if not isinstance(price, dict) or set(price) - {"input", "output", "cached_input"}:
-                raise SettingsError("write it as {input, output, cached_input}")
+                raise SettingsError(
+                    _("write it as {fields}").format(fields="{input, output, cached_input}")
+                )
             prices[model] = ModelPrice(
                 price.get("input"),  # type: ignore[arg-type]
                 price.get("output"),  # type: ignore[arg-type]
                 price.get("cached_input"),
             )
         except SettingsError as exc:
-            problems.append(f"{where}: dropped the price of {model!r}: {exc}")
+            problems.append(
+                _("{where}: dropped the price of {model!r}: {reason}").format(
+                    where=where, model=model, reason=exc
+                )
+            )
     values["prices"] = prices
     return values
 
 
 def _decode_section(name: str, cls: type, raw: object, problems: Problems) -> object:
     if not isinstance(raw, dict):
-        problems.append(f"{name}: not an object; defaults used")
+        problems.append(_("{where}: not an object; defaults used").format(where=name))
         return cls()
     values: dict[str, object] = {}
     for key, value in raw.items():
@@ -216,7 +230,11 @@ def _decode_section(name: str, cls: type, raw: object, problems: Problems) -> ob
             try:
                 values[key] = option.check(value)
             except SettingsError as exc:
-                problems.append(f"{exc}; using the default {json.dumps(option.default)}")
+                problems.append(
+                    _("{reason}; using the default {value}").format(
+                        reason=exc, value=json.dumps(option.default)
+                    )
+                )
     return cls(**values)
 
 
@@ -224,7 +242,7 @@ def _decode_tool_items(
     raw: object, cls: type[UserTool] | type[McpServer], what: str, problems: Problems
 ) -> list[object]:
     if not isinstance(raw, list):
-        problems.append(f"tools.{what}: not a list; none loaded")
+        problems.append(_("{where}: not a list; none loaded").format(where=f"tools.{what}"))
         return []
     fields = {f.name for f in dataclasses.fields(cls)}
     items: list[object] = []
@@ -236,8 +254,11 @@ def _decode_tool_items(
                 continue
             name = decoded.name.casefold()
             if name in seen:
-                problems.append(f"tools.{what} #{i + 1}: a second entry named {decoded.name!r} "
-                                "was dropped")  # fmt: skip
+                problems.append(
+                    _("{where}: a second entry named {name!r} was dropped").format(
+                        where=f"tools.{what} #{i + 1}", name=decoded.name
+                    )
+                )
             else:
                 seen.add(name)
                 items.append(decoded)
@@ -249,7 +270,7 @@ def _decode_tool_item(
     problems: Problems,
 ) -> UserTool | McpServer | None:  # fmt: skip
     if not isinstance(item, dict):
-        problems.append(f"{where}: not an object; dropped")
+        problems.append(_("{where}: not an object; dropped").format(where=where))
         return None
     _unknown_fields(where, item, fields, problems)
     values: dict[str, typing.Any] = {
@@ -258,13 +279,13 @@ def _decode_tool_item(
     try:
         return cls(**values)
     except (SettingsError, TypeError) as exc:
-        problems.append(f"{where}: dropped: {exc}")
+        problems.append(_("{where}: dropped: {reason}").format(where=where, reason=exc))
         return None
 
 
 def _decode_tools(raw: object, problems: Problems) -> ToolSettings:
     if not isinstance(raw, dict):
-        problems.append("tools: not an object; defaults used")
+        problems.append(_("{where}: not an object; defaults used").format(where="tools"))
         return ToolSettings()
     known = {f.name for f in dataclasses.fields(ToolSettings)}
     _unknown_fields("tools", raw, known, problems)
@@ -275,7 +296,9 @@ def _decode_tools(raw: object, problems: Problems) -> ToolSettings:
     allow = raw.get("always_allow", [])
     if not isinstance(allow, list) or not all(isinstance(key, str) for key in allow):
         with problems.at("always_allow"):
-            problems.append("tools.always_allow: not a list of tool names; cleared")
+            problems.append(
+                _("{where}: not a list of tool names; cleared").format(where="tools.always_allow")
+            )
         allow = []
     return ToolSettings(tuple(user_tools), tuple(servers), tuple(allow))  # type: ignore[arg-type]
 
@@ -283,25 +306,29 @@ def _decode_tools(raw: object, problems: Problems) -> ToolSettings:
 def _decode_presets(raw: object, problems: Problems) -> tuple[Preset, ...]:
     """The "presets" section; a file without one (written before presets existed) has none."""
     if not isinstance(raw, list):
-        problems.append("presets: not a list; none loaded")
+        problems.append(_("{where}: not a list; none loaded").format(where="presets"))
         return ()
     fields = {f.name for f in dataclasses.fields(Preset)}
     presets: list[Preset] = []
     seen: set[str] = set()
     for i, item in enumerate(raw):
-        where = f"presets #{i + 1}"
+        where = _("presets #{number}").format(number=i + 1)
         with problems.at(i):
             if not isinstance(item, dict):
-                problems.append(f"{where}: not an object; dropped")
+                problems.append(_("{where}: not an object; dropped").format(where=where))
                 continue
             _unknown_fields(where, item, fields, problems)
             try:
                 preset = Preset(**{k: v for k, v in item.items() if k in fields})
             except (SettingsError, TypeError) as exc:
-                problems.append(f"{where}: dropped: {exc}")
+                problems.append(_("{where}: dropped: {reason}").format(where=where, reason=exc))
                 continue
             if preset.name.casefold() in seen:
-                problems.append(f"{where}: a second preset named {preset.name!r} was dropped")
+                problems.append(
+                    _("{where}: a second preset named {name!r} was dropped").format(
+                        where=where, name=preset.name
+                    )
+                )
                 continue
         seen.add(preset.name.casefold())
         presets.append(preset)
@@ -321,14 +348,18 @@ def decode(data: JsonObject) -> tuple[Settings, Problems]:
     raw_eps = data.get("endpoints", [])
     if not isinstance(raw_eps, list):
         with problems.at("endpoints"):
-            problems.append("endpoints: not a list; none loaded")
+            problems.append(_("{where}: not a list; none loaded").format(where="endpoints"))
         raw_eps = []
     seen: set[str] = set()
     for i, item in enumerate(raw_eps):
         with problems.at("endpoints", i):
-            ep = _decode_endpoint(item, f"endpoint #{i + 1}", problems)
+            ep = _decode_endpoint(item, _("endpoint #{number}").format(number=i + 1), problems)
             if ep is not None and ep.name.casefold() in seen:
-                problems.append(f"endpoint {ep.name!r}: a second endpoint of that name was dropped")
+                problems.append(
+                    _("endpoint {name!r}: a second endpoint of that name was dropped").format(
+                        name=ep.name
+                    )
+                )
             elif ep is not None:
                 seen.add(ep.name.casefold())
                 endpoints.append(ep)
@@ -336,7 +367,9 @@ def decode(data: JsonObject) -> tuple[Settings, Problems]:
     active, model = data.get("active_endpoint"), data.get("active_model")
     if active is not None and active not in names:
         with problems.at("active_endpoint"):
-            problems.append(f"active_endpoint: no endpoint named {active!r}; none is active")
+            problems.append(
+                _("active_endpoint: no endpoint named {name!r}; none is active").format(name=active)
+            )
         active = None
     if active is None or not isinstance(model, str) or not model:
         model = None

@@ -69,6 +69,7 @@ from datetime import datetime
 from pathlib import Path
 
 from desktop_chat import paths
+from desktop_chat.i18n import _
 from desktop_chat.storage.aside import aside_name
 from desktop_chat.storage.settings import Settings
 from desktop_chat.storage.settings_document import CURRENT_VERSION, JsonObject, decode, encode
@@ -92,17 +93,21 @@ def migrate(
     """Bring a decoded settings document up to version ``target``, one step at a time."""
     version = data.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
-        raise SettingsError("it has no valid 'version' field")
+        raise SettingsError(_("it has no valid 'version' field"))
     if version > target:
         raise SettingsVersionError(
-            f"the settings file has format version {version}, but this Desktop Chat reads up to "
-            f"version {target}; the file was left untouched (update the app, or use --profile-dir "
-            "for a separate profile)"
+            _(
+                "the settings file has format version {version}, but this Desktop Chat reads up "
+                "to version {target}; the file was left untouched (update the app, or use "
+                "--profile-dir for a separate profile)"
+            ).format(version=version, target=target)
         )
     while version < target:
         step = migrations.get(version)
         if step is None:
-            raise SettingsError(f"format version {version} is not supported")
+            raise SettingsError(
+                _("format version {version} is not supported").format(version=version)
+            )
         data = step(dict(data))
         version += 1
         data["version"] = version
@@ -138,7 +143,8 @@ def load_settings(
     if not problems:
         return LoadResult(settings)
     lines = "\n".join(f"- {p}" for p in problems)
-    return LoadResult(settings, f"Some settings in {path} were ignored or reset:\n{lines}")
+    notice = _("Some settings in {path} were ignored or reset:\n{lines}")
+    return LoadResult(settings, notice.format(path=path, lines=lines))
 
 
 def read_document(
@@ -168,17 +174,17 @@ def _read_bounded(path: Path, max_bytes: int) -> bytes | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise SettingsFileError(path, "", f"cannot be read: {exc.strerror or exc}") from exc
+        raise SettingsFileError(path, "", _unreadable(exc)) from exc
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise SettingsFileError(path, "", "is not a regular file")
+            raise SettingsFileError(path, "", _("is not a regular file"))
         if info.st_size > max_bytes:
             raise SettingsFileError(path, "", _too_big(info.st_size, max_bytes))
         with os.fdopen(os.dup(fd), "rb") as file:
             raw = file.read(max_bytes + 1)
     except OSError as exc:
-        raise SettingsFileError(path, "", f"cannot be read: {exc.strerror or exc}") from exc
+        raise SettingsFileError(path, "", _unreadable(exc)) from exc
     finally:
         os.close(fd)
     if len(raw) > max_bytes:  # it grew after fstat
@@ -186,11 +192,14 @@ def _read_bounded(path: Path, max_bytes: int) -> bytes | None:
     return raw
 
 
+def _unreadable(exc: OSError) -> str:
+    return _("cannot be read: {reason}").format(reason=exc.strerror or exc)
+
+
 def _too_big(size: int, max_bytes: int) -> str:
     mib = 1024 * 1024
-    return (
-        f"it is {size / mib:.1f} MiB, more than the {max_bytes / mib:g} MiB a settings file "
-        "may hold"
+    return _("it is {size} MiB, more than the {limit} MiB a settings file may hold").format(
+        size=f"{size / mib:.1f}", limit=f"{max_bytes / mib:g}"
     )
 
 
@@ -200,17 +209,20 @@ def _parse(path: Path, raw: bytes, max_depth: int) -> JsonObject:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise SettingsFileError(path, f" line {line}", "it is not UTF-8 text") from None
+        where = _(" line {line}").format(line=line)
+        raise SettingsFileError(path, where, _("it is not UTF-8 text")) from None
     except json.JSONDecodeError as exc:
-        raise SettingsFileError(path, f" line {exc.lineno} column {exc.colno}", exc.msg) from None
+        where = _(" line {line} column {column}").format(line=exc.lineno, column=exc.colno)
+        raise SettingsFileError(path, where, exc.msg) from None
     except RecursionError:  # the decoder's own depth limit, well above ours
         too_deep = True
     else:
         too_deep = _deeper_than(data, max_depth)
     if too_deep:
-        raise SettingsFileError(path, "", f"it is nested more than {max_depth} levels deep")
+        deep = _("it is nested more than {count} levels deep").format(count=max_depth)
+        raise SettingsFileError(path, "", deep)
     if not isinstance(data, dict):
-        raise SettingsFileError(path, "", "it does not hold a JSON object")
+        raise SettingsFileError(path, "", _("it does not hold a JSON object"))
     try:
         return migrate(data)
     except SettingsVersionError:
@@ -218,14 +230,16 @@ def _parse(path: Path, raw: bytes, max_depth: int) -> JsonObject:
     except SettingsError as exc:
         raise SettingsFileError(path, "", str(exc)) from None
     except (KeyError, TypeError, AttributeError, ValueError) as exc:  # a migration's surprise
-        reason = f"it could not be upgraded: {type(exc).__name__}: {exc}"
+        reason = _("it could not be upgraded: {kind}: {reason}").format(
+            kind=type(exc).__name__, reason=exc
+        )
         raise SettingsFileError(path, "", reason) from None
 
 
 def _deeper_than(data: object, limit: int) -> bool:
     """Tell whether `data` nests more than `limit` containers deep (without recursion)."""
     level: list[object] = [data]
-    for _ in range(limit + 1):
+    for _depth in range(limit + 1):
         level = [
             child
             for item in level
@@ -268,7 +282,9 @@ def save_settings(
     path.parent.mkdir(parents=True, exist_ok=True)
     data = (json.dumps(encode(settings), indent=2, ensure_ascii=False) + "\n").encode()
     if len(data) > max_bytes:
-        raise SettingsError(f"the settings were not saved: {_too_big(len(data), max_bytes)}")
+        raise SettingsError(
+            _("the settings were not saved: {reason}").format(reason=_too_big(len(data), max_bytes))
+        )
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import cast
 
 from desktop_chat import paths
+from desktop_chat.i18n import _
 from desktop_chat.storage.settings import Settings
 from desktop_chat.storage.settings_document import JsonObject, decode, encode
 from desktop_chat.storage.settings_file import keep_copy, load_settings, save_settings
@@ -64,10 +65,10 @@ def save_merged(
 
 def kept_notice(copy: Path) -> str:
     """What to tell a person whose save left out entries that could not be used."""
-    return (
+    return _(
         "The settings that could not be used were left out of the saved file; the file as it "
-        f"was is kept as {copy}"
-    )
+        "was is kept as {path}"
+    ).format(path=copy)
 
 
 def merge(base: Settings, ours: Settings, theirs: Settings) -> Settings:
@@ -123,8 +124,10 @@ def locked(path: Path, wait: float = LOCK_WAIT_S) -> Iterator[None]:
         while not _try_lock(fd):
             if time.monotonic() > deadline:
                 raise SettingsError(
-                    f"the settings are being saved by another desktop-chat process and it did "
-                    f"not finish within {wait:g} s (lock file {lock}); try again"
+                    _(
+                        "the settings are being saved by another desktop-chat process and it did "
+                        "not finish within {seconds} s (lock file {lock}); try again"
+                    ).format(seconds=f"{wait:g}", lock=lock)
                 )
             time.sleep(0.01)
         try:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from desktop_chat.i18n import _
 from desktop_chat.storage.validation import (
     SECRET_VALUE,
     SecretValueError,
@@ -26,9 +27,16 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def check_tool_name(name: object, what: str = "tool") -> str:
-    """Return ``name`` if it is a valid tool or MCP server name (what every provider accepts)."""
+    """Return ``name`` if it is a valid tool or MCP server name (what every provider accepts).
+
+    `what` is "tool" or "MCP server".
+    """
     if not isinstance(name, str) or not TOOL_NAME.match(name):
-        raise SettingsError(f"{what} name {name!r} must be 1-64 letters, digits, '_' or '-'")
+        if what == "MCP server":
+            refusal = _("MCP server name {name!r} must be 1-64 letters, digits, '_' or '-'")
+        else:
+            refusal = _("tool name {name!r} must be 1-64 letters, digits, '_' or '-'")
+        raise SettingsError(refusal.format(name=name))
     return name
 
 
@@ -48,10 +56,14 @@ class UserTool:
     def __post_init__(self) -> None:
         check_tool_name(self.name)
         if not isinstance(self.description, str):
-            raise SettingsError(f"tool {self.name!r}: the description must be text")
+            raise SettingsError(
+                _("tool {name!r}: the description must be text").format(name=self.name)
+            )
         if not isinstance(self.parameters, dict) or self.parameters.get("type") != "object":
             raise SettingsError(
-                f'tool {self.name!r}: parameters must be a JSON Schema with "type": "object"'
+                _('tool {name!r}: parameters must be a JSON Schema with "type": "object"').format(
+                    name=self.name
+                )
             )
 
 
@@ -76,29 +88,43 @@ class McpServer:
     keyring_headers: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        where = f"MCP server {check_tool_name(self.name, 'MCP server')!r}"
+        where = _("MCP server {name!r}").format(name=check_tool_name(self.name, "MCP server"))
         texts = (self.command, self.cwd, self.url, *self.args, *self.pass_env)
         if not all(isinstance(text, str) for text in texts):
-            raise SettingsError(f"{where}: command, arguments, cwd and URL must be text")
+            raise SettingsError(
+                _("{where}: command, arguments, cwd and URL must be text").format(where=where)
+            )
         object.__setattr__(self, "args", tuple(self.args))
         object.__setattr__(self, "pass_env", tuple(dict.fromkeys(self.pass_env)))
         if bool(self.command.strip()) == bool(self.url.strip()):
-            raise SettingsError(f"{where} needs either a command or a URL, not both")
+            raise SettingsError(
+                _("{where} needs either a command or a URL, not both").format(where=where)
+            )
         if self.url:
             check_base_url(self.url)  # validation only: a trailing slash may matter to the server
             object.__setattr__(self, "url", self.url.strip())
         if not isinstance(self.env, Mapping) or not isinstance(self.headers, Mapping):
-            raise SettingsError(f"{where}: env and headers must map names to values")
+            raise SettingsError(
+                _("{where}: env and headers must map names to values").format(where=where)
+            )
         for name in (*self.env, *self.pass_env):
             if not isinstance(name, str) or not _ENV_NAME.match(name):
-                raise SettingsError(f"{where}: {name!r} is not a valid environment variable name")
+                raise SettingsError(
+                    _("{where}: {name!r} is not a valid environment variable name").format(
+                        where=where, name=name
+                    )
+                )
         for name, value in self.env.items():
             if not isinstance(value, str):
-                raise SettingsError(f"{where}: the value of {name} must be text")
+                raise SettingsError(
+                    _("{where}: the value of {name} must be text").format(where=where, name=name)
+                )
             if looks_secret(name) or SECRET_VALUE.match(value):
                 raise SecretValueError(
-                    f"{where}: {name} would store a secret in settings; pass it from the "
-                    "environment instead",
+                    _(
+                        "{where}: {name} would store a secret in settings; pass it from the "
+                        "environment instead"
+                    ).format(where=where, name=name),
                     f"--env {name} without a value",
                     kind="env",
                     name=name,
@@ -108,8 +134,10 @@ class McpServer:
             check_header_name(name)
             if looks_secret(name) or SECRET_VALUE.match(str(value)):
                 raise SecretValueError(
-                    f"{where}: header {name!r} would store a secret in settings; keep its value "
-                    "in the keyring instead",
+                    _(
+                        "{where}: header {name!r} would store a secret in settings; keep its "
+                        "value in the keyring instead"
+                    ).format(where=where, name=name),
                     f"--keyring-header {name}, or Settings → Tools",
                     kind="header",
                     name=name,
@@ -121,14 +149,20 @@ class McpServer:
     def _check_keyring_headers(self, where: str) -> tuple[str, ...]:
         names = self.keyring_headers
         if isinstance(names, str) or not all(isinstance(n, str) for n in names):
-            raise SettingsError(f"{where}: keyring_headers must be a list of header names")
+            raise SettingsError(
+                _("{where}: keyring_headers must be a list of header names").format(where=where)
+            )
         if names and not self.url:
-            raise SettingsError(f"{where}: only a server with a URL sends headers")
+            raise SettingsError(
+                _("{where}: only a server with a URL sends headers").format(where=where)
+            )
         seen = {name.casefold() for name in self.headers}
         kept: list[str] = []
         for name in map(check_header_name, names):
             if name.casefold() in seen:
-                raise SettingsError(f"{where}: the header {name!r} is given twice")
+                raise SettingsError(
+                    _("{where}: the header {name!r} is given twice").format(where=where, name=name)
+                )
             seen.add(name.casefold())
             kept.append(name)
         return tuple(kept)
@@ -156,7 +190,7 @@ class ToolSettings:
             object.__setattr__(self, attr, items)
             names = [item.name.casefold() for item in items]
             if len(set(names)) != len(names):
-                raise SettingsError(f"{attr}: two entries have the same name")
+                raise SettingsError(_("{where}: two entries have the same name").format(where=attr))
         object.__setattr__(self, "always_allow", tuple(dict.fromkeys(self.always_allow)))
 
     def user_tool(self, name: str) -> UserTool | None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qsl, urlsplit
 
+from desktop_chat.i18n import N_, _
 from desktop_chat.storage.origin import origin_of
 
 # The wire protocol an endpoint speaks: Chat Completions, the Responses API, or Anthropic
@@ -60,7 +61,7 @@ class SecretValueError(SettingsError):
     def __init__(
         self, refusal: str, remedy: str, *, kind: Literal["env", "header"], name: str
     ) -> None:
-        super().__init__(f"{refusal} ({remedy})")
+        super().__init__(_("{refusal} ({remedy})").format(refusal=refusal, remedy=remedy))
         self.refusal = refusal
         self.remedy = remedy
         self.kind = kind
@@ -86,14 +87,17 @@ class SettingsFileError(SettingsError):
         self.path = path
         self.summary = f"{path.name}{where}: {reason}"
         super().__init__(
-            f"{self.summary} (fix {path}, or move it away to start with default settings)"
+            _("{summary} (fix {path}, or move it away to start with default settings)").format(
+                summary=self.summary, path=path
+            )
         )
 
 
 _SECRET_WORDS = ("apikey", "secret", "password", "passwd", "token", "authorization", "cookie")
 SECRET_VALUE = re.compile(r"^\s*(bearer\s+\S|basic\s+\S|sk-[\w-]{8,})", re.IGNORECASE)
 _HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-KEY_HINT = "API keys are kept in the system keyring (`desktop-chat endpoint set-key NAME`)"
+# Marked only: `_(KEY_HINT)` where it is shown, so it follows the language.
+KEY_HINT = N_("API keys are kept in the system keyring (`desktop-chat endpoint set-key NAME`)")
 
 
 def looks_secret(name: str) -> bool:
@@ -109,45 +113,61 @@ def looks_secret(name: str) -> bool:
 def check_name(name: object) -> str:
     """Return a valid endpoint name (trimmed) or raise SettingsError."""
     if not isinstance(name, str) or not name.strip():
-        raise SettingsError("an endpoint needs a name")
+        raise SettingsError(_("an endpoint needs a name"))
     name = name.strip()
     if len(name) > 64 or any(ord(c) < 32 or ord(c) == 127 for c in name):
-        raise SettingsError(f"endpoint name {name[:64]!r} is too long or has control characters")
+        raise SettingsError(
+            _("endpoint name {name!r} is too long or has control characters").format(name=name[:64])
+        )
     return name
 
 
 def check_base_url(url: object) -> str:
     """Return a valid http(s) base URL without a trailing slash, or raise SettingsError."""
     if not isinstance(url, str) or not url.strip():
-        raise SettingsError("the base URL is empty")
+        raise SettingsError(_("the base URL is empty"))
     url = url.strip().rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SettingsError(f"base URL {url!r} must start with http:// or https:// and name a host")
+        raise SettingsError(
+            _("base URL {url!r} must start with http:// or https:// and name a host").format(
+                url=url
+            )
+        )
     if parts.username is not None or parts.password is not None:
-        raise SettingsError(f"the base URL must not contain a user name or password; {KEY_HINT}")
-    if any(looks_secret(k) for k, _ in parse_qsl(parts.query, keep_blank_values=True)):
-        raise SettingsError(f"the base URL must not carry a key in its query; {KEY_HINT}")
+        raise SettingsError(
+            _("the base URL must not contain a user name or password; {hint}").format(
+                hint=_(KEY_HINT)
+            )
+        )
+    if any(looks_secret(k) for k, _value in parse_qsl(parts.query, keep_blank_values=True)):
+        raise SettingsError(
+            _("the base URL must not carry a key in its query; {hint}").format(hint=_(KEY_HINT))
+        )
     if parts.fragment:
-        raise SettingsError(f"base URL {url!r} must not have a #fragment")
+        raise SettingsError(_("base URL {url!r} must not have a #fragment").format(url=url))
     return url
 
 
 def check_header_name(name: object) -> str:
     """Return ``name`` (trimmed) if it is a valid HTTP header name, or raise SettingsError."""
     if not isinstance(name, str) or not _HEADER_NAME.match(name.strip()):
-        raise SettingsError(f"{name!r} is not a valid HTTP header name")
+        raise SettingsError(_("{name!r} is not a valid HTTP header name").format(name=name))
     return name.strip()
 
 
 def check_header(name: object, value: object) -> tuple[str, str]:
     """Return a valid extra header as ``(name, value)``; refuse headers that would hold a key."""
     if not isinstance(name, str) or not _HEADER_NAME.match(name):
-        raise SettingsError(f"{name!r} is not a valid HTTP header name")
+        raise SettingsError(_("{name!r} is not a valid HTTP header name").format(name=name))
     if not isinstance(value, str) or "\r" in value or "\n" in value:
-        raise SettingsError(f"header {name!r} needs a one-line text value")
+        raise SettingsError(_("header {name!r} needs a one-line text value").format(name=name))
     if looks_secret(name) or SECRET_VALUE.match(value):
-        raise SettingsError(f"header {name!r} would store a secret in settings; {KEY_HINT}")
+        raise SettingsError(
+            _("header {name!r} would store a secret in settings; {hint}").format(
+                name=name, hint=_(KEY_HINT)
+            )
+        )
     return name, value.strip()
 
 
@@ -159,10 +179,12 @@ def check_proxy_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https", "socks5", "socks5h") or not parts.hostname:
         raise SettingsError(
-            f"proxy URL {url!r} must look like http://host:port or socks5://host:port"
+            _("proxy URL {url!r} must look like http://host:port or socks5://host:port").format(
+                url=url
+            )
         )
     if parts.password is not None:
-        raise SettingsError("the proxy URL must not contain a password")
+        raise SettingsError(_("the proxy URL must not contain a password"))
     return url
 
 
@@ -170,7 +192,9 @@ def check_protocol(value: object) -> Protocol:
     """Return ``value`` if it names a protocol, else raise SettingsError."""
     if value not in PROTOCOLS:
         names = ", ".join(repr(p) for p in PROTOCOLS)
-        raise SettingsError(f"protocol must be one of {names}, not {value!r}")
+        raise SettingsError(
+            _("protocol must be one of {names}, not {value!r}").format(names=names, value=value)
+        )
     return value
 
 
@@ -178,8 +202,10 @@ def check_limit_field(value: object) -> LimitField:
     """Return ``value`` if it names an output limit field (or "auto"), else raise SettingsError."""
     if value not in LIMIT_FIELDS:
         raise SettingsError(
-            f"the output limit field must be auto, max_tokens or max_completion_tokens, "
-            f"not {value!r}"
+            _(
+                "the output limit field must be auto, max_tokens or max_completion_tokens, "
+                "not {value!r}"
+            ).format(value=value)
         )
     return value
 
@@ -188,8 +214,9 @@ def check_reasoning_effort(value: object) -> ReasoningEffort:
     """Return ``value`` if it is a reasoning effort ("" for none), else raise SettingsError."""
     if value not in REASONING_EFFORTS:
         raise SettingsError(
-            f"the reasoning effort must be one of {', '.join(e for e in REASONING_EFFORTS if e)}"
-            f" (or empty for none), not {value!r}"
+            _(
+                "the reasoning effort must be one of {efforts} (or empty for none), not {value!r}"
+            ).format(efforts=", ".join(e for e in REASONING_EFFORTS if e), value=value)
         )
     return value
 
@@ -201,9 +228,17 @@ def check_thinking_budget(value: object) -> int:
     max tokens, so that the message can name both numbers.
     """
     if isinstance(value, bool) or not isinstance(value, int):
-        raise SettingsError(f"the thinking budget must be a whole number of tokens, not {value!r}")
+        raise SettingsError(
+            _("the thinking budget must be a whole number of tokens, not {value!r}").format(
+                value=value
+            )
+        )
     if not 0 <= value <= MAX_THINKING_BUDGET:
-        raise SettingsError(f"the thinking budget must be between 0 and {MAX_THINKING_BUDGET:,}")
+        raise SettingsError(
+            _("the thinking budget must be between 0 and {limit}").format(
+                limit=f"{MAX_THINKING_BUDGET:,}"
+            )
+        )
     return value
 
 
@@ -216,4 +251,8 @@ def check_key_origin(value: object, base_url: str) -> str:
             return value
     except ValueError:
         pass
-    raise SettingsError(f"key_origin {value!r} is not an origin such as https://api.example.com")
+    raise SettingsError(
+        _("key_origin {value!r} is not an origin such as https://api.example.com").format(
+            value=value
+        )
+    )

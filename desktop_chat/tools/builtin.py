@@ -21,6 +21,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from desktop_chat.core.conversation import JSONValue, Tool
+from desktop_chat.i18n import _
 from desktop_chat.tools.calculator import CalculatorError, evaluate, format_number
 from desktop_chat.tools.registry import ToolEntry, ToolFailure, ToolOutput
 
@@ -40,7 +41,9 @@ def current_time(zone: str = "UTC", now: Clock = _utc_now) -> str:
         tz = ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ToolFailure(
-            f"unknown time zone {zone!r}; use an IANA name such as Europe/Paris or UTC"
+            _("unknown time zone {zone!r}; use an IANA name such as Europe/Paris or UTC").format(
+                zone=zone
+            )
         ) from None
     local = now().astimezone(tz)
     return f"{local.isoformat(timespec='seconds')} ({local:%A}, {zone}, {local.tzname()})"
@@ -50,7 +53,7 @@ def read_text_file(path: str, allowed: Sequence[Path], limit: int = MAX_FILE_BYT
     """The text of `path` if it lies below an allowed directory; refuse anything else."""
     if not allowed:
         raise ToolFailure(
-            "reading files is not allowed: the user has not allowed any directory for this tool"
+            _("reading files is not allowed: the user has not allowed any directory for this tool")
         )
     roots = [root.resolve() for root in allowed]
     given = Path(path).expanduser()
@@ -58,20 +61,26 @@ def read_text_file(path: str, allowed: Sequence[Path], limit: int = MAX_FILE_BYT
     try:
         resolved = target.resolve(strict=True)  # symlinks out of an allowed directory stay out
     except (OSError, RuntimeError):
-        raise ToolFailure(f"no such file: {path}") from None
+        raise ToolFailure(_("no such file: {path}").format(path=path)) from None
     if not any(resolved.is_relative_to(root) for root in roots):
         shown = ", ".join(str(root) for root in roots)
-        raise ToolFailure(f"reading {path} is not allowed: only files under {shown} may be read")
+        raise ToolFailure(
+            _("reading {path} is not allowed: only files under {allowed} may be read").format(
+                path=path, allowed=shown
+            )
+        )
     if not resolved.is_file():
-        raise ToolFailure(f"{path} is not a regular file")
+        raise ToolFailure(_("{path} is not a regular file").format(path=path))
     try:
         with resolved.open("rb") as file:
             data = file.read(limit + 1)
             size = resolved.stat().st_size
     except OSError as exc:
-        raise ToolFailure(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise ToolFailure(
+            _("cannot read {path}: {reason}").format(path=path, reason=exc.strerror or exc)
+        ) from None
     if b"\x00" in data[:_BINARY_PROBE]:
-        raise ToolFailure(f"{path} is not a text file")
+        raise ToolFailure(_("{path} is not a text file").format(path=path))
     text = data[:limit].decode("utf-8", errors="replace")
     if len(data) > limit:
         text += f"\n[… cut: the file has {size} bytes; the first {limit} are shown]"
@@ -89,7 +98,7 @@ def calculate(expression: str) -> str:
 def _string(arguments: dict[str, JSONValue], name: str, default: str | None = None) -> str:
     value = arguments.get(name, default)
     if not isinstance(value, str):
-        raise ToolFailure(f"the argument {name!r} must be a string")
+        raise ToolFailure(_("the argument {name!r} must be a string").format(name=name))
     return value
 
 

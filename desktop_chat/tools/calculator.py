@@ -20,6 +20,8 @@ import math
 import warnings
 from collections.abc import Callable
 
+from desktop_chat.i18n import _
+
 MAX_EXPRESSION = 1000  # characters
 MAX_DEPTH = 50  # nesting; deeper trees are refused before Python's own recursion limit
 MAX_INT_BITS = 4096  # about 1233 decimal digits
@@ -78,7 +80,9 @@ class CalculatorError(ValueError):
 def evaluate(expression: str) -> Number:
     """Compute `expression`; raise CalculatorError for anything but bounded arithmetic."""
     if len(expression) > MAX_EXPRESSION:
-        raise CalculatorError(f"the expression is longer than {MAX_EXPRESSION} characters")
+        raise CalculatorError(
+            _("the expression is longer than {count} characters").format(count=MAX_EXPRESSION)
+        )
     try:
         # The tokenizer warns about text like "1if" on stderr; the expression is refused or
         # computed either way. (catch_warnings is process-wide: this briefly mutes other threads'
@@ -87,15 +91,17 @@ def evaluate(expression: str) -> Number:
             warnings.simplefilter("ignore")
             tree = ast.parse(expression.strip(), mode="eval")
     except SyntaxError as exc:
-        raise CalculatorError(f"not a valid expression: {exc.msg}") from None
+        raise CalculatorError(
+            _("not a valid expression: {reason}").format(reason=exc.msg)
+        ) from None
     except (MemoryError, RecursionError):  # the parser's own nesting limit, e.g. "(1,(1,(1,…"
-        raise CalculatorError("the expression is nested too deeply") from None
+        raise CalculatorError(_("the expression is nested too deeply")) from None
     try:
         return _Evaluator().visit(tree.body, 0)
     except (ZeroDivisionError, OverflowError, ValueError, TypeError) as exc:
         if isinstance(exc, CalculatorError):
             raise
-        raise CalculatorError(f"cannot compute: {exc}") from None
+        raise CalculatorError(_("cannot compute: {reason}").format(reason=exc)) from None
 
 
 def format_number(value: Number) -> str:
@@ -108,10 +114,12 @@ def format_number(value: Number) -> str:
 class _Evaluator:
     def visit(self, node: ast.expr, depth: int) -> Number:
         if depth > MAX_DEPTH:
-            raise CalculatorError("the expression is nested too deeply")
+            raise CalculatorError(_("the expression is nested too deeply"))
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, int | float):
-                raise CalculatorError(f"only numbers are allowed, not {node.value!r}")
+                raise CalculatorError(
+                    _("only numbers are allowed, not {value!r}").format(value=node.value)
+                )
             return _checked(node.value)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd | ast.USub):
             operand = self.visit(node.operand, depth + 1)
@@ -123,20 +131,32 @@ class _Evaluator:
         if isinstance(node, ast.Name):
             if node.id in CONSTANTS:
                 return CONSTANTS[node.id]
-            raise CalculatorError(f"unknown name {node.id!r}; constants: {', '.join(CONSTANTS)}")
+            raise CalculatorError(
+                _("unknown name {name!r}; constants: {constants}").format(
+                    name=node.id, constants=", ".join(CONSTANTS)
+                )
+            )
         if isinstance(node, ast.Call):
             return self._call(node, depth)
-        raise CalculatorError(f"{type(node).__name__} is not allowed in an expression")
+        raise CalculatorError(
+            _("{kind} is not allowed in an expression").format(kind=type(node).__name__)
+        )
 
     def _call(self, node: ast.Call, depth: int) -> Number:
         if not isinstance(node.func, ast.Name):
-            raise CalculatorError(f"only these functions may be called: {', '.join(FUNCTIONS)}")
+            raise CalculatorError(
+                _("only these functions may be called: {functions}").format(
+                    functions=", ".join(FUNCTIONS)
+                )
+            )
         if node.func.id not in FUNCTIONS:
             raise CalculatorError(
-                f"unknown function {node.func.id!r}; functions: {', '.join(FUNCTIONS)}"
+                _("unknown function {name!r}; functions: {functions}").format(
+                    name=node.func.id, functions=", ".join(FUNCTIONS)
+                )
             )
         if node.keywords:
-            raise CalculatorError("functions take positional arguments only")
+            raise CalculatorError(_("functions take positional arguments only"))
         args = [self.visit(arg, depth + 1) for arg in node.args]
         if node.func.id == "factorial" and args and isinstance(args[0], int):
             _bound_factorial(args[0])
@@ -160,30 +180,36 @@ def _binary(op: ast.operator, left: Number, right: Number) -> Number:
         return left % right
     if isinstance(op, ast.Pow):
         return _power(left, right)
-    raise CalculatorError(f"the operator {type(op).__name__} is not allowed")
+    raise CalculatorError(
+        _("the operator {operator} is not allowed").format(operator=type(op).__name__)
+    )
 
 
 def _power(base: Number, exponent: Number) -> Number:
     if abs(exponent) > MAX_EXPONENT:
-        raise CalculatorError(f"exponents are limited to ±{MAX_EXPONENT}")
+        raise CalculatorError(_("exponents are limited to ±{limit}").format(limit=MAX_EXPONENT))
     if isinstance(base, int) and isinstance(exponent, int) and exponent > 0:
         # Estimate the size first: computing it to find out is what must not happen.
         _bound_bits(max(base.bit_length() - 1, 0) * exponent + 1)
     result: Number = base**exponent
     if isinstance(result, complex):
-        raise CalculatorError("the result is not a real number")
+        raise CalculatorError(_("the result is not a real number"))
     return result
 
 
 def _bound_factorial(n: int) -> None:
     """Refuse a factorial whose result would be too large, before computing it."""
     if n > 1 and math.lgamma(min(n, 10**6) + 1) / math.log(2) > MAX_INT_BITS:
-        raise CalculatorError(f"factorial({n}) would have more than {MAX_INT_BITS} bits")
+        raise CalculatorError(
+            _("factorial({n}) would have more than {bits} bits").format(n=n, bits=MAX_INT_BITS)
+        )
 
 
 def _bound_bits(bits: int) -> None:
     if bits > MAX_INT_BITS:
-        raise CalculatorError(f"the result would have more than {MAX_INT_BITS} bits")
+        raise CalculatorError(
+            _("the result would have more than {bits} bits").format(bits=MAX_INT_BITS)
+        )
 
 
 def _checked(value: Number) -> Number:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from desktop_chat.core.conversation import AssistantTurn, JSONValue, ToolCall, ToolResult
+from desktop_chat.i18n import _
 from desktop_chat.tools.registry import ToolEntry
 from desktop_chat.tools.schema import SchemaProblem
 
@@ -31,7 +32,7 @@ class Edit:
 class Deny:
     """Do not run the call; the model is told `reason`."""
 
-    reason: str = "the user denied this call"
+    reason: str = field(default_factory=lambda: _("the user denied this call"))
 
 
 @dataclass(frozen=True, slots=True)

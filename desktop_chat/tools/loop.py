@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from desktop_chat.core.conversation import AssistantTurn, Message, ToolCall, ToolResult
 from desktop_chat.core.engine import ChatRequest, EndpointConfig, Engine
 from desktop_chat.core.events import StreamEvent
+from desktop_chat.i18n import _
 from desktop_chat.tools.events import (
     AlwaysAllow,
     CallRecord,
@@ -61,7 +62,7 @@ EventSink = Callable[[StreamEvent | LoopEvent], object]
 
 async def ask_nobody(pending: PendingCall) -> Decision:
     """The approver when nobody is there to ask: deny."""
-    return Deny("no one was there to approve it")
+    return Deny(_("no one was there to approve it"))
 
 
 class ToolLoop:
@@ -192,7 +193,11 @@ class ToolLoop:
             decision, how = await self.approve(pending), "asked"
         if isinstance(decision, Deny):
             self._emit(ToolCallDenied(call.id, decision.reason))
-            self._finish(record, ToolOutput(f"Not run: {decision.reason}.", True), 0.0)
+            self._finish(
+                record,
+                ToolOutput(_("Not run: {reason}.").format(reason=decision.reason), True),
+                0.0,
+            )
             return record, pending
         if isinstance(decision, Edit):
             edited = ToolCall(call.id, call.name, decision.arguments)
@@ -218,17 +223,19 @@ class ToolLoop:
             async with asyncio.timeout(limit):
                 output = await task
         except TimeoutError:
-            output = ToolOutput(f"The tool did not finish within {self.timeout:g} s.", True)
+            late = _("The tool did not finish within {seconds} s.")
+            output = ToolOutput(late.format(seconds=f"{self.timeout:g}"), True)
         except asyncio.CancelledError:
             current = asyncio.current_task()
             if call_id not in self._cancelled or (current and current.cancelling()):
                 raise
-            output = ToolOutput("The user cancelled this call.", True)
+            output = ToolOutput(_("The user cancelled this call."), True)
         except ToolFailure as exc:
             output = ToolOutput(str(exc), True)
         except Exception as exc:  # a tool's bug must reach the model as a result, not end the loop
             log.warning("tool %s failed", pending.call.name, exc_info=True)
-            output = ToolOutput(f"The tool failed: {type(exc).__name__}: {exc}", True)
+            failed = _("The tool failed: {kind}: {reason}")
+            output = ToolOutput(failed.format(kind=type(exc).__name__, reason=exc), True)
         finally:
             self._running.pop(call_id, None)
         self._finish(record, output, self._clock() - started)
@@ -243,18 +250,23 @@ class ToolLoop:
         answer = None if self.answer is None else await self.answer(pending)
         if answer is None:
             return ToolOutput(
-                f"Not run: {entry.name} needs a person to type its result, and none did.", True
+                _("Not run: {name} needs a person to type its result, and none did.").format(
+                    name=entry.name
+                ),
+                True,
             )
         return ToolOutput(answer)
 
     def _invalid(self, pending: PendingCall) -> ToolOutput:
         if pending.tool is None:
-            offered = ", ".join(e.name for e in self.registry.entries()) or "none"
-            text = f"There is no tool named {pending.call.name!r}; tools offered: {offered}."
+            offered = ", ".join(e.name for e in self.registry.entries()) or _("none")
+            text = _("There is no tool named {name!r}; tools offered: {offered}.").format(
+                name=pending.call.name, offered=offered
+            )
         elif pending.parse_error is not None:
-            text = f"Not run: {pending.parse_error}."
+            text = _("Not run: {reason}.").format(reason=pending.parse_error)
         else:
-            text = f"Not run: {describe_problems(pending.schema_errors)}."
+            text = _("Not run: {reason}.").format(reason=describe_problems(pending.schema_errors))
         return ToolOutput(text, True)
 
     def _finish(self, record: CallRecord, output: ToolOutput, duration: float) -> None:
@@ -263,7 +275,7 @@ class ToolLoop:
         self._emit(ToolCallFinished(record.call.id, record.result, duration, output.is_error))
 
     def _unanswered(self, calls: list[ToolCall]) -> list[CallRecord]:
-        reason = f"Not run: the limit of {self.max_steps} steps was reached."
+        reason = _("Not run: the limit of {count} steps was reached.").format(count=self.max_steps)
         return [
             CallRecord(call, self.registry.get(call.name), False, ToolResult(call.id, reason, True))
             for call in calls

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from desktop_chat.core.conversation import JSONValue, Tool
 from desktop_chat.core.errors import ChatError
 from desktop_chat.core.transport import TransportConfig, direct_routes, proxy_url, tls_verification
+from desktop_chat.i18n import _
 from desktop_chat.storage.secrets import (
     MCP_HEADER_SERVICE,
     KeyStore,
@@ -55,9 +56,11 @@ class McpError(Exception):
     """Raised when a server cannot be used; `str()` is one line for a person."""
 
     def __init__(self, server: str, reason: str, stderr: str = "") -> None:
-        text = f"MCP server {server!r} {reason}"
+        text = _("MCP server {name!r} {reason}").format(name=server, reason=reason)
         if stderr:
-            text += " — its last output: " + " | ".join(stderr.splitlines()[-5:])
+            text = _("{message} — its last output: {output}").format(
+                message=text, output=" | ".join(stderr.splitlines()[-5:])
+            )
         super().__init__(text)
         self.server = server
         self.reason = reason
@@ -103,10 +106,10 @@ class McpConnection:
         shown = self._stray.describe()
         if not shown:
             return ""
-        return (
-            f"MCP server {self.name!r} printed text on stdout, where only MCP messages belong: "
-            f"{shown}; it was ignored"
-        )
+        return _(
+            "MCP server {name!r} printed text on stdout, where only MCP messages belong: "
+            "{output}; it was ignored"
+        ).format(name=self.name, output=shown)
 
     @property
     def alive(self) -> bool:
@@ -122,10 +125,10 @@ class McpConnection:
         await self._read_keyring_headers()
         self._ready = asyncio.get_running_loop().create_future()
         self._task = asyncio.create_task(self._own(), name=f"mcp-{self.name}")
-        done, _ = await asyncio.wait({self._ready}, timeout=self.connect_timeout)
+        done, _pending = await asyncio.wait({self._ready}, timeout=self.connect_timeout)
         if done and self._ready.exception() is None:
             return
-        reason = f"did not answer within {self.connect_timeout:g} s"
+        reason = _("did not answer within {seconds} s").format(seconds=f"{self.connect_timeout:g}")
         if done:
             reason = _describe(self._ready.exception(), self.server, self.network)
             # Let the failed session finish on its own: it waits for the server's last words
@@ -137,8 +140,11 @@ class McpConnection:
         elif not self._ready.cancelled():
             self._ready.exception()  # a late failure is superseded by this error: mark it seen
         if self._stray.count:
-            reason += f"; it printed on stdout: {self._stray.describe()}"
-        raise McpError(self.name, f"could not start: {reason}", self.stderr_text())
+            reason = _("{reason}; it printed on stdout: {output}").format(
+                reason=reason, output=self._stray.describe()
+            )
+        started = _("could not start: {reason}").format(reason=reason)
+        raise McpError(self.name, started, self.stderr_text())
 
     async def _read_keyring_headers(self) -> None:
         server = self.server
@@ -149,12 +155,15 @@ class McpConnection:
                 try:
                     value = await self._keystore.aget(entry, service=MCP_HEADER_SERVICE)
                 except KeyStoreError as exc:
-                    raise McpError(self.name, f"could not start: {exc}") from None
+                    started = _("could not start: {reason}").format(reason=exc)
+                    raise McpError(self.name, started) from None
             if not value:
                 raise McpError(
                     self.name,
-                    f"could not start: its {header} header has no value in the keyring (set it "
-                    f"in Settings → Tools, or: desktop-chat mcp set-header {server.name} {header})",
+                    _(
+                        "could not start: its {header} header has no value in the keyring (set "
+                        "it in Settings → Tools, or: desktop-chat mcp set-header {server} {header})"
+                    ).format(header=header, server=server.name),
                 )
             self._header_values[header] = value
 
@@ -231,11 +240,13 @@ class McpConnection:
         """Call tool `name` of this server; raise ToolFailure when the server cannot answer."""
         session = self._session
         if session is None:
-            raise ToolFailure(str(McpError(self.name, "is not running", self.stderr_text())))
+            raise ToolFailure(str(McpError(self.name, _("is not running"), self.stderr_text())))
         try:
             result = await session.call_tool(name, arguments)
         except Exception as exc:  # noqa: BLE001  # the SDK raises several kinds; all are reported
-            reason = f"failed during the call: {_describe(exc, self.server, self.network)}"
+            reason = _("failed during the call: {reason}").format(
+                reason=_describe(exc, self.server, self.network)
+            )
             if _transport_lost(exc):
                 self._lost = True
                 if self._stderr is not None:
@@ -263,7 +274,7 @@ class McpConnection:
             return
         if self._session is None:  # still connecting: nothing to close politely
             task.cancel()
-        _, pending = await asyncio.wait({task}, timeout=CLOSE_TIMEOUT)
+        _done, pending = await asyncio.wait({task}, timeout=CLOSE_TIMEOUT)
         if pending:
             task.cancel()
             await asyncio.wait({task}, timeout=CLOSE_TIMEOUT)
@@ -327,7 +338,7 @@ async def _list_tools(session: ClientSession) -> tuple[Tool, ...]:
 
     tools: list[Tool] = []
     cursor: str | None = None
-    for _ in range(MAX_PAGES):
+    for _page in range(MAX_PAGES):
         params = PaginatedRequestParams(cursor=cursor) if cursor else None
         listing = await session.list_tools(params=params)
         tools += [Tool(t.name, t.description or "", dict(t.input_schema)) for t in listing.tools]
@@ -375,30 +386,30 @@ def _describe(
         exc = next((e for e in exc.exceptions if not isinstance(e, asyncio.CancelledError)),
                    exc.exceptions[0])  # fmt: skip
     if exc is None:
-        return "it stopped"
+        return _("it stopped")
     if isinstance(exc, ChatError):  # the app's own network settings: already said for a person
         return str(exc)
     if isinstance(exc, FileNotFoundError):
         missing = server.cwd if server.cwd and not os.path.isdir(server.cwd) else server.command
-        return f"{missing!r} was not found"
+        return _("{path!r} was not found").format(path=missing)
     if isinstance(exc, PermissionError):
-        return f"{server.command!r} cannot be run (permission denied)"
+        return _("{command!r} cannot be run (permission denied)").format(command=server.command)
     if isinstance(exc, OSError):
         return exc.strerror or str(exc)
     if isinstance(exc, TimeoutError):
-        return "it did not answer in time"
+        return _("it did not answer in time")
     text = str(exc)
     code = exc.code if isinstance(exc, MCPError) else None
     if code == CONNECTION_CLOSED:
-        return "the server closed the connection (it may have exited)"
+        return _("the server closed the connection (it may have exited)")
     if type(exc).__name__ == "ConnectError":
         if network is not None and network.proxy_mode == "custom":
-            return (
-                f"could not connect to {server.url} through the proxy {network.proxy_url}: {text}"
+            return _("could not connect to {url} through the proxy {proxy}: {reason}").format(
+                url=server.url, proxy=network.proxy_url, reason=text
             )
-        return f"could not connect to {server.url}: {text}"
+        return _("could not connect to {url}: {reason}").format(url=server.url, reason=text)
     # The SDK reports an HTTP error status other than 404 only in these words, without the
     # status, under a code it uses for other failures too.
     if code == INTERNAL_ERROR and "Server returned an error response" in text:
-        return "the server refused the request (an HTTP error: check the URL and headers)"
+        return _("the server refused the request (an HTTP error: check the URL and headers)")
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

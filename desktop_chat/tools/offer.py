@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from desktop_chat.core.conversation import JSONValue, Tool
+from desktop_chat.i18n import _
 from desktop_chat.storage.tool_settings import UserTool
 from desktop_chat.tools.builtin import builtin_entries, read_text_file
 from desktop_chat.tools.mcp_client import McpHub
@@ -28,7 +29,7 @@ def declared_entries(tools: Iterable[UserTool | Tool], notices: list[str]) -> li
         try:
             check_schema(tool.parameters)
         except ToolSchemaError as exc:
-            notices.append(f"tool {tool.name!r} left out: {exc}")
+            notices.append(_("tool {name!r} left out: {reason}").format(name=tool.name, reason=exc))
             continue
         entries.append(user_tool_entry(tool))
     return entries
@@ -38,7 +39,7 @@ async def server_entries(hub: McpHub, notices: list[str]) -> list[ToolEntry]:
     """Start the hub's servers; the tools of those that started, a notice for each failure
     and for each server that printed on stdout besides the protocol."""
     for failure in await hub.start():
-        notices.append(f"{failure}; its tools are left out")
+        notices.append(_("{failure}; its tools are left out").format(failure=failure))
     notices += [c.warning for c in hub.connections if c.warning]
     return hub.entries()
 
@@ -54,7 +55,7 @@ def picked_file_builtins(allowed: Callable[[], Sequence[Path]]) -> list[ToolEntr
     async def run_read(arguments: dict[str, JSONValue]) -> ToolOutput:
         path = arguments.get("path")
         if not isinstance(path, str):
-            raise ToolFailure("the argument 'path' must be a string")
+            raise ToolFailure(_("the argument {name!r} must be a string").format(name="path"))
         return ToolOutput(await asyncio.to_thread(read_text_file, path, tuple(allowed())))
 
     entries = builtin_entries(())

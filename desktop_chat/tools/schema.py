@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from desktop_chat.core.conversation import JSONValue
+from desktop_chat.i18n import _
 from desktop_chat.storage.tool_settings import TOOL_NAME
 
 MAX_PROBLEMS = 20  # a schema with many violations still gives a message of bounded size
@@ -48,19 +49,25 @@ def parse_arguments(raw: str) -> ParsedArguments:
     try:
         value = json.loads(raw)
     except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno} column {exc.colno} (character {exc.pos})"
         what = exc.msg.removesuffix(" at")  # "Unterminated string starting at" already says it
-        return ParsedArguments(None, f"the arguments are not valid JSON: {what} at {where}")
+        why = _(
+            "the arguments are not valid JSON: {reason} at line {line} column {column} "
+            "(character {position})"
+        ).format(reason=what, line=exc.lineno, column=exc.colno, position=exc.pos)
+        return ParsedArguments(None, why)
     if not isinstance(value, dict):
         kind = type(value).__name__ if value is not None else "null"
-        return ParsedArguments(None, f"the arguments must be a JSON object, not {kind}")
+        why = _("the arguments must be a JSON object, not {kind}").format(kind=kind)
+        return ParsedArguments(None, why)
     return ParsedArguments(value)
 
 
 def check_tool_name(name: str) -> None:
     """Raise ToolSchemaError unless every provider accepts `name` as a function name."""
     if not TOOL_NAME.match(name):
-        raise ToolSchemaError(f"tool name {name!r} must be 1-64 letters, digits, '_' or '-'")
+        raise ToolSchemaError(
+            _("tool name {name!r} must be 1-64 letters, digits, '_' or '-'").format(name=name)
+        )
 
 
 def check_schema(schema: object) -> dict[str, JSONValue]:
@@ -69,14 +76,18 @@ def check_schema(schema: object) -> dict[str, JSONValue]:
     from jsonschema.validators import validator_for
 
     if not isinstance(schema, dict):
-        raise ToolSchemaError("the parameters must be a JSON Schema object")
+        raise ToolSchemaError(_("the parameters must be a JSON Schema object"))
     if schema.get("type") != "object":
-        raise ToolSchemaError('the parameters schema must have "type": "object" at its root')
+        raise ToolSchemaError(_('the parameters schema must have "type": "object" at its root'))
     try:
         validator_for(schema, default=_default_validator()).check_schema(schema)
     except SchemaError as exc:
         where = exc.json_path if exc.path else "$"
-        raise ToolSchemaError(f"not a valid JSON Schema at {where}: {exc.message}") from None
+        raise ToolSchemaError(
+            _("not a valid JSON Schema at {where}: {reason}").format(
+                where=where, reason=exc.message
+            )
+        ) from None
     return schema
 
 
@@ -91,14 +102,17 @@ def validate_arguments(
         cls = validator_for(schema, default=_default_validator())
         cls.check_schema(schema)
     except SchemaError as exc:  # the server's or the user's schema, not the model's fault
-        return (SchemaProblem("$", f"the tool's own schema is invalid: {exc.message}"),)
+        why = _("the tool's own schema is invalid: {reason}").format(reason=exc.message)
+        return (SchemaProblem("$", why),)
     errors = sorted(cls(schema).iter_errors(arguments), key=lambda e: (list(e.path), e.message))
     return tuple(SchemaProblem(error.json_path, error.message) for error in errors[:MAX_PROBLEMS])
 
 
 def describe_problems(problems: tuple[SchemaProblem, ...]) -> str:
     """One paragraph naming each problem, for the model and for a person."""
-    return "the arguments do not match the tool's schema: " + "; ".join(map(str, problems))
+    return _("the arguments do not match the tool's schema: {problems}").format(
+        problems="; ".join(map(str, problems))
+    )
 
 
 def _default_validator() -> type:

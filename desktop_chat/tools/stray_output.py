@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from contextvars import ContextVar
 
+from desktop_chat.i18n import ngettext
 from desktop_chat.logs import redact
 
 SDK_LOGGER = "mcp.client.stdio"
@@ -42,7 +43,9 @@ class StrayOutput:
         text = repr(shorten(redact(self.lines[0])))  # redacted whole, so no key is cut short
         more = self.count - 1
         if more:
-            text += f" (and {more} more line{'s' if more != 1 else ''})"
+            text = ngettext(
+                "{line} (and {count} more line)", "{line} (and {count} more lines)", more
+            ).format(line=text, count=more)
         return text
 
 
