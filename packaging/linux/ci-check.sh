@@ -10,7 +10,10 @@
 #   - the unpacked .tar.gz passes its self-test too,
 #   - it shows its window at least as fast as `python -m desktop_chat`,
 #   - it is under 100 MiB, sorts and draws CJK text, survives QT_QPA_PLATFORM=wayland, and its
-#     AppStream file, SBOM and checksums are valid (check_desktop_extras.sh).
+#     AppStream file, SBOM and checksums are valid (check_desktop_extras.sh),
+#   - it and the wheel carry every compiled catalogue, Qt's own Chinese loads inside it, and
+#     the IBus and compose input-method plugins load, also for QT_IM_MODULE=fcitx
+#     (check_languages.py),
 # Prints the sizes and timings. Self-contained on Debian/Ubuntu: installs what is missing (apt,
 # then the `packaging` extra into .venv, created with $PYTHON or python3 if it does not exist,
 # for the start-up comparison; the build itself uses build/venv, made from the hashed lock).
@@ -98,6 +101,14 @@ QT_QPA_PLATFORM=offscreen timeout 120 "$unpacked"/desktop-chat-*/desktop-chat \
 
 step "size, sorting and CJK text, Wayland fallback, AppStream, SBOM"
 bash packaging/linux/check_desktop_extras.sh "$app" /opt/desktop-chat "$deb" "$sbom"
+
+step "languages and input methods"
+# The wheel too must carry every compiled catalogue (package data, not listed file by file).
+rm -rf build/wheel
+$buildenv/bin/python -m pip wheel -q --disable-pip-version-check --no-deps --no-build-isolation \
+  -w build/wheel .
+.venv/bin/python packaging/linux/check_languages.py "$app" /opt/desktop-chat \
+  --wheel build/wheel/desktop_chat-"$version"-py3-none-any.whl
 
 step "start-up: frozen vs source"
 .venv/bin/python packaging/linux/measure_startup.py --frozen "$app" --rounds 5
