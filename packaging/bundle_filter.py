@@ -183,10 +183,8 @@ def is_system_library(dest: str) -> bool:
 
 
 def app_languages(locale_dir: Path) -> frozenset[str]:
-    """Name the languages the app ships catalogues for: the folders of desktop_chat/locale."""
-    if not locale_dir.is_dir():
-        return frozenset()
-    return frozenset(child.name for child in locale_dir.iterdir() if child.is_dir())
+    """Name the languages the app ships catalogues for: desktop_chat/locale/<lang>/LC_MESSAGES."""
+    return frozenset(path.parent.name for path in locale_dir.glob("*/LC_MESSAGES") if path.is_dir())
 
 
 def qt_translation_kept(dest: str, languages: Collection[str]) -> bool | None:

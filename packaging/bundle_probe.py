@@ -7,8 +7,13 @@ metadata reads and its library loads. The launcher runs this instead of the app 
 ``DESKTOP_CHAT_BUNDLE_PROBE=1``; it reads and loads, and changes nothing. The tests run it in
 the source install too, against the PySide6 wheel's Qt.
 
+With ``DESKTOP_CHAT_BUNDLE_PROBE=type`` it shows the app's composer alone in a window titled
+``desktop-chat input probe`` and reports what a person typed into it once an input method
+committed non-ASCII text (or after 30 s): packaging/linux/check_input_methods.sh types pinyin
+there through real IBus and Fcitx 5 daemons.
+
     DESKTOP_CHAT_BUNDLE_PROBE=1 QT_QPA_PLATFORM=offscreen desktop-chat   (frozen)
-    python packaging/bundle_probe.py                                     (source install)
+    python packaging/bundle_probe.py [type]                              (source install)
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from pathlib import Path
 _IM_VARIABLES = ("QT_IM_MODULE", "QT_IM_MODULES", "IBUS_USE_PORTAL", "QT_QPA_PLATFORM")
 # A string every catalogue of qtbase translates: the standard Cancel button.
 _SAMPLE = ("QPlatformTheme", "Cancel")
+# The title check_input_methods.sh finds the composer's window by.
+TYPE_WINDOW_TITLE = "desktop-chat input probe"
 
 
 def _locale_dir() -> Path:
@@ -73,7 +80,7 @@ def report() -> dict[str, object]:
 
     _app = QCoreApplication.instance() or QCoreApplication([sys.argv[0]])
     locale_dir = _locale_dir()
-    languages = sorted(p.name for p in locale_dir.iterdir() if p.is_dir())
+    languages = sorted(p.parent.name for p in locale_dir.glob("*/LC_MESSAGES") if p.is_dir())
     return {
         "frozen": bool(getattr(sys, "frozen", False)),
         "bundle": getattr(sys, "_MEIPASS", ""),
@@ -85,11 +92,40 @@ def report() -> dict[str, object]:
     }
 
 
-def main() -> int:
-    sys.stdout.write(json.dumps(report(), ensure_ascii=False, indent=1) + "\n")
+def typed(seconds: float = 30.0) -> dict[str, object]:
+    """Show the composer, wait for an input method to commit non-ASCII text; return the text."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_chat.ui.chat.composer import Composer
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    composer = Composer()
+    composer.setWindowTitle(TYPE_WINDOW_TITLE)
+    composer.resize(480, 160)
+    composer.show()
+    composer.activateWindow()
+    composer.editor.setFocus()
+
+    def committed() -> None:
+        if any(ord(character) > 127 for character in composer.editor.toPlainText()):
+            QTimer.singleShot(300, app.quit)  # let a trailing commit land
+
+    composer.editor.textChanged.connect(committed)
+    QTimer.singleShot(int(seconds * 1000), app.quit)
+    app.exec()
+    return {
+        "typed": composer.editor.toPlainText(),
+        "environment": {name: os.environ.get(name) for name in _IM_VARIABLES},
+    }
+
+
+def main(mode: str = "1") -> int:
+    result = typed() if mode == "type" else report()
+    sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
     sys.stdout.flush()
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "1"))

@@ -91,7 +91,10 @@ def translation_problems(report: dict[str, object], bundle: Path) -> list[str]:
     for language, outcome in sorted(catalogues.items()):
         expected = EXPECTED_CANCEL.get(language)
         if not outcome["loaded"]:
-            problems.append(f"QTranslator cannot load Qt's qtbase catalogue for {language}")
+            problems.append(
+                f"QTranslator cannot load Qt's qtbase catalogue for {language}: Qt's own buttons"
+                f" and dialogs would stay English (does Qt have qtbase_{language}.qm?)"
+            )
         elif expected is not None and outcome["cancel"] != expected:
             problems.append(f"Qt's {language} catalogue says {outcome['cancel']!r} for Cancel")
         else:
