@@ -39,10 +39,12 @@ home=$(mktemp -d)
 daemon=""
 cleanup() {
   if [ -n "$daemon" ]; then
+    [ "$case" != ibus ] || timeout 10 ibus exit 2>/dev/null || true  # stops its engines too
     kill "$daemon" 2>/dev/null || true
     wait "$daemon" 2>/dev/null || true  # killed: not a failure of the check
   fi
-  rm -rf "$home"
+  # An engine may still be writing its cache as it stops: try once more after it has.
+  rm -rf "$home" 2>/dev/null || { sleep 1 && rm -rf "$home"; }
 }
 trap cleanup EXIT
 export HOME=$home XDG_CONFIG_HOME=$home/.config XDG_DATA_HOME=$home/.local/share

@@ -549,7 +549,7 @@ def test_release_workflow_builds_on_three_runners_and_publishes_a_tag() -> None:
     except ImportError:
         pass  # the subset parser above is strict on its own
     else:
-        loaded = yaml.safeload_packaging_module(text)
+        loaded = yaml.safe_load(text)
         loaded["on"] = loaded.pop(True)  # YAML 1.1 reads the key `on` as a boolean
         assert loaded == workflow
     assert isinstance(workflow, dict)
