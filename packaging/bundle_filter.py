@@ -149,6 +149,9 @@ SYSTEM_LIBRARIES = (
 _DROPPED = (
     re.compile(r"(^|/)translations/[^/]+\.qm$"),  # Qt's other catalogues and languages
     re.compile(r"(^|/)jsonschema/benchmarks/"),  # test data jsonschema ships (0.1 MiB)
+    re.compile(
+        r"(^|/)desktop_chat/locale/.*\.pot?$"
+    ),  # catalogue sources; the .mo beside them ship
     re.compile(r"(^|/)opengl32sw\.dll$"),  # 20 MB software OpenGL; widgets draw with the CPU
     re.compile(r"(^|/)d3dcompiler_\d+\.dll$"),  # shader compiler for Qt Quick's Direct3D backend
     re.compile(
