@@ -3,7 +3,8 @@
 PyInstaller collects every plugin and translation of each Qt module it sees, and on Linux every
 shared library those link to. The window needs far less: one platform plugin per OS (plus
 offscreen for the self-test), input-method plugins so dead keys and CJK input work, the SVG icon
-engine for theme icons, and the native widget style. Everything else is left out here.
+engine for theme icons, and the native widget style; Qt's own translations only for the
+languages the app ships (``desktop_chat/locale/<lang>``). Everything else is left out here.
 
 On Linux the libraries that every X11 desktop already has (libX11, libxcb, fontconfig, freetype,
 glib, D-Bus, libstdc++ and what those pull in) are left to the system, as the PySide6 wheels
@@ -23,7 +24,8 @@ from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
+from pathlib import Path
 
 TocEntry = tuple[str, str, str]  # (destination in the bundle, source path, PyInstaller typecode)
 
@@ -41,6 +43,15 @@ EXCLUDED_MODULES = (
     "PySide6.QtSql",
     "PySide6.QtTest",
     "PySide6.QtXml",
+    # The Python binding only; libQt6DBus itself stays (the IBus plugin and the portal theme
+    # link it). The app talks D-Bus through keyring's own stack.
+    "PySide6.QtDBus",
+    "_pydecimal",  # decimal's pure-Python fallback, used only when the C _decimal is missing
+    # Pygments: the app highlights with lexers and one style per theme; it never formats
+    # through Pygments (its own HTML spans) nor runs Pygments' command line or Sphinx plugin.
+    "pygments.formatters",
+    "pygments.cmdline",
+    "pygments.sphinxext",
     # httpx's and httpx2's own command lines; they pull in click and rich when those are installed.
     "httpx._main",
     "httpx2._main",
@@ -62,6 +73,18 @@ EXCLUDED_MODULES = (
     "lib2to3",
     "xmlrpc",
 )
+
+# The Pygments styles the transcript's themes name (desktop_chat.ui.chat.markdown.Theme:
+# "default" and "github-dark"), as module names; the other ~50 styles are never asked for.
+KEPT_PYGMENTS_STYLES = frozenset({"pygments.styles.default", "pygments.styles.gh_dark"})
+_PYGMENTS_STYLE = re.compile(r"pygments\.styles\.(?!_mapping$)[A-Za-z0-9_]+")
+
+# Qt's translation catalogues a widgets app uses: qtbase holds QtCore's, QtGui's and
+# QtWidgets' strings (standard buttons, file and colour dialogs, context menus). qt_LANG.qm is
+# only a list of other catalogues (qtbase plus qtmultimedia, which PySide6-Essentials lacks),
+# so QTranslator cannot load it here and it is not kept.
+QT_CATALOGUES = ("qtbase",)
+_QT_TRANSLATION = re.compile(r"(?:^|/)translations/(?P<catalogue>[a-z]+)_(?P<lang>[A-Za-z_]+)\.qm$")
 
 # Qt plugin directory -> plugin names (file name without lib prefix and suffix) to keep.
 # A directory that is not listed is left out whole.
@@ -124,7 +147,11 @@ SYSTEM_LIBRARIES = (
 
 # Files no build of this app uses on any OS (matched against the destination path, "/"-separated).
 _DROPPED = (
-    re.compile(r"(^|/)translations/[^/]+\.qm$"),  # Qt's own; the app is not translated
+    re.compile(r"(^|/)translations/[^/]+\.qm$"),  # Qt's other catalogues and languages
+    re.compile(r"(^|/)jsonschema/benchmarks/"),  # test data jsonschema ships (0.1 MiB)
+    re.compile(
+        r"(^|/)desktop_chat/locale/.*\.pot?$"
+    ),  # catalogue sources; the .mo beside them ship
     re.compile(r"(^|/)opengl32sw\.dll$"),  # 20 MB software OpenGL; widgets draw with the CPU
     re.compile(r"(^|/)d3dcompiler_\d+\.dll$"),  # shader compiler for Qt Quick's Direct3D backend
     re.compile(
@@ -158,20 +185,56 @@ def is_system_library(dest: str) -> bool:
     return any(name.startswith(soname) for soname in SYSTEM_LIBRARIES)
 
 
-def keep(dest: str, *, linux: bool) -> bool:
-    """Decide whether the file that would be installed at ``dest`` goes into the bundle."""
+def app_languages(locale_dir: Path) -> frozenset[str]:
+    """Name the languages the app ships catalogues for: desktop_chat/locale/<lang>/LC_MESSAGES."""
+    return frozenset(path.parent.name for path in locale_dir.glob("*/LC_MESSAGES") if path.is_dir())
+
+
+def qt_translation_kept(dest: str, languages: Collection[str]) -> bool | None:
+    """Say whether Qt's catalogue at ``dest`` is kept, or None when it is no Qt catalogue.
+
+    Kept: the catalogues of ``QT_CATALOGUES`` in each language the app ships, named as Qt
+    names them (``zh_CN``), or by the language alone when Qt has no regional one (``de_AT``
+    takes ``qtbase_de``).
+    """
+    match = _QT_TRANSLATION.search(dest.replace("\\", "/"))
+    if match is None:
+        return None
+    wanted = set(languages) | {language.split("_", 1)[0] for language in languages}
+    return match["catalogue"] in QT_CATALOGUES and match["lang"] in wanted
+
+
+def module_kept(name: str) -> bool:
+    """Decide whether the Python module ``name`` goes into the bundle's archive."""
+    if _PYGMENTS_STYLE.fullmatch(name):
+        return name in KEPT_PYGMENTS_STYLES
+    return True
+
+
+def keep(dest: str, *, linux: bool, languages: Collection[str] = ()) -> bool:
+    """Decide whether the file that would be installed at ``dest`` goes into the bundle.
+
+    ``languages`` are the app's own (``app_languages``): Qt's catalogues follow them.
+    """
     path = dest.replace("\\", "/")
     plugin = plugin_kept(path)
     if plugin is not None:
         return plugin
+    translation = qt_translation_kept(path, languages)
+    if translation is not None:
+        return translation
     if any(pattern.search(path) for pattern in _DROPPED):
         return False
     return not (linux and is_system_library(path))
 
 
-def filter_toc(toc: Iterable[TocEntry], *, linux: bool) -> list[TocEntry]:
+def filter_toc(
+    toc: Iterable[TocEntry], *, linux: bool, languages: Collection[str] = ()
+) -> list[TocEntry]:
     """Return the entries of a PyInstaller TOC to keep."""
-    return drop_dangling_links(entry for entry in toc if keep(entry[0], linux=linux))
+    return drop_dangling_links(
+        entry for entry in toc if keep(entry[0], linux=linux, languages=languages)
+    )
 
 
 def elf_needed(path: str) -> list[str]:

@@ -12,6 +12,9 @@
   packaging/README.md), so xcb is added as the fallback Qt tries next (XWayland). Likewise
   ``QT_IM_MODULE=fcitx`` names a plugin built against one Qt release that no wheel carries;
   Fcitx 5 also speaks the IBus protocol, so ibus (bundled) is added as the next choice.
+  Qt's IBus plugin, though, disables itself unless ``ibus-daemon`` is on PATH, which a
+  desktop with Fcitx 5 alone lacks; ``IBUS_USE_PORTAL=1`` makes it skip that test and talk to
+  org.freedesktop.portal.IBus, which Fcitx 5's IBus front end serves as ibus-daemon would.
 - Windows, windowed .exe: there is no console, so sys.stdout and sys.stderr are None and the
   first print (a command's output, a self-test report) would raise. Send them to the null
   device instead; the console twin desktop-chat-cli.exe (installed also as desktop-chat.com,
@@ -60,7 +63,22 @@ def _plugins(kind: str) -> set[str]:
     return keys
 
 
+def needs_ibus_portal(methods: str | None, ibus_daemon: str | None) -> bool:
+    """Tell whether Qt's IBus plugin must use the IBus portal to reach an input method.
+
+    ``methods`` is the input-method list Qt will read (QT_IM_MODULES, else QT_IM_MODULE);
+    ``ibus_daemon`` is where ``ibus-daemon`` was found on PATH, or None. Qt's plugin counts
+    itself valid only when that program exists (QIBusPlatformInputContextPrivate), unless
+    IBUS_USE_PORTAL is set: then it asks org.freedesktop.portal.IBus, served by ibus's own
+    portal and by Fcitx 5's IBus front end alike. Without either service it fails as before.
+    """
+    names = [entry.split(":", 1)[0].strip() for entry in (methods or "").split(";")]
+    return "ibus" in names and ibus_daemon is None
+
+
 def _fall_back_to_bundled_plugins() -> None:
+    import shutil
+
     platform = with_fallback(os.environ.get("QT_QPA_PLATFORM"), _plugins("platforms"), "xcb")
     if platform:
         os.environ["QT_QPA_PLATFORM"] = platform
@@ -70,6 +88,11 @@ def _fall_back_to_bundled_plugins() -> None:
         )
         if methods and methods != os.environ.get("QT_IM_MODULE"):
             os.environ["QT_IM_MODULES"] = methods  # Qt >= 6.7 reads this list first
+    chosen = os.environ.get("QT_IM_MODULES") or os.environ.get("QT_IM_MODULE")
+    if "IBUS_USE_PORTAL" not in os.environ and needs_ibus_portal(
+        chosen, shutil.which("ibus-daemon")
+    ):
+        os.environ["IBUS_USE_PORTAL"] = "1"
 
 
 def _give_windowed_app_streams() -> None:

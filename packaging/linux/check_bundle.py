@@ -10,8 +10,8 @@ stderr and exit status 1:
    bootloader sets it up) — a library pruned too eagerly shows up here, not on a user's machine;
 2. with ``--deb``: every system library the bundle links against directly belongs to a package
    named in the .deb's Depends (dlopen'ed ones are listed by hand in build.sh);
-3. nothing that packaging/bundle_filter.py drops (translations, unused plugins, system libraries)
-   is in the bundle.
+3. nothing that packaging/bundle_filter.py drops (Qt catalogues of languages the app does not
+   ship, unused plugins, system libraries) is in the bundle.
 
 Prints the bundle's size (the files, without directory entries), the figure packaging/README.md
 records.
@@ -109,10 +109,12 @@ def deb_depends(deb: Path) -> set[str]:
 def wasted(bundle: Path) -> list[str]:
     """Return files in the bundle that bundle_filter would have left out."""
     internal = bundle / "_internal"
+    languages = bundle_filter.app_languages(internal / "desktop_chat" / "locale")
     return [
         str(path.relative_to(internal))
         for path in sorted(internal.rglob("*"))
-        if path.is_file() and not bundle_filter.keep(str(path.relative_to(internal)), linux=True)
+        if path.is_file()
+        and not bundle_filter.keep(str(path.relative_to(internal)), linux=True, languages=languages)
     ]
 
 

@@ -10,7 +10,12 @@
 #   - the unpacked .tar.gz passes its self-test too,
 #   - it shows its window at least as fast as `python -m desktop_chat`,
 #   - it is under 100 MiB, sorts and draws CJK text, survives QT_QPA_PLATFORM=wayland, and its
-#     AppStream file, SBOM and checksums are valid (check_desktop_extras.sh).
+#     AppStream file, SBOM and checksums are valid (check_desktop_extras.sh),
+#   - it and the wheel carry every compiled catalogue, Qt's own Chinese loads inside it, and
+#     the IBus and compose input-method plugins load, also for QT_IM_MODULE=fcitx
+#     (check_languages.py),
+#   - Chinese typed through real IBus and Fcitx 5 daemons reaches the composer, in the frozen
+#     app and in the source install (check_input_methods.sh),
 # Prints the sizes and timings. Self-contained on Debian/Ubuntu: installs what is missing (apt,
 # then the `packaging` extra into .venv, created with $PYTHON or python3 if it does not exist,
 # for the start-up comparison; the build itself uses build/venv, made from the hashed lock).
@@ -29,8 +34,10 @@ bash scripts/ensure-apt.sh $(cat scripts/qt-runtime-packages.txt) binutils xvfb 
   dbus-daemon gnome-keyring libsecret-1-0 desktop-file-utils
 [ -x .venv/bin/python ] || "${PYTHON:-python3}" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[packaging]'
-# To trim ICU's data (trim_icu.py) and validate the AppStream file.
-bash scripts/ensure-apt.sh icu-devtools gcc appstream
+# To trim ICU's data (trim_icu.py) and validate the AppStream file; real IBus and Fcitx 5
+# daemons with a pinyin engine each, and xdotool to type (check_input_methods.sh).
+bash scripts/ensure-apt.sh icu-devtools gcc appstream ibus ibus-libpinyin fcitx5 fcitx5-rime \
+  rime-data-luna-pinyin xdotool
 # The bundle is built in a virtualenv of exactly the locked versions, each file checked against
 # its hash: nothing else installed in .venv (test tools, their optional imports) can reach it.
 buildenv=build/venv
@@ -98,6 +105,23 @@ QT_QPA_PLATFORM=offscreen timeout 120 "$unpacked"/desktop-chat-*/desktop-chat \
 
 step "size, sorting and CJK text, Wayland fallback, AppStream, SBOM"
 bash packaging/linux/check_desktop_extras.sh "$app" /opt/desktop-chat "$deb" "$sbom"
+
+step "languages and input methods"
+# The wheel too must carry every compiled catalogue (package data, not listed file by file).
+rm -rf build/wheel
+$buildenv/bin/python -m pip wheel -q --disable-pip-version-check --no-deps --no-build-isolation \
+  -w build/wheel .
+.venv/bin/python packaging/linux/check_languages.py "$app" /opt/desktop-chat \
+  --wheel build/wheel/desktop_chat-"$version"-py3-none-any.whl
+
+step "Chinese input through IBus and Fcitx 5"
+bash packaging/linux/check_input_methods.sh "$app"
+# The source install has no runtime hook: IBus, and Fcitx 5 through QT_IM_MODULE=ibus.
+source_app=build/source-app
+printf '#!/bin/sh\nexec %q %q "$@"\n' "$PWD/.venv/bin/python" "$PWD/packaging/launcher.py" \
+  >"$source_app"
+chmod +x "$source_app"
+bash packaging/linux/check_input_methods.sh "$PWD/$source_app" ibus fcitx-as-ibus
 
 step "start-up: frozen vs source"
 .venv/bin/python packaging/linux/measure_startup.py --frozen "$app" --rounds 5

@@ -5,29 +5,29 @@
 PySide6's Qt links ICU, and ICU's data library (``libicudata.so.N``, ~31 MiB) holds every locale's
 names, number and date formats, break-iteration dictionaries, transliterators and ~190 legacy
 character sets. QtCore calls only collation (``ucol_*``: QCollator, locale-aware sorting),
-converters (``ucnv_*``: QStringDecoder/QStringEncoder for non-UTF encodings), the calendar and
-time-zone rules (``ucal_*``) and case mapping (``u_strTo{Lower,Upper}``, code, no data); no other
-Qt library in the bundle links ICU. Kept here:
+converters (``ucnv_*``), the calendar and time-zone rules (``ucal_*``) and case mapping
+(``u_strTo{Lower,Upper}``, code, no data); no other Qt library in the bundle links ICU. Kept here:
 
 - every collation tailoring (``coll/``: pinyin, stroke, kana, hangul, ... orders),
-- the converters of the legacy encodings the WHATWG Encoding Standard lists (the ones found in
-  real files: GBK, gb18030, Big5, EUC-JP, ISO-2022-JP, Shift_JIS, EUC-KR, KOI8, the ISO-8859 and
-  windows-125x families, ...) and the alias table,
 - the supplemental data ICU itself reads (likely subtags, calendar and time-zone rules,
-  normalisation, properties) and ``root``.
+  normalisation, properties), the converter alias table and ``root``.
 
 Dropped: per-locale display data (``lang/ region/ curr/ unit/ zone/`` and the top-level locale
 bundles; Qt formats numbers and dates from its own CLDR tables), break iterators and their
 dictionaries, transliterators, spelled-out numbers, IDNA/stringprep profiles, spoof checks,
-character names, and the remaining EBCDIC and vendor code pages.
+character names, and every table-based converter (``*.cnv``: GBK, Big5, Shift_JIS, the
+ISO-8859 and windows-125x families, EBCDIC, ...). Qt 6 reaches those converters only when code
+asks QStringDecoder/QStringEncoder for a legacy encoding by name or loads an HTML file that
+declares one; this app does neither (Python decodes whatever it reads, with its own codecs),
+and Qt 6 on Unix takes the system's 8-bit encoding to be UTF-8, which ICU converts in code.
 
 The ICU version is the bundle's (``libicudata.so.N`` -> symbol ``icudtN_dat``), so a new PySide6
 needs no change here. Debian's ``icupkg`` (package ``icu-devtools``) edits the data; gcc wraps it
 back into a shared library with the same soname and symbol. Afterwards the trimmed library is
 loaded with the bundle's ICU (ctypes, in a child process) and must open a Chinese, Japanese,
-Korean, German and Swedish collator that sorts as those languages do, open and round-trip every
-kept encoding, and open a calendar in a named zone; the script fails otherwise. The frozen app's
-``--self-test`` checks the same through Qt.
+Korean, German and Swedish collator that sorts as those languages do, open UTF-8 by its alias
+and open a calendar in a named zone; the script fails otherwise. The frozen app's
+``--self-test`` checks sorting through Qt.
 """
 
 from __future__ import annotations
@@ -41,54 +41,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-# Labels of the legacy encodings kept (WHATWG Encoding Standard, section 4; ISO-8859-16 has no ICU
-# converter). Each becomes the converter file its canonical ICU name points to.
-KEPT_ENCODINGS = (
-    "IBM866",
-    "ISO-8859-2",
-    "ISO-8859-3",
-    "ISO-8859-4",
-    "ISO-8859-5",
-    "ISO-8859-6",
-    "ISO-8859-7",
-    "ISO-8859-8",
-    "ISO-8859-10",
-    "ISO-8859-13",
-    "ISO-8859-14",
-    "ISO-8859-15",
-    "KOI8-R",
-    "KOI8-U",
-    "macintosh",
-    "x-mac-cyrillic",
-    "windows-874",
-    "windows-1250",
-    "windows-1251",
-    "windows-1252",
-    "windows-1253",
-    "windows-1254",
-    "windows-1255",
-    "windows-1256",
-    "windows-1257",
-    "windows-1258",
-    "GBK",
-    "gb18030",
-    "GB2312",
-    "Big5",
-    "Big5-HKSCS",
-    "EUC-JP",
-    "Shift_JIS",
-    "EUC-KR",
-    "ISO-2022-JP",
-    "ISO-2022-KR",
-)
-# Converter tables that ISO-2022-JP/-KR load by name when opened (ICU's ucnv2022.cpp).
-ISO2022_TABLES = ("jisx-212", "ibm-949", "ibm-5478")
-
 _DROPPED_TREES = ("brkitr/", "curr/", "lang/", "rbnf/", "region/", "translit/", "unit/", "zone/")
 # Top-level bundles named like a locale ("zh", "zh_Hant_TW", "ff_Adlm"); "root" and the
 # supplemental files ("likelySubtags", "zoneinfo64", ...) do not match.
 _LOCALE_BUNDLE = re.compile(r"[a-z]{2,3}(_[A-Za-z0-9]+)*\.res")
-_DROPPED_FILES = re.compile(r".*\.(spp|cfu)|unames\.icu|uts46\.nrm|nfkc(_cf)?\.nrm")
+_DROPPED_FILES = re.compile(r".*\.(spp|cfu|cnv)|unames\.icu|uts46\.nrm|nfkc(_cf)?\.nrm")
 _ALWAYS_KEPT = frozenset({"res_index.res", "pool.res", "root.res", "cnvalias.icu"})
 
 
@@ -136,13 +93,6 @@ def data_symbol_bytes(library: Path, symbol: str) -> bytes:
     return data
 
 
-def converter_files(library_dir: Path, version: str, labels: tuple[str, ...]) -> set[str]:
-    """Map encoding labels to their ICU converter files (``NAME.cnv``) with the untrimmed ICU."""
-    code = _CANONICAL_NAMES.format(version=version, labels=list(labels))
-    names = _run_with_icu(code, library_dir, "could not ask ICU for converter names")
-    return {f"{name}.cnv" for name in names.split()}
-
-
 def _run_with_icu(code: str, library_dir: Path, failure: str) -> str:
     """Run Python `code` in a child that loads ICU from `library_dir`; return what it printed."""
     result = subprocess.run(
@@ -157,15 +107,11 @@ def _run_with_icu(code: str, library_dir: Path, failure: str) -> str:
     return result.stdout
 
 
-def kept(item: str, converters: set[str]) -> bool:
+def kept(item: str) -> bool:
     """Decide whether one item of the data package (as ``icupkg -l`` names it) stays."""
-    if item in _ALWAYS_KEPT or item in converters:
-        return True
-    if item.startswith("coll/"):
+    if item in _ALWAYS_KEPT or item.startswith("coll/"):
         return True
     if item.startswith(_DROPPED_TREES) or "/" in item:
-        return False
-    if item.endswith(".cnv"):
         return False
     return not (_LOCALE_BUNDLE.fullmatch(item) or _DROPPED_FILES.fullmatch(item))
 
@@ -183,8 +129,8 @@ def icupkg(*args: str) -> str:
 def remove_items(full: Path, small: Path, dropped: list[str]) -> None:
     """Write ``full`` less ``dropped`` to ``small``, keeping what the kept items depend on.
 
-    A converter can be a delta on another (windows-936-2000 extends ibm-1386_P100-2001); icupkg
-    refuses to drop such a base and names it, so it is put back and the cut tried again.
+    icupkg refuses to drop an item a kept one depends on and names it, so it is put back and
+    the cut tried again.
     """
     for _attempt in range(10):
         listing = small.parent / "drop.txt"
@@ -219,7 +165,7 @@ def build_library(data: Path, soname: str, symbol: str, output: Path) -> None:
 
 def verify(library_dir: Path, version: str) -> str:
     """Exercise the trimmed data through the bundle's ICU in a child process; return its report."""
-    code = _VERIFY.format(version=version, labels=list(KEPT_ENCODINGS))
+    code = _VERIFY.format(version=version)
     return _run_with_icu(code, library_dir, "the trimmed ICU data fails").strip()
 
 
@@ -234,11 +180,8 @@ def trim(bundle: Path) -> tuple[int, int, str]:
         full.parent.mkdir()
         full.write_bytes(data_symbol_bytes(library, symbol))
         items = icupkg("-l", str(full)).split()
-        converters = converter_files(library.parent, version, KEPT_ENCODINGS + ISO2022_TABLES)
-        if missing := converters - set(items):
-            raise TrimError(f"converters named by ICU but not in its data: {sorted(missing)}")
         small = work / f"{package}.dat"  # icupkg names the package after the output file
-        remove_items(full, small, [item for item in items if not kept(item, converters)])
+        remove_items(full, small, [item for item in items if not kept(item)])
         # Test the new library beside copies of the bundle's other ICU libraries.
         trial = work / "lib"
         trial.mkdir()
@@ -276,29 +219,11 @@ def fn(lib, name, restype, *argtypes):
 P, E = ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)
 ucnv_open = fn(icu, "ucnv_open", P, ctypes.c_char_p, E)
 ucnv_close = fn(icu, "ucnv_close", None, P)
-ucnv_getName = fn(icu, "ucnv_getName", ctypes.c_char_p, P, E)
 """
-
-_CANONICAL_NAMES = (
-    _ICU_CTYPES
-    + """
-for label in {labels}:
-    error = ctypes.c_int(0)
-    converter = ucnv_open(label.encode(), ctypes.byref(error))
-    if not converter or error.value > 0:
-        sys.exit(f"no ICU converter for {{label}} (error {{error.value}})")
-    name = ucnv_getName(converter, ctypes.byref(error)).decode()
-    if "," not in name:  # ISO_2022,locale=ja,...: algorithmic, its tables are listed apart
-        print(name)
-    ucnv_close(converter)
-"""
-)
 
 _VERIFY = (
     _ICU_CTYPES
     + """
-ucnv_fromUChars = fn(icu, "ucnv_fromUChars", ctypes.c_int32, P, ctypes.c_char_p, ctypes.c_int32,
-                     P, ctypes.c_int32, E)
 ucol_open = fn(i18n, "ucol_open", P, ctypes.c_char_p, E)
 ucol_close = fn(i18n, "ucol_close", None, P)
 ucol_strcoll = fn(i18n, "ucol_strcoll", ctypes.c_int, P, P, ctypes.c_int32, P, ctypes.c_int32)
@@ -334,21 +259,11 @@ for locale, order in orders.items():
     if got != order:
         sys.exit(f"{{locale}} collation sorts {{got}}, expected {{order}}")
 
-samples = {{"GBK": "中文", "gb18030": "中文", "GB2312": "中文", "Big5": "中文",
-           "Big5-HKSCS": "中文", "EUC-JP": "日本語", "Shift_JIS": "日本語",
-           "ISO-2022-JP": "日本語", "EUC-KR": "한국어", "ISO-2022-KR": "한국어"}}
-for label in {labels}:
-    error = ctypes.c_int(0)
-    converter = ucnv_open(label.encode(), ctypes.byref(error))
-    if not converter or error.value > 0:
-        sys.exit(f"no converter for {{label}} (error {{error.value}})")
-    text = samples.get(label, "abc")
-    out = ctypes.create_string_buffer(64)
-    source, length = utf16(text)
-    n = ucnv_fromUChars(converter, out, 64, source, length, ctypes.byref(error))
-    if error.value > 0 or n <= 0 or b"\\x1a" in out.raw[:n] or b"?" in out.raw[:n]:
-        sys.exit(f"{{label}} cannot encode {{text!r}} (error {{error.value}})")
-    ucnv_close(converter)
+error = ctypes.c_int(0)
+converter = ucnv_open(b"utf8", ctypes.byref(error))  # by an alias: the alias table is kept
+if not converter or error.value > 0:
+    sys.exit(f"no converter for utf8 (error {{error.value}})")
+ucnv_close(converter)
 
 error = ctypes.c_int(0)
 zone16, zone_len = utf16("Asia/Tokyo")
@@ -356,7 +271,7 @@ calendar = ucal_open(zone16, zone_len, b"ja_JP", 0, ctypes.byref(error))
 if not calendar or error.value > 0:
     sys.exit(f"no calendar for Asia/Tokyo (error {{error.value}})")
 ucal_close(calendar)
-print(f"zh/ja/ko/de/sv collation, {{len({labels})}} encodings and calendars work")
+print("zh/ja/ko/de/sv collation, UTF-8 by alias and calendars work")
 """
 )
 

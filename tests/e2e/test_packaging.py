@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import configparser
+import json
+import os
 import plistlib
 import re
 import shutil
@@ -18,6 +20,7 @@ import subprocess
 import sys
 import tomllib
 import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -40,6 +43,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 app_info = load_packaging_module("app_info")
 bundle_filter = load_packaging_module("bundle_filter")
+check_languages = load_packaging_module("linux/check_languages")
 
 
 def _png_size(data: bytes) -> tuple[int, int]:
@@ -190,6 +194,141 @@ def test_per_os_metadata() -> None:
 )
 def test_keep(dest: str, linux: bool, kept: bool) -> None:
     assert bundle_filter.keep(dest, linux=linux) is kept
+
+
+@pytest.mark.parametrize(
+    ("dest", "kept"),
+    [
+        ("PySide6/Qt/translations/qtbase_zh_CN.qm", True),
+        ("PySide6/translations/qtbase_zh_CN.qm", True),  # Windows
+        ("PySide6\\translations\\qtbase_zh_CN.qm", True),
+        # A list of qtbase and qtmultimedia, which PySide6-Essentials lacks: it never loads.
+        ("PySide6/Qt/translations/qt_zh_CN.qm", False),
+        ("PySide6/Qt/translations/qtbase_zh_TW.qm", False),
+        ("PySide6/Qt/translations/qtbase_de.qm", False),
+        ("PySide6/Qt/translations/qtdeclarative_zh_CN.qm", False),
+        ("PySide6/Qt/translations/qt_help_zh_CN.qm", False),
+        ("PySide6/Qt/translations/designer_zh_CN.qm", False),
+        ("desktop_chat/locale/zh_CN/LC_MESSAGES/window.mo", True),
+        ("jsonschema/benchmarks/issue232/issue.json", False),
+    ],
+)
+def test_qt_catalogues_follow_the_apps_languages(dest: str, kept: bool) -> None:
+    assert bundle_filter.keep(dest, linux=True, languages={"zh_CN"}) is kept
+    assert bundle_filter.keep(dest, linux=False, languages={"zh_CN"}) is kept
+
+
+def test_a_regional_language_takes_qts_catalogue_of_the_language() -> None:
+    assert bundle_filter.keep(
+        "PySide6/Qt/translations/qtbase_de.qm", linux=True, languages={"de_AT"}
+    )
+    assert not bundle_filter.keep("PySide6/Qt/translations/qtbase_de.qm", linux=True)
+
+
+def test_qt_has_a_catalogue_for_every_language_the_app_ships() -> None:
+    from PySide6.QtCore import QLibraryInfo
+
+    languages = bundle_filter.app_languages(ROOT / "desktop_chat" / "locale")
+    assert "zh_CN" in languages
+    folder = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))
+    for language in languages:
+        kept = [
+            qm.name
+            for qm in folder.glob("*.qm")
+            if bundle_filter.keep(
+                f"PySide6/Qt/translations/{qm.name}", linux=True, languages={language}
+            )
+        ]
+        assert kept == [f"qtbase_{language}.qm"], language
+
+
+def test_the_spec_collects_every_catalogue_of_any_language_and_the_filter_drops_the_po(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PyInstaller.utils.hooks import collect_data_files
+
+    (call,) = [
+        c
+        for c in _calls(ast.parse(SPEC.read_text(encoding="utf-8")))
+        if _callee(c) == "collect_data_files"
+    ]
+    assert ast.literal_eval(call.args[0]) == "desktop_chat"
+    options = {k.arg: ast.literal_eval(k.value) for k in call.keywords if k.arg}
+    package = tmp_path / "chatpkg"
+    messages = package / "locale" / "pt_BR" / "LC_MESSAGES"
+    messages.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    for name in ("window.mo", "window.po", "cli.mo"):
+        (messages / name).write_bytes(b"")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    # What the spec collects from a package laid out as desktop_chat is, as the filter leaves it.
+    collected = set()
+    for source, dest in collect_data_files("chatpkg", **options):
+        path = f"{dest}/{Path(source).name}".replace("chatpkg/", "desktop_chat/", 1)
+        if bundle_filter.keep(path, linux=True, languages={"pt_BR"}):
+            collected.add(path)
+    assert collected == {
+        "desktop_chat/locale/pt_BR/LC_MESSAGES/window.mo",
+        "desktop_chat/locale/pt_BR/LC_MESSAGES/cli.mo",
+    }
+
+
+def test_only_the_pygments_styles_the_themes_name_are_bundled() -> None:
+    from pygments.styles import STYLE_MAP
+
+    from desktop_chat.ui.chat.markdown import Theme
+
+    for dark in (False, True):
+        module = STYLE_MAP[Theme(dark=dark).pygments_style].split("::")[0]
+        assert bundle_filter.module_kept(f"pygments.styles.{module}"), module
+    assert not bundle_filter.module_kept("pygments.styles.monokai")
+    for name in ("pygments.styles", "pygments.styles._mapping", "pygments.lexers.python"):
+        assert bundle_filter.module_kept(name), name
+
+
+def test_the_launcher_reports_qts_catalogues_and_input_methods_in_the_source_install() -> None:
+    """The probe the packaging check runs in the frozen app, here against the wheel's Qt."""
+    result = subprocess.run(
+        [sys.executable, str(PACKAGING / "launcher.py")],
+        env={
+            **os.environ,
+            "DESKTOP_CHAT_BUNDLE_PROBE": "1",
+            "QT_QPA_PLATFORM": "offscreen",
+            "PYTHONPATH": os.pathsep.join([str(PACKAGING), str(ROOT)]),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    catalogue = report["translations"]["catalogues"]["zh_CN"]
+    assert catalogue["loaded"], catalogue
+    assert catalogue["cancel"] == "取消"
+    assert Path(catalogue["file"]).name == "qtbase_zh_CN.qm"
+    if sys.platform.startswith("linux"):
+        methods = report["input_methods"]
+        for name, key in check_languages.REQUIRED_INPUT_METHODS.items():
+            assert key in methods[name]["keys"], name
+            assert methods[name]["loaded"], methods[name]["error"]
+        assert check_languages.input_method_problems(report) == []
+
+
+def test_the_language_check_names_a_catalogue_the_wheel_or_bundle_lacks(tmp_path: Path) -> None:
+    locale = tmp_path / "locale"
+    (locale / "zh_CN" / "LC_MESSAGES").mkdir(parents=True)
+    (locale / "zh_CN" / "LC_MESSAGES" / "window.mo").write_bytes(b"")
+    (locale / "zh_CN" / "LC_MESSAGES" / "window.po").write_bytes(b"")
+    expected = check_languages.source_catalogues(locale)
+    assert expected == {"zh_CN/LC_MESSAGES/window.mo"}
+    wheel = tmp_path / "desktop_chat-1-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("desktop_chat/locale/zh_CN/LC_MESSAGES/cli.mo", b"")
+    found = check_languages.wheel_catalogues(wheel)
+    assert found == {"zh_CN/LC_MESSAGES/cli.mo"}
+    assert check_languages.missing_catalogues(expected, found, "the wheel") == [
+        "the wheel lacks desktop_chat/locale/zh_CN/LC_MESSAGES/window.mo"
+    ]
 
 
 def test_prune_drops_libraries_nothing_links_to_and_links_to_them() -> None:
@@ -413,7 +552,7 @@ def test_release_workflow_builds_on_three_runners_and_publishes_a_tag() -> None:
     except ImportError:
         pass  # the subset parser above is strict on its own
     else:
-        loaded = yaml.safeload_packaging_module(text)
+        loaded = yaml.safe_load(text)
         loaded["on"] = loaded.pop(True)  # YAML 1.1 reads the key `on` as a boolean
         assert loaded == workflow
     assert isinstance(workflow, dict)

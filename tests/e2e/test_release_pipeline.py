@@ -45,7 +45,8 @@ HOOK = PACKAGING / "rthook_desktop_chat.py"
         ("likelySubtags.res", True),
         ("zoneinfo64.res", True),
         ("cnvalias.icu", True),
-        ("ibm-943_P15A-2003.cnv", True),  # Shift_JIS, named by ICU
+        ("ibm-943_P15A-2003.cnv", False),  # Shift_JIS: Python decodes, Qt is never asked
+        ("ibm-1386_P100-2001.cnv", False),  # GBK
         ("ibm-37_P100-1995.cnv", False),  # EBCDIC
         ("zh.res", False),  # Qt formats with its own locale data
         ("zh_Hant_TW.res", False),
@@ -57,7 +58,7 @@ HOOK = PACKAGING / "rthook_desktop_chat.py"
     ],
 )
 def test_icu_items_kept(item: str, kept: bool) -> None:
-    assert trim_icu.kept(item, {"ibm-943_P15A-2003.cnv"}) is kept
+    assert trim_icu.kept(item) is kept
 
 
 def test_the_icu_version_is_the_bundles(tmp_path: Path) -> None:
@@ -86,11 +87,11 @@ def _pyside_icu(tmp_path: Path) -> Path:
     return bundle
 
 
-def test_trimming_keeps_sorting_and_encodings_and_gets_under_8_mib(tmp_path: Path) -> None:
+def test_trimming_keeps_sorting_and_calendars_and_gets_under_5_mib(tmp_path: Path) -> None:
     bundle = _pyside_icu(tmp_path)
     before, after, report = trim_icu.trim(bundle)
     assert before > 20 * 2**20
-    assert after < 8 * 2**20
+    assert after < 5 * 2**20
     assert "collation" in report
     # The result is a library the bundle's ICU loads, with the same soname and symbol.
     (data,) = bundle.glob("libicudata.so.*")
@@ -109,7 +110,7 @@ def test_a_cut_too_deep_fails_and_leaves_the_bundle_alone(
     original = data.read_bytes()
     kept = trim_icu.kept
     monkeypatch.setattr(
-        trim_icu, "kept", lambda item, conv: kept(item, conv) and not item.startswith("coll/ja")
+        trim_icu, "kept", lambda item: kept(item) and not item.startswith("coll/ja")
     )
     with pytest.raises(trim_icu.TrimError, match="ja collation sorts"):
         trim_icu.trim(bundle)
@@ -167,6 +168,57 @@ def test_the_runtime_hook_falls_back_to_what_the_bundle_has(tmp_path: Path) -> N
 
     assert run("wayland", "fcitx") == "wayland;xcb fcitx;ibus"
     assert run("xcb", "ibus") == "xcb None"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Linux part of the hook")
+def test_fcitx_without_ibus_installed_reaches_fcitx_through_the_ibus_portal(tmp_path: Path) -> None:
+    plugins = tmp_path / "PySide6" / "Qt" / "plugins" / "platforminputcontexts"
+    plugins.mkdir(parents=True)
+    for method in ("ibus", "compose"):
+        (plugins / f"lib{method}platforminputcontextplugin.so").write_bytes(b"")
+    with_ibus = tmp_path / "with-ibus"
+    with_ibus.mkdir()
+    (with_ibus / "ibus-daemon").write_text("#!/bin/sh\n")
+    (with_ibus / "ibus-daemon").chmod(0o755)
+    code = (
+        f"import sys, os; sys._MEIPASS = {str(tmp_path)!r}; "
+        f"exec(open({str(HOOK)!r}).read()); "
+        "print(os.environ.get('QT_IM_MODULES'), os.environ.get('IBUS_USE_PORTAL'))"
+    )
+
+    def run(path: Path, **env: str) -> str:
+        return subprocess.run(
+            [sys.executable, "-c", code],
+            env={"PATH": str(path), **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).stdout.strip()
+
+    # Qt's IBus plugin counts itself invalid without ibus-daemon on PATH, unless told to use
+    # the portal, which Fcitx 5's IBus front end serves.
+    assert run(tmp_path, QT_IM_MODULE="fcitx") == "fcitx;ibus 1"
+    assert run(tmp_path, QT_IM_MODULE="ibus") == "None 1"
+    assert run(with_ibus, QT_IM_MODULE="fcitx") == "fcitx;ibus None"
+    assert run(tmp_path, QT_IM_MODULE="fcitx", IBUS_USE_PORTAL="0") == "fcitx;ibus 0"
+    assert run(tmp_path, QT_IM_MODULE="compose") == "None None"
+    assert run(tmp_path) == "None None"
+
+
+@pytest.mark.parametrize(
+    ("methods", "ibus_daemon", "expected"),
+    [
+        ("fcitx;ibus", None, True),
+        ("ibus", None, True),
+        ("ibus", "/usr/bin/ibus-daemon", False),
+        ("fcitx", None, False),
+        ("compose", None, False),
+        (None, None, False),
+    ],
+)
+def test_needs_ibus_portal(methods: str | None, ibus_daemon: str | None, expected: bool) -> None:
+    needs_ibus_portal = _hook_function("needs_ibus_portal")
+    assert needs_ibus_portal(methods, ibus_daemon) is expected
 
 
 def test_deb_depends_on_ca_certificates_recommends_a_cjk_font_and_installs_metainfo() -> None:
