@@ -21,24 +21,33 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QGuiApplication
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleAnnouncementEvent,
+    QFont,
+    QFontMetricsF,
+    QGuiApplication,
+    QMouseEvent,
+    QTextCursor,
+)
+from PySide6.QtWidgets import QToolTip, QVBoxLayout, QWidget
 
 from desktop_chat.session.tool_step import CallRecord
 from desktop_chat.ui.chat.block_writer import BlockWriter
 from desktop_chat.ui.chat.folding import SHOW_MORE, SHOWN_KEEP, SHOWN_MAX, ScrollAnchor
 from desktop_chat.ui.chat.frame_budget import FrameBudget
 from desktop_chat.ui.chat.live_message import LiveMessage
-from desktop_chat.ui.chat.markdown import MarkdownRenderer, RenderStats
+from desktop_chat.ui.chat.markdown import MarkdownRenderer, RenderStats, Theme
 from desktop_chat.ui.chat.message_block import ActionLinks, MessageBlock
 from desktop_chat.ui.chat.message_html import error_html, header_html, role_name, status_html
 from desktop_chat.ui.chat.safe_browser import EndFollower, SafeBrowser, theme_from_palette
-from desktop_chat.ui.chat.transcript_menu import show_menu
+from desktop_chat.ui.chat.transcript_menu import message_at, show_menu
 from desktop_chat.ui.chat.transcript_regions import Regions
 
 FRAME_MS = 16
 COPIED_MS = 1500  # how long a Copy link says "Copied"
+COLUMN_CHARS = 80  # the reading column, in average characters of the body font
 
 
 class Transcript(QWidget):
@@ -67,7 +76,9 @@ class Transcript(QWidget):
         layout.addWidget(self._view)
         self._writer = BlockWriter(self._view.document())
         self._links = ActionLinks()
-        self._renderer = MarkdownRenderer(theme_from_palette(self.palette()))
+        self._zoom = 100  # percent of the app font for the transcript's text
+        self._renderer = MarkdownRenderer(self._theme())
+        self._fit_type()
         self._regions = Regions(self._writer, self._links, self._renderer, self._shift_others)
         self._edits = 0  # nesting of _edit()
         self._reading: ScrollAnchor | None = None  # to scroll back to once the edit is done
@@ -86,6 +97,10 @@ class Transcript(QWidget):
         self._copied_timer.setSingleShot(True)
         self._copied_timer.timeout.connect(self._on_copied_shown)
         self._view.verticalScrollBar().valueChanged.connect(self._on_scrolled)
+        self._view.viewport().installEventFilter(self)
+        self._view.cursorPositionChanged.connect(self._on_cursor_moved)
+        self._view.link_focused.connect(self._on_cursor_moved)
+        self._hovered: int | None = None  # the message under the mouse
 
     # -- public API ----------------------------------------------------------------------------
 
@@ -133,8 +148,7 @@ class Transcript(QWidget):
         self._finishing = None
         self._error = None
         self._regions.clear()
-        self._view.document().clear()
-        self._view.document().setUndoRedoEnabled(False)
+        self._clear_document()
         self._end.following = True
 
     def add_message(
@@ -178,7 +192,7 @@ class Transcript(QWidget):
                 for index in range(start, len(regions.blocks)):
                     regions.draw(index)
             else:
-                self._view.document().clear()
+                self._clear_document()
                 regions.draw_from(len(regions.blocks) - SHOWN_KEEP)
 
     def add_tool_calls(self, calls: list[CallRecord], *, notice: str = "") -> int:
@@ -466,6 +480,8 @@ class Transcript(QWidget):
         if not self._edits and self._reading is not None:
             reading, self._reading = self._reading, None
             reading.restore(self._view, [b.start for b in self._blocks])
+        if not self._edits:
+            self._show_actions()
 
     # -- actions -------------------------------------------------------------------------------
 
@@ -541,9 +557,73 @@ class Transcript(QWidget):
         """Re-render in the new colours when the palette changes (light/dark switch)."""
         super().changeEvent(event)
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
-            theme = theme_from_palette(self.palette())
-            if theme != self._renderer.theme:
-                self._rebuild(MarkdownRenderer(theme))
+            self._restyle()
+
+    def _theme(self) -> Theme:
+        return theme_from_palette(self.palette(), self.font().pointSizeF() * self._zoom / 100)
+
+    def _restyle(self) -> None:
+        """Draw again in the palette's colours and the zoomed size, if either changed."""
+        theme = self._theme()
+        if theme != self._renderer.theme:
+            self._fit_type(theme)
+            self._view.forget_icons()
+            self._rebuild(MarkdownRenderer(theme))
+
+    def _fit_type(self, theme: Theme | None = None) -> None:
+        """Size the document's own text and the reading column (~80 characters) to the theme."""
+        theme = theme or self._renderer.theme
+        font = QFont(self.font())
+        font.setPointSizeF(theme.font_pt)
+        self._view.document().setDefaultFont(font)
+        self._view.column = round(QFontMetricsF(font).averageCharWidth() * COLUMN_CHARS)
+        self._view.fit_column()
+
+    def _clear_document(self) -> None:
+        self._view.document().clear()
+        self._view.document().setUndoRedoEnabled(False)
+        self._view.forget_icons()
+        self._view.fit_column()
+
+    # -- action icons: shown on the message under the mouse or the keyboard, and the last one ----
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Follow the mouse over the view, to show the actions of the message under it."""
+        if watched is self._view.viewport():
+            if event.type() == QEvent.Type.MouseMove and isinstance(event, QMouseEvent):
+                position = self._view.cursorForPosition(event.position().toPoint()).position()
+                self._hovered = message_at(self._blocks, position, self._regions.first)
+                self._show_actions()
+            elif event.type() == QEvent.Type.Leave:
+                self._hovered = None
+                self._show_actions()
+        return super().eventFilter(watched, event)
+
+    def _on_cursor_moved(self) -> None:
+        cursor = self._view.textCursor()
+        self._show_actions()
+        if not cursor.hasSelection():
+            return
+        probe = QTextCursor(self._view.document())
+        probe.setPosition(max(cursor.position(), cursor.anchor()))  # the selection's last char
+        fmt = probe.charFormat()
+        if fmt.isAnchor() and fmt.toolTip() and self._links.read(fmt.anchorHref()):
+            # A keyboard user lands on an icon: say its name, and show it as the mouse would.
+            self._say(fmt.toolTip())
+            rect = self._view.cursorRect(cursor)
+            QToolTip.showText(self._view.viewport().mapToGlobal(rect.bottomLeft()), fmt.toolTip())
+
+    def _show_actions(self) -> None:
+        owners = {len(self._blocks) - 1} if self._blocks and self._live is None else set()
+        if self._hovered is not None:
+            owners.add(self._hovered)
+        if self._view.hasFocus() or self._view.textCursor().hasSelection():
+            focused = message_at(
+                self._blocks, self._view.textCursor().position(), self._regions.first
+            )
+            if focused is not None:
+                owners.add(focused)
+        self._view.show_actions_of(owners)
 
     def _rebuild(self, renderer: MarkdownRenderer) -> None:
         """Draw every message again with another renderer; a live message keeps streaming."""
@@ -552,7 +632,7 @@ class Transcript(QWidget):
         self._live = None
         self._finishing = None
         self._error = None
-        self._view.document().clear()
+        self._clear_document()
         if live is not None:
             del self._blocks[live.index :]
         with self._edit():
