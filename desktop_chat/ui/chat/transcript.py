@@ -28,7 +28,9 @@ from PySide6.QtGui import (
     QFont,
     QFontMetricsF,
     QGuiApplication,
+    QKeyEvent,
     QMouseEvent,
+    QResizeEvent,
     QTextCursor,
 )
 from PySide6.QtWidgets import QToolTip, QVBoxLayout, QWidget
@@ -37,6 +39,7 @@ from desktop_chat.session.tool_step import CallRecord
 from desktop_chat.ui.chat.block_writer import BlockWriter
 from desktop_chat.ui.chat.folding import SHOW_MORE, SHOWN_KEEP, SHOWN_MAX, ScrollAnchor
 from desktop_chat.ui.chat.frame_budget import FrameBudget
+from desktop_chat.ui.chat.jump_button import JumpButton
 from desktop_chat.ui.chat.live_message import LiveMessage
 from desktop_chat.ui.chat.markdown import MarkdownRenderer, RenderStats, Theme
 from desktop_chat.ui.chat.message_block import ActionLinks, MessageBlock
@@ -98,6 +101,9 @@ class Transcript(QWidget):
         self._copied_timer.timeout.connect(self._on_copied_shown)
         self._view.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         self._view.viewport().installEventFilter(self)
+        self._view.installEventFilter(self)
+        self._jump = JumpButton(self)
+        self._jump.clicked.connect(self.jump_to_latest)
         self._view.cursorPositionChanged.connect(self._on_cursor_moved)
         self._view.link_focused.connect(self._on_cursor_moved)
         self._hovered: int | None = None  # the message under the mouse
@@ -131,6 +137,32 @@ class Transcript(QWidget):
     def first_shown(self) -> int:
         """The index of the first message drawn; the ones before it are folded away."""
         return self._regions.first
+
+    @property
+    def jump_button(self) -> JumpButton:
+        """The "Jump to latest" button, shown while an answer streams below the reader."""
+        return self._jump
+
+    def jump_to_latest(self) -> None:
+        """Go to the end of the conversation and follow it again."""
+        self._end.following = True
+        bar = self._view.verticalScrollBar()
+        bar.setValue(bar.maximum())
+        self._update_jump()
+
+    def _update_jump(self) -> None:
+        bar = self._view.verticalScrollBar()
+        below = not self._end.following and bar.value() < bar.maximum() - EndFollower.SLACK
+        wanted = below and (self._live is not None or self._jump.isVisible())
+        if wanted != self._jump.isVisible():
+            self._jump.setVisible(wanted)
+            if wanted:
+                self._jump.place()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Keep the floating button in its place."""
+        super().resizeEvent(event)
+        self._jump.place()
 
     def show_earlier(self, count: int = SHOW_MORE) -> None:
         """Draw up to `count` folded messages above the first one drawn; the view stays put."""
@@ -434,6 +466,7 @@ class Transcript(QWidget):
         return ScrollAnchor.capture(self._view, starts, self._regions.first)
 
     def _on_scrolled(self, value: int) -> None:
+        self._update_jump()
         if value == 0 and self._regions.first > 0 and not self._end.following:
             QTimer.singleShot(0, self.show_earlier)  # not inside the scroll bar's own signal
 
@@ -482,6 +515,7 @@ class Transcript(QWidget):
             reading.restore(self._view, [b.start for b in self._blocks])
         if not self._edits:
             self._show_actions()
+            self._update_jump()
 
     # -- actions -------------------------------------------------------------------------------
 
@@ -588,7 +622,17 @@ class Transcript(QWidget):
     # -- action icons: shown on the message under the mouse or the keyboard, and the last one ----
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Follow the mouse over the view, to show the actions of the message under it."""
+        """Follow the mouse over the view, to show the actions of the message under it; End and
+        Ctrl+End in the view jump to the latest message and follow it."""
+        if watched is self._view and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            if event.key() == Qt.Key.Key_End and modifiers in (
+                Qt.KeyboardModifier.NoModifier,
+                Qt.KeyboardModifier.ControlModifier,
+            ):
+                self.jump_to_latest()
+                return True
         if watched is self._view.viewport():
             if event.type() == QEvent.Type.MouseMove and isinstance(event, QMouseEvent):
                 position = self._view.cursorForPosition(event.position().toPoint()).position()
