@@ -206,6 +206,7 @@ class MainWindow(QMainWindow):
         )
         self.top_bar.settings_requested.connect(self.open_settings)
         self.transcript.link_activated.connect(self._open_link)
+        self.transcript.example_chosen.connect(self._use_example)
         theme.scheme_changed.connect(self._on_scheme_changed)
         self._make_shortcuts()
         self._set_tab_order()
@@ -392,6 +393,11 @@ class MainWindow(QMainWindow):
         ]
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
+
+    def _use_example(self, prompt: str) -> None:
+        """Put an example prompt into the composer, to be read, changed and sent by the user."""
+        self.composer.set_text(prompt)
+        self.composer.editor.setFocus()
 
     def _apply_settings_to_widgets(self) -> None:
         settings = self.settings

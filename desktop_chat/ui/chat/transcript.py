@@ -47,6 +47,7 @@ from desktop_chat.ui.chat.message_html import error_html, header_html, role_name
 from desktop_chat.ui.chat.safe_browser import EndFollower, SafeBrowser, theme_from_palette
 from desktop_chat.ui.chat.transcript_menu import message_at, show_menu
 from desktop_chat.ui.chat.transcript_regions import Regions
+from desktop_chat.ui.chat.welcome import Welcome
 
 FRAME_MS = 16
 COPIED_MS = 1500  # how long a Copy link says "Copied"
@@ -65,6 +66,7 @@ class Transcript(QWidget):
     version_requested = Signal(int, int)  # message index, -1 for the previous version, 1 the next
     link_activated = Signal(QUrl)
     code_copied = Signal(str)
+    example_chosen = Signal(str)  # an example prompt of the empty conversation's welcome
 
     def __init__(self, parent: QWidget | None = None, *, frame_ms: int = FRAME_MS) -> None:
         super().__init__(parent)
@@ -104,6 +106,8 @@ class Transcript(QWidget):
         self._view.installEventFilter(self)
         self._jump = JumpButton(self)
         self._jump.clicked.connect(self.jump_to_latest)
+        self._welcome = Welcome(self)
+        self._welcome.example_chosen.connect(self.example_chosen)
         self._view.cursorPositionChanged.connect(self._on_cursor_moved)
         self._view.link_focused.connect(self._on_cursor_moved)
         self._hovered: int | None = None  # the message under the mouse
@@ -153,16 +157,29 @@ class Transcript(QWidget):
     def _update_jump(self) -> None:
         bar = self._view.verticalScrollBar()
         below = not self._end.following and bar.value() < bar.maximum() - EndFollower.SLACK
-        wanted = below and (self._live is not None or self._jump.isVisible())
-        if wanted != self._jump.isVisible():
+        wanted = below and (self._live is not None or not self._jump.isHidden())
+        if wanted == self._jump.isHidden():
             self._jump.setVisible(wanted)
             if wanted:
                 self._jump.place()
 
+    @property
+    def welcome(self) -> Welcome:
+        """What an empty conversation shows in place of a blank page."""
+        return self._welcome
+
+    def _update_welcome(self) -> None:
+        empty = not self._blocks and self._live is None
+        if empty == self._welcome.isHidden():
+            self._welcome.setVisible(empty)
+            if empty:
+                self._welcome.setGeometry(self._view.geometry())
+
     def resizeEvent(self, event: QResizeEvent) -> None:
-        """Keep the floating button in its place."""
+        """Keep the floating button and the welcome in their places."""
         super().resizeEvent(event)
         self._jump.place()
+        self._welcome.setGeometry(self._view.geometry())
 
     def show_earlier(self, count: int = SHOW_MORE) -> None:
         """Draw up to `count` folded messages above the first one drawn; the view stays put."""
@@ -182,6 +199,8 @@ class Transcript(QWidget):
         self._regions.clear()
         self._clear_document()
         self._end.following = True
+        self._update_jump()
+        self._update_welcome()
 
     def add_message(
         self,
@@ -516,6 +535,7 @@ class Transcript(QWidget):
         if not self._edits:
             self._show_actions()
             self._update_jump()
+            self._update_welcome()
 
     # -- actions -------------------------------------------------------------------------------
 
