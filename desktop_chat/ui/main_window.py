@@ -207,6 +207,9 @@ class MainWindow(QMainWindow):
         self.top_bar.settings_requested.connect(self.open_settings)
         self.transcript.link_activated.connect(self._open_link)
         self.transcript.example_chosen.connect(self._use_example)
+        self.transcript.zoom_changed.connect(
+            lambda percent: self.update_settings(self.settings.with_option("ui.text_zoom", percent))
+        )
         theme.scheme_changed.connect(self._on_scheme_changed)
         self._make_shortcuts()
         self._set_tab_order()
@@ -405,6 +408,7 @@ class MainWindow(QMainWindow):
         if resolve(settings.ui.language) != current_language():
             apply_language(settings.ui.language)
         self.composer.set_ctrl_enter_sends(settings.ui.send_with_ctrl_enter)
+        self.transcript.set_zoom(settings.ui.text_zoom)
         self.top_bar.set_presets(settings.presets)
         self.target.show_settings()
 

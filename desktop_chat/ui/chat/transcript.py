@@ -26,15 +26,19 @@ from PySide6.QtGui import (
     QAccessible,
     QAccessibleAnnouncementEvent,
     QFont,
+    QFontInfo,
     QFontMetricsF,
     QGuiApplication,
     QKeyEvent,
+    QKeySequence,
     QMouseEvent,
     QResizeEvent,
+    QShortcut,
     QTextCursor,
 )
 from PySide6.QtWidgets import QToolTip, QVBoxLayout, QWidget
 
+from desktop_chat.i18n import _
 from desktop_chat.session.tool_step import CallRecord
 from desktop_chat.ui.chat.block_writer import BlockWriter
 from desktop_chat.ui.chat.folding import SHOW_MORE, SHOWN_KEEP, SHOWN_MAX, ScrollAnchor
@@ -52,6 +56,7 @@ from desktop_chat.ui.chat.welcome import Welcome
 FRAME_MS = 16
 COPIED_MS = 1500  # how long a Copy link says "Copied"
 COLUMN_CHARS = 80  # the reading column, in average characters of the body font
+ZOOM_STEPS = (50, 67, 75, 80, 90, 100, 110, 125, 150, 175, 200, 250, 300)  # percent, as browsers
 
 
 class Transcript(QWidget):
@@ -67,6 +72,7 @@ class Transcript(QWidget):
     link_activated = Signal(QUrl)
     code_copied = Signal(str)
     example_chosen = Signal(str)  # an example prompt of the empty conversation's welcome
+    zoom_changed = Signal(int)  # the text size, in percent, changed by the user
 
     def __init__(self, parent: QWidget | None = None, *, frame_ms: int = FRAME_MS) -> None:
         super().__init__(parent)
@@ -108,6 +114,9 @@ class Transcript(QWidget):
         self._jump.clicked.connect(self.jump_to_latest)
         self._welcome = Welcome(self)
         self._welcome.example_chosen.connect(self.example_chosen)
+        for keys, step in (("Ctrl+=", 1), ("Ctrl++", 1), ("Ctrl+-", -1), ("Ctrl+0", 0)):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.activated.connect(lambda step=step: self._zoom_by(step))
         self._view.cursorPositionChanged.connect(self._on_cursor_moved)
         self._view.link_focused.connect(self._on_cursor_moved)
         self._hovered: int | None = None  # the message under the mouse
@@ -162,6 +171,31 @@ class Transcript(QWidget):
             self._jump.setVisible(wanted)
             if wanted:
                 self._jump.place()
+
+    @property
+    def zoom(self) -> int:
+        """The size of the transcript's text, in percent of the app font."""
+        return self._zoom
+
+    def set_zoom(self, percent: int) -> None:
+        """Draw the text at `percent` (50..300) of the app font; code and headings follow."""
+        percent = max(ZOOM_STEPS[0], min(ZOOM_STEPS[-1], percent))
+        if percent != self._zoom:
+            self._zoom = percent
+            self._restyle()
+
+    def _zoom_by(self, step: int) -> None:
+        """One step larger (1) or smaller (-1) on ZOOM_STEPS, or back to 100 % (0)."""
+        if step == 0:
+            wanted = 100
+        elif step > 0:
+            wanted = next((z for z in ZOOM_STEPS if z > self._zoom), ZOOM_STEPS[-1])
+        else:
+            wanted = next((z for z in reversed(ZOOM_STEPS) if z < self._zoom), ZOOM_STEPS[0])
+        if wanted != self._zoom:
+            self.set_zoom(wanted)
+            self.zoom_changed.emit(wanted)
+        self._say(_("Text size {percent} %").format(percent=self._zoom))
 
     @property
     def welcome(self) -> Welcome:
@@ -614,7 +648,8 @@ class Transcript(QWidget):
             self._restyle()
 
     def _theme(self) -> Theme:
-        return theme_from_palette(self.palette(), self.font().pointSizeF() * self._zoom / 100)
+        base = QFontInfo(self.font()).pointSizeF()  # also when the font is set in pixels
+        return theme_from_palette(self.palette(), base * self._zoom / 100)
 
     def _restyle(self) -> None:
         """Draw again in the palette's colours and the zoomed size, if either changed."""
