@@ -52,6 +52,7 @@ from desktop_chat.ui.chat.safe_browser import EndFollower, SafeBrowser, theme_fr
 from desktop_chat.ui.chat.transcript_menu import message_at, show_menu
 from desktop_chat.ui.chat.transcript_regions import Regions
 from desktop_chat.ui.chat.welcome import Welcome
+from desktop_chat.ui.language import is_language_change
 
 FRAME_MS = 16
 COPIED_MS = 1500  # how long a Copy link says "Copied"
@@ -76,9 +77,7 @@ class Transcript(QWidget):
 
     def __init__(self, parent: QWidget | None = None, *, frame_ms: int = FRAME_MS) -> None:
         super().__init__(parent)
-        self.setAccessibleName("Conversation transcript")
         self._view = SafeBrowser(self)
-        self._view.setAccessibleName("Conversation")
         self._view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self._view.customContextMenuRequested.connect(self._on_context_menu_requested)
         self._view.anchorClicked.connect(self._on_anchor_clicked)
@@ -120,6 +119,7 @@ class Transcript(QWidget):
         self._view.cursorPositionChanged.connect(self._on_cursor_moved)
         self._view.link_focused.connect(self._on_cursor_moved)
         self._hovered: int | None = None  # the message under the mouse
+        self._retranslate()
 
     # -- public API ----------------------------------------------------------------------------
 
@@ -397,7 +397,7 @@ class Transcript(QWidget):
             with self._edit():
                 self._drop_error()
                 self._append_error(message)
-        self._say(f"Error: {message}")
+        self._say(_("Error: {message}").format(message=message))
 
     def scroll_to(self, index: int) -> None:
         """Bring message `index` into view at the top, drawing folded messages as needed."""
@@ -499,7 +499,8 @@ class Transcript(QWidget):
         if self._blocks and self._blocks[-1].error:
             # Its Retry would answer the new message instead: keep the failure as a quiet line.
             last = self._blocks[-1]
-            last.status, last.error = f"⚠ No answer — {last.error}", ""
+            last.status = _("⚠ No answer — {error}").format(error=last.error)
+            last.error = ""
             self._regions.redraw(len(self._blocks) - 1)
         if self._blocks and (self._blocks[-1].regenerate or self._blocks[-1].resumable):
             self._blocks[-1].regenerate = self._blocks[-1].resumable = False
@@ -642,10 +643,19 @@ class Transcript(QWidget):
     # -- theme and accessibility ---------------------------------------------------------------
 
     def changeEvent(self, event: QEvent) -> None:
-        """Re-render in the new colours when the palette changes (light/dark switch)."""
+        """Re-render in the new colours when the palette changes (light/dark switch), and the
+        drawn messages' role marks and actions in the new language when that changes."""
         super().changeEvent(event)
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             self._restyle()
+        elif is_language_change(event):
+            self._retranslate()
+            if self._blocks:
+                self._rebuild(self._renderer)  # only what is drawn; folded ones wait
+
+    def _retranslate(self) -> None:
+        self.setAccessibleName(_("Conversation transcript"))
+        self._view.setAccessibleName(_("Conversation"))
 
     def _theme(self) -> Theme:
         base = QFontInfo(self.font()).pointSizeF()  # also when the font is set in pixels
@@ -752,7 +762,12 @@ class Transcript(QWidget):
         summary = " ".join(block.text.split())
         if len(summary) > 160:
             summary = summary[:160] + "…"
-        self._say(f"{role_name(block.role)} finished: {summary}" if summary else "Answer finished")
+        if summary:
+            self._say(
+                _("{role} finished: {summary}").format(role=role_name(block.role), summary=summary)
+            )
+        else:
+            self._say(_("Answer finished"))
 
     def _say(self, text: str) -> None:
         """Tell assistive technology; cheap when none is listening."""
