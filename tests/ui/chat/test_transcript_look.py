@@ -93,9 +93,10 @@ def test_code_has_a_header_and_long_lines_scroll_the_view(view: Transcript) -> N
     view.add_message("assistant", "```python\nx = 1  # " + "long " * 80 + "\n```")
     header = cursor_at(view, "python").block()
     assert "Copy code" in header.text()
-    assert header.blockFormat().background().color() != view.palette().color(
-        QPalette.ColorRole.Base
-    )
+    assert header.blockFormat().background().style() != Qt.BrushStyle.NoBrush
+    icon = QTextCursor(header)
+    icon.setPosition(header.text().index("\ufffc") + header.position() + 1)
+    assert icon.charFormat().toImageFormat().name() == "dc-icon:copy@12"
     code = cursor_at(view, "x = 1").block()
     assert code.blockFormat().nonBreakableLines()
     assert code.layout().lineCount() == 1
