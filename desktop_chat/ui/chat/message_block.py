@@ -106,7 +106,7 @@ def message_html(
 
         parts.append(tool_calls_html(block.calls, block.notice, theme, toggle))
     elif block.role == "user":
-        parts.append(user_html(block.text, theme))
+        parts.append(user_html(block.text))
     elif block.role != "assistant":
         parts.append(plain_html(block.text, theme, mono=block.role == "tool"))
     else:

@@ -23,6 +23,7 @@ STATUS_TEXT = {
     "interrupted": N_("⚠ Interrupted — this answer is incomplete"),
 }
 ICON_PX = 16  # action icons, at 100 % scaling
+SURFACE_PADDING = 12  # of a user's turn; with no border, what marks it for SafeBrowser to paint
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +65,14 @@ def plain_html(value: str, theme: Theme, *, mono: bool = False) -> str:
     )
 
 
-def user_html(value: str, theme: Theme) -> str:
-    """Return the user's turn: their text as typed, on a tinted surface."""
+def user_html(value: str) -> str:
+    """Return the user's turn: their text as typed, in a box the view paints as a rounded,
+    tinted surface (SafeBrowser.paintEvent)."""
     body = text(value).replace("\n", "<br />")
     return (
-        '<table width="100%" border="0" cellspacing="0" cellpadding="12"'
+        f'<table width="100%" border="0" cellspacing="0" cellpadding="{SURFACE_PADDING}"'
         ' style="margin-top:0px; margin-bottom:4px;">'
-        f'<tr><td style="background-color:{theme.tint};">'
+        "<tr><td>"
         f'<p style="margin-top:0px; margin-bottom:0px; white-space:pre-wrap; line-height:145%;">'
         f"{body}</p>"
         "</td></tr></table>"

@@ -17,10 +17,12 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from PySide6.QtCore import QPoint, QSize, QUrl, Signal
+from PySide6.QtCore import QPoint, QRectF, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QColor,
     QFontDatabase,
+    QPainter,
+    QPaintEvent,
     QPalette,
     QPixmap,
     QResizeEvent,
@@ -30,10 +32,12 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QScrollBar, QTextBrowser, QWidget
 
 from desktop_chat.ui.chat.markdown import ICON_SCHEME, Theme
+from desktop_chat.ui.chat.message_html import SURFACE_PADDING
 from desktop_chat.ui.icons import NAMES, icon
 
 _ICON_KEY = re.compile(r"([a-z0-9-]+)@(\d{1,2})(?:/(\d+))?")
 MARGIN = 16  # the least space beside the reading column, in pixels
+RADIUS = 6  # of a surface's corners
 
 
 class SafeBrowser(QTextBrowser):
@@ -128,6 +132,36 @@ class SafeBrowser(QTextBrowser):
         if moved and self.textCursor().hasSelection():
             self.link_focused.emit()
         return moved
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """Paint the rounded surfaces under the text, then the text.
+
+        Qt's rich text draws a cell's background square; a user's turn (a table without a
+        border and with SURFACE_PADDING, message_html.user_html) has none, and is given its
+        rounded, tinted surface here. Only the top-level tables are looked at.
+        """
+        painter = QPainter(self.viewport())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(self.palette().color(QPalette.ColorRole.AlternateBase))
+        layout = self.document().documentLayout()
+        dx = -self.horizontalScrollBar().value()
+        dy = -self.verticalScrollBar().value()
+        exposed = QRectF(event.rect()).translated(-dx, -dy)
+        for frame in self.document().rootFrame().childFrames():
+            fmt = frame.frameFormat()
+            if not fmt.isTableFormat():
+                continue
+            table = fmt.toTableFormat()
+            if table.border() or table.cellPadding() != SURFACE_PADDING:
+                continue
+            # A table's frameBoundingRect comes back moved by its cell padding (as measured
+            # with Qt 6.11's layout); move it back.
+            rect = layout.frameBoundingRect(frame).translated(-SURFACE_PADDING, -SURFACE_PADDING)
+            if rect.intersects(exposed):
+                painter.drawRoundedRect(rect.translated(dx, dy), RADIUS, RADIUS)
+        painter.end()
+        super().paintEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Keep the reading column centred as the view's width changes."""

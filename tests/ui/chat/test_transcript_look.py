@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QPoint, Qt, QUrl
 from PySide6.QtGui import QImage, QPalette, QTextCursor, QTextDocument
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -47,10 +47,17 @@ def icon_visible(view: Transcript, key: str) -> bool:
 def test_the_user_turn_is_tinted_and_the_column_centred(view: Transcript) -> None:
     view.add_message("user", "a question")
     view.add_message("assistant", "an answer")
-    table = cursor_at(view, "a question").currentTable()
-    assert table is not None
-    cell = table.cellAt(0, 0).format().background().color()
-    assert cell == view.palette().color(QPalette.ColorRole.AlternateBase)
+    question = cursor_at(view, "a question")
+    assert question.currentTable() is not None
+    tint = view.palette().color(QPalette.ColorRole.AlternateBase)
+    assert tint != view.palette().color(QPalette.ColorRole.Base)
+    shown = view.view.viewport().grab().toImage()
+    start = QTextCursor(question)
+    start.setPosition(question.selectionStart())
+    text_at = view.view.cursorRect(start)
+    assert shown.pixelColor(text_at.left() - 6, text_at.center().y()) == tint  # the surface
+    corner = text_at.topLeft() - QPoint(12, 12)  # inside its padding
+    assert shown.pixelColor(corner) != tint  # rounded off
     assert cursor_at(view, "an answer").currentTable() is None  # the answer is full width
     root = view.view.document().rootFrame().frameFormat()
     assert root.leftMargin() == root.rightMargin() > 300  # about 80 characters, centred
