@@ -6,7 +6,8 @@ takes them there, after which the view follows the end again.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QToolButton, QWidget
 
 from desktop_chat.i18n import _
@@ -17,10 +18,17 @@ MARGIN = 16  # from the bottom of the view, in pixels
 
 
 class JumpButton(QToolButton):
-    """A small rounded button with an arrow, kept at the bottom centre of its parent."""
+    """A small rounded button with an arrow, kept at the bottom centre of its parent.
 
-    def __init__(self, parent: QWidget) -> None:
+    `requested` is emitted by a click, and by End or Ctrl+End in the `view` it floats over.
+    """
+
+    requested = Signal()
+
+    def __init__(self, parent: QWidget, view: QWidget) -> None:
         super().__init__(parent)
+        self.clicked.connect(self.requested)
+        view.installEventFilter(self)
         self.setObjectName("jumpToLatest")
         self.setIcon(icon("arrow-down"))
         self.setIconSize(QSize(16, 16))
@@ -46,6 +54,18 @@ class JumpButton(QToolButton):
         y = parent.height() - self.height() - MARGIN
         self.move(max(0, x), max(0, y))
         self.raise_()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Take End and Ctrl+End in the view: the end is where the latest text is."""
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            if event.key() == Qt.Key.Key_End and modifiers in (
+                Qt.KeyboardModifier.NoModifier,
+                Qt.KeyboardModifier.ControlModifier,
+            ):
+                self.requested.emit()
+                return True
+        return super().eventFilter(watched, event)
 
     def changeEvent(self, event: QEvent) -> None:
         if is_language_change(event):

@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAccessible,
     QAccessibleAnnouncementEvent,
@@ -29,17 +29,15 @@ from PySide6.QtGui import (
     QFontInfo,
     QFontMetricsF,
     QGuiApplication,
-    QKeyEvent,
     QKeySequence,
-    QMouseEvent,
     QResizeEvent,
     QShortcut,
-    QTextCursor,
 )
-from PySide6.QtWidgets import QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from desktop_chat.i18n import _
 from desktop_chat.session.tool_step import CallRecord
+from desktop_chat.ui.chat.action_focus import ActionFocus
 from desktop_chat.ui.chat.block_writer import BlockWriter
 from desktop_chat.ui.chat.folding import SHOW_MORE, SHOWN_KEEP, SHOWN_MAX, ScrollAnchor
 from desktop_chat.ui.chat.frame_budget import FrameBudget
@@ -49,6 +47,7 @@ from desktop_chat.ui.chat.markdown import MarkdownRenderer, RenderStats, Theme
 from desktop_chat.ui.chat.message_block import ActionLinks, MessageBlock
 from desktop_chat.ui.chat.message_html import error_html, header_html, role_name, status_html
 from desktop_chat.ui.chat.safe_browser import EndFollower, SafeBrowser, theme_from_palette
+from desktop_chat.ui.chat.text_zoom import clamp_zoom, zoom_step
 from desktop_chat.ui.chat.transcript_menu import message_at, show_menu
 from desktop_chat.ui.chat.transcript_regions import Regions
 from desktop_chat.ui.chat.welcome import Welcome
@@ -57,7 +56,6 @@ from desktop_chat.ui.language import is_language_change
 FRAME_MS = 16
 COPIED_MS = 1500  # how long a Copy link says "Copied"
 COLUMN_CHARS = 80  # the reading column, in average characters of the body font
-ZOOM_STEPS = (50, 67, 75, 80, 90, 100, 110, 125, 150, 175, 200, 250, 300)  # percent, as browsers
 
 
 class Transcript(QWidget):
@@ -107,18 +105,20 @@ class Transcript(QWidget):
         self._copied_timer.setSingleShot(True)
         self._copied_timer.timeout.connect(self._on_copied_shown)
         self._view.verticalScrollBar().valueChanged.connect(self._on_scrolled)
-        self._view.viewport().installEventFilter(self)
-        self._view.installEventFilter(self)
-        self._jump = JumpButton(self)
-        self._jump.clicked.connect(self.jump_to_latest)
+        self._jump = JumpButton(self, self._view)
+        self._jump.requested.connect(self.jump_to_latest)
         self._welcome = Welcome(self)
         self._welcome.example_chosen.connect(self.example_chosen)
         for keys, step in (("Ctrl+=", 1), ("Ctrl++", 1), ("Ctrl+-", -1), ("Ctrl+0", 0)):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.activated.connect(lambda step=step: self._zoom_by(step))
-        self._view.cursorPositionChanged.connect(self._on_cursor_moved)
-        self._view.link_focused.connect(self._on_cursor_moved)
-        self._hovered: int | None = None  # the message under the mouse
+        self._actions = ActionFocus(
+            self._view,
+            lambda position: message_at(self._blocks, position, self._regions.first),
+            lambda: len(self._blocks) - 1 if self._blocks and self._live is None else None,
+            lambda href: self._links.read(href) is not None,
+            self._say,
+        )
         self._retranslate()
 
     # -- public API ----------------------------------------------------------------------------
@@ -179,19 +179,13 @@ class Transcript(QWidget):
 
     def set_zoom(self, percent: int) -> None:
         """Draw the text at `percent` (50..300) of the app font; code and headings follow."""
-        percent = max(ZOOM_STEPS[0], min(ZOOM_STEPS[-1], percent))
+        percent = clamp_zoom(percent)
         if percent != self._zoom:
             self._zoom = percent
             self._restyle()
 
     def _zoom_by(self, step: int) -> None:
-        """One step larger (1) or smaller (-1) on ZOOM_STEPS, or back to 100 % (0)."""
-        if step == 0:
-            wanted = 100
-        elif step > 0:
-            wanted = next((z for z in ZOOM_STEPS if z > self._zoom), ZOOM_STEPS[-1])
-        else:
-            wanted = next((z for z in reversed(ZOOM_STEPS) if z < self._zoom), ZOOM_STEPS[0])
+        wanted = zoom_step(self._zoom, step)
         if wanted != self._zoom:
             self.set_zoom(wanted)
             self.zoom_changed.emit(wanted)
@@ -568,7 +562,7 @@ class Transcript(QWidget):
             reading, self._reading = self._reading, None
             reading.restore(self._view, [b.start for b in self._blocks])
         if not self._edits:
-            self._show_actions()
+            self._actions.update()
             self._update_jump()
             self._update_welcome()
 
@@ -683,56 +677,6 @@ class Transcript(QWidget):
         self._view.document().setUndoRedoEnabled(False)
         self._view.forget_icons()
         self._view.fit_column()
-
-    # -- action icons: shown on the message under the mouse or the keyboard, and the last one ----
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Follow the mouse over the view, to show the actions of the message under it; End and
-        Ctrl+End in the view jump to the latest message and follow it."""
-        if watched is self._view and event.type() == QEvent.Type.KeyPress:
-            assert isinstance(event, QKeyEvent)
-            modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-            if event.key() == Qt.Key.Key_End and modifiers in (
-                Qt.KeyboardModifier.NoModifier,
-                Qt.KeyboardModifier.ControlModifier,
-            ):
-                self.jump_to_latest()
-                return True
-        if watched is self._view.viewport():
-            if event.type() == QEvent.Type.MouseMove and isinstance(event, QMouseEvent):
-                position = self._view.cursorForPosition(event.position().toPoint()).position()
-                self._hovered = message_at(self._blocks, position, self._regions.first)
-                self._show_actions()
-            elif event.type() == QEvent.Type.Leave:
-                self._hovered = None
-                self._show_actions()
-        return super().eventFilter(watched, event)
-
-    def _on_cursor_moved(self) -> None:
-        cursor = self._view.textCursor()
-        self._show_actions()
-        if not cursor.hasSelection():
-            return
-        probe = QTextCursor(self._view.document())
-        probe.setPosition(max(cursor.position(), cursor.anchor()))  # the selection's last char
-        fmt = probe.charFormat()
-        if fmt.isAnchor() and fmt.toolTip() and self._links.read(fmt.anchorHref()):
-            # A keyboard user lands on an icon: say its name, and show it as the mouse would.
-            self._say(fmt.toolTip())
-            rect = self._view.cursorRect(cursor)
-            QToolTip.showText(self._view.viewport().mapToGlobal(rect.bottomLeft()), fmt.toolTip())
-
-    def _show_actions(self) -> None:
-        owners = {len(self._blocks) - 1} if self._blocks and self._live is None else set()
-        if self._hovered is not None:
-            owners.add(self._hovered)
-        if self._view.hasFocus() or self._view.textCursor().hasSelection():
-            focused = message_at(
-                self._blocks, self._view.textCursor().position(), self._regions.first
-            )
-            if focused is not None:
-                owners.add(focused)
-        self._view.show_actions_of(owners)
 
     def _rebuild(self, renderer: MarkdownRenderer) -> None:
         """Draw every message again with another renderer; a live message keeps streaming."""
