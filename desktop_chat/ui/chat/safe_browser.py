@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from PySide6.QtCore import QPoint, QRectF, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QColor,
     QFontDatabase,
@@ -28,6 +28,7 @@ from PySide6.QtGui import (
     QResizeEvent,
     QTextCursor,
     QTextDocument,
+    QTextTable,
 )
 from PySide6.QtWidgets import QScrollBar, QTextBrowser, QWidget
 
@@ -61,6 +62,8 @@ class SafeBrowser(QTextBrowser):
         self.column = 0  # the reading column's width in pixels; 0: the whole view
         self._shown: set[int] = set()  # messages whose action icons show
         self._icons: dict[int, set[str]] = {}  # message -> icon keys its action line drew
+        # The surfaces (user turns) between two heights of the document; set by the transcript.
+        self.surfaces: Callable[[float, float], list[QTextTable]] | None = None
 
     def loadResource(self, type: int, name: QUrl | str, /) -> object:
         """Refuse every resource but our own icons: no images, no files, no network."""
@@ -138,30 +141,35 @@ class SafeBrowser(QTextBrowser):
 
         Qt's rich text draws a cell's background square; a user's turn (a table without a
         border and with SURFACE_PADDING, message_html.user_html) has none, and is given its
-        rounded, tinted surface here. Only the top-level tables are looked at.
+        rounded, tinted surface here. `surfaces(top, bottom)` names the tables between two
+        heights of the document (the transcript knows where its messages are), so a paint
+        costs what is on screen, not what the document holds.
         """
+        if self.surfaces is not None:
+            self._paint_surfaces(event.rect())
+        super().paintEvent(event)
+
+    def _paint_surfaces(self, exposed: QRect) -> None:
+        dx = -self.horizontalScrollBar().value()
+        dy = -self.verticalScrollBar().value()
+        assert self.surfaces is not None
+        tables = self.surfaces(exposed.top() - dy, exposed.bottom() - dy)
+        if not tables:
+            return
         painter = QPainter(self.viewport())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(self.palette().color(QPalette.ColorRole.AlternateBase))
         layout = self.document().documentLayout()
-        dx = -self.horizontalScrollBar().value()
-        dy = -self.verticalScrollBar().value()
-        exposed = QRectF(event.rect()).translated(-dx, -dy)
-        for frame in self.document().rootFrame().childFrames():
-            fmt = frame.frameFormat()
-            if not fmt.isTableFormat():
-                continue
-            table = fmt.toTableFormat()
-            if table.border() or table.cellPadding() != SURFACE_PADDING:
+        for table in tables:
+            fmt = table.format()
+            if fmt.border() or fmt.cellPadding() != SURFACE_PADDING:
                 continue
             # A table's frameBoundingRect comes back moved by its cell padding (as measured
             # with Qt 6.11's layout); move it back.
-            rect = layout.frameBoundingRect(frame).translated(-SURFACE_PADDING, -SURFACE_PADDING)
-            if rect.intersects(exposed):
-                painter.drawRoundedRect(rect.translated(dx, dy), RADIUS, RADIUS)
+            rect = layout.frameBoundingRect(table).translated(-SURFACE_PADDING, -SURFACE_PADDING)
+            painter.drawRoundedRect(rect.translated(dx, dy), RADIUS, RADIUS)
         painter.end()
-        super().paintEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Keep the reading column centred as the view's width changes."""

@@ -32,6 +32,8 @@ from PySide6.QtGui import (
     QKeySequence,
     QResizeEvent,
     QShortcut,
+    QTextCursor,
+    QTextTable,
 )
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -119,6 +121,7 @@ class Transcript(QWidget):
             lambda href: self._links.read(href) is not None,
             self._say,
         )
+        self._view.surfaces = self._user_turns
         self._retranslate()
 
     # -- public API ----------------------------------------------------------------------------
@@ -660,8 +663,7 @@ class Transcript(QWidget):
         theme = self._theme()
         if theme != self._renderer.theme:
             self._fit_type(theme)
-            self._view.forget_icons()
-            self._rebuild(MarkdownRenderer(theme))
+            self._rebuild(MarkdownRenderer(theme))  # the icons too, in the new colours
 
     def _fit_type(self, theme: Theme | None = None) -> None:
         """Size the document's own text and the reading column (~80 characters) to the theme."""
@@ -671,6 +673,41 @@ class Transcript(QWidget):
         self._view.document().setDefaultFont(font)
         self._view.column = round(QFontMetricsF(font).averageCharWidth() * COLUMN_CHARS)
         self._view.fit_column()
+
+    def _user_turns(self, top: float, bottom: float) -> list[QTextTable]:
+        """The tables of the user turns drawn between two heights of the document.
+
+        Messages are found by bisecting on their tops: a hit test from a point walks the whole
+        document (about 1 ms a call in a long conversation), a block's rect does not.
+        """
+        document = self._view.document()
+        layout = document.documentLayout()
+        drawn = self._blocks[self._regions.first :]
+
+        def top_of(block: MessageBlock) -> float:
+            return layout.blockBoundingRect(document.findBlock(block.start + 1)).top()
+
+        low, high = 0, len(drawn)
+        while low < high:  # the first message starting below `top`
+            middle = (low + high) // 2
+            if top_of(drawn[middle]) <= top:
+                low = middle + 1
+            else:
+                high = middle
+        tables = []
+        for block in drawn[max(0, low - 1) :]:
+            if top_of(block) > bottom:
+                break
+            if block.role != "user":
+                continue
+            text_block = document.findBlock(block.start + 1)
+            while text_block.isValid() and text_block.position() < block.actions:
+                table = QTextCursor(text_block).currentTable()
+                if table is not None:
+                    tables.append(table)
+                    break
+                text_block = text_block.next()
+        return tables
 
     def _clear_document(self) -> None:
         self._view.document().clear()
