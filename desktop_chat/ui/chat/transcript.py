@@ -37,7 +37,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from desktop_chat.i18n import _
+from desktop_chat.i18n import _, current_language
 from desktop_chat.session.tool_step import CallRecord
 from desktop_chat.ui.chat.action_focus import ActionFocus
 from desktop_chat.ui.chat.block_writer import BlockWriter
@@ -122,6 +122,7 @@ class Transcript(QWidget):
             self._say,
         )
         self._view.surfaces = self._user_turns
+        self._language = current_language()  # the one the drawn messages are in
         self._retranslate()
 
     # -- public API ----------------------------------------------------------------------------
@@ -645,7 +646,8 @@ class Transcript(QWidget):
         super().changeEvent(event)
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             self._restyle()
-        elif is_language_change(event):
+        elif is_language_change(event) and current_language() != self._language:
+            self._language = current_language()
             self._retranslate()
             if self._blocks:
                 self._rebuild(self._renderer)  # only what is drawn; folded ones wait
@@ -723,12 +725,13 @@ class Transcript(QWidget):
         self._finishing = None
         self._error = None
         self._clear_document()
+        versions = self._blocks[live.index].versions if live is not None else (1, 1)
         if live is not None:
             del self._blocks[live.index :]
         with self._edit():
             self._regions.draw_from(min(self._regions.first, len(self._blocks)))
             if live is not None:
-                self.begin_assistant()
+                self.begin_assistant(versions)
                 assert self._live is not None
                 self._live.reasoning_open = live.reasoning_open
                 self._live.set_notice(live.notice)
