@@ -255,6 +255,12 @@ class Ui:
         default=False,
         metadata=_meta("Ask the release feed for a newer version once after start (one GET)"),
     )
+    text_zoom: int = field(
+        default=100,
+        metadata=_meta(
+            "Size of the conversation's text, in percent (Ctrl+= / Ctrl+- / Ctrl+0)", lo=50, hi=300
+        ),
+    )
 
 
 _BOOL_WORDS = {"true": True, "yes": True, "on": True, "1": True}

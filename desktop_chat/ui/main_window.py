@@ -221,6 +221,10 @@ class MainWindow(QMainWindow):
         )
         self.top_bar.settings_requested.connect(self.open_settings)
         self.transcript.link_activated.connect(self._open_link)
+        self.transcript.example_chosen.connect(self._use_example)
+        self.transcript.zoom_changed.connect(
+            lambda percent: self.update_settings(self.settings.with_option("ui.text_zoom", percent))
+        )
         theme.scheme_changed.connect(self._on_scheme_changed)
         self._make_shortcuts()
         self._set_tab_order()
@@ -403,12 +407,18 @@ class MainWindow(QMainWindow):
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
 
+    def _use_example(self, prompt: str) -> None:
+        """Put an example prompt into the composer, to be read, changed and sent by the user."""
+        self.composer.set_text(prompt)
+        self.composer.editor.setFocus()
+
     def _apply_settings_to_widgets(self) -> None:
         settings = self.settings
         self.theme.set_choice(settings.ui.theme)
         if resolve(settings.ui.language) != current_language():
             apply_language(settings.ui.language)
         self.composer.set_ctrl_enter_sends(settings.ui.send_with_ctrl_enter)
+        self.transcript.set_zoom(settings.ui.text_zoom)
         self.top_bar.set_presets(settings.presets)
         self.target.show_settings()
 

@@ -70,6 +70,7 @@ def full_settings() -> Settings:
         "ui.language": "zh_CN",
         "ui.send_with_ctrl_enter": True,
         "ui.check_for_updates": True,
+        "ui.text_zoom": 150,
     }
     assert set(values) == set(OPTIONS)
     for key, value in values.items():
@@ -150,6 +151,7 @@ def test_options_come_from_the_dataclass_declarations() -> None:
         ("network.total_timeout", "120", 120.0),
         ("network.verify_tls", "off", False),
         ("ui.send_with_ctrl_enter", "Yes", True),
+        ("ui.text_zoom", "125", 125),
         ("ui.theme", "dark", "dark"),
         ("ui.theme", "high-contrast", "high-contrast"),
         ("theme", "light", "light"),  # a bare name works when unambiguous
@@ -167,6 +169,7 @@ def test_option_parses_command_line_text(key: str, text: str, expected: object) 
     [
         ("network.max_retries", "three", "an integer"),
         ("network.max_retries", "99", "0..20"),
+        ("ui.text_zoom", "400", "50..300"),
         ("network.max_retries", "1.5", "an integer"),
         ("network.connect_timeout", "0", "0.1..600"),
         ("network.read_timeout", "nan", "a number"),

@@ -24,8 +24,11 @@ def drain(qtbot: QtBot, view: Transcript) -> None:
 
 
 def anchors(view: Transcript) -> list[tuple[str, str, int]]:
-    """Return (text, href, position) of every link in the document."""
-    found = []
+    """Return (label, href, position) of every link in the document.
+
+    An icon link's label is its tooltip; an icon beside a text in one link adds nothing to it.
+    """
+    found: list[tuple[str, str, int]] = []
     block = view.view.document().begin()
     while block.isValid():
         it = block.begin()
@@ -33,7 +36,15 @@ def anchors(view: Transcript) -> list[tuple[str, str, int]]:
             fragment = it.fragment()
             fmt = fragment.charFormat()
             if fmt.isAnchor():
-                found.append((fragment.text(), fmt.anchorHref(), fragment.position()))
+                label = fragment.text().replace("\ufffc", "").strip("\xa0 ")
+                href = fmt.anchorHref()
+                if found and found[-1][1] == href and found[-1][2] + 2 >= fragment.position():
+                    if label and found[-1][0] == fmt.toolTip():
+                        found[-1] = (label, href, found[-1][2])
+                elif label:
+                    found.append((label, href, fragment.position()))
+                else:
+                    found.append((fmt.toolTip(), href, fragment.position()))
             it += 1
         block = block.next()
     return found
@@ -55,3 +66,13 @@ def stream(qtbot: QtBot, view: Transcript, pieces: Sequence[str]) -> None:
     for piece in pieces:
         view.append_text(piece)
         QApplication.processEvents()
+
+
+def action_line(view: Transcript) -> str:
+    """The last line of the document as read: its text, its icon links by their names."""
+    last = view.view.document().lastBlock()
+    while last.isValid() and not last.text().strip():
+        last = last.previous()
+    labels = [t for t, _, p in anchors(view) if p >= last.position()]
+    plain = last.text().replace("\ufffc", "").replace("\xa0", " ").strip()
+    return " · ".join([plain, *labels] if plain else labels)

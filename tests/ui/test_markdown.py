@@ -27,10 +27,19 @@ def render(renderer: MarkdownRenderer, source: str, **context: object) -> str:
 
 def test_headings(renderer: MarkdownRenderer) -> None:
     html = render(renderer, "# One\n\n## Two\n\nThree\n=====\n\n###### Six")
-    assert "<h1>One</h1>" in html
-    assert "<h2>Two</h2>" in html
-    assert "<h1>Three</h1>" in html
-    assert "<h6>Six</h6>" in html
+    # The one type scale: h1 1.5, h2 1.3, h3 1.15, smaller ones body size, all bold.
+    assert (
+        'font-size:15.00pt; font-weight:600; margin-top:20px; margin-bottom:8px;">One</p>' in html
+    )
+    assert (
+        'font-size:13.00pt; font-weight:600; margin-top:20px; margin-bottom:8px;">Two</p>' in html
+    )
+    assert (
+        'font-size:15.00pt; font-weight:600; margin-top:20px; margin-bottom:8px;">Three</p>' in html
+    )
+    assert (
+        'font-size:10.00pt; font-weight:600; margin-top:16px; margin-bottom:8px;">Six</p>' in html
+    )
 
 
 def test_lists_nested_and_ordered(renderer: MarkdownRenderer) -> None:
@@ -41,14 +50,15 @@ def test_lists_nested_and_ordered(renderer: MarkdownRenderer) -> None:
 
 def test_table_has_borders_qt_understands(renderer: MarkdownRenderer) -> None:
     html = render(renderer, "| a | b |\n|:--|--:|\n| 1 | 2 |\n")
-    assert '<table border="1" cellspacing="0" cellpadding="4"' in html
-    assert '<th style="text-align:left">a</th>' in html
+    assert '<table border="1" cellspacing="0" cellpadding="6"' in html
+    assert '<th style="background-color:#f2f2f2; text-align:left">a</th>' in html
     assert '<td style="text-align:right">2</td>' in html
 
 
 def test_block_quote_and_inline_code(renderer: MarkdownRenderer) -> None:
     html = render(renderer, "> quoted `x < y`\n")
-    assert html.startswith('<blockquote style="color:#6b6b6b;"><p>quoted <code')
+    assert html.startswith('<blockquote style="color:#6b6b6b; background-color:#f2f2f2;')
+    assert "<p>quoted <code" in html
     assert "x &lt; y</code>" in html
     assert "background-color:#f0f0f0" in html
 
@@ -76,8 +86,8 @@ def test_fenced_code_is_highlighted_numbered_and_linked(renderer: MarkdownRender
     assert 'href="act:code/1"' in html
     assert context.code == {0: "def f():\n    return 1", 1: "plain"}
     assert context.next_code == 2
-    assert "<small>python" in html
-    assert "<small>code" in html
+    assert 'text-indent:10px;">python &nbsp;' in html
+    assert 'text-indent:10px;">code &nbsp;' in html
 
 
 def test_unknown_language_is_escaped_not_highlighted(renderer: MarkdownRenderer) -> None:
@@ -188,5 +198,5 @@ def test_is_safe_link(href: str, safe: bool) -> None:
 
 def test_cjk_text_passes_through(renderer: MarkdownRenderer) -> None:
     html = render(renderer, "## 你好，世界\n\n日本語のテキスト と 한국어")
-    assert "<h2>你好，世界</h2>" in html
+    assert ">你好，世界</p>" in html
     assert "日本語のテキスト と 한국어" in html

@@ -31,7 +31,7 @@ from desktop_chat.tools.events import (
 from desktop_chat.ui.main_window import MainWindow
 from tests.support.gui import click
 from tests.support.mcp_http import http_mcp_server
-from tests.support.transcript import click_link
+from tests.support.transcript import action_line, click_link
 from tests.support.window import (
     keyed,
     opened,
@@ -80,7 +80,8 @@ def test_a_call_streamed_in_pieces_is_approved_and_the_answer_continues(
     shown = window.transcript_text()
     assert re.search(r"calculator · built-in — ✓ done in \d+\.\d\d s", shown)
     assert "Result:\n42" in shown
-    assert shown.rstrip().endswith("The answer is 42.\nCopy · Regenerate · Inspect")
+    assert shown.replace("\ufffc", "").rstrip().endswith("The answer is 42.")
+    assert action_line(window.transcript) == "Copy · Regenerate · Inspect"
     assert roles(window) == ["user", "assistant", "tool", "assistant"]
     assert window.chat.messages[1].tool_calls[0].name == "calculator"
     assert window.last_answer_text() == "The answer is 42."

@@ -13,9 +13,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QColor, QKeyEvent, QKeySequence, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QTextEdit, QToolButton
+
+from desktop_chat.i18n import _
+from desktop_chat.ui.icons import icon
+from desktop_chat.ui.language import is_language_change
 
 if TYPE_CHECKING:
     from desktop_chat.ui.chat.transcript import Transcript
@@ -30,7 +34,6 @@ class FindBar(QFrame):
 
     def __init__(self, transcript: Transcript) -> None:
         super().__init__(transcript)
-        self.setAccessibleName("Find in conversation")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAutoFillBackground(True)
         self._transcript = transcript
@@ -39,13 +42,12 @@ class FindBar(QFrame):
         self._stale = True  # the document changed since the matches were found
 
         self.field = QLineEdit(self)
-        self.field.setPlaceholderText("Find in conversation")
-        self.field.setAccessibleName("Find in conversation")
         self.count = QLabel(self)
         self.count.setMinimumWidth(64)
-        self.previous_button = self._button("↑", "Previous match (Shift+Enter, Shift+F3)")
-        self.next_button = self._button("↓", "Next match (Enter, F3)")
-        self.close_button = self._button("✕", "Close (Esc)")
+        self.previous_button = self._button("chevron-up")
+        self.next_button = self._button("chevron-down")
+        self.close_button = self._button("x")
+        self._retranslate()
         row = QHBoxLayout(self)
         row.setContentsMargins(6, 4, 6, 4)
         row.addWidget(self.field, 1)
@@ -73,12 +75,31 @@ class FindBar(QFrame):
             transcript.addAction(action)
         self.hide()
 
-    def _button(self, text: str, tip: str) -> QToolButton:
+    def _button(self, name: str) -> QToolButton:
         button = QToolButton(self)
-        button.setText(text)
-        button.setToolTip(tip)
-        button.setAccessibleName(tip.split(" (")[0])
+        button.setIcon(icon(name))
+        button.setIconSize(QSize(16, 16))
+        button.setAutoRaise(True)
         return button
+
+    def changeEvent(self, event: QEvent) -> None:
+        if is_language_change(event):
+            self._retranslate()
+        super().changeEvent(event)
+
+    def _retranslate(self) -> None:
+        self.setAccessibleName(_("Find in conversation"))
+        self.field.setPlaceholderText(_("Find in conversation"))
+        self.field.setAccessibleName(_("Find in conversation"))
+        for button, name, keys in (
+            (self.previous_button, _("Previous match"), "Shift+Enter, Shift+F3"),
+            (self.next_button, _("Next match"), "Enter, F3"),
+            (self.close_button, _("Close"), "Esc"),
+        ):
+            button.setAccessibleName(name)
+            button.setToolTip(_("{action} ({keys})").format(action=name, keys=keys))
+        if self._stale is False:
+            self._show_count()
 
     # -- opening and closing ------------------------------------------------------------------
 
@@ -197,10 +218,16 @@ class FindBar(QFrame):
         if 0 <= self._current < len(self._matches):
             view.setTextCursor(self._matches[self._current])
             view.ensureCursorVisible()
+        self._show_count()
+
+    def _show_count(self) -> None:
+        if 0 <= self._current < len(self._matches):
             more = "+" if len(self._matches) == MAX_MATCHES else ""
-            self.count.setText(f"{self._current + 1} of {len(self._matches)}{more}")
+            self.count.setText(
+                _("{n} of {count}").format(n=self._current + 1, count=len(self._matches)) + more
+            )
         else:
-            self.count.setText("No matches" if self.field.text() else "")
+            self.count.setText(_("No matches") if self.field.text() else "")
         self.setAccessibleDescription(self.count.text())
 
     def _on_document_changed(self) -> None:

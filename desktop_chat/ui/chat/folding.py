@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QPoint
 from PySide6.QtGui import QTextDocument
 
+from desktop_chat.i18n import _, ngettext
 from desktop_chat.ui.chat.markdown import Theme, attr
 from desktop_chat.ui.chat.message_html import text
 from desktop_chat.ui.chat.safe_browser import SafeBrowser
@@ -27,12 +28,12 @@ SHOW_MORE = 60  # messages drawn again each time the user asks for earlier ones
 
 def earlier_html(count: int, href: str, theme: Theme) -> str:
     """Return the line that stands for `count` folded messages, with a link to draw some."""
-    noun = "message" if count == 1 else "messages"
+    folded = ngettext("{count} earlier message", "{count} earlier messages", count)
     return (
         f'<p style="margin-top:6px; margin-bottom:6px; color:{theme.muted};"><small>'
-        f"{text(f'{count} earlier {noun}')} · "
-        f'<a href="{attr(href)}" style="color:{theme.link};" title="Draw earlier messages">'
-        f"{text('Show earlier')}</a></small></p>"
+        f"{text(folded.format(count=count))} · "
+        f'<a href="{attr(href)}" style="color:{theme.link};"'
+        f' title="{attr(_("Draw earlier messages"))}">{text(_("Show earlier"))}</a></small></p>'
     )
 
 

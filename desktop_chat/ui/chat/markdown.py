@@ -3,7 +3,8 @@
 Model output is untrusted. The parser runs with raw HTML disabled, so `<script>` or `<img>` in a
 reply is shown as text; every text run and attribute is escaped; a link survives only for
 http/https (any other scheme, `javascript:` and `file:` included, becomes plain text); images
-become text; nothing emitted names a resource (no `<img>`, no `url()`). Code is highlighted by
+become text; nothing rendered from a reply names a resource (no `<img>`, no `url()`): the only
+images are our own icons (`icon_img`), which the view paints itself. Code is highlighted by
 Pygments into inline colour spans, so the view needs no style sheet and no class names.
 
 Qt-free on purpose: parsing and highlighting are the expensive part of streaming, and this way they
@@ -18,6 +19,7 @@ from html import escape
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
+from desktop_chat.i18n import _
 from desktop_chat.ui.chat.block_pieces import CONTINUED, FOLLOWED, GOES_ON, mark_pieces
 
 # markdown-it and Pygments load on the first render, not before the window is shown.
@@ -68,9 +70,35 @@ def attr(value: str) -> str:
     return escape(value, quote=True)
 
 
+ICON_SCHEME = "dc-icon"
+
+
+def icon_img(name: str, px: int, owner: int | None = None) -> str:
+    """An icon of ui/icons.py as an image; the view supplies the pixmap (SafeBrowser).
+
+    `owner` is the message whose action line shows it, so the view can show or hide one
+    message's icons by swapping their pixmaps; None for one that always shows.
+    """
+    key = f"{name}@{px}" if owner is None else f"{name}@{px}/{owner}"
+    return f'<img src="{ICON_SCHEME}:{key}" width="{px}" height="{px}" />'
+
+
+# The transcript's one type scale, as multiples of the body size (docs: design of issue 17).
+HEADING_SCALE = {1: 1.5, 2: 1.3, 3: 1.15}
+CODE_SCALE = 0.95
+SMALL_SCALE = 0.85  # role marks, code headers, figures
+LINE_HEIGHT = 145  # percent, for prose
+
+
 @dataclass(frozen=True, slots=True)
 class Theme:
-    """Colours (#rrggbb) and the code font the HTML is rendered with; built from the palette."""
+    """Colours (#rrggbb), the body size and the code font the HTML is rendered with.
+
+    Built from the palette and the text zoom (safe_browser.theme_from_palette). Sizes are
+    points, not Qt's relative keywords: QTextDocument knows no `em`, and its `<h1>`..`<h6>`
+    scale the font by fixed factors that override any size given, so headings are drawn as
+    sized paragraphs and the whole scale follows `font_pt`.
+    """
 
     dark: bool = False
     text: str = "#1f1f1f"
@@ -78,11 +106,18 @@ class Theme:
     accent: str = "#1a62c7"
     link: str = "#1a62c7"
     code_background: str = "#f0f0f0"
+    code_header: str = "#e4e4e4"
+    tint: str = "#f2f2f2"
     border: str = "#c8c8c8"
     warning: str = "#9a5b00"
     error_text: str = "#a50e0e"
     error_background: str = "#fce8e6"
     mono_family: str = "monospace"
+    font_pt: float = 10.0
+
+    def pt(self, scale: float = 1.0) -> str:
+        """A CSS font size `scale` times the body size."""
+        return f"{self.font_pt * scale:.2f}pt"
 
     @property
     def pygments_style(self) -> str:
@@ -217,6 +252,9 @@ class MarkdownRenderer:
             rules["softbreak"] = self._softbreak
             rules["table_open"] = self._table_open
             rules["blockquote_open"] = self._blockquote_open
+            rules["th_open"] = self._th_open
+            rules["heading_open"] = self._heading_open
+            rules["heading_close"] = self._heading_close
             self._parser = (md, md.renderer)
         return self._parser
 
@@ -259,10 +297,12 @@ class MarkdownRenderer:
         first: bool = True,
         last: bool = True,
     ) -> str:
-        """Render (a run of lines of) a code block: a label line with "Copy code", then the code.
+        """Render (a run of lines of) a code block: a header line (language, Copy), then the code.
 
-        A block streamed in several runs is drawn as one box: only the first run has the label,
-        only the last one the bottom margin.
+        A block streamed in several runs is drawn as one box: only the first run has the header,
+        only the last one the bottom margin. Lines never wrap (`<pre>`): QTextDocument cannot
+        scroll one block sideways, so a line wider than the column widens the page and the view
+        scrolls sideways instead; wrapping would change what the code says, eliding would hide it.
         """
         theme = self.theme
         parts = []
@@ -271,19 +311,23 @@ class MarkdownRenderer:
             copy = ""
             if context.code_link is not None:
                 href = attr(context.code_link(number))
-                link = "Copied" if context.copied_code == number else "Copy code"
+                copied = context.copied_code == number
+                link = _("Copied") if copied else _("Copy code")
                 copy = (
-                    f' &nbsp;<a href="{href}" style="color:{theme.link}"'
-                    f' title="Copy this code block to the clipboard">{link}</a>'
+                    f' &nbsp;&nbsp;<a href="{href}" style="color:{theme.muted};'
+                    f' text-decoration:none;" title="{attr(_("Copy this code block"))}">'
+                    f"{icon_img('check' if copied else 'copy', 12)}&nbsp;{escape(link)}</a>"
                 )
             parts.append(
-                f'<p style="margin-top:8px; margin-bottom:0px; color:{theme.muted};">'
-                f"<small>{label}{copy}</small></p>"
+                f'<p style="background-color:{theme.code_header}; color:{theme.muted};'
+                f" margin-top:8px; margin-bottom:0px; font-size:{theme.pt(SMALL_SCALE)};"
+                f' line-height:160%; text-indent:10px;">{label}{copy}</p>'
             )
         body = self._highlighter.to_html(code, language).replace("\n", "&#10;")
         parts.append(
             f'<pre style="background-color:{theme.code_background}; margin-top:0px;'
-            f' margin-bottom:{8 if last else 0}px; font-family:{theme.mono_css};">{body}</pre>'
+            f" margin-bottom:{12 if last else 0}px; font-family:{theme.mono_css};"
+            f' font-size:{theme.pt(CODE_SCALE)}; line-height:125%; text-indent:10px;">{body}</pre>'
         )
         return "".join(parts)
 
@@ -337,7 +381,8 @@ class MarkdownRenderer:
         text = escape(tokens[idx].content, quote=False)
         return (
             f'<code style="background-color:{self.theme.code_background};'
-            f' font-family:{self.theme.mono_css};">{text}</code>'
+            f' font-family:{self.theme.mono_css}; font-size:{self.theme.pt(CODE_SCALE)};">'
+            f"{text}</code>"
         )
 
     def _link_open(
@@ -377,19 +422,46 @@ class MarkdownRenderer:
         # The pieces of a long table are tables of their own, as wide as the view, so that
         # their columns line up.
         width = ' width="100%"' if meta else ""
-        top = 0 if meta.get(CONTINUED) else 6
-        bottom = 0 if meta.get(FOLLOWED) else 6
+        top = 0 if meta.get(CONTINUED) else 8
+        bottom = 0 if meta.get(FOLLOWED) else 12
         return (
-            f'<table border="1" cellspacing="0" cellpadding="4"{width}'
+            f'<table border="1" cellspacing="0" cellpadding="6"{width}'
             f' style="border-color:{self.theme.border}; border-style:solid;'
             f' border-collapse:collapse; margin-top:{top}px; margin-bottom:{bottom}px;">'
         )
 
+    def _th_open(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        align = tokens[idx].attrGet("style") or ""
+        return f'<th style="background-color:{self.theme.tint}; {attr(str(align))}">'
+
     def _blockquote_open(
         self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
     ) -> str:
-        style = f"color:{self.theme.muted};"
+        # QTextDocument draws no border beside a block, nor padding inside one: a tinted block
+        # with an indented first line marks the quote.
+        style = (
+            f"color:{self.theme.muted}; background-color:{self.theme.tint};"
+            " margin-left:0px; margin-right:0px; text-indent:10px; line-height:160%;"
+        )
         margins = tokens[idx].attrGet("style")  # a quote drawn in pieces (block_pieces.py)
         if margins:
             style += f" {margins};"
         return f'<blockquote style="{style}">'
+
+    def _heading_open(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        level = int(tokens[idx].tag[1:])
+        scale = HEADING_SCALE.get(level, 1.0)
+        top = 20 if level <= 2 else 16
+        return (
+            f'<p style="font-size:{self.theme.pt(scale)}; font-weight:600;'
+            f' margin-top:{top}px; margin-bottom:8px;">'
+        )
+
+    def _heading_close(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        return "</p>"

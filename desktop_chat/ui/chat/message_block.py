@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from desktop_chat.i18n import _
 from desktop_chat.session.tool_step import CallRecord
 from desktop_chat.ui.chat.markdown import MarkdownRenderer, RenderContext
 from desktop_chat.ui.chat.markdown_stream import render_markdown
@@ -21,6 +22,7 @@ from desktop_chat.ui.chat.message_html import (
     reasoning_html,
     reasoning_toggle_html,
     status_html,
+    user_html,
     versions_html,
 )
 from desktop_chat.ui.chat.tool_call_html import tool_calls_html, tool_calls_markdown
@@ -108,6 +110,8 @@ def message_html(
             return links.href("toolresult", index, n)
 
         parts.append(tool_calls_html(block.calls, block.notice, theme, toggle))
+    elif block.role == "user":
+        parts.append(user_html(block.text))
     elif block.role != "assistant":
         if block.attachments is not None:
             parts.append(block.attachments.html(theme))
@@ -133,23 +137,21 @@ def message_html(
 def action_line_html(
     block: MessageBlock, index: int, renderer: MarkdownRenderer, links: ActionLinks
 ) -> str:
-    """Return the line of action links under a message; a failed answer's Retry is in its box."""
+    """Return the line of icon actions under a message; a failed answer's Retry is in its box."""
     actions = []
     if block.markdown or block.role != "assistant":  # an answer that never came has no text
-        label = "Copied" if block.copied else "Copy"
-        actions.append(Action(links.href("copy", index), label, "Copy this message as Markdown"))
+        if block.copied:
+            actions.append(Action(links.href("copy", index), _("Copied"), "check"))
+        else:
+            actions.append(Action(links.href("copy", index), _("Copy"), "copy"))
     if block.role == "user":
-        actions.append(Action(links.href("edit", index), "Edit", "Edit this message and resend"))
+        actions.append(Action(links.href("edit", index), _("Edit"), "pencil"))
     if block.resumable and not block.error:
-        actions.append(
-            Action(links.href("continue", index), "Continue", "Go on from where the answer stopped")
-        )
+        actions.append(Action(links.href("continue", index), _("Continue"), "play"))
     if block.regenerate and not block.error:
-        actions.append(Action(links.href("regenerate", index), "Regenerate", "Answer this again"))
+        actions.append(Action(links.href("regenerate", index), _("Regenerate"), "refresh-cw"))
     if block.role == "assistant":
-        actions.append(
-            Action(links.href("inspect", index), "Inspect", "Show the requests and events")
-        )
+        actions.append(Action(links.href("inspect", index), _("Inspect"), "scan-search"))
     position, count = block.versions
     versions = versions_html(
         position,
@@ -158,4 +160,4 @@ def action_line_html(
         links.href("newer", index) if position < count else None,
         renderer.theme,
     )
-    return actions_html(actions, renderer.theme, versions)
+    return actions_html(actions, renderer.theme, versions, index)

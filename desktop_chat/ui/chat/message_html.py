@@ -9,27 +9,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from desktop_chat.ui.chat.markdown import Theme, attr, sanitize_text
+from desktop_chat.i18n import N_, _
+from desktop_chat.ui.chat.markdown import SMALL_SCALE, Theme, attr, icon_img, sanitize_text
 
-ROLE_NAMES = {"user": "You", "assistant": "Assistant", "tool": "Tool calls", "system": "System"}
-STATUS_TEXT = {
-    "stopped": "■ Stopped",
-    "interrupted": "⚠ Interrupted — this answer is incomplete",
+ROLE_NAMES = {
+    "user": N_("You"),
+    "assistant": N_("Assistant"),
+    "tool": N_("Tool calls"),
+    "system": N_("System"),
 }
+STATUS_TEXT = {
+    "stopped": N_("■ Stopped"),
+    "interrupted": N_("⚠ Interrupted — this answer is incomplete"),
+}
+ICON_PX = 16  # action icons, at 100 % scaling
+SURFACE_PADDING = 12  # of a user's turn; with no border, what marks it for SafeBrowser to paint
 
 
 @dataclass(frozen=True, slots=True)
 class Action:
-    """One action link under a message."""
+    """One action under a message: an icon link whose title is its name (tooltip and label)."""
 
     href: str
     label: str
-    title: str
+    icon: str
 
 
 def role_name(role: str) -> str:
     """Return the name shown above a message of this role."""
-    return ROLE_NAMES.get(role, role.title() or "Message")
+    name = ROLE_NAMES.get(role)
+    return _(name) if name else role.title() or _("Message")
 
 
 def text(value: str) -> str:
@@ -38,28 +47,46 @@ def text(value: str) -> str:
 
 
 def header_html(role: str, theme: Theme) -> str:
-    """Return the line naming who speaks."""
-    colour = theme.accent if role == "user" else theme.text
+    """Return the small role mark above a message."""
+    colour = theme.accent if role == "user" else theme.muted
     return (
-        '<p style="margin-top:14px; margin-bottom:2px;">'
-        f'<span style="font-weight:700; color:{colour};">{text(role_name(role))}</span></p>'
+        f'<p style="margin-top:16px; margin-bottom:4px; font-size:{theme.pt(SMALL_SCALE)};'
+        f' font-weight:600; color:{colour};">{text(role_name(role))}</p>'
     )
 
 
 def plain_html(value: str, theme: Theme, *, mono: bool = False) -> str:
     """Return text shown as typed (user and tool messages): line breaks and spaces kept."""
     body = text(value).replace("\n", "<br />")
-    font = f" font-family:{theme.mono_css};" if mono else ""
-    return f'<p style="margin-top:0px; margin-bottom:6px; white-space:pre-wrap;{font}">{body}</p>'
+    font = f" font-family:{theme.mono_css}; font-size:{theme.pt(0.95)};" if mono else ""
+    return (
+        f'<p style="margin-top:0px; margin-bottom:6px; white-space:pre-wrap; line-height:145%;'
+        f'{font}">{body}</p>'
+    )
+
+
+def user_html(value: str) -> str:
+    """Return the user's turn: their text as typed, in a box the view paints as a rounded,
+    tinted surface (SafeBrowser.paintEvent)."""
+    body = text(value).replace("\n", "<br />")
+    return (
+        f'<table width="100%" border="0" cellspacing="0" cellpadding="{SURFACE_PADDING}"'
+        ' style="margin-top:0px; margin-bottom:4px;">'
+        "<tr><td>"
+        f'<p style="margin-top:0px; margin-bottom:0px; white-space:pre-wrap; line-height:145%;">'
+        f"{body}</p>"
+        "</td></tr></table>"
+    )
 
 
 def reasoning_toggle_html(href: str, expanded: bool, theme: Theme) -> str:
     """Return the link that shows or hides the reasoning section."""
-    label = "▾ Hide reasoning" if expanded else "▸ Show reasoning"
-    title = "Hide the model's reasoning" if expanded else "Show the model's reasoning"
+    label = _("▾ Hide reasoning") if expanded else _("▸ Show reasoning")
+    title = _("Hide the model's reasoning") if expanded else _("Show the model's reasoning")
     return (
         '<p style="margin-top:0px; margin-bottom:4px;">'
-        f'<a href="{attr(href)}" style="color:{theme.muted};" title="{title}">{label}</a></p>'
+        f'<a href="{attr(href)}" style="color:{theme.muted};" title="{attr(title)}">'
+        f"{text(label)}</a></p>"
     )
 
 
@@ -75,22 +102,25 @@ def status_html(status: str, theme: Theme) -> str:
     if not status:
         return ""
     colour = theme.warning if status == "interrupted" else theme.muted
-    label = STATUS_TEXT.get(status, status)
+    label = _(STATUS_TEXT[status]) if status in STATUS_TEXT else status
     return f'<p style="margin-top:2px; margin-bottom:2px; color:{colour};"><i>{text(label)}</i></p>'
 
 
-def actions_html(actions: list[Action], theme: Theme, versions: str = "") -> str:
-    """Return the small line of action links under a message, after its `versions` switcher."""
+def actions_html(actions: list[Action], theme: Theme, versions: str = "", owner: int = 0) -> str:
+    """Return the line of icon actions under a message, after its `versions` switcher.
+
+    Each is a link holding one icon whose title (tooltip) names it; the view shows the icons
+    of the message under the mouse or the keyboard focus (SafeBrowser.show_actions_of).
+    """
     links = [
-        f'<a href="{attr(a.href)}" style="color:{theme.link};" title="{attr(a.title)}">'
-        f"{text(a.label)}</a>"
+        f'<a href="{attr(a.href)}" title="{attr(a.label)}">{icon_img(a.icon, ICON_PX, owner)}</a>'
         for a in actions
     ]
     if versions:
         links.insert(0, versions)
     return (
-        f'<p style="margin-top:2px; margin-bottom:4px; color:{theme.muted};">'
-        f"<small>{' · '.join(links)}</small></p>"
+        f'<p style="margin-top:4px; margin-bottom:4px; color:{theme.muted};">'
+        f"{' &nbsp;&nbsp; '.join(links)}</p>"
     )
 
 
@@ -107,13 +137,14 @@ def versions_html(
     def arrow(href: str | None, label: str, title: str) -> str:
         if href is None:
             return f"<span>{label}</span>"
-        return f'<a href="{attr(href)}" style="color:{theme.link};" title="{title}">{label}</a>'
+        return (
+            f'<a href="{attr(href)}" style="color:{theme.muted}; text-decoration:none;"'
+            f' title="{attr(title)}"><b>{label}</b></a>'
+        )
 
-    return (
-        arrow(older, "‹", f"Show the previous version ({position - 1} of {count})")
-        + f" {position}/{count} "
-        + arrow(newer, "›", f"Show the next version ({position + 1} of {count})")
-    )
+    older_title = _("Previous version ({n} of {count})").format(n=position - 1, count=count)
+    newer_title = _("Next version ({n} of {count})").format(n=position + 1, count=count)
+    return arrow(older, "‹", older_title) + f" {position}/{count} " + arrow(newer, "›", newer_title)
 
 
 def notice_html(notice: str, theme: Theme) -> str:
@@ -129,10 +160,11 @@ def notice_html(notice: str, theme: Theme) -> str:
 def error_html(message: str, retry_href: str, theme: Theme) -> str:
     """Return the inline error box with its Retry link."""
     return (
-        '<table width="100%" border="1" cellspacing="0" cellpadding="8"'
+        '<table width="100%" border="1" cellspacing="0" cellpadding="10"'
         f' style="border-color:{theme.error_text}; border-style:solid; margin-top:8px;'
         f' margin-bottom:8px;"><tr><td style="background-color:{theme.error_background};'
         f' color:{theme.error_text};">⚠ {text(message)} &nbsp; '
         f'<a href="{attr(retry_href)}" style="color:{theme.link};"'
-        ' title="Send the request again"><b>Retry</b></a></td></tr></table>'
+        f' title="{attr(_("Send the request again"))}"><b>{text(_("Retry"))}</b></a>'
+        "</td></tr></table>"
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 
+from desktop_chat.i18n import _, ngettext
 from desktop_chat.session.tool_step import STATES, CallRecord
 from desktop_chat.ui.chat.markdown import Theme, attr
 from desktop_chat.ui.chat.message_html import text
@@ -77,18 +78,25 @@ def tool_call_html(view: CallRecord, theme: Theme, toggle_href: str) -> str:
     if view.problem:
         parts.append(_mono(f"⚠ {view.problem}", theme, theme.warning))
     if view.finished and (view.result or view.state == "done"):
-        label = "Error" if view.is_error else "Result"
+        label = _("Error:") if view.is_error else _("Result:")
         head, hidden = _collapsed(view.result)
         shown = view.result if view.expanded else head
         parts.append(
             f'<p style="margin-top:2px; margin-bottom:0px; margin-left:16px;'
-            f' color:{theme.muted};">{label}:</p>'
+            f' color:{theme.muted};">{text(label)}</p>'
         )
         colour = theme.error_text if view.is_error else ""
-        parts.append(_mono(shown or "(empty)", theme, colour))
+        parts.append(_mono(shown or _("(empty)"), theme, colour))
         if hidden:
-            label = "▾ Collapse the result" if view.expanded else "▸ Show the whole result"
-            more = "" if view.expanded else f" ({len(view.result):,} characters)"
+            label = _("▾ Collapse the result") if view.expanded else _("▸ Show the whole result")
+            more = (
+                ""
+                if view.expanded
+                else " "
+                + ngettext("({count} character)", "({count} characters)", len(view.result)).format(
+                    count=f"{len(view.result):,}"
+                )
+            )
             parts.append(
                 '<p style="margin-top:0px; margin-bottom:4px; margin-left:16px;">'
                 f'<a href="{attr(toggle_href)}" style="color:{theme.link};">{label}</a>'

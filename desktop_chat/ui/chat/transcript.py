@@ -23,26 +23,45 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QGuiApplication
+from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleAnnouncementEvent,
+    QFont,
+    QFontInfo,
+    QFontMetricsF,
+    QGuiApplication,
+    QKeySequence,
+    QResizeEvent,
+    QShortcut,
+    QTextCursor,
+    QTextTable,
+)
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from desktop_chat.i18n import _, current_language
 from desktop_chat.session.tool_step import CallRecord
+from desktop_chat.ui.chat.action_focus import ActionFocus
 from desktop_chat.ui.chat.block_writer import BlockWriter
 from desktop_chat.ui.chat.folding import SHOW_MORE, SHOWN_KEEP, SHOWN_MAX, ScrollAnchor
 from desktop_chat.ui.chat.frame_budget import FrameBudget
+from desktop_chat.ui.chat.jump_button import JumpButton
 from desktop_chat.ui.chat.live_message import LiveMessage
-from desktop_chat.ui.chat.markdown import MarkdownRenderer, RenderStats
+from desktop_chat.ui.chat.markdown import MarkdownRenderer, RenderStats, Theme
 from desktop_chat.ui.chat.message_block import ActionLinks, MessageBlock
 from desktop_chat.ui.chat.message_html import error_html, header_html, role_name, status_html
 from desktop_chat.ui.chat.safe_browser import EndFollower, SafeBrowser, theme_from_palette
-from desktop_chat.ui.chat.transcript_menu import show_menu
+from desktop_chat.ui.chat.text_zoom import clamp_zoom, zoom_step
+from desktop_chat.ui.chat.transcript_menu import message_at, show_menu
 from desktop_chat.ui.chat.transcript_regions import Regions
+from desktop_chat.ui.chat.welcome import Welcome
+from desktop_chat.ui.language import is_language_change
 
 if TYPE_CHECKING:
     from desktop_chat.ui.chat.attachment_html import AttachmentRow
 
 FRAME_MS = 16
 COPIED_MS = 1500  # how long a Copy link says "Copied"
+COLUMN_CHARS = 80  # the reading column, in average characters of the body font
 
 
 class Transcript(QWidget):
@@ -57,12 +76,12 @@ class Transcript(QWidget):
     version_requested = Signal(int, int)  # message index, -1 for the previous version, 1 the next
     link_activated = Signal(QUrl)
     code_copied = Signal(str)
+    example_chosen = Signal(str)  # an example prompt of the empty conversation's welcome
+    zoom_changed = Signal(int)  # the text size, in percent, changed by the user
 
     def __init__(self, parent: QWidget | None = None, *, frame_ms: int = FRAME_MS) -> None:
         super().__init__(parent)
-        self.setAccessibleName("Conversation transcript")
         self._view = SafeBrowser(self)
-        self._view.setAccessibleName("Conversation")
         self._view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self._view.customContextMenuRequested.connect(self._on_context_menu_requested)
         self._view.anchorClicked.connect(self._on_anchor_clicked)
@@ -71,7 +90,9 @@ class Transcript(QWidget):
         layout.addWidget(self._view)
         self._writer = BlockWriter(self._view.document())
         self._links = ActionLinks()
-        self._renderer = MarkdownRenderer(theme_from_palette(self.palette()))
+        self._zoom = 100  # percent of the app font for the transcript's text
+        self._renderer = MarkdownRenderer(self._theme())
+        self._fit_type()
         self._regions = Regions(self._writer, self._links, self._renderer, self._shift_others)
         self._edits = 0  # nesting of _edit()
         self._reading: ScrollAnchor | None = None  # to scroll back to once the edit is done
@@ -90,6 +111,23 @@ class Transcript(QWidget):
         self._copied_timer.setSingleShot(True)
         self._copied_timer.timeout.connect(self._on_copied_shown)
         self._view.verticalScrollBar().valueChanged.connect(self._on_scrolled)
+        self._jump = JumpButton(self, self._view)
+        self._jump.requested.connect(self.jump_to_latest)
+        self._welcome = Welcome(self)
+        self._welcome.example_chosen.connect(self.example_chosen)
+        for keys, step in (("Ctrl+=", 1), ("Ctrl++", 1), ("Ctrl+-", -1), ("Ctrl+0", 0)):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.activated.connect(lambda step=step: self._zoom_by(step))
+        self._actions = ActionFocus(
+            self._view,
+            lambda position: message_at(self._blocks, position, self._regions.first),
+            lambda: len(self._blocks) - 1 if self._blocks and self._live is None else None,
+            lambda href: self._links.read(href) is not None,
+            self._say,
+        )
+        self._view.surfaces = self._user_turns
+        self._language = current_language()  # the one the drawn messages are in
+        self._retranslate()
 
     # -- public API ----------------------------------------------------------------------------
 
@@ -133,6 +171,64 @@ class Transcript(QWidget):
             with self._edit():
                 self._regions.unfold_below(count)
 
+    @property
+    def jump_button(self) -> JumpButton:
+        """The "Jump to latest" button, shown while an answer streams below the reader."""
+        return self._jump
+
+    def jump_to_latest(self) -> None:
+        """Go to the end of the conversation and follow it again."""
+        self._end.following = True
+        bar = self._view.verticalScrollBar()
+        bar.setValue(bar.maximum())
+        self._update_jump()
+
+    def _update_jump(self) -> None:
+        bar = self._view.verticalScrollBar()
+        below = not self._end.following and bar.value() < bar.maximum() - EndFollower.SLACK
+        wanted = below and (self._live is not None or not self._jump.isHidden())
+        if wanted == self._jump.isHidden():
+            self._jump.setVisible(wanted)
+            if wanted:
+                self._jump.place()
+
+    @property
+    def zoom(self) -> int:
+        """The size of the transcript's text, in percent of the app font."""
+        return self._zoom
+
+    def set_zoom(self, percent: int) -> None:
+        """Draw the text at `percent` (50..300) of the app font; code and headings follow."""
+        percent = clamp_zoom(percent)
+        if percent != self._zoom:
+            self._zoom = percent
+            self._restyle()
+
+    def _zoom_by(self, step: int) -> None:
+        wanted = zoom_step(self._zoom, step)
+        if wanted != self._zoom:
+            self.set_zoom(wanted)
+            self.zoom_changed.emit(wanted)
+        self._say(_("Text size {percent} %").format(percent=self._zoom))
+
+    @property
+    def welcome(self) -> Welcome:
+        """What an empty conversation shows in place of a blank page."""
+        return self._welcome
+
+    def _update_welcome(self) -> None:
+        empty = not self._blocks and self._live is None
+        if empty == self._welcome.isHidden():
+            self._welcome.setVisible(empty)
+            if empty:
+                self._welcome.setGeometry(self._view.geometry())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Keep the floating button and the welcome in their places."""
+        super().resizeEvent(event)
+        self._jump.place()
+        self._welcome.setGeometry(self._view.geometry())
+
     def show_earlier(self, count: int = SHOW_MORE) -> None:
         """Draw up to `count` folded messages above the first one drawn; the view stays put."""
         if self._regions.first > 0:
@@ -149,9 +245,10 @@ class Transcript(QWidget):
         self._finishing = None
         self._error = None
         self._regions.clear()
-        self._view.document().clear()
-        self._view.document().setUndoRedoEnabled(False)
+        self._clear_document()
         self._end.following = True
+        self._update_jump()
+        self._update_welcome()
 
     def add_message(
         self,
@@ -196,7 +293,7 @@ class Transcript(QWidget):
                 for index in range(start, len(regions.blocks)):
                     regions.draw(index)
             else:
-                self._view.document().clear()
+                self._clear_document()
                 regions.draw_from(len(regions.blocks) - SHOWN_KEEP)
 
     def add_tool_calls(self, calls: list[CallRecord], *, notice: str = "") -> int:
@@ -316,7 +413,7 @@ class Transcript(QWidget):
             with self._edit():
                 self._drop_error()
                 self._append_error(message)
-        self._say(f"Error: {message}")
+        self._say(_("Error: {message}").format(message=message))
 
     def scroll_to(self, index: int) -> None:
         """Bring message `index` into view at the top, drawing folded messages as needed."""
@@ -424,7 +521,8 @@ class Transcript(QWidget):
         if self._blocks and self._blocks[-1].error:
             # Its Retry would answer the new message instead: keep the failure as a quiet line.
             last = self._blocks[-1]
-            last.status, last.error = f"⚠ No answer — {last.error}", ""
+            last.status = _("⚠ No answer — {error}").format(error=last.error)
+            last.error = ""
             self._regions.redraw(len(self._blocks) - 1)
         if self._blocks and (self._blocks[-1].regenerate or self._blocks[-1].resumable):
             self._blocks[-1].regenerate = self._blocks[-1].resumable = False
@@ -444,6 +542,7 @@ class Transcript(QWidget):
         return ScrollAnchor.capture(self._view, starts, self._regions.first)
 
     def _on_scrolled(self, value: int) -> None:
+        self._update_jump()
         if value == 0 and self._regions.first > 0 and not self._end.following:
             QTimer.singleShot(0, self.show_earlier)  # not inside the scroll bar's own signal
         elif self._regions.below and value == self._view.verticalScrollBar().maximum():
@@ -497,6 +596,10 @@ class Transcript(QWidget):
         if not self._edits and self._reading is not None:
             reading, self._reading = self._reading, None
             reading.restore(self._view, [b.start for b in self._blocks])
+        if not self._edits:
+            self._actions.update()
+            self._update_jump()
+            self._update_welcome()
 
     # -- actions -------------------------------------------------------------------------------
 
@@ -572,12 +675,81 @@ class Transcript(QWidget):
     # -- theme and accessibility ---------------------------------------------------------------
 
     def changeEvent(self, event: QEvent) -> None:
-        """Re-render in the new colours when the palette changes (light/dark switch)."""
+        """Re-render in the new colours when the palette changes (light/dark switch), and the
+        drawn messages' role marks and actions in the new language when that changes."""
         super().changeEvent(event)
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
-            theme = theme_from_palette(self.palette())
-            if theme != self._renderer.theme:
-                self._rebuild(MarkdownRenderer(theme))
+            self._restyle()
+        elif is_language_change(event) and current_language() != self._language:
+            self._language = current_language()
+            self._retranslate()
+            if self._blocks:
+                self._rebuild(self._renderer)  # only what is drawn; folded ones wait
+
+    def _retranslate(self) -> None:
+        self.setAccessibleName(_("Conversation transcript"))
+        self._view.setAccessibleName(_("Conversation"))
+
+    def _theme(self) -> Theme:
+        base = QFontInfo(self.font()).pointSizeF()  # also when the font is set in pixels
+        return theme_from_palette(self.palette(), base * self._zoom / 100)
+
+    def _restyle(self) -> None:
+        """Draw again in the palette's colours and the zoomed size, if either changed."""
+        theme = self._theme()
+        if theme != self._renderer.theme:
+            self._fit_type(theme)
+            self._rebuild(MarkdownRenderer(theme))  # the icons too, in the new colours
+
+    def _fit_type(self, theme: Theme | None = None) -> None:
+        """Size the document's own text and the reading column (~80 characters) to the theme."""
+        theme = theme or self._renderer.theme
+        font = QFont(self.font())
+        font.setPointSizeF(theme.font_pt)
+        self._view.document().setDefaultFont(font)
+        self._view.column = round(QFontMetricsF(font).averageCharWidth() * COLUMN_CHARS)
+        self._view.fit_column()
+
+    def _user_turns(self, top: float, bottom: float) -> list[QTextTable]:
+        """The tables of the user turns drawn between two heights of the document.
+
+        Messages are found by bisecting on their tops: a hit test from a point walks the whole
+        document (about 1 ms a call in a long conversation), a block's rect does not.
+        """
+        document = self._view.document()
+        layout = document.documentLayout()
+        drawn = self._blocks[self._regions.first :]
+
+        def top_of(block: MessageBlock) -> float:
+            return layout.blockBoundingRect(document.findBlock(block.start + 1)).top()
+
+        low, high = 0, len(drawn)
+        while low < high:  # the first message starting below `top`
+            middle = (low + high) // 2
+            if top_of(drawn[middle]) <= top:
+                low = middle + 1
+            else:
+                high = middle
+        tables = []
+        for block in drawn[max(0, low - 1) :]:
+            if top_of(block) > bottom:
+                break
+            if block.role != "user":
+                continue
+            text_block = document.findBlock(block.start + 1)
+            while text_block.isValid() and text_block.position() < block.actions:
+                table = QTextCursor(text_block).currentTable()
+                if table is not None:
+                    tables.append(table)
+                    break
+                text_block = text_block.next()
+        return tables
+
+    def _clear_document(self) -> None:
+        self._view.document().clear()
+        self._view.document().setUndoRedoEnabled(False)
+        self._view.forget_icons()
+        self._view.fit_column()
 
     def _rebuild(self, renderer: MarkdownRenderer) -> None:
         """Draw every message again with another renderer; a live message keeps streaming."""
@@ -586,13 +758,14 @@ class Transcript(QWidget):
         self._live = None
         self._finishing = None
         self._error = None
-        self._view.document().clear()
+        self._clear_document()
+        versions = self._blocks[live.index].versions if live is not None else (1, 1)
         if live is not None:
             del self._blocks[live.index :]
         with self._edit():
             self._regions.draw_from(min(self._regions.first, len(self._blocks)))
             if live is not None:
-                self.begin_assistant()
+                self.begin_assistant(versions)
                 assert self._live is not None
                 self._live.reasoning_open = live.reasoning_open
                 self._live.set_notice(live.notice)
@@ -607,7 +780,12 @@ class Transcript(QWidget):
         summary = " ".join(block.text.split())
         if len(summary) > 160:
             summary = summary[:160] + "…"
-        self._say(f"{role_name(block.role)} finished: {summary}" if summary else "Answer finished")
+        if summary:
+            self._say(
+                _("{role} finished: {summary}").format(role=role_name(block.role), summary=summary)
+            )
+        else:
+            self._say(_("Answer finished"))
 
     def _say(self, text: str) -> None:
         """Tell assistive technology; cheap when none is listening."""

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMenu
 
+from desktop_chat.i18n import _
 from desktop_chat.ui.chat.message_block import MessageBlock
 from desktop_chat.ui.chat.safe_browser import SafeBrowser
 
@@ -35,18 +36,20 @@ def show_menu(
     if index is not None:
         block = blocks[index]
         menu.addSeparator()
-        _add(menu, "Copy message as Markdown", "copy", index, run)
+        _add(menu, _("Copy message as Markdown"), "copy", index, run)
         if block.role == "user":
-            _add(menu, "Edit message", "edit", index, run)
+            _add(menu, _("Edit message"), "edit", index, run)
         if block.regenerate:
-            _add(menu, "Regenerate response", "regenerate", index, run)
+            _add(menu, _("Regenerate response"), "regenerate", index, run)
         if block.role == "assistant":
-            _add(menu, "Inspect requests and events", "inspect", index, run)
+            _add(menu, _("Inspect requests and events"), "inspect", index, run)
         position, count = block.versions
         if position > 1:
-            _add(menu, f"Previous version ({position - 1} of {count})", "older", index, run)
+            label = _("Previous version ({n} of {count})").format(n=position - 1, count=count)
+            _add(menu, label, "older", index, run)
         if position < count:
-            _add(menu, f"Next version ({position + 1} of {count})", "newer", index, run)
+            label = _("Next version ({n} of {count})").format(n=position + 1, count=count)
+            _add(menu, label, "newer", index, run)
     # popup(), not exec(): a nested event loop would stall the asyncio tasks (qasync).
     menu.popup(view.viewport().mapToGlobal(pos))
 
