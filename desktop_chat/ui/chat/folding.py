@@ -39,12 +39,12 @@ def earlier_html(count: int, href: str, theme: Theme) -> str:
 
 def later_html(count: int, href: str, theme: Theme) -> str:
     """Return the line that stands for `count` messages folded below those drawn (a jump up)."""
-    noun = "message" if count == 1 else "messages"
+    folded = ngettext("{count} later message", "{count} later messages", count)
     return (
         f'<p style="margin-top:6px; margin-bottom:6px; color:{theme.muted};"><small>'
-        f"{text(f'{count} later {noun}')} · "
-        f'<a href="{attr(href)}" style="color:{theme.link};" title="Draw later messages">'
-        f"{text('Show later')}</a></small></p>"
+        f"{text(folded.format(count=count))} · "
+        f'<a href="{attr(href)}" style="color:{theme.link};"'
+        f' title="{attr(_("Draw later messages"))}">{text(_("Show later"))}</a></small></p>'
     )
 
 
