@@ -7,7 +7,7 @@ can change it, and no request (nor its cost) is made on their behalf.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QFont, QPalette
+from PySide6.QtGui import QFont, QFontInfo, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop_chat.i18n import N_, _
@@ -40,7 +40,7 @@ class Welcome(QWidget):
         self.setBackgroundRole(QPalette.ColorRole.Base)
         self.title = QLabel(self)
         font = QFont(self.font())
-        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setPointSizeF(QFontInfo(font).pointSizeF() * 1.5)  # also when set in pixels
         font.setWeight(QFont.Weight.DemiBold)
         self.title.setFont(font)
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
