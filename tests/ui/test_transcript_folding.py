@@ -222,9 +222,9 @@ def test_a_new_message_after_a_jump_draws_the_end_again(
     stream(qtbot, long_view, ["streamed ", "done"])
     long_view.finish()
     drain(qtbot, long_view)
-    assert "question 300: back at the end\nCopy · Edit\nAssistant\nstreamed done\n" in text(
-        long_view
-    )
+    drawn = text(long_view)
+    assert "question 300: back at the end" in drawn
+    assert drawn.index("streamed done") > drawn.index("question 300: back at the end")
     assert long_view.folded_below == 0
     long_view.scroll_to(20)
     long_view.replace_from(index)  # regenerate: the end is drawn again, without the answer

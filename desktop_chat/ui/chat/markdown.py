@@ -456,10 +456,11 @@ class MarkdownRenderer:
         level = int(tokens[idx].tag[1:])
         scale = HEADING_SCALE.get(level, 1.0)
         top = 20 if level <= 2 else 16
-        return (
-            f'<p style="font-size:{self.theme.pt(scale)}; font-weight:600;'
-            f' margin-top:{top}px; margin-bottom:8px;">'
-        )
+        style = f"font-size:{self.theme.pt(scale)}; font-weight:600;"
+        margins = str(tokens[idx].attrGet("style") or "")  # a heading drawn in pieces
+        top_margin = "0px" if margins and "margin-top:0px" in margins else f"{top}px"
+        bottom_margin = "0px" if margins and "margin-bottom:0px" in margins else "8px"
+        return f'<p style="{style} margin-top:{top_margin}; margin-bottom:{bottom_margin};">'
 
     def _heading_close(
         self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType

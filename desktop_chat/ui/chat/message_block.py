@@ -111,10 +111,10 @@ def message_html(
 
         parts.append(tool_calls_html(block.calls, block.notice, theme, toggle))
     elif block.role == "user":
-        parts.append(user_html(block.text))
-    elif block.role != "assistant":
         if block.attachments is not None:
             parts.append(block.attachments.html(theme))
+        parts.append(user_html(block.text))
+    elif block.role != "assistant":
         parts.append(plain_html(block.text, theme, mono=block.role == "tool"))
     else:
         if block.reasoning:

@@ -75,9 +75,9 @@ def test_a_message_shows_a_thumbnail_per_image_and_a_chip_per_file(transcript, p
     assert thumb.pixelColor(5, 5) == QColor(0x80, 0x80, 0x80)  # the image's own grey
     transcript.view.grab()  # lay out and paint: every picture is the document's own
     assert list(transcript.view.refused_resources) == []
-    # The image's name and its thumbnail open it; a text file's name is no link.
+    # The image's name and its thumbnail (named by its tooltip) open it; a text file's is no link.
     assert [t for t, h, _ in anchors(transcript) if h.startswith(pictures.scheme)] == [
-        "\ufffc",
+        "Open chart.png",
         "chart.png",
     ]
 
@@ -110,7 +110,7 @@ def test_a_click_opens_the_image_larger_and_esc_closes_it(qtbot, transcript, pic
     qtbot.keyClick(viewer, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: pictures.viewer is None, timeout=2000)
     # The thumbnail opens it as well.
-    click_link(qtbot, transcript, "\ufffc")
+    click_link(qtbot, transcript, "Open chart.png")
     assert pictures.viewer is not None
     qtbot.waitUntil(pictures.viewer.isVisible, timeout=2000)
     pictures.viewer.close()

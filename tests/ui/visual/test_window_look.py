@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QEvent
-from PySide6.QtGui import QFont, QFontDatabase, QFontInfo, QImage
+from PySide6.QtGui import QCursor, QFont, QFontDatabase, QFontInfo, QImage
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -79,6 +79,7 @@ def drawn(qtbot: QtBot, open_window: WindowFactory, scheme: str) -> QImage:
         bar = window.transcript.view.verticalScrollBar()
         bar.setValue(bar.maximum())  # the end: the answer and the error under it
         window.focus_composer()
+        QCursor.setPos(-10_000, -10_000)  # nothing hovered where an earlier test left the mouse
         qtbot.wait(50)
         return window.grab().toImage()
     finally:
