@@ -33,6 +33,7 @@ def apply_language(choice: str) -> str:
     app = QCoreApplication.instance()
     if app is None:
         return code
+    announced = bool(_qt_translators)  # removing or installing a translator announces a change
     for translator in _qt_translators:
         app.removeTranslator(translator)
     _qt_translators.clear()
@@ -42,8 +43,9 @@ def apply_language(choice: str) -> str:
         if translator.load(f"qtbase_{code}", folder):
             app.installTranslator(translator)
             _qt_translators.append(translator)
-    # Installing a translator already announces a change; a switch with none still must.
-    QCoreApplication.postEvent(app, QEvent(QEvent.Type.LanguageChange))
+            announced = True
+    if not announced:  # a switch Qt did not see must still reach every widget
+        QCoreApplication.postEvent(app, QEvent(QEvent.Type.LanguageChange))
     return code
 
 
