@@ -17,6 +17,7 @@ import pytest
 import qasync  # pytest-qt has loaded PySide6 already, so qasync binds to it
 import shiboken6
 from PySide6.QtCore import QEvent, QTimer
+from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -50,6 +51,18 @@ def _nothing_left_behind(qapp: QApplication) -> Iterator[None]:
     timers = [t for t in _running_timers() if t not in timers_before]
     assert not widgets, f"top-level widgets left alive: {[_describe(w) for w in widgets]}"
     assert not timers, f"timers left running: {[_describe(t.parent()) for t in timers]}"
+
+
+@pytest.fixture(autouse=True)
+def _mouse_parked(qapp: QApplication) -> None:
+    """Start every test with the mouse pointer off every window.
+
+    A test that moves the pointer (qtbot.mouseMove) leaves it where it was; the next test's window
+    then shows with a widget under it, and Qt hovers that widget without a window ever seeing the
+    mouse enter, so no later move takes the hover away. Parked before any window is made, nothing
+    starts hovered.
+    """
+    QCursor.setPos(-10_000, -10_000)
 
 
 def _running_timers() -> list[QTimer]:

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QEvent
-from PySide6.QtGui import QCursor, QFont, QFontDatabase, QFontInfo, QImage
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QFont, QFontDatabase, QFontInfo, QImage
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop_chat import paths
@@ -79,7 +79,8 @@ def drawn(qtbot: QtBot, open_window: WindowFactory, scheme: str) -> QImage:
         bar = window.transcript.view.verticalScrollBar()
         bar.setValue(bar.maximum())  # the end: the answer and the error under it
         window.focus_composer()
-        QCursor.setPos(-10_000, -10_000)  # nothing hovered where an earlier test left the mouse
+        hovered = [w for w in window.findChildren(QWidget) if w.underMouse()]
+        assert not hovered, f"hovered: {hovered}"
         qtbot.wait(50)
         return window.grab().toImage()
     finally:
