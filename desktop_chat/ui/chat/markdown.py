@@ -321,13 +321,13 @@ class MarkdownRenderer:
             parts.append(
                 f'<p style="background-color:{theme.code_header}; color:{theme.muted};'
                 f" margin-top:8px; margin-bottom:0px; font-size:{theme.pt(SMALL_SCALE)};"
-                f' line-height:160%; text-indent:10px;">{label}{copy}</p>'
+                f' text-indent:10px;">{label}{copy}</p>'
             )
         body = self._highlighter.to_html(code, language).replace("\n", "&#10;")
         parts.append(
             f'<pre style="background-color:{theme.code_background}; margin-top:0px;'
             f" margin-bottom:{12 if last else 0}px; font-family:{theme.mono_css};"
-            f' font-size:{theme.pt(CODE_SCALE)}; line-height:125%; text-indent:10px;">{body}</pre>'
+            f' font-size:{theme.pt(CODE_SCALE)}; text-indent:10px;">{body}</pre>'
         )
         return "".join(parts)
 
