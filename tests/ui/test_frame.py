@@ -23,6 +23,7 @@ from desktop_chat import paths
 from desktop_chat.storage.settings import Endpoint, Settings
 from desktop_chat.ui.chat.top_bar import DEMO_LABEL, TopBar
 from desktop_chat.ui.main_window import MainWindow
+from tests.support.clipping import cut_labels
 from tests.support.sse_server import Reply
 from tests.support.streams import openai_stream
 from tests.support.window import keyed, local, outcomes, send, wait_outcome
@@ -149,6 +150,8 @@ def test_no_label_of_the_bar_is_clipped(qtbot: QtBot, open_window):
         ink = label.fontMetrics().boundingRect(text).width()
         room = label.width() - label.contentsRect().left()  # Qt clips at the widget's edge
         assert room >= ink, (text, room, ink)
+    assert cut_labels(bar.parameters) == []
+    assert cut_labels(bar.target_panel) == []
     bar.parameters.hide()
     bar.target_panel.hide()
 

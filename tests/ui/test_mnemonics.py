@@ -1,4 +1,4 @@
-"""No mnemonic is taken twice in one window: the main window, and each page of Settings."""
+"""No mnemonic is taken twice in one window, and no label is cut: the main window and Settings."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.storage.settings import Settings
+from tests.support.clipping import cut_labels
 from tests.support.mnemonics import mnemonic, taken_twice
 from tests.support.settings_dialog import open_dialog
 from tests.support.window import WindowFactory
@@ -47,3 +48,14 @@ def test_each_page_of_settings_takes_each_mnemonic_once(qtbot: QtBot, loop: obje
     for index in range(dialog.tabs.count()):
         dialog.tabs.setCurrentIndex(index)
         assert taken_twice(dialog) == {}, dialog.tabs.tabText(index)
+
+
+def test_no_label_on_a_page_of_settings_is_cut(qtbot: QtBot, loop: object) -> None:
+    dialog, _ = open_dialog(qtbot, Settings())
+    for index in range(dialog.tabs.count()):
+        dialog.tabs.setCurrentIndex(index)
+        assert cut_labels(dialog) == [], dialog.tabs.tabText(index)
+
+
+def test_no_label_of_the_main_window_is_cut(open_window: WindowFactory) -> None:
+    assert cut_labels(open_window()) == []

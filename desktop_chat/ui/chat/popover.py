@@ -10,20 +10,30 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QHideEvent, QKeyEvent
 from PySide6.QtWidgets import QAbstractButton, QFrame, QLabel, QWidget
 
 # QLabel sizes a mnemonic label ("&Temperature") by the advance of its text, but a final glyph
-# such as "e" inks a pixel past it: without room it is visibly clipped (the old top bar's bug).
-LABEL_INK_MARGIN = 2
+# such as "e" inks a pixel or two past it, and QLabel clips its text to its contents: the room
+# must be in the label's size, not in a contents margin (which clips the ink just the same).
+LABEL_INK_MARGIN = 3
+
+
+class _FormLabel(QLabel):
+    """A label that asks for room for its last glyph's ink."""
+
+    def sizeHint(self) -> QSize:
+        return super().sizeHint() + QSize(LABEL_INK_MARGIN, 0)
+
+    def minimumSizeHint(self) -> QSize:
+        return super().minimumSizeHint() + QSize(LABEL_INK_MARGIN, 0)
 
 
 def form_label(parent: QWidget, buddy: QWidget) -> QLabel:
     """A label whose Alt+letter moves to `buddy`, with room for its last glyph's ink."""
-    label = QLabel(parent)
+    label = _FormLabel(parent)
     label.setBuddy(buddy)
-    label.setContentsMargins(0, 0, LABEL_INK_MARGIN, 0)
     return label
 
 
