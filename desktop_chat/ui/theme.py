@@ -19,8 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtCore import QObject, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyleHintReturn,
     QStyleOption,
+    QStyleOptionComplex,
     QTabBar,
     QWidget,
 )
@@ -271,6 +272,40 @@ class FocusRing(QObject):
         frame.setWidget(new)
 
 
+class EdgedFusion(QProxyStyle):
+    """Fusion, with the edge of spin boxes and combo boxes in the palette's Mid colour.
+
+    Fusion draws that edge a shade darker than the window or button colour: faint in the dark
+    theme and black on black in high contrast, where a spin box or a combo box had no visible
+    edge at all. Text inputs take Mid from the style sheet; these cannot (a styled edge strips a
+    spin box of its arrows), so the style draws the same edge over Fusion's.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("Fusion")
+
+    def drawComplexControl(  # Qt's name
+        self,
+        control: QStyle.ComplexControl,
+        option: QStyleOptionComplex,
+        painter: QPainter,
+        widget: QWidget | None = None,
+    ) -> None:
+        super().drawComplexControl(control, option, painter, widget)
+        framed = isinstance(widget, QAbstractSpinBox | QComboBox) and widget.hasFrame()
+        if not framed or control not in _EDGED:
+            return
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(option.palette.color(QPalette.ColorRole.Mid))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(QRectF(option.rect).adjusted(0.5, 0.5, -0.5, -0.5), 2.0, 2.0)
+        painter.restore()
+
+
+_EDGED = (QStyle.ComplexControl.CC_SpinBox, QStyle.ComplexControl.CC_ComboBox)
+
+
 class _FrameAbove(QProxyStyle):
     """Fusion, but a focus frame goes above its widget (Fusion puts it below, out of sight)."""
 
@@ -312,6 +347,7 @@ class ThemeController(QObject):
         self._more_contrast = _prefers_more_contrast()
         hints.colorSchemeChanged.connect(self._on_system_changed)
         self.focus_ring = FocusRing(app)
+        app.setStyle(EdgedFusion())  # Fusion: the one style that paints a whole custom palette
         if hasattr(hints, "accessibility"):
             hints.accessibility().contrastPreferenceChanged.connect(self._on_contrast_changed)
         self.set_choice(choice)
@@ -343,8 +379,6 @@ class ThemeController(QObject):
         if wanted == self._scheme:
             return
         self._scheme = wanted
-        if self._app.style().name().lower() != "fusion":
-            self._app.setStyle("Fusion")  # the one style that paints a whole custom palette
         self._app.setPalette(palette(wanted))
         self._app.setStyleSheet(style_sheet(wanted))
         self.scheme_changed.emit(wanted)

@@ -11,9 +11,11 @@ from PySide6.QtCore import QEvent, QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QApplication,
+    QComboBox,
     QHBoxLayout,
     QListWidget,
     QPushButton,
+    QSpinBox,
     QToolButton,
     QWidget,
 )
@@ -254,3 +256,23 @@ def test_every_stop_of_the_window_tab_chain_shows_its_focus(
         if window.grab(area).toImage() == before:
             unseen.append(f"{type(widget).__name__} {widget.accessibleName()!r}")
     assert unseen == [], unseen
+
+
+@pytest.mark.parametrize("make", [QSpinBox, QComboBox])
+def test_a_spin_box_or_combo_box_has_a_visible_edge_in_high_contrast(
+    qtbot: QtBot, controller: theme.ThemeController, make: type[QWidget]
+) -> None:
+    """Fusion drew their edge a shade darker than black: no edge at all on a black window."""
+    controller.set_choice("high-contrast")
+    page = QWidget()
+    qtbot.addWidget(page)
+    field = make(page)
+    field.setGeometry(10, 10, 120, 24)
+    page.resize(140, 44)
+    page.show()
+    qtbot.waitExposed(page)
+    image = page.grab().toImage()
+    middle = 10 + 12
+    left_edge = max(image.pixelColor(x, middle).lightness() for x in range(9, 13))
+    assert image.pixelColor(4, middle).lightness() < 20  # the black window beside it
+    assert left_edge > 200
