@@ -9,7 +9,7 @@ Reasoning shows one control at a time, the one the endpoint's protocol takes: a 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPoint
+from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QComboBox,
@@ -19,12 +19,14 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
     QSpinBox,
-    QToolButton,
 )
 
 from desktop_chat.i18n import N_, _
 from desktop_chat.ui.chat.popover import Popover, form_label
+from desktop_chat.ui.icons import icon
 from desktop_chat.ui.language import is_language_change
 
 DEFAULT_MAX_TOKENS = 4096
@@ -46,7 +48,11 @@ class ParametersPanel(Popover):
         self.system_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 5 + 12)
         self.first_focus = self.system_edit
 
-        self.preset_button = QToolButton(self)
+        # A push button with a chevron, as the form's other fields have edges: a flat tool button
+        # read as a line of text, not as something that opens a list.
+        self.preset_button = QPushButton(icon("chevron-down"), "", self)
+        self.preset_button.setLayoutDirection(Qt.LayoutDirection.RightToLeft)  # chevron at the end
+        self.preset_button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         self.preset_menu = QMenu(self.preset_button)
         # popup(), not setMenu(): the button would run the menu in a nested event loop.
         self.preset_button.clicked.connect(
