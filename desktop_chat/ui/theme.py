@@ -174,11 +174,11 @@ def style_sheet(scheme: str) -> str:
 
     Fusion draws the edge of an input a shade darker than the window, which vanishes in the dark
     theme: text inputs get an edge in the Mid colour instead, and the ring when focused (spin
-    and combo boxes get theirs from EdgedFusion: a styled edge would strip their arrows). Fusion marks a
-    focused button or list row too faintly to find (a tint of the accent), so tool buttons,
-    push buttons and list rows draw a 2 px ring in the accent colour (a selected row's ring is
-    in the text colour, to stand out from both the selection and the page). Each rule keeps the
-    widget's size: the ring replaces a border of the same width.
+    and combo boxes get theirs from EdgedFusion: a styled edge would strip their arrows).
+    Fusion marks a focused button or list row too faintly to find (a tint of the accent), so
+    tool buttons, push buttons and list rows draw a 2 px ring in the accent colour (a selected
+    row's ring is in the text colour, to stand out from both the selection and the page). Each
+    rule keeps the widget's size: the ring replaces a border of the same width.
     """
     t = color_table(scheme)
     return f"""

@@ -276,3 +276,10 @@ def test_a_spin_box_or_combo_box_has_a_visible_edge_in_high_contrast(
     left_edge = max(image.pixelColor(x, middle).lightness() for x in range(9, 13))
     assert image.pixelColor(4, middle).lightness() < 20  # the black window beside it
     assert left_edge > 200
+
+
+@pytest.mark.parametrize("scheme", theme.SCHEMES)
+def test_the_inspector_marks_errors_in_the_schemes_own_colour(scheme: str) -> None:
+    from desktop_chat.ui.inspector.model import error_color
+
+    assert error_color(theme.palette(scheme)).name() == theme.colors(scheme).error_fg

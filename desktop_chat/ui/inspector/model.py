@@ -22,7 +22,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
 from desktop_chat.i18n import N_, _
 from desktop_chat.inspector.trace import KINDS, Entry, RequestTrace, format_seconds
-from desktop_chat.ui.theme import DARK_COLORS, LIGHT_COLORS
+from desktop_chat.ui.theme import colors, scheme_of
 
 COLUMNS = (N_("Time"), N_("Req."), N_("Kind"), N_("Event"))
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -33,9 +33,8 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 def error_color(palette: QPalette) -> QColor:
-    """The theme's error colour for the palette's scheme (judged by its base colour)."""
-    dark = palette.color(QPalette.ColorRole.Base).lightness() < 128
-    return QColor((DARK_COLORS if dark else LIGHT_COLORS).error_fg)
+    """The theme's error colour for the palette's scheme, high contrast's own included."""
+    return QColor(colors(scheme_of(palette)).error_fg)
 
 
 class EntryModel(QAbstractTableModel):
