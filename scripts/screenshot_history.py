@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import asyncio
 
 import qasync
+from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QApplication
 
 from desktop_chat import paths
@@ -69,6 +70,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images" / "history-search.png")
     args = parser.parse_args(argv)
     app = QApplication(sys.argv[:1])
+    # Off every window: a pointer where a button is first shown would leave it drawn hovered.
+    QCursor.setPos(-10_000, -10_000)
     app.setQuitOnLastWindowClosed(False)  # the loop ends with shoot(), not with the window
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
