@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QAccessibleEvent
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QAccessibleEvent, QCursor
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -352,3 +352,20 @@ def test_a_model_list_that_cannot_be_fetched_is_announced_urgently(
         timeout=10_000,
     )
     assert all(urgent for t, urgent in announcements if t.startswith("Could not fetch"))
+
+
+def test_no_button_of_the_bar_starts_hovered(qtbot: QtBot, open_window) -> None:
+    """A button the window adds once shown used to be shown at (0, 0) before the layout placed
+    it, and took the hover of a pointer up there until the pointer moved."""
+    QCursor.setPos(10, 10)  # where the window's top-left corner opens
+    window = open_window()
+    settle(window)
+    corner = window.mapFromGlobal(QCursor.pos())
+    assert window.rect().contains(corner)  # the pointer is on the window, over the bar's start
+    pointer = QCursor.pos()
+    wrongly = [
+        button.accessibleName()
+        for button in window.top_bar.findChildren(QAbstractButton)
+        if button.underMouse() and not button.rect().contains(button.mapFromGlobal(pointer))
+    ]
+    assert wrongly == []

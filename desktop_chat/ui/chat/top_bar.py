@@ -290,6 +290,10 @@ class TopBar(QWidget):
         for position, widget in enumerate(keep):
             fold = position >= shown
             widget.setProperty("folded", fold)
+            if not fold and widget.isHidden():
+                # Shown where it is, at (0, 0) until the layout places it, a new button would
+                # take the hover of a pointer there and keep it until the pointer moves.
+                widget.move(self.width(), 0)
             widget.setVisible(not fold)
         self.overflow_button.setVisible(shown < len(keep))
 
