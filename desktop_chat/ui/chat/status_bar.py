@@ -11,6 +11,9 @@ its answers since the last new chat) follow; a tool turn counts its final reques
 The state word is kept as its English message id and translated when shown, so it follows a
 language change like every figure here (all drawn again on `QEvent.LanguageChange`). Errors shown
 here and retry waits are also announced to screen readers (accessibility.announce).
+
+A narrow window elides the figures and a passing message rather than cutting them, so the bar
+never holds the window wide; each keeps its whole text as its tooltip.
 """
 
 from __future__ import annotations
