@@ -7,7 +7,8 @@ metadata reads and its library loads. The launcher runs this instead of the app 
 ``DESKTOP_CHAT_BUNDLE_PROBE=1``; it reads and loads, and changes nothing. The tests run it in
 the source install too, against the PySide6 wheel's Qt.
 
-With ``DESKTOP_CHAT_BUNDLE_PROBE=type`` it shows the app's composer alone in a window titled
+With ``DESKTOP_CHAT_BUNDLE_PROBE=type`` it starts Qt as the window does (with the app's
+input-method fallback) and shows the app's composer alone in a window titled
 ``desktop-chat input probe`` and reports what a person typed into it once an input method
 committed non-ASCII text (or after 30 s): packaging/linux/check_input_methods.sh types pinyin
 there through real IBus and Fcitx 5 daemons.
@@ -97,8 +98,10 @@ def typed(seconds: float = 30.0) -> dict[str, object]:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from desktop_chat.ui.app import prepare_qt_environment
     from desktop_chat.ui.chat.composer import Composer
 
+    prepare_qt_environment()  # the input-method fallback, as the app starts Qt
     app = QApplication.instance() or QApplication([sys.argv[0]])
     composer = Composer()
     composer.setWindowTitle(TYPE_WINDOW_TITLE)

@@ -361,9 +361,13 @@ def _type_name(image: Attachment) -> str:
 
 
 def human_size(size: int) -> str:
-    """1234 -> "1.2 KB", as the messages and the inspector write sizes (1 KB = 1024 bytes)."""
+    """1234 -> "1.2 KB", as the messages, the window and the inspector write sizes.
+
+    1 KB = 1024 bytes. KB and MB read the same in every language we ship, bytes do not: they
+    are counted in the current language, like the messages the size is put into.
+    """
     if size < 1024:
-        return f"{size} bytes"
+        return ngettext("{n} byte", "{n} bytes", size).format(n=size)
     if size < 1024 * 1024:
         return f"{size / 1024:.0f} KB" if size >= 10 * 1024 else f"{size / 1024:.1f} KB"
     return f"{size / (1024 * 1024):.1f} MB"

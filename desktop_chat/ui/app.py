@@ -111,6 +111,24 @@ def _setup_logging() -> None:
         log.warning("cannot write the log file: %s", exc)
 
 
+def prepare_qt_environment() -> None:
+    """Set what Qt and qasync read from the environment; call before QApplication is made.
+
+    On Linux a platform or input method the installed Qt has no plugin for gets a fallback
+    (ui/plugin_fallback.py): PySide6's wheel has no Fcitx plugin, so without it Fcitx 5 users
+    of the source install would type Latin letters only. The frozen app's runtime hook has
+    done the same already, before any of the app's code ran.
+    """
+    os.environ.setdefault("QT_API", "pyside6")  # qasync binds to the Qt named here
+    if sys.platform.startswith("linux") and not getattr(sys, "frozen", False):
+        from PySide6.QtCore import QLibraryInfo
+
+        from desktop_chat.ui.plugin_fallback import fall_back_to_present_plugins
+
+        plugins = QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath)
+        fall_back_to_present_plugins(Path(plugins))
+
+
 def run_gui(argv: list[str]) -> int:
     """Open the main window and run until it closes; return the process exit code."""
     args = parse_args(argv)
@@ -121,7 +139,7 @@ def run_gui(argv: list[str]) -> int:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     _setup_logging()
 
-    os.environ.setdefault("QT_API", "pyside6")  # qasync binds to the Qt named here
+    prepare_qt_environment()
     from PySide6.QtWidgets import QApplication
 
     _route_qt_messages()

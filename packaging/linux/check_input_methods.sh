@@ -2,13 +2,13 @@
 # Type Chinese into the app's composer through real input-method daemons, on a real X server,
 # as a person on a Chinese desktop would. Cases:
 #   ibus          IBus with its pinyin engine (libpinyin), QT_IM_MODULE=ibus;
-#   fcitx         Fcitx 5 with Rime (luna_pinyin), QT_IM_MODULE=fcitx as Fcitx sets it: the
-#                 frozen app's runtime hook falls back to the bundled IBus plugin, which reaches
-#                 Fcitx 5's IBus front end through IBus's address file (ibus installed too);
-#   fcitx-portal  the same with no ibus-daemon on PATH (Fcitx 5 alone): the hook sets
-#                 IBUS_USE_PORTAL=1 and the plugin goes through the IBus portal;
-#   fcitx-as-ibus Fcitx 5 alone with QT_IM_MODULE=ibus IBUS_USE_PORTAL=1 set by hand: the route
-#                 for the source install, which has no runtime hook.
+#   fcitx         Fcitx 5 with Rime (luna_pinyin), QT_IM_MODULE=fcitx as Fcitx sets it: neither
+#                 the frozen app nor PySide6's wheel has a Fcitx plugin, so the app falls back to
+#                 the IBus plugin (ui/plugin_fallback.py; the frozen app's runtime hook, the
+#                 source install's start), which reaches Fcitx 5's IBus front end through IBus's
+#                 address file (ibus installed too);
+#   fcitx-portal  the same with no ibus-daemon on PATH (Fcitx 5 alone): the fallback sets
+#                 IBUS_USE_PORTAL=1 and the plugin goes through the IBus portal.
 # Each types "nihao" and a space into the composer (the app's own widget, shown by
 # bundle_probe.py's `type` mode) with xdotool and fails unless the composer holds 你好.
 #
@@ -50,7 +50,6 @@ trap cleanup EXIT
 export HOME=$home XDG_CONFIG_HOME=$home/.config XDG_DATA_HOME=$home/.local/share
 mkdir -p "$XDG_CONFIG_HOME" "$XDG_DATA_HOME"
 app_path=$PATH
-portal=()
 
 case $case in
   ibus)
@@ -63,7 +62,7 @@ case $case in
     [ "$(ibus engine 2>/dev/null)" = libpinyin ] || fail "ibus-daemon did not take the libpinyin engine"
     method=ibus
     ;;
-  fcitx | fcitx-portal | fcitx-as-ibus)
+  fcitx | fcitx-portal)
     mkdir -p "$XDG_CONFIG_HOME/fcitx5"
     printf '%s\n' '[Groups/0]' 'Name=Default' 'Default Layout=us' 'DefaultIM=rime' '' \
       '[Groups/0/Items/0]' 'Name=keyboard-us' 'Layout=' '' '[Groups/0/Items/1]' 'Name=rime' \
@@ -79,19 +78,15 @@ case $case in
     [ -n "$(ls "$XDG_CONFIG_HOME/ibus/bus" 2>/dev/null)" ] || fail "Fcitx 5 serves no IBus clients"
     sleep 2  # Rime deploys its schema once, just after start
     method=fcitx
-    if [ "$case" != fcitx ]; then
+    if [ "$case" = fcitx-portal ]; then
       app_path=$home/bin  # no ibus-daemon: Qt's IBus plugin must use the portal
       mkdir -p "$app_path"
-    fi
-    if [ "$case" = fcitx-as-ibus ]; then
-      method=ibus
-      portal=(IBUS_USE_PORTAL=1)
     fi
     ;;
   *) fail "unknown case" ;;
 esac
 
-timeout 60 env PATH="$app_path" QT_QPA_PLATFORM=xcb QT_IM_MODULE=$method "${portal[@]}" \
+timeout 60 env PATH="$app_path" QT_QPA_PLATFORM=xcb QT_IM_MODULE=$method \
   DESKTOP_CHAT_BUNDLE_PROBE=type "$app" >"$home/typed.json" 2>"$home/app.log" &
 probe=$!
 timeout 30 xdotool search --sync --name "desktop-chat input probe" windowfocus --sync \

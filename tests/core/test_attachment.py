@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from desktop_chat import i18n
 from desktop_chat.core.attachment import (
     LIMITS,
     MAX_FILE_BYTES,
@@ -165,3 +166,14 @@ def test_an_attachment_error_is_a_chat_error_not_worth_retrying() -> None:
 )
 def test_human_size(size: int, text: str) -> None:
     assert human_size(size) == text
+
+
+def test_human_size_counts_bytes_in_the_readers_language() -> None:
+    assert human_size(1) == "1 byte"
+    i18n.set_language("zh_CN")
+    try:
+        # Inside a translated message ("... is too large to attach (over {limit})") too.
+        assert human_size(512) == "512 字节"
+        assert human_size(1536) == "1.5 KB"
+    finally:
+        i18n.set_language("en")

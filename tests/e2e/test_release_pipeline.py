@@ -2,13 +2,13 @@
 
 The ICU trimming runs for real against the installed PySide6's ICU (when Debian's icupkg and
 gcc are present, as packaging/linux/ci-check.sh installs them); the runtime hook's plugin
-fallback runs in a child process against a bundle-like folder; the rest reads the files the
-way their tools would (the lock as pip does, the metainfo as XML, the workflows as YAML).
+fallback (ui/plugin_fallback.py, tested on its own there) runs in a child process against a
+bundle-like folder; the rest reads the files the way their tools would (the lock as pip does,
+the metainfo as XML, the workflows as YAML).
 """
 
 from __future__ import annotations
 
-import ast
 import re
 import shutil
 import subprocess
@@ -120,33 +120,6 @@ def test_a_cut_too_deep_fails_and_leaves_the_bundle_alone(
 # -- Linux desktop integration -------------------------------------------------------------------
 
 
-def _hook_function(name: str) -> object:
-    """Load one function of the runtime hook without running the hook's own module code."""
-    tree = ast.parse(HOOK.read_text(encoding="utf-8"))
-    (function,) = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name]
-    namespace: dict[str, object] = {}
-    exec(compile(ast.Module([function], []), str(HOOK), "exec"), namespace)
-    return namespace[name]
-
-
-@pytest.mark.parametrize(
-    ("requested", "expected"),
-    [
-        ("wayland", "wayland;xcb"),
-        ("wayland-egl", "wayland-egl;xcb"),
-        ("wayland:no-decorations", "wayland:no-decorations;xcb"),
-        ("wayland;xcb", "wayland;xcb"),
-        ("xcb", "xcb"),
-        ("offscreen", "offscreen"),
-        ("", ""),
-        (None, None),
-    ],
-)
-def test_platform_fallback(requested: str | None, expected: str | None) -> None:
-    with_fallback = _hook_function("with_fallback")
-    assert with_fallback(requested, {"xcb", "offscreen"}, "xcb") == expected
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Linux part of the hook")
 def test_the_runtime_hook_falls_back_to_what_the_bundle_has(tmp_path: Path) -> None:
     plugins = tmp_path / "PySide6" / "Qt" / "plugins"
@@ -168,57 +141,6 @@ def test_the_runtime_hook_falls_back_to_what_the_bundle_has(tmp_path: Path) -> N
 
     assert run("wayland", "fcitx") == "wayland;xcb fcitx;ibus"
     assert run("xcb", "ibus") == "xcb None"
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Linux part of the hook")
-def test_fcitx_without_ibus_installed_reaches_fcitx_through_the_ibus_portal(tmp_path: Path) -> None:
-    plugins = tmp_path / "PySide6" / "Qt" / "plugins" / "platforminputcontexts"
-    plugins.mkdir(parents=True)
-    for method in ("ibus", "compose"):
-        (plugins / f"lib{method}platforminputcontextplugin.so").write_bytes(b"")
-    with_ibus = tmp_path / "with-ibus"
-    with_ibus.mkdir()
-    (with_ibus / "ibus-daemon").write_text("#!/bin/sh\n")
-    (with_ibus / "ibus-daemon").chmod(0o755)
-    code = (
-        f"import sys, os; sys._MEIPASS = {str(tmp_path)!r}; "
-        f"exec(open({str(HOOK)!r}).read()); "
-        "print(os.environ.get('QT_IM_MODULES'), os.environ.get('IBUS_USE_PORTAL'))"
-    )
-
-    def run(path: Path, **env: str) -> str:
-        return subprocess.run(
-            [sys.executable, "-c", code],
-            env={"PATH": str(path), **env},
-            capture_output=True,
-            text=True,
-            timeout=60,
-        ).stdout.strip()
-
-    # Qt's IBus plugin counts itself invalid without ibus-daemon on PATH, unless told to use
-    # the portal, which Fcitx 5's IBus front end serves.
-    assert run(tmp_path, QT_IM_MODULE="fcitx") == "fcitx;ibus 1"
-    assert run(tmp_path, QT_IM_MODULE="ibus") == "None 1"
-    assert run(with_ibus, QT_IM_MODULE="fcitx") == "fcitx;ibus None"
-    assert run(tmp_path, QT_IM_MODULE="fcitx", IBUS_USE_PORTAL="0") == "fcitx;ibus 0"
-    assert run(tmp_path, QT_IM_MODULE="compose") == "None None"
-    assert run(tmp_path) == "None None"
-
-
-@pytest.mark.parametrize(
-    ("methods", "ibus_daemon", "expected"),
-    [
-        ("fcitx;ibus", None, True),
-        ("ibus", None, True),
-        ("ibus", "/usr/bin/ibus-daemon", False),
-        ("fcitx", None, False),
-        ("compose", None, False),
-        (None, None, False),
-    ],
-)
-def test_needs_ibus_portal(methods: str | None, ibus_daemon: str | None, expected: bool) -> None:
-    needs_ibus_portal = _hook_function("needs_ibus_portal")
-    assert needs_ibus_portal(methods, ibus_daemon) is expected
 
 
 def test_deb_depends_on_ca_certificates_recommends_a_cjk_font_and_installs_metainfo() -> None:

@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_chat.core.attachment import human_size
 from desktop_chat.core.conversation import Attachment
 from desktop_chat.i18n import _
-from desktop_chat.ui.chat.file_size import size_text
 from desktop_chat.ui.chat.thumbnail import thumbnail
 from desktop_chat.ui.icons import icon
 from desktop_chat.ui.language import is_language_change
@@ -92,7 +92,7 @@ class AttachmentChip(QFrame):
         return False
 
     def _retranslate(self) -> None:
-        name, size = self.attachment.name, size_text(self.attachment.size)
+        name, size = self.attachment.name, human_size(self.attachment.size)
         self.size_label.setText(size)
         self.setAccessibleName(_("Attachment {name}, {size}").format(name=name, size=size))
         self.setAccessibleDescription(_("Press Delete to remove it"))

@@ -25,9 +25,9 @@ from PySide6.QtCore import QObject, QSize, QUrl
 from PySide6.QtGui import QImage, QPalette, QTextDocument
 from PySide6.QtWidgets import QTextBrowser
 
+from desktop_chat.core.attachment import human_size
 from desktop_chat.core.conversation import Attachment, Message
 from desktop_chat.i18n import _
-from desktop_chat.ui.chat.file_size import size_text
 from desktop_chat.ui.chat.image_viewer import ImageViewer
 from desktop_chat.ui.chat.markdown import Theme, attr
 from desktop_chat.ui.chat.message_html import text
@@ -136,7 +136,7 @@ class TranscriptAttachments(QObject):
         return (
             f'<img src="{attr(picture)}" width="{ICON}" height="{ICON}"'
             ' style="vertical-align: middle;" />'
-            f"&nbsp;{name} · {text(size_text(attachment.size))}"
+            f"&nbsp;{name} · {text(human_size(attachment.size))}"
         )
 
     def _icon(self, name: str) -> QImage:

@@ -11,6 +11,9 @@ its answers since the last new chat) follow; a tool turn counts its final reques
 The state word is kept as its English message id and translated when shown, so it follows a
 language change like every figure here (all drawn again on `QEvent.LanguageChange`). Errors shown
 here and retry waits are also announced to screen readers (accessibility.announce).
+
+A narrow window elides the figures and a passing message rather than cutting them, so the bar
+never holds the window wide; each keeps its whole text as its tooltip.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent
-from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
+from PySide6.QtCore import QEvent, QRect, Qt
+from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtWidgets import QSizePolicy, QStatusBar, QStyle, QStyleOption, QWidget
 
 from desktop_chat.core.conversation import AssistantTurn
 from desktop_chat.core.events import (
@@ -34,8 +38,8 @@ from desktop_chat.i18n import N_, _, ngettext
 from desktop_chat.storage.price import ModelPrice
 from desktop_chat.tools.events import StepStarted
 from desktop_chat.ui.accessibility import announce
+from desktop_chat.ui.chat.elided_label import ElidedLabel
 from desktop_chat.ui.language import is_language_change
-from desktop_chat.ui.message_label import message_label
 
 DEMO = N_("Offline demo")
 
@@ -49,8 +53,9 @@ class StatusBar(QStatusBar):
         super().__init__(parent)
         self._clock = clock
         self.setSizeGripEnabled(False)
-        self.target_label = self._label()
-        # Endpoint and model names can be long: elided rather than widening the window.
+        # Endpoint and model names can be long: elided rather than widening the window, the
+        # start of the endpoint and the end of the model kept.
+        self.target_label = self._label(Qt.TextElideMode.ElideMiddle)
         self.target_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.state_label = self._label()
         self.ttft_label = self._label()
@@ -61,25 +66,69 @@ class StatusBar(QStatusBar):
         self._target = ("", "")
         self._state: tuple[str, dict[str, object]] = ("", {})
         self.addWidget(self.target_label, 1)
-        for label in (
+        self._figures = (
             self.state_label,
             self.ttft_label,
             self.speed_label,
             self.usage_label,
             self.attempts_label,
             self.total_label,
-        ):
+        )
+        for label in self._figures:
             self.addPermanentWidget(label)
         self._price: ModelPrice | None = None
+        # A passing message is drawn elided (paintEvent); the tooltip has it whole.
+        self.messageChanged.connect(self.setToolTip)
         self.conversation_cleared()
         self._reset()
         self.set_state(N_("Ready"))
         self._retranslate()
 
-    def _label(self) -> QLabel:
-        label = message_label(self, "", wrap=False)  # model and endpoint names come from outside
+    def _label(self, mode: Qt.TextElideMode = Qt.TextElideMode.ElideRight) -> ElidedLabel:
+        # A narrow window elides each figure rather than cutting it (or being held wide by it).
+        label = ElidedLabel(self, "", mode=mode)
         label.setContentsMargins(6, 0, 6, 0)
         return label
+
+    def shown_message(self) -> str:
+        """The passing message as drawn now: whole, or elided to the room left of the figures."""
+        room = self._message_room().width()
+        return self.fontMetrics().elidedText(
+            self.currentMessage(), Qt.TextElideMode.ElideRight, room
+        )
+
+    def _message_room(self) -> QRect:
+        """Where QStatusBar draws a passing message: up to the first figure (QStatusBarPrivate)."""
+        left, right = 6, self.width() - 12
+        first = next((label for label in self._figures if label.isVisible()), None)
+        if first is not None and self.isRightToLeft():
+            left = max(left, first.geometry().right() + 3)
+        elif first is not None:
+            right = min(right, first.x() - 2)
+        return QRect(left, 0, right - left, self.height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        message = self.currentMessage()
+        shown = self.shown_message()
+        if shown == message:
+            super().paintEvent(event)
+            return
+        # QStatusBar cuts a message that does not fit mid-letter; draw it as it would, elided.
+        painter = QPainter(self)
+        option = QStyleOption()
+        option.initFrom(self)
+        self.style().drawPrimitive(QStyle.PrimitiveElement.PE_PanelStatusBar, option, painter, self)
+        for label in self._figures:
+            if label.isVisible():
+                option.rect = label.geometry().adjusted(-2, -1, 2, 1)
+                self.style().drawPrimitive(
+                    QStyle.PrimitiveElement.PE_FrameStatusBarItem, option, painter, label
+                )
+        painter.setPen(self.palette().windowText().color())
+        flags = Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignVCenter
+        painter.drawText(
+            self._message_room(), int(flags.value) | Qt.TextFlag.TextSingleLine.value, shown
+        )
 
     def changeEvent(self, event: QEvent) -> None:
         if is_language_change(event):
@@ -122,7 +171,6 @@ class StatusBar(QStatusBar):
         shown = endpoint or _(DEMO)
         text = _("{endpoint} · {model}").format(endpoint=shown, model=model or _("no model chosen"))
         self.target_label.setText(text)
-        self.target_label.setToolTip(text)
 
     def set_state(self, state: str, **values: object) -> None:
         """Show a short state: Ready, Waiting…, Streaming…, Stopped, Failed.
