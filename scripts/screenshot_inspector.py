@@ -31,6 +31,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import qasync
+from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QApplication, QTableView, QWidget
 
 from desktop_chat.httpserver import MAX_PAUSE, LoopbackHTTPServer, QuietHandler
@@ -209,6 +210,8 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     app = QApplication(sys.argv[:1])
+    # Off every window: a pointer where a button is first shown would leave it drawn hovered.
+    QCursor.setPos(-10_000, -10_000)
     app.setQuitOnLastWindowClosed(False)  # the loop ends with shoot(), not with the window
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)

@@ -11,7 +11,7 @@ import json
 
 from PySide6.QtCore import QEvent
 from PySide6.QtGui import QGuiApplication, QPalette
-from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from desktop_chat.i18n import N_, _
 from desktop_chat.inspector.trace import ToolCallTrace, format_seconds
@@ -88,9 +88,11 @@ class ToolCallsView(QTreeWidget):
         self._retranslate()
         self.setUniformRowHeights(True)
         self.setWordWrap(False)
-        self.setColumnWidth(0, 170)
-        self.setColumnWidth(1, 150)
-        self.setColumnWidth(2, 150)
+        # The dock opens 420 px wide: the name and id give way (elided, whole in the tooltip of
+        # the details), the state and duration are read in full.
+        self.setColumnWidth(0, 130)
+        self.setColumnWidth(1, 90)
+        self.header().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self._items: list[tuple[ToolCallTrace, QTreeWidgetItem, list[QTreeWidgetItem]]] = []
 
     def changeEvent(self, event: QEvent) -> None:
