@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -19,12 +19,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.i18n import _
-from desktop_chat.ui.language import is_language_change
+from desktop_chat.ui.language import Retranslating
 from desktop_chat.ui.message_label import message_label
 from desktop_chat.ui.theme import Colors
 
 
-class Banner(QFrame):
+class Banner(Retranslating, QFrame):
     """One notice: text, an optional action button, and a close button."""
 
     dismissed = Signal(str)
@@ -62,11 +62,6 @@ class Banner(QFrame):
         layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
         self.apply_colors(colors)
         self._retranslate()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if is_language_change(event):
-            self._retranslate()
-        super().changeEvent(event)
 
     def _retranslate(self) -> None:
         self.setAccessibleName(_("Warning") if self.warning else _("Notice"))

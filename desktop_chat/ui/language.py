@@ -3,14 +3,24 @@
 Our own sentences come from gettext (desktop_chat/i18n.py says why); Qt's own (the buttons of
 its standard dialogs, a line edit's context menu) from Qt's catalogue for the same language,
 loaded here with a QTranslator. A change reaches every widget as `QEvent.LanguageChange`: each
-widget that shows our text sets it again in `changeEvent`, the way Qt's own widgets do.
+widget that shows our text sets it again in `changeEvent`, the way Qt's own widgets do
+(`Retranslating` holds that override once for all of them).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QLocale, QTranslator
 
 from desktop_chat import i18n
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    _Widget = QWidget
+else:
+    _Widget = object  # a plain mixin at run time: Qt's classes do not mix with each other
 
 _qt_translators: list[QTranslator] = []
 
@@ -51,3 +61,21 @@ def apply_language(choice: str) -> str:
 
 def is_language_change(event: QEvent) -> bool:
     return event.type() == QEvent.Type.LanguageChange
+
+
+class Retranslating(_Widget):
+    """Set a widget's texts again when the language changes, by calling its `_retranslate`.
+
+    Put first among the bases (`class Banner(Retranslating, QFrame)`), so its `changeEvent` runs
+    before Qt's; the widget still calls `_retranslate` itself once, where its texts are first set.
+    A mixin rather than an event filter: a filter's Python call would be paid on every event the
+    widget gets (paints, mouse moves), this only on change events.
+    """
+
+    def changeEvent(self, event: QEvent) -> None:
+        if is_language_change(event):
+            self._retranslate()
+        super().changeEvent(event)
+
+    def _retranslate(self) -> None:
+        raise NotImplementedError

@@ -27,7 +27,7 @@ from desktop_chat.storage.settings import Network, Preset, Settings
 from desktop_chat.storage.settings_file import load_settings
 from desktop_chat.tools.events import StepStarted
 from desktop_chat.ui.chat.status_bar import StatusBar
-from desktop_chat.ui.main_window import FIRST_RUN_HINT
+from desktop_chat.ui.window_settings import FIRST_RUN_HINT
 from tests.support.sse_server import Reply
 from tests.support.streams import anthropic_stream, openai_stream
 from tests.support.window import KEY, keyed, local, outcomes, send, wait_outcome

@@ -9,7 +9,7 @@ change).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -26,7 +26,7 @@ from desktop_chat.core.conversation import Attachment
 from desktop_chat.i18n import _
 from desktop_chat.ui.chat.thumbnail import thumbnail
 from desktop_chat.ui.icons import icon
-from desktop_chat.ui.language import is_language_change
+from desktop_chat.ui.language import Retranslating
 
 THUMB = 32  # px, the preview in a chip
 NAME_WIDTH = 160  # px, a longer name is elided in the middle (the tooltip has it whole)
@@ -41,7 +41,7 @@ QLabel#attachmentSize { color: palette(placeholder-text); }
 """
 
 
-class AttachmentChip(QFrame):
+class AttachmentChip(Retranslating, QFrame):
     """One attachment: preview, name, size and ✕; Delete or Backspace removes it too."""
 
     remove_requested = Signal(object)  # this chip
@@ -115,13 +115,8 @@ class AttachmentChip(QFrame):
         if parent is not None:
             parent.ensureWidgetVisible(self)
 
-    def changeEvent(self, event: QEvent) -> None:
-        if is_language_change(event):
-            self._retranslate()
-        super().changeEvent(event)
 
-
-class AttachmentTray(QScrollArea):
+class AttachmentTray(Retranslating, QScrollArea):
     """The row of chips above the editor; hidden while there is none, scrolls when many."""
 
     removed = Signal(object)  # the Attachment taken away
@@ -203,8 +198,3 @@ class AttachmentTray(QScrollArea):
 
     def _retranslate(self) -> None:
         self.setAccessibleName(_("Attachments"))
-
-    def changeEvent(self, event: QEvent) -> None:
-        if is_language_change(event):
-            self._retranslate()
-        super().changeEvent(event)

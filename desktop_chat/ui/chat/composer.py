@@ -17,7 +17,7 @@ import itertools
 from collections.abc import Iterable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QMimeData, QSize, Qt, Signal
+from PySide6.QtCore import QMimeData, QSize, Qt, Signal
 from PySide6.QtGui import (
     QAccessible,
     QAccessibleAnnouncementEvent,
@@ -45,7 +45,7 @@ from desktop_chat.i18n import _
 from desktop_chat.ui.chat.attachment_chip import AttachmentChip, AttachmentTray
 from desktop_chat.ui.chat.attachment_intake import Intake, from_mime, from_paths, is_attachment
 from desktop_chat.ui.icons import icon
-from desktop_chat.ui.language import is_language_change
+from desktop_chat.ui.language import Retranslating
 from desktop_chat.ui.message_label import message_label
 
 _ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
@@ -101,7 +101,7 @@ class ComposerEdit(QPlainTextEdit):
         return not ctrl and not shift
 
 
-class Composer(QWidget):
+class Composer(Retranslating, QWidget):
     """Multi-line input with Send/Stop and attachments; emits what the user asked for, never
     sends by itself."""
 
@@ -360,11 +360,6 @@ class Composer(QWidget):
         self.stop_button.setEnabled(self._streaming)
 
     # --- language -------------------------------------------------------------------------------
-
-    def changeEvent(self, event: QEvent) -> None:
-        if is_language_change(event):
-            self._retranslate()
-        super().changeEvent(event)
 
     def _retranslate(self) -> None:
         self.edit_cancel.setText(_("Cancel edit"))

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QTextEdit,
 
 from desktop_chat.i18n import _
 from desktop_chat.ui.icons import icon
-from desktop_chat.ui.language import is_language_change
+from desktop_chat.ui.language import Retranslating
 
 if TYPE_CHECKING:
     from desktop_chat.ui.chat.transcript import Transcript
@@ -29,7 +29,7 @@ DEBOUNCE_MS = 150
 WIDTH = 380
 
 
-class FindBar(QFrame):
+class FindBar(Retranslating, QFrame):
     """The find bar of one transcript; hidden until `open()`."""
 
     def __init__(self, transcript: Transcript) -> None:
@@ -81,11 +81,6 @@ class FindBar(QFrame):
         button.setIconSize(QSize(16, 16))
         button.setAutoRaise(True)
         return button
-
-    def changeEvent(self, event: QEvent) -> None:
-        if is_language_change(event):
-            self._retranslate()
-        super().changeEvent(event)
 
     def _retranslate(self) -> None:
         self.setAccessibleName(_("Find in conversation"))

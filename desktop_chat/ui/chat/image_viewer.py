@@ -7,7 +7,7 @@ would stall an answer streaming meanwhile.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QGuiApplication, QPixmap
 from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
 
@@ -15,12 +15,12 @@ from desktop_chat.core.conversation import Attachment
 from desktop_chat.i18n import _
 from desktop_chat.image_header import image_size
 from desktop_chat.ui.chat.thumbnail import decoded
-from desktop_chat.ui.language import is_language_change
+from desktop_chat.ui.language import Retranslating
 
 SCREEN_SHARE = 0.85  # of the screen's free area the image may take
 
 
-class ImageViewer(QDialog):
+class ImageViewer(Retranslating, QDialog):
     """The attachment's image, as large as fits; Esc (or closing) puts it away."""
 
     def __init__(self, attachment: Attachment, parent: QWidget | None = None) -> None:
@@ -57,8 +57,3 @@ class ImageViewer(QDialog):
         self.setAccessibleName(_("Image {name}").format(name=name))
         self.image.setAccessibleName(name)
         self.image.setAccessibleDescription(_("Press Esc to close"))
-
-    def changeEvent(self, event: QEvent) -> None:
-        if is_language_change(event):
-            self._retranslate()
-        super().changeEvent(event)

@@ -12,12 +12,12 @@ from PySide6.QtWidgets import QToolButton, QWidget
 
 from desktop_chat.i18n import _
 from desktop_chat.ui.icons import icon
-from desktop_chat.ui.language import is_language_change
+from desktop_chat.ui.language import Retranslating
 
 MARGIN = 16  # from the bottom of the view, in pixels
 
 
-class JumpButton(QToolButton):
+class JumpButton(Retranslating, QToolButton):
     """A small rounded button with an arrow, kept at the bottom centre of its parent.
 
     `requested` is emitted by a click, and by End or Ctrl+End in the `view` it floats over.
@@ -66,11 +66,6 @@ class JumpButton(QToolButton):
                 self.requested.emit()
                 return True
         return super().eventFilter(watched, event)
-
-    def changeEvent(self, event: QEvent) -> None:
-        if is_language_change(event):
-            self._retranslate()
-        super().changeEvent(event)
 
     def _retranslate(self) -> None:
         self.setText(_("Jump to latest"))

@@ -9,7 +9,7 @@ Reasoning shows one control at a time, the one the endpoint's protocol takes: a 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QComboBox,
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from desktop_chat.i18n import N_, _
 from desktop_chat.ui.chat.popover import Popover, form_label
 from desktop_chat.ui.icons import icon
-from desktop_chat.ui.language import is_language_change
+from desktop_chat.ui.language import Retranslating
 
 DEFAULT_MAX_TOKENS = 4096
 NO_TEMPERATURE = -0.1  # the spin box minimum, shown as "default": let the provider choose
@@ -36,7 +36,7 @@ EFFORTS = ("none", "minimal", "low", "medium", "high")  # the values sent (reaso
 EFFORT_NAMES = (N_("none"), N_("minimal"), N_("low"), N_("medium"), N_("high"))
 
 
-class ParametersPanel(Popover):
+class ParametersPanel(Retranslating, Popover):
     """The per-conversation options, anchored under the top bar's parameters button."""
 
     def __init__(self, anchor: QAbstractButton) -> None:
@@ -108,11 +108,6 @@ class ParametersPanel(Popover):
         thinking = protocol == "anthropic"
         self.form.setRowVisible(self.thinking_budget, thinking)
         self.form.setRowVisible(self.effort_combo, not thinking)
-
-    def changeEvent(self, event: QEvent) -> None:
-        if is_language_change(event):
-            self._retranslate()
-        super().changeEvent(event)
 
     def _retranslate(self) -> None:
         self.setAccessibleName(_("Parameters"))

@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QRect, Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QStatusBar, QStyle, QStyleOption, QWidget
 
@@ -39,12 +39,12 @@ from desktop_chat.storage.price import ModelPrice
 from desktop_chat.tools.events import StepStarted
 from desktop_chat.ui.accessibility import announce
 from desktop_chat.ui.chat.elided_label import ElidedLabel
-from desktop_chat.ui.language import is_language_change
+from desktop_chat.ui.language import Retranslating
 
 DEMO = N_("Offline demo")
 
 
-class StatusBar(QStatusBar):
+class StatusBar(Retranslating, QStatusBar):
     """Show endpoint/model, state, time to first token, tokens/s, usage and attempts."""
 
     def __init__(
@@ -129,11 +129,6 @@ class StatusBar(QStatusBar):
         painter.drawText(
             self._message_room(), int(flags.value) | Qt.TextFlag.TextSingleLine.value, shown
         )
-
-    def changeEvent(self, event: QEvent) -> None:
-        if is_language_change(event):
-            self._retranslate()
-        super().changeEvent(event)
 
     def _retranslate(self) -> None:
         for label, name in (

@@ -7,7 +7,7 @@ endpoints accept models their list does not name. Refresh fetches the list again
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QComboBox,
@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
 from desktop_chat.i18n import _
 from desktop_chat.ui.chat.popover import Popover, form_label
 from desktop_chat.ui.icons import icon
-from desktop_chat.ui.language import is_language_change
+from desktop_chat.ui.language import Retranslating
 
 
-class TargetPanel(Popover):
+class TargetPanel(Retranslating, Popover):
     """The endpoint and model boxes and the refresh button, under the picker button."""
 
     def __init__(self, anchor: QAbstractButton) -> None:
@@ -70,11 +70,6 @@ class TargetPanel(Popover):
         self._fetching = busy
         self.refresh_button.setEnabled(not busy)
         self._retranslate()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if is_language_change(event):
-            self._retranslate()
-        super().changeEvent(event)
 
     def _retranslate(self) -> None:
         self.setAccessibleName(_("Endpoint and model"))

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from PySide6.QtCore import QEvent, QPoint, QSize, Qt, Signal
+from PySide6.QtCore import QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QMenu, QToolButton, QWidget
 
@@ -33,7 +33,7 @@ from desktop_chat.ui.chat.parameters import (
 )
 from desktop_chat.ui.chat.target_panel import TargetPanel
 from desktop_chat.ui.icons import icon
-from desktop_chat.ui.language import is_language_change
+from desktop_chat.ui.language import Retranslating
 
 __all__ = ["DEFAULT_MAX_TOKENS", "DEMO_LABEL", "EFFORTS", "TopBar", "TurnOptions"]
 
@@ -60,7 +60,7 @@ def _icon_button(parent: QWidget, name: str) -> QToolButton:
     return button
 
 
-class TopBar(QWidget):
+class TopBar(Retranslating, QWidget):
     """Pick where to send and how; emit the user's changes (not programmatic ones)."""
 
     endpoint_chosen = Signal(str)  # endpoint name; "" is the offline demo
@@ -316,11 +316,6 @@ class TopBar(QWidget):
         menu.popup(self.overflow_button.mapToGlobal(QPoint(0, self.overflow_button.height())))
 
     # --- language -------------------------------------------------------------------------------
-
-    def changeEvent(self, event: QEvent) -> None:
-        if is_language_change(event):
-            self._retranslate()
-        super().changeEvent(event)
 
     def _retranslate(self) -> None:
         demo = self.endpoint_combo.findData("")

@@ -6,12 +6,12 @@ can change it, and no request (nor its cost) is made on their behalf.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontInfo, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop_chat.i18n import N_, _
-from desktop_chat.ui.language import is_language_change
+from desktop_chat.ui.language import Retranslating
 
 # (what the button says, the prompt it fills in); both translated where shown.
 EXAMPLES = (
@@ -28,7 +28,7 @@ EXAMPLES = (
 )
 
 
-class Welcome(QWidget):
+class Welcome(Retranslating, QWidget):
     """A title, one line of help, and one button per example prompt."""
 
     example_chosen = Signal(str)  # the prompt, in the current language
@@ -82,11 +82,6 @@ class Welcome(QWidget):
 
     def _choose(self, n: int) -> None:
         self.example_chosen.emit(_(EXAMPLES[n][1]))
-
-    def changeEvent(self, event: QEvent) -> None:
-        if is_language_change(event):
-            self._retranslate()
-        super().changeEvent(event)
 
     def _retranslate(self) -> None:
         self.setAccessibleName(_("Welcome"))

@@ -5,17 +5,17 @@ It only keeps time and says so: the sidebar decides what hiding and deleting mea
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from desktop_chat.i18n import _
 from desktop_chat.ui.icons import icon
-from desktop_chat.ui.language import is_language_change
+from desktop_chat.ui.language import Retranslating
 
 UNDO_MS = 6000
 
 
-class UndoBar(QWidget):
+class UndoBar(Retranslating, QWidget):
     """Offer Undo for a while; `expired` once the offer ends unused, `undone` if taken."""
 
     undone = Signal()
@@ -37,11 +37,6 @@ class UndoBar(QWidget):
         self._timer.timeout.connect(self.expired)
         self._retranslate()
         self.hide()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if is_language_change(event):
-            self._retranslate()
-        super().changeEvent(event)
 
     def _retranslate(self) -> None:
         self.button.setText(_("Undo"))

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QPlainTextEdit, QTabWidget, QVBoxLayout, QWidget
 
 from desktop_chat.i18n import _
 from desktop_chat.inspector.trace import Entry, format_seconds
 from desktop_chat.ui.inspector.json import JsonTree
-from desktop_chat.ui.language import is_language_change
+from desktop_chat.ui.language import Retranslating
 from desktop_chat.ui.message_label import message_label
 
 MAX_RAW_CHARS = 1_000_000  # a whole request body fits; a runaway one does not freeze the pane
 
 
-class EntryDetails(QWidget):
+class EntryDetails(Retranslating, QWidget):
     """Raw and parsed views of one entry; the parsed tree is shown first."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -36,11 +35,6 @@ class EntryDetails(QWidget):
         layout.addWidget(self.tabs, 1)
         self.entry: Entry | None = None
         self._retranslate()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if is_language_change(event):
-            self._retranslate()
-        super().changeEvent(event)
 
     def _retranslate(self) -> None:
         self.heading.setAccessibleName(_("Selected event"))

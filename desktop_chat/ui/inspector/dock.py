@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QItemSelection, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -42,7 +42,7 @@ from desktop_chat.ui.inspector.details import EntryDetails
 from desktop_chat.ui.inspector.model import ENTRY_ROLE, EntryFilter, EntryModel
 from desktop_chat.ui.inspector.request import RequestView
 from desktop_chat.ui.inspector.tools import ToolCallsView
-from desktop_chat.ui.language import is_language_change
+from desktop_chat.ui.language import Retranslating
 from desktop_chat.ui.message_label import message_label
 
 POLL_MS = 100
@@ -61,7 +61,7 @@ def ask_save_path(parent: QWidget, suggested: str) -> str | None:
     return path or None
 
 
-class InspectorDock(QDockWidget):
+class InspectorDock(Retranslating, QDockWidget):
     """Timeline, request, details and tool calls of one Inspection, kept up to date by polling."""
 
     saved = Signal(str)  # the path a JSONL export was written to
@@ -166,11 +166,6 @@ class InspectorDock(QDockWidget):
         self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self._retranslate()
         self.show_inspection(None)
-
-    def changeEvent(self, event: QEvent) -> None:
-        if is_language_change(event):
-            self._retranslate()
-        super().changeEvent(event)
 
     def _retranslate(self) -> None:
         self._show_title()

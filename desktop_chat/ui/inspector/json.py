@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from desktop_chat.core.conversation import JSONValue
 from desktop_chat.i18n import _
-from desktop_chat.ui.language import is_language_change
+from desktop_chat.ui.language import Retranslating
 
 MAX_CHILDREN = 500
 PREVIEW_CHARS = 200
@@ -85,7 +84,7 @@ def preview(value: JSONValue) -> str:
     return str(value)
 
 
-class JsonTree(QTreeWidget):
+class JsonTree(Retranslating, QTreeWidget):
     """Show a JSON value as a tree; expand the first `depth` levels at once."""
 
     def __init__(self, parent: QWidget | None = None, *, name: str = "") -> None:
@@ -101,11 +100,6 @@ class JsonTree(QTreeWidget):
         self.setColumnWidth(0, 160)
         self.setColumnWidth(2, 70)
         self.itemExpanded.connect(self._on_item_expanded)
-
-    def changeEvent(self, event: QEvent) -> None:
-        if is_language_change(event):
-            self._retranslate()
-        super().changeEvent(event)
 
     def _retranslate(self) -> None:
         self.setHeaderLabels([_("Key"), _("Value"), _("Type")])

@@ -14,14 +14,14 @@ import bisect
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolButton, QWidget
 
 from desktop_chat.i18n import _
 from desktop_chat.inspector.inspection import Inspection
 from desktop_chat.ui.icons import icon
-from desktop_chat.ui.language import is_language_change
+from desktop_chat.ui.language import Retranslating
 
 if TYPE_CHECKING:
     from desktop_chat.core.conversation import Message
@@ -123,7 +123,7 @@ class InspectorLink(QObject):
         return line if len(line) <= 60 else line[:59] + "…"
 
 
-class _InspectorButton(QToolButton):
+class _InspectorButton(Retranslating, QToolButton):
     """The top bar's Inspector button: its action's icon and text, retranslated."""
 
     def __init__(self, action: QAction, parent: QWidget) -> None:
@@ -133,11 +133,6 @@ class _InspectorButton(QToolButton):
         self.setAutoRaise(True)
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self._retranslate()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if is_language_change(event):
-            self._retranslate()
-        super().changeEvent(event)
 
     def _retranslate(self) -> None:
         action = self.defaultAction()

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import QEvent
 from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from desktop_chat.i18n import N_, _
 from desktop_chat.inspector.trace import ToolCallTrace, format_seconds
 from desktop_chat.ui.inspector.model import error_color
-from desktop_chat.ui.language import is_language_change
+from desktop_chat.ui.language import Retranslating
 
 PREVIEW_CHARS = 300
 TOOLTIP_CHARS = 4000
@@ -79,7 +78,7 @@ def details(call: ToolCallTrace) -> dict[str, tuple[str, bool]]:
     return rows
 
 
-class ToolCallsView(QTreeWidget):
+class ToolCallsView(Retranslating, QTreeWidget):
     """One top-level row per tool call (name, id, state, duration), its details beneath."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -94,11 +93,6 @@ class ToolCallsView(QTreeWidget):
         self.setColumnWidth(1, 90)
         self.header().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self._items: list[tuple[ToolCallTrace, QTreeWidgetItem, list[QTreeWidgetItem]]] = []
-
-    def changeEvent(self, event: QEvent) -> None:
-        if is_language_change(event):
-            self._retranslate()
-        super().changeEvent(event)
 
     def _retranslate(self) -> None:
         self.setHeaderLabels([_("Tool"), _("Id"), _("State"), _("Duration")])

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Coroutine
 
 import shiboken6
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -35,7 +35,7 @@ from desktop_chat.storage.origin import origin_of
 from desktop_chat.storage.secrets import KeyStore, KeyStoreError
 from desktop_chat.storage.settings import PRESETS, Network
 from desktop_chat.storage.validation import SettingsError
-from desktop_chat.ui.language import is_language_change
+from desktop_chat.ui.language import Retranslating
 from desktop_chat.ui.message_label import message_label
 from desktop_chat.ui.settings.endpoint_draft import EndpointDraft
 from desktop_chat.ui.settings.endpoint_options import EndpointOptions
@@ -63,7 +63,7 @@ LIMIT_FIELD_TIP = N_(
 )
 
 
-class EndpointEditor(QWidget):
+class EndpointEditor(Retranslating, QWidget):
     """Edit a list of endpoint drafts; `changed` fires on every user edit."""
 
     changed = Signal()
@@ -189,11 +189,6 @@ class EndpointEditor(QWidget):
         label.setBuddy(control)
         self._labels[control] = label
         self._form.addRow(label, row if row is not None else control)
-
-    def changeEvent(self, event: QEvent) -> None:
-        if is_language_change(event):
-            self._retranslate()
-        super().changeEvent(event)
 
     def _retranslate(self) -> None:
         self.list.setAccessibleName(_("Endpoints"))

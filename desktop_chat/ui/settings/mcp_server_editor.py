@@ -18,7 +18,6 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -40,7 +39,7 @@ from desktop_chat.storage.secrets import MCP_HEADER_SERVICE, KeyStoreError, mcp_
 from desktop_chat.storage.settings import Network
 from desktop_chat.storage.tool_settings import McpServer, check_tool_name
 from desktop_chat.storage.validation import SettingsError
-from desktop_chat.ui.language import is_language_change
+from desktop_chat.ui.language import Retranslating
 from desktop_chat.ui.message_label import message_label
 from desktop_chat.ui.settings.mcp_form_text import (
     in_form_words,
@@ -62,7 +61,7 @@ Spawn = Callable[[Coroutine[object, object, None]], "asyncio.Task[None]"]
 TRANSPORTS = (("stdio", N_("Run a command (stdio)")), ("http", N_("Streamable HTTP (URL)")))
 
 
-class McpServerEditor(QDialog):
+class McpServerEditor(Retranslating, QDialog):
     """A dialog editing one server; after OK, `result_server` holds the valid `McpServer`."""
 
     def __init__(
@@ -99,11 +98,6 @@ class McpServerEditor(QDialog):
         self._transport_changed()
         self.finished.connect(lambda _result: self.tester.stop())
         self._retranslate()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if is_language_change(event):
-            self._retranslate()
-        super().changeEvent(event)
 
     def _retranslate(self) -> None:
         self.setWindowTitle(_("Edit MCP server") if self._editing else _("Add MCP server"))

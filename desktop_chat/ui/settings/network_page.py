@@ -7,7 +7,6 @@ own, translated, and set again when the language changes (the language is chosen
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,7 +24,7 @@ from PySide6.QtWidgets import (
 from desktop_chat.i18n import LANGUAGES, N_, _
 from desktop_chat.storage.settings import OPTIONS, Network, Ui
 from desktop_chat.storage.validation import SettingsError
-from desktop_chat.ui.language import is_language_change
+from desktop_chat.ui.language import Retranslating
 
 PROXY_MODES = (
     ("system", N_("Use the system proxy (environment, NO_PROXY honoured)")),
@@ -60,7 +59,7 @@ def _check_ca_bundle(path: str) -> None:
         raise SettingsError(str(exc)) from exc
 
 
-class NetworkPage(QWidget):
+class NetworkPage(Retranslating, QWidget):
     """Edit a `Network`; `network()` returns the values shown (validated by the dialog)."""
 
     def __init__(self, network: Network, parent: QWidget | None = None) -> None:
@@ -117,11 +116,6 @@ class NetworkPage(QWidget):
         box.setSingleStep(0.5)
         self._add(form, box)
         return box
-
-    def changeEvent(self, event: QEvent) -> None:
-        if is_language_change(event):
-            self._retranslate()
-        super().changeEvent(event)
 
     def _retranslate(self) -> None:
         rows: list[tuple[QWidget, str, str, str]] = [  # control, label, name, tooltip
@@ -217,7 +211,7 @@ class NetworkPage(QWidget):
         dialog.open()
 
 
-class AppearancePage(QWidget):
+class AppearancePage(Retranslating, QWidget):
     """Edit the `Ui` options: theme, language and the send chord."""
 
     def __init__(self, ui: Ui, parent: QWidget | None = None) -> None:
@@ -242,11 +236,6 @@ class AppearancePage(QWidget):
         self.ctrl_enter.setChecked(ui.send_with_ctrl_enter)
         form.addRow("", self.ctrl_enter)
         self._retranslate()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if is_language_change(event):
-            self._retranslate()
-        super().changeEvent(event)
 
     def _retranslate(self) -> None:
         self.theme_label.setText(_("&Theme"))

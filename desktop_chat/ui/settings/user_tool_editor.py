@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import QEvent
 from PySide6.QtGui import QColor, QFontDatabase, QTextCharFormat, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (
     QDialog,
@@ -29,7 +28,7 @@ from desktop_chat.i18n import _
 from desktop_chat.storage.tool_settings import UserTool
 from desktop_chat.storage.validation import SettingsError
 from desktop_chat.tools.schema import ToolSchemaError, check_schema, check_tool_name
-from desktop_chat.ui.language import is_language_change
+from desktop_chat.ui.language import Retranslating
 from desktop_chat.ui.message_label import message_label
 
 TEMPLATE = {
@@ -66,7 +65,7 @@ def builtin_names() -> set[str]:
     return {entry.name.casefold() for entry in builtin_entries()}
 
 
-class UserToolEditor(QDialog):
+class UserToolEditor(Retranslating, QDialog):
     """A dialog editing one tool; after OK, `result_tool` holds the valid `UserTool`."""
 
     def __init__(
@@ -121,11 +120,6 @@ class UserToolEditor(QDialog):
         ):
             signal.connect(self._validate)
         self._retranslate()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if is_language_change(event):
-            self._retranslate()
-        super().changeEvent(event)
 
     def _retranslate(self) -> None:
         self.setWindowTitle(_("Edit tool") if self._editing else _("Add tool"))

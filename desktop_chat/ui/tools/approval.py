@@ -17,11 +17,11 @@ import time
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from desktop_chat.i18n import _
-from desktop_chat.ui.language import is_language_change
+from desktop_chat.ui.language import Retranslating
 from desktop_chat.ui.tools.card import ToolCard
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ TICK_MS = 200
 MAX_HEIGHT = 380
 
 
-class ApprovalPanel(QScrollArea):
+class ApprovalPanel(Retranslating, QScrollArea):
     """Cards for the calls waiting for the user, and the running ones; hidden when empty."""
 
     cancel_requested = Signal(str)  # call id of a running call to stop
@@ -63,11 +63,6 @@ class ApprovalPanel(QScrollArea):
             app.focusChanged.connect(self._on_focus_changed)
         self._retranslate()
         self.hide()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if is_language_change(event):
-            self._retranslate()
-        super().changeEvent(event)
 
     def sizeHint(self) -> QSize:
         """As tall as the cards (a card growing for an edit included), at most MAX_HEIGHT."""

@@ -27,7 +27,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 from desktop_chat.i18n import N_, _
 from desktop_chat.ui.chat.tool_call_html import pretty_arguments
 from desktop_chat.ui.icons import icon
-from desktop_chat.ui.language import is_language_change
+from desktop_chat.ui.language import Retranslating
 from desktop_chat.ui.message_label import message_label
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def plain(text: str) -> str:
     return _MNEMONIC.sub("", text)
 
 
-class ToolCard(QFrame):
+class ToolCard(Retranslating, QFrame):
     """A call waiting for the user: approve, edit, deny, answer, or cancel once running."""
 
     decided = Signal(str, str)  # "run" | "edit" | "deny" | "always", edited arguments
@@ -181,11 +181,6 @@ class ToolCard(QFrame):
         editor.setFixedHeight(int((shown + 0.6) * editor.fontMetrics().lineSpacing()) + frame)
 
     # --- words ----------------------------------------------------------------------------------
-
-    def changeEvent(self, event: QEvent) -> None:
-        if is_language_change(event):
-            self._retranslate()
-        super().changeEvent(event)
 
     def set_keyed(self, keyed: bool) -> None:
         """Carry the mnemonics (this card has the focus, or is first) or give them up."""
