@@ -23,7 +23,7 @@ from collections.abc import Coroutine
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QUrl, Signal
-from PySide6.QtGui import QCloseEvent, QDesktopServices, QResizeEvent
+from PySide6.QtGui import QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import QApplication, QMainWindow, QVBoxLayout, QWidget
 
 from desktop_chat.storage.secrets import KeyStore
@@ -249,7 +249,6 @@ class MainWindow(QMainWindow):
             lambda: self.chat.messages,
             lambda: self.chat.last_error,
         )
-        self.inspector.dock_moved.connect(self._fit_sidebar)
         restore_layout(self)
         self.chat.set_observer_factory(self.inspector.observe)
         self.chat.inspect_requested.connect(self.inspector.show_message)
@@ -270,7 +269,7 @@ class MainWindow(QMainWindow):
         from desktop_chat.ui.window_sidebar import SidebarFit, add_sidebar
 
         self.sidebar = add_sidebar(self, self.top_bar, chat_column, self.history)
-        self._sidebar_fit = SidebarFit(self.sidebar)
+        self._sidebar_fit = SidebarFit(self.sidebar, self.centralWidget())
 
     def _kept_aside(self) -> None:
         self.read_only = self.demo_only
@@ -319,15 +318,6 @@ class MainWindow(QMainWindow):
             retranslate_shortcuts(self.actions_by_name)
             self._window_settings.retranslate()
         super().changeEvent(event)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._fit_sidebar()
-
-    def _fit_sidebar(self) -> None:
-        fit = getattr(self, "_sidebar_fit", None)  # the sidebar is made by `assemble`
-        if fit is not None:
-            fit.fit(self.width(), self.inspector.dock if hasattr(self, "inspector") else None)
 
     # --- keys, links, focus ---------------------------------------------------------------------
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QMainWindow, QVBoxLayout, QWidget
 
 from desktop_chat.ui.history.sidebar import HistorySidebar
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QDockWidget
-
     from desktop_chat.storage.history import HistoryStore
 
 # Below this width of the window's middle (the inspector docked beside it takes its share), the
@@ -43,20 +42,29 @@ def add_sidebar(
     return sidebar
 
 
-class SidebarFit:
-    """Fold the sidebar when the room for it runs out, and unfold it when there is room again,
-    unless the user folded it."""
+class SidebarFit(QObject):
+    """Fold the sidebar when the window's middle runs out of room, and unfold it when there is
+    room again, unless the user folded it.
 
-    def __init__(self, sidebar: HistorySidebar) -> None:
+    It watches the middle itself (the window's central widget), so whatever narrows it acts: the
+    window resized, the inspector docked beside it, or its splitter dragged.
+    """
+
+    def __init__(self, sidebar: HistorySidebar, middle: QWidget | None = None) -> None:
+        super().__init__(sidebar)
         self._sidebar = sidebar
         self._narrow = False
         self._folded_by_width = False
+        if middle is not None:
+            middle.installEventFilter(self)
 
-    def fit(self, width: int, dock: QDockWidget | None) -> None:
-        """Fit to a window `width` wide, less `dock` when it is docked beside the middle."""
-        room = width
-        if dock is not None and dock.isVisible() and not dock.isFloating():
-            room -= dock.width()
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt's name
+        if event.type() == QEvent.Type.Resize and isinstance(watched, QWidget):
+            self.fit(watched.width())
+        return False
+
+    def fit(self, room: int) -> None:
+        """Fit to a middle `room` pixels wide."""
         narrow = room < FOLD_SIDEBAR_BELOW
         if narrow == self._narrow:
             return  # only a crossing acts: a fold or unfold by hand in between is respected

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QPoint, QRect, Qt
+from PySide6.QtWidgets import QApplication
 
 from desktop_chat.ui.language import apply_language
 from tests.support.gui import click
 from tests.support.keyboard import duplicate_mnemonics, mnemonic
 from tests.support.visible_text import untranslated
 from tests.support.window import opened, outcomes, send, settings_for, wait_card, wait_outcome
-from tests.support.wire import BOTH
+from tests.support.wire import BOTH, OPENAI
 
 
 @BOTH
@@ -92,3 +93,26 @@ def test_cards_take_no_letter_twice_in_the_window_and_speak_chinese(
     click(qtbot, second.deny_button)
     click(qtbot, first.run_button)
     assert wait_outcome(qtbot, seen, window=window) == "finished"
+
+
+def test_a_card_keeps_its_buttons_in_view_however_wide_the_inspector_is_dragged(
+    qtbot, open_window, sse_server
+):
+    """The middle stops narrowing where a card's buttons would be cut (it scrolled them away)."""
+    sse_server.script(
+        OPENAI.calls(("c1", "calculator", ['{"expression": "1+1"}'])), OPENAI.text("Two.")
+    )
+    window = opened(open_window, settings_for(OPENAI, sse_server), "builtin:calculator")
+    window.resize(1366, 768)
+    window.inspector.open_dock()
+    send(qtbot, window, "1+1?")
+    card = wait_card(qtbot, window)
+    qtbot.waitUntil(card.always_button.isVisible)
+    window.resizeDocks([window.inspector.dock], [2000], Qt.Orientation.Horizontal)  # a drag
+    qtbot.waitUntil(lambda: window.inspector.dock.width() > 500, timeout=2000)
+    QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    panel = window.tools.panel
+    view = panel.viewport().rect()
+    for button in (card.run_button, card.edit_button, card.deny_button, card.always_button):
+        seen = QRect(button.mapTo(panel.viewport(), QPoint(0, 0)), button.size())
+        assert view.contains(seen), (button.text(), seen, view)

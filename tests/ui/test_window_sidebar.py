@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QLineEdit, QMainWindow, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.storage.history import HistoryStore
 from desktop_chat.ui.history.sidebar import HistorySidebar
 from desktop_chat.ui.window_sidebar import FOLD_SIDEBAR_BELOW, SidebarFit
+from tests.support.window import WindowFactory
 
 WIDE, NARROW = FOLD_SIDEBAR_BELOW + 200, FOLD_SIDEBAR_BELOW - 100
 
@@ -36,26 +37,26 @@ def sidebar(qtbot: QtBot, tmp_path: Path) -> Iterator[HistorySidebar]:
 
 def test_it_folds_when_room_runs_out_and_unfolds_when_room_returns(sidebar) -> None:
     fit = SidebarFit(sidebar)
-    fit.fit(WIDE, None)
+    fit.fit(WIDE)
     assert not sidebar.collapsed
-    fit.fit(NARROW, None)
+    fit.fit(NARROW)
     assert sidebar.collapsed
-    fit.fit(WIDE, None)
+    fit.fit(WIDE)
     assert not sidebar.collapsed
 
 
 def test_a_fold_or_unfold_by_hand_is_respected_until_the_width_crosses_again(sidebar) -> None:
     fit = SidebarFit(sidebar)
-    fit.fit(WIDE, None)
+    fit.fit(WIDE)
     sidebar.toggle_collapsed()  # folded by hand while wide
-    fit.fit(NARROW, None)
-    fit.fit(WIDE, None)
+    fit.fit(NARROW)
+    fit.fit(WIDE)
     assert sidebar.collapsed  # it was not the width that folded it
     sidebar.toggle_collapsed()
-    fit.fit(NARROW, None)
+    fit.fit(NARROW)
     assert sidebar.collapsed
     sidebar.toggle_collapsed()  # unfolded by hand while narrow
-    fit.fit(NARROW - 50, None)
+    fit.fit(NARROW - 50)
     assert not sidebar.collapsed  # still narrow: no crossing, no fold
 
 
@@ -64,25 +65,26 @@ def test_the_focus_stays_where_it_was_when_the_width_folds_the_sidebar(qtbot, si
     sidebar.window().activateWindow()
     editor.setFocus()
     qtbot.waitUntil(editor.hasFocus, timeout=2000)
-    SidebarFit(sidebar).fit(NARROW, None)
+    SidebarFit(sidebar).fit(NARROW)
     assert sidebar.collapsed
     assert editor.hasFocus()  # a fold by hand would have moved it to the toggle
 
 
-def test_a_docked_dock_takes_its_width_and_a_floating_one_none(qtbot: QtBot, sidebar) -> None:
-    window = QMainWindow()
-    qtbot.addWidget(window)
-    window.setCentralWidget(QWidget())
-    dock = QDockWidget("Dock", window)
-    dock.setWidget(QWidget())
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-    window.resize(WIDE + 400, 600)
-    window.show()
-    dock.setMinimumWidth(300)
-    qtbot.waitUntil(lambda: dock.isVisible() and dock.width() >= 300, timeout=2000)
-    fit = SidebarFit(sidebar)
-    fit.fit(WIDE, dock)
-    assert sidebar.collapsed  # WIDE less the dock is below the fold
-    dock.setFloating(True)
-    fit.fit(WIDE, dock)
-    assert not sidebar.collapsed
+def test_whatever_narrows_the_middle_folds_it_the_inspector_docked_or_dragged_wider(
+    qtbot: QtBot, open_window: WindowFactory
+) -> None:
+    window = open_window()
+    window.resize(FOLD_SIDEBAR_BELOW + 600, 700)
+    qtbot.waitUntil(lambda: window.centralWidget().width() > FOLD_SIDEBAR_BELOW, timeout=2000)
+    assert window.sidebar is not None
+    assert not window.sidebar.collapsed
+    window.inspector.open_dock()
+    dock = window.inspector.dock
+    assert dock is not None
+    window.resizeDocks([dock], [400], Qt.Orientation.Horizontal)  # the middle has room
+    qtbot.waitUntil(lambda: window.centralWidget().width() > FOLD_SIDEBAR_BELOW, timeout=2000)
+    assert not window.sidebar.collapsed
+    window.resizeDocks([dock], [800], Qt.Orientation.Horizontal)  # as a drag of its splitter
+    qtbot.waitUntil(lambda: window.sidebar.collapsed, timeout=2000)
+    dock.setFloating(True)  # a floating dock takes nothing from the middle
+    qtbot.waitUntil(lambda: not window.sidebar.collapsed, timeout=2000)

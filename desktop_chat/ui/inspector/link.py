@@ -14,7 +14,7 @@ import bisect
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSize, Qt, Signal
+from PySide6.QtCore import QObject, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolButton, QWidget
 
@@ -37,8 +37,6 @@ class InspectorLink(QObject):
     The chat calls `observe` as each turn starts and `turn_ended` as it ends; `messages` and
     `last_error` read the conversation the turns belong to.
     """
-
-    dock_moved = Signal()  # the dock was shown, hidden, floated or docked: the width changed
 
     def __init__(
         self,
@@ -176,9 +174,6 @@ def install_inspector(
             window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
             window.resizeDocks([dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
         dock.visibilityChanged.connect(lambda _visible: toggle.setChecked(dock.isVisible()))
-        dock.visibilityChanged.connect(lambda _visible: link.dock_moved.emit())
-        dock.topLevelChanged.connect(lambda _floating: link.dock_moved.emit())
-        dock.dockLocationChanged.connect(lambda _area: link.dock_moved.emit())
         return dock
 
     link = InspectorLink(messages, last_error, make_dock, window)

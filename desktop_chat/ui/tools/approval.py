@@ -73,6 +73,16 @@ class ApprovalPanel(Retranslating, QScrollArea):
         wanted = inner.sizeHint().height() + 2 * self.frameWidth()
         return QSize(hint.width(), min(wanted, MAX_HEIGHT))
 
+    def minimumSizeHint(self) -> QSize:
+        """As wide as the cards' buttons need: there is no sideways scrolling to reach them, so
+        the window's middle stops narrowing there (a scroll area alone asks for almost none)."""
+        hint = super().minimumSizeHint()
+        inner = self.widget()
+        if inner is None:
+            return hint
+        edges = 2 * self.frameWidth() + self.verticalScrollBar().sizeHint().width()
+        return QSize(max(hint.width(), inner.minimumSizeHint().width() + edges), hint.height())
+
     def _retranslate(self) -> None:
         self.setAccessibleName(_("Tool calls waiting for you"))
         self.heading.setText("<b>{}</b>".format(_("The model wants to use tools")))
