@@ -29,6 +29,12 @@ longest: each walks every object the process holds, and one costs 40-150 ms here
 --cases picks the cases ("off", "at end", "on", each closed, or with "+dock": open).
 --profile MS runs cProfile over the event loop and prints where the turns that took over MS ms
 of CPU time spent it, per case; the profiler itself slows every call down.
+
+--batches N measures the history's writes alone at a model's pace instead, where this full-speed
+stream (a handful of 150 ms batches per answer) cannot show them: one answer written in N batches
+of 300 characters (N=700: a 205 KB answer, about 105 s of a fast model), as `SavedTurn.flush`
+writes each (`indexed` + `HistoryStore.append`), timed on this thread, wall clock and CPU, with
+the bytes each batch wrote to the file and its journal.
 """
 
 from __future__ import annotations
@@ -269,6 +275,49 @@ def quantile(ordered: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 
+def written() -> int:
+    """Bytes this process handed to write() so far (Linux; 0 where /proc does not tell)."""
+    try:
+        io = Path("/proc/self/io").read_text()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) for line in io.splitlines() if line.startswith("wchar")), 0)
+
+
+def batches(count: int) -> None:
+    """Write one answer in `count` batches as the window does, and time each write."""
+    from desktop_chat.core.conversation import Message
+    from desktop_chat.storage.history import HistoryStore
+    from desktop_chat.storage.history_search import indexed
+
+    batch = "word " * 60  # 300 characters: ~75 tokens, 150 ms of a fast model
+    with tempfile.TemporaryDirectory(prefix="dc-bench-") as profile:
+        store = HistoryStore.open(Path(profile) / "history.sqlite3")
+        cid = store.create_conversation()
+        answer = store.start_answer(cid, store.add_message(cid, None, Message("user", "go")))
+        walls, cpus, sizes = [], [], []
+        for _ in range(count):
+            before = written()
+            began, cpu = time.perf_counter(), time.thread_time()
+            indexed(batch)
+            store.append(answer, batch)
+            walls.append((time.perf_counter() - began) * 1000)
+            cpus.append((time.thread_time() - cpu) * 1000)
+            sizes.append((written() - before) / 1024)
+        store.close()
+    tenth = max(1, count // 10)
+    print(f"one answer of {len(batch) * count / 1024:.0f} KiB in {count} batches")
+    print("| batches | wall ms (median) | CPU ms (median) | KiB written (median) |")
+    print("|---|--:|--:|--:|")
+    for label, part in (("first tenth", slice(0, tenth)), ("last tenth", slice(-tenth, None))):
+        wall, cpu = statistics.median(walls[part]), statistics.median(cpus[part])
+        print(f"| {label} | {wall:.3f} | {cpu:.3f} | {statistics.median(sizes[part]):.0f} |")
+    print(
+        f"all {count}: wall max {max(walls):.1f} ms, {sum(w > 5 for w in walls)} over 5 ms;"
+        f" CPU max {max(cpus):.1f} ms; {sum(sizes) / 1024:.1f} MiB written"
+    )
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tokens", type=int, default=20_000)
@@ -279,7 +328,11 @@ def main(argv: list[str]) -> int:
         default=[(history, dock) for dock in (False, True) for history in HISTORY],
     )
     parser.add_argument("--profile", type=float, default=None, metavar="MS")
+    parser.add_argument("--batches", type=int, default=None, metavar="N")
     args = parser.parse_args(argv)
+    if args.batches is not None:
+        batches(args.batches)
+        return 0
     app = QApplication(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(app)

@@ -222,3 +222,18 @@ def test_window_benchmark_reports_cpu_time_and_profiles_slow_turns() -> None:
     # Every turn took more than 0 ms: each case's profile lists where the time went.
     assert done.stdout.count("turns over 0 ms, profiled") == 2
     assert "engine.py" in done.stdout
+
+
+def test_window_benchmark_times_the_history_batches_at_a_models_pace() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "window_stream.py"), "--batches", "40"],
+        capture_output=True, text=True, timeout=120, cwd=ROOT, check=False,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    assert "one answer of 12 KiB in 40 batches" in done.stdout
+    rows = [line for line in done.stdout.splitlines() if line.startswith(("| first", "| last"))]
+    assert len(rows) == 2
+    for row in rows:
+        assert float(row.split("|")[3]) > 0, row  # CPU ms
