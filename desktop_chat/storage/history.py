@@ -11,8 +11,8 @@ every ~150 ms), and ends with `finish` (complete or interrupted). An answer left
 a process that no longer runs is marked interrupted when the store is opened. Each batch is a
 row of its own (table `streamed`), read after the message's text until the answer ends and is
 written whole: SQLite writes a changed row whole, so appending to the message's text wrote the
-answer so far again with every batch (0.6 ms and 200 KB per batch late in a 205 KB answer, and
-stalls of up to 150 ms as the file's journal grew by 148 MB).
+answer so far again with every batch (late in a 205 KB answer 0.4-0.6 ms and 400 KB written per
+batch, 154 MB in all, and stalls of 30-150 ms as the disk caught up).
 
 Search index behind: `finish(index_later=True)` writes the answer but leaves its full-text entry
 for `catch_up`, which the window runs once the answer is drawn. FTS5 tokenizes and commits a long

@@ -100,7 +100,7 @@ END;
 
 # A streaming answer's text as it arrives, one row per batch (`HistoryStore.append`), joined
 # into its message when it ends: appending to the message's own text would write the whole
-# answer so far again with every batch (148 MB for a 205 KB answer in 150 ms batches).
+# answer so far again with every batch (154 MB written for a 205 KB answer in 700 batches).
 _V3 = """
 CREATE TABLE streamed (
     message_id TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
