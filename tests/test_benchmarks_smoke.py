@@ -199,3 +199,41 @@ def test_ui_benchmark_quick_mode_draws_every_shape() -> None:
     for shape in shapes:
         assert [r for r in rows if r.startswith(shape) and "not drawn" not in r], shape
     assert "Transcript, 1000 messages" in rows
+
+
+def test_window_benchmark_reports_cpu_time_and_profiles_slow_turns() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "window_stream.py"), "--tokens", "2000",
+         "--rounds", "1", "--cases", "off,on", "--profile", "0"],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, check=False,
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    head = next(line for line in lines if line.startswith("| history"))
+    columns = [cell.strip() for cell in head.split("|")]
+    rows = [line for line in lines if line.startswith(("| off", "| on"))]
+    assert [row.split("|")[1].strip() for row in rows] == ["off", "on"]
+    for row in rows:
+        cells = [cell.strip() for cell in row.split("|")]
+        assert float(cells[columns.index("CPU ms (median)")]) > 0, row
+        assert float(cells[columns.index("CPU p99 ms")]) > 0, row
+    # Every turn took more than 0 ms: each case's profile lists where the time went.
+    assert done.stdout.count("turns over 0 ms, profiled") == 2
+    assert "engine.py" in done.stdout
+
+
+def test_window_benchmark_times_the_history_batches_at_a_models_pace() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "window_stream.py"), "--batches", "40"],
+        capture_output=True, text=True, timeout=120, cwd=ROOT, check=False,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    assert "one answer of 12 KiB in 40 batches" in done.stdout
+    rows = [line for line in done.stdout.splitlines() if line.startswith(("| first", "| last"))]
+    assert len(rows) == 2
+    for row in rows:
+        assert float(row.split("|")[3]) > 0, row  # CPU ms

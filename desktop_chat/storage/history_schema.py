@@ -29,7 +29,7 @@ from desktop_chat.storage.aside import aside_name
 
 Migration = Callable[[sqlite3.Connection], None]
 
-CURRENT_VERSION = 2
+CURRENT_VERSION = 3
 
 _V1 = """
 CREATE TABLE conversations (
@@ -98,6 +98,19 @@ END;
 """
 
 
+# A streaming answer's text as it arrives, one row per batch (`HistoryStore.append`), joined
+# into its message when it ends: appending to the message's own text would write the whole
+# answer so far again with every batch (154 MB written for a 205 KB answer in 700 batches).
+_V3 = """
+CREATE TABLE streamed (
+    message_id TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    text TEXT NOT NULL,
+    reasoning TEXT NOT NULL
+);
+CREATE INDEX streamed_by_message ON streamed (message_id);
+"""
+
+
 def _statements(script: str) -> list[str]:
     """Split a script into statements (a trigger's body holds semicolons of its own)."""
     statements, pending = [], ""
@@ -120,7 +133,12 @@ def _to_v2(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
-MIGRATIONS: dict[int, Migration] = {0: _to_v1, 1: _to_v2}
+def _to_v3(db: sqlite3.Connection) -> None:
+    for statement in _statements(_V3):
+        db.execute(statement)
+
+
+MIGRATIONS: dict[int, Migration] = {0: _to_v1, 1: _to_v2, 2: _to_v3}
 
 
 class HistoryError(Exception):

@@ -303,6 +303,66 @@ def test_an_answer_left_streaming_by_a_dead_process_is_interrupted(tmp_path: Pat
     assert again.search("partial")[0].message_id == a
 
 
+def test_a_batch_late_in_a_long_answer_writes_only_itself(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    store = HistoryStore.open(path)
+    cid = store.create_conversation()
+    a = store.start_answer(cid, store.add_message(cid, None, Message("user", text="hi")))
+    for _ in range(50):
+        store.append(a, "word " * 800)  # 4 KB a batch: 200 KB in all
+    journal = sqlite3.connect(path)
+    try:
+        journal.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # count from an empty journal
+        store.append(a, "the next batch")
+        _busy, frames, _done = journal.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    finally:
+        journal.close()
+    # Pages of 4 KB: the 200 KB that arrived earlier (50 pages) are not written again.
+    assert frames <= 8
+    streamed = store.message(a)
+    assert streamed is not None
+    assert streamed.message.text == "word " * 800 * 50 + "the next batch"
+    store.close()
+
+
+def test_batches_go_when_the_answer_ends_restarts_or_is_deleted(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    store = HistoryStore.open(path)
+    cid = store.create_conversation()
+    q = store.add_message(cid, None, Message("user", text="hi"))
+    retried, finished, cut = (store.start_answer(cid, q) for _ in range(3))
+    for answer in (retried, finished, cut):
+        store.append(answer, "early ", "thought ")
+        store.append(answer, "words", "more")
+    store.restart(retried)
+    store.append(retried, "again")
+    store.finish(finished, Message("assistant", text="early words"), "complete")
+
+    def kept(message_id: str) -> tuple[str, str, str]:
+        stored = store.message(message_id)
+        assert stored is not None
+        return stored.message.text, stored.message.reasoning, stored.state
+
+    assert kept(retried) == ("again", "", "streaming")
+    assert kept(finished) == ("early words", "", "complete")
+    assert kept(cut) == ("early words", "thought more", "streaming")
+    store.close()
+    db = sqlite3.connect(path)
+    db.execute("UPDATE messages SET writer_pid = 2147483647 WHERE id = ?", (cut,))  # gone
+    db.commit()
+    db.close()
+    store = HistoryStore.open(path)
+    assert kept(cut) == ("early words", "thought more", "interrupted")
+    assert kept(retried) == ("again", "", "streaming")  # its writer (this process) lives
+    store.delete(cid)
+    store.close()
+    db = sqlite3.connect(path)
+    try:
+        assert db.execute("SELECT count(*) FROM streamed").fetchone()[0] == 0
+    finally:
+        db.close()
+
+
 def test_migrations_run_from_every_earlier_version(tmp_path: Path) -> None:
     def to_v2(db: sqlite3.Connection) -> None:
         db.execute("ALTER TABLE conversations ADD COLUMN folder TEXT NOT NULL DEFAULT ''")
