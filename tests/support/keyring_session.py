@@ -149,9 +149,9 @@ class PrivateKeyring:
         dead = self._procs.pop()
         log = self.root / "gnome-keyring.log"
         ending = log.read_text(errors="replace").strip().splitlines()[-1:] or ["(no output)"]
-        log.rename(self.root / f"gnome-keyring-{dead.pid}.log")
+        kept = log.rename(self.root / f"gnome-keyring-{dead.pid}.log")
         self._start_keyring(shutil.which("gnome-keyring-daemon") or "gnome-keyring-daemon")
-        return f"exit status {dead.returncode}: {ending[0]}"
+        return f"exit status {dead.returncode}: {ending[0]} (its log: {kept})"
 
     def _start_keyring(self, gkd: str) -> None:
         env = self._env()
