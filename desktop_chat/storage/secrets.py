@@ -20,8 +20,10 @@ only, never written anywhere, gone when the app exits (``KeyStore(session_only=T
 
 keyring calls are blocking (D-Bus round trips, possibly an unlock prompt); from asyncio code use
 the ``a*`` wrappers, which run them in a worker thread and give up after ``answer_within`` seconds
-with KeyringUnavailable. ``keyring`` itself is imported on first use
-because importing it costs ~0.1 s of start-up.
+with KeyringUnavailable. The process makes one keyring call at a time, whatever the thread: GNOME
+Keyring (42, on GLib 2.74) aborts when the requests of two of its clients overlap, and every
+application in the desktop session then loses its keyring (see ``_ONE_CALL_AT_A_TIME``).
+``keyring`` itself is imported on first use because importing it costs ~0.1 s of start-up.
 
 Errors::
 
@@ -51,6 +53,14 @@ MCP_HEADER_SERVICE = "desktop-chat-mcp-header"
 KEYRING_ANSWER_S = 120.0  # long enough to type an unlock password, short of for ever
 
 log = logging.getLogger(__name__)
+
+# Held around every call into a keyring backend, by every KeyStore: gnome-keyring-daemon 42 aborts
+# ("invoke_get_property_in_idle_cb: assertion failed: (error != NULL)", after
+# "gkd_secret_service_get_pkcs11_session: assertion 'client' failed") when the requests of two
+# clients overlap, and each keyring call is a client of its own (a new D-Bus connection). The
+# settings dialog and the MCP connections read several secrets at once from worker threads; one
+# call at a time costs them a few milliseconds each, and keeps the user's keyring daemon alive.
+_ONE_CALL_AT_A_TIME = threading.Lock()
 
 _NAMES = {
     "keyring.backends.SecretService.Keyring": "Secret Service",
@@ -228,9 +238,10 @@ class KeyStore:
         if scoped is None:
             return None  # a portable profile that never stored a secret
         try:
-            value = backend.get_password(scoped, name)
-            if value is None and self._profile == DEFAULT_PROFILE:
-                value = self._take_legacy(backend, service, scoped, name)
+            with _ONE_CALL_AT_A_TIME:
+                value = backend.get_password(scoped, name)
+                if value is None and self._profile == DEFAULT_PROFILE:
+                    value = self._take_legacy(backend, service, scoped, name)
         except KeyStoreError:
             raise
         except Exception as exc:
@@ -250,8 +261,9 @@ class KeyStore:
         scoped = self._scoped(service, name, create=True)
         assert scoped is not None  # created on demand
         try:
-            backend.set_password(scoped, name, key)
-            kept = backend.get_password(scoped, name) == key
+            with _ONE_CALL_AT_A_TIME:
+                backend.set_password(scoped, name, key)
+                kept = backend.get_password(scoped, name) == key
         except Exception as exc:
             raise self._translate(exc, "save", service, name) from exc
         if not kept:
@@ -270,10 +282,11 @@ class KeyStore:
         scoped = self._scoped(service, name, create=False)
         if scoped is None:
             return False
-        deleted = self._delete_entry(backend, scoped, service, name)
-        if self._profile == DEFAULT_PROFILE:
-            # A legacy entry left behind would come back as this profile's key on the next read.
-            deleted = self._delete_entry(backend, service, service, name) or deleted
+        with _ONE_CALL_AT_A_TIME:
+            deleted = self._delete_entry(backend, scoped, service, name)
+            if self._profile == DEFAULT_PROFILE:
+                # A legacy entry left behind would come back as this profile's key on the next read.
+                deleted = self._delete_entry(backend, service, service, name) or deleted
         return deleted
 
     def _delete_entry(self, backend: KeyringBackend, entry: str, service: str, name: str) -> bool:

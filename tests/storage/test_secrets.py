@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import threading
 import time
@@ -273,6 +274,74 @@ def test_a_locked_keyring_is_a_clear_error_not_a_lost_key(
         del info
         gc.collect()
     assert real_keyring.backend is not None
+
+
+class _Overlaps(SecretService.Keyring):  # type: ignore[misc]
+    """The real Secret Service backend, counting how many of its calls are in flight at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_flight = 0
+        self.most = 0
+        self._count = threading.Lock()
+
+    @contextlib.contextmanager
+    def _call(self) -> Iterator[None]:
+        with self._count:
+            self.in_flight += 1
+            self.most = max(self.most, self.in_flight)
+        try:
+            yield
+        finally:
+            with self._count:
+                self.in_flight -= 1
+
+    def get_password(self, service: str, username: str) -> str | None:
+        with self._call():
+            return super().get_password(service, username)  # type: ignore[no-any-return]
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        with self._call():
+            super().set_password(service, username, password)
+
+    def delete_password(self, service: str, username: str) -> None:
+        with self._call():
+            super().delete_password(service, username)
+
+
+def test_keyring_calls_never_overlap_whatever_the_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """gnome-keyring-daemon aborts when the requests of two clients overlap; the settings dialog
+    and the MCP connections read several secrets at once, from threads and from tasks."""
+    with PrivateKeyring(tmp_path) as private:  # its own daemon: the shared one is not risked
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", private.address)
+        backend = _Overlaps()
+        store = KeyStore(backend, service=TEST_SERVICE, profile="0" * 32)
+        store.set("e", KEY)
+        start = threading.Barrier(5)
+        from_threads: list[str | None] = []
+
+        def reader() -> None:
+            start.wait(10)
+            from_threads.extend(store.get("e") for _ in range(3))
+
+        async def from_tasks() -> list[str | None]:
+            start.wait(10)
+            return await asyncio.gather(*(store.aget("e") for _ in range(6)))
+
+        threads = [threading.Thread(target=reader) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        try:
+            assert asyncio.run(from_tasks()) == [KEY] * 6
+        finally:
+            for thread in threads:
+                thread.join(60)
+        assert from_threads == [KEY] * 12
+        assert backend.most == 1
+        assert private.revive() is None  # the daemon lived through it: nothing to restart
+        assert store.delete("e")
 
 
 def test_missing_daemons_fail_with_the_packages_to_install(

@@ -139,19 +139,19 @@ class PrivateKeyring:
     def revive(self) -> str | None:
         """Start gnome-keyring-daemon again on the same bus if it died; say how it ended.
 
-        gnome-keyring aborts now and then when a client disconnects while a property read of its
-        is still queued ("invoke_get_property_in_idle_cb: assertion failed: (error != NULL)",
-        an upstream race that short-lived processes trip); the suite runs hundreds of them. The
-        stored keyring is on disk, so a new daemon serves the same secrets.
+        gnome-keyring-daemon 42 aborts when the requests of two clients overlap
+        ("invoke_get_property_in_idle_cb: assertion failed: (error != NULL)"): KeyStore makes
+        one call at a time for that reason, but a test may still overlap with a child process.
+        The stored keyring is on disk, so a new daemon serves the same secrets.
         """
         if not self._procs or self._procs[-1].poll() is None:
             return None
         dead = self._procs.pop()
         log = self.root / "gnome-keyring.log"
         ending = log.read_text(errors="replace").strip().splitlines()[-1:] or ["(no output)"]
-        log.rename(self.root / f"gnome-keyring-{dead.pid}.log")
+        kept = log.rename(self.root / f"gnome-keyring-{dead.pid}.log")
         self._start_keyring(shutil.which("gnome-keyring-daemon") or "gnome-keyring-daemon")
-        return f"exit status {dead.returncode}: {ending[0]}"
+        return f"exit status {dead.returncode}: {ending[0]} (its log: {kept})"
 
     def _start_keyring(self, gkd: str) -> None:
         env = self._env()
@@ -244,24 +244,26 @@ class PrivateKeyring:
 # session fixtures end in reverse order of set-up, so the owner is always torn down last.
 _shared: list[RealKeyring] = []
 _private: list[PrivateKeyring] = []
-_revivals: list[str] = []
 
 
-@pytest.fixture(autouse=True)
-def _keyring_daemon_alive() -> None:
-    """Before each test, restart a private keyring daemon that died (see PrivateKeyring.revive).
+def fail_if_a_daemon_died(when: str) -> None:
+    """Fail with how the shared keyring daemon ended if it died, after starting it again.
 
-    Each restart is listed at the end of the run, with how the daemon ended.
+    Started again (see PrivateKeyring.revive), it serves the tests that follow; the death
+    itself is an error of the test it happened in, not a line at the end of the run (which
+    xdist workers do not print).
     """
     for private in _private:
         ending = private.revive()
         if ending is not None:
-            _revivals.append(ending)
+            pytest.fail(f"gnome-keyring-daemon died {when} ({ending})", pytrace=False)
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    for ending in _revivals:
-        terminalreporter.write_line(f"gnome-keyring-daemon died and was restarted ({ending})")
+@pytest.fixture(autouse=True)
+def _keyring_daemon_alive() -> Iterator[None]:
+    fail_if_a_daemon_died("before this test")
+    yield
+    fail_if_a_daemon_died("during this test")
 
 
 @pytest.fixture(scope="session")
