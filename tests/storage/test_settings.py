@@ -533,13 +533,13 @@ def test_loading_many_endpoints_is_linear(tmp_path: Path) -> None:
     ]
     doc = {"version": 1, "endpoints": endpoints, "active_endpoint": f"e{count - 1}"}
     path = write(tmp_path / "settings.json", doc)
-    started = time.monotonic()
+    started = time.process_time()  # this process's CPU: other processes on the machine don't count
     settings = load_settings(path).settings
     assert all(settings.endpoint(f"E{i}") is not None for i in range(count))
     settings = settings.with_endpoint(Endpoint("New", "openai", "http://127.0.0.1:9/v1"))
     save_settings(settings, path)
     assert len(settings.endpoints) == count + 1
-    assert time.monotonic() - started < 15
+    assert time.process_time() - started < 15
 
 
 def test_a_newer_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
