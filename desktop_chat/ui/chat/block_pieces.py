@@ -239,6 +239,7 @@ def _paragraph_cut(text: str, begin: int, end: int) -> tuple[int, str] | None:
 
 
 CONTINUED, FOLLOWED = "dc_continued", "dc_followed"
+IN_PIECE = "dc_piece"  # a cell of a table drawn in pieces
 _MARGINS = {CONTINUED: "margin-top:0px", FOLLOWED: "margin-bottom:0px"}
 _BOX_OPENS = frozenset(
     {"paragraph_open", "heading_open", "bullet_list_open", "ordered_list_open", "blockquote_open"}
@@ -334,3 +335,4 @@ def _equal_columns(tokens: list[Token], table: int) -> None:
             columns = len(cells)
     for cell in cells:
         cell.attrSet("width", f"{100 // max(columns, 1)}%")
+        cell.meta[IN_PIECE] = True
