@@ -11,7 +11,9 @@ before a line of it (after a paragraph of it past PIECE, any line past PIECE_LOO
 line of a quote, or a long heading, where a paragraph is. A long list item's text is cut where a
 paragraph is, and goes on as an item of a list of its own, drawn without a bullet or number:
 behind another marker (a list ends where the marker changes) and a word joiner (U+2060), which
-says "the rest of an item" and is dropped before drawing.
+says "the rest of an item" and is dropped before drawing. A long row of a table is cut where a
+paragraph is, inside one of its cells: the rest goes on behind the table's head as a row of its
+own, behind as many empty cells as came before the cut, so it stays in its column.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ _ANY_LETTER = re.compile(_LETTER)
 _CANDIDATES_TRIED = 64  # cut candidates checked per step; more only once more text arrived
 _ITEM_MARKER = re.compile(r" {0,3}(?:[-+*]|\d{1,9}[.)])[ \t]+")
 GOES_ON = "\u2060"  # starts the rest of a list item cut in its text (see above)
+_CELL_BORDER = re.compile(r"(?<!\\)\|")  # between cells of a table row, as markdown-it splits
+_LEADING_BORDER = re.compile(r"[ \t]*\|")
 _QUOTE_MARKS = re.compile(r" {0,3}>(?:[ \t]{0,3}>)*[ \t]?")  # what makes a line part of a quote
 
 
@@ -85,7 +89,15 @@ def find_cut(
         head = text[begin : lines[block.map[0] + 2]] if len(lines) > block.map[0] + 2 else ""
         if not head:
             return None
-        return _first_line(rows[2:], lines, begin, certain, head, TABLE_PIECE)
+        found = [
+            cut
+            for cut in (
+                _first_line(rows[2:], lines, begin, certain, head, TABLE_PIECE),
+                _cell_cut(rows[1:], lines, certain, text, head),
+            )
+            if cut is not None
+        ]
+        return min(found) if found else None
     if block.type == "fence":
         return _fence_cut(block, lines, begin, certain, text)
     if block.type == "blockquote_open":
@@ -110,6 +122,26 @@ def _first_line(
             return None
         if lines[line] - begin >= size:
             return lines[line], prefix
+    return None
+
+
+def _cell_cut(
+    rows: list[int], lines: list[int], certain: int, text: str, head: str
+) -> tuple[int, str] | None:
+    """Cut in a long row of the table where a paragraph is cut; see the module's docstring.
+
+    A row is drawn only once complete; until then it shows as text, which would grow with it.
+    """
+    for line in rows:
+        if line >= certain:
+            return None
+        start = lines[line]
+        stop = lines[line + 1] - 1 if line + 1 < len(lines) else len(text)
+        cut = _paragraph_cut(text, start, stop)
+        if cut is not None:
+            before = len(_CELL_BORDER.findall(text, start, cut[0]))
+            leading = _LEADING_BORDER.match(text, start, cut[0]) is not None
+            return cut[0], head + "|" + " |" * (before - leading) + " "
     return None
 
 

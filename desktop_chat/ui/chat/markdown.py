@@ -421,7 +421,8 @@ class MarkdownRenderer:
         self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
     ) -> str:
         meta = tokens[idx].meta
-        top = 0 if meta.get(CONTINUED) else 8
+        # A piece that goes on from one above it overlaps it by a line: one line between them.
+        top = -1 if meta.get(CONTINUED) else 8
         bottom = 0 if meta.get(FOLLOWED) else 12
         if not meta:
             return (

@@ -51,6 +51,8 @@ CODE_LINE = (
     + ", ".join(f'"key_{i}": [{i}, {i * 3}, "v{i}"]' for i in range(1200))
     + "}\nshort line\n```\n"
 )
+CELL = "| name | note |\n|---|---|\n| first | " + PARAGRAPH + " |\n| second | short |\n"
+CELLS = "a | b | c\n--|:-:|--\nx | " + PARAGRAPH + " | z\ny | " + PARAGRAPH[:3000] + "\n"
 SHAPES = {
     "list": LIST,
     "ordered": ORDERED,
@@ -65,4 +67,6 @@ SHAPES = {
     "item": ITEM,
     "nested": NESTED,
     "code line": CODE_LINE,
+    "cell": CELL,
+    "cells": CELLS,
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import statistics
 
 import pytest
@@ -11,6 +12,8 @@ from desktop_chat.ui.chat.block_pieces import PIECE_HARD
 from desktop_chat.ui.chat.markdown import MarkdownRenderer, RenderContext, Theme
 from desktop_chat.ui.chat.markdown_stream import MarkdownStream, render_markdown
 from tests.ui.chat.long_blocks import (
+    CELL,
+    CELLS,
     CODE,
     CODE_LINE,
     HEADING,
@@ -69,6 +72,8 @@ def test_streamed_pieces_equal_the_whole_answer_drawn_at_once(shape: str, seed: 
         "item",
         "nested",
         "code line",
+        "cell",
+        "cells",
     ],
 )
 def test_a_long_block_is_drawn_in_pieces(shape: str) -> None:
@@ -128,6 +133,11 @@ def parsed_per_step(
         (
             "sentence of a list item",
             ["- " + s + ". " for s in PARAGRAPH.split(". ")[:1]]
+            + [s + ". " for s in PARAGRAPH.split(". ")[1:] if s],
+        ),
+        (
+            "sentence of a table cell",
+            ["| a | b |\n|---|---|\n| x | " + s + ". " for s in PARAGRAPH.split(". ")[:1]]
             + [s + ". " for s in PARAGRAPH.split(". ")[1:] if s],
         ),
     ],
@@ -217,3 +227,20 @@ def test_the_work_per_step_in_a_long_line_of_code_does_not_grow() -> None:
 
     assert max(late) < 3 * PIECE_HARD
     assert statistics.mean(late) < 1.5 * statistics.mean(middle)
+
+
+@pytest.mark.parametrize(("text", "columns", "after"), [(CELL, 2, "short"), (CELLS, 3, "z")])
+def test_a_long_table_cell_goes_on_in_its_column(text: str, columns: int, after: str) -> None:
+    stream, _ = streamed(text, 7)
+    pieces = stream.finished_html
+
+    assert len(pieces) > 10
+    assert pieces[0].count("</th>") == columns
+    rests = re.compile(r"<tr><td [^>]*></td><td [^>]*>Call <code")  # the first cell empty
+    for html in pieces[1:]:  # a row, or the rest of the long cell's row; the head only once
+        assert "<th" not in html
+        assert html.count("<tr>") <= 2
+        assert html.count("</td>") == columns * html.count("<tr>")
+    assert sum(1 for html in pieces if rests.search(html)) > 8
+    assert f">{after}</td>" in "".join(pieces)  # the cell after the long one
+    assert stream.raw == text
