@@ -16,6 +16,8 @@ from tests.ui.chat.long_blocks import (
     CELLS,
     CODE,
     CODE_LINE,
+    DEEP,
+    DEEPER,
     HEADING,
     ITEM,
     LIST,
@@ -74,6 +76,8 @@ def test_streamed_pieces_equal_the_whole_answer_drawn_at_once(shape: str, seed: 
         "code line",
         "cell",
         "cells",
+        "deep",
+        "deeper",
     ],
 )
 def test_a_long_block_is_drawn_in_pieces(shape: str) -> None:
@@ -130,6 +134,7 @@ def parsed_per_step(
         ("quote line", QUOTE.splitlines(keepends=True)),
         ("quoted sentence", [s + ". " for s in QUOTE_LINE.split(". ") if s]),
         ("nested item", NESTED.splitlines(keepends=True)[1:-1]),
+        ("item nested two deep", DEEP.splitlines(keepends=True)[1:-2]),
         (
             "sentence of a list item",
             ["- " + s + ". " for s in PARAGRAPH.split(". ")[:1]]
@@ -243,4 +248,25 @@ def test_a_long_table_cell_goes_on_in_its_column(text: str, columns: int, after:
         assert html.count("</td>") == columns * html.count("<tr>")
     assert sum(1 for html in pieces if rests.search(html)) > 8
     assert f">{after}</td>" in "".join(pieces)  # the cell after the long one
+    assert stream.raw == text
+
+
+@pytest.mark.parametrize(("text", "depth"), [(DEEP, 2), (DEEPER, 3)])
+def test_the_pieces_of_a_list_nested_deep_stay_as_deep(text: str, depth: int) -> None:
+    stream, _ = streamed(text, 8)
+    pieces = stream.finished_html
+
+    assert len(pieces) > 4
+    rest = re.compile(r"<[uo]l [^>]*list-style-type:none[^>]*><li>(?=<[uo]l)")
+    depths = []
+    for html in pieces[1:]:
+        # The rest of each item the cut was nested in: no marker and no text, then its items.
+        at, found = 0, 0
+        while match := rest.match(html, at):
+            at, found = match.end(), found + 1
+        depths.append(found)
+        assert "<p>" not in html
+        assert "\u2060" not in html
+    assert min(depths[:-1]) >= 1
+    assert max(depths) == depth
     assert stream.raw == text
