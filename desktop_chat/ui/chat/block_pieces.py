@@ -13,9 +13,9 @@ paragraph is, and goes on as an item of a list of its own, drawn without a bulle
 behind another marker (a list ends where the marker changes) and a word joiner (U+2060), which
 says "the rest of an item" and is dropped before drawing. A list nested in a long item, at any
 depth, is cut before one of its items: the rest goes on behind one such line for each item it
-is nested in, so it stays as deep. A long row of a table is cut where a
-paragraph is, inside one of its cells: the rest goes on behind the table's head as a row of its
-own, behind as many empty cells as came before the cut, so it stays in its column.
+is nested in, so it stays as deep. A long row of a table is cut where a paragraph is, inside
+one of its cells: the rest goes on behind the table's head as a row of its own, behind as many
+empty cells as came before the cut, so it stays in its column.
 """
 
 from __future__ import annotations
