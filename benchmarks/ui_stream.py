@@ -16,9 +16,10 @@ Long blocks: one answer that is a single long block (a 1,000-item list, a 2,000-
 a 500-row table, a 100 KB paragraph of inline code spans, a 1 MB unbroken token) streamed at a
 model's pace, 250 tokens/s (the token comes in 4 KB pieces), after a 10-message conversation.
 Shapes a block's pieces could not cut before (`--only uncut` runs just these): one list item,
-table cell, heading or quote of 30 KB, a list of 500 items nested in one item, and a 30 KB
-line of code; 30 KB, not 100, so that each arrives in about 30 s.
---quick shrinks every shape twenty-fold. Prints Markdown tables.
+table cell, heading or quote of 30 KB, a list of 500 items nested in one item, the same list
+nested two deep (in the one item of a list in one item), and a 30 KB line of code; 30 KB, not
+100, so that each arrives in about 30 s. --shape TEXT runs only the long blocks whose name holds
+TEXT. --quick shrinks every shape twenty-fold. Prints Markdown tables.
 """
 
 from __future__ import annotations
@@ -143,7 +144,7 @@ NESTED = 500  # items of the nested list (30 KB)
 
 
 def uncut_shapes(scale: int = 1) -> dict[str, list[str]]:
-    """One long list item, table cell, heading, quote, nested list and line of code."""
+    """One long list item, table cell, heading, quote, nested lists and line of code."""
     size = UNCUT_KB * 1000 // scale
     sentence = "Call `fn_{0}()` then `check({0})` before the *next* step. "
     prose = ""
@@ -157,6 +158,7 @@ def uncut_shapes(scale: int = 1) -> dict[str, list[str]]:
         f"  - Item {i}: a point about `value_{i}` with **some** words\n"
         for i in range(NESTED // scale)
     )
+    deep = "  - The group:\n" + "".join(f"  {item}" for item in nested.splitlines(keepends=True))
     line = ", ".join(f'"key_{i}": [{i}, {i * 3}, "v{i}"]' for i in range(size // 28))
     return {
         f"list item of {UNCUT_KB // scale} KB": words(f"Here is the list:\n\n- {prose}\n"),
@@ -166,6 +168,7 @@ def uncut_shapes(scale: int = 1) -> dict[str, list[str]]:
         f"heading of {UNCUT_KB // scale} KB": words(f"# {prose}\n"),
         f"quote of {UNCUT_KB // scale} KB": words(quote),
         f"list of {NESTED // scale} items nested in one": words(f"- The parts:\n{nested}"),
+        f"list of {NESTED // scale} items nested two deep in one": words(f"- The parts:\n{deep}"),
         f"code line of {UNCUT_KB // scale} KB": words(f"```json\n{{{line}}}\n```\n"),
     }
 
@@ -361,12 +364,13 @@ def main() -> None:
         choices=("answer", "blocks", "uncut"),
         help="only the long answer, only long blocks, or only the shapes pieces did not cut",
     )
+    parser.add_argument("--shape", help="only the long blocks whose name holds this text")
     args = parser.parse_args()
     count, repeat = (2_000, 1) if args.quick else (args.tokens, max(1, args.repeat))
     app = qt_app()
     if args.only != "answer":
-        blocks(app, 20 if args.quick else 1, uncut_only=args.only == "uncut")
-    if args.only in ("blocks", "uncut"):
+        blocks(app, 20 if args.quick else 1, uncut_only=args.only == "uncut", only=args.shape)
+    if args.only in ("blocks", "uncut") or args.shape:
         return
     tokens = answer_tokens(count)
     runs: dict[int, list[Result]] = {10: [], 1000: []}
@@ -395,7 +399,9 @@ def main() -> None:
     )
 
 
-def blocks(app: QApplication, scale: int, *, uncut_only: bool = False) -> None:
+def blocks(
+    app: QApplication, scale: int, *, uncut_only: bool = False, only: str | None = None
+) -> None:
     """Stream each long-block answer at a model's pace; print one row per shape."""
     print(f"long blocks at {MODEL_RATE:.0f} tokens/s after 10 messages; 1 run each\n")
     print(
@@ -405,6 +411,8 @@ def blocks(app: QApplication, scale: int, *, uncut_only: bool = False) -> None:
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     shapes = uncut_shapes(scale) if uncut_only else block_shapes(scale)
     for name, tokens in shapes.items():
+        if only and only not in name:
+            continue
         result = run_transcript(app, 10, tokens, MODEL_RATE, BLOCK_DEADLINE_S)
         label = name if result.finished else f"{name} (not drawn after {result.wall_s:.0f} s)"
         print(row(label, [result]), flush=True)

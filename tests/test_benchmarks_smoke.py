@@ -196,6 +196,7 @@ def test_ui_benchmark_quick_mode_draws_every_shape() -> None:
     ]
     shapes = ["list of", "code block of", "table of", "paragraph of", "unbroken token of"]
     shapes += ["list item of", "table cell of", "heading of", "quote of", "code line of"]
+    shapes += ["list of 25 items nested in one", "list of 25 items nested two deep in one"]
     for shape in shapes:
         assert [r for r in rows if r.startswith(shape) and "not drawn" not in r], shape
     assert "Transcript, 1000 messages" in rows

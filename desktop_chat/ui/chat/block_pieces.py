@@ -11,7 +11,11 @@ before a line of it (after a paragraph of it past PIECE, any line past PIECE_LOO
 line of a quote, or a long heading, where a paragraph is. A long list item's text is cut where a
 paragraph is, and goes on as an item of a list of its own, drawn without a bullet or number:
 behind another marker (a list ends where the marker changes) and a word joiner (U+2060), which
-says "the rest of an item" and is dropped before drawing.
+says "the rest of an item" and is dropped before drawing. A list nested in a long item, at any
+depth, is cut before one of its items: the rest goes on behind one such line for each item it
+is nested in, so it stays as deep. A long row of a table is cut where a paragraph is, inside
+one of its cells: the rest goes on behind the table's head as a row of its own, behind as many
+empty cells as came before the cut, so it stays in its column.
 """
 
 from __future__ import annotations
@@ -35,6 +39,9 @@ _ANY_LETTER = re.compile(_LETTER)
 _CANDIDATES_TRIED = 64  # cut candidates checked per step; more only once more text arrived
 _ITEM_MARKER = re.compile(r" {0,3}(?:[-+*]|\d{1,9}[.)])[ \t]+")
 GOES_ON = "\u2060"  # starts the rest of a list item cut in its text (see above)
+_CELL_BORDER = re.compile(r"(?<!\\)\|")  # between cells of a table row, as markdown-it splits
+_LEADING_BORDER = re.compile(r"[ \t]*\|")
+_INDENT = re.compile(r"[ \t]*")
 _QUOTE_MARKS = re.compile(r" {0,3}>(?:[ \t]{0,3}>)*[ \t]?")  # what makes a line part of a quote
 
 
@@ -75,7 +82,7 @@ def find_cut(
             for cut in (
                 _first_line(starts, lines, begin, certain, "", PIECE),
                 _item_cut(tokens, items, lines, certain, text),
-                _nested_cut(tokens, items, lines, begin, certain),
+                _nested_cut(tokens, items, lines, begin, certain, text),
             )
             if cut is not None
         ]
@@ -85,7 +92,15 @@ def find_cut(
         head = text[begin : lines[block.map[0] + 2]] if len(lines) > block.map[0] + 2 else ""
         if not head:
             return None
-        return _first_line(rows[2:], lines, begin, certain, head, TABLE_PIECE)
+        found = [
+            cut
+            for cut in (
+                _first_line(rows[2:], lines, begin, certain, head, TABLE_PIECE),
+                _cell_cut(rows[1:], lines, certain, text, head),
+            )
+            if cut is not None
+        ]
+        return min(found) if found else None
     if block.type == "fence":
         return _fence_cut(block, lines, begin, certain, text)
     if block.type == "blockquote_open":
@@ -113,6 +128,26 @@ def _first_line(
     return None
 
 
+def _cell_cut(
+    rows: list[int], lines: list[int], certain: int, text: str, head: str
+) -> tuple[int, str] | None:
+    """Cut in a long row of the table where a paragraph is cut; see the module's docstring.
+
+    A row is drawn only once complete; until then it shows as text, which would grow with it.
+    """
+    for line in rows:
+        if line >= certain:
+            return None
+        start = lines[line]
+        stop = lines[line + 1] - 1 if line + 1 < len(lines) else len(text)
+        cut = _paragraph_cut(text, start, stop)
+        if cut is not None:
+            before = len(_CELL_BORDER.findall(text, start, cut[0]))
+            leading = _LEADING_BORDER.match(text, start, cut[0]) is not None
+            return cut[0], head + "|" + " |" * (before - leading) + " "
+    return None
+
+
 def _item_cut(
     tokens: list[Token], items: list[int], lines: list[int], certain: int, text: str
 ) -> tuple[int, str] | None:
@@ -133,24 +168,47 @@ def _item_cut(
 
 
 def _nested_cut(
-    tokens: list[Token], items: list[int], lines: list[int], begin: int, certain: int
+    tokens: list[Token], items: list[int], lines: list[int], begin: int, certain: int, text: str
 ) -> tuple[int, str] | None:
-    """Cut before an item of a list nested in an item, past PIECE: the rest goes on in the
-    rest of that item (its text a word joiner alone), so it is nested as deep as before."""
-    outer = None
+    """Cut before an item of a list nested in an item, at any depth, past PIECE: the rest goes
+    on in the rest of each item it was nested in (their text a word joiner alone), so it is
+    nested as deep as before."""
+    nest: list[int] = []  # the items the current one is nested in, outermost first
     for index in range(items[0] if items else len(tokens), len(tokens)):
         token = tokens[index]
-        if token.type == "list_item_open" and token.level == 1:
-            outer = index
-        elif (
-            token.type == "list_item_open" and token.level == 3 and token.map and outer is not None
+        if token.type != "list_item_open" or not token.map:
+            continue
+        while nest and tokens[nest[-1]].level >= token.level:
+            nest.pop()
+        # Only lists nested straight in the text of items: their levels are 1, 3, 5, ...
+        plain = [tokens[i].level for i in nest] == list(range(1, token.level, 2))
+        line = token.map[0]
+        if nest and plain and line >= certain:
+            return None
+        if (
+            nest
+            and plain
+            and lines[line] - begin >= PIECE
+            and all(tokens[i + 1].type == "paragraph_open" for i in nest)
         ):
-            line = token.map[0]
-            if line >= certain:
-                return None
-            if lines[line] - begin >= PIECE and tokens[outer + 1].type == "paragraph_open":
-                return lines[line], _going_on(tokens[outer], tokens[outer + 2].content) + "\n"
+            rests = [_rest_line(tokens, i, lines, text, first=i == nest[0]) for i in nest]
+            return lines[line], "".join(rests)
+        nest.append(index)
     return None
+
+
+def _rest_line(tokens: list[Token], item: int, lines: list[int], text: str, *, first: bool) -> str:
+    """The line the rest of an item goes on behind, indented as the item's own line.
+
+    Below the first such line, an ordered one is numbered 1: only a list starting at 1 may
+    begin right below a line of text (the word joiner above). Its number is never shown.
+    """
+    token = tokens[item]
+    assert token.map is not None
+    indent = _INDENT.match(text, lines[token.map[0]])
+    margin = indent.group() if indent is not None else ""
+    number = token.info if first or not token.info else "1"
+    return margin + number + _going_on(token, tokens[item + 2].content)[len(token.info) :] + "\n"
 
 
 def _going_on(item: Token, text: str) -> str:
@@ -239,6 +297,7 @@ def _paragraph_cut(text: str, begin: int, end: int) -> tuple[int, str] | None:
 
 
 CONTINUED, FOLLOWED = "dc_continued", "dc_followed"
+IN_PIECE = "dc_piece"  # a cell of a table drawn in pieces
 _MARGINS = {CONTINUED: "margin-top:0px", FOLLOWED: "margin-bottom:0px"}
 _BOX_OPENS = frozenset(
     {"paragraph_open", "heading_open", "bullet_list_open", "ordered_list_open", "blockquote_open"}
@@ -290,9 +349,16 @@ def _rest_of_item(tokens: list[Token], head: int) -> None:
     if not inline.content:  # only a nested list goes on in it: no empty line above that
         at = tokens.index(inline)
         del tokens[at - 1 : at + 2]
+        if tokens[head + 2].type in ("bullet_list_open", "ordered_list_open"):
+            _rest_of_item(tokens, head + 2)  # which may be the rest of an item too
     _add_style(tokens[head], "list-style-type:none")
+    level = tokens[head].level
     close = next(
-        (i for i in range(head + 1, len(tokens)) if tokens[i].level == 0 and tokens[i].nesting < 0),
+        (
+            i
+            for i in range(head + 1, len(tokens))
+            if tokens[i].level == level and tokens[i].nesting < 0
+        ),
         None,
     )
     following = tokens[close + 1] if close is not None and close + 1 < len(tokens) else None
@@ -334,3 +400,4 @@ def _equal_columns(tokens: list[Token], table: int) -> None:
             columns = len(cells)
     for cell in cells:
         cell.attrSet("width", f"{100 // max(columns, 1)}%")
+        cell.meta[IN_PIECE] = True

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
 from desktop_chat.i18n import _
-from desktop_chat.ui.chat.block_pieces import CONTINUED, FOLLOWED, GOES_ON, mark_pieces
+from desktop_chat.ui.chat.block_pieces import CONTINUED, FOLLOWED, GOES_ON, IN_PIECE, mark_pieces
 
 # markdown-it and Pygments load on the first render, not before the window is shown.
 if TYPE_CHECKING:
@@ -109,6 +109,7 @@ class Theme:
     code_header: str = "#e4e4e4"
     tint: str = "#f2f2f2"
     border: str = "#c8c8c8"
+    background: str = "#ffffff"  # the page's own, behind the cells of a table drawn in pieces
     warning: str = "#9a5b00"
     error_text: str = "#a50e0e"
     error_background: str = "#fce8e6"
@@ -253,6 +254,7 @@ class MarkdownRenderer:
             rules["table_open"] = self._table_open
             rules["blockquote_open"] = self._blockquote_open
             rules["th_open"] = self._th_open
+            rules["td_open"] = self._td_open
             rules["heading_open"] = self._heading_open
             rules["heading_close"] = self._heading_close
             self._parser = (md, md.renderer)
@@ -419,22 +421,45 @@ class MarkdownRenderer:
         self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
     ) -> str:
         meta = tokens[idx].meta
-        # The pieces of a long table are tables of their own, as wide as the view, so that
-        # their columns line up.
-        width = ' width="100%"' if meta else ""
-        top = 0 if meta.get(CONTINUED) else 8
+        # A piece that goes on from one above it overlaps it by a line: one line between them.
+        top = -1 if meta.get(CONTINUED) else 8
         bottom = 0 if meta.get(FOLLOWED) else 12
+        if not meta:
+            return (
+                f'<table border="1" cellspacing="0" cellpadding="6"'
+                f' style="border-color:{self.theme.border}; border-style:solid;'
+                f' border-collapse:collapse; margin-top:{top}px; margin-bottom:{bottom}px;">'
+            )
+        # The pieces of a long table are tables of their own, as wide as the view, so that
+        # their columns line up. Their lines are the table's colour showing between cells of the
+        # page's colour, not collapsed borders: Qt paints those cell by cell and edge by edge,
+        # 4-6 ms for a view full of rows against under 1 ms, and a table that streams is painted
+        # again every frame. The margins put the lines where collapsed borders would be.
         return (
-            f'<table border="1" cellspacing="0" cellpadding="6"{width}'
-            f' style="border-color:{self.theme.border}; border-style:solid;'
-            f' border-collapse:collapse; margin-top:{top}px; margin-bottom:{bottom}px;">'
+            f'<table border="0" cellspacing="1" cellpadding="6" width="100%"'
+            f' bgcolor="{self.theme.border}" style="margin-top:{top}px;'
+            f' margin-bottom:{bottom}px; margin-left:1px; margin-right:2px;">'
         )
 
     def _th_open(
         self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
     ) -> str:
-        align = tokens[idx].attrGet("style") or ""
-        return f'<th style="background-color:{self.theme.tint}; {attr(str(align))}">'
+        return self._cell_open(tokens[idx], self.theme.tint)
+
+    def _td_open(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        token = tokens[idx]
+        if not token.meta.get(IN_PIECE):
+            return self._markdown_it()[1].renderToken(tokens, idx, options, env)
+        return self._cell_open(token, self.theme.background)
+
+    def _cell_open(self, token: Token, background: str) -> str:
+        """A cell, aligned as its column; in a table drawn in pieces, of an equal width."""
+        width = token.attrGet("width")
+        sized = f' width="{attr(str(width))}"' if width else ""
+        align = token.attrGet("style") or ""
+        return f'<{token.tag}{sized} style="background-color:{background}; {attr(str(align))}">'
 
     def _blockquote_open(
         self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType

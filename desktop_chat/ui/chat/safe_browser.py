@@ -263,6 +263,7 @@ def theme_from_palette(palette: QPalette, font_pt: float = 10.0) -> Theme:
         code_header=_mix(tint, mid, 0.35),
         tint=_hex(tint),
         border=_hex(mid),
+        background=_hex(base),
         warning=_mix(amber, text, 0.15),
         error_text=_hex(red),
         error_background=_mix(base, red, 0.15),

@@ -51,6 +51,8 @@ CODE_LINE = (
     + ", ".join(f'"key_{i}": [{i}, {i * 3}, "v{i}"]' for i in range(1200))
     + "}\nshort line\n```\n"
 )
+CELL = "| name | note |\n|---|---|\n| first | " + PARAGRAPH + " |\n| second | short |\n"
+CELLS = "a | b | c\n--|:-:|--\nx | " + PARAGRAPH + " | z\ny | " + PARAGRAPH[:3000] + "\n"
 SHAPES = {
     "list": LIST,
     "ordered": ORDERED,
@@ -65,4 +67,32 @@ SHAPES = {
     "item": ITEM,
     "nested": NESTED,
     "code line": CODE_LINE,
+    "cell": CELL,
+    "cells": CELLS,
 }
+DEEP = (
+    "- The parts:\n"
+    + "".join(
+        f"  {g + 1}. Group {g}, in *parts*:\n"
+        + "".join(
+            f"     - Part {g}.{i}: about `value_{i}` with **some** words\n" for i in range(60)
+        )
+        for g in range(4)
+    )
+    + "  5. The last group\n- After the parts\n"
+)
+DEEPER = (
+    "1. Levels:\n"
+    + "".join(
+        f"   - Level {g}\n"
+        + "".join(
+            f"     * Item {g}.{j}\n"
+            + "".join(f"       + Leaf {g}.{j}.{k}: `leaf_{k}` and *more*\n" for k in range(17))
+            for j in range(5)
+        )
+        for g in range(3)
+    )
+    + "2. Done\n"
+)
+SHAPES["deep"] = DEEP
+SHAPES["deeper"] = DEEPER

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import statistics
 
 import pytest
@@ -11,8 +12,12 @@ from desktop_chat.ui.chat.block_pieces import PIECE_HARD
 from desktop_chat.ui.chat.markdown import MarkdownRenderer, RenderContext, Theme
 from desktop_chat.ui.chat.markdown_stream import MarkdownStream, render_markdown
 from tests.ui.chat.long_blocks import (
+    CELL,
+    CELLS,
     CODE,
     CODE_LINE,
+    DEEP,
+    DEEPER,
     HEADING,
     ITEM,
     LIST,
@@ -69,6 +74,10 @@ def test_streamed_pieces_equal_the_whole_answer_drawn_at_once(shape: str, seed: 
         "item",
         "nested",
         "code line",
+        "cell",
+        "cells",
+        "deep",
+        "deeper",
     ],
 )
 def test_a_long_block_is_drawn_in_pieces(shape: str) -> None:
@@ -125,9 +134,15 @@ def parsed_per_step(
         ("quote line", QUOTE.splitlines(keepends=True)),
         ("quoted sentence", [s + ". " for s in QUOTE_LINE.split(". ") if s]),
         ("nested item", NESTED.splitlines(keepends=True)[1:-1]),
+        ("item nested two deep", DEEP.splitlines(keepends=True)[1:-2]),
         (
             "sentence of a list item",
             ["- " + s + ". " for s in PARAGRAPH.split(". ")[:1]]
+            + [s + ". " for s in PARAGRAPH.split(". ")[1:] if s],
+        ),
+        (
+            "sentence of a table cell",
+            ["| a | b |\n|---|---|\n| x | " + s + ". " for s in PARAGRAPH.split(". ")[:1]]
             + [s + ". " for s in PARAGRAPH.split(". ")[1:] if s],
         ),
     ],
@@ -217,3 +232,41 @@ def test_the_work_per_step_in_a_long_line_of_code_does_not_grow() -> None:
 
     assert max(late) < 3 * PIECE_HARD
     assert statistics.mean(late) < 1.5 * statistics.mean(middle)
+
+
+@pytest.mark.parametrize(("text", "columns", "after"), [(CELL, 2, "short"), (CELLS, 3, "z")])
+def test_a_long_table_cell_goes_on_in_its_column(text: str, columns: int, after: str) -> None:
+    stream, _ = streamed(text, 7)
+    pieces = stream.finished_html
+
+    assert len(pieces) > 10
+    assert pieces[0].count("</th>") == columns
+    rests = re.compile(r"<tr><td [^>]*></td><td [^>]*>Call <code")  # the first cell empty
+    for html in pieces[1:]:  # a row, or the rest of the long cell's row; the head only once
+        assert "<th" not in html
+        assert html.count("<tr>") <= 2
+        assert html.count("</td>") == columns * html.count("<tr>")
+    assert sum(1 for html in pieces if rests.search(html)) > 8
+    assert f">{after}</td>" in "".join(pieces)  # the cell after the long one
+    assert stream.raw == text
+
+
+@pytest.mark.parametrize(("text", "depth"), [(DEEP, 2), (DEEPER, 3)])
+def test_the_pieces_of_a_list_nested_deep_stay_as_deep(text: str, depth: int) -> None:
+    stream, _ = streamed(text, 8)
+    pieces = stream.finished_html
+
+    assert len(pieces) > 4
+    rest = re.compile(r"<[uo]l [^>]*list-style-type:none[^>]*><li>(?=<[uo]l)")
+    depths = []
+    for html in pieces[1:]:
+        # The rest of each item the cut was nested in: no marker and no text, then its items.
+        at, found = 0, 0
+        while match := rest.match(html, at):
+            at, found = match.end(), found + 1
+        depths.append(found)
+        assert "<p>" not in html
+        assert "\u2060" not in html
+    assert min(depths[:-1]) >= 1
+    assert max(depths) == depth
+    assert stream.raw == text

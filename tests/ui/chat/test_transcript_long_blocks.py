@@ -6,14 +6,14 @@ import random
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtGui import QTextBlockFormat
+from PySide6.QtGui import QPalette, QTextBlockFormat, QTextTable
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.ui.chat.block_pieces import PIECE_HARD
 from desktop_chat.ui.chat.transcript import Transcript
-from tests.support.transcript import click_link, text
-from tests.ui.chat.long_blocks import SHAPES
+from tests.support.transcript import click_link, drain, text
+from tests.ui.chat.long_blocks import SHAPES, TABLE
 
 BIG_TOKEN = "".join(f"{i:08x}" for i in range(1_000_000 // 8))  # 1 MB, not one space
 
@@ -93,3 +93,31 @@ def test_copy_of_a_message_with_a_1_mb_token_is_the_token(
         click_link(qtbot, view, "Copy")
     assert copied.args == [0]
     assert view.message_markdown(0) == BIG_TOKEN
+
+
+def test_the_pieces_of_a_long_table_draw_their_lines_without_collapsed_borders(
+    qtbot: QtBot, views: tuple[Transcript, Transcript]
+) -> None:
+    """Qt paints collapsed borders cell by cell and edge by edge: 4-6 ms a frame, painted
+    again every frame while the table streams, for a view full of rows."""
+    view, _ = views
+    view.begin_assistant()
+    for at in range(0, len(TABLE), 40):
+        view.append_text(TABLE[at : at + 40])
+        QApplication.processEvents()
+    view.finish()
+    drain(qtbot, view)
+
+    tables = [
+        frame
+        for frame in view.view.document().rootFrame().childFrames()
+        if isinstance(frame, QTextTable)
+    ]
+    assert len(tables) > 4
+    base = view.view.palette().color(QPalette.ColorRole.Base)
+    for table in tables:
+        fmt = table.format()
+        assert not fmt.borderCollapse()
+        assert fmt.border() == 0
+        assert fmt.cellSpacing() == 1  # the lines: the table's colour between the cells
+        assert table.cellAt(table.rows() - 1, 0).format().background().color() == base
