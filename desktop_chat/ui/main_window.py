@@ -319,6 +319,7 @@ class MainWindow(QMainWindow):
         sidebar.open_requested.connect(self._open_saved)
         sidebar.new_chat_requested.connect(self.new_chat)
         sidebar.deleted.connect(self._on_conversation_deleted)
+        sidebar.reported.connect(lambda text: self.status.showMessage(text, 10_000))
         self.chat.history_changed.connect(sidebar.conversation_changed)
         self.chat.history_changed.connect(lambda _id: self._show_current())
         return sidebar
