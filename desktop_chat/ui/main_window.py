@@ -391,11 +391,7 @@ class MainWindow(QMainWindow):
         bar = self.top_bar
         side = self.sidebar
         chain = [
-            *(
-                (side.toggle_button, side.new_button, side.search_field, side.list, side.results)
-                if side is not None
-                else ()
-            ),
+            *(side.focus_chain() if side is not None else ()),
             bar.picker_button,
             bar.params_button,
             bar.settings_button,

@@ -78,13 +78,17 @@ class HistorySidebar(QWidget):
         self.transfer = HistoryTransfer(store, self)
         self.more_button = QToolButton(self)
         self.more_button.setIcon(icon("ellipsis"))
-        self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.more_menu = QMenu(self.more_button)
         self.export_all_action = self.more_menu.addAction(icon("download"), "")
         self.export_all_action.triggered.connect(self.transfer.export_all)
         self.import_action = self.more_menu.addAction(icon("upload"), "")
         self.import_action.triggered.connect(self.transfer.import_file)
-        self.more_button.setMenu(self.more_menu)
+        # popup(), not setMenu(): the button would run the menu in a nested event loop.
+        self.more_button.clicked.connect(
+            lambda: self.more_menu.popup(
+                self.more_button.mapToGlobal(QPoint(0, self.more_button.height()))
+            )
+        )
         for button in (self.toggle_button, self.new_button, self.more_button):
             button.setAutoRaise(True)
             button.setIconSize(QSize(16, 16))
@@ -240,6 +244,13 @@ class HistorySidebar(QWidget):
         """Mark the conversation the window shows (None: a new chat, none of the saved ones)."""
         self._current = conversation_id
         self._select(conversation_id)
+
+    def focus_chain(self) -> tuple[QWidget, ...]:
+        """The sidebar's widgets in the order Tab visits them, for the window's chain."""
+        return (
+            self.toggle_button, self.new_button, self.more_button, self.search_field, self.list,
+            self.results,
+        )  # fmt: skip
 
     # -- collapsing and searching -------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -187,12 +188,18 @@ def test_export_all_then_import_into_a_fresh_profile_gives_the_same_conversation
     converse(store, "first")
     converse(store, "第二个问题")
     sidebar = make(qtbot, store)
-    assert sidebar.more_button.menu() is sidebar.more_menu
-    assert [a.text() for a in sidebar.more_menu.actions()] == [
+    # By keyboard: Tab reaches the button (between New chat and the search field in the
+    # window), Space opens its menu, a mnemonic picks the entry.
+    assert sidebar.more_button.focusPolicy() & Qt.FocusPolicy.TabFocus
+    sidebar.more_button.setFocus()
+    qtbot.keyClick(sidebar.more_button, Qt.Key.Key_Space)
+    menu = sidebar.more_menu
+    qtbot.waitUntil(menu.isVisible, timeout=3000)
+    assert [a.text() for a in menu.actions()] == [
         "&Export all conversations…",
         "&Import conversations…",
     ]
-    sidebar.export_all_action.trigger()
+    qtbot.keyClick(menu, Qt.Key.Key_E)
     dialog = shown_dialog(qtbot, sidebar)
     assert Path(dialog.selectedFiles()[0]).name.startswith("desktop-chat-history-")
     everything = tmp_path / "all.json"
@@ -280,13 +287,16 @@ def export_from_menu_zh(qtbot: QtBot, sidebar: HistorySidebar, cid: str) -> QFil
     return shown_dialog(qtbot, sidebar)
 
 
-def test_the_window_says_where_the_export_went_in_its_status_bar(
+def test_the_window_says_where_the_export_went_and_tab_reaches_the_menu_button(
     qtbot: QtBot, open_window: WindowFactory, tmp_path: Path
 ) -> None:
     window = open_window()
     sidebar = window.sidebar
     assert sidebar is not None
     assert window.history is not None
+    # Tab goes from New chat to the export and import button, then on to the search field.
+    assert sidebar.new_button.nextInFocusChain() is sidebar.more_button
+    assert sidebar.more_button.nextInFocusChain() is sidebar.search_field
     cid = converse(window.history, "from the window")
     sidebar.conversation_changed(cid)
     target = tmp_path / "window.md"
