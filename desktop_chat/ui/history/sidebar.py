@@ -135,7 +135,7 @@ class HistorySidebar(QWidget):
         for model in (self.model, self.results_model):
             model.failed.connect(self._show_error)
         self.transfer.failed.connect(self._show_error)
-        self.transfer.succeeded.connect(self.reported)
+        self.transfer.succeeded.connect(self._on_transfer_succeeded)
         self.transfer.imported.connect(lambda _count: self.model.reload())
         self._mark_matches()
         self.search_action = self._action(SEARCH_KEYS, self.focus_search)
@@ -482,6 +482,11 @@ class HistorySidebar(QWidget):
         kept, self._kept = self._kept, None
         if kept and not self.list.currentIndex().isValid():
             self._select(kept)
+
+    def _on_transfer_succeeded(self, message: str) -> None:
+        if self.status.text() and not self.results_model.query:
+            self._say("")  # an earlier export's or import's problem is over
+        self.reported.emit(message)
 
     def _show_error(self, message: str) -> None:
         self._say(message)

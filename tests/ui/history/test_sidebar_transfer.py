@@ -18,7 +18,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.conversation import Message, ToolCall
 from desktop_chat.storage.history import ConversationInfo, HistoryStore
-from desktop_chat.storage.history_export import all_ids, export_json, markdown
+from desktop_chat.storage.history_export import all_ids, dumps, export_json, markdown
 from desktop_chat.ui.history.sidebar import HistorySidebar
 from desktop_chat.ui.history.transfer import file_name
 from desktop_chat.ui.language import apply_language
@@ -250,6 +250,13 @@ def test_a_bad_import_file_says_so_once_and_changes_nothing(
         dialog.accept()
     assert sidebar.status.text() == message
     assert all_ids(store) == [cid]
+
+    good = tmp_path / "good.json"
+    good.write_text(dumps(export_json(store, [cid])), encoding="utf-8")
+    sidebar.import_action.trigger()
+    said = choose(qtbot, sidebar, shown_dialog(qtbot, sidebar), good)
+    assert said == "Imported 0 conversations. 1 was here already."
+    assert not sidebar.status.isVisible()  # the problem said before is over
 
 
 def test_a_markdown_export_made_in_chinese_reads_in_chinese(
