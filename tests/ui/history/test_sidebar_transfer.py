@@ -97,13 +97,23 @@ def shown_dialog(qtbot: QtBot, sidebar: HistorySidebar) -> QFileDialog:
 
 
 def choose(qtbot: QtBot, sidebar: HistorySidebar, dialog: QFileDialog, path: Path) -> str:
-    """Pick `path` in `dialog` and accept it; what the sidebar then reported."""
+    """Pick `path` in `dialog` and accept it; what the sidebar reported when the work was done."""
+    reported: list[str] = []
+    sidebar.reported.connect(reported.append)
     dialog.setDirectory(str(path.parent))
     dialog.selectFile(path.name)
-    with qtbot.waitSignal(sidebar.reported, timeout=3000) as reported:
-        dialog.accept()
+    dialog.accept()
     qtbot.waitUntil(lambda: sidebar.transfer.dialog is None, timeout=3000)
-    return str(reported.args[0])
+    finish(qtbot, sidebar)
+    sidebar.reported.disconnect(reported.append)
+    assert len(reported) == 2, reported  # what it is doing, then what it did
+    assert reported[0].endswith("…")
+    return reported[1]
+
+
+def finish(qtbot: QtBot, sidebar: HistorySidebar) -> None:
+    """Wait for the export or import thread (it tells the sidebar through a queued signal)."""
+    qtbot.waitUntil(lambda: sidebar.transfer.running == 0, timeout=10_000)
 
 
 def test_a_file_name_from_a_title_keeps_safe_characters_only() -> None:
@@ -165,6 +175,7 @@ def test_replacing_a_file_is_asked_first_without_a_nested_loop(
         assert "kept.md already exists" in question.text()
         question.button(answer).click()
         qtbot.waitUntil(lambda: sidebar.transfer.question is None, timeout=3000)
+        finish(qtbot, sidebar)
         assert target.read_text(encoding="utf-8") == expected
 
 
@@ -177,6 +188,7 @@ def test_a_failed_write_says_why_and_leaves_nothing_behind(
     missing = tmp_path / "gone" / "out.md"
     dialog.fileSelected.emit(str(missing))
     dialog.reject()
+    finish(qtbot, sidebar)
     assert sidebar.status.isVisible()
     assert sidebar.status.text() == f"Could not write {missing}: No such file or directory"
     assert not missing.parent.exists()
@@ -246,8 +258,12 @@ def test_a_bad_import_file_says_so_once_and_changes_nothing(
     dialog = shown_dialog(qtbot, sidebar)
     dialog.setDirectory(str(tmp_path))
     dialog.selectFile(bad.name)
-    with qtbot.assertNotEmitted(sidebar.reported):
-        dialog.accept()
+    reported: list[str] = []
+    sidebar.reported.connect(reported.append)
+    dialog.accept()
+    finish(qtbot, sidebar)
+    sidebar.reported.disconnect(reported.append)
+    assert reported == ["Importing bad.json…"]  # and nothing done
     assert sidebar.status.text() == message
     assert all_ids(store) == [cid]
 
