@@ -1,7 +1,7 @@
 """The sidebar of saved conversations: date groups, search, rename, pin, delete with undo.
 
 Export and import (transfer.py): a row's menu exports that conversation; the menu button beside
-New chat exports all of them or imports an export.
+New chat (Tab reaches it next) exports all of them or imports an export.
 
 Narrow (WIDTH) and collapsible to a strip (Ctrl+B or its button); its minimum width is 0, so
 the window it joins keeps the minimum width it had. Keyboard: Ctrl+K searches, the arrows move,
@@ -61,7 +61,7 @@ class HistorySidebar(QWidget):
     open_requested = Signal(str, str)  # conversation id, message id ("" for none)
     new_chat_requested = Signal()
     deleted = Signal(str)  # after the undo window closed: gone from the store
-    reported = Signal(str)  # an export or import went well: a word for the status bar
+    reported = Signal(str)  # an export or import under way or done: for the status bar
 
     def __init__(self, store: HistoryStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
