@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -21,6 +21,7 @@ from desktop_chat.storage.history import ConversationInfo, HistoryStore
 from desktop_chat.storage.history_export import all_ids, dumps, export_json, markdown
 from desktop_chat.ui.history.sidebar import HistorySidebar
 from desktop_chat.ui.history.transfer import file_name
+from desktop_chat.ui.icons import icon
 from desktop_chat.ui.language import apply_language
 from tests.support.gui import POPUP_ON_OFFSCREEN
 from tests.support.window import WindowFactory
@@ -326,3 +327,9 @@ def test_the_window_says_where_the_export_went_and_tab_reaches_the_menu_button(
     choose(qtbot, sidebar, export_from_menu(qtbot, sidebar, cid, 0), target)
     assert window.status.currentMessage() == f"Exported to {target}"
     assert target.read_text(encoding="utf-8").startswith("# from the window\n")
+
+
+def test_a_button_squeezed_to_no_width_draws_its_icon_without_a_warning(qtbot: QtBot) -> None:
+    # The strip's third button (export and import) is squeezed to no width while the sidebar
+    # unfolds; Qt then asks for its icon at width 0, and a null pixmap cannot be painted on.
+    assert icon("ellipsis").pixmap(QSize(0, 16)).isNull()
