@@ -128,6 +128,11 @@ class HistoryStore:
         opened = connect(path or paths.history_path())
         return cls(opened.db, opened.notice)
 
+    @property
+    def file(self) -> Path:
+        """The database file: for a second store in another thread, as `ask` runs beside it."""
+        return Path(self._db.execute("PRAGMA database_list").fetchone()[2])
+
     def close(self) -> None:
         try:
             self.catch_up()

@@ -40,6 +40,7 @@ from desktop_chat.core.conversation import (
     ToolCall,
     ToolResult,
 )
+from desktop_chat.i18n import N_, _
 from desktop_chat.storage.history import (
     ConversationInfo,
     HistoryStore,
@@ -52,6 +53,9 @@ from desktop_chat.storage.history_schema import HistoryError
 FORMAT = "desktop-chat-history"
 VERSION = 1
 _STATES = ("complete", "streaming", "interrupted")
+# Markdown's words, translated where they are written (see `markdown`).
+_ROLES = {"user": N_("User"), "assistant": N_("Assistant"), "tool": N_("Tool")}
+_STATE_WORDS = {"streaming": N_("streaming"), "interrupted": N_("interrupted")}
 
 
 def export_json(store: HistoryStore, ids: Iterable[str]) -> dict[str, object]:
@@ -78,7 +82,7 @@ def export_json(store: HistoryStore, ids: Iterable[str]) -> dict[str, object]:
 
 def all_ids(store: HistoryStore) -> list[str]:
     ids: list[str] = []
-    for _ in range(1_000_000):  # pages of 1,000, bounded
+    for _page in range(1_000_000):  # pages of 1,000, bounded
         page = store.conversations(limit=1000, offset=len(ids))
         ids.extend(info.id for info in page)
         if len(page) < 1000:
@@ -236,25 +240,29 @@ def _num(value: object) -> float:
 
 
 def markdown(store: HistoryStore, conversation_id: str, *, details: bool = False) -> str:
-    """The branch on screen as Markdown; `details` adds reasoning, tool calls and results."""
+    """The branch on screen as Markdown; `details` adds reasoning, tool calls and results.
+
+    Its words are in the current language: the window's, so an export made there reads in it;
+    English in the terminal, which never sets one.
+    """
     info = store.conversation(conversation_id)
     if info is None:
         raise HistoryError(f"no conversation {conversation_id} in the history")
-    lines = [f"# {info.title or 'Untitled'}", ""]
+    lines = [f"# {info.title or _('Untitled')}", ""]
     lines.append(f"_{datetime.fromtimestamp(info.created).strftime('%Y-%m-%d %H:%M')}_")
     if info.system:
-        lines += ["", "**System:** " + info.system]
+        lines += ["", f"**{_('System:')}** {info.system}"]
     for stored in store.path(info.leaf_id) if info.leaf_id else []:
         m = stored.message
-        heading = {"user": "User", "assistant": "Assistant", "tool": "Tool"}[m.role]
+        heading = _(_ROLES[m.role])
         model = stored.meta.get("model")
         if m.role == "assistant" and isinstance(model, str) and model:
-            heading += f" ({model})"
+            heading = _("{role} ({model})").format(role=heading, model=model)
         ids, index = store.siblings(stored.id)
         if len(ids) > 1:
-            heading += f" — version {index + 1} of {len(ids)}"
+            heading += " — " + _("version {n} of {total}").format(n=index + 1, total=len(ids))
         if stored.state != "complete":
-            heading += f" — {stored.state}"
+            heading += " — " + _(_STATE_WORDS[stored.state])
         lines += ["", f"## {heading}", ""]
         if details and m.reasoning:
             lines += ["> " + line for line in m.reasoning.splitlines()] + [""]
@@ -262,18 +270,22 @@ def markdown(store: HistoryStore, conversation_id: str, *, details: bool = False
             lines.append(m.text)
         if m.attachments:
             lines += [""] + [
-                f"- Attached: {a.name} ({a.media_type}, {human_size(a.size)})"
+                "- "
+                + _("Attached: {name} ({media_type}, {size})").format(
+                    name=a.name, media_type=a.media_type, size=human_size(a.size)
+                )
                 for a in m.attachments
             ]
         if details:
             for call in m.tool_calls:
-                lines += ["", f"Tool call `{call.name}`:", "```json", call.arguments, "```"]
+                label = _("Tool call {name}:").format(name=f"`{call.name}`")
+                lines += ["", label, "```json", call.arguments, "```"]
             for result in m.tool_results:
-                label = "Tool error" if result.is_error else "Tool result"
-                lines += ["", f"{label}:", "```", result.content, "```"]
+                label = _("Tool error:") if result.is_error else _("Tool result:")
+                lines += ["", label, "```", result.content, "```"]
         error = stored.meta.get("error")
         if isinstance(error, dict) and error.get("message"):
-            lines += ["", f"_Error: {error['message']}_"]
+            lines += ["", "_" + _("Error: {message}").format(message=error["message"]) + "_"]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -66,6 +66,8 @@ class ThemedIconEngine(QIconEngine):
     def scaledPixmap(  # Qt's name
         self, size: QSize, mode: QIcon.Mode, state: QIcon.State, scale: float
     ) -> QPixmap:
+        if size.isEmpty():  # a button squeezed to no width: painting a null pixmap warns
+            return QPixmap()
         pixmap = QPixmap(size * scale)
         pixmap.fill(Qt.GlobalColor.transparent)
         painter = QPainter(pixmap)

@@ -270,6 +270,7 @@ class MainWindow(QMainWindow):
 
         self.sidebar = add_sidebar(self, self.top_bar, chat_column, self.history)
         self._sidebar_fit = SidebarFit(self.sidebar, self.centralWidget())
+        self.sidebar.reported.connect(lambda text: self.status.showMessage(text, 10_000))
 
     def _kept_aside(self) -> None:
         self.read_only = self.demo_only

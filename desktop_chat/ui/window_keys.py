@@ -51,17 +51,7 @@ def set_tab_order(
 ) -> None:
     """Tab from the sidebar through the top bar and the conversation to the composer's buttons."""
     chain = [
-        *(
-            (
-                sidebar.toggle_button,
-                sidebar.new_button,
-                sidebar.search_field,
-                sidebar.list,
-                sidebar.results,
-            )
-            if sidebar is not None
-            else ()
-        ),
+        *(sidebar.focus_chain() if sidebar is not None else ()),
         top_bar.picker_button,
         top_bar.params_button,
         top_bar.settings_button,

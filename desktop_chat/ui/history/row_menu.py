@@ -1,4 +1,4 @@
-"""The menu of one saved conversation: Open, Rename, Pin or Unpin, Delete.
+"""The menu of one saved conversation: Open, Rename, Pin or Unpin, Export, Delete.
 
 Made afresh each time it opens, so its words are in the language in use and Pin reads as the
 row's state (Unpin on a pinned row).
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from desktop_chat.i18n import _
 from desktop_chat.storage.history import ConversationInfo
+from desktop_chat.ui.history.transfer import Form
 from desktop_chat.ui.icons import icon
 
 
@@ -23,6 +24,7 @@ def row_menu(
     open_: Callable[[], None],
     rename: Callable[[], None],
     pin: Callable[[bool], None],
+    export: Callable[[Form], None],
     delete: Callable[[], None],
 ) -> QMenu:
     """A menu for `info`'s row; each entry calls back with what it means (pin: the new state)."""
@@ -35,5 +37,13 @@ def row_menu(
         unpin.triggered.connect(lambda: pin(False))
     else:
         menu.addAction(icon("pin"), _("&Pin")).triggered.connect(lambda: pin(True))
+    exports = menu.addMenu(icon("download"), _("&Export"))
+    forms: tuple[tuple[str, Form], ...] = (
+        (_("&Markdown…"), "markdown"),
+        (_("Markdown with &reasoning and tool calls…"), "details"),
+        (_("&JSON…"), "json"),
+    )
+    for text, form in forms:
+        exports.addAction(text).triggered.connect(lambda _checked=False, f=form: export(f))
     menu.addAction(icon("trash-2"), _("&Delete") + "\tDel").triggered.connect(delete)
     return menu

@@ -1,5 +1,8 @@
 """The sidebar of saved conversations: date groups, search, rename, pin, delete with undo.
 
+Export and import (transfer.py): a row's menu exports that conversation; the menu button beside
+New chat (Tab reaches it next) exports all of them or imports an export.
+
 Narrow (WIDTH) and collapsible to a strip (Ctrl+B or its button); its minimum width is 0, so
 the window it joins keeps the minimum width it had. Keyboard: Ctrl+K searches, the arrows move,
 Enter opens, F2 renames, Delete deletes, Ctrl+Z undoes it, the menu key opens the context menu,
@@ -24,6 +27,7 @@ from PySide6.QtWidgets import (
     QLayout,
     QLineEdit,
     QListView,
+    QMenu,
     QStackedWidget,
     QToolButton,
     QVBoxLayout,
@@ -37,6 +41,7 @@ from desktop_chat.ui.history.conversation_model import ID_ROLE, UNTITLED, Conver
 from desktop_chat.ui.history.hit_delegate import HitDelegate
 from desktop_chat.ui.history.row_menu import row_menu
 from desktop_chat.ui.history.search_model import MESSAGE_ROLE, SearchModel
+from desktop_chat.ui.history.transfer import HistoryTransfer
 from desktop_chat.ui.history.undo_bar import UndoBar
 from desktop_chat.ui.icons import icon
 from desktop_chat.ui.language import is_language_change
@@ -56,6 +61,7 @@ class HistorySidebar(QWidget):
     open_requested = Signal(str, str)  # conversation id, message id ("" for none)
     new_chat_requested = Signal()
     deleted = Signal(str)  # after the undo window closed: gone from the store
+    reported = Signal(str)  # an export or import under way or done: for the status bar
 
     def __init__(self, store: HistoryStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -69,7 +75,21 @@ class HistorySidebar(QWidget):
         self.new_button = QToolButton(self)
         self.new_button.setIcon(icon("square-pen"))
         self.new_button.clicked.connect(self.new_chat_requested)
-        for button in (self.toggle_button, self.new_button):
+        self.transfer = HistoryTransfer(store, self)
+        self.more_button = QToolButton(self)
+        self.more_button.setIcon(icon("ellipsis"))
+        self.more_menu = QMenu(self.more_button)
+        self.export_all_action = self.more_menu.addAction(icon("download"), "")
+        self.export_all_action.triggered.connect(self.transfer.export_all)
+        self.import_action = self.more_menu.addAction(icon("upload"), "")
+        self.import_action.triggered.connect(self.transfer.import_file)
+        # popup(), not setMenu(): the button would run the menu in a nested event loop.
+        self.more_button.clicked.connect(
+            lambda: self.more_menu.popup(
+                self.more_button.mapToGlobal(QPoint(0, self.more_button.height()))
+            )
+        )
+        for button in (self.toggle_button, self.new_button, self.more_button):
             button.setAutoRaise(True)
             button.setIconSize(QSize(16, 16))
         self.search_field = QLineEdit(self)
@@ -114,6 +134,9 @@ class HistorySidebar(QWidget):
         self.model.rebuilt.connect(self._restore_current)
         for model in (self.model, self.results_model):
             model.failed.connect(self._show_error)
+        self.transfer.failed.connect(self._show_error)
+        self.transfer.succeeded.connect(self._on_transfer_succeeded)
+        self.transfer.imported.connect(lambda _count: self.model.reload())
         self._mark_matches()
         self.search_action = self._action(SEARCH_KEYS, self.focus_search)
         self.toggle_action = self._action(TOGGLE_KEYS, self.toggle_collapsed)
@@ -138,6 +161,7 @@ class HistorySidebar(QWidget):
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.toggle_button)
         top.addStretch(1)
+        top.addWidget(self.more_button)
         top.addWidget(self.new_button)
         column = QVBoxLayout(self)
         column.setContentsMargins(4, 4, 4, 4)
@@ -184,6 +208,10 @@ class HistorySidebar(QWidget):
         self.undo_action.setText(_("Undo delete"))
         self.new_button.setAccessibleName(_("New chat"))
         self.new_button.setToolTip(_("New chat ({keys})").format(keys=NEW_CHAT_KEYS))
+        self.more_button.setAccessibleName(_("Export and import"))
+        self.more_button.setToolTip(_("Export and import conversations"))
+        self.export_all_action.setText(_("&Export all conversations…"))
+        self.import_action.setText(_("&Import conversations…"))
         if self.collapsed:
             self.toggle_button.setAccessibleName(_("Show conversations"))
             tip = _("Show conversations ({keys})")
@@ -217,6 +245,13 @@ class HistorySidebar(QWidget):
         self._current = conversation_id
         self._select(conversation_id)
 
+    def focus_chain(self) -> tuple[QWidget, ...]:
+        """The sidebar's widgets in the order Tab visits them, for the window's chain."""
+        return (
+            self.toggle_button, self.new_button, self.more_button, self.search_field, self.list,
+            self.results,
+        )  # fmt: skip
+
     # -- collapsing and searching -------------------------------------------------------------
 
     def toggle_collapsed(self) -> None:
@@ -225,7 +260,7 @@ class HistorySidebar(QWidget):
 
     def _show_collapsed(self, collapsed: bool) -> None:
         self.collapsed = collapsed
-        for widget in (self.search_field, self.stack):
+        for widget in (self.search_field, self.stack, self.more_button):
             widget.setVisible(not collapsed)
         self.undo_bar.setVisible(not collapsed and self._pending is not None)
         self.status.setVisible(not collapsed and bool(self.status.text()))
@@ -348,6 +383,7 @@ class HistorySidebar(QWidget):
             open_=lambda: self._open_index(index),
             rename=lambda: self.rename(info.id),
             pin=lambda pinned: self.pin(info.id, pinned),
+            export=lambda form: self.transfer.export_conversation(info, form),
             delete=lambda: self.delete(info.id),
         )
         self.context_menu = menu  # for tests, and so it lives while shown
@@ -446,6 +482,11 @@ class HistorySidebar(QWidget):
         kept, self._kept = self._kept, None
         if kept and not self.list.currentIndex().isValid():
             self._select(kept)
+
+    def _on_transfer_succeeded(self, message: str) -> None:
+        if self.status.text() and not self.results_model.query:
+            self._say("")  # an earlier export's or import's problem is over
+        self.reported.emit(message)
 
     def _show_error(self, message: str) -> None:
         self._say(message)

@@ -253,7 +253,13 @@ def test_context_menu_pins_and_the_changed_conversation_moves_up(
 
     sidebar.list.customContextMenuRequested.emit(pos)
     menu = sidebar.context_menu
-    assert [a.text() for a in menu.actions()] == ["&Open", "&Rename\tF2", "&Pin", "&Delete\tDel"]
+    assert [a.text() for a in menu.actions()] == [
+        "&Open",
+        "&Rename\tF2",
+        "&Pin",
+        "&Export",
+        "&Delete\tDel",
+    ]
     menu.actions()[2].trigger()
     menu.close()
     assert titles(sidebar.model)[:2] == ["Pinned", "older"]

@@ -91,7 +91,13 @@ def test_every_word_of_the_sidebar_changes_language_while_open(
     sidebar.list.setFocus()
     qtbot.keyClick(sidebar.list, Qt.Key.Key_Menu)
     words = [action.text() for action in sidebar.context_menu.actions()]
-    assert words == ["打开(&O)", "重命名(&R)\tF2", "取消置顶(&U)", "删除(&D)\tDel"]
+    assert words == [
+        "打开(&O)",
+        "重命名(&R)\tF2",
+        "取消置顶(&U)",
+        "导出(&E)",
+        "删除(&D)\tDel",
+    ]
     sidebar.context_menu.close()
 
     sidebar.delete(gone)
