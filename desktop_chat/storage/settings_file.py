@@ -62,7 +62,6 @@ import json
 import os
 import shutil
 import stat
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -71,6 +70,7 @@ from pathlib import Path
 from desktop_chat import paths
 from desktop_chat.i18n import _
 from desktop_chat.storage.aside import aside_name
+from desktop_chat.storage.atomic_file import replace_file
 from desktop_chat.storage.settings import Settings
 from desktop_chat.storage.settings_document import CURRENT_VERSION, JsonObject, decode, encode
 from desktop_chat.storage.validation import SettingsError, SettingsFileError, SettingsVersionError
@@ -285,20 +285,5 @@ def save_settings(
         raise SettingsError(
             _("the settings were not saved: {reason}").format(reason=_too_big(len(data), max_bytes))
         )
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    if os.name == "posix":  # make the rename itself durable; Windows cannot open directories
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+    replace_file(path, data)
     return path

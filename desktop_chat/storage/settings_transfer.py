@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from desktop_chat.storage.atomic_file import replace_file
 from desktop_chat.storage.settings import OPTIONS, Endpoint, Settings
 from desktop_chat.storage.settings_document import (
     ENDPOINT_STATE_FIELDS,
@@ -111,15 +110,7 @@ def exported(settings: Settings) -> JsonObject:
 
 def write_export(text: str, path: Path) -> None:
     """Write an export atomically (a temp file beside it, then a rename); raises OSError."""
-    path = path.absolute()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    replace_file(path.absolute(), text.encode("utf-8"))
 
 
 def imported(current: Settings, checked: Checked, mode: Mode) -> Settings:

@@ -37,15 +37,11 @@ def restore_layout(window: QMainWindow) -> None:
 
 def save_layout(window: QMainWindow) -> None:
     """Keep where the docks are for the next start."""
-    import os
-    import tempfile
+    from desktop_chat.storage.atomic_file import replace_file
 
     path = paths.window_state_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(handle, "wb") as file:
-            file.write(window.saveState(LAYOUT_VERSION).data())
-        os.replace(temporary, path)
+        replace_file(path, bytes(window.saveState(LAYOUT_VERSION).data()))
     except OSError as exc:  # a layout is worth a log line, not a word to the user
         log.warning("window layout not saved: %s", exc)

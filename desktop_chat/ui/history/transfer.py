@@ -19,9 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import re
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +31,7 @@ from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from desktop_chat.i18n import _, ngettext
+from desktop_chat.storage.atomic_file import replace_file
 from desktop_chat.storage.history import ConversationInfo, HistoryStore
 from desktop_chat.storage.history_schema import HistoryError
 
@@ -53,20 +52,6 @@ def file_name(title: str, suffix: str) -> str:
     if name.upper() in _RESERVED:
         name = "_" + name
     return name + suffix
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace `path` with `text` in one step: a temporary file beside it, then `os.replace`."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +172,7 @@ class HistoryTransfer(QObject):
     def _write(self, path: Path, text: Text) -> None:
         def job(store: HistoryStore) -> _Outcome:
             try:
-                write_atomically(path, text(store))
+                replace_file(path, text(store).encode("utf-8"))
             except HistoryError as exc:
                 return _Outcome(_("Nothing was exported: {error}").format(error=exc), failed=True)
             except OSError as exc:

@@ -9,8 +9,6 @@ writes the selected request's events (all of them under "All requests") atomical
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,6 +36,7 @@ from desktop_chat.i18n import _, ngettext
 from desktop_chat.inspector.export import curl_command, jsonl_lines
 from desktop_chat.inspector.inspection import Inspection
 from desktop_chat.inspector.trace import KINDS, RequestTrace
+from desktop_chat.storage.atomic_file import replace_file
 from desktop_chat.ui.inspector.details import EntryDetails
 from desktop_chat.ui.inspector.model import ENTRY_ROLE, EntryFilter, EntryModel
 from desktop_chat.ui.inspector.request import RequestView
@@ -293,7 +292,8 @@ class InspectorDock(Retranslating, QDockWidget):
             return None
         path = Path(chosen)
         try:
-            _write_atomically(path, jsonl_lines(request if request is not None else inspection))
+            lines = jsonl_lines(request if request is not None else inspection)
+            replace_file(path, lines.encode("utf-8"))
         except OSError as exc:
             self._say(
                 _("Could not save {name}: {error}").format(
@@ -380,15 +380,3 @@ class InspectorDock(Retranslating, QDockWidget):
         self.details.show_entry(entry)
         if entry is not None:
             self.tabs.setCurrentWidget(self.details)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside `path`, then replace: never a half-written file."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
