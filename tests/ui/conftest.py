@@ -21,10 +21,12 @@ from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from desktop_chat import i18n
 from desktop_chat.storage.secrets import KeyStore
 from desktop_chat.storage.settings import Settings
 from desktop_chat.storage.settings_file import save_settings
 from desktop_chat.ui.app import asyncgen_hooks
+from desktop_chat.ui.language import apply_language
 from desktop_chat.ui.main_window import MainWindow, open_main_window
 from tests.support.window import WindowFactory
 
@@ -63,6 +65,15 @@ def _mouse_parked(qapp: QApplication) -> None:
     starts hovered.
     """
     QCursor.setPos(-10_000, -10_000)
+
+
+@pytest.fixture(autouse=True)
+def _english_after() -> Iterator[None]:
+    """Put the app back in English after a test that switched it: a language left behind would
+    greet the next test's window in it."""
+    yield
+    if i18n.current_language() != i18n.SOURCE_LANGUAGE:
+        apply_language("en")
 
 
 def _running_timers() -> list[QTimer]:

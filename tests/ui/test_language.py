@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo
 from PySide6.QtWidgets import QDialogButtonBox, QLabel
@@ -15,12 +13,6 @@ from desktop_chat.ui.banner import Banner
 from desktop_chat.ui.language import Retranslating, apply_language, resolve
 from desktop_chat.ui.theme import LIGHT_COLORS
 from tests.support.visible_text import untranslated
-
-
-@pytest.fixture(autouse=True)
-def _back_to_english() -> Iterator[None]:
-    yield
-    apply_language("en")
 
 
 def test_a_widget_retranslates_when_the_language_changes(qtbot: QtBot) -> None:

@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from desktop_chat import i18n
-from desktop_chat.ui.language import apply_language
 from tests.support.settings_dialog import press
 from tests.support.settings_sample import KEPT
 from tests.support.visible_text import untranslated
-
-
-@pytest.fixture(autouse=True)
-def _back_to_english() -> Iterator[None]:
-    yield
-    apply_language("en")
 
 
 def test_chinese_chosen_in_settings_applies_to_the_open_window(qtbot, open_window):

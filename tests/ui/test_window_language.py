@@ -3,8 +3,6 @@ the status bar and the inspector, and English again after switching back without
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
@@ -18,12 +16,6 @@ pytestmark = pytest.mark.qt_log_ignore(
     "This plugin does not support raise", "This plugin does not support grabbing the keyboard"
 )
 MODEL_ID = "demo-model"  # an id, the same in every language
-
-
-@pytest.fixture(autouse=True)
-def _back_to_english() -> Iterator[None]:
-    yield
-    apply_language("en")
 
 
 def frame_parts(window: MainWindow) -> list[QWidget]:

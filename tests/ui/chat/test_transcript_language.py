@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.ui.chat.find_bar import FindBar
@@ -12,12 +9,6 @@ from desktop_chat.ui.chat.transcript import Transcript
 from desktop_chat.ui.language import apply_language
 from tests.support.transcript import action_line, anchors, text
 from tests.support.visible_text import untranslated
-
-
-@pytest.fixture(autouse=True)
-def _back_to_english() -> Iterator[None]:
-    yield
-    apply_language("en")
 
 
 def test_drawn_messages_change_language_with_the_window(qtbot: QtBot) -> None:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
@@ -21,13 +19,6 @@ from desktop_chat.ui.history.dates import group_of
 from desktop_chat.ui.history.search_model import HTML_ROLE, MESSAGE_ROLE, SearchModel
 from desktop_chat.ui.history.sidebar import HistorySidebar
 from tests.support.gui import POPUP_ON_OFFSCREEN, click
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[HistoryStore]:
-    opened = HistoryStore.open(tmp_path / "history.sqlite3")
-    yield opened
-    opened.close()
 
 
 def add(store: HistoryStore, text: str, *, days_ago: float = 0.0, answer: str = "ok") -> str:

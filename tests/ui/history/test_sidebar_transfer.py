@@ -8,7 +8,6 @@ accepted. Only the failing write names its file straight through the dialog's `f
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,19 +26,6 @@ from tests.support.gui import POPUP_ON_OFFSCREEN
 from tests.support.window import WindowFactory
 
 pytestmark = POPUP_ON_OFFSCREEN
-
-
-@pytest.fixture(autouse=True)
-def _back_to_english() -> Iterator[None]:
-    yield
-    apply_language("en")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[HistoryStore]:
-    opened = HistoryStore.open(tmp_path / "history.sqlite3")
-    yield opened
-    opened.close()
 
 
 def converse(store: HistoryStore, question: str) -> str:

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QToolButton
 from pytestqt.qtbot import QtBot
@@ -25,19 +22,6 @@ from tests.support.visible_text import untranslated
 
 OLD = datetime(2025, 1, 15, 12).timestamp()
 TITLE_WORDS = ("kept", "top", "weather")  # the user's own words, shown as they are
-
-
-@pytest.fixture(autouse=True)
-def _back_to_english() -> Iterator[None]:
-    yield
-    apply_language("en")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[HistoryStore]:
-    opened = HistoryStore.open(tmp_path / "history.sqlite3")
-    yield opened
-    opened.close()
 
 
 def add(store: HistoryStore, title: str, stamp: float, *, pinned: bool = False) -> str:
